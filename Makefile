@@ -1,0 +1,97 @@
+# ptv -- pay-TV security-module data recovery across card swaps.
+# Plain make: `make`, `make check`, `make demo`, `make bench`, `make asan`,
+# `make install PREFIX=/usr/local DESTDIR=`.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DESTDIR  ?=
+CC       ?= cc
+O        ?= build
+WERROR   ?= -Werror
+
+PCSC_CFLAGS := $(shell pkg-config --cflags libpcsclite 2>/dev/null || echo -I/usr/include/PCSC)
+PCSC_LIBS   := $(shell pkg-config --libs libpcsclite 2>/dev/null || echo -lpcsclite)
+
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wcast-qual -Wwrite-strings \
+       -Wmissing-prototypes -Wstrict-prototypes -Wconversion \
+       -Wimplicit-fallthrough -Wformat-security -Wformat=2 $(WERROR)
+HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT ?= -O2 -g
+CFLAGS ?=
+CFLAGS += $(OPT) $(WARN) $(HARDEN) $(EXTRA_CFLAGS)
+LDFLAGS += -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
+CRYPTO_LIBS = -lcrypto
+
+PROTO_SRC = proto/err.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
+            proto/crypto.c proto/log.c proto/ctl.c
+CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
+            card/applets.c
+
+PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
+CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
+
+BINS = $(O)/vcard $(O)/cardctl
+TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
+            $(O)/test/test_runtime $(O)/test/tear_store
+BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench
+TOOL_TEST_BINS = $(O)/test/pcsc_send
+
+all: $(BINS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libproto.a: $(PROTO_OBJ)
+	$(AR) rcs $@ $^
+$(O)/libcard.a: $(CARD_OBJ)
+	$(AR) rcs $@ $^
+
+$(O)/vcard: $(O)/card/vcard.o $(O)/libcard.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/util.o $(O)/libcard.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+# Tests: cmocka unit tests include the .c under test to reach statics.
+$(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/bench/%: $(O)/test/bench/%.o $(O)/libcard.a $(O)/libproto.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/test/%.o: test/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
+$(O)/test/pcsc_send: $(O)/test/tools/pcsc_send.o $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PCSC_LIBS)
+
+deps:
+	@test/deps.sh
+
+check: deps
+	$(MAKE) all tests
+	test/run.sh $(O)
+
+tests: $(TEST_BINS) $(BENCH_BINS) $(TOOL_TEST_BINS)
+
+bench: deps
+	$(MAKE) all tests
+	test/bench/bench.sh $(O)
+
+asan: deps
+	$(MAKE) O=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    HARDEN="-fPIE" EXTRA_LDFLAGS="-fsanitize=address,undefined" all tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 test/run.sh build-asan
+
+demo: deps all
+	@echo "the end-to-end demo arrives with the management center"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps check tests bench asan demo install clean
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

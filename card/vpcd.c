@@ -1,0 +1,147 @@
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../proto/buf.h"
+#include "../proto/proto.h"
+#include "vpcd.h"
+
+#ifndef TCP_QUICKACK
+#define TCP_QUICKACK 12
+#endif
+
+static int
+connect_one(const struct addrinfo *ai, int timeout_ms)
+{
+	struct pollfd pfd;
+	socklen_t slen;
+	int fd, fl, err = 0, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		goto fail;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		if (errno != EINPROGRESS)
+			goto fail;
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, timeout_ms) != 1)
+			goto fail;
+		slen = sizeof(err);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &slen) != 0 ||
+		    err != 0)
+			goto fail;
+	}
+	/*
+	 * vpcd writes small frames; answer each at once (no Nagle on our
+	 * side) so neither end waits for a delayed ACK.
+	 */
+	if (fcntl(fd, F_SETFL, fl) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+card_vpcd_connect(const char *host, uint16_t port, int timeout_ms, int *out)
+{
+	struct addrinfo hints, *res = NULL;
+	char service[8];
+	int fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(service, sizeof(service), "%u", (unsigned)port);
+	if (getaddrinfo(host, service, &hints, &res) != 0)
+		return PROTO_ERR_NOTFOUND;
+	for (const struct addrinfo *ai = res; ai != NULL && fd < 0;
+	    ai = ai->ai_next)
+		fd = connect_one(ai, timeout_ms);
+	freeaddrinfo(res);
+	if (fd < 0)
+		return PROTO_ERR_IO;
+	*out = fd;
+	return 0;
+}
+
+/* A whole frame at the front of the buffer? */
+static int
+frame_ready(struct card_vpcd_rx *rx, const uint8_t **frame, size_t *len)
+{
+	struct proto_rd r;
+	uint16_t n;
+
+	proto_rd_init(&r, rx->buf, rx->have);
+	if (proto_rd_u16(&r, &n) != 0 || proto_rd_ptr(&r, n, frame) != 0)
+		return 0;
+	*len = n;
+	rx->consumed = 2 + (size_t)n;
+	return 1;
+}
+
+int
+card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
+    size_t *len)
+{
+	int one = 1;
+	ssize_t n;
+
+	if (rx->consumed > 0) {
+		memmove(rx->buf, rx->buf + rx->consumed,
+		    rx->have - rx->consumed);
+		rx->have -= rx->consumed;
+		rx->consumed = 0;
+	}
+	if (fd >= 0) {
+		do {
+			n = read(fd, rx->buf + rx->have,
+			    sizeof(rx->buf) - rx->have);
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return PROTO_ERR_IO;
+		rx->have += (size_t)n;
+		/* Linux leaves quick-ACK mode on its own; ask again. */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
+	}
+	return frame_ready(rx, frame, len);
+}
+
+int
+card_vpcd_send(int fd, const uint8_t *data, size_t len)
+{
+	uint8_t buf[2 + CARD_VPCD_FRAME_MAX];
+	size_t off = 0;
+
+	if (len > CARD_VPCD_FRAME_MAX)
+		return PROTO_ERR_TOOBIG;
+	proto_put_be(buf, len, 2);
+	memcpy(buf + 2, data, len);
+	len += 2;
+	while (off < len) {
+		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return PROTO_ERR_IO;
+		off += (size_t)n;
+	}
+	return 0;
+}

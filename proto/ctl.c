@@ -1,0 +1,262 @@
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "proto.h"
+
+static int
+ctl_addr(const char *path, struct sockaddr_un *sa)
+{
+	size_t n = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n == 0 || n >= sizeof(sa->sun_path))
+		return PROTO_ERR_TOOBIG;
+	memcpy(sa->sun_path, path, n);
+	return 0;
+}
+
+static int
+ctl_connect(const char *path, int *out)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	if ((rc = ctl_addr(path, &sa)) != 0)
+		return rc;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return PROTO_ERR_IO;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		rc = errno == ENOENT || errno == ECONNREFUSED ?
+		    PROTO_ERR_NOTFOUND : PROTO_ERR_IO;
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+int
+proto_ctl_listen(const char *path, int *out)
+{
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd, probe, rc;
+
+	if ((rc = ctl_addr(path, &sa)) != 0)
+		return rc;
+	if (ctl_connect(path, &probe) == 0) {
+		close(probe);
+		return PROTO_ERR_EXISTS;        /* a live daemon owns it */
+	}
+	(void)unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return PROTO_ERR_IO;
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc != 0 || listen(fd, 8) != 0) {
+		close(fd);
+		return PROTO_ERR_IO;
+	}
+	*out = fd;
+	return 0;
+}
+
+static long
+ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static void
+deadline_in(struct timespec *d, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += ms / 1000;
+	d->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (d->tv_nsec >= 1000000000) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000;
+	}
+}
+
+/* Read until LF (request) or EOF (reply), at most cap - 1 bytes. */
+static int
+read_until(int fd, int timeout_ms, int stop_at_lf, char *buf, size_t cap,
+    size_t *len)
+{
+	struct timespec deadline;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t have = 0;
+	long left;
+	ssize_t n;
+
+	deadline_in(&deadline, timeout_ms);
+	for (;;) {
+		if ((left = ms_left(&deadline)) <= 0)
+			return PROTO_ERR_IO;
+		if (poll(&pfd, 1, (int)left) <= 0) {
+			if (errno == EINTR)
+				continue;
+			return PROTO_ERR_IO;
+		}
+		if (have == cap - 1)
+			return PROTO_ERR_TOOBIG;
+		n = read(fd, buf + have, cap - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return PROTO_ERR_IO;
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		if (stop_at_lf && memchr(buf, '\n', have) != NULL)
+			break;
+	}
+	buf[have] = '\0';
+	*len = have;
+	return 0;
+}
+
+int
+proto_ctl_read_request(int fd, int timeout_ms, char *buf, size_t cap,
+    char **arg)
+{
+	char *lf, *sp;
+	size_t len;
+	int rc;
+
+	if ((rc = read_until(fd, timeout_ms, 1, buf, cap, &len)) != 0)
+		return rc;
+	if ((lf = memchr(buf, '\n', len)) == NULL || lf != buf + len - 1)
+		return PROTO_ERR_FORMAT;
+	*lf = '\0';
+	if (memchr(buf, '\0', len - 1) != NULL)
+		return PROTO_ERR_FORMAT;
+	if ((sp = strchr(buf, ' ')) != NULL) {
+		*sp = '\0';
+		*arg = sp + 1;
+	} else {
+		*arg = lf;
+	}
+	return 0;
+}
+
+int
+proto_ctl_send(int fd, const char *reply, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, reply, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return PROTO_ERR_IO;
+		reply += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+proto_ctl_call(const char *path, const char *request, int timeout_ms,
+    char **reply, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = strlen(request);
+	int fd = -1, rc;
+
+	if (n + 1 > PROTO_CTL_REQUEST_MAX || memchr(request, '\n', n) != NULL)
+		return PROTO_ERR_ARG;
+	if ((rc = ctl_connect(path, &fd)) != 0)
+		return rc;
+	if ((rc = proto_ctl_send(fd, request, n)) != 0 ||
+	    (rc = proto_ctl_send(fd, "\n", 1)) != 0)
+		goto out;
+	if ((buf = malloc(PROTO_CTL_REPLY_MAX)) == NULL) {
+		rc = PROTO_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = read_until(fd, timeout_ms, 0, buf, PROTO_CTL_REPLY_MAX,
+	    len)) != 0)
+		goto out;
+	*reply = buf;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int
+proto_ctl_next_line(struct proto_rd *r, const char **line, size_t *len)
+{
+	const uint8_t *p, *lf;
+	size_t n = proto_rd_left(r);
+
+	if (n == 0)
+		return PROTO_ERR_SHORT;
+	if (proto_rd_ptr(r, 0, &p) != 0 || (lf = memchr(p, '\n', n)) == NULL)
+		return PROTO_ERR_FORMAT;
+	*line = (const char *)p;
+	*len = (size_t)(lf - p);
+	return proto_rd_skip(r, *len + 1);
+}
+
+int
+proto_ctl_reply_status(const char *reply, size_t len, const char **msg,
+    size_t *msglen)
+{
+	static const char err[] = "error: ";
+	struct proto_rd r;
+	const char *line = NULL;
+	size_t n = 0;
+
+	proto_rd_init(&r, reply, len);
+	if (len >= sizeof(err) - 1 && memcmp(reply, err, sizeof(err) - 1) == 0) {
+		if (proto_ctl_next_line(&r, &line, &n) != 0)
+			return PROTO_ERR_FORMAT;
+		*msg = line + sizeof(err) - 1;
+		*msglen = n - (sizeof(err) - 1);
+		return PROTO_ERR_STATE;
+	}
+	while (proto_rd_left(&r) > 0)
+		if (proto_ctl_next_line(&r, &line, &n) != 0)
+			return PROTO_ERR_FORMAT;
+	return line != NULL && n == 2 && memcmp(line, "ok", 2) == 0 ? 0 :
+	    PROTO_ERR_FORMAT;
+}
+
+int
+proto_ctl_reply_get(const char *reply, size_t len, const char *key,
+    char *out, size_t cap)
+{
+	struct proto_rd r;
+	const char *line;
+	size_t n, k = strlen(key);
+
+	proto_rd_init(&r, reply, len);
+	while (proto_ctl_next_line(&r, &line, &n) == 0) {
+		if (n > k && line[k] == '=' && memcmp(line, key, k) == 0) {
+			if (n - k - 1 >= cap)
+				return PROTO_ERR_TOOBIG;
+			memcpy(out, line + k + 1, n - k - 1);
+			out[n - k - 1] = '\0';
+			return 0;
+		}
+	}
+	return PROTO_ERR_NOTFOUND;
+}

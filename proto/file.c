@@ -1,0 +1,181 @@
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "proto.h"
+
+static unsigned long fp_count;
+static unsigned long fp_target;
+static int fp_loaded;
+
+void
+proto_failpoint(const char *name)
+{
+	const char *v;
+
+	(void)name;
+	if (!fp_loaded) {
+		fp_loaded = 1;
+		if ((v = getenv("PROTO_CRASH_AT")) != NULL)
+			fp_target = strtoul(v, NULL, 10);
+	}
+	if (++fp_count == fp_target)
+		_exit(PROTO_CRASH_EXIT);
+}
+
+void
+proto_failpoint_arm(unsigned long n)
+{
+	fp_loaded = 1;
+	fp_count = 0;
+	fp_target = n;
+}
+
+unsigned long
+proto_failpoint_count(void)
+{
+	return fp_count;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return PROTO_ERR_IO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd, rc = 0;
+
+	if (slash == NULL) {
+		dir[0] = '.';
+		n = 1;
+	} else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof(dir))
+			return PROTO_ERR_TOOBIG;
+		memcpy(dir, path, n);
+	}
+	dir[n] = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return PROTO_ERR_IO;
+	if (fsync(fd) != 0)
+		rc = PROTO_ERR_IO;
+	close(fd);
+	return rc;
+}
+
+int
+proto_file_replace(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	char tmp[PATH_MAX];
+	const uint8_t *p = data;
+	int fd = -1, rc = PROTO_ERR_IO, n;
+
+	if (path == NULL || (data == NULL && len > 0))
+		return PROTO_ERR_ARG;
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return PROTO_ERR_TOOBIG;
+	proto_failpoint("replace:open");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		goto out;
+	/* A crash halfway through the write leaves a torn temporary file. */
+	if ((rc = write_all(fd, p, len / 2)) != 0)
+		goto out;
+	proto_failpoint("replace:write-half");
+	if ((rc = write_all(fd, p + len / 2, len - len / 2)) != 0)
+		goto out;
+	proto_failpoint("replace:written");
+	rc = PROTO_ERR_IO;
+	if (fsync(fd) != 0)
+		goto out;
+	proto_failpoint("replace:synced");
+	if (close(fd) != 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto out;
+	proto_failpoint("replace:renamed");
+	if ((rc = fsync_dir_of(path)) != 0)
+		goto out;
+	proto_failpoint("replace:dir-synced");
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+int
+proto_file_read(const char *path, size_t max, uint8_t **out, size_t *outlen)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int fd, rc = PROTO_ERR_IO;
+
+	if (path == NULL || out == NULL || outlen == NULL)
+		return PROTO_ERR_ARG;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? PROTO_ERR_NOTFOUND : PROTO_ERR_IO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		goto out;
+	if ((uintmax_t)st.st_size > max) {
+		rc = PROTO_ERR_TOOBIG;
+		goto out;
+	}
+	/* One spare byte tells a file that grew while we read it. */
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		rc = PROTO_ERR_NOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > (size_t)st.st_size) {
+			rc = PROTO_ERR_TOOBIG;
+			goto out;
+		}
+	}
+	*out = buf;
+	*outlen = got;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}

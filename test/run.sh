@@ -1,0 +1,52 @@
+#!/bin/bash
+# Run every test of the project and print one summary line:
+#   N passed, N failed
+# Each test program speaks TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, the
+# shell tests through test/lib/tap.sh).  Exit status 1 on any failure.
+#
+# usage: test/run.sh BUILD_DIR [TEST...]
+set -u
+build=${1:?usage: test/run.sh BUILD_DIR [TEST...]}
+shift
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+export PTV_BUILD="$build" PTV_ROOT="$root" CMOCKA_MESSAGE_OUTPUT=TAP
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	tests=(
+		"$build/test/test_proto"
+		"$build/test/test_store"
+		"$build/test/test_runtime"
+		"$build/test/tear_store"
+		"$root/test/integration/card_pcsc.sh"
+	)
+fi
+
+passed=0
+failed=0
+log=$(mktemp /tmp/ptv-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+for t in "${tests[@]}"; do
+	name=${t#"$root/"}
+	name=${name#"$build/"}
+	echo "# --- $name"
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name ran no test"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
