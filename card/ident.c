@@ -7,14 +7,18 @@
  *   00 CA 01 02 Le   versions: runtime major, minor, applet major, minor
  *   00 CA 01 03 Le   counter (4 bytes, big-endian)
  *   80 10 00 00 [Le] counter += 1, returns the new counter
+ *   00 84 00 00 Le   GET CHALLENGE: Le random bytes (at most 4096)
  */
 #include <string.h>
 
 #include "../proto/buf.h"
+#include "../proto/crypto.h"
 #include "applets.h"
 
 #define INS_GET_DATA 0xca
 #define INS_INCREMENT 0x10
+#define INS_GET_CHALLENGE 0x84
+#define CHALLENGE_MAX 4096
 #define CLA_ISO 0x00
 #define CLA_PROPRIETARY 0x80
 #define OFF_COUNTER 0
@@ -87,6 +91,22 @@ increment(struct card_ctx *ctx)
 }
 
 static uint16_t
+get_challenge(struct card_ctx *ctx)
+{
+	const struct proto_apdu *a = ctx->apdu;
+	uint8_t *p;
+
+	if (a->p1 != 0 || a->p2 != 0)
+		return PROTO_SW_INCORRECT_P1P2;
+	if (a->lc != 0 || a->ne == 0 || a->ne > CHALLENGE_MAX)
+		return PROTO_SW_WRONG_LENGTH;
+	if (proto_wr_reserve(ctx->resp, a->ne, &p) != 0 ||
+	    proto_random(p, a->ne) != 0)
+		return PROTO_SW_UNKNOWN;
+	return PROTO_SW_OK;
+}
+
+static uint16_t
 ident_process(struct card_ctx *ctx)
 {
 	const struct proto_apdu *a = ctx->apdu;
@@ -95,6 +115,8 @@ ident_process(struct card_ctx *ctx)
 		return get_data(ctx);
 	if (a->cla == CLA_PROPRIETARY && a->ins == INS_INCREMENT)
 		return increment(ctx);
+	if (a->cla == CLA_ISO && a->ins == INS_GET_CHALLENGE)
+		return get_challenge(ctx);
 	if (a->cla != CLA_ISO && a->cla != CLA_PROPRIETARY)
 		return PROTO_SW_CLA_NOT_SUPPORTED;
 	return PROTO_SW_INS_NOT_SUPPORTED;

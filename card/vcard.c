@@ -3,7 +3,7 @@
  * time, serves it to a vpcd reader of pcscd as a real card, and takes
  * insert / eject / swap / status requests on a control socket (cardctl).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -427,10 +427,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (image != NULL) {
-		if (realpath(image, abs) == NULL ||
-		    (rc = card_load(abs, &v.store, &v.rt)) != 0) {
+		if (realpath(image, abs) == NULL) {
+			fprintf(stderr, "vcard: %s: %s\n", image,
+			    strerror(errno));
+			unlink(v.ctl_path);
+			return 1;
+		}
+		if ((rc = card_load(abs, &v.store, &v.rt)) != 0) {
 			fprintf(stderr, "vcard: cannot load %s: %s\n", image,
-			    realpath(image, abs) == NULL ? strerror(errno) :
 			    proto_strerror(rc));
 			unlink(v.ctl_path);
 			return 1;

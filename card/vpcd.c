@@ -117,11 +117,19 @@ card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
 		if (n <= 0)
 			return PROTO_ERR_IO;
 		rx->have += (size_t)n;
-		/* Linux leaves quick-ACK mode on its own; ask again. */
+	}
+	if (frame_ready(rx, frame, len))
+		return 1;
+	/*
+	 * vpcd writes the length and the body separately, and without
+	 * TCP_NODELAY its second write waits for our ACK of the first: ACK
+	 * at once (Linux leaves quick-ACK mode on its own, so ask each time).
+	 * A complete frame needs no such ACK: our answer carries it.
+	 */
+	if (fd >= 0)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
 		    sizeof(one));
-	}
-	return frame_ready(rx, frame, len);
+	return 0;
 }
 
 int

@@ -7,7 +7,7 @@
  *   cardctl swap FILE                   remove the card, insert another
  *   cardctl status [--json]             what vcard holds
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

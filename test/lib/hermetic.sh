@@ -22,7 +22,9 @@ export PTV_PCSCD_LOG="$work/pcscd.log"
 export PTV_PCSCD_PID=
 
 cleanup() {
-	if [ -n "$PTV_PCSCD_PID" ]; then
+	# Only while it is still our child: the test may have replaced it.
+	if [ -n "$PTV_PCSCD_PID" ] &&
+	    [ "$(ps -o ppid= -p "$PTV_PCSCD_PID" 2>/dev/null | tr -d ' ')" = "$$" ]; then
 		kill "$PTV_PCSCD_PID" 2>/dev/null
 		wait "$PTV_PCSCD_PID" 2>/dev/null
 	fi
