@@ -23,14 +23,14 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 CRYPTO_LIBS = -lcrypto
 
 PROTO_SRC = proto/err.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
-            proto/crypto.c proto/log.c proto/ctl.c
+            proto/crypto.c proto/log.c proto/ctl.c proto/sm.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
-            card/applets.c
+            card/applets.c card/sm.c
 
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
 CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
 
-BINS = $(O)/vcard $(O)/cardctl
+BINS = $(O)/vcard $(O)/cardctl $(O)/headend
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench
@@ -49,7 +49,10 @@ $(O)/libcard.a: $(CARD_OBJ)
 
 $(O)/vcard: $(O)/card/vcard.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
-$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/util.o $(O)/libcard.a $(O)/libproto.a
+$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(O)/headend: $(O)/tools/headend.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # Tests: cmocka unit tests include the .c under test to reach statics.

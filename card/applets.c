@@ -1,7 +1,9 @@
 #include "applets.h"
+#include "sm.h"
 
 static const struct card_applet *const all_applets[] = {
 	&card_ident_applet,
+	&card_sm_applet,
 };
 
 const struct card_applet *const *

@@ -22,6 +22,7 @@ struct card_rt {
 	struct applet_inst apps[CARD_MAX_APPLETS];
 	size_t napps;
 	int selected;                 /* index into apps, or -1 */
+	uint8_t powered[CARD_MAX_APPLETS]; /* selected since power-up */
 	uint8_t transient[CARD_TRANSIENT_MAX];
 	uint8_t resp[CARD_RESP_MAX];  /* the response being built or chained */
 	size_t resp_len;
@@ -160,6 +161,7 @@ card_rt_reset(struct card_rt *rt)
 		card_store_abort(rt->store);
 	deselect(rt);
 	clear_response(rt);
+	memset(rt->powered, 0, sizeof(rt->powered));
 }
 
 static size_t
@@ -191,6 +193,32 @@ deliver(struct card_rt *rt, size_t ne, uint8_t *out, size_t cap)
 	}
 	return put_sw(out, n, (uint16_t)(PROTO_SW_BYTES_REMAINING |
 	    (more >= 256 ? 0 : more)));
+}
+
+static int
+sw_carries_data(uint16_t sw)
+{
+	uint8_t hi = (uint8_t)(sw >> 8);
+
+	return hi == 0x62 || hi == 0x63 || (hi >= 0x90 && hi <= 0x9f);
+}
+
+/* A status word other than 9000: data only where it may carry some, as
+ * far as Le allows, never chained. */
+static size_t
+deliver_with(struct card_rt *rt, size_t len, size_t ne, uint16_t sw,
+    uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (sw_carries_data(sw)) {
+		n = len < ne ? len : ne;
+		if (n > cap - 2)
+			n = cap - 2;
+		memcpy(out, rt->resp, n);
+	}
+	proto_cleanse(rt->resp, len);
+	return put_sw(out, n, sw);
 }
 
 static size_t
@@ -242,6 +270,7 @@ ctx_for(struct card_rt *rt, int idx, const struct proto_apdu *a,
 	ctx->transient = rt->transient;
 	ctx->apdu = a;
 	ctx->resp = resp;
+	ctx->first_select = 0;
 }
 
 static uint16_t
@@ -264,6 +293,8 @@ select_applet(struct card_rt *rt, const struct proto_apdu *a,
 	deselect(rt);
 	c = rt->apps[idx].cls;
 	ctx_for(rt, idx, a, resp, &ctx);
+	ctx.first_select = !rt->powered[idx];
+	rt->powered[idx] = 1;
 	sw = c->select != NULL ? c->select(&ctx) : PROTO_SW_OK;
 	if (sw != PROTO_SW_OK)
 		return sw;
@@ -283,7 +314,8 @@ sw_valid(uint16_t sw)
 {
 	uint8_t hi = (uint8_t)(sw >> 8);
 
-	return (hi >= 0x62 && hi <= 0x6f && hi != 0x66) || hi == 0x90;
+	return (hi >= 0x62 && hi <= 0x6f && hi != 0x66) ||
+	    (hi >= 0x90 && hi <= 0x9f);
 }
 
 static uint16_t
@@ -335,10 +367,8 @@ card_rt_transmit(struct card_rt *rt, const uint8_t *cmd, size_t len,
 	clear_response(rt);
 	proto_wr_init(&resp, rt->resp, sizeof(rt->resp));
 	sw = dispatch(rt, &a, &resp);
-	if (sw != PROTO_SW_OK) {
-		proto_cleanse(rt->resp, proto_wr_len(&resp));
-		return put_sw(out, 0, sw);
-	}
+	if (sw != PROTO_SW_OK)
+		return deliver_with(rt, proto_wr_len(&resp), a.ne, sw, out, cap);
 	rt->resp_len = proto_wr_len(&resp);
 	rt->resp_off = 0;
 	return deliver(rt, a.ne, out, cap);

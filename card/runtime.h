@@ -35,6 +35,7 @@ struct card_ctx {
 	uint8_t *transient;          /* CARD_TRANSIENT_MAX bytes */
 	const struct proto_apdu *apdu;
 	struct proto_wr *resp;       /* response data goes here */
+	int first_select;            /* in select(): first since power-up */
 };
 
 struct card_applet {
@@ -46,7 +47,11 @@ struct card_applet {
 	int (*install)(struct card_ctx *ctx);
 	/* Called on SELECT; returns a status word (9000 to accept). */
 	uint16_t (*select)(struct card_ctx *ctx);
-	/* Process one APDU; returns a status word, response in ctx->resp. */
+	/*
+	 * Process one APDU; returns a status word, response in ctx->resp.
+	 * Data goes out with 9000, and with a warning (62xx, 63xx) or an
+	 * application status word (9xxx) as far as Le allows.
+	 */
 	uint16_t (*process)(struct card_ctx *ctx);
 };
 

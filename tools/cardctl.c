@@ -6,6 +6,9 @@
  *   cardctl eject                       remove the card
  *   cardctl swap FILE                   remove the card, insert another
  *   cardctl status [--json]             what vcard holds
+ *   cardctl personalize FILE --keys DIR [--ua HEX16] [--credit N]
+ *           [--right CHANNEL:EXPIRY]...  a security-module card
+ *   cardctl show FILE [--json]          decode an image (never its keys)
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -15,18 +18,26 @@
 #include <string.h>
 
 #include "../card/applets.h"
+#include "../card/sm.h"
 #include "../card/runtime.h"
 #include "../card/store.h"
 #include "../proto/crypto.h"
 #include "../proto/ctl.h"
 #include "../proto/proto.h"
+#include "keys.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/vcard.sock"
 
+#define MAX_RIGHT_ARGS PROTO_M2_MAX_RIGHTS
+
 struct opts {
 	const char *socket;
 	const char *serial;
+	const char *keys;
+	const char *credit;
+	const char *rights[MAX_RIGHT_ARGS];
+	int nrights;
 	int json;
 	const char *pos[4];
 	int npos;
@@ -42,6 +53,11 @@ usage(void)
 	    "  eject                     remove the inserted card\n"
 	    "  swap FILE                 remove the card and insert FILE\n"
 	    "  status [--json]           show what vcard holds\n"
+	    "  personalize FILE --keys DIR [--ua HEX] [--credit N]\n"
+	    "              [--right CHANNEL:EXPIRY]...\n"
+	    "                            a security-module card; writes "
+	    "FILE.reg\n"
+	    "  show FILE [--json]        decode a card image\n"
 	    "The socket is $VCARD_SOCKET or " DEFAULT_SOCKET ".\n");
 	exit(2);
 }
@@ -61,8 +77,16 @@ parse(int argc, char **argv, struct opts *o)
 		else if ((strcmp(a, "-S") == 0 || strcmp(a, "--socket") == 0) &&
 		    i + 1 < argc)
 			o->socket = argv[++i];
-		else if (strcmp(a, "--serial") == 0 && i + 1 < argc)
+		else if ((strcmp(a, "--serial") == 0 ||
+		    strcmp(a, "--ua") == 0) && i + 1 < argc)
 			o->serial = argv[++i];
+		else if (strcmp(a, "--keys") == 0 && i + 1 < argc)
+			o->keys = argv[++i];
+		else if (strcmp(a, "--credit") == 0 && i + 1 < argc)
+			o->credit = argv[++i];
+		else if (strcmp(a, "--right") == 0 && i + 1 < argc &&
+		    o->nrights < MAX_RIGHT_ARGS)
+			o->rights[o->nrights++] = argv[++i];
 		else if (a[0] == '-' && a[1] != '\0')
 			usage();
 		else if (o->npos < 4)
@@ -74,6 +98,37 @@ parse(int argc, char **argv, struct opts *o)
 		usage();
 }
 
+/* The serial (= UA) from --serial/--ua, or a random one. */
+static int
+pick_serial(const struct opts *o, uint8_t serial[CARD_SERIAL_LEN])
+{
+	if (o->serial != NULL) {
+		if (util_hex_decode(o->serial, serial, CARD_SERIAL_LEN) != 0) {
+			fprintf(stderr, "cardctl: --serial/--ua wants %d hex "
+			    "digits: %s\n", 2 * CARD_SERIAL_LEN, o->serial);
+			return 2;
+		}
+	} else if (proto_random(serial, CARD_SERIAL_LEN) != 0) {
+		fprintf(stderr, "cardctl: no random bytes\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int
+create_image(const char *path, const uint8_t serial[CARD_SERIAL_LEN],
+    struct card_store **s)
+{
+	int rc;
+
+	if ((rc = card_store_create(path, serial, s)) != 0) {
+		fprintf(stderr, "cardctl: cannot create %s: %s\n", path,
+		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
 static int
 cmd_new(const struct opts *o)
 {
@@ -83,21 +138,9 @@ cmd_new(const struct opts *o)
 
 	if (o->npos != 2)
 		usage();
-	if (o->serial != NULL) {
-		if (util_hex_decode(o->serial, serial, sizeof(serial)) != 0) {
-			fprintf(stderr, "cardctl: --serial wants %d hex digits: "
-			    "%s\n", 2 * CARD_SERIAL_LEN, o->serial);
-			return 2;
-		}
-	} else if (proto_random(serial, sizeof(serial)) != 0) {
-		fprintf(stderr, "cardctl: no random bytes\n");
-		return 1;
-	}
-	if ((rc = card_store_create(o->pos[1], serial, &s)) != 0) {
-		fprintf(stderr, "cardctl: cannot create %s: %s\n", o->pos[1],
-		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
-		return 1;
-	}
+	if ((rc = pick_serial(o, serial)) != 0 ||
+	    (rc = create_image(o->pos[1], serial, &s)) != 0)
+		return rc;
 	rc = card_rt_install(s, &card_ident_applet);
 	card_store_free(&s);
 	if (rc != 0) {
@@ -212,6 +255,219 @@ cmd_status(const struct opts *o)
 	return 0;
 }
 
+static int
+parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int
+parse_perso(const struct opts *o, struct card_sm_perso *p)
+{
+	static const uint8_t versions[PROTO_VERSIONS_LEN] = { 1, 0, 1, 0 };
+	uint32_t ch, exp;
+	char buf[32], *colon;
+	int i;
+
+	if (o->credit != NULL && parse_u32(o->credit, &p->credit) != 0) {
+		fprintf(stderr, "cardctl: --credit wants a whole number: %s\n",
+		    o->credit);
+		return 2;
+	}
+	for (i = 0; i < o->nrights; i++) {
+		snprintf(buf, sizeof(buf), "%s", o->rights[i]);
+		if ((colon = strchr(buf, ':')) == NULL)
+			goto bad;
+		*colon = '\0';
+		if (parse_u32(buf, &ch) != 0 || ch > 0xffff ||
+		    parse_u32(colon + 1, &exp) != 0)
+			goto bad;
+		p->rights[p->n_rights].channel = (uint16_t)ch;
+		p->rights[p->n_rights].expiry = exp;
+		p->n_rights++;
+	}
+	memcpy(p->versions, versions, sizeof(versions));
+	return 0;
+bad:
+	fprintf(stderr, "cardctl: --right wants CHANNEL:EXPIRY (Unix time): "
+	    "%s\n", o->rights[i]);
+	return 2;
+}
+
+static int
+cmd_personalize(const struct opts *o)
+{
+	struct card_sm_perso p;
+	struct registration reg;
+	struct op_keys k;
+	struct card_store *s = NULL;
+	char regpath[PATH_MAX];
+	int rc;
+
+	if (o->npos != 2 || o->keys == NULL)
+		usage();
+	memset(&p, 0, sizeof(p));
+	if ((rc = parse_perso(o, &p)) != 0 || (rc = pick_serial(o, p.ua)) != 0)
+		return rc;
+	if (snprintf(regpath, sizeof(regpath), "%s.reg", o->pos[1]) >=
+	    (int)sizeof(regpath))
+		return 2;
+	if (keys_load(o->keys, &k) != 0)
+		return 1;
+	rc = 1;
+	if (!k.has_master || !k.has_ecm) {
+		fprintf(stderr, "cardctl: %s lacks master.key or ecm.key\n",
+		    o->keys);
+		goto out;
+	}
+	if (proto_ec_keygen(p.keys.sign_priv, p.keys.sign_pub) != 0 ||
+	    proto_kt_derive(k.master, p.ua, p.keys.kt) != 0) {
+		fprintf(stderr, "cardctl: key generation failed\n");
+		goto out;
+	}
+	memcpy(p.center_pub, k.center_pub, PROTO_EC_PUB_LEN);
+	memcpy(p.ecm_key, k.ecm, PROTO_AES_KEY_LEN);
+	if (create_image(o->pos[1], p.ua, &s) != 0)
+		goto out;
+	if ((rc = card_rt_install(s, &card_ident_applet)) != 0 ||
+	    (rc = card_sm_personalize(s, &p)) != 0) {
+		fprintf(stderr, "cardctl: cannot personalize %s: %s\n",
+		    o->pos[1], proto_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	memcpy(reg.ua, p.ua, PROTO_UA_LEN);
+	memcpy(reg.pub, p.keys.sign_pub, PROTO_EC_PUB_LEN);
+	memcpy(reg.versions, p.versions, PROTO_VERSIONS_LEN);
+	if ((rc = reg_write(regpath, &reg)) != 0) {
+		fprintf(stderr, "cardctl: cannot write %s: %s\n", regpath,
+		    proto_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	rc = 0;
+out:
+	card_store_free(&s);
+	proto_cleanse(&p, sizeof(p));
+	keys_wipe(&k);
+	return rc;
+}
+
+static void
+show_text(const struct card_store *s, const struct card_sm_view *v, int sm)
+{
+	char hex[2 * PROTO_EC_PUB_LEN + 1];
+	const struct proto_m2 *m = &v->m2;
+
+	util_hex_encode(card_store_serial(s), CARD_SERIAL_LEN, hex);
+	printf("serial        %s\n", hex);
+	if (!sm) {
+		printf("applets       identity\n");
+		return;
+	}
+	util_hex_encode(v->ua, PROTO_UA_LEN, hex);
+	printf("applets       identity, security-module\nua            %s\n",
+	    hex);
+	printf("transfer lock %s\ncredit        %u\n",
+	    m->locked ? "locked" : "unlocked", m->credit);
+	printf("purchases     %u made, %u acknowledged, %u in the log\n",
+	    m->purchase_seq, m->acked_seq, m->n_purchases);
+	printf("export seq    %u\nchange ctr    %u\ncommand ctr   %u\n",
+	    v->export_seq, m->change_ctr, m->cmd_ctr);
+	printf("counters      %u control words, %u denials, %u power-ups\n",
+	    m->cws, m->denials, m->powerups);
+	printf("versions      %u.%u.%u.%u\n", m->versions[0], m->versions[1],
+	    m->versions[2], m->versions[3]);
+	for (unsigned i = 0; i < m->n_counts; i++)
+		printf("ecms          channel %u: %u\n", m->counts[i].channel,
+		    m->counts[i].ecms);
+	for (unsigned i = 0; i < m->n_rights; i++)
+		printf("right         channel %u until %u\n",
+		    m->rights[i].channel, m->rights[i].expiry);
+	for (unsigned i = 0; i < m->n_purchases; i++)
+		printf("purchase      #%u event %u channel %u price %u at %u\n",
+		    m->purchases[i].seq, m->purchases[i].event,
+		    m->purchases[i].channel, m->purchases[i].price,
+		    m->purchases[i].time);
+	util_hex_encode(v->sign_pub, PROTO_EC_PUB_LEN, hex);
+	printf("public key    %s\n", hex);
+}
+
+static void
+show_json(const struct card_store *s, const struct card_sm_view *v, int sm)
+{
+	char hex[2 * PROTO_EC_PUB_LEN + 1];
+	const struct proto_m2 *m = &v->m2;
+
+	util_hex_encode(card_store_serial(s), CARD_SERIAL_LEN, hex);
+	printf("{\"serial\":\"%s\",\"security_module\":%s", hex,
+	    sm ? "true" : "false");
+	if (sm) {
+		util_hex_encode(v->ua, PROTO_UA_LEN, hex);
+		printf(",\"ua\":\"%s\",\"locked\":%s,\"credit\":%u,"
+		    "\"purchase_seq\":%u,\"acked_seq\":%u,\"export_seq\":%u,"
+		    "\"change_ctr\":%u,\"cmd_ctr\":%u,\"cws\":%u,"
+		    "\"denials\":%u,\"powerups\":%u,\"rights\":[", hex,
+		    m->locked ? "true" : "false", m->credit, m->purchase_seq,
+		    m->acked_seq, v->export_seq, m->change_ctr, m->cmd_ctr,
+		    m->cws, m->denials, m->powerups);
+		for (unsigned i = 0; i < m->n_rights; i++)
+			printf("%s{\"channel\":%u,\"expiry\":%u}", i ? "," : "",
+			    m->rights[i].channel, m->rights[i].expiry);
+		printf("],\"purchases\":[");
+		for (unsigned i = 0; i < m->n_purchases; i++)
+			printf("%s{\"seq\":%u,\"event\":%u,\"channel\":%u,"
+			    "\"price\":%u,\"time\":%u}", i ? "," : "",
+			    m->purchases[i].seq, m->purchases[i].event,
+			    m->purchases[i].channel, m->purchases[i].price,
+			    m->purchases[i].time);
+		util_hex_encode(v->sign_pub, PROTO_EC_PUB_LEN, hex);
+		printf("],\"public_key\":\"%s\"", hex);
+	}
+	printf("}\n");
+}
+
+static int
+cmd_show(const struct opts *o)
+{
+	struct card_store *s = NULL;
+	struct card_sm_view v;
+	int rc, sm;
+
+	if (o->npos != 2)
+		usage();
+	if ((rc = card_store_open(o->pos[1], &s)) != 0) {
+		fprintf(stderr, "cardctl: %s: %s\n", o->pos[1],
+		    proto_strerror(rc));
+		return 1;
+	}
+	memset(&v, 0, sizeof(v));
+	rc = card_sm_view(s, &v);
+	if (rc != 0 && rc != PROTO_ERR_NOTFOUND) {
+		fprintf(stderr, "cardctl: %s: damaged security-module data: "
+		    "%s\n", o->pos[1], proto_strerror(rc));
+		card_store_free(&s);
+		return 1;
+	}
+	sm = rc == 0;
+	if (o->json)
+		show_json(s, &v, sm);
+	else
+		show_text(s, &v, sm);
+	card_store_free(&s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -230,6 +486,10 @@ main(int argc, char **argv)
 		return cmd_simple(&o, "eject", 0);
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(&o);
+	if (strcmp(cmd, "personalize") == 0)
+		return cmd_personalize(&o);
+	if (strcmp(cmd, "show") == 0)
+		return cmd_show(&o);
 	usage();
 	return 2;
 }
