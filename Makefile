@@ -32,7 +32,7 @@ CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
 
 BINS = $(O)/vcard $(O)/cardctl $(O)/headend
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
-            $(O)/test/test_runtime $(O)/test/tear_store
+            $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench
 TOOL_TEST_BINS = $(O)/test/pcsc_send
 

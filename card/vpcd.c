@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "../proto/buf.h"
@@ -21,6 +22,8 @@
 static int
 connect_one(const struct addrinfo *ai, int timeout_ms)
 {
+	/* A frame's body never lags its length by long. */
+	const struct timeval rcv_timeout = { .tv_sec = 2, .tv_usec = 0 };
 	struct pollfd pfd;
 	socklen_t slen;
 	int fd, fl, err = 0, one = 1;
@@ -49,7 +52,9 @@ connect_one(const struct addrinfo *ai, int timeout_ms)
 	 * side) so neither end waits for a delayed ACK.
 	 */
 	if (fcntl(fd, F_SETFL, fl) < 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv_timeout,
+	    sizeof(rcv_timeout)) != 0)
 		goto fail;
 	return fd;
 fail:
@@ -96,12 +101,25 @@ frame_ready(struct card_vpcd_rx *rx, const uint8_t **frame, size_t *len)
 	return 1;
 }
 
+static int
+read_more(int fd, struct card_vpcd_rx *rx)
+{
+	ssize_t n;
+
+	do {
+		n = read(fd, rx->buf + rx->have, sizeof(rx->buf) - rx->have);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return PROTO_ERR_IO;
+	rx->have += (size_t)n;
+	return 0;
+}
+
 int
 card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
     size_t *len)
 {
 	int one = 1;
-	ssize_t n;
 
 	if (rx->consumed > 0) {
 		memmove(rx->buf, rx->buf + rx->consumed,
@@ -109,27 +127,27 @@ card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
 		rx->have -= rx->consumed;
 		rx->consumed = 0;
 	}
-	if (fd >= 0) {
-		do {
-			n = read(fd, rx->buf + rx->have,
-			    sizeof(rx->buf) - rx->have);
-		} while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			return PROTO_ERR_IO;
-		rx->have += (size_t)n;
-	}
+	if (fd >= 0 && read_more(fd, rx) != 0)
+		return PROTO_ERR_IO;
 	if (frame_ready(rx, frame, len))
 		return 1;
+	if (fd < 0)
+		return 0;
 	/*
 	 * vpcd writes the length and the body separately, and without
 	 * TCP_NODELAY its second write waits for our ACK of the first: ACK
 	 * at once (Linux leaves quick-ACK mode on its own, so ask each time).
 	 * A complete frame needs no such ACK: our answer carries it.
 	 */
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
-		    sizeof(one));
-	return 0;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	/*
+	 * The body follows at once: wait for it here rather than through
+	 * the daemon's poll loop, bounded by the socket's receive timeout.
+	 */
+	while (rx->have >= 2 && !frame_ready(rx, frame, len))
+		if (read_more(fd, rx) != 0)
+			return PROTO_ERR_IO;
+	return rx->have >= 2 ? 1 : 0;
 }
 
 int

@@ -20,7 +20,9 @@ else
 		"$build/test/test_store"
 		"$build/test/test_runtime"
 		"$build/test/tear_store"
+		"$build/test/test_sm"
 		"$root/test/integration/card_pcsc.sh"
+		"$root/test/integration/sm_pcsc.sh"
 	)
 fi
 

@@ -3,12 +3,7 @@
 # opensc-tool and pcsc_scan against vcard, cardctl swap, a fuzz sweep, pcscd
 # restarted under the card, and cardctl's errors.
 set -u
-root=${PTV_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${PTV_BUILD:-$root/build}
-if [ -z "${PTV_IN_NAMESPACE:-}" ]; then
-	exec "$root/test/lib/hermetic.sh" "$0" "$@"
-fi
-. "$root/test/lib/tap.sh"
+. "$(dirname "$0")/../lib/itest.sh" "$@"
 . "$root/test/lib/pcscd.sh"
 
 tmp=$(mktemp -d /tmp/ptv-it.XXXXXX)

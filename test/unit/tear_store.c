@@ -4,8 +4,10 @@
  * is killed (failpoint, _exit) at the n-th write point of its commit, for
  * every n; the parent reloads the image and requires it to equal the
  * state before the transaction or the state after it, never anything else,
- * and requires the card to work on afterwards.  The same sweep runs over a
- * mutating APDU through the runtime.
+ * and requires the card to work on afterwards.  The same sweep runs over
+ * mutating APDUs through the runtime: the identity applet's INCREMENT and
+ * the security module's BUY EVENT, PROCESS ECM, PROCESS COMMAND and
+ * EXPORT (whose sequence number must never go backwards or repeat).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,12 +26,15 @@
 #include "../../card/store.h"
 #include "../../proto/file.h"
 #include "../../proto/proto.h"
+#include "smfix.c"
 
 static const uint8_t serial[CARD_SERIAL_LEN] = { 9, 9, 9, 9, 1, 2, 3, 4 };
 static const uint8_t aid[] = { 0xf0, 't', 'e', 'a', 'r' };
 static const uint8_t aid2[] = { 0xf0, 'n', 'e', 'w', '!' };
 
 static char dir[64], path[128];
+/* Run after each crash, on the reloaded image. */
+static void (*after_crash)(void);
 
 static int
 setup(void **state)
@@ -184,6 +189,8 @@ sweep(int (*tx)(void), const uint8_t *before, size_t blen)
 			fail_msg("torn image after crash at point %lu", n);
 		free(now);
 		works_on();
+		if (after_crash != NULL)
+			after_crash();
 	}
 	printf("# %lu crash points: %lu before, %lu after\n", n - 1,
 	    saw_before, saw_after);
@@ -229,6 +236,168 @@ test_sweep_apdu(void **state)
 	free(before);
 }
 
+/* --- security module ------------------------------------------------- */
+
+static uint8_t sm_apdu[512];
+static size_t sm_apdu_len;
+static uint32_t sm_seq_before;
+
+static int
+sm_open(struct card_store **s, struct card_rt **rt)
+{
+	static const uint8_t sel[] = { 0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'P',
+	    'T', 'V', 'S', 'M', 0x01 };
+	const struct card_applet *const *apps;
+	uint8_t out[8];
+	size_t napps;
+	int rc;
+
+	apps = card_applets(&napps);
+	if ((rc = card_store_open(path, s)) != 0 ||
+	    (rc = card_rt_new(*s, apps, napps, rt)) != 0)
+		return rc;
+	return card_rt_transmit(*rt, sel, sizeof(sel), out, sizeof(out)) ==
+	    2 && out[0] == 0x90 ? 0 : PROTO_ERR_STATE;
+}
+
+/* Send sm_apdu to the card in path; 0 if it answered 9000. */
+static int
+sm_tx(void)
+{
+	static uint8_t out[4096];
+	struct card_store *s = NULL;
+	struct card_rt *rt = NULL;
+	size_t n;
+	int rc;
+
+	if ((rc = sm_open(&s, &rt)) == 0) {
+		n = card_rt_transmit(rt, sm_apdu, sm_apdu_len, out,
+		    sizeof(out));
+		rc = n >= 2 && out[n - 2] == 0x90 && out[n - 1] == 0 ? 0 :
+		    PROTO_ERR_STATE;
+	}
+	card_rt_free(&rt);
+	card_store_free(&s);
+	return rc;
+}
+
+static void
+set_apdu(uint8_t ins, const uint8_t *data, size_t lc, size_t ne)
+{
+	struct proto_apdu a = { .cla = 0x80, .ins = ins, .data = data,
+	    .lc = lc, .ne = ne };
+	struct proto_wr w;
+
+	proto_wr_init(&w, sm_apdu, sizeof(sm_apdu));
+	assert_int_equal(proto_apdu_encode(&a, &w), 0);
+	sm_apdu_len = proto_wr_len(&w);
+}
+
+/* A personalized card at path; f keeps the keys, not the image open. */
+static struct smfix *
+sm_card(void)
+{
+	struct smfix *f = smfix_new(FX_CREDIT);
+
+	assert_non_null(f);
+	assert_int_equal(smfix_select(f), 0x9000);
+	return f;
+}
+
+static void
+sm_sweep(struct smfix *f)
+{
+	uint8_t *before;
+	size_t blen;
+
+	snprintf(path, sizeof(path), "%s", f->path);
+	card_rt_free(&f->rt);
+	card_store_free(&f->s);
+	image_bytes(&before, &blen);
+	sweep(sm_tx, before, blen);
+	free(before);
+	after_crash = NULL;
+	snprintf(path, sizeof(path), "%s/card.img", dir);
+}
+
+static void
+test_sweep_sm_buy(void **state)
+{
+	struct smfix *f = sm_card();
+	uint8_t ecm[PROTO_ECM_LEN];
+
+	(void)state;
+	smfix_ecm(f, 7, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300, NULL, ecm);
+	set_apdu(0x32, ecm, sizeof(ecm), 256);
+	sm_sweep(f);
+	smfix_free(&f);
+}
+
+static void
+test_sweep_sm_ecm(void **state)
+{
+	struct smfix *f = sm_card();
+	uint8_t ecm[PROTO_ECM_LEN];
+
+	(void)state;
+	smfix_ecm(f, 5, 1, FX_T0, FX_T0 + 60, PROTO_ECM_SUBSCRIPTION, 0, NULL,
+	    ecm);
+	set_apdu(0x30, ecm, sizeof(ecm), 256);
+	sm_sweep(f);
+	smfix_free(&f);
+}
+
+static void
+test_sweep_sm_command(void **state)
+{
+	struct smfix *f = sm_card();
+	uint8_t c[PROTO_CMD_MAX_LEN];
+	size_t n;
+
+	(void)state;
+	n = smfix_cmd(f, PROTO_CMD_RELOAD, 1, 250, 0, NULL, c);
+	set_apdu(0x50, c, n, 0);
+	sm_sweep(f);
+	smfix_free(&f);
+}
+
+/* After a crash, the next EXPORT's sequence is above every one issued. */
+static void
+export_seq_moves_on(void)
+{
+	static uint8_t out[4096];
+	struct card_store *s = NULL;
+	struct card_rt *rt = NULL;
+	struct proto_block b;
+	size_t n;
+
+	assert_int_equal(sm_open(&s, &rt), 0);
+	n = card_rt_transmit(rt, sm_apdu, sm_apdu_len, out, sizeof(out));
+	assert_true(n > 2);
+	assert_int_equal(out[n - 2], 0x90);
+	assert_int_equal(proto_block_parse(out, n - 2, &b), 0);
+	/* the uninterrupted run issued sm_seq_before + 1 */
+	assert_true(b.seq > sm_seq_before);
+	card_rt_free(&rt);
+	card_store_free(&s);
+}
+
+static void
+test_sweep_sm_export(void **state)
+{
+	struct smfix *f = sm_card();
+
+	(void)state;
+	assert_int_equal(smfix_send_cmd(f, PROTO_CMD_UNLOCK, 0, 0), 0x9000);
+	assert_int_equal(smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 4096), 0x9000);
+	assert_int_equal(smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 4096), 0x9000);
+	sm_seq_before = 2;
+	set_apdu(0x40, NULL, 0, 4096);
+	after_crash = export_seq_moves_on;
+	sm_sweep(f);
+	smfix_free(&f);
+}
+
 int
 main(void)
 {
@@ -236,6 +405,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sweep_store, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_apdu, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_buy, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_ecm, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_command, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_export, setup,
 		    teardown),
 	};
 

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "image_check.c"
+
 #include "../../card/applets.h"
 #include "../../card/runtime.h"
 #include "../../card/store.h"
@@ -69,8 +71,7 @@ struct fx {
 	struct card_rt *rt;
 	uint8_t out[70000];
 	size_t n;
-	uint8_t *img;
-	size_t imglen;
+	struct image_snap snap;
 };
 
 static int
@@ -102,7 +103,7 @@ teardown(void **state)
 
 	card_rt_free(&f->rt);
 	card_store_free(&f->s);
-	free(f->img);
+	free(f->snap.img);
 	unlink(f->path);
 	rmdir(f->dir);
 	free(f);
@@ -123,20 +124,13 @@ tx(struct fx *f, const uint8_t *cmd, size_t len)
 static void
 snapshot(struct fx *f)
 {
-	free(f->img);
-	assert_int_equal(card_store_encode(f->s, &f->img, &f->imglen), 0);
+	image_snapshot(f->s, &f->snap);
 }
 
 static void
 assert_unchanged(struct fx *f)
 {
-	uint8_t *now;
-	size_t len;
-
-	assert_int_equal(card_store_encode(f->s, &now, &len), 0);
-	assert_int_equal(len, f->imglen);
-	assert_memory_equal(now, f->img, len);
-	free(now);
+	image_assert_unchanged(f->s, &f->snap);
 }
 
 #define SELECT_IDENT 0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'P', 'T', 'V', 'I', \
