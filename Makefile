@@ -27,12 +27,15 @@ PROTO_SRC = proto/err.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
             card/applets.c card/sm.c
 
+DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c
+
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
+DEC_OBJ   = $(DEC_SRC:%.c=$(O)/%.o)
 CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
 
-BINS = $(O)/vcard $(O)/cardctl $(O)/headend
+BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
-            $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm
+            $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench
 TOOL_TEST_BINS = $(O)/test/pcsc_send
 
@@ -46,17 +49,23 @@ $(O)/libproto.a: $(PROTO_OBJ)
 	$(AR) rcs $@ $^
 $(O)/libcard.a: $(CARD_OBJ)
 	$(AR) rcs $@ $^
+$(O)/libdecoder.a: $(DEC_OBJ)
+	$(AR) rcs $@ $^
 
 $(O)/vcard: $(O)/card/vcard.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+$(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/util.o $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/headend: $(O)/tools/headend.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # Tests: cmocka unit tests include the .c under test to reach statics.
-$(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libproto.a
+$(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libdecoder.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/bench/%: $(O)/test/bench/%.o $(O)/libcard.a $(O)/libproto.a
 	@mkdir -p $(dir $@)
@@ -89,8 +98,13 @@ demo: deps all
 	@echo "the end-to-end demo arrives with the management center"
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/share/doc/ptv
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	sed 's|/usr/local/bin|$(BINDIR)|' decoder/decoderd.service \
+	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/decoderd.service
+	install -m 0644 README.md card/APDU.md decoder/decoderd.conf \
+	    $(DESTDIR)$(PREFIX)/share/doc/ptv/
 
 clean:
 	rm -rf build build-asan

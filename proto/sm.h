@@ -15,6 +15,38 @@
 #define PROTO_UA_LEN 8
 #define PROTO_VERSIONS_LEN 4
 
+/* --- The security module's APDUs (card/APDU.md) ----------------------- */
+
+/* Application status words (see card/APDU.md). */
+#define SM_SW_NOT_ENTITLED 0x9101
+#define SM_SW_PURCHASE_POSSIBLE 0x9102
+#define SM_SW_NO_CREDIT 0x9201
+#define SM_SW_ALREADY_BOUGHT 0x9202
+#define SM_SW_LOG_FULL 0x9203
+#define SM_SW_NOT_PURCHASABLE 0x9204
+#define SM_SW_REPLAYED 0x9301
+#define SM_SW_OTHER_UA 0x9302
+
+#define SM_CLA 0x80
+#define SM_INS_GET_DATA 0xca
+#define SM_INS_PROCESS_ECM 0x30
+#define SM_INS_BUY_EVENT 0x32
+#define SM_INS_EXPORT 0x40
+#define SM_INS_UPLINK 0x42
+#define SM_INS_COMMAND 0x50
+
+/* GET DATA objects: P1 01, P2 one of these. */
+#define SM_DO_STATE 0x00
+#define SM_DO_UA 0x01
+#define SM_DO_VERSIONS 0x02
+#define SM_DO_LOCK 0x03
+#define SM_DO_CHANGE_CTR 0x04
+#define SM_DO_EXPORT_SEQ 0x05
+#define SM_DO_FREE_LOG 0x06
+#define SM_DO_PUBKEY 0x07
+#define SM_DO_CREDIT 0x08
+#define SM_STATE_LEN 34
+
 /* --- M2: what a block carries ---------------------------------------- */
 
 #define PROTO_M2_MAX_PURCHASES 64

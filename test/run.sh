@@ -21,8 +21,10 @@ else
 		"$build/test/test_runtime"
 		"$build/test/tear_store"
 		"$build/test/test_sm"
+		"$build/test/test_m1"
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"
+		"$root/test/integration/decoder_pcsc.sh"
 	)
 fi
 

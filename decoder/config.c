@@ -1,0 +1,124 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/buf.h"
+#include "../proto/ctl.h"
+#include "../proto/file.h"
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "config.h"
+
+void
+dec_config_defaults(struct dec_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->m1, sizeof(c->m1), "/var/lib/ptv/m1");
+	snprintf(c->key, sizeof(c->key), "/var/lib/ptv/decoder.key");
+	snprintf(c->socket, sizeof(c->socket), "/run/decoderd.sock");
+	snprintf(c->ecm_dir, sizeof(c->ecm_dir), "/var/lib/ptv/ecm");
+	c->export_interval = 3600;
+	c->log_level = PROTO_LOG_NOTICE;
+}
+
+static int
+set_str(char *dst, size_t cap, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= cap)
+		return PROTO_ERR_TOOBIG;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+int
+dec_config_set(struct dec_config *c, const char *key, const char *v)
+{
+	char *end;
+	unsigned long x;
+
+	if (strcmp(key, "reader") == 0)
+		return set_str(c->reader, sizeof(c->reader), v);
+	if (strcmp(key, "m1") == 0)
+		return set_str(c->m1, sizeof(c->m1), v);
+	if (strcmp(key, "key") == 0)
+		return set_str(c->key, sizeof(c->key), v);
+	if (strcmp(key, "socket") == 0)
+		return set_str(c->socket, sizeof(c->socket), v);
+	if (strcmp(key, "ecm_dir") == 0)
+		return set_str(c->ecm_dir, sizeof(c->ecm_dir), v);
+	if (strcmp(key, "log_level") == 0)
+		return proto_log_level_parse(v, &c->log_level);
+	if (strcmp(key, "export_interval") == 0) {
+		x = strtoul(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end != '\0' || x > 86400 * 366)
+			return PROTO_ERR_RANGE;
+		c->export_interval = (unsigned)x;
+		return 0;
+	}
+	return PROTO_ERR_NOTFOUND;
+}
+
+/* Trim spaces and tabs at both ends, in place. */
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int
+config_line(struct dec_config *c, const char *line, size_t n)
+{
+	char buf[PATH_MAX + 64], *eq, *hash;
+
+	if (n >= sizeof(buf) || memchr(line, '\0', n) != NULL)
+		return PROTO_ERR_FORMAT;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	if ((hash = strchr(buf, '#')) != NULL)
+		*hash = '\0';
+	if (*trim(buf) == '\0')
+		return 0;
+	if ((eq = strchr(buf, '=')) == NULL)
+		return PROTO_ERR_FORMAT;
+	*eq = '\0';
+	return dec_config_set(c, trim(buf), trim(eq + 1));
+}
+
+int
+dec_config_load(const char *path, struct dec_config *out, int *lineno)
+{
+	struct dec_config c = *out;
+	struct proto_rd r;
+	uint8_t *buf = NULL;
+	const char *line;
+	size_t len = 0, n;
+	int rc;
+
+	*lineno = 0;
+	if ((rc = proto_file_read(path, DEC_CONFIG_MAX, &buf, &len)) != 0)
+		return rc;
+	proto_rd_init(&r, buf, len);
+	while (proto_rd_left(&r) > 0) {
+		++*lineno;
+		if (proto_ctl_next_line(&r, &line, &n) != 0) {
+			/* a last line without LF */
+			proto_rd_rest(&r, (const uint8_t **)&line, &n);
+		}
+		if ((rc = config_line(&c, line, n)) != 0)
+			goto out;
+	}
+	*out = c;
+	*lineno = 0;
+out:
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * decoderd's configuration: a file of "key = value" lines (# starts a
+ * comment), then command-line flags over it.
+ *
+ *   reader           reader name, or a part of it; empty: the first reader
+ *                    holding our applet
+ *   m1               the M1 file                (/var/lib/ptv/m1)
+ *   key              the decoder key file       (/var/lib/ptv/decoder.key)
+ *   socket           the control socket         (/run/decoderd.sock)
+ *   export_interval  seconds between periodic exports, 0 = never (3600)
+ *   ecm_dir          where CHANNEL.ecm files are (/var/lib/ptv/ecm)
+ *   log_level        error, warning, notice, info, debug (notice)
+ */
+#ifndef DECODER_CONFIG_H
+#define DECODER_CONFIG_H
+
+#include <limits.h>
+
+#define DEC_CONFIG_MAX 16384
+
+struct dec_config {
+	char reader[256];
+	char m1[PATH_MAX];
+	char key[PATH_MAX];
+	char socket[108];
+	char ecm_dir[PATH_MAX];
+	unsigned export_interval;
+	int log_level;
+};
+
+void dec_config_defaults(struct dec_config *c);
+/*
+ * Read a configuration file over c.  On a bad line, *line gets its number
+ * and the function fails (nothing partial is kept).
+ */
+int dec_config_load(const char *path, struct dec_config *c, int *line);
+/* Set one key; the same rules as a file line. */
+int dec_config_set(struct dec_config *c, const char *key, const char *value);
+
+#endif

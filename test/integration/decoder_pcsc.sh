@@ -1,0 +1,235 @@
+#!/bin/bash
+# decoderd through a real pcscd + vpcd + vcard: export on insertion and
+# after a purchase, the swap to a locked card (M1 keeps the old card's
+# entry), a card removed in the middle of an export, kill -9 at every
+# step of an M1 update, pcscd restarted under the daemon, and a tampered,
+# truncated or foreign M1.
+set -u
+. "$(dirname "$0")/../lib/itest.sh" "$@"
+. "$root/test/lib/pcscd.sh"
+
+tmp=$(mktemp -d /tmp/ptv-dec.XXXXXX)
+export VCARD_SOCKET=$tmp/vcard.sock DECODERD_SOCKET=$tmp/dec.sock
+VCARD_PID=
+DEC_PID=
+PCSCD_OURS=
+cleanup() {
+	[ -n "$DEC_PID" ] && kill "$DEC_PID" 2>/dev/null
+	[ -n "$VCARD_PID" ] && kill "$VCARD_PID" 2>/dev/null
+	[ -n "$PCSCD_OURS" ] && pcscd_stop
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cardctl=$build/cardctl
+headend=$build/headend
+dctl=$build/decoderctl
+reader="Virtual PCD 00 00"
+send() { "$build/test/pcsc_send" -r "$reader" "$@"; }
+T=1800000000
+UA1=1111111111111111
+UA2=2222222222222222
+SEL=00A4040007F0505456534D01
+
+# start_decoder [ENV=VALUE...]: decoderd in the foreground, logging to
+# $tmp/dec.log; waits for its socket
+start_decoder() {
+	env "$@" "$build/decoderd" -f -l info -m "$tmp/m1" -k "$tmp/dec.key" \
+		-S "$DECODERD_SOCKET" -e "$tmp/ecm" -i 0 2>>"$tmp/dec.log" &
+	DEC_PID=$!
+	wait_for 10 test -S "$DECODERD_SOCKET"
+}
+
+stop_decoder() {
+	kill "$DEC_PID" 2>/dev/null
+	wait "$DEC_PID"
+	local rc=$?
+	DEC_PID=
+	return $rc
+}
+
+status_of() { "$dctl" status | awk -v k="$1" '$1 == k { print $2 }'; }
+m1_seq_of() { "$dctl" m1 | awk -v u="$1" '$1 == u { print $3 }'; }
+card_is() { [ "$(status_of card)" = "$1" ]; }
+ua_is() { [ "$(status_of ua)" = "$1" ]; }
+m1_seq_is() { [ "$(m1_seq_of "$1")" = "$2" ]; }
+m1_has() { [ -n "$(m1_seq_of "$1")" ]; }
+
+"$headend" init "$tmp/ops"
+"$cardctl" personalize "$tmp/sc1.img" --keys "$tmp/ops" --ua $UA1 \
+	--credit 5000
+"$cardctl" personalize "$tmp/sc2.img" --keys "$tmp/ops" --ua $UA2
+mkdir "$tmp/ecm"
+"$headend" ecm "$tmp/ops" --channel 7 --event 42 --time $T \
+	--end $((T + 7200)) --ppv 300 --count 3 --period 10 >"$tmp/ecm/7.ecm"
+for e in 50 51 52 53 54 55; do
+	"$headend" ecm "$tmp/ops" --channel 8 --event $e --time $T \
+		--end $((T + 7200)) --ppv 10
+done >"$tmp/ecm/8.ecm"
+unlock1=$("$headend" cmd "$tmp/ops" --ua $UA1 --counter 1 unlock)
+
+"$build/vcard" "$tmp/sc1.img" 2>"$tmp/vcard.log" &
+VCARD_PID=$!
+send -w 10 >/dev/null
+# The center is not here yet: unlock SC1 by hand.
+send $SEL "80500000$(printf %02X $((${#unlock1} / 2)))$unlock1" >/dev/null
+
+# --- export on insertion and after a purchase -------------------------------
+check "decoderd starts" start_decoder
+check "it sees SC1" wait_for 10 card_is present
+check_eq "SC1 is unlocked" no "$(status_of locked)"
+check "SC1 was exported on insertion" wait_for 5 m1_seq_is $UA1 1
+out=$("$dctl" tune 7)
+check_eq "tune 7: three ECMs, each an offer of event 42" \
+	"$(printf '1 offer 42 300\n2 offer 42 300\n3 offer 42 300')" "$out"
+check_match "buy 42" "purchase +1" "$("$dctl" buy 42)"
+check_eq "the purchase was exported into M1" 2 "$(m1_seq_of $UA1)"
+check_eq "tune 7 now gives control words" \
+	"$(printf '1 cw\n2 cw\n3 cw')" "$("$dctl" tune 7)"
+err=$("$dctl" buy 42 2>&1)
+check_eq "buying it again: exit 1" 1 $?
+check_eq "and the card's refusal" \
+	"decoderctl: purchase refused: event already bought" "$err"
+err=$("$dctl" buy 99 2>&1)
+check_match "buying what was never offered is refused" "no offer for event 99" \
+	"$err"
+"$dctl" tune 8 >/dev/null
+for e in 50 51 52 53 54 55; do "$dctl" buy $e >/dev/null; done
+check_eq "six more purchases, each exported" 8 "$(m1_seq_of $UA1)"
+check_match "m1 --json" '"ua":"1111111111111111","state":"pending","seq":8' \
+	"$("$dctl" m1 --json)"
+
+# --- the swap: SC2 is locked, M1 keeps SC1 --------------------------------
+m1_before=$(sha256sum <"$tmp/m1")
+"$cardctl" swap "$tmp/sc2.img"
+check "the daemon sees SC2" wait_for 10 ua_is $UA2
+check_eq "SC2 is transfer-locked" yes "$(status_of locked)"
+check_match "the daemon logs that the new card is locked" \
+	"card $UA2 is transfer-locked" "$(cat "$tmp/dec.log")"
+err=$("$dctl" export 2>&1)
+check_eq "export from a locked card is refused" \
+	"decoderctl: card $UA2 is transfer-locked" "$err"
+check_eq "M1 still holds SC1's entry, unchanged" "$m1_before" \
+	"$(sha256sum <"$tmp/m1")"
+check_eq "and only it" "1" "$(status_of m1_entries)"
+
+# --- the card removed in the middle of an export ---------------------------
+check "decoderd stops cleanly" stop_decoder
+"$cardctl" swap "$tmp/sc1.img"
+start_decoder PTV_TEST_CHUNK_DELAY_MS=1500
+wait_for 10 card_is present
+"$dctl" export >"$tmp/export.out" 2>&1 &
+export_pid=$!
+sleep 0.7
+"$cardctl" eject
+wait $export_pid
+check_eq "the interrupted export fails" 1 $?
+check_match "saying why" "EXPORT failed|did not answer" "$(cat "$tmp/export.out")"
+check_eq "M1 is unchanged" "$m1_before" "$(sha256sum <"$tmp/m1")"
+check "the daemon is healthy, with no card" card_is absent
+"$cardctl" insert "$tmp/sc1.img"
+check "the next insertion works" wait_for 10 card_is present
+check "decoderd stops cleanly" stop_decoder
+
+# --- kill -9 at every step of an M1 update --------------------------------
+torn=0
+crashes=0
+saw_old=0
+saw_new=0
+for n in $(seq 1 12); do
+	start_decoder PROTO_CRASH_AT=$n
+	wait_for 10 card_is present
+	old=$(m1_seq_of $UA1)
+	"$dctl" export >/dev/null 2>&1
+	if kill -0 "$DEC_PID" 2>/dev/null; then
+		stop_decoder
+		break           # no n-th failpoint: every step was covered
+	fi
+	wait "$DEC_PID"
+	[ $? -eq 86 ] && crashes=$((crashes + 1))
+	DEC_PID=
+	rm -f "$DECODERD_SOCKET"
+	start_decoder
+	wait_for 10 card_is present
+	# the old entry, or the block the card issued in the crashed export
+	seq=$(m1_seq_of $UA1)
+	new=$(status_of export_seq)
+	if ls "$tmp"/m1.corrupt-* >/dev/null 2>&1 ||
+	    { [ "$seq" != "$old" ] && [ "$seq" != "$new" ]; }; then
+		torn=$((torn + 1))
+		echo "# crash at failpoint $n: M1 holds seq '$seq', not $old" \
+			"or $new"
+	elif [ "$seq" = "$old" ]; then
+		saw_old=$((saw_old + 1))
+	else
+		saw_new=$((saw_new + 1))
+	fi
+	stop_decoder
+done
+check "the sweep crashed the daemon at several steps" test $crashes -ge 5
+check_eq "after every crash M1 held the old or the new entry" 0 $torn
+check "both outcomes were seen" test $saw_old -gt 0 -a $saw_new -gt 0
+echo "# $crashes crash points: $saw_old left the old entry, $saw_new the new"
+
+# --- pcscd restarted under the running daemon -------------------------------
+start_decoder
+wait_for 10 card_is present
+pcscd_stop
+check "the daemon notices pcscd went away" wait_for 10 card_is absent
+check_eq "pcscd reported down" down "$(status_of pcscd)"
+PCSCD_OURS=1
+pcscd_start
+check "it reconnects by itself" wait_for 15 card_is present
+check "and exports again" "$dctl" export
+check "decoderd stops cleanly" stop_decoder
+
+# --- M1 tampered, truncated, another decoder's ------------------------------
+good=$tmp/m1.good
+cp "$tmp/m1" "$good"
+damage() {
+	case $1 in
+	flip) printf '\x55' | dd of="$tmp/m1" bs=1 seek=40 conv=notrunc \
+		2>/dev/null ;;
+	truncate) head -c 100 "$good" >"$tmp/m1" ;;
+	foreign) cp "$tmp/other.m1" "$tmp/m1" ;;
+	esac
+}
+# another decoder, with its own key, makes its own M1 of the same card
+"$build/decoderd" -f -m "$tmp/other.m1" -k "$tmp/other.key" \
+	-S "$tmp/other.sock" -i 0 2>/dev/null &
+other=$!
+wait_for 10 test -s "$tmp/other.m1"
+kill $other
+wait $other
+for how in flip truncate foreign; do
+	cp "$good" "$tmp/m1"
+	rm -f "$tmp"/m1.corrupt-*
+	damage $how
+	damaged=$(sha256sum <"$tmp/m1")
+	: >"$tmp/dec.log"
+	start_decoder
+	check "$how M1: the daemon runs" wait_for 10 card_is present
+	check_match "$how M1: reported" "M1 .* is unreadable .*moved aside" \
+		"$(cat "$tmp/dec.log")"
+	aside=$(ls "$tmp"/m1.corrupt-* 2>/dev/null | head -1)
+	check_eq "$how M1: kept aside as it was" "$damaged" \
+		"$(sha256sum <"${aside:-/dev/null}")"
+	check "$how M1: a fresh M1 takes the next export" \
+		wait_for 5 m1_has $UA1
+	check "decoderd stops cleanly" stop_decoder
+done
+
+# --- bad arguments ---------------------------------------------------------
+"$dctl" frob >/dev/null 2>&1
+check_eq "decoderctl: unknown command, exit 2" 2 $?
+err=$("$dctl" -S "$tmp/none.sock" status 2>&1)
+check_eq "decoderctl: no daemon, one line" \
+	"decoderctl: decoderd is not running (no daemon at $tmp/none.sock)" "$err"
+"$build/decoderd" -f -i nope >/dev/null 2>&1
+check_eq "decoderd: bad flag value, exit 2" 2 $?
+printf 'reader = x\nfrobnicate = 1\n' >"$tmp/bad.conf"
+err=$("$build/decoderd" -f -c "$tmp/bad.conf" 2>&1)
+check_eq "decoderd: bad configuration line named" \
+	"decoderd: $tmp/bad.conf line 2: not found" "$err"
+tap_done

@@ -1,0 +1,228 @@
+#define _POSIX_C_SOURCE 200809L
+/*
+ * M1 and the decoder's configuration: round trips, the entry policy (one
+ * entry per card, never dropping another card's pending entry, never
+ * going back to an older block), and rejection of damaged, truncated and
+ * foreign M1 files and of bad configuration lines.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../decoder/config.h"
+#include "../../decoder/m1.h"
+#include "../../proto/file.h"
+#include "../../proto/proto.h"
+#include "../../proto/sm.h"
+
+static struct proto_card_keys card_keys;
+static struct dec_key key;
+
+/* A block made by card ua with sequence seq. */
+static size_t
+block(uint8_t ua0, uint32_t seq, uint8_t *out)
+{
+	uint8_t ua[PROTO_UA_LEN] = { ua0, 1, 2, 3, 4, 5, 6, 7 };
+	uint8_t body[PROTO_M2_MAX_LEN];
+	struct proto_m2 m;
+	struct proto_wr w, bw;
+
+	memset(&m, 0, sizeof(m));
+	m.credit = 100;
+	proto_wr_init(&bw, body, sizeof(body));
+	assert_int_equal(proto_m2_encode(&m, &bw), 0);
+	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq,
+	    &card_keys, body, proto_wr_len(&bw), &w), 0);
+	return proto_wr_len(&w);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (proto_ec_keygen(card_keys.sign_priv, card_keys.sign_pub) != 0 ||
+	    proto_random(card_keys.kt, sizeof(card_keys.kt)) != 0 ||
+	    proto_random(&key, sizeof(key)) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+test_put_policy(void **state)
+{
+	static struct dec_m1 m, before;
+	uint8_t b[PROTO_BLOCK_MAX];
+	size_t n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	n = block(0xa0, 5, b);
+	assert_int_equal(dec_m1_put(&m, b, n, 3, 1000), 0);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.e[0].state, DEC_M1_PENDING);
+	assert_int_equal(m.e[0].change_ctr, 3);
+	/* a newer block of the same card replaces its entry */
+	n = block(0xa0, 6, b);
+	assert_int_equal(dec_m1_put(&m, b, n, 4, 1001), 0);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.e[0].seq, 6);
+	/* an older or equal one does not */
+	before = m;
+	n = block(0xa0, 6, b);
+	assert_int_equal(dec_m1_put(&m, b, n, 9, 1002), PROTO_ERR_RANGE);
+	assert_memory_equal(&m, &before, sizeof(m));
+	/* other cards get entries of their own until M1 is full */
+	for (uint8_t i = 1; i < DEC_M1_MAX_ENTRIES; i++) {
+		n = block((uint8_t)(0xa0 + i), 1, b);
+		assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), 0);
+	}
+	assert_int_equal(m.n, DEC_M1_MAX_ENTRIES);
+	assert_int_equal(dec_m1_pending(&m), DEC_M1_MAX_ENTRIES);
+	/* full of pending entries: refused, nothing dropped */
+	before = m;
+	n = block(0xb0, 1, b);
+	assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), PROTO_ERR_TOOBIG);
+	assert_memory_equal(&m, &before, sizeof(m));
+	/* an acknowledged entry makes room */
+	m.e[2].state = DEC_M1_ACKED;
+	assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), 0);
+	assert_int_equal(dec_m1_pending(&m), DEC_M1_MAX_ENTRIES);
+	assert_null(dec_m1_find(&m, (const uint8_t *)"\xa2\1\2\3\4\5\6\7"));
+	assert_non_null(dec_m1_find(&m, (const uint8_t *)"\xb0\1\2\3\4\5\6\7"));
+	assert_int_equal(dec_m1_remove(&m, (const uint8_t *)"\xb0\1\2\3\4\5\6\7"),
+	    0);
+	assert_int_equal(dec_m1_remove(&m, (const uint8_t *)"\xb0\1\2\3\4\5\6\7"),
+	    PROTO_ERR_NOTFOUND);
+	/* a malformed block is refused */
+	b[1] = 9;
+	assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), PROTO_ERR_FORMAT);
+}
+
+static void
+test_file_roundtrip_and_damage(void **state)
+{
+	static struct dec_m1 m, back;
+	static uint8_t img[DEC_M1_FILE_MAX];
+	struct dec_key other;
+	uint8_t b[PROTO_BLOCK_MAX];
+	size_t n, len;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	n = block(0xa0, 5, b);
+	assert_int_equal(dec_m1_put(&m, b, n, 3, 1000), 0);
+	n = block(0xa1, 7, b);
+	assert_int_equal(dec_m1_put(&m, b, n, 1, 1001), 0);
+	m.e[1].state = DEC_M1_ACKED;
+	assert_int_equal(dec_m1_encode(&key, &m, img, sizeof(img), &len), 0);
+	assert_int_equal(dec_m1_decode(&key, img, len, &back), 0);
+	assert_int_equal(back.n, 2);
+	assert_memory_equal(&back.e[0], &m.e[0], sizeof(m.e[0]));
+	assert_int_equal(back.e[1].state, DEC_M1_ACKED);
+	/* every flipped byte and every truncation is caught */
+	for (size_t i = 0; i < len; i++) {
+		img[i] ^= 0x40;
+		if (dec_m1_decode(&key, img, len, &back) == 0)
+			fail_msg("flip at %zu not detected", i);
+		img[i] ^= 0x40;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (dec_m1_decode(&key, img, i, &back) == 0)
+			fail_msg("truncation to %zu not detected", i);
+	/* another decoder's M1, and this M1 under another key */
+	other = key;
+	other.id[0] ^= 1;
+	assert_int_equal(dec_m1_decode(&other, img, len, &back), PROTO_ERR_AUTH);
+	other = key;
+	other.key[0] ^= 1;
+	assert_int_equal(dec_m1_decode(&other, img, len, &back), PROTO_ERR_AUTH);
+}
+
+static void
+test_key_file(void **state)
+{
+	char dir[] = "/tmp/ptv-m1.XXXXXX", path[64], m1[64];
+	struct dec_key a, b;
+	static struct dec_m1 m;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/key", dir);
+	snprintf(m1, sizeof(m1), "%s/m1", dir);
+	assert_int_equal(dec_key_load_or_create(path, &a), 0);
+	assert_int_equal(dec_key_load_or_create(path, &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* an absent M1 is empty; saved, it loads back */
+	assert_int_equal(dec_m1_load(m1, &a, &m), 0);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(dec_m1_save(m1, &a, &m), 0);
+	assert_int_equal(dec_m1_load(m1, &a, &m), 0);
+	/* a key file of the wrong size is an error, and left alone */
+	assert_int_equal(proto_file_replace(path, "short", 5, 0600), 0);
+	assert_int_equal(dec_key_load_or_create(path, &b), PROTO_ERR_LENGTH);
+	unlink(path);
+	unlink(m1);
+	rmdir(dir);
+}
+
+static void
+test_config(void **state)
+{
+	char dir[] = "/tmp/ptv-cf.XXXXXX", path[64];
+	static const struct {
+		const char *text;
+		int rc, line;
+	} cases[] = {
+		{ "# comment\n\nreader = Virtual PCD\nexport_interval=60\n", 0,
+		    0 },
+		{ "m1 = /x/m1\nbogus = 1\n", PROTO_ERR_NOTFOUND, 2 },
+		{ "export_interval = -5\n", PROTO_ERR_RANGE, 1 },
+		{ "export_interval = 10x\n", PROTO_ERR_RANGE, 1 },
+		{ "no equals sign\n", PROTO_ERR_FORMAT, 1 },
+		{ "log_level = loud\n", PROTO_ERR_ARG, 1 },
+		{ "log_level = debug", 0, 0 },
+	};
+	struct dec_config c;
+	int line;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/conf", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dec_config_defaults(&c);
+		assert_int_equal(proto_file_replace(path, cases[i].text,
+		    strlen(cases[i].text), 0600), 0);
+		if (dec_config_load(path, &c, &line) != cases[i].rc ||
+		    line != cases[i].line)
+			fail_msg("case %zu: line %d", i, line);
+		if (cases[i].rc != 0)
+			/* nothing partial kept */
+			assert_string_equal(c.m1, "/var/lib/ptv/m1");
+	}
+	dec_config_defaults(&c);
+	assert_int_equal(dec_config_load(path, &c, &line), 0);
+	assert_int_equal(c.log_level, 7);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_policy),
+		cmocka_unit_test(test_file_roundtrip_and_damage),
+		cmocka_unit_test(test_key_file),
+		cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -1,0 +1,250 @@
+/*
+ * decoderctl: inspect and drive a running decoderd.
+ *
+ *   decoderctl status [--json]   reader, card, lock, last export, M1
+ *   decoderctl export            export the card into M1 now
+ *   decoderctl m1 [--json]       M1's entries (what the decoder can read)
+ *   decoderctl tune CHANNEL      feed the channel's ECMs to the card
+ *   decoderctl buy EVENT         impulse purchase of an offered event
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/buf.h"
+#include "../proto/ctl.h"
+#include "../proto/proto.h"
+#include "util.h"
+
+#define DEFAULT_SOCKET "/run/decoderd.sock"
+#define CALL_TIMEOUT_MS 120000
+
+struct opts {
+	const char *socket;
+	int json;
+	const char *pos[3];
+	int npos;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: decoderctl [-S socket] COMMAND\n"
+	    "  status [--json]    the daemon, the card, M1\n"
+	    "  export             export the card into M1 now\n"
+	    "  m1 [--json]        M1's entries\n"
+	    "  tune CHANNEL       feed the channel's ECMs to the card\n"
+	    "  buy EVENT          buy an event the card offered\n"
+	    "The socket is $DECODERD_SOCKET or " DEFAULT_SOCKET ".\n");
+	exit(2);
+}
+
+static void
+parse(int argc, char **argv, struct opts *o)
+{
+	const char *env = getenv("DECODERD_SOCKET");
+
+	o->socket = env != NULL ? env : DEFAULT_SOCKET;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			usage();
+		else if (strcmp(argv[i], "--json") == 0)
+			o->json = 1;
+		else if ((strcmp(argv[i], "-S") == 0 ||
+		    strcmp(argv[i], "--socket") == 0) && i + 1 < argc)
+			o->socket = argv[++i];
+		else if (argv[i][0] == '-')
+			usage();
+		else if (o->npos < 3)
+			o->pos[o->npos++] = argv[i];
+		else
+			usage();
+	}
+	if (o->npos == 0)
+		usage();
+}
+
+static int
+call(const struct opts *o, const char *req, char **reply, size_t *len)
+{
+	const char *msg;
+	size_t mlen;
+	int rc;
+
+	rc = proto_ctl_call(o->socket, req, CALL_TIMEOUT_MS, reply, len);
+	if (rc == PROTO_ERR_NOTFOUND) {
+		fprintf(stderr, "decoderctl: decoderd is not running (no daemon "
+		    "at %s)\n", o->socket);
+		return 1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "decoderctl: %s: %s\n", o->socket,
+		    proto_strerror(rc));
+		return 1;
+	}
+	if ((rc = proto_ctl_reply_status(*reply, *len, &msg, &mlen)) != 0) {
+		if (rc == PROTO_ERR_STATE)
+			fprintf(stderr, "decoderctl: %.*s\n", (int)mlen, msg);
+		else
+			fprintf(stderr, "decoderctl: malformed reply from %s\n",
+			    o->socket);
+		free(*reply);
+		*reply = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+is_number(const char *s, size_t n)
+{
+	if (n == 0 || n > 18)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Values of these keys stay strings even when they look like numbers. */
+static int
+string_key(const char *k, size_t n)
+{
+	return (n == 2 && memcmp(k, "ua", 2) == 0) ||
+	    (n == 6 && memcmp(k, "reader", 6) == 0);
+}
+
+static void
+json_value(const char *key, size_t klen, const char *v, size_t n)
+{
+	char buf[1024];
+
+	if (!string_key(key, klen) && is_number(v, n)) {
+		printf("%.*s", (int)n, v);
+	} else if (n == 3 && memcmp(v, "yes", 3) == 0) {
+		printf("true");
+	} else if (n == 2 && memcmp(v, "no", 2) == 0) {
+		printf("false");
+	} else {
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, v);
+		util_json_string(stdout, buf);
+	}
+}
+
+/* Print KEY=VALUE lines (but "ok") as text or as one JSON object. */
+static void
+print_pairs(const char *reply, size_t len, int json)
+{
+	struct proto_rd r;
+	const char *line, *eq;
+	size_t n;
+	int first = 1;
+
+	proto_rd_init(&r, reply, len);
+	if (json)
+		printf("{");
+	while (proto_ctl_next_line(&r, &line, &n) == 0) {
+		if ((eq = memchr(line, '=', n)) == NULL)
+			continue;
+		if (json) {
+			printf("%s\"%.*s\":", first ? "" : ",",
+			    (int)(eq - line), line);
+			json_value(line, (size_t)(eq - line), eq + 1,
+			    n - (size_t)(eq - line) - 1);
+		} else {
+			printf("%-16.*s %.*s\n", (int)(eq - line), line,
+			    (int)(n - (size_t)(eq - line) - 1), eq + 1);
+		}
+		first = 0;
+	}
+	if (json)
+		printf("}\n");
+}
+
+static void
+print_m1(const char *reply, size_t len, int json)
+{
+	struct proto_rd r;
+	const char *line;
+	char ua[17], state[9], kind[8];
+	unsigned seq, size, change;
+	unsigned long long at;
+	size_t n;
+	int k = 0;
+
+	proto_rd_init(&r, reply, len);
+	if (json)
+		printf("[");
+	else
+		printf("%-16s %-8s %6s %6s %11s %-6s %s\n", "UA", "STATE", "SEQ",
+		    "BYTES", "EXPORTED", "KIND", "CHANGE");
+	while (proto_ctl_next_line(&r, &line, &n) == 0) {
+		char buf[256];
+		if (n < 6 || n >= sizeof(buf) || memcmp(line, "entry=", 6) != 0)
+			continue;
+		memcpy(buf, line + 6, n - 6);
+		buf[n - 6] = '\0';
+		if (sscanf(buf, "%16s %8s %u %u %llu %7s %u", ua, state, &seq,
+		    &size, &at, kind, &change) != 7)
+			continue;
+		if (json)
+			printf("%s{\"ua\":\"%s\",\"state\":\"%s\",\"seq\":%u,"
+			    "\"bytes\":%u,\"exported_at\":%llu,\"kind\":\"%s\","
+			    "\"change_ctr\":%u}", k ? "," : "", ua, state, seq,
+			    size, at, kind, change);
+		else
+			printf("%-16s %-8s %6u %6u %11llu %-6s %u\n", ua, state,
+			    seq, size, at, kind, change);
+		k++;
+	}
+	if (json)
+		printf("]\n");
+}
+
+static void
+print_lines(const char *reply, size_t len, const char *prefix)
+{
+	struct proto_rd r;
+	const char *line;
+	size_t n, k = strlen(prefix);
+
+	proto_rd_init(&r, reply, len);
+	while (proto_ctl_next_line(&r, &line, &n) == 0)
+		if (n > k && memcmp(line, prefix, k) == 0)
+			printf("%.*s\n", (int)(n - k), line + k);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	char req[64], *reply = NULL;
+	const char *cmd;
+	size_t len = 0;
+	int rc;
+
+	parse(argc, argv, &o);
+	cmd = o.pos[0];
+	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "export") == 0 ||
+	    strcmp(cmd, "m1") == 0) && o.npos == 1)
+		snprintf(req, sizeof(req), "%s", cmd);
+	else if ((strcmp(cmd, "tune") == 0 || strcmp(cmd, "buy") == 0) &&
+	    o.npos == 2 && strlen(o.pos[1]) < 20)
+		snprintf(req, sizeof(req), "%s %s", cmd, o.pos[1]);
+	else
+		usage();
+	if ((rc = call(&o, req, &reply, &len)) != 0)
+		return rc;
+	if (strcmp(cmd, "status") == 0)
+		print_pairs(reply, len, o.json);
+	else if (strcmp(cmd, "m1") == 0)
+		print_m1(reply, len, o.json);
+	else if (strcmp(cmd, "tune") == 0)
+		print_lines(reply, len, "ecm=");
+	else if (strcmp(cmd, "buy") == 0)
+		print_pairs(reply, len, o.json);
+	free(reply);
+	return 0;
+}
