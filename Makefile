@@ -36,7 +36,7 @@ CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
 BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1
-BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench
+BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench
 TOOL_TEST_BINS = $(O)/test/pcsc_send
 
 all: $(BINS)

@@ -96,3 +96,50 @@ compare commit-increment "$ID" 8010000004 8010000004
 compare process-ecm "$SM" "$ecm" "$ecm"
 compare "export-full-log-${blen}B" "$SM" 80400000000000 \
 	"$(printf '00CA000000%04X' "$blen")"
+
+# --- decoderd ------------------------------------------------------------
+# Idle: 30 s with the card inserted, nothing asked; CPU from /proc, memory
+# as resident set.  Export: from the request to a durable M1 entry,
+# against the bare fsynced atomic replacement of a file of M1's size.
+DEC_PID=
+dec_cleanup() { [ -n "$DEC_PID" ] && kill "$DEC_PID" 2>/dev/null; cleanup; }
+trap dec_cleanup EXIT
+export DECODERD_SOCKET=$tmp/dec.sock
+"$build/decoderd" -f -m "$tmp/m1" -k "$tmp/dec.key" -S "$DECODERD_SOCKET" \
+	-r "PCD 00 01" -i 0 -l error 2>/dev/null &
+DEC_PID=$!
+for _ in $(seq 100); do
+	"$build/decoderctl" status 2>/dev/null | grep -q "^card  *present" &&
+		break
+	sleep 0.1
+done
+"$build/decoderctl" export >/dev/null || die "decoderd export"
+idle=${BENCH_IDLE_SECONDS:-30}
+ticks() { awk '{ print $14 + $15 }' "/proc/$DEC_PID/stat"; }
+t0=$(ticks)
+sleep "$idle"
+t1=$(ticks)
+rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$DEC_PID/status")
+hz=$(getconf CLK_TCK)
+echo
+echo "decoderd idle for ${idle}s with a card inserted:" \
+	"$((t1 - t0)) CPU ticks of 1/${hz}s" \
+	"($(awk -v t=$((t1 - t0)) -v s="$idle" -v hz="$hz" \
+	'BEGIN { printf "%.3f", 100 * t / hz / s }')% CPU), resident ${rss} KiB"
+n=20
+start=$(date +%s%N)
+for _ in $(seq $n); do "$build/decoderctl" export >/dev/null || die export; done
+end=$(date +%s%N)
+export_us=$(( (end - start) / n / 1000 ))
+start=$(date +%s%N)
+for _ in $(seq $n); do "$build/decoderctl" status >/dev/null; done
+end=$(date +%s%N)
+status_us=$(( (end - start) / n / 1000 ))
+size=$(stat -c %s "$tmp/m1")
+bare=$("$build/bench/replacebench" "$tmp/bare" "$size" 200)
+echo "export to a durable M1 entry (${size}-byte M1), mean of $n:"
+printf '  %-44s %8d us\n' "decoderctl export" "$export_us" \
+	"  of which decoderctl round trip (status)" "$status_us" \
+	"bare fsynced atomic replace, same size" "$bare"
+echo "  ratio bare / (export - round trip): $(awk -v b="$bare" \
+	-v e="$export_us" -v s="$status_us" 'BEGIN { printf "%.2f", b / (e - s) }')"
