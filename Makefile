@@ -20,20 +20,24 @@ OPT ?= -O2 -g
 CFLAGS ?=
 CFLAGS += $(OPT) $(WARN) $(HARDEN) $(EXTRA_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
-CRYPTO_LIBS = -lcrypto
+CRYPTO_LIBS = -lssl -lcrypto
 
 PROTO_SRC = proto/err.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
-            proto/crypto.c proto/log.c proto/ctl.c proto/sm.c
+            proto/crypto.c proto/log.c proto/ctl.c proto/sm.c \
+            proto/uplink.c proto/tls.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
             card/applets.c card/sm.c
 
-DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c
+DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
+            decoder/uplink.c
+CGS_SRC   = center/db.c center/ingest.c
 
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
 DEC_OBJ   = $(DEC_SRC:%.c=$(O)/%.o)
+CGS_OBJ   = $(CGS_SRC:%.c=$(O)/%.o)
 CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
 
-BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl
+BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl $(O)/centerd $(O)/centerctl
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench
@@ -51,6 +55,8 @@ $(O)/libcard.a: $(CARD_OBJ)
 	$(AR) rcs $@ $^
 $(O)/libdecoder.a: $(DEC_OBJ)
 	$(AR) rcs $@ $^
+$(O)/libcenter.a: $(CGS_OBJ)
+	$(AR) rcs $@ $^
 
 $(O)/vcard: $(O)/card/vcard.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
@@ -61,12 +67,16 @@ $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/util.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
-$(O)/headend: $(O)/tools/headend.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
+$(O)/centerd: $(O)/center/centerd.o $(O)/libcenter.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
+$(O)/centerctl: $(O)/tools/centerctl.o $(O)/tools/headend_cmds.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
+$(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # Tests: cmocka unit tests include the .c under test to reach statics.
-$(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libdecoder.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libdecoder.a $(O)/libcenter.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/bench/%: $(O)/test/bench/%.o $(O)/libcard.a $(O)/libproto.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)

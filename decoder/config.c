@@ -18,6 +18,9 @@ dec_config_defaults(struct dec_config *c)
 	snprintf(c->socket, sizeof(c->socket), "/run/decoderd.sock");
 	snprintf(c->ecm_dir, sizeof(c->ecm_dir), "/var/lib/ptv/ecm");
 	c->export_interval = 3600;
+	snprintf(c->center_host, sizeof(c->center_host), "localhost");
+	snprintf(c->center_port, sizeof(c->center_port), "7443");
+	snprintf(c->ca, sizeof(c->ca), "/etc/ptv/ca.crt");
 	c->log_level = PROTO_LOG_NOTICE;
 }
 
@@ -32,12 +35,42 @@ set_str(char *dst, size_t cap, const char *v)
 	return 0;
 }
 
-int
-dec_config_set(struct dec_config *c, const char *key, const char *v)
+static int
+set_seconds(unsigned *dst, const char *v)
 {
 	char *end;
 	unsigned long x;
 
+	x = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || x > 86400 * 366)
+		return PROTO_ERR_RANGE;
+	*dst = (unsigned)x;
+	return 0;
+}
+
+/* host:port, the port all digits */
+static int
+set_center(struct dec_config *c, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	size_t hl;
+
+	if (colon == NULL || colon == v || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) >= sizeof(c->center_port))
+		return PROTO_ERR_FORMAT;
+	hl = (size_t)(colon - v);
+	if (hl >= sizeof(c->center_host))
+		return PROTO_ERR_TOOBIG;
+	memcpy(c->center_host, v, hl);
+	c->center_host[hl] = '\0';
+	snprintf(c->center_port, sizeof(c->center_port), "%s", colon + 1);
+	return 0;
+}
+
+int
+dec_config_set(struct dec_config *c, const char *key, const char *v)
+{
 	if (strcmp(key, "reader") == 0)
 		return set_str(c->reader, sizeof(c->reader), v);
 	if (strcmp(key, "m1") == 0)
@@ -48,15 +81,16 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 		return set_str(c->socket, sizeof(c->socket), v);
 	if (strcmp(key, "ecm_dir") == 0)
 		return set_str(c->ecm_dir, sizeof(c->ecm_dir), v);
+	if (strcmp(key, "ca") == 0)
+		return set_str(c->ca, sizeof(c->ca), v);
+	if (strcmp(key, "center") == 0)
+		return set_center(c, v);
+	if (strcmp(key, "uplink_interval") == 0)
+		return set_seconds(&c->uplink_interval, v);
 	if (strcmp(key, "log_level") == 0)
 		return proto_log_level_parse(v, &c->log_level);
-	if (strcmp(key, "export_interval") == 0) {
-		x = strtoul(v, &end, 10);
-		if (*v < '0' || *v > '9' || *end != '\0' || x > 86400 * 366)
-			return PROTO_ERR_RANGE;
-		c->export_interval = (unsigned)x;
-		return 0;
-	}
+	if (strcmp(key, "export_interval") == 0)
+		return set_seconds(&c->export_interval, v);
 	return PROTO_ERR_NOTFOUND;
 }
 

@@ -10,6 +10,10 @@
  *   export_interval  seconds between periodic exports, 0 = never (3600)
  *   ecm_dir          where CHANNEL.ecm files are (/var/lib/ptv/ecm)
  *   log_level        error, warning, notice, info, debug (notice)
+ *   center           the center's host:port     (localhost:7443)
+ *   ca               the CA file the center's certificate must chain to
+ *                                               (/etc/ptv/ca.crt)
+ *   uplink_interval  seconds between scheduled uplinks, 0 = never (0)
  */
 #ifndef DECODER_CONFIG_H
 #define DECODER_CONFIG_H
@@ -24,7 +28,11 @@ struct dec_config {
 	char key[PATH_MAX];
 	char socket[108];
 	char ecm_dir[PATH_MAX];
+	char center_host[256];
+	char center_port[16];
+	char ca[PATH_MAX];
 	unsigned export_interval;
+	unsigned uplink_interval;
 	int log_level;
 };
 

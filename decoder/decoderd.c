@@ -23,10 +23,12 @@
 #include "../proto/file.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "../proto/tls.h"
 #include "card.h"
 #include "config.h"
 #include "m1.h"
 #include "monitor.h"
+#include "uplink.h"
 
 #define MAX_OFFERS 16
 #define ECM_FILE_MAX (1 << 20)
@@ -51,9 +53,12 @@ struct daemon {
 	time_t next_export;
 	time_t last_export;
 	uint32_t last_export_seq;
-	char last_error[256];
+	char last_error[512];
 	struct offer offers[MAX_OFFERS];
 	size_t n_offers;
+	SSL_CTX *tls;
+	time_t next_uplink;
+	time_t last_uplink;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -378,8 +383,9 @@ do_status(struct daemon *d, struct reply *r)
 		reply_add(r, "card=absent\n");
 	}
 	reply_add(r, "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
-	    "m1_pending=%zu\nlast_error=%s\n", (long long)d->last_export,
-	    d->last_export_seq, d->m1.n, dec_m1_pending(&d->m1), d->last_error);
+	    "m1_pending=%zu\nlast_uplink=%lld\nlast_error=%s\n",
+	    (long long)d->last_export, d->last_export_seq, d->m1.n,
+	    dec_m1_pending(&d->m1), (long long)d->last_uplink, d->last_error);
 }
 
 static void
@@ -582,6 +588,171 @@ do_buy(struct daemon *d, struct reply *r, const char *arg)
 		policy(d, "purchase");
 }
 
+static const char *
+result_name(uint8_t status)
+{
+	return status == PROTO_UP_ACCEPTED ? "accepted" :
+	    status == PROTO_UP_DUPLICATE ? "duplicate" : "rejected";
+}
+
+/* Apply the center's commands in order; stop at the first refusal. */
+static size_t
+apply_commands(struct daemon *d, const struct dec_uplink_out *o)
+{
+	uint16_t sw = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < o->n_cmds && d->has_card; i++) {
+		if ((rc = dec_card_command(&d->card, o->cmds[i], o->cmd_len[i],
+		    &sw)) != 0) {
+			proto_log(PROTO_LOG_WARNING, "the card refused command "
+			    "%zu of %zu: %s", i + 1, o->n_cmds, rc ==
+			    PROTO_ERR_STATE ? proto_sw_str(sw) :
+			    proto_strerror(rc));
+			card_failed(d, rc);
+			break;
+		}
+	}
+	return i;
+}
+
+/* Delete the M1 entries the center acknowledged, durably. */
+static size_t
+delete_acked(struct daemon *d, const struct dec_uplink_out *o)
+{
+	static struct dec_m1 next;
+	struct dec_m1_entry *e;
+	size_t deleted = 0;
+	int rc;
+
+	next = d->m1;
+	for (size_t i = 0; i < o->n_acks; i++) {
+		e = dec_m1_find(&next, o->ack_ua[i]);
+		/* only the very block the center holds */
+		if (e != NULL && e->seq == o->ack_seq[i] &&
+		    dec_m1_remove(&next, o->ack_ua[i]) == 0)
+			deleted++;
+	}
+	if (deleted == 0)
+		return 0;
+	if ((rc = dec_m1_save(d->cfg.m1, &d->key, &next)) != 0) {
+		proto_log(PROTO_LOG_ERR, "cannot write %s: %s; the entries stay "
+		    "for the next session", d->cfg.m1, proto_strerror(rc));
+		return 0;
+	}
+	d->m1 = next;
+	return deleted;
+}
+
+static int
+uplink_in(struct daemon *d, struct dec_uplink_in *in, uint8_t *block,
+    size_t *blen, char *why, size_t cap)
+{
+	uint16_t sw = 0;
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	memcpy(in->hello.decoder_id, d->key.id, DEC_ID_LEN);
+	if (d->has_card) {
+		in->hello.has_card = 1;
+		memcpy(in->hello.ua, d->card.st.ua, PROTO_UA_LEN);
+		if ((rc = dec_card_block(&d->card, SM_INS_UPLINK, block,
+		    PROTO_BLOCK_MAX, blen, &sw)) != 0) {
+			snprintf(why, cap, "UPLINK BLOCKS failed: %s",
+			    rc == PROTO_ERR_STATE ? proto_sw_str(sw) :
+			    proto_strerror(rc));
+			card_failed(d, rc);
+			return rc;
+		}
+		in->present = block;
+		in->present_len = *blen;
+	}
+	for (size_t i = 0; i < d->m1.n; i++) {
+		const struct dec_m1_entry *e = &d->m1.e[i];
+		if (e->state != DEC_M1_PENDING || (in->hello.has_card &&
+		    memcmp(e->ua, in->hello.ua, PROTO_UA_LEN) == 0))
+			continue;
+		in->rec[in->n_rec++] = e;
+	}
+	return 0;
+}
+
+static int
+uplink_now(struct daemon *d, unsigned cut, struct reply *r, char *why,
+    size_t cap)
+{
+	static struct dec_uplink_in in;
+	static struct dec_uplink_out o;
+	uint8_t block[PROTO_BLOCK_MAX];
+	size_t blen = 0, applied, deleted;
+	int rc;
+
+	if (d->tls == NULL &&
+	    (rc = proto_tls_client_ctx(d->cfg.ca, &d->tls)) != 0) {
+		snprintf(why, cap, "CA file %.200s: %s", d->cfg.ca,
+		    proto_strerror(rc));
+		return rc;
+	}
+	if ((rc = uplink_in(d, &in, block, &blen, why, cap)) != 0)
+		return rc;
+	in.cut_after = cut;
+	rc = dec_uplink_run(d->tls, d->cfg.center_host, d->cfg.center_port,
+	    &in, &o);
+	if (rc != 0) {
+		snprintf(why, cap, "uplink to %.200s:%s failed: %s",
+		    d->cfg.center_host, d->cfg.center_port, rc ==
+		    PROTO_ERR_STATE ? proto_up_reason(o.error) :
+		    proto_strerror(rc));
+		return rc;
+	}
+	for (size_t i = 0; i < o.n_res; i++) {
+		char ua[2 * PROTO_UA_LEN + 1];
+		hex(o.res[i].ua, PROTO_UA_LEN, ua);
+		if (r != NULL)
+			reply_add(r, "block=%s %u %s %s\n", ua, o.res[i].seq,
+			    result_name(o.res[i].status),
+			    proto_up_reason(o.res[i].reason));
+		if (o.res[i].status == PROTO_UP_REJECTED)
+			proto_log(PROTO_LOG_WARNING, "the center rejected block "
+			    "%u of card %s: %s", o.res[i].seq, ua,
+			    proto_up_reason(o.res[i].reason));
+	}
+	applied = apply_commands(d, &o);
+	deleted = delete_acked(d, &o);
+	d->last_uplink = time(NULL);
+	proto_log(PROTO_LOG_NOTICE, "uplink: %zu blocks sent, %u purchases "
+	    "invoiced, %zu of %zu commands applied, %zu M1 entries "
+	    "acknowledged and deleted", o.n_res, o.invoiced, applied, o.n_cmds,
+	    deleted);
+	if (r != NULL)
+		reply_add(r, "invoiced=%u\nflagged=%u\ncommands=%zu\n"
+		    "applied=%zu\nm1_deleted=%zu\n", o.invoiced, o.flagged,
+		    o.n_cmds, applied, deleted);
+	if (d->has_card && dec_card_refresh(&d->card) == 0)
+		policy(d, "after uplink");
+	return 0;
+}
+
+static void
+do_uplink(struct daemon *d, struct reply *r, const char *arg)
+{
+	char why[512];
+	uint32_t cut = 0;
+
+	if (*arg != '\0' && (strncmp(arg, "cut=", 4) != 0 ||
+	    parse_u32(arg + 4, 1000, &cut) != 0)) {
+		reply_fail(r, "uplink takes no argument but cut=N: %s", arg);
+		return;
+	}
+	if (uplink_now(d, cut, r, why, sizeof(why)) != 0) {
+		proto_log(PROTO_LOG_WARNING, "%s; everything stays for the next "
+		    "try", why);
+		set_error(d, why);
+		reply_fail(r, "%s", why);
+	}
+}
+
 static void
 handle(struct daemon *d, int fd)
 {
@@ -604,6 +775,8 @@ handle(struct daemon *d, int fd)
 		do_tune(d, &r, arg);
 	} else if (strcmp(req, "buy") == 0) {
 		do_buy(d, &r, arg);
+	} else if (strcmp(req, "uplink") == 0) {
+		do_uplink(d, &r, arg);
 	} else {
 		reply_fail(&r, "unknown request: %s", req);
 	}
@@ -623,6 +796,8 @@ usage(void)
 	    "usage: decoderd [-f] [-c config] [-r reader] [-m m1] [-k keyfile]\n"
 	    "                [-S socket] [-e ecm-dir] [-i seconds] "
 	    "[-l level]\n"
+	    "                [-C center-host:port] [-A ca-file] "
+	    "[-u uplink-seconds]\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -c config   configuration file (key = value lines)\n"
 	    "  -i seconds  periodic export interval (0: never)\n");
@@ -640,12 +815,13 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	};
 	static const char *const keys[] = { ['r'] = "reader", ['m'] = "m1",
 	    ['k'] = "key", ['S'] = "socket", ['e'] = "ecm_dir",
-	    ['i'] = "export_interval", ['l'] = "log_level" };
+	    ['i'] = "export_interval", ['l'] = "log_level", ['C'] = "center",
+	    ['A'] = "ca", ['u'] = "uplink_interval" };
 	int opt, line, rc;
 
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
-	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:", longs,
+	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:C:A:u:", longs,
 	    NULL)) != -1) {
 		if (opt != 'c')
 			continue;
@@ -660,7 +836,7 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		}
 	}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:", longs,
+	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:C:A:u:", longs,
 	    NULL)) != -1) {
 		if (opt == 'f') {
 			*fg = 1;
@@ -707,23 +883,32 @@ load_m1(struct daemon *d)
 	set_error(d, "M1 was unreadable and was moved aside");
 }
 
+/* Milliseconds until t, or the sooner of that and timeout (-1: none). */
+static int
+ms_until(time_t t, int timeout)
+{
+	time_t left = t - time(NULL);
+	int ms = left <= 0 ? 0 : (int)(left > 86400 ? 86400000 : left * 1000);
+
+	return timeout < 0 || ms < timeout ? ms : timeout;
+}
+
 static int
 serve(struct daemon *d)
 {
 	struct pollfd pfd[2];
 	struct dec_event ev;
-	char why[256];
+	char why[512];
 	int timeout, fd;
 
 	while (!stop_requested) {
 		pfd[0] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->ev_fd, .events = POLLIN };
 		timeout = -1;
-		if (d->has_card && d->next_export > 0) {
-			time_t left = d->next_export - time(NULL);
-			timeout = left <= 0 ? 0 : (int)(left > 86400 ? 86400000 :
-			    left * 1000);
-		}
+		if (d->has_card && d->next_export > 0)
+			timeout = ms_until(d->next_export, timeout);
+		if (d->next_uplink > 0)
+			timeout = ms_until(d->next_uplink, timeout);
 		if (poll(pfd, 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -747,6 +932,15 @@ serve(struct daemon *d)
 				set_error(d, why);
 			}
 			schedule(d);
+		}
+		if (d->next_uplink > 0 && time(NULL) >= d->next_uplink) {
+			if (uplink_now(d, 0, NULL, why, sizeof(why)) != 0) {
+				proto_log(PROTO_LOG_WARNING, "scheduled uplink: "
+				    "%s", why);
+				set_error(d, why);
+			}
+			d->next_uplink = time(NULL) +
+			    (time_t)d->cfg.uplink_interval;
 		}
 	}
 	return 0;
@@ -784,6 +978,8 @@ main(int argc, char **argv)
 		unlink(d.cfg.socket);
 		return 1;
 	}
+	if (d.cfg.uplink_interval > 0)
+		d.next_uplink = time(NULL) + (time_t)d.cfg.uplink_interval;
 	proto_log(PROTO_LOG_NOTICE, "decoder %s: M1 %s (%zu entries), "
 	    "control %s", ua_str(d.key.id), d.cfg.m1, d.m1.n, d.cfg.socket);
 	rc = serve(&d);
@@ -793,6 +989,7 @@ main(int argc, char **argv)
 	drop_ctx(&d);
 	close(d.ctl_fd);
 	unlink(d.cfg.socket);
+	SSL_CTX_free(d.tls);
 	proto_cleanse(&d.key, sizeof(d.key));
 	proto_log(PROTO_LOG_NOTICE, "stopped");
 	return rc;

@@ -6,6 +6,9 @@
  *   decoderctl m1 [--json]       M1's entries (what the decoder can read)
  *   decoderctl tune CHANNEL      feed the channel's ECMs to the card
  *   decoderctl buy EVENT         impulse purchase of an offered event
+ *   decoderctl uplink [--cut-after N]   a session with the center now;
+ *                                (--cut-after: fault injection for tests,
+ *                                the line cut after N messages)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -22,6 +25,7 @@
 
 struct opts {
 	const char *socket;
+	const char *cut;
 	int json;
 	const char *pos[3];
 	int npos;
@@ -37,6 +41,7 @@ usage(void)
 	    "  m1 [--json]        M1's entries\n"
 	    "  tune CHANNEL       feed the channel's ECMs to the card\n"
 	    "  buy EVENT          buy an event the card offered\n"
+	    "  uplink [--cut-after N]  a session with the center now\n"
 	    "The socket is $DECODERD_SOCKET or " DEFAULT_SOCKET ".\n");
 	exit(2);
 }
@@ -52,6 +57,8 @@ parse(int argc, char **argv, struct opts *o)
 			usage();
 		else if (strcmp(argv[i], "--json") == 0)
 			o->json = 1;
+		else if (strcmp(argv[i], "--cut-after") == 0 && i + 1 < argc)
+			o->cut = argv[++i];
 		else if ((strcmp(argv[i], "-S") == 0 ||
 		    strcmp(argv[i], "--socket") == 0) && i + 1 < argc)
 			o->socket = argv[++i];
@@ -233,6 +240,11 @@ main(int argc, char **argv)
 	else if ((strcmp(cmd, "tune") == 0 || strcmp(cmd, "buy") == 0) &&
 	    o.npos == 2 && strlen(o.pos[1]) < 20)
 		snprintf(req, sizeof(req), "%s %s", cmd, o.pos[1]);
+	else if (strcmp(cmd, "uplink") == 0 && o.npos == 1 && o.cut != NULL &&
+	    strlen(o.cut) < 20)
+		snprintf(req, sizeof(req), "uplink cut=%s", o.cut);
+	else if (strcmp(cmd, "uplink") == 0 && o.npos == 1)
+		snprintf(req, sizeof(req), "uplink");
 	else
 		usage();
 	if ((rc = call(&o, req, &reply, &len)) != 0)
@@ -244,6 +256,8 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "tune") == 0)
 		print_lines(reply, len, "ecm=");
 	else if (strcmp(cmd, "buy") == 0)
+		print_pairs(reply, len, o.json);
+	else if (strcmp(cmd, "uplink") == 0)
 		print_pairs(reply, len, o.json);
 	free(reply);
 	return 0;

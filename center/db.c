@@ -1,0 +1,204 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "db.h"
+
+struct cgs_db {
+	sqlite3 *sql;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS cards ("
+    " ua TEXT PRIMARY KEY,"
+    " public_key BLOB NOT NULL,"
+    " versions TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " registered_at BIGINT NOT NULL,"
+    " first_seen BIGINT, last_seen BIGINT, recovered_at BIGINT,"
+    " last_block_seq BIGINT NOT NULL DEFAULT 0,"
+    " cmd_counter BIGINT NOT NULL DEFAULT 0,"
+    " cmd_ctr_seen BIGINT NOT NULL DEFAULT 0,"
+    " locked INTEGER);"
+    "CREATE TABLE IF NOT EXISTS sessions ("
+    " id INTEGER PRIMARY KEY,"
+    " decoder_id TEXT NOT NULL, present_ua TEXT,"
+    " started_at BIGINT NOT NULL, blocks INTEGER NOT NULL,"
+    " invoiced INTEGER NOT NULL, flagged INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS blocks ("
+    " id INTEGER PRIMARY KEY, session_id BIGINT NOT NULL,"
+    " ua TEXT NOT NULL, seq BIGINT NOT NULL, origin TEXT NOT NULL,"
+    " status TEXT NOT NULL, reason TEXT NOT NULL,"
+    " received_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS blocks_ua_seq ON blocks (ua, seq);"
+    "CREATE TABLE IF NOT EXISTS purchases ("
+    " ua TEXT NOT NULL, seq BIGINT NOT NULL,"
+    " event BIGINT NOT NULL, channel INTEGER NOT NULL,"
+    " price BIGINT NOT NULL, bought_at BIGINT NOT NULL,"
+    " recorded_at BIGINT NOT NULL, session_id BIGINT NOT NULL,"
+    " via_ua TEXT, origin TEXT NOT NULL,"
+    " PRIMARY KEY (ua, seq));"
+    "CREATE TABLE IF NOT EXISTS flags ("
+    " id INTEGER PRIMARY KEY, ua TEXT, session_id BIGINT,"
+    " what TEXT NOT NULL, at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS commands ("
+    " ua TEXT NOT NULL, counter BIGINT NOT NULL, type TEXT NOT NULL,"
+    " arg1 BIGINT NOT NULL, arg2 BIGINT NOT NULL, signed BLOB NOT NULL,"
+    " created_at BIGINT NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (ua, counter));";
+
+int
+cgs_db_exec(struct cgs_db *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, &err) != SQLITE_OK) {
+		proto_log(PROTO_LOG_ERR, "%s: %s", __func__, err ? err : "?");
+		sqlite3_free(err);
+		return PROTO_ERR_IO;
+	}
+	return 0;
+}
+
+int
+cgs_db_open(const char *path, struct cgs_db **out)
+{
+	struct cgs_db *db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return PROTO_ERR_NOMEM;
+	if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
+		    sqlite3_errmsg(db->sql));
+		cgs_db_close(&db);
+		return PROTO_ERR_IO;
+	}
+	sqlite3_busy_timeout(db->sql, 10000);
+	if (cgs_db_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
+	    cgs_db_exec(db, "PRAGMA synchronous=FULL") != 0 ||
+	    cgs_db_exec(db, "PRAGMA foreign_keys=ON") != 0 ||
+	    cgs_db_exec(db, schema) != 0) {
+		cgs_db_close(&db);
+		return PROTO_ERR_IO;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+cgs_db_close(struct cgs_db **dbp)
+{
+	if (dbp == NULL || *dbp == NULL)
+		return;
+	sqlite3_close((*dbp)->sql);
+	free(*dbp);
+	*dbp = NULL;
+}
+
+sqlite3 *
+cgs_db_sql(struct cgs_db *db)
+{
+	return db->sql;
+}
+
+int
+cgs_db_begin(struct cgs_db *db)
+{
+	return cgs_db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+cgs_db_commit(struct cgs_db *db)
+{
+	return cgs_db_exec(db, "COMMIT");
+}
+
+void
+cgs_db_rollback(struct cgs_db *db)
+{
+	(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    const uint8_t pub[PROTO_EC_PUB_LEN], const uint8_t versions[4])
+{
+	struct cgs_card c;
+	sqlite3_stmt *st = NULL;
+	char uah[2 * PROTO_UA_LEN + 1], vh[9];
+	int rc;
+
+	if ((rc = cgs_card_get(db, ua, &c)) == 0)
+		return memcmp(c.pub, pub, PROTO_EC_PUB_LEN) == 0 ? 0 :
+		    PROTO_ERR_EXISTS;
+	if (rc != PROTO_ERR_NOTFOUND)
+		return rc;
+	hex(ua, PROTO_UA_LEN, uah);
+	hex(versions, 4, vh);
+	if (sqlite3_prepare_v2(db->sql, "INSERT INTO cards (ua, public_key, "
+	    "versions, status, registered_at) VALUES (?, ?, ?, ?, ?)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return PROTO_ERR_IO;
+	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, pub, PROTO_EC_PUB_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, vh, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, CGS_ISSUED, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : PROTO_ERR_IO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    struct cgs_card *c)
+{
+	sqlite3_stmt *st = NULL;
+	char uah[2 * PROTO_UA_LEN + 1];
+	const void *pub;
+	int rc;
+
+	hex(ua, PROTO_UA_LEN, uah);
+	if (sqlite3_prepare_v2(db->sql, "SELECT public_key, status, "
+	    "last_block_seq, cmd_counter, cmd_ctr_seen, "
+	    "(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = c.ua) "
+	    "FROM cards c WHERE ua = ?", -1, &st, NULL) != SQLITE_OK)
+		return PROTO_ERR_IO;
+	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = PROTO_ERR_NOTFOUND;
+	} else if (rc != SQLITE_ROW ||
+	    sqlite3_column_bytes(st, 0) != PROTO_EC_PUB_LEN ||
+	    (pub = sqlite3_column_blob(st, 0)) == NULL) {
+		rc = PROTO_ERR_IO;
+	} else {
+		memcpy(c->ua, ua, PROTO_UA_LEN);
+		memcpy(c->pub, pub, PROTO_EC_PUB_LEN);
+		snprintf(c->status, sizeof(c->status), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		c->last_block_seq = (uint32_t)sqlite3_column_int64(st, 2);
+		c->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
+		c->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
+		c->max_invoiced = sqlite3_column_int64(st, 5);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * The decoder's side of an uplink session (proto/uplink.h): send the
+ * present card's block and M1's blocks of other cards, collect the
+ * center's results, commands and acknowledgements.  Applying them is the
+ * daemon's business, after the session.
+ */
+#ifndef DECODER_UPLINK_H
+#define DECODER_UPLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "../proto/uplink.h"
+#include "m1.h"
+
+#define DEC_UPLINK_TIMEOUT_MS 15000
+#define DEC_MAX_COMMANDS 16
+
+struct dec_uplink_in {
+	struct proto_up_hello hello;
+	const uint8_t *present;          /* the present card's block, or NULL */
+	size_t present_len;
+	const struct dec_m1_entry *rec[DEC_M1_MAX_ENTRIES];
+	size_t n_rec;
+	unsigned cut_after;              /* fault injection: 0, or close the
+					    connection after that many
+					    frames sent and received */
+};
+
+struct dec_uplink_out {
+	size_t n_res;
+	struct proto_up_result res[PROTO_UPLINK_MAX_BLOCKS];
+	size_t n_cmds;
+	uint8_t cmds[DEC_MAX_COMMANDS][PROTO_CMD_MAX_LEN];
+	size_t cmd_len[DEC_MAX_COMMANDS];
+	size_t n_acks;
+	uint8_t ack_ua[PROTO_UPLINK_MAX_BLOCKS][PROTO_UA_LEN];
+	uint32_t ack_seq[PROTO_UPLINK_MAX_BLOCKS];
+	uint32_t invoiced, flagged;
+	uint8_t error;                   /* the center's ERROR reason */
+};
+
+/*
+ * Run one session.  0 when the center answered DONE; otherwise nothing
+ * in out may be acted on.
+ */
+int dec_uplink_run(SSL_CTX *tls, const char *host, const char *port,
+    const struct dec_uplink_in *in, struct dec_uplink_out *out);
+
+#endif

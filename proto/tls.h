@@ -1,0 +1,29 @@
+/*
+ * TLS 1.3 over OpenSSL for the uplink, and frame I/O on a TLS stream.
+ * Sockets are blocking with send and receive timeouts (the idle limit);
+ * an SSL* is used by one thread at a time.
+ */
+#ifndef PROTO_TLS_H
+#define PROTO_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+int proto_tls_server_ctx(const char *cert, const char *key, SSL_CTX **out);
+/* Verify the peer against ca; the name checked is host. */
+int proto_tls_client_ctx(const char *ca, SSL_CTX **out);
+/* Set send and receive timeouts on a socket. */
+int proto_tls_timeouts(int fd, int ms);
+/* Connect to host:port within timeout_ms and run the handshake. */
+int proto_tls_connect(SSL_CTX *ctx, const char *host, const char *port,
+    int timeout_ms, SSL **ssl, int *fd);
+
+int proto_tls_read_full(SSL *ssl, void *buf, size_t n);
+int proto_tls_write_all(SSL *ssl, const void *buf, size_t n);
+/* Read one uplink frame: its type and body (at most cap bytes). */
+int proto_tls_read_frame(SSL *ssl, uint8_t *type, uint8_t *body, size_t cap,
+    size_t *len);
+
+#endif

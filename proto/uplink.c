@@ -1,0 +1,201 @@
+#include <string.h>
+
+#include "proto.h"
+#include "uplink.h"
+
+int
+proto_up_frame(struct proto_wr *w, uint8_t type, size_t len)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if (len > PROTO_UPLINK_MAX_BODY)
+		return PROTO_ERR_TOOBIG;
+	if ((rc = proto_wr_u8(&c, type)) != 0 ||
+	    (rc = proto_wr_u32(&c, (uint32_t)len)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_up_header(const uint8_t hdr[PROTO_UPLINK_HDR_LEN], uint8_t *type,
+    size_t *len)
+{
+	struct proto_rd r;
+	uint32_t n;
+	int rc;
+
+	proto_rd_init(&r, hdr, PROTO_UPLINK_HDR_LEN);
+	if ((rc = proto_rd_u8(&r, type)) != 0 ||
+	    (rc = proto_rd_u32(&r, &n)) != 0)
+		return rc;
+	if (n > PROTO_UPLINK_MAX_BODY)
+		return PROTO_ERR_TOOBIG;
+	*len = n;
+	return 0;
+}
+
+int
+proto_up_hello_encode(const struct proto_up_hello *h, struct proto_wr *w)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if ((rc = proto_up_frame(&c, PROTO_UP_HELLO, 1 + PROTO_DECODER_ID_LEN +
+	    1 + PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_wr_u8(&c, PROTO_UPLINK_VERSION)) != 0 ||
+	    (rc = proto_wr_bytes(&c, h->decoder_id, PROTO_DECODER_ID_LEN)) ||
+	    (rc = proto_wr_u8(&c, h->has_card)) != 0 ||
+	    (rc = proto_wr_bytes(&c, h->ua, PROTO_UA_LEN)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_up_hello_decode(const uint8_t *b, size_t n, struct proto_up_hello *out)
+{
+	struct proto_up_hello h;
+	struct proto_rd r;
+	uint8_t v;
+	int rc;
+
+	proto_rd_init(&r, b, n);
+	if ((rc = proto_rd_u8(&r, &v)) != 0 ||
+	    (rc = proto_rd_bytes(&r, h.decoder_id, PROTO_DECODER_ID_LEN)) ||
+	    (rc = proto_rd_u8(&r, &h.has_card)) != 0 ||
+	    (rc = proto_rd_bytes(&r, h.ua, PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_rd_end(&r)) != 0)
+		return rc;
+	if (v != PROTO_UPLINK_VERSION || h.has_card > 1)
+		return PROTO_ERR_FORMAT;
+	*out = h;
+	return 0;
+}
+
+int
+proto_up_recovered_encode(const struct proto_up_recovered *x,
+    struct proto_wr *w)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if ((rc = proto_up_frame(&c, PROTO_UP_RECOVERED,
+	    PROTO_DECODER_ID_LEN + 8 + x->len)) != 0 ||
+	    (rc = proto_wr_bytes(&c, x->decoder_id, PROTO_DECODER_ID_LEN)) ||
+	    (rc = proto_wr_u64(&c, x->stored_at)) != 0 ||
+	    (rc = proto_wr_bytes(&c, x->block, x->len)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_up_recovered_decode(const uint8_t *b, size_t n,
+    struct proto_up_recovered *out)
+{
+	struct proto_up_recovered x;
+	struct proto_rd r;
+	int rc;
+
+	proto_rd_init(&r, b, n);
+	if ((rc = proto_rd_bytes(&r, x.decoder_id, PROTO_DECODER_ID_LEN)) ||
+	    (rc = proto_rd_u64(&r, &x.stored_at)) != 0)
+		return rc;
+	proto_rd_rest(&r, &x.block, &x.len);
+	if (x.len == 0)
+		return PROTO_ERR_SHORT;
+	*out = x;
+	return 0;
+}
+
+int
+proto_up_result_encode(const struct proto_up_result *x, struct proto_wr *w)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if ((rc = proto_up_frame(&c, PROTO_UP_RESULT, 2 + 1 + 1 +
+	    PROTO_UA_LEN + 4)) != 0 ||
+	    (rc = proto_wr_u16(&c, x->index)) != 0 ||
+	    (rc = proto_wr_u8(&c, x->status)) != 0 ||
+	    (rc = proto_wr_u8(&c, x->reason)) != 0 ||
+	    (rc = proto_wr_bytes(&c, x->ua, PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_wr_u32(&c, x->seq)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_up_result_decode(const uint8_t *b, size_t n, struct proto_up_result *out)
+{
+	struct proto_up_result x;
+	struct proto_rd r;
+	int rc;
+
+	proto_rd_init(&r, b, n);
+	if ((rc = proto_rd_u16(&r, &x.index)) != 0 ||
+	    (rc = proto_rd_u8(&r, &x.status)) != 0 ||
+	    (rc = proto_rd_u8(&r, &x.reason)) != 0 ||
+	    (rc = proto_rd_bytes(&r, x.ua, PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_rd_u32(&r, &x.seq)) != 0 ||
+	    (rc = proto_rd_end(&r)) != 0)
+		return rc;
+	if (x.status > PROTO_UP_REJECTED)
+		return PROTO_ERR_FORMAT;
+	*out = x;
+	return 0;
+}
+
+int
+proto_up_ack_encode(const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
+    struct proto_wr *w)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if ((rc = proto_up_frame(&c, PROTO_UP_ACK, PROTO_UA_LEN + 4)) != 0 ||
+	    (rc = proto_wr_bytes(&c, ua, PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_wr_u32(&c, seq)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
+    uint32_t *seq)
+{
+	struct proto_rd r;
+	uint8_t u[PROTO_UA_LEN];
+	uint32_t s;
+	int rc;
+
+	proto_rd_init(&r, b, n);
+	if ((rc = proto_rd_bytes(&r, u, PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_rd_u32(&r, &s)) != 0 || (rc = proto_rd_end(&r)) != 0)
+		return rc;
+	memcpy(ua, u, PROTO_UA_LEN);
+	*seq = s;
+	return 0;
+}
+
+const char *
+proto_up_reason(uint8_t reason)
+{
+	switch (reason) {
+	case PROTO_UP_OK: return "ok";
+	case PROTO_UP_UNKNOWN_UA: return "unknown card";
+	case PROTO_UP_BAD_SIGNATURE: return "bad signature";
+	case PROTO_UP_UNDECRYPTABLE: return "cannot decrypt";
+	case PROTO_UP_MALFORMED: return "malformed";
+	case PROTO_UP_WRONG_CARD: return "block of a card other than the "
+	    "present one";
+	case PROTO_UP_PROTOCOL: return "protocol error";
+	case PROTO_UP_BUSY: return "center busy";
+	case PROTO_UP_INTERNAL: return "center internal error";
+	default: return "unknown reason";
+	}
+}

@@ -1,0 +1,102 @@
+/*
+ * The uplink session between a decoder and the management center, over
+ * TLS 1.3.  Every message is a frame: type (1), body length (4), body.
+ *
+ * decoder -> center
+ *   HELLO      version (1) = 1, decoder id (8), card present (1), UA (8)
+ *   BLOCK      a block made by the present card (UPLINK BLOCKS)
+ *   RECOVERED  (type 0x81) decoder id (8), stored at (8, Unix seconds),
+ *              a block from M1 of a card no longer present
+ *   END        empty: no more blocks
+ * center -> decoder
+ *   RESULT     index (2), status (1), reason (1), UA (8), seq (4)
+ *   COMMAND    a signed center command for the present card
+ *   ACK        UA (8), seq (4): the center holds this M1 block durably
+ *   DONE       purchases invoiced (4), anomalies flagged (4)
+ *   ERROR      reason (1), text
+ * The center answers only after everything the session recorded has
+ * committed.
+ */
+#ifndef PROTO_UPLINK_H
+#define PROTO_UPLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "sm.h"
+
+#define PROTO_UPLINK_VERSION 1
+#define PROTO_UPLINK_HDR_LEN 5
+#define PROTO_UPLINK_MAX_BODY (PROTO_BLOCK_MAX + 64)
+#define PROTO_UPLINK_MAX_BLOCKS 32  /* blocks in one session */
+#define PROTO_DECODER_ID_LEN 8
+
+#define PROTO_UP_HELLO 0x01
+#define PROTO_UP_BLOCK 0x02
+#define PROTO_UP_END 0x04
+#define PROTO_UP_RECOVERED 0x81
+#define PROTO_UP_RESULT 0x11
+#define PROTO_UP_COMMAND 0x12
+#define PROTO_UP_ACK 0x13
+#define PROTO_UP_DONE 0x14
+#define PROTO_UP_ERROR 0x1f
+
+/* RESULT status */
+#define PROTO_UP_ACCEPTED 0
+#define PROTO_UP_DUPLICATE 1
+#define PROTO_UP_REJECTED 2
+
+/* RESULT and ERROR reasons */
+#define PROTO_UP_OK 0
+#define PROTO_UP_UNKNOWN_UA 1
+#define PROTO_UP_BAD_SIGNATURE 2
+#define PROTO_UP_UNDECRYPTABLE 3
+#define PROTO_UP_MALFORMED 4
+#define PROTO_UP_WRONG_CARD 5
+#define PROTO_UP_PROTOCOL 6
+#define PROTO_UP_BUSY 7
+#define PROTO_UP_INTERNAL 8
+
+struct proto_up_hello {
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
+	uint8_t has_card;
+	uint8_t ua[PROTO_UA_LEN];
+};
+
+struct proto_up_result {
+	uint16_t index;
+	uint8_t status, reason;
+	uint8_t ua[PROTO_UA_LEN];
+	uint32_t seq;
+};
+
+struct proto_up_recovered {
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
+	uint64_t stored_at;
+	const uint8_t *block;    /* borrowed */
+	size_t len;
+};
+
+/* Frame header: writes type and length. */
+int proto_up_frame(struct proto_wr *w, uint8_t type, size_t len);
+/* Split a header into type and body length (checked against the limit). */
+int proto_up_header(const uint8_t hdr[PROTO_UPLINK_HDR_LEN], uint8_t *type,
+    size_t *len);
+
+int proto_up_hello_encode(const struct proto_up_hello *h, struct proto_wr *w);
+int proto_up_hello_decode(const uint8_t *b, size_t n, struct proto_up_hello *h);
+int proto_up_recovered_encode(const struct proto_up_recovered *r,
+    struct proto_wr *w);
+int proto_up_recovered_decode(const uint8_t *b, size_t n,
+    struct proto_up_recovered *r);
+int proto_up_result_encode(const struct proto_up_result *r, struct proto_wr *w);
+int proto_up_result_decode(const uint8_t *b, size_t n,
+    struct proto_up_result *r);
+int proto_up_ack_encode(const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
+    struct proto_wr *w);
+int proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
+    uint32_t *seq);
+const char *proto_up_reason(uint8_t reason);
+
+#endif
