@@ -41,7 +41,7 @@ BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl $(O)/c
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench
-TOOL_TEST_BINS = $(O)/test/pcsc_send
+TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send
 
 all: $(BINS)
 
@@ -85,6 +85,8 @@ $(O)/test/%.o: test/unit/%.c
 	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
 $(O)/test/pcsc_send: $(O)/test/tools/pcsc_send.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCSC_LIBS)
+$(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 deps:
 	@test/deps.sh
@@ -104,8 +106,9 @@ asan: deps
 	    HARDEN="-fPIE" EXTRA_LDFLAGS="-fsanitize=address,undefined" all tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 test/run.sh build-asan
 
-demo: deps all
-	@echo "the end-to-end demo arrives with the management center"
+demo: deps
+	$(MAKE) all
+	tools/demo.sh $(O)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/lib/systemd/system \

@@ -224,6 +224,21 @@ out:
 	free(s);
 }
 
+/*
+ * Half-close and drain what the client still sends, briefly, so that our
+ * last frame (an ERROR, say) is not destroyed by a reset.
+ */
+static void
+linger_close(int fd)
+{
+	char sink[4096];
+
+	(void)shutdown(fd, SHUT_WR);
+	(void)proto_tls_timeouts(fd, 200);
+	for (int i = 0; i < 64 && read(fd, sink, sizeof(sink)) > 0; i++)
+		;
+}
+
 static void *
 worker_run(void *arg)
 {
@@ -243,6 +258,7 @@ worker_run(void *arg)
 	    SSL_accept(ssl) == 1) {
 		serve_session(srv, ssl, peer);
 		SSL_shutdown(ssl);
+		linger_close(wk->fd);
 	} else {
 		proto_log(PROTO_LOG_INFO, "TLS handshake with %s failed", peer);
 	}

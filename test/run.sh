@@ -25,6 +25,7 @@ else
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"
 		"$root/test/integration/decoder_pcsc.sh"
+		"$root/test/integration/center_e2e.sh"
 	)
 fi
 

@@ -6,6 +6,7 @@
  *   centerctl [-K dir] register FILE.reg... import cards' registrations
  *   centerctl [-K dir] cards [--json]       issued / active / recovered
  *   centerctl [-K dir] invoices [--json]    the ledger, per card
+ *   centerctl [-K dir] flags [--json]       anomalies the center flagged
  *   centerctl [-K dir] reload UA AMOUNT     queue a credit reload
  *   centerctl [-K dir] grant UA CHANNEL EXPIRY   queue a right
  *   centerctl [-K dir] ecm ...              the head-end ECM builder
@@ -58,6 +59,8 @@ usage(void)
 	    "  register FILE.reg...      import card registration records\n"
 	    "  cards [--json]            cards and their status\n"
 	    "  invoices [--json]         purchases invoiced, per card\n"
+	    "  flags [--json]            anomalies flagged (sequences, "
+	    "conflicts)\n"
 	    "  reload UA AMOUNT          queue a credit reload for a card\n"
 	    "  grant UA CHANNEL EXPIRY   queue a subscription right\n"
 	    "  ecm --channel C ...       build ECMs (see headend)\n"
@@ -215,7 +218,9 @@ static void
 json_or_text(int json, int first, const char *key, const char *val, int num)
 {
 	if (!json) {
-		printf("%s%s", first ? "" : "  ", val);
+		/* numbers right-aligned, text left-aligned */
+		printf(num ? "%s%*s" : "%s%-*s", first ? "" : " ",
+		    num ? 10 : 18, val);
 		return;
 	}
 	printf("%s\"%s\":", first ? "" : ",", key);
@@ -245,7 +250,8 @@ print_query(const struct opts *o, const char *sql, const char *const *keys,
 		printf("[");
 	else {
 		for (int i = 0; i < ncol; i++)
-			printf("%s%s", i ? "  " : "", keys[i]);
+			printf(num[i] ? "%s%*s" : "%s%-*s", i ? " " : "",
+			    num[i] ? 10 : 18, keys[i]);
 		printf("\n");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -290,6 +296,16 @@ cmd_invoices(const struct opts *o)
 	return print_query(o, "SELECT ua, seq, event, channel, price, "
 	    "bought_at, recorded_at, via_ua, origin, session_id FROM purchases "
 	    "ORDER BY ua, seq", keys, num, 10);
+}
+
+static int
+cmd_flags(const struct opts *o)
+{
+	static const char *const keys[] = { "ua", "session", "at", "what" };
+	static const int num[] = { 0, 1, 1, 0 };
+
+	return print_query(o, "SELECT ua, session_id, at, what FROM flags "
+	    "ORDER BY id", keys, num, 4);
 }
 
 static uint32_t
@@ -415,6 +431,8 @@ main(int argc, char **argv)
 		return cmd_cards(&o);
 	if (strcmp(o.pos[0], "invoices") == 0 && o.npos == 1)
 		return cmd_invoices(&o);
+	if (strcmp(o.pos[0], "flags") == 0 && o.npos == 1)
+		return cmd_flags(&o);
 	if (strcmp(o.pos[0], "reload") == 0)
 		return cmd_queue(&o, PROTO_CMD_RELOAD);
 	if (strcmp(o.pos[0], "grant") == 0)

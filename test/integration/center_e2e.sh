@@ -1,0 +1,244 @@
+#!/bin/bash
+# The whole system through real pcscd + vpcd + vcard + decoderd + centerd:
+# the scenario of the design brief; the line cut after each message of a
+# session, then retried; the same recovered block through two decoders;
+# an old M1 restored after acknowledgement; forged and mis-bound blocks;
+# the center killed between its commit and its answer; hostile clients.
+set -u
+. "$(dirname "$0")/../lib/itest.sh" "$@"
+
+tmp=$(mktemp -d /tmp/ptv-e2e.XXXXXX)
+export CENTER_KEYS=$tmp/center VCARD_SOCKET=$tmp/vcard.sock \
+	DECODERD_SOCKET=$tmp/dec.sock
+PIDS=()
+CENTER_PID=
+DEC_PID=
+cleanup() {
+	for p in "${PIDS[@]}" $CENTER_PID $DEC_PID; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 1
+
+B=$build
+dctl=$B/decoderctl
+cctl=$B/centerctl
+T=1800000000
+UA=(0 1111111111111111 2222222222222222 3333333333333333 4444444444444444
+	5555555555555555)
+SEL=00A4040007F0505456534D01
+send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
+quietly() { "$@" >/dev/null; }
+
+start_center() {
+	env "$@" "$B/centerd" -f -K center -i 2000 -t 20000 2>>center.log &
+	CENTER_PID=$!
+	for _ in $(seq 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/7443) 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+stop_center() {
+	kill "$CENTER_PID"
+	wait "$CENTER_PID"
+	local rc=$?
+	CENTER_PID=
+	return $rc
+}
+start_decoder() {
+	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
+		-A center/ca.crt -C localhost:7443 -i 0 -l info 2>>dec.log &
+	DEC_PID=$!
+	wait_for 10 test -S "$DECODERD_SOCKET"
+}
+stop_decoder() {
+	kill "$DEC_PID"
+	wait "$DEC_PID"
+	local rc=$?
+	DEC_PID=
+	return $rc
+}
+status_of() { "$dctl" status | awk -v k="$1" '$1 == k { print $2 }'; }
+is() { [ "$(status_of "$1")" = "$2" ]; }
+m1_has() { "$dctl" m1 | grep -q "^$1 "; }
+invoices_of() {
+	"$cctl" invoices --json | grep -o "\"ua\":\"$1\"" | wc -l
+}
+invoices_all() { "$cctl" invoices --json | grep -o '"seq"' | wc -l; }
+card_status() { "$cctl" cards | awk -v u="$1" '$1 == u { print $2 }'; }
+swap_to() {
+	"$B/cardctl" swap "sc$1.img" && wait_for 10 is ua "${UA[$1]}"
+}
+buy() {         # buy CHANNEL EVENT
+	"$dctl" tune "$1" >/dev/null && "$dctl" buy "$2" >/dev/null
+}
+
+"$cctl" init
+for i in 1 2 3 4 5; do
+	"$B/cardctl" personalize "sc$i.img" --keys center --ua "${UA[$i]}" \
+		--credit 1000
+done
+"$cctl" register sc1.img.reg sc2.img.reg sc3.img.reg sc4.img.reg \
+	sc5.img.reg
+mkdir ecm
+"$cctl" ecm --channel 7 --event 42 --time $T --end $((T + 7200)) --ppv 300 \
+	--count 2 >ecm/7.ecm
+"$cctl" ecm --channel 8 --event 43 --time $T --end $((T + 7200)) --ppv 250 \
+	--count 2 >ecm/8.ecm
+
+check "centerd starts" start_center
+"$B/vcard" sc1.img 2>vcard.log &
+PIDS+=($!)
+check "decoderd starts" start_decoder
+check "it sees SC1" wait_for 10 is card present
+
+# --- the scenario of the design brief --------------------------------------
+check_eq "1. SC1 starts transfer-locked" yes "$(status_of locked)"
+check "1. first contact with the center" quietly "$dctl" uplink
+check "1. the center unlocked SC1" wait_for 5 is locked no
+check "2. SC1 buys film 42" buy 7 42
+check "2. and film 43" buy 8 43
+check_eq "2. both films' ECMs are answered" "$(printf '1 cw\n2 cw')" \
+	"$("$dctl" tune 8)"
+check "3. SC1's data is in M1" m1_has "${UA[1]}"
+check "4. swap to SC2" swap_to 2
+check_eq "4. SC2 is transfer-locked" yes "$(status_of locked)"
+check "4. M1 still holds SC1's block" m1_has "${UA[1]}"
+out=$("$dctl" uplink)
+check_match "5. the center invoices SC1's two films" "invoiced +2" "$out"
+check_match "5. SC1's recovered block accepted" \
+	"block +${UA[1]} [0-9]+ accepted" "$out"
+check_eq "5. two invoices, both SC1's" "2 2" \
+	"$(invoices_all) $(invoices_of "${UA[1]}")"
+check_match "5. through SC2's session, as recovered" \
+	"\"ua\":\"${UA[1]}\",\"seq\":1,\"event\":42,\"channel\":7,\"price\":300,.*\"via_ua\":\"${UA[2]}\",\"origin\":\"recovered\"" \
+	"$("$cctl" invoices --json)"
+check_eq "5. SC1 is retired and recovered" retired-recovered \
+	"$(card_status "${UA[1]}")"
+check "5. SC2 is unlocked" wait_for 5 is locked no
+check "6. SC1's M1 entry is gone (acknowledged)" bash -c \
+	"! \"$dctl\" m1 | grep -q '^${UA[1]} '"
+check "6. SC2 now exports into M1" m1_has "${UA[2]}"
+out=$("$dctl" uplink)
+check_match "7. a repeated uplink invoices nothing" "invoiced +0" "$out"
+check_eq "7. still two invoices" 2 "$(invoices_all)"
+
+# --- the line cut after each message, then retried ------------------------
+swap_to 3
+"$dctl" uplink >/dev/null
+wait_for 5 is locked no
+buy 7 42
+cp m1 m1.old                  # SC3 with one purchase
+buy 8 43
+cp m1 m1.saved                # SC3 with two
+cp dec.key dec.key.saved
+swap_to 4
+over=0
+for n in $(seq 1 20); do
+	if "$dctl" uplink --cut-after $n >/dev/null 2>&1; then
+		break
+	fi
+	[ "$(invoices_of "${UA[3]}")" -gt 2 ] && over=1
+	m1_has "${UA[3]}" || over=1
+done
+echo "# the session went through with the line cut after $n messages"
+check "sessions cut after 1, 2, ... messages failed" test "$n" -gt 6
+check_eq "no cut session invoiced twice or lost M1" 0 $over
+check "the retry goes through" quietly "$dctl" uplink
+check_eq "SC3's two films invoiced exactly once" 2 \
+	"$(invoices_of "${UA[3]}")"
+check "SC3's M1 entry deleted once acknowledged" bash -c \
+	"! \"$dctl\" m1 | grep -q '^${UA[3]} '"
+check "SC4 unlocked despite the cuts" wait_for 5 is locked no
+
+# --- the same recovered block through a second decoder ---------------------
+"$B/decoderd" -f -S dec2.sock -m m1.saved -k dec.key.saved -r "no such reader" \
+	-A center/ca.crt -C localhost:7443 -i 0 2>dec2.log &
+dec2=$!
+wait_for 10 test -S dec2.sock
+out=$("$dctl" -S dec2.sock uplink 2>&1)
+check_match "the second decoder's copy is a duplicate" \
+	"block +${UA[3]} [0-9]+ duplicate" "$out"
+check_match "and invoices nothing" "invoiced +0" "$out"
+check_eq "SC3 still invoiced once" 2 "$(invoices_of "${UA[3]}")"
+check "the second decoder deletes its acknowledged copy" bash -c \
+	"! \"$dctl\" -S dec2.sock m1 | grep -q '^${UA[3]} '"
+kill $dec2
+wait $dec2
+
+# --- an old M1 restored after acknowledgement -------------------------------
+total=$(invoices_all)
+stop_decoder
+cp m1.old m1
+start_decoder
+wait_for 10 is card present
+out=$("$dctl" uplink)
+check_match "the old block is flagged" "flagged +[1-9]" "$out"
+check_match "as a sequence going backwards" "${UA[3]} .*went backwards" \
+	"$("$cctl" flags)"
+check_eq "the ledger is unchanged" "$total" "$(invoices_all)"
+
+# --- forged and mis-bound blocks ------------------------------------------
+blk=$(send $SEL 80420000000000 | tail -1 | cut -d' ' -f1)
+flip() {        # flip POS HEX: flip the low bit of byte POS
+	local b=${2:$((2 * $1)):2}
+	printf '%s%02X%s' "${2:0:$((2 * $1))}" $((0x$b ^ 1)) "${2:$((2 * $1 + 2))}"
+}
+us() { "$B/test/uplink_send" localhost 7443 center/ca.crt "$@"; }
+DEC=00000000000000aa
+check_match "a genuine block is accepted" "result 0 accepted" \
+	"$(us session $DEC "${UA[4]}" "B:$blk")"
+check_match "a bit flipped in the ciphertext: bad signature" \
+	"result 0 bad signature" "$(us session $DEC "${UA[4]}" \
+	"B:$(flip 40 "$blk")")"
+misbound=${blk:0:4}${UA[2]}${blk:20}
+check_match "SC4's block relabelled as SC2's: bad signature" \
+	"result 0 bad signature" "$(us session $DEC - "R:$misbound")"
+unknown=${blk:0:4}9999999999999999${blk:20}
+check_match "an unregistered UA: unknown card" "result 0 unknown card" \
+	"$(us session $DEC - "R:$unknown")"
+check_match "another card's block as the present one's: refused" \
+	"result 0 block of a card other" \
+	"$(us session $DEC "${UA[2]}" "B:$blk")"
+check_match "a malformed block" "result 0 malformed" \
+	"$(us session $DEC - "R:0102")"
+check_match "a frame of no known type ends the session" "error protocol" \
+	"$(us session $DEC - "X:77:00")"
+check_eq "none of it reached the ledger" "$total" "$(invoices_all)"
+
+# --- the center killed between its commit and its answer --------------------
+buy 7 42
+swap_to 5
+stop_center
+start_center PROTO_CRASH_AT=1
+"$dctl" uplink >/dev/null 2>&1
+check_eq "the uplink to a center that dies after committing fails" 1 $?
+wait "$CENTER_PID"
+check_eq "the center died at the failpoint" 86 $?
+CENTER_PID=
+check_eq "what it committed is there" 1 "$(invoices_of "${UA[4]}")"
+check "the decoder kept SC4's M1 entry" m1_has "${UA[4]}"
+start_center
+check "the retry goes through" quietly "$dctl" uplink
+check_eq "SC4's film invoiced exactly once" 1 "$(invoices_of "${UA[4]}")"
+check "SC4's M1 entry now deleted" bash -c \
+	"! \"$dctl\" m1 | grep -q '^${UA[4]} '"
+
+# --- hostile clients --------------------------------------------------------
+us silent >silent.out 2>&1 &
+silent=$!
+check "garbage on the TLS port" "$B/test/uplink_send" 127.0.0.1 7443 - garbage
+check_match "a 4 GiB frame is refused" "error protocol" "$(us huge)"
+check "a decoder is served meanwhile" quietly "$dctl" uplink
+wait $silent
+check_eq "a silent client is hung up on" closed "$(cat silent.out)"
+check "the center is still up" kill -0 "$CENTER_PID"
+check_match "and says what it dropped" "dropped" "$(cat center.log)"
+
+check "decoderd stops cleanly" stop_decoder
+check "centerd stops cleanly" stop_center
+tap_done

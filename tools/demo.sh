@@ -1,0 +1,128 @@
+#!/bin/bash
+# make demo: the scenario of the design brief, end to end, narrated, in a
+# private pcscd (unshare --mount --net, loopback only).  Everything it
+# starts it stops; everything it writes lives in one temporary directory.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+build=$(cd "$build" && pwd)
+if [ -z "${PTV_IN_NAMESPACE:-}" ]; then
+	exec "$root/test/lib/hermetic.sh" "$0" "$build"
+fi
+
+tmp=$(mktemp -d /tmp/ptv-demo.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export CENTER_KEYS=$tmp/center VCARD_SOCKET=$tmp/vcard.sock \
+	DECODERD_SOCKET=$tmp/decoderd.sock
+cd "$tmp" || exit 1
+B=$build
+step=0
+say() {
+	step=$((step + 1))
+	printf '\n\033[1m%d. %s\033[0m\n' "$step" "$*"
+}
+run() {
+	printf '   $ %s\n' "${*#"$B/"}"
+	"$@" 2>&1 | sed 's/^/     /'
+	return "${PIPESTATUS[0]}"
+}
+fail() { echo "demo: $*" >&2; exit 1; }
+wait_status() {     # wait_status KEY VALUE
+	for _ in $(seq 100); do
+		"$B/decoderctl" status 2>/dev/null |
+			awk -v k="$1" -v v="$2" '$1 == k && $2 == v { f = 1 }
+			END { exit !f }' && return 0
+		sleep 0.1
+	done
+	fail "the decoder never reported $1 = $2"
+}
+
+T=1800000000
+UA1=1111111111111111
+UA2=2222222222222222
+
+say "The operator sets up the management center: master secret, signing" \
+	"key, a local CA and the center's TLS certificate."
+run "$B/centerctl" init || fail "centerctl init"
+
+say "Two security modules are personalized, SC1 and SC2, each with its" \
+	"own UA and key pair, and registered with the center."
+run "$B/cardctl" personalize sc1.img --keys center --ua $UA1 --credit 1000 ||
+	fail personalize
+run "$B/cardctl" personalize sc2.img --keys center --ua $UA2 --credit 500 ||
+	fail personalize
+run "$B/centerctl" register sc1.img.reg sc2.img.reg || fail register
+mkdir ecm
+"$B/centerctl" ecm --channel 7 --event 42 --time $T --end $((T + 7200)) \
+	--ppv 300 --count 3 >ecm/7.ecm
+"$B/centerctl" ecm --channel 8 --event 43 --time $T --end $((T + 5400)) \
+	--ppv 250 --count 3 >ecm/8.ecm
+
+say "The center and the decoder start; SC1 goes into the reader. A new" \
+	"card is transfer-locked."
+"$B/centerd" -f -K center 2>center.log &
+PIDS+=($!)
+"$B/vcard" sc1.img 2>vcard.log &
+PIDS+=($!)
+"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k decoder.key -e ecm \
+	-A center/ca.crt -C localhost:7443 -i 0 2>decoder.log &
+PIDS+=($!)
+wait_status card present
+run "$B/decoderctl" status
+
+say "First contact: the decoder connects to the center, which unlocks SC1."
+run "$B/decoderctl" uplink || fail uplink
+wait_status locked no
+
+say "The subscriber zaps to channel 7: the card offers film 42 for 300."
+run "$B/decoderctl" tune 7
+say "Impulse purchase on credit; the film's control words now come back."
+run "$B/decoderctl" buy 42 || fail buy
+run "$B/decoderctl" tune 7
+say "And film 43 on channel 8, for 250."
+run "$B/decoderctl" tune 8
+run "$B/decoderctl" buy 43 || fail buy
+run "$B/decoderctl" tune 8
+
+say "Each purchase moved SC1's change counter: the decoder exported SC1's" \
+	"signed, encrypted block into M1."
+run "$B/decoderctl" m1
+
+say "The operator swaps the card (technology upgrade): SC1 out, SC2 in." \
+	"SC1 will never come back."
+run "$B/cardctl" swap sc2.img || fail swap
+wait_status ua $UA2
+run "$B/decoderctl" status
+say "SC2 is transfer-locked: it may not export, so M1 still holds SC1's block."
+run "$B/decoderctl" export
+echo "   M1 before the uplink:"
+"$B/decoderctl" m1 | sed 's/^/     /'
+
+say "Uplink: the decoder sends SC2's block and, wrapped as recovered, SC1's" \
+	"block from M1. The center sorts them by UA, invoices SC1's two films," \
+	"records SC1 as retired and recovered, acknowledges SC1's M1 entry" \
+	"and unlocks SC2."
+run "$B/decoderctl" uplink || fail uplink
+wait_status locked no
+
+say "SC2 is unlocked: the decoder exports SC2 into M1. SC1's entry is gone" \
+	"because, and only because, the center acknowledged it."
+echo "   M1 after the uplink:"
+"$B/decoderctl" m1 | sed 's/^/     /'
+
+say "The uplink is repeated: nothing is invoiced twice."
+run "$B/decoderctl" uplink || fail uplink
+
+say "The center's books."
+run "$B/centerctl" cards
+run "$B/centerctl" invoices
+n=$("$B/centerctl" invoices --json | grep -o '"seq"' | wc -l)
+[ "$n" -eq 2 ] || fail "expected 2 invoices, found $n"
+printf '\n\033[1mDone: SC1 consumed 550 of its credit on two films; both are\n'
+printf 'invoiced once, though SC1 never reached the center itself.\033[0m\n'
