@@ -40,7 +40,8 @@ CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
 BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl $(O)/centerd $(O)/centerctl
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1
-BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench
+BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
+             $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send
 
 all: $(BINS)
@@ -77,9 +78,9 @@ $(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/util.o $
 # Tests: cmocka unit tests include the .c under test to reach statics.
 $(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libdecoder.a $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
-$(O)/bench/%: $(O)/test/bench/%.o $(O)/libcard.a $(O)/libproto.a
+$(O)/bench/%: $(O)/test/bench/%.o $(O)/libcard.a $(O)/libcenter.a $(O)/libproto.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/test/%.o: test/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<

@@ -13,9 +13,17 @@ struct key_slot {
 	struct proto_ec_pub *k;
 };
 
+#define STMT_CACHE 32
+
+struct stmt_slot {
+	const char *sql;          /* the literal's address is the key */
+	sqlite3_stmt *st;
+};
+
 struct cgs_ctx {
 	struct cgs_db *db;
 	const struct cgs_keys *keys;
+	struct stmt_slot stmts[STMT_CACHE];
 	struct key_slot cache[CGS_KEY_CACHE];
 	int64_t session_id;
 	int64_t now;
@@ -41,6 +49,8 @@ cgs_ctx_free(struct cgs_ctx **cp)
 		return;
 	for (size_t i = 0; i < CGS_KEY_CACHE; i++)
 		proto_ec_pub_free(&(*cp)->cache[i].k);
+	for (size_t i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize((*cp)->stmts[i].st);
 	free(*cp);
 	*cp = NULL;
 }
@@ -81,8 +91,19 @@ card_key(struct cgs_ctx *c, const struct cgs_card *card,
 	return 0;
 }
 
+/* Statements are prepared once per context and reset after each use. */
 static int
 step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : PROTO_ERR_IO;
+}
+
+/* For statements prepared on the spot: step and finalize. */
+static int
+step_once(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
@@ -93,15 +114,28 @@ step_done(sqlite3_stmt *st)
 static sqlite3_stmt *
 prep(struct cgs_ctx *c, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
+	struct stmt_slot *slot = NULL;
 
-	if (sqlite3_prepare_v2(cgs_db_sql(c->db), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
+	for (size_t i = 0; i < STMT_CACHE; i++) {
+		if (c->stmts[i].sql == sql) {
+			sqlite3_clear_bindings(c->stmts[i].st);
+			return c->stmts[i].st;
+		}
+		if (slot == NULL && c->stmts[i].sql == NULL)
+			slot = &c->stmts[i];
+	}
+	if (slot == NULL)
+		return NULL;
+	if (sqlite3_prepare_v3(cgs_db_sql(c->db), sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &slot->st, NULL) != SQLITE_OK) {
 		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
 		    sqlite3_errmsg(cgs_db_sql(c->db)));
+		sqlite3_finalize(slot->st);
+		slot->st = NULL;
 		return NULL;
 	}
-	return st;
+	slot->sql = sql;
+	return slot->st;
 }
 
 static int
@@ -120,6 +154,45 @@ flag(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
 	s->flagged++;
 	proto_log(PROTO_LOG_WARNING, "card %s: %s", ua, what);
 	return step_done(st);
+}
+
+/* cgs_card_get with the context's prepared statement. */
+static int
+card_lookup(struct cgs_ctx *c, const uint8_t ua[PROTO_UA_LEN],
+    struct cgs_card *card)
+{
+	sqlite3_stmt *st = prep(c, "SELECT public_key, status, "
+	    "last_block_seq, cmd_counter, cmd_ctr_seen, "
+	    "(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = c.ua) "
+	    "FROM cards c WHERE ua = ?");
+	char uah[2 * PROTO_UA_LEN + 1];
+	const void *pub;
+	int rc;
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	hex(ua, PROTO_UA_LEN, uah);
+	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = PROTO_ERR_NOTFOUND;
+	} else if (rc != SQLITE_ROW ||
+	    sqlite3_column_bytes(st, 0) != PROTO_EC_PUB_LEN ||
+	    (pub = sqlite3_column_blob(st, 0)) == NULL) {
+		rc = PROTO_ERR_IO;
+	} else {
+		memcpy(card->ua, ua, PROTO_UA_LEN);
+		memcpy(card->pub, pub, PROTO_EC_PUB_LEN);
+		snprintf(card->status, sizeof(card->status), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		card->last_block_seq = (uint32_t)sqlite3_column_int64(st, 2);
+		card->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
+		card->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
+		card->max_invoiced = sqlite3_column_int64(st, 5);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 static int
@@ -157,7 +230,7 @@ seen_block(struct cgs_ctx *c, const char *ua, uint32_t seq, int *seen)
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, seq);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return PROTO_ERR_IO;
 	*seen = rc == SQLITE_ROW;
@@ -205,7 +278,7 @@ invoice(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
 	sqlite3_bind_int64(st, 4, p->price);
 	sqlite3_bind_int64(st, 5, p->time);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
 		snprintf(what, sizeof(what), "purchase %u differs from the one "
 		    "invoiced", p->seq);
@@ -304,7 +377,7 @@ process_block(struct cgs_ctx *c, struct cgs_session *s, size_t i,
 		r->reason = PROTO_UP_WRONG_CARD;
 		return record_block(c, ua, b.seq, in->origin, r);
 	}
-	if ((rc = cgs_card_get(c->db, b.ua, &card)) != 0) {
+	if ((rc = card_lookup(c, b.ua, &card)) != 0) {
 		if (rc != PROTO_ERR_NOTFOUND)
 			return rc;
 		r->reason = PROTO_UP_UNKNOWN_UA;
@@ -381,7 +454,7 @@ new_command(struct cgs_db *db, const struct cgs_keys *k, const char *uah,
 		return PROTO_ERR_IO;
 	sqlite3_bind_int64(st, 1, cmd.counter);
 	sqlite3_bind_text(st, 2, uah, -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(st)) != 0)
+	if ((rc = step_once(st)) != 0)
 		return rc;
 	if (sqlite3_prepare_v2(cgs_db_sql(db), "INSERT INTO commands (ua, "
 	    "counter, type, arg1, arg2, signed, created_at) VALUES "
@@ -394,7 +467,7 @@ new_command(struct cgs_db *db, const struct cgs_keys *k, const char *uah,
 	sqlite3_bind_int64(st, 5, arg2);
 	sqlite3_bind_blob(st, 6, buf, (int)proto_wr_len(&w), SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-	return step_done(st);
+	return step_once(st);
 }
 
 int
@@ -430,7 +503,7 @@ pending_command(struct cgs_ctx *c, const char *ua, const char *type,
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, min);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return PROTO_ERR_IO;
 	*found = rc == SQLITE_ROW;
@@ -488,7 +561,7 @@ present_commands(struct cgs_ctx *c, struct cgs_session *s, uint32_t acked,
 		    (size_t)n);
 		s->cmd_len[s->n_cmds++] = (size_t)n;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : PROTO_ERR_IO;
 }
 

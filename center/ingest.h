@@ -20,7 +20,7 @@
 #define CGS_ORIGIN_PRESENT 0
 #define CGS_ORIGIN_RECOVERED 1
 #define CGS_MAX_COMMANDS 16
-#define CGS_KEY_CACHE 256
+#define CGS_KEY_CACHE 4096
 
 struct cgs_keys {
 	uint8_t master[PROTO_MASTER_LEN];

@@ -143,3 +143,8 @@ printf '  %-44s %8d us\n' "decoderctl export" "$export_us" \
 	"bare fsynced atomic replace, same size" "$bare"
 echo "  ratio bare / (export - round trip): $(awk -v b="$bare" \
 	-v e="$export_us" -v s="$status_us" 'BEGIN { printf "%.2f", b / (e - s) }')"
+
+# --- centerd ---------------------------------------------------------------
+echo
+"$build/bench/ingestbench" "$tmp" "${BENCH_INGEST_SECONDS:-3}" ||
+	die "ingest benchmark"
