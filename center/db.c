@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../proto/buf.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "db.h"
@@ -123,18 +124,6 @@ cgs_db_rollback(struct cgs_db *db)
 	(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     const uint8_t pub[PROTO_EC_PUB_LEN], const uint8_t versions[4])
@@ -149,8 +138,8 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		    PROTO_ERR_EXISTS;
 	if (rc != PROTO_ERR_NOTFOUND)
 		return rc;
-	hex(ua, PROTO_UA_LEN, uah);
-	hex(versions, 4, vh);
+	proto_hex(ua, PROTO_UA_LEN, uah);
+	proto_hex(versions, 4, vh);
 	if (sqlite3_prepare_v2(db->sql, "INSERT INTO cards (ua, public_key, "
 	    "versions, status, registered_at) VALUES (?, ?, ?, ?, ?)", -1, &st,
 	    NULL) != SQLITE_OK)
@@ -165,40 +154,48 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	return rc;
 }
 
+const char cgs_card_sql[] = "SELECT public_key, status, last_block_seq, "
+    "cmd_counter, cmd_ctr_seen, "
+    "(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = c.ua) "
+    "FROM cards c WHERE ua = ?";
+
+int
+cgs_card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN],
+    struct cgs_card *c)
+{
+	const void *pub;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return PROTO_ERR_NOTFOUND;
+	if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 0) !=
+	    PROTO_EC_PUB_LEN || (pub = sqlite3_column_blob(st, 0)) == NULL)
+		return PROTO_ERR_IO;
+	memcpy(c->ua, ua, PROTO_UA_LEN);
+	memcpy(c->pub, pub, PROTO_EC_PUB_LEN);
+	snprintf(c->status, sizeof(c->status), "%s",
+	    (const char *)sqlite3_column_text(st, 1));
+	c->last_block_seq = (uint32_t)sqlite3_column_int64(st, 2);
+	c->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
+	c->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
+	c->max_invoiced = sqlite3_column_int64(st, 5);
+	return 0;
+}
+
 int
 cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c)
 {
 	sqlite3_stmt *st = NULL;
 	char uah[2 * PROTO_UA_LEN + 1];
-	const void *pub;
 	int rc;
 
-	hex(ua, PROTO_UA_LEN, uah);
-	if (sqlite3_prepare_v2(db->sql, "SELECT public_key, status, "
-	    "last_block_seq, cmd_counter, cmd_ctr_seen, "
-	    "(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = c.ua) "
-	    "FROM cards c WHERE ua = ?", -1, &st, NULL) != SQLITE_OK)
+	proto_hex(ua, PROTO_UA_LEN, uah);
+	if (sqlite3_prepare_v2(db->sql, cgs_card_sql, -1, &st, NULL) !=
+	    SQLITE_OK)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		rc = PROTO_ERR_NOTFOUND;
-	} else if (rc != SQLITE_ROW ||
-	    sqlite3_column_bytes(st, 0) != PROTO_EC_PUB_LEN ||
-	    (pub = sqlite3_column_blob(st, 0)) == NULL) {
-		rc = PROTO_ERR_IO;
-	} else {
-		memcpy(c->ua, ua, PROTO_UA_LEN);
-		memcpy(c->pub, pub, PROTO_EC_PUB_LEN);
-		snprintf(c->status, sizeof(c->status), "%s",
-		    (const char *)sqlite3_column_text(st, 1));
-		c->last_block_seq = (uint32_t)sqlite3_column_int64(st, 2);
-		c->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
-		c->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
-		c->max_invoiced = sqlite3_column_int64(st, 5);
-		rc = 0;
-	}
+	rc = cgs_card_row(st, ua, c);
 	sqlite3_finalize(st);
 	return rc;
 }

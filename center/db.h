@@ -42,5 +42,10 @@ int cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     const uint8_t pub[PROTO_EC_PUB_LEN], const uint8_t versions[4]);
 int cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c);
+/* The query behind cgs_card_get (one parameter: the UA in hex), and the
+ * decoding of its row, for callers that keep the statement prepared. */
+extern const char cgs_card_sql[];
+int cgs_card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN],
+    struct cgs_card *c);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../proto/buf.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "ingest.h"
@@ -53,18 +54,6 @@ cgs_ctx_free(struct cgs_ctx **cp)
 		sqlite3_finalize((*cp)->stmts[i].st);
 	free(*cp);
 	*cp = NULL;
-}
-
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* The card's parsed key, from the cache or parsed now. */
@@ -161,36 +150,15 @@ static int
 card_lookup(struct cgs_ctx *c, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *card)
 {
-	sqlite3_stmt *st = prep(c, "SELECT public_key, status, "
-	    "last_block_seq, cmd_counter, cmd_ctr_seen, "
-	    "(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = c.ua) "
-	    "FROM cards c WHERE ua = ?");
+	sqlite3_stmt *st = prep(c, cgs_card_sql);
 	char uah[2 * PROTO_UA_LEN + 1];
-	const void *pub;
 	int rc;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
-	hex(ua, PROTO_UA_LEN, uah);
+	proto_hex(ua, PROTO_UA_LEN, uah);
 	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		rc = PROTO_ERR_NOTFOUND;
-	} else if (rc != SQLITE_ROW ||
-	    sqlite3_column_bytes(st, 0) != PROTO_EC_PUB_LEN ||
-	    (pub = sqlite3_column_blob(st, 0)) == NULL) {
-		rc = PROTO_ERR_IO;
-	} else {
-		memcpy(card->ua, ua, PROTO_UA_LEN);
-		memcpy(card->pub, pub, PROTO_EC_PUB_LEN);
-		snprintf(card->status, sizeof(card->status), "%s",
-		    (const char *)sqlite3_column_text(st, 1));
-		card->last_block_seq = (uint32_t)sqlite3_column_int64(st, 2);
-		card->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
-		card->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
-		card->max_invoiced = sqlite3_column_int64(st, 5);
-		rc = 0;
-	}
+	rc = cgs_card_row(st, ua, card);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -368,8 +336,8 @@ process_block(struct cgs_ctx *c, struct cgs_session *s, size_t i,
 	}
 	memcpy(r->ua, b.ua, PROTO_UA_LEN);
 	r->seq = b.seq;
-	hex(b.ua, PROTO_UA_LEN, ua);
-	hex(s->hello.ua, PROTO_UA_LEN, via);
+	proto_hex(b.ua, PROTO_UA_LEN, ua);
+	proto_hex(s->hello.ua, PROTO_UA_LEN, via);
 	/* The separation module: the present card's, or a recovered one. */
 	if (s->hello.has_card && memcmp(b.ua, s->hello.ua, PROTO_UA_LEN) == 0)
 		origin = CGS_ORIGIN_PRESENT;
@@ -478,7 +446,7 @@ cgs_queue_command(struct cgs_db *db, const struct cgs_keys *k,
 	char uah[2 * PROTO_UA_LEN + 1];
 	int rc;
 
-	hex(ua, PROTO_UA_LEN, uah);
+	proto_hex(ua, PROTO_UA_LEN, uah);
 	if ((rc = cgs_db_begin(db)) != 0)
 		return rc;
 	if ((rc = new_command(db, k, uah, ua, type, arg1, arg2)) != 0) {
@@ -524,7 +492,7 @@ present_commands(struct cgs_ctx *c, struct cgs_session *s, uint32_t acked,
 	char ua[2 * PROTO_UA_LEN + 1];
 	int rc, found;
 
-	hex(s->hello.ua, PROTO_UA_LEN, ua);
+	proto_hex(s->hello.ua, PROTO_UA_LEN, ua);
 	if ((rc = cgs_card_get(c->db, s->hello.ua, &card)) != 0)
 		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
 	if ((st = prep(c, "UPDATE commands SET done = 1 WHERE ua = ? AND "
@@ -576,8 +544,8 @@ open_session(struct cgs_ctx *c, struct cgs_session *s)
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
-	hex(s->hello.decoder_id, PROTO_DECODER_ID_LEN, dec);
-	hex(s->hello.ua, PROTO_UA_LEN, ua);
+	proto_hex(s->hello.decoder_id, PROTO_DECODER_ID_LEN, dec);
+	proto_hex(s->hello.ua, PROTO_UA_LEN, ua);
 	sqlite3_bind_text(st, 1, dec, -1, SQLITE_TRANSIENT);
 	if (s->hello.has_card)
 		sqlite3_bind_text(st, 2, ua, -1, SQLITE_TRANSIENT);

@@ -21,6 +21,7 @@
 #include "../proto/apdu.h"
 #include "../proto/ctl.h"
 #include "../proto/file.h"
+#include "../proto/buf.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "../proto/tls.h"
@@ -70,24 +71,12 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static const char *
 ua_str(const uint8_t ua[PROTO_UA_LEN])
 {
 	static char s[2 * PROTO_UA_LEN + 1];
 
-	hex(ua, PROTO_UA_LEN, s);
+	proto_hex(ua, PROTO_UA_LEN, s);
 	return s;
 }
 
@@ -708,7 +697,7 @@ uplink_now(struct daemon *d, unsigned cut, struct reply *r, char *why,
 	}
 	for (size_t i = 0; i < o.n_res; i++) {
 		char ua[2 * PROTO_UA_LEN + 1];
-		hex(o.res[i].ua, PROTO_UA_LEN, ua);
+		proto_hex(o.res[i].ua, PROTO_UA_LEN, ua);
 		if (r != NULL)
 			reply_add(r, "block=%s %u %s %s\n", ua, o.res[i].seq,
 			    result_name(o.res[i].status),

@@ -239,3 +239,15 @@ proto_wr_bytes(struct proto_wr *w, const void *src, size_t n)
 		memcpy(p, src, n);
 	return 0;
 }
+
+void
+proto_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}

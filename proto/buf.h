@@ -58,6 +58,9 @@ int proto_wr_bytes(struct proto_wr *w, const void *src, size_t n);
 /* Reserve n bytes to fill later; *p is valid until the buffer goes away. */
 int proto_wr_reserve(struct proto_wr *w, size_t n, uint8_t **p);
 
+/* Write n bytes as lowercase hex into out, NUL-terminated (2n + 1). */
+void proto_hex(const uint8_t *in, size_t n, char *out);
+
 /* Encode v big-endian into dst[0..n); n <= 8. */
 void proto_put_be(uint8_t *dst, uint64_t v, size_t n);
 

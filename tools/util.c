@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "../proto/buf.h"
 #include "../proto/proto.h"
 #include "util.h"
 
@@ -32,13 +33,7 @@ util_hex_decode(const char *hex, uint8_t *out, size_t n)
 void
 util_hex_encode(const uint8_t *in, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
+	proto_hex(in, n, out);
 }
 
 void
