@@ -42,7 +42,7 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
-TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send
+TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/fuzz_parsers
 
 all: $(BINS)
 
@@ -86,6 +86,8 @@ $(O)/test/%.o: test/unit/%.c
 	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
 $(O)/test/pcsc_send: $(O)/test/tools/pcsc_send.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCSC_LIBS)
+$(O)/test/fuzz_parsers: $(O)/test/fuzz/fuzz_parsers.o $(O)/tools/keys.o $(O)/tools/util.o $(O)/libdecoder.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
@@ -107,6 +109,15 @@ asan: deps
 	    HARDEN="-fPIE" EXTRA_LDFLAGS="-fsanitize=address,undefined" all tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 test/run.sh build-asan
 
+# libFuzzer build of the same target, with clang (not part of check).
+fuzz:
+	@test/deps.sh clang libclang-rt-14-dev
+	mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -DPTV_LIBFUZZER \
+	    $(PCSC_CFLAGS) -o build-fuzz/fuzz_parsers test/fuzz/fuzz_parsers.c \
+	    $(PROTO_SRC) decoder/m1.c tools/keys.c tools/util.c $(CRYPTO_LIBS)
+	build-fuzz/fuzz_parsers -max_total_time=$${FUZZ_SECONDS:-60}
+
 demo: deps
 	$(MAKE) all
 	tools/demo.sh $(O)
@@ -121,8 +132,8 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/doc/ptv/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check tests bench asan demo install clean
+.PHONY: all deps check tests bench asan fuzz demo install clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

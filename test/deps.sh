@@ -1,10 +1,11 @@
 #!/bin/bash
 # Install the Debian packages the build, the tests and the demo need, if
-# any is missing.  Runs apt-get update first when it installs anything.
+# any is missing (and any package named as an argument).  Runs apt-get
+# update first when it installs anything.
 set -eu
 pkgs="gcc make pkg-config libc6-dev pcscd libpcsclite-dev libccid
 vsmartcard-vpcd pcsc-tools opensc libssl-dev libsqlite3-dev sqlite3
-libcmocka-dev iproute2 util-linux procps valgrind openssl"
+libcmocka-dev iproute2 util-linux procps valgrind openssl $*"
 
 missing=
 for p in $pkgs; do
