@@ -32,6 +32,17 @@
 #define DEFAULT_PORT "7443"
 #define MAX_SESSIONS_DEFAULT 32
 
+/*
+ * A worker's database connection with its prepared statements and parsed
+ * card keys, kept between sessions so that repeated cards cost no key
+ * parsing and statements no preparing.
+ */
+struct slot {
+	struct cgs_db *db;
+	struct cgs_ctx *ctx;
+	struct slot *next;
+};
+
 struct server {
 	const char *addr, *port, *db_path, *keys_dir;
 	char cert[4096], key[4096];
@@ -40,7 +51,53 @@ struct server {
 	struct cgs_keys keys;
 	atomic_int active;
 	atomic_ulong sessions;
+	pthread_mutex_t pool_lock;
+	struct slot *pool;
 };
+
+static struct slot *
+slot_take(struct server *srv)
+{
+	struct slot *sl;
+
+	pthread_mutex_lock(&srv->pool_lock);
+	if ((sl = srv->pool) != NULL)
+		srv->pool = sl->next;
+	pthread_mutex_unlock(&srv->pool_lock);
+	if (sl != NULL)
+		return sl;
+	if ((sl = calloc(1, sizeof(*sl))) == NULL)
+		return NULL;
+	if (cgs_db_open(srv->db_path, &sl->db) != 0 ||
+	    cgs_ctx_new(sl->db, &srv->keys, &sl->ctx) != 0) {
+		cgs_db_close(&sl->db);
+		free(sl);
+		return NULL;
+	}
+	return sl;
+}
+
+static void
+slot_give(struct server *srv, struct slot *sl)
+{
+	pthread_mutex_lock(&srv->pool_lock);
+	sl->next = srv->pool;
+	srv->pool = sl;
+	pthread_mutex_unlock(&srv->pool_lock);
+}
+
+static void
+pool_free(struct server *srv)
+{
+	struct slot *sl;
+
+	while ((sl = srv->pool) != NULL) {
+		srv->pool = sl->next;
+		cgs_ctx_free(&sl->ctx);
+		cgs_db_close(&sl->db);
+		free(sl);
+	}
+}
 
 struct worker {
 	struct server *srv;
@@ -189,8 +246,7 @@ serve_session(struct server *srv, SSL *ssl, const char *peer)
 	static __thread uint8_t store[PROTO_UPLINK_MAX_BLOCKS]
 	    [PROTO_UPLINK_MAX_BODY];
 	struct cgs_session *s = NULL;
-	struct cgs_db *db = NULL;
-	struct cgs_ctx *ctx = NULL;
+	struct slot *sl = NULL;
 	long deadline = now_ms() + srv->session_ms;
 	int rc;
 
@@ -202,9 +258,8 @@ serve_session(struct server *srv, SSL *ssl, const char *peer)
 		send_error(ssl, PROTO_UP_PROTOCOL);
 		goto out;
 	}
-	if (cgs_db_open(srv->db_path, &db) != 0 ||
-	    cgs_ctx_new(db, &srv->keys, &ctx) != 0 ||
-	    (rc = cgs_ingest(ctx, s)) != 0) {
+	if ((sl = slot_take(srv)) == NULL || (rc = cgs_ingest(sl->ctx, s)) !=
+	    0) {
 		proto_log(PROTO_LOG_ERR, "session from %s: not recorded",
 		    peer);
 		send_error(ssl, PROTO_UP_INTERNAL);
@@ -219,8 +274,8 @@ serve_session(struct server *srv, SSL *ssl, const char *peer)
 		proto_log(PROTO_LOG_WARNING, "session from %s: the answer did "
 		    "not get through", peer);
 out:
-	cgs_ctx_free(&ctx);
-	cgs_db_close(&db);
+	if (sl != NULL)
+		slot_give(srv, sl);
 	free(s);
 }
 
@@ -437,6 +492,7 @@ main(int argc, char **argv)
 	srv.idle_ms = 10000;
 	srv.session_ms = 60000;
 	srv.max_sessions = MAX_SESSIONS_DEFAULT;
+	pthread_mutex_init(&srv.pool_lock, NULL);
 	parse_args(argc, argv, &srv, &fg, dbbuf, sizeof(dbbuf));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -477,6 +533,8 @@ main(int argc, char **argv)
 	for (int i = 0; i < srv.session_ms / 50 &&
 	    atomic_load(&srv.active) > 0; i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+	if (atomic_load(&srv.active) == 0)
+		pool_free(&srv);
 	SSL_CTX_free(srv.tls);
 	proto_cleanse(&srv.keys, sizeof(srv.keys));
 	proto_log(PROTO_LOG_NOTICE, "stopped after %lu sessions",

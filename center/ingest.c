@@ -61,12 +61,12 @@ static int
 card_key(struct cgs_ctx *c, const struct cgs_card *card,
     const struct proto_ec_pub **k)
 {
-	size_t h = 0;
+	uint64_t h = 0xcbf29ce484222325ull;      /* FNV-1a */
 	struct key_slot *s;
 	int rc;
 
 	for (size_t i = 0; i < PROTO_UA_LEN; i++)
-		h = h * 31 + card->ua[i];
+		h = (h ^ card->ua[i]) * 0x100000001b3ull;
 	s = &c->cache[h % CGS_KEY_CACHE];
 	if (s->k == NULL || memcmp(s->ua, card->ua, PROTO_UA_LEN) != 0 ||
 	    memcmp(s->pub, card->pub, PROTO_EC_PUB_LEN) != 0) {
