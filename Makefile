@@ -107,7 +107,8 @@ bench: deps
 asan: deps
 	$(MAKE) O=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    HARDEN="-fPIE" EXTRA_LDFLAGS="-fsanitize=address,undefined" all tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 test/run.sh build-asan
+	PTV_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    test/run.sh build-asan
 
 # libFuzzer build of the same target, with clang (not part of check).
 fuzz:
