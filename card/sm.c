@@ -62,8 +62,8 @@ rd_rights(struct proto_rd *r, struct sm_state *s)
 	if (s->n_rights > PROTO_M2_MAX_RIGHTS)
 		return PROTO_ERR_FORMAT;
 	for (size_t i = 0; i < PROTO_M2_MAX_RIGHTS; i++)
-		if ((rc = proto_rd_u16(r, &s->rights[i].channel)) != 0 ||
-		    (rc = proto_rd_u32(r, &s->rights[i].expiry)) != 0)
+		if ((rc = proto_pair_read(r, &s->rights[i].channel,
+		    &s->rights[i].expiry)) != 0)
 			return rc;
 	return 0;
 }
@@ -78,8 +78,8 @@ rd_counts(struct proto_rd *r, struct sm_state *s)
 	if (s->n_counts > PROTO_M2_MAX_CHANNELS)
 		return PROTO_ERR_FORMAT;
 	for (size_t i = 0; i < PROTO_M2_MAX_CHANNELS; i++)
-		if ((rc = proto_rd_u16(r, &s->counts[i].channel)) != 0 ||
-		    (rc = proto_rd_u32(r, &s->counts[i].ecms)) != 0)
+		if ((rc = proto_pair_read(r, &s->counts[i].channel,
+		    &s->counts[i].ecms)) != 0)
 			return rc;
 	return 0;
 }
@@ -116,15 +116,9 @@ decode_state(struct proto_rd *r, struct sm_state *s)
 		if ((rc = proto_rd_u32(r, &s->bought[i].event)) != 0 ||
 		    (rc = proto_rd_u32(r, &s->bought[i].expiry)) != 0)
 			return rc;
-	for (size_t i = 0; i < LOG_SIZE; i++) {
-		struct proto_purchase *p = &s->log[i];
-		if ((rc = proto_rd_u32(r, &p->seq)) != 0 ||
-		    (rc = proto_rd_u32(r, &p->event)) != 0 ||
-		    (rc = proto_rd_u16(r, &p->channel)) != 0 ||
-		    (rc = proto_rd_u32(r, &p->price)) != 0 ||
-		    (rc = proto_rd_u32(r, &p->time)) != 0)
+	for (size_t i = 0; i < LOG_SIZE; i++)
+		if ((rc = proto_purchase_read(r, &s->log[i])) != 0)
 			return rc;
-	}
 	if (s->acked_seq > s->purchase_seq ||
 	    s->purchase_seq - s->acked_seq > LOG_SIZE)
 		return PROTO_ERR_FORMAT;
@@ -154,14 +148,14 @@ encode_state(const struct sm_state *s, struct proto_wr *w)
 	    (rc = proto_wr_u8(w, s->n_rights)) != 0)
 		return rc;
 	for (size_t i = 0; i < PROTO_M2_MAX_RIGHTS; i++)
-		if ((rc = proto_wr_u16(w, s->rights[i].channel)) != 0 ||
-		    (rc = proto_wr_u32(w, s->rights[i].expiry)) != 0)
+		if ((rc = proto_pair_write(w, s->rights[i].channel,
+		    s->rights[i].expiry)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(w, s->n_counts)) != 0)
 		return rc;
 	for (size_t i = 0; i < PROTO_M2_MAX_CHANNELS; i++)
-		if ((rc = proto_wr_u16(w, s->counts[i].channel)) != 0 ||
-		    (rc = proto_wr_u32(w, s->counts[i].ecms)) != 0)
+		if ((rc = proto_pair_write(w, s->counts[i].channel,
+		    s->counts[i].ecms)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(w, s->n_bought)) != 0)
 		return rc;
@@ -169,15 +163,9 @@ encode_state(const struct sm_state *s, struct proto_wr *w)
 		if ((rc = proto_wr_u32(w, s->bought[i].event)) != 0 ||
 		    (rc = proto_wr_u32(w, s->bought[i].expiry)) != 0)
 			return rc;
-	for (size_t i = 0; i < LOG_SIZE; i++) {
-		const struct proto_purchase *p = &s->log[i];
-		if ((rc = proto_wr_u32(w, p->seq)) != 0 ||
-		    (rc = proto_wr_u32(w, p->event)) != 0 ||
-		    (rc = proto_wr_u16(w, p->channel)) != 0 ||
-		    (rc = proto_wr_u32(w, p->price)) != 0 ||
-		    (rc = proto_wr_u32(w, p->time)) != 0)
+	for (size_t i = 0; i < LOG_SIZE; i++)
+		if ((rc = proto_purchase_write(w, &s->log[i])) != 0)
 			return rc;
-	}
 	return 0;
 }
 

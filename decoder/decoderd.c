@@ -430,33 +430,13 @@ remember_offer(struct daemon *d, uint32_t event, const uint8_t *ecm)
 	memcpy(d->offers[i].ecm, ecm, PROTO_ECM_LEN);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One ECM line: exactly 2 * PROTO_ECM_LEN hex digits. */
 static int
 parse_ecm_line(const char *line, size_t n, uint8_t ecm[PROTO_ECM_LEN])
 {
 	if (n > 0 && line[n - 1] == '\r')
 		n--;
-	if (n != 2 * PROTO_ECM_LEN)
-		return -1;
-	for (size_t i = 0; i < PROTO_ECM_LEN; i++) {
-		int hi = hexval(line[2 * i]), lo = hexval(line[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		ecm[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return proto_unhex(line, n, ecm, PROTO_ECM_LEN) == 0 ? 0 : -1;
 }
 
 static void

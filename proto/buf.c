@@ -251,3 +251,29 @@ proto_hex(const uint8_t *in, size_t n, char *out)
 	}
 	out[2 * n] = '\0';
 }
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+proto_unhex(const char *hex, size_t len, uint8_t *out, size_t n)
+{
+	if (len != 2 * n)
+		return PROTO_ERR_LENGTH;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return PROTO_ERR_FORMAT;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

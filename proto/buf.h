@@ -60,6 +60,8 @@ int proto_wr_reserve(struct proto_wr *w, size_t n, uint8_t **p);
 
 /* Write n bytes as lowercase hex into out, NUL-terminated (2n + 1). */
 void proto_hex(const uint8_t *in, size_t n, char *out);
+/* Decode exactly 2n hex digits (either case) from hex into out. */
+int proto_unhex(const char *hex, size_t len, uint8_t *out, size_t n);
 
 /* Encode v big-endian into dst[0..n); n <= 8. */
 void proto_put_be(uint8_t *dst, uint64_t v, size_t n);

@@ -6,6 +6,69 @@
 static const char kt_salt[] = "ptv transmission key v1";
 
 int
+proto_purchase_write(struct proto_wr *w, const struct proto_purchase *p)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if ((rc = proto_wr_u32(&c, p->seq)) != 0 ||
+	    (rc = proto_wr_u32(&c, p->event)) != 0 ||
+	    (rc = proto_wr_u16(&c, p->channel)) != 0 ||
+	    (rc = proto_wr_u32(&c, p->price)) != 0 ||
+	    (rc = proto_wr_u32(&c, p->time)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_purchase_read(struct proto_rd *r, struct proto_purchase *out)
+{
+	struct proto_purchase p;
+	struct proto_rd c = *r;
+	int rc;
+
+	if ((rc = proto_rd_u32(&c, &p.seq)) != 0 ||
+	    (rc = proto_rd_u32(&c, &p.event)) != 0 ||
+	    (rc = proto_rd_u16(&c, &p.channel)) != 0 ||
+	    (rc = proto_rd_u32(&c, &p.price)) != 0 ||
+	    (rc = proto_rd_u32(&c, &p.time)) != 0)
+		return rc;
+	*r = c;
+	*out = p;
+	return 0;
+}
+
+int
+proto_pair_write(struct proto_wr *w, uint16_t channel, uint32_t v)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if ((rc = proto_wr_u16(&c, channel)) != 0 ||
+	    (rc = proto_wr_u32(&c, v)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_pair_read(struct proto_rd *r, uint16_t *channel, uint32_t *v)
+{
+	struct proto_rd c = *r;
+	uint16_t ch;
+	uint32_t x;
+	int rc;
+
+	if ((rc = proto_rd_u16(&c, &ch)) != 0 || (rc = proto_rd_u32(&c, &x)) != 0)
+		return rc;
+	*r = c;
+	*channel = ch;
+	*v = x;
+	return 0;
+}
+
+int
 proto_m2_encode(const struct proto_m2 *m, struct proto_wr *w)
 {
 	struct proto_wr c = *w;
@@ -28,26 +91,20 @@ proto_m2_encode(const struct proto_m2 *m, struct proto_wr *w)
 	    (rc = proto_wr_u8(&c, m->n_counts)) != 0)
 		return rc;
 	for (unsigned i = 0; i < m->n_counts; i++)
-		if ((rc = proto_wr_u16(&c, m->counts[i].channel)) != 0 ||
-		    (rc = proto_wr_u32(&c, m->counts[i].ecms)) != 0)
+		if ((rc = proto_pair_write(&c, m->counts[i].channel,
+		    m->counts[i].ecms)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(&c, m->n_rights)) != 0)
 		return rc;
 	for (unsigned i = 0; i < m->n_rights; i++)
-		if ((rc = proto_wr_u16(&c, m->rights[i].channel)) != 0 ||
-		    (rc = proto_wr_u32(&c, m->rights[i].expiry)) != 0)
+		if ((rc = proto_pair_write(&c, m->rights[i].channel,
+		    m->rights[i].expiry)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(&c, m->n_purchases)) != 0)
 		return rc;
-	for (unsigned i = 0; i < m->n_purchases; i++) {
-		const struct proto_purchase *p = &m->purchases[i];
-		if ((rc = proto_wr_u32(&c, p->seq)) != 0 ||
-		    (rc = proto_wr_u32(&c, p->event)) != 0 ||
-		    (rc = proto_wr_u16(&c, p->channel)) != 0 ||
-		    (rc = proto_wr_u32(&c, p->price)) != 0 ||
-		    (rc = proto_wr_u32(&c, p->time)) != 0)
+	for (unsigned i = 0; i < m->n_purchases; i++)
+		if ((rc = proto_purchase_write(&c, &m->purchases[i])) != 0)
 			return rc;
-	}
 	*w = c;
 	return 0;
 }
@@ -62,30 +119,24 @@ m2_decode_lists(struct proto_rd *r, struct proto_m2 *m)
 	if (m->n_counts > PROTO_M2_MAX_CHANNELS)
 		return PROTO_ERR_RANGE;
 	for (unsigned i = 0; i < m->n_counts; i++)
-		if ((rc = proto_rd_u16(r, &m->counts[i].channel)) != 0 ||
-		    (rc = proto_rd_u32(r, &m->counts[i].ecms)) != 0)
+		if ((rc = proto_pair_read(r, &m->counts[i].channel,
+		    &m->counts[i].ecms)) != 0)
 			return rc;
 	if ((rc = proto_rd_u8(r, &m->n_rights)) != 0)
 		return rc;
 	if (m->n_rights > PROTO_M2_MAX_RIGHTS)
 		return PROTO_ERR_RANGE;
 	for (unsigned i = 0; i < m->n_rights; i++)
-		if ((rc = proto_rd_u16(r, &m->rights[i].channel)) != 0 ||
-		    (rc = proto_rd_u32(r, &m->rights[i].expiry)) != 0)
+		if ((rc = proto_pair_read(r, &m->rights[i].channel,
+		    &m->rights[i].expiry)) != 0)
 			return rc;
 	if ((rc = proto_rd_u8(r, &m->n_purchases)) != 0)
 		return rc;
 	if (m->n_purchases > PROTO_M2_MAX_PURCHASES)
 		return PROTO_ERR_RANGE;
-	for (unsigned i = 0; i < m->n_purchases; i++) {
-		struct proto_purchase *p = &m->purchases[i];
-		if ((rc = proto_rd_u32(r, &p->seq)) != 0 ||
-		    (rc = proto_rd_u32(r, &p->event)) != 0 ||
-		    (rc = proto_rd_u16(r, &p->channel)) != 0 ||
-		    (rc = proto_rd_u32(r, &p->price)) != 0 ||
-		    (rc = proto_rd_u32(r, &p->time)) != 0)
+	for (unsigned i = 0; i < m->n_purchases; i++)
+		if ((rc = proto_purchase_read(r, &m->purchases[i])) != 0)
 			return rc;
-	}
 	return 0;
 }
 

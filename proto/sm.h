@@ -93,6 +93,12 @@ struct proto_m2 {
 	1 + 18 * PROTO_M2_MAX_PURCHASES)
 
 int proto_m2_encode(const struct proto_m2 *m, struct proto_wr *w);
+/* The pieces M2 is made of, for the card's own state codec too. */
+int proto_purchase_write(struct proto_wr *w, const struct proto_purchase *p);
+int proto_purchase_read(struct proto_rd *r, struct proto_purchase *p);
+/* A (channel, value) pair: a right's expiry or a channel's ECM count. */
+int proto_pair_write(struct proto_wr *w, uint16_t channel, uint32_t v);
+int proto_pair_read(struct proto_rd *r, uint16_t *channel, uint32_t *v);
 /* Strict: counts within limits, purchases consecutive, nothing trailing. */
 int proto_m2_decode(const uint8_t *buf, size_t len, struct proto_m2 *m);
 

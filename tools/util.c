@@ -4,30 +4,10 @@
 #include "../proto/proto.h"
 #include "util.h"
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 util_hex_decode(const char *hex, uint8_t *out, size_t n)
 {
-	if (strlen(hex) != 2 * n)
-		return PROTO_ERR_LENGTH;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return PROTO_ERR_FORMAT;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return proto_unhex(hex, strlen(hex), out, n);
 }
 
 void
