@@ -25,9 +25,12 @@ chunk_pause(void)
 	if (ms < 0)
 		ms = (v = getenv("PTV_TEST_CHUNK_DELAY_MS")) != NULL ?
 		    strtol(v, NULL, 10) : 0;
-	if (ms > 0)
+	if (ms > 0) {
+		proto_log(PROTO_LOG_NOTICE, "test hook: pausing %ld ms before "
+		    "GET RESPONSE", ms);
 		nanosleep(&(struct timespec){ .tv_sec = ms / 1000,
 		    .tv_nsec = (ms % 1000) * 1000000 }, NULL);
+	}
 }
 
 static int

@@ -54,9 +54,9 @@ check_eq "the card still answers after opensc-tool -n" \
 	"$(printf '9000\n1111111111111111 9000')" "$out"
 
 # --- swap: removal then insertion, then the other card -----------------
-timeout 8 pcsc_scan -n -t 6 >"$tmp/scan.log" 2>&1 &
+timeout 12 stdbuf -oL pcsc_scan -n -t 9 >"$tmp/scan.log" 2>&1 &
 SCAN_PID=$!
-sleep 1.5
+wait_for 5 grep -q "Card inserted" "$tmp/scan.log"
 check "cardctl swap succeeds" "$cardctl" swap "$tmp/c2.img"
 wait "$SCAN_PID" 2>/dev/null
 SCAN_PID=

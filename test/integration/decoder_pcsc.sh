@@ -121,7 +121,8 @@ start_decoder PTV_TEST_CHUNK_DELAY_MS=1500
 wait_for 10 card_is present
 "$dctl" export >"$tmp/export.out" 2>&1 &
 export_pid=$!
-sleep 0.7
+# eject while the daemon is between two chunks of the block
+wait_for 10 grep -q "test hook: pausing" "$tmp/dec.log"
 "$cardctl" eject
 wait $export_pid
 check_eq "the interrupted export fails" 1 $?
