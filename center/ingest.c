@@ -205,16 +205,43 @@ seen_block(struct cgs_ctx *c, const char *ua, uint32_t seq, int *seen)
 	return 0;
 }
 
-/* Record one purchase once; *added says whether it is new. */
+#define LEDGER_NONE 0
+#define LEDGER_SAME 1
+#define LEDGER_DIFFERS 2
+
+/* What the ledger holds for this purchase's (UA, seq). */
 static int
-invoice(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
+ledger_has(struct cgs_ctx *c, const char *ua, const struct proto_purchase *p,
+    int *what)
+{
+	sqlite3_stmt *st = prep(c, "SELECT event, price, bought_at FROM "
+	    "purchases WHERE ua = ? AND seq = ?");
+	int rc;
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, p->seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*what = sqlite3_column_int64(st, 0) == p->event &&
+		    sqlite3_column_int64(st, 1) == p->price &&
+		    sqlite3_column_int64(st, 2) == p->time ? LEDGER_SAME :
+		    LEDGER_DIFFERS;
+	else
+		*what = LEDGER_NONE;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : PROTO_ERR_IO;
+}
+
+static int
+ledger_insert(struct cgs_ctx *c, const char *ua,
     const struct proto_purchase *p, const char *via, int origin, int *added)
 {
 	sqlite3_stmt *st = prep(c, "INSERT INTO purchases (ua, seq, event, "
 	    "channel, price, bought_at, recorded_at, session_id, via_ua, "
 	    "origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT DO NOTHING");
-	char what[160];
 	int rc;
 
 	if (st == NULL)
@@ -233,26 +260,38 @@ invoice(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
 	if ((rc = step_done(st)) != 0)
 		return rc;
 	*added = sqlite3_changes(cgs_db_sql(c->db)) == 1;
-	if (*added)
-		return 0;
-	/* Already invoiced: it must be the same purchase. */
-	st = prep(c, "SELECT 1 FROM purchases WHERE ua = ? AND seq = ? AND "
-	    "event = ? AND price = ? AND bought_at = ?");
-	if (st == NULL)
-		return PROTO_ERR_IO;
-	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, p->seq);
-	sqlite3_bind_int64(st, 3, p->event);
-	sqlite3_bind_int64(st, 4, p->price);
-	sqlite3_bind_int64(st, 5, p->time);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
+	return 0;
+}
+
+/*
+ * Record one purchase once; *added says whether it is new.  A purchase
+ * at or below the highest sequence invoiced is most likely known: look it
+ * up first (one statement) rather than try an insert and then look.
+ */
+static int
+invoice(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
+    const struct proto_purchase *p, int64_t max_invoiced, const char *via,
+    int origin, int *added)
+{
+	char what[160];
+	int rc, have = LEDGER_NONE;
+
+	*added = 0;
+	if ((int64_t)p->seq <= max_invoiced &&
+	    (rc = ledger_has(c, ua, p, &have)) != 0)
+		return rc;
+	if (have == LEDGER_NONE) {
+		if ((rc = ledger_insert(c, ua, p, via, origin, added)) != 0)
+			return rc;
+		if (*added || (rc = ledger_has(c, ua, p, &have)) != 0)
+			return rc;
+	}
+	if (have == LEDGER_DIFFERS) {
 		snprintf(what, sizeof(what), "purchase %u differs from the one "
 		    "invoiced", p->seq);
 		return flag(c, s, ua, what);
 	}
-	return rc == SQLITE_ROW ? 0 : PROTO_ERR_IO;
+	return 0;
 }
 
 static int
@@ -371,8 +410,8 @@ process_block(struct cgs_ctx *c, struct cgs_session *s, size_t i,
 	    (rc = check_sequences(c, s, ua, &card, &b, &m)) != 0)
 		return rc;
 	for (unsigned j = 0; j < m.n_purchases; j++) {
-		if ((rc = invoice(c, s, ua, &m.purchases[j], via, origin,
-		    &added)) != 0)
+		if ((rc = invoice(c, s, ua, &m.purchases[j],
+		    card.max_invoiced, via, origin, &added)) != 0)
 			return rc;
 		s->invoiced += (uint32_t)added;
 	}
