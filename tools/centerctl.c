@@ -214,13 +214,22 @@ cmd_register(const struct opts *o)
 	return rc;
 }
 
+/* Column width: wide enough for the heading and the usual values. */
+static int
+col_width(const char *key, int num)
+{
+	int w = num ? 10 : 18, k = (int)strlen(key);
+
+	return k > w ? k : w;
+}
+
 static void
 json_or_text(int json, int first, const char *key, const char *val, int num)
 {
 	if (!json) {
 		/* numbers right-aligned, text left-aligned */
 		printf(num ? "%s%*s" : "%s%-*s", first ? "" : " ",
-		    num ? 10 : 18, val);
+		    col_width(key, num), val);
 		return;
 	}
 	printf("%s\"%s\":", first ? "" : ",", key);
@@ -251,7 +260,7 @@ print_query(const struct opts *o, const char *sql, const char *const *keys,
 	else {
 		for (int i = 0; i < ncol; i++)
 			printf(num[i] ? "%s%*s" : "%s%-*s", i ? " " : "",
-			    num[i] ? 10 : 18, keys[i]);
+			    col_width(keys[i], num[i]), keys[i]);
 		printf("\n");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
