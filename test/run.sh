@@ -22,6 +22,7 @@ else
 		"$build/test/tear_store"
 		"$build/test/test_sm"
 		"$build/test/test_m1"
+		"$build/test/test_center"
 		"$build/test/fuzz_parsers"
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"

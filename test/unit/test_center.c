@@ -1,0 +1,335 @@
+#define _POSIX_C_SOURCE 200809L
+/*
+ * The center's ingest without the network: the separation module, the
+ * exactly-once ledger, every rejection reason, the flags (sequence going
+ * back, purchases jumping, a purchase differing from the one invoiced),
+ * and the command lifecycle (unlock, ack, queued reload re-sent unchanged
+ * until the card's counter shows it).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../center/db.h"
+#include "../../center/ingest.h"
+#include "../../proto/proto.h"
+#include "../../proto/sm.h"
+
+#define NCARDS 3
+
+struct card {
+	uint8_t ua[PROTO_UA_LEN];
+	struct proto_card_keys k;
+};
+
+struct fx {
+	char dir[64], path[128];
+	struct cgs_keys keys;
+	struct cgs_db *db;
+	struct cgs_ctx *ctx;
+	struct card cards[NCARDS];   /* 0, 1 registered; 2 not */
+	uint8_t blk[8][PROTO_BLOCK_MAX];
+	size_t blen[8];
+	struct cgs_session s;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t v[4] = { 1, 0, 1, 0 };
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ptv-cgs.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/c.db", f->dir);
+	if (proto_random(f->keys.master, PROTO_MASTER_LEN) != 0 ||
+	    proto_ec_keygen(f->keys.center_priv, f->keys.center_pub) != 0 ||
+	    cgs_db_open(f->path, &f->db) != 0 ||
+	    cgs_ctx_new(f->db, &f->keys, &f->ctx) != 0)
+		return -1;
+	for (int i = 0; i < NCARDS; i++) {
+		struct card *c = &f->cards[i];
+		memset(c->ua, 0x11 * (i + 1), PROTO_UA_LEN);
+		if (proto_ec_keygen(c->k.sign_priv, c->k.sign_pub) != 0 ||
+		    proto_kt_derive(f->keys.master, c->ua, c->k.kt) != 0)
+			return -1;
+		if (i < 2 && cgs_card_register(f->db, c->ua, c->k.sign_pub,
+		    v) != 0)
+			return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+
+	cgs_ctx_free(&f->ctx);
+	cgs_db_close(&f->db);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/*
+ * Block slot b of card i: export seq, purchases 1..n (acked ones left
+ * out), price of purchase 1, locked flag, command counter.
+ */
+static void
+block(struct fx *f, int b, int i, uint32_t seq, uint32_t n, uint32_t acked,
+    uint32_t price1, uint8_t locked, uint32_t cmd_ctr)
+{
+	struct card *c = &f->cards[i];
+	uint8_t body[PROTO_M2_MAX_LEN];
+	struct proto_m2 m;
+	struct proto_wr w, bw;
+
+	memset(&m, 0, sizeof(m));
+	m.purchase_seq = n;
+	m.acked_seq = acked;
+	m.locked = locked;
+	m.cmd_ctr = cmd_ctr;
+	m.n_purchases = (uint8_t)(n - acked);
+	for (uint32_t j = acked; j < n; j++)
+		m.purchases[j - acked] = (struct proto_purchase){ .seq = j + 1,
+		    .event = 40 + j, .channel = 7,
+		    .price = j == 0 ? price1 : 100, .time = 1000 };
+	proto_wr_init(&bw, body, sizeof(body));
+	proto_wr_init(&w, f->blk[b], PROTO_BLOCK_MAX);
+	assert_int_equal(proto_m2_encode(&m, &bw), 0);
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_UPLINK, c->ua, seq,
+	    &c->k, body, proto_wr_len(&bw), &w), 0);
+	f->blen[b] = proto_wr_len(&w);
+}
+
+/* A session: present card p (-1: none), then (origin, slot) pairs. */
+static void
+session(struct fx *f, int p, int n, ...)
+{
+	va_list ap;
+
+	memset(&f->s, 0, sizeof(f->s));
+	if (p >= 0) {
+		f->s.hello.has_card = 1;
+		memcpy(f->s.hello.ua, f->cards[p].ua, PROTO_UA_LEN);
+	}
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		int origin = va_arg(ap, int), b = va_arg(ap, int);
+		f->s.in[i] = (struct cgs_in_block){ .origin = origin,
+		    .block = f->blk[b], .len = f->blen[b] };
+	}
+	va_end(ap);
+	f->s.n = (size_t)n;
+	assert_int_equal(cgs_ingest(f->ctx, &f->s), 0);
+}
+
+static int64_t
+count(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(cgs_db_sql(f->db), sql, -1, &st,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+command_types(struct fx *f, uint8_t *types, size_t *n)
+{
+	for (size_t i = 0; i < f->s.n_cmds; i++) {
+		struct proto_cmd c;
+		assert_int_equal(proto_cmd_verify(f->s.cmds[i], f->s.cmd_len[i],
+		    f->keys.center_pub, &c), 0);
+		types[i] = c.type;
+	}
+	*n = f->s.n_cmds;
+}
+
+#define P CGS_ORIGIN_PRESENT
+#define R CGS_ORIGIN_RECOVERED
+
+static void
+test_separation(void **state)
+{
+	struct fx *f = *state;
+	uint8_t types[CGS_MAX_COMMANDS];
+	size_t n;
+
+	block(f, 0, 1, 1, 0, 0, 0, 1, 0);       /* card 1, locked, new */
+	block(f, 1, 0, 5, 2, 0, 300, 0, 0);     /* card 0 from M1: 2 films */
+	session(f, 1, 2, P, 0, R, 1);
+	assert_int_equal(f->s.res[0].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.res[1].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.invoiced, 2);
+	/* the recovered block is acknowledged, the present one is not */
+	assert_int_equal(f->s.n_acks, 1);
+	assert_memory_equal(f->s.ack_ua[0], f->cards[0].ua, PROTO_UA_LEN);
+	assert_int_equal(f->s.ack_seq[0], 5);
+	/* the new card gets its unlock, signed by the center */
+	command_types(f, types, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(types[0], PROTO_CMD_UNLOCK);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM cards WHERE ua = "
+	    "'1111111111111111' AND status = 'retired-recovered'"), 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM cards WHERE ua = "
+	    "'2222222222222222' AND status = 'active'"), 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases WHERE "
+	    "via_ua = '2222222222222222' AND origin = 'recovered'"), 2);
+}
+
+static void
+test_exactly_once(void **state)
+{
+	struct fx *f = *state;
+
+	block(f, 0, 0, 3, 2, 0, 300, 0, 0);
+	session(f, -1, 1, R, 0);
+	assert_int_equal(f->s.invoiced, 2);
+	/* again, from another session (or decoder): a duplicate */
+	session(f, -1, 1, R, 0);
+	assert_int_equal(f->s.res[0].status, PROTO_UP_DUPLICATE);
+	assert_int_equal(f->s.invoiced, 0);
+	assert_int_equal(f->s.n_acks, 1);
+	/* the same purchases from the card itself, newer block, plus one */
+	block(f, 1, 0, 4, 3, 0, 300, 0, 0);
+	session(f, 0, 1, P, 1);
+	assert_int_equal(f->s.invoiced, 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 3);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags"), 0);
+}
+
+static void
+test_rejections(void **state)
+{
+	struct fx *f = *state;
+	struct proto_card_keys wrong;
+
+	block(f, 0, 2, 1, 1, 0, 300, 0, 0);     /* unregistered card */
+	block(f, 1, 0, 1, 1, 0, 300, 0, 0);
+	f->blk[1][40] ^= 1;                     /* bad signature */
+	block(f, 2, 1, 1, 1, 0, 300, 0, 0);     /* card 1's, as present 0 */
+	memcpy(f->blk[3], "\x02\x01", 2);       /* malformed */
+	f->blen[3] = 2;
+	block(f, 4, 0, 1, 1, 0, 300, 0, 0);     /* card 0's block, UA of 1 */
+	memcpy(f->blk[4] + 2, f->cards[1].ua, PROTO_UA_LEN);
+	/* signed by the card, encrypted under another key */
+	wrong = f->cards[0].k;
+	f->cards[0].k.kt[0] ^= 1;
+	block(f, 5, 0, 1, 1, 0, 300, 0, 0);
+	f->cards[0].k = wrong;
+	session(f, 0, 6, R, 0, R, 1, P, 2, R, 3, R, 4, R, 5);
+	assert_int_equal(f->s.res[0].reason, PROTO_UP_UNKNOWN_UA);
+	assert_int_equal(f->s.res[1].reason, PROTO_UP_BAD_SIGNATURE);
+	assert_int_equal(f->s.res[2].reason, PROTO_UP_WRONG_CARD);
+	assert_int_equal(f->s.res[3].reason, PROTO_UP_MALFORMED);
+	assert_int_equal(f->s.res[4].reason, PROTO_UP_BAD_SIGNATURE);
+	assert_int_equal(f->s.res[5].reason, PROTO_UP_UNDECRYPTABLE);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(f->s.res[i].status, PROTO_UP_REJECTED);
+	assert_int_equal(f->s.invoiced, 0);
+	assert_int_equal(f->s.n_acks, 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks WHERE status "
+	    "= 'rejected'"), 6);
+}
+
+static void
+test_flags(void **state)
+{
+	struct fx *f = *state;
+
+	block(f, 0, 0, 7, 2, 0, 300, 0, 0);
+	session(f, -1, 1, R, 0);
+	/* an older block afterwards: flagged, nothing invoiced */
+	block(f, 1, 0, 6, 1, 0, 300, 0, 0);
+	session(f, -1, 1, R, 1);
+	assert_int_equal(f->s.invoiced, 0);
+	assert_int_equal(f->s.flagged, 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
+	    "LIKE '%went backwards%'"), 1);
+	/* the same purchase number with another price: flagged, kept */
+	block(f, 2, 0, 8, 2, 0, 999, 0, 0);
+	session(f, -1, 1, R, 2);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
+	    "LIKE '%differs%'"), 1);
+	assert_int_equal(count(f, "SELECT price FROM purchases WHERE seq = 1"),
+	    300);
+	/* a card that freed purchases the ledger never saw */
+	block(f, 3, 1, 1, 9, 5, 300, 0, 0);
+	session(f, -1, 1, R, 3);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
+	    "LIKE '%jumps%'"), 1);
+	assert_int_equal(f->s.invoiced, 4);
+}
+
+static void
+test_commands(void **state)
+{
+	struct fx *f = *state;
+	uint8_t types[CGS_MAX_COMMANDS], first[PROTO_CMD_MAX_LEN];
+	size_t n, flen;
+	struct proto_cmd c;
+
+	assert_int_equal(cgs_queue_command(f->db, &f->keys, f->cards[0].ua,
+	    PROTO_CMD_RELOAD, 500, 0), 0);
+	/* card 0 present, unlocked, two purchases not yet acknowledged */
+	block(f, 0, 0, 1, 2, 0, 300, 0, 0);
+	session(f, 0, 1, P, 0);
+	command_types(f, types, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(types[0], PROTO_CMD_RELOAD);
+	assert_int_equal(types[1], PROTO_CMD_ACK);
+	assert_int_equal(proto_cmd_verify(f->s.cmds[1], f->s.cmd_len[1],
+	    f->keys.center_pub, &c), 0);
+	assert_int_equal(c.arg1, 2);
+	assert_int_equal(c.counter, 2);
+	flen = f->s.cmd_len[0];
+	memcpy(first, f->s.cmds[0], flen);
+	/* the card did not apply them: the same commands, unchanged */
+	block(f, 1, 0, 2, 2, 0, 300, 0, 0);
+	session(f, 0, 1, P, 1);
+	assert_int_equal(f->s.n_cmds, 2);
+	assert_int_equal(f->s.cmd_len[0], flen);
+	assert_memory_equal(f->s.cmds[0], first, flen);
+	/* the card shows counter 2 and purchases acknowledged: nothing */
+	block(f, 2, 0, 3, 2, 2, 300, 0, 2);
+	session(f, 0, 1, P, 2);
+	assert_int_equal(f->s.n_cmds, 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands WHERE done "
+	    "= 0"), 0);
+}
+
+int
+main(void)
+{
+#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_separation), T(test_exactly_once), T(test_rejections),
+		T(test_flags), T(test_commands),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
