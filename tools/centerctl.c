@@ -1,8 +1,9 @@
 /*
  * centerctl: administer the management center.
  *
- *   centerctl [-K dir] init                 operator keys, a local CA and
- *                                           the server certificate
+ *   centerctl [-K dir] init [--name HOST]   operator keys, a local CA and
+ *                                           the server certificate (for
+ *                                           localhost and HOST)
  *   centerctl [-K dir] register FILE.reg... import cards' registrations
  *   centerctl [-K dir] cards [--json]       issued / active / recovered
  *   centerctl [-K dir] invoices [--json]    the ledger, per card
@@ -42,7 +43,7 @@
 #define CERT_DAYS 3650
 
 struct opts {
-	const char *dir, *db;
+	const char *dir, *db, *name;
 	char dbbuf[PATH_MAX];
 	int json;
 	const char *pos[8];
@@ -54,8 +55,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: centerctl [-K dir] [-d db] COMMAND\n"
-	    "  init                      operator keys, local CA, server "
+	    "  init [--name HOST]        operator keys, local CA, server "
 	    "certificate\n"
+	    "                            (valid for localhost and HOST)\n"
 	    "  register FILE.reg...      import card registration records\n"
 	    "  cards [--json]            cards and their status\n"
 	    "  invoices [--json]         purchases invoiced, per card\n"
@@ -116,9 +118,15 @@ make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey,
 {
 	X509 *c = X509_new();
 	X509_NAME *n;
+	char san[512];
 
 	if (c == NULL)
 		return NULL;
+	if (strcmp(cn, "localhost") == 0)
+		snprintf(san, sizeof(san), "DNS:localhost,IP:127.0.0.1,IP:::1");
+	else
+		snprintf(san, sizeof(san), "DNS:localhost,IP:127.0.0.1,IP:::1,"
+		    "DNS:%s", cn);
 	n = X509_get_subject_name(c);
 	if (X509_set_version(c, 2) != 1 ||
 	    ASN1_INTEGER_set(X509_get_serialNumber(c), serial) != 1 ||
@@ -133,8 +141,7 @@ make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey,
 	if (ca ? !add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE") ||
 	    !add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign") :
 	    !add_ext(c, issuer, NID_basic_constraints, "CA:FALSE") ||
-	    !add_ext(c, issuer, NID_subject_alt_name,
-	    "DNS:localhost,IP:127.0.0.1,IP:::1") ||
+	    !add_ext(c, issuer, NID_subject_alt_name, san) ||
 	    !add_ext(c, issuer, NID_ext_key_usage, "serverAuth"))
 		goto fail;
 	if (X509_sign(c, ikey, EVP_sha256()) == 0)
@@ -146,7 +153,7 @@ fail:
 }
 
 static int
-tls_init(const char *dir)
+tls_init(const char *dir, const char *name)
 {
 	EVP_PKEY *cak = NULL, *sk = NULL;
 	X509 *ca = NULL, *srv = NULL;
@@ -155,7 +162,7 @@ tls_init(const char *dir)
 	if ((cak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
 	    (sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
 	    (ca = make_cert(cak, "ptv operator CA", NULL, cak, 1, 1)) == NULL ||
-	    (srv = make_cert(sk, "localhost", ca, cak, 2, 0)) == NULL) {
+	    (srv = make_cert(sk, name, ca, cak, 2, 0)) == NULL) {
 		fprintf(stderr, "centerctl: cannot make the certificates\n");
 		goto out;
 	}
@@ -419,6 +426,8 @@ main(int argc, char **argv)
 			return cmd_ecm(argc, argv, i + 1, o.dir);
 		else if (strcmp(argv[i], "--json") == 0)
 			o.json = 1;
+		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			o.name = argv[++i];
 		else if (argv[i][0] == '-')
 			usage();
 		else if (o.npos < 8)
@@ -432,8 +441,18 @@ main(int argc, char **argv)
 		snprintf(o.dbbuf, sizeof(o.dbbuf), "%s/center.db", o.dir);
 		o.db = o.dbbuf;
 	}
-	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1)
-		return keys_init(o.dir) != 0 || tls_init(o.dir) != 0;
+	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1) {
+		if (o.name != NULL && (strlen(o.name) > 253 ||
+		    strspn(o.name, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		    strlen(o.name))) {
+			fprintf(stderr, "centerctl: --name wants a host name: "
+			    "%s\n", o.name);
+			return 2;
+		}
+		return keys_init(o.dir) != 0 ||
+		    tls_init(o.dir, o.name != NULL ? o.name : "localhost") != 0;
+	}
 	if (strcmp(o.pos[0], "register") == 0)
 		return cmd_register(&o);
 	if (strcmp(o.pos[0], "cards") == 0 && o.npos == 1)
