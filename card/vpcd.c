@@ -5,10 +5,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../proto/buf.h"
@@ -153,21 +155,36 @@ card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
 int
 card_vpcd_send(int fd, const uint8_t *data, size_t len)
 {
-	uint8_t buf[2 + CARD_VPCD_FRAME_MAX];
-	size_t off = 0;
+	uint8_t hdr[2];
+	struct iovec iov[2];
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n;
 
 	if (len > CARD_VPCD_FRAME_MAX)
 		return PROTO_ERR_TOOBIG;
-	proto_put_be(buf, len, 2);
-	memcpy(buf + 2, data, len);
-	len += 2;
-	while (off < len) {
-		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+	proto_put_be(hdr, len, 2);
+	/* Length and data in one call, so in one segment, without a copy. */
+	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = sizeof(hdr) };
+	iov[1] = (struct iovec){ .iov_base = (void *)(uintptr_t)data,
+	    .iov_len = len };
+	while (msg.msg_iovlen > 0) {
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return PROTO_ERR_IO;
-		off += (size_t)n;
+		/* A partial send: step over what went. */
+		while (msg.msg_iovlen > 0 &&
+		    (size_t)n >= msg.msg_iov[0].iov_len) {
+			n -= (ssize_t)msg.msg_iov[0].iov_len;
+			msg.msg_iov++;
+			msg.msg_iovlen--;
+		}
+		if (msg.msg_iovlen > 0) {
+			msg.msg_iov[0].iov_base =
+			    (uint8_t *)msg.msg_iov[0].iov_base + n;
+			msg.msg_iov[0].iov_len -= (size_t)n;
+		}
 	}
 	return 0;
 }
