@@ -24,7 +24,7 @@ CRYPTO_LIBS = -lssl -lcrypto
 
 PROTO_SRC = proto/err.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
             proto/crypto.c proto/log.c proto/ctl.c proto/sm.c \
-            proto/uplink.c proto/tls.c
+            proto/uplink.c proto/tls.c proto/stop.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
             card/applets.c card/sm.c
 

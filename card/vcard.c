@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "../proto/ctl.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "../proto/stop.h"
 #include "applets.h"
 #include "runtime.h"
 #include "store.h"
@@ -43,15 +43,6 @@ struct vcard {
 	uint8_t out[CARD_VPCD_FRAME_MAX];
 	unsigned long connects;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 static void
 usage(void)
@@ -336,7 +327,7 @@ serve(struct vcard *v)
 	struct pollfd pfd[2];
 	int n, timeout;
 
-	while (!stop_requested) {
+	while (!proto_stop_requested()) {
 		pfd[0].fd = v->ctl_fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = v->link_fd;
@@ -400,7 +391,6 @@ int
 main(int argc, char **argv)
 {
 	static struct vcard v;
-	struct sigaction sa;
 	const char *image, *env;
 	char abs[PATH_MAX];
 	int rc;
@@ -415,11 +405,7 @@ main(int argc, char **argv)
 	v.swap_delay_ms = VCARD_SWAP_DELAY_MS;
 	v.link_fd = -1;
 	parse_args(argc, argv, &v, &image);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	proto_signals_init();
 	if ((rc = proto_ctl_listen(v.ctl_path, &v.ctl_fd)) != 0) {
 		fprintf(stderr, "vcard: control socket %s: %s\n", v.ctl_path,
 		    rc == PROTO_ERR_EXISTS ? "another vcard is running" :

@@ -10,7 +10,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "../proto/file.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "../proto/stop.h"
 #include "../proto/tls.h"
 #include "../proto/uplink.h"
 #include "db.h"
@@ -103,15 +103,6 @@ struct worker {
 	struct server *srv;
 	int fd;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 static void
 usage(void)
@@ -483,7 +474,6 @@ main(int argc, char **argv)
 	static struct server srv;
 	char dbbuf[4096];
 	struct cgs_db *db = NULL;
-	struct sigaction sa;
 	struct pollfd pfd;
 	int fg = 0, lfd, rc;
 
@@ -494,11 +484,7 @@ main(int argc, char **argv)
 	srv.max_sessions = MAX_SESSIONS_DEFAULT;
 	pthread_mutex_init(&srv.pool_lock, NULL);
 	parse_args(argc, argv, &srv, &fg, dbbuf, sizeof(dbbuf));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	proto_signals_init();
 	if (load_keys(&srv) != 0)
 		return 1;
 	snprintf(srv.cert, sizeof(srv.cert), "%s/server.crt", srv.keys_dir);
@@ -524,7 +510,7 @@ main(int argc, char **argv)
 	    srv.addr, srv.port, srv.db_path);
 	pfd.fd = lfd;
 	pfd.events = POLLIN;
-	while (!stop_requested) {
+	while (!proto_stop_requested()) {
 		if (poll(&pfd, 1, -1) > 0 && (pfd.revents & POLLIN))
 			accept_one(&srv, lfd);
 	}

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "../proto/buf.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "../proto/stop.h"
 #include "../proto/tls.h"
 #include "card.h"
 #include "config.h"
@@ -61,15 +61,6 @@ struct daemon {
 	time_t next_uplink;
 	time_t last_uplink;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 static const char *
 ua_str(const uint8_t ua[PROTO_UA_LEN])
@@ -870,7 +861,7 @@ serve(struct daemon *d)
 	char why[512];
 	int timeout, fd;
 
-	while (!stop_requested) {
+	while (!proto_stop_requested()) {
 		pfd[0] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->ev_fd, .events = POLLIN };
 		timeout = -1;
@@ -919,17 +910,12 @@ int
 main(int argc, char **argv)
 {
 	static struct daemon d;
-	struct sigaction sa;
 	int fg = 0, rc;
 
 	parse_args(argc, argv, &d.cfg, &fg);
 	proto_log_init("decoderd", !fg, d.cfg.log_level);
 	d.ctl_fd = d.ev_fd = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	proto_signals_init();
 	if ((rc = dec_key_load_or_create(d.cfg.key, &d.key)) != 0) {
 		fprintf(stderr, "decoderd: key file %s: %s\n", d.cfg.key,
 		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
