@@ -172,11 +172,13 @@ set_error(struct daemon *d, const char *msg)
 }
 
 /*
- * Export the present card into M1.  On failure *why says what went wrong
- * and neither M1 nor the file changed.
+ * Export the present card into M1; fresh says d->card.st was just read
+ * (no GET DATA needed first).  On failure *why says what went wrong and
+ * neither M1 nor the file changed.
  */
 static int
-export_now(struct daemon *d, const char *reason, char *why, size_t cap)
+export_now(struct daemon *d, const char *reason, int fresh, char *why,
+    size_t cap)
 {
 	static struct dec_m1 next;
 	uint8_t block[PROTO_BLOCK_MAX];
@@ -188,7 +190,7 @@ export_now(struct daemon *d, const char *reason, char *why, size_t cap)
 		snprintf(why, cap, "no card");
 		return PROTO_ERR_STATE;
 	}
-	if ((rc = dec_card_refresh(&d->card)) != 0) {
+	if (!fresh && (rc = dec_card_refresh(&d->card)) != 0) {
 		snprintf(why, cap, "the card did not answer: %s",
 		    proto_strerror(rc));
 		card_failed(d, rc);
@@ -239,7 +241,10 @@ schedule(struct daemon *d)
 	    time(NULL) + (time_t)d->cfg.export_interval : 0;
 }
 
-/* Export if the card's change counter moved since M1's copy. */
+/*
+ * Export if the card's change counter moved since M1's copy.  The caller
+ * has just read the card's state.
+ */
 static void
 policy(struct daemon *d, const char *reason)
 {
@@ -251,7 +256,7 @@ policy(struct daemon *d, const char *reason)
 	e = dec_m1_find(&d->m1, d->card.st.ua);
 	if (e != NULL && e->change_ctr == d->card.st.change_ctr)
 		return;
-	if (export_now(d, reason, why, sizeof(why)) != 0) {
+	if (export_now(d, reason, 1, why, sizeof(why)) != 0) {
 		proto_log(PROTO_LOG_ERR, "export of card %s failed: %s",
 		    ua_str(d->card.st.ua), why);
 		set_error(d, why);
@@ -373,7 +378,7 @@ do_export(struct daemon *d, struct reply *r)
 {
 	char why[256];
 
-	if (export_now(d, "requested", why, sizeof(why)) != 0) {
+	if (export_now(d, "requested", 0, why, sizeof(why)) != 0) {
 		set_error(d, why);
 		reply_fail(r, "%s", why);
 		return;
@@ -886,7 +891,7 @@ serve(struct daemon *d)
 		}
 		if (d->has_card && d->next_export > 0 &&
 		    time(NULL) >= d->next_export) {
-			if (export_now(d, "interval", why, sizeof(why)) != 0) {
+			if (export_now(d, "interval", 0, why, sizeof(why)) != 0) {
 				proto_log(PROTO_LOG_WARNING, "periodic export: "
 				    "%s", why);
 				set_error(d, why);

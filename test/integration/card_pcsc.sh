@@ -4,23 +4,9 @@
 # restarted under the card, and cardctl's errors.
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
-. "$root/test/lib/pcscd.sh"
 
-tmp=$(mktemp -d /tmp/ptv-it.XXXXXX)
 sock=$tmp/vcard.sock
 export VCARD_SOCKET=$sock
-VCARD_PID=
-SCAN_PID=
-PCSCD_OURS=
-cleanup() {
-	[ -n "$SCAN_PID" ] && kill "$SCAN_PID" 2>/dev/null
-	[ -n "$VCARD_PID" ] && kill "$VCARD_PID" 2>/dev/null
-	# a pcscd this script restarted is this script's to stop
-	[ -n "$PCSCD_OURS" ] && pcscd_stop
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 cardctl=$build/cardctl
 reader="Virtual PCD 00 00"
@@ -30,6 +16,7 @@ SEL=00A4040007F0505456494401
 "$cardctl" new "$tmp/c1.img" --serial 1111111111111111
 "$cardctl" new "$tmp/c2.img" --serial 2222222222222222
 "$build/vcard" -w 1000 "$tmp/c1.img" 2>"$tmp/vcard.log" &
+started
 VCARD_PID=$!
 check "vcard's card appears in the reader" send -w 10
 
@@ -55,11 +42,11 @@ check_eq "the card still answers after opensc-tool -n" \
 
 # --- swap: removal then insertion, then the other card -----------------
 timeout 12 stdbuf -oL pcsc_scan -n -t 9 >"$tmp/scan.log" 2>&1 &
+started
 SCAN_PID=$!
 wait_for 5 grep -q "Card inserted" "$tmp/scan.log"
 check "cardctl swap succeeds" "$cardctl" swap "$tmp/c2.img"
 wait "$SCAN_PID" 2>/dev/null
-SCAN_PID=
 scan=$(tr -d '\r' <"$tmp/scan.log" | grep -E "Card (removed|inserted)" |
 	tr -s ' ' | uniq | tr '\n' ' ')
 check_match "pcsc_scan reports removal then insertion" \
@@ -129,6 +116,5 @@ check "the card is back in the reader" send -w 10
 kill "$VCARD_PID"
 wait "$VCARD_PID"
 check_eq "vcard exits 0 on SIGTERM" 0 $?
-VCARD_PID=
 check "vcard removed its socket" test ! -e "$sock"
 tap_done

@@ -7,20 +7,8 @@
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 
-tmp=$(mktemp -d /tmp/ptv-e2e.XXXXXX)
 export CENTER_KEYS=$tmp/center VCARD_SOCKET=$tmp/vcard.sock \
 	DECODERD_SOCKET=$tmp/dec.sock
-PIDS=()
-CENTER_PID=
-DEC_PID=
-cleanup() {
-	for p in "${PIDS[@]}" $CENTER_PID $DEC_PID; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 cd "$tmp" || exit 1
 
 B=$build
@@ -35,6 +23,7 @@ quietly() { "$@" >/dev/null; }
 
 start_center() {
 	env "$@" "$B/centerd" -f -K center -i 2000 -t 20000 2>>center.log &
+	started
 	CENTER_PID=$!
 	for _ in $(seq 100); do
 		(exec 3<>/dev/tcp/127.0.0.1/7443) 2>/dev/null && return 0
@@ -52,6 +41,7 @@ stop_center() {
 start_decoder() {
 	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
 		-A center/ca.crt -C localhost:7443 -i 0 -l info 2>>dec.log &
+		started
 	DEC_PID=$!
 	wait_for 10 test -S "$DECODERD_SOCKET"
 }
@@ -92,7 +82,7 @@ mkdir ecm
 
 check "centerd starts" start_center
 "$B/vcard" sc1.img 2>vcard.log &
-PIDS+=($!)
+started
 check "decoderd starts" start_decoder
 check "it sees SC1" wait_for 10 is card present
 
@@ -158,6 +148,7 @@ check "SC4 unlocked despite the cuts" wait_for 5 is locked no
 # --- the same recovered block through a second decoder ---------------------
 "$B/decoderd" -f -S dec2.sock -m m1.saved -k dec.key.saved -r "no such reader" \
 	-A center/ca.crt -C localhost:7443 -i 0 2>dec2.log &
+	started
 dec2=$!
 wait_for 10 test -S dec2.sock
 out=$("$dctl" -S dec2.sock uplink 2>&1)
@@ -219,7 +210,6 @@ start_center PROTO_CRASH_AT=1
 check_eq "the uplink to a center that dies after committing fails" 1 $?
 wait "$CENTER_PID"
 check_eq "the center died at the failpoint" 86 $?
-CENTER_PID=
 check_eq "what it committed is there" 1 "$(invoices_of "${UA[4]}")"
 check "the decoder kept SC4's M1 entry" m1_has "${UA[4]}"
 start_center
@@ -230,6 +220,7 @@ check "SC4's M1 entry now deleted" bash -c \
 
 # --- hostile clients --------------------------------------------------------
 us silent >silent.out 2>&1 &
+started
 silent=$!
 check "garbage on the TLS port" "$B/test/uplink_send" 127.0.0.1 7443 - garbage
 check_match "a 4 GiB frame is refused" "error protocol" "$(us huge)"

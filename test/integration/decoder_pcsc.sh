@@ -6,21 +6,8 @@
 # truncated or foreign M1.
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
-. "$root/test/lib/pcscd.sh"
 
-tmp=$(mktemp -d /tmp/ptv-dec.XXXXXX)
 export VCARD_SOCKET=$tmp/vcard.sock DECODERD_SOCKET=$tmp/dec.sock
-VCARD_PID=
-DEC_PID=
-PCSCD_OURS=
-cleanup() {
-	[ -n "$DEC_PID" ] && kill "$DEC_PID" 2>/dev/null
-	[ -n "$VCARD_PID" ] && kill "$VCARD_PID" 2>/dev/null
-	[ -n "$PCSCD_OURS" ] && pcscd_stop
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 cardctl=$build/cardctl
 headend=$build/headend
@@ -37,6 +24,7 @@ SEL=00A4040007F0505456534D01
 start_decoder() {
 	env "$@" "$build/decoderd" -f -l info -m "$tmp/m1" -k "$tmp/dec.key" \
 		-S "$DECODERD_SOCKET" -e "$tmp/ecm" -i 0 2>>"$tmp/dec.log" &
+		started
 	DEC_PID=$!
 	wait_for 10 test -S "$DECODERD_SOCKET"
 }
@@ -70,6 +58,7 @@ done >"$tmp/ecm/8.ecm"
 unlock1=$("$headend" cmd "$tmp/ops" --ua $UA1 --counter 1 unlock)
 
 "$build/vcard" "$tmp/sc1.img" 2>"$tmp/vcard.log" &
+started
 VCARD_PID=$!
 send -w 10 >/dev/null
 # The center is not here yet: unlock SC1 by hand.
@@ -120,6 +109,7 @@ check "decoderd stops cleanly" stop_decoder
 start_decoder PTV_TEST_CHUNK_DELAY_MS=1500
 wait_for 10 card_is present
 "$dctl" export >"$tmp/export.out" 2>&1 &
+started
 export_pid=$!
 # eject while the daemon is between two chunks of the block
 wait_for 10 grep -q "test hook: pausing" "$tmp/dec.log"
@@ -199,6 +189,7 @@ damage() {
 # another decoder, with its own key, makes its own M1 of the same card
 "$build/decoderd" -f -m "$tmp/other.m1" -k "$tmp/other.key" \
 	-S "$tmp/other.sock" -i 0 2>/dev/null &
+	started
 other=$!
 wait_for 10 test -s "$tmp/other.m1"
 kill $other

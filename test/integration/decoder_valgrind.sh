@@ -6,17 +6,8 @@
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 
-tmp=$(mktemp -d /tmp/ptv-vg.XXXXXX)
 export CENTER_KEYS=$tmp/center VCARD_SOCKET=$tmp/vcard.sock \
 	DECODERD_SOCKET=$tmp/dec.sock
-PIDS=()
-DEC_PID=
-cleanup() {
-	for p in "${PIDS[@]}" $DEC_PID; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 cd "$tmp" || exit 1
 B=$build
 dctl=$B/decoderctl
@@ -35,9 +26,9 @@ mkdir ecm
 "$B/centerctl" ecm --channel 8 --event 43 --time $T --end $((T + 60)) \
 	--ppv 250 >ecm/8.ecm
 "$B/centerd" -f -K center 2>center.log &
-PIDS+=($!)
+started
 "$B/vcard" sc1.img 2>vcard.log &
-PIDS+=($!)
+started
 # Under make asan the binary is instrumented already: ASan does the
 # checking, valgrind cannot run it.
 vg=(valgrind -q --error-exitcode=99 --leak-check=full
@@ -45,6 +36,7 @@ vg=(valgrind -q --error-exitcode=99 --leak-check=full
 [ -n "${PTV_SANITIZED:-}" ] && vg=()
 "${vg[@]}" "$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
 	-A center/ca.crt -C localhost:7443 -i 0 2>dec.log &
+	started
 DEC_PID=$!
 check "decoderd runs under valgrind" wait_for 60 is card present
 "$dctl" uplink >/dev/null
@@ -61,7 +53,6 @@ check "SC2 is unlocked and exported" wait_for 20 bash -c \
 kill "$DEC_PID"
 wait "$DEC_PID"
 rc=$?
-DEC_PID=
 check_eq "decoderd exits 0: no memory error, no leak" 0 $rc
 [ $rc -eq 0 ] || sed 's/^/# /' dec.log | tail -40
 tap_done

@@ -8,15 +8,7 @@
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 
-tmp=$(mktemp -d /tmp/ptv-sm.XXXXXX)
 export VCARD_SOCKET=$tmp/vcard.sock
-VCARD_PID=
-cleanup() {
-	[ -n "$VCARD_PID" ] && kill "$VCARD_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 cardctl=$build/cardctl
 headend=$build/headend
@@ -50,6 +42,7 @@ check_match "a new card is transfer-locked" '"locked":true' \
 	"$("$cardctl" show "$tmp/sc1.img" --json)"
 
 "$build/vcard" "$tmp/sc1.img" 2>"$tmp/vcard.log" &
+started
 VCARD_PID=$!
 check "SC1 is in the reader" send -w 10
 
