@@ -206,27 +206,27 @@ answer(SSL *ssl, const struct cgs_session *s)
 	struct proto_wr w;
 	int rc;
 
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->ans.n_res; i++) {
 		proto_wr_init(&w, buf, sizeof(buf));
-		if ((rc = proto_up_result_encode(&s->res[i], &w)) != 0 ||
+		if ((rc = proto_up_result_encode(&s->ans.res[i], &w)) != 0 ||
 		    (rc = proto_tls_write_all(ssl, buf, proto_wr_len(&w))) != 0)
 			return rc;
 	}
-	for (size_t i = 0; i < s->n_cmds; i++)
-		if ((rc = send_frame(ssl, PROTO_UP_COMMAND, s->cmds[i],
-		    s->cmd_len[i])) != 0)
+	for (size_t i = 0; i < s->ans.n_cmds; i++)
+		if ((rc = send_frame(ssl, PROTO_UP_COMMAND, s->ans.cmds[i],
+		    s->ans.cmd_len[i])) != 0)
 			return rc;
-	for (size_t i = 0; i < s->n_acks; i++) {
+	for (size_t i = 0; i < s->ans.n_acks; i++) {
 		proto_wr_init(&w, buf, sizeof(buf));
-		if ((rc = proto_up_ack_encode(s->ack_ua[i], s->ack_seq[i],
+		if ((rc = proto_up_ack_encode(s->ans.ack_ua[i], s->ans.ack_seq[i],
 		    &w)) != 0 ||
 		    (rc = proto_tls_write_all(ssl, buf, proto_wr_len(&w))) != 0)
 			return rc;
 	}
 	proto_wr_init(&w, buf, sizeof(buf));
 	if ((rc = proto_up_frame(&w, PROTO_UP_DONE, 8)) != 0 ||
-	    (rc = proto_wr_u32(&w, s->invoiced)) != 0 ||
-	    (rc = proto_wr_u32(&w, s->flagged)) != 0)
+	    (rc = proto_wr_u32(&w, s->ans.invoiced)) != 0 ||
+	    (rc = proto_wr_u32(&w, s->ans.flagged)) != 0)
 		return rc;
 	return proto_tls_write_all(ssl, buf, proto_wr_len(&w));
 }
@@ -260,7 +260,7 @@ serve_session(struct server *srv, SSL *ssl, const char *peer)
 	proto_failpoint("center:committed");
 	proto_log(PROTO_LOG_NOTICE, "session from %s: %zu blocks, %u "
 	    "purchases invoiced, %u flagged, %zu commands", peer, s->n,
-	    s->invoiced, s->flagged, s->n_cmds);
+	    s->ans.invoiced, s->ans.flagged, s->ans.n_cmds);
 	if (answer(ssl, s) != 0)
 		proto_log(PROTO_LOG_WARNING, "session from %s: the answer did "
 		    "not get through", peer);

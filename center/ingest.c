@@ -140,7 +140,7 @@ flag(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
 	sqlite3_bind_int64(st, 2, c->session_id);
 	sqlite3_bind_text(st, 3, what, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, c->now);
-	s->flagged++;
+	s->ans.flagged++;
 	proto_log(PROTO_LOG_WARNING, "card %s: %s", ua, what);
 	return step_done(st);
 }
@@ -357,7 +357,7 @@ process_block(struct cgs_ctx *c, struct cgs_session *s, size_t i,
     uint32_t *present_acked, int *present_locked)
 {
 	const struct cgs_in_block *in = &s->in[i];
-	struct proto_up_result *r = &s->res[i];
+	struct proto_up_result *r = &s->ans.res[i];
 	const struct proto_ec_pub *k;
 	struct cgs_card card;
 	struct proto_block b;
@@ -413,7 +413,7 @@ process_block(struct cgs_ctx *c, struct cgs_session *s, size_t i,
 		if ((rc = invoice(c, s, ua, &m.purchases[j],
 		    card.max_invoiced, via, origin, &added)) != 0)
 			return rc;
-		s->invoiced += (uint32_t)added;
+		s->ans.invoiced += (uint32_t)added;
 	}
 	if ((rc = update_card(c, ua, &b, &m, origin)) != 0)
 		return rc;
@@ -424,8 +424,8 @@ process_block(struct cgs_ctx *c, struct cgs_session *s, size_t i,
 	r->status = seen ? PROTO_UP_DUPLICATE : PROTO_UP_ACCEPTED;
 	r->reason = PROTO_UP_OK;
 	if (in->origin == CGS_ORIGIN_RECOVERED) {
-		memcpy(s->ack_ua[s->n_acks], b.ua, PROTO_UA_LEN);
-		s->ack_seq[s->n_acks++] = b.seq;
+		memcpy(s->ans.ack_ua[s->ans.n_acks], b.ua, PROTO_UA_LEN);
+		s->ans.ack_seq[s->ans.n_acks++] = b.seq;
 	}
 	return record_block(c, ua, b.seq, in->origin, r);
 }
@@ -560,13 +560,13 @@ present_commands(struct cgs_ctx *c, struct cgs_session *s, uint32_t acked,
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    s->n_cmds < CGS_MAX_COMMANDS) {
+	    s->ans.n_cmds < PROTO_UP_MAX_COMMANDS) {
 		int n = sqlite3_column_bytes(st, 0);
 		if (n <= 0 || n > PROTO_CMD_MAX_LEN)
 			continue;
-		memcpy(s->cmds[s->n_cmds], sqlite3_column_blob(st, 0),
+		memcpy(s->ans.cmds[s->ans.n_cmds], sqlite3_column_blob(st, 0),
 		    (size_t)n);
-		s->cmd_len[s->n_cmds++] = (size_t)n;
+		s->ans.cmd_len[s->ans.n_cmds++] = (size_t)n;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : PROTO_ERR_IO;
@@ -604,8 +604,8 @@ close_session(struct cgs_ctx *c, struct cgs_session *s)
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
-	sqlite3_bind_int64(st, 1, s->invoiced);
-	sqlite3_bind_int64(st, 2, s->flagged);
+	sqlite3_bind_int64(st, 1, s->ans.invoiced);
+	sqlite3_bind_int64(st, 2, s->ans.flagged);
 	sqlite3_bind_int64(st, 3, c->session_id);
 	return step_done(st);
 }
@@ -616,8 +616,8 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	uint32_t acked = 0;
 	int locked = -1, rc;
 
-	s->n_cmds = s->n_acks = 0;
-	s->invoiced = s->flagged = 0;
+	memset(&s->ans, 0, sizeof(s->ans));
+	s->ans.n_res = s->n;
 	c->now = (int64_t)time(NULL);
 	if ((rc = cgs_db_begin(c->db)) != 0)
 		return rc;
@@ -638,6 +638,6 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	return 0;
 fail:
 	cgs_db_rollback(c->db);
-	s->n_cmds = s->n_acks = 0;
+	memset(&s->ans, 0, sizeof(s->ans));
 	return rc;
 }

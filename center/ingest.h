@@ -19,7 +19,6 @@
 
 #define CGS_ORIGIN_PRESENT 0
 #define CGS_ORIGIN_RECOVERED 1
-#define CGS_MAX_COMMANDS 16
 #define CGS_KEY_CACHE 4096
 
 struct cgs_keys {
@@ -40,15 +39,8 @@ struct cgs_session {
 	struct proto_up_hello hello;
 	size_t n;
 	struct cgs_in_block in[PROTO_UPLINK_MAX_BLOCKS];
-	/* results */
-	struct proto_up_result res[PROTO_UPLINK_MAX_BLOCKS];
-	size_t n_cmds;
-	uint8_t cmds[CGS_MAX_COMMANDS][PROTO_CMD_MAX_LEN];
-	size_t cmd_len[CGS_MAX_COMMANDS];
-	size_t n_acks;
-	uint8_t ack_ua[PROTO_UPLINK_MAX_BLOCKS][PROTO_UA_LEN];
-	uint32_t ack_seq[PROTO_UPLINK_MAX_BLOCKS];
-	uint32_t invoiced, flagged;
+	/* what the center answers */
+	struct proto_up_answer ans;
 };
 
 /* Per-worker state: public keys parsed once, by UA. */

@@ -568,11 +568,11 @@ apply_commands(struct daemon *d, const struct dec_uplink_out *o)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < o->n_cmds && d->has_card; i++) {
-		if ((rc = dec_card_command(&d->card, o->cmds[i], o->cmd_len[i],
+	for (i = 0; i < o->ans.n_cmds && d->has_card; i++) {
+		if ((rc = dec_card_command(&d->card, o->ans.cmds[i], o->ans.cmd_len[i],
 		    &sw)) != 0) {
 			proto_log(PROTO_LOG_WARNING, "the card refused command "
-			    "%zu of %zu: %s", i + 1, o->n_cmds, rc ==
+			    "%zu of %zu: %s", i + 1, o->ans.n_cmds, rc ==
 			    PROTO_ERR_STATE ? proto_sw_str(sw) :
 			    proto_strerror(rc));
 			card_failed(d, rc);
@@ -592,11 +592,11 @@ delete_acked(struct daemon *d, const struct dec_uplink_out *o)
 	int rc;
 
 	next = d->m1;
-	for (size_t i = 0; i < o->n_acks; i++) {
-		e = dec_m1_find(&next, o->ack_ua[i]);
+	for (size_t i = 0; i < o->ans.n_acks; i++) {
+		e = dec_m1_find(&next, o->ans.ack_ua[i]);
 		/* only the very block the center holds */
-		if (e != NULL && e->seq == o->ack_seq[i] &&
-		    dec_m1_remove(&next, o->ack_ua[i]) == 0)
+		if (e != NULL && e->seq == o->ans.ack_seq[i] &&
+		    dec_m1_remove(&next, o->ans.ack_ua[i]) == 0)
 			deleted++;
 	}
 	if (deleted == 0)
@@ -667,33 +667,33 @@ uplink_now(struct daemon *d, unsigned cut, struct reply *r, char *why,
 	if (rc != 0) {
 		snprintf(why, cap, "uplink to %.200s:%s failed: %s",
 		    d->cfg.center_host, d->cfg.center_port, rc ==
-		    PROTO_ERR_STATE ? proto_up_reason(o.error) :
+		    PROTO_ERR_STATE ? proto_up_reason(o.ans.error) :
 		    proto_strerror(rc));
 		return rc;
 	}
-	for (size_t i = 0; i < o.n_res; i++) {
+	for (size_t i = 0; i < o.ans.n_res; i++) {
 		char ua[2 * PROTO_UA_LEN + 1];
-		proto_hex(o.res[i].ua, PROTO_UA_LEN, ua);
+		proto_hex(o.ans.res[i].ua, PROTO_UA_LEN, ua);
 		if (r != NULL)
-			reply_add(r, "block=%s %u %s %s\n", ua, o.res[i].seq,
-			    result_name(o.res[i].status),
-			    proto_up_reason(o.res[i].reason));
-		if (o.res[i].status == PROTO_UP_REJECTED)
+			reply_add(r, "block=%s %u %s %s\n", ua, o.ans.res[i].seq,
+			    result_name(o.ans.res[i].status),
+			    proto_up_reason(o.ans.res[i].reason));
+		if (o.ans.res[i].status == PROTO_UP_REJECTED)
 			proto_log(PROTO_LOG_WARNING, "the center rejected block "
-			    "%u of card %s: %s", o.res[i].seq, ua,
-			    proto_up_reason(o.res[i].reason));
+			    "%u of card %s: %s", o.ans.res[i].seq, ua,
+			    proto_up_reason(o.ans.res[i].reason));
 	}
 	applied = apply_commands(d, &o);
 	deleted = delete_acked(d, &o);
 	d->last_uplink = time(NULL);
 	proto_log(PROTO_LOG_NOTICE, "uplink: %zu blocks sent, %u purchases "
 	    "invoiced, %zu of %zu commands applied, %zu M1 entries "
-	    "acknowledged and deleted", o.n_res, o.invoiced, applied, o.n_cmds,
+	    "acknowledged and deleted", o.ans.n_res, o.ans.invoiced, applied, o.ans.n_cmds,
 	    deleted);
 	if (r != NULL)
 		reply_add(r, "invoiced=%u\nflagged=%u\ncommands=%zu\n"
-		    "applied=%zu\nm1_deleted=%zu\n", o.invoiced, o.flagged,
-		    o.n_cmds, applied, deleted);
+		    "applied=%zu\nm1_deleted=%zu\n", o.ans.invoiced, o.ans.flagged,
+		    o.ans.n_cmds, applied, deleted);
 	if (d->has_card && dec_card_refresh(&d->card) == 0)
 		policy(d, "after uplink");
 	return 0;

@@ -69,46 +69,6 @@ send_blocks(struct conn *c, const struct dec_uplink_in *in)
 	return send_buf(c, buf, proto_wr_len(&w));
 }
 
-static int
-take_frame(struct dec_uplink_out *o, uint8_t type, const uint8_t *b,
-    size_t n, int *done)
-{
-	struct proto_rd r;
-
-	switch (type) {
-	case PROTO_UP_RESULT:
-		if (o->n_res == PROTO_UPLINK_MAX_BLOCKS)
-			return PROTO_ERR_TOOBIG;
-		return proto_up_result_decode(b, n, &o->res[o->n_res++]);
-	case PROTO_UP_COMMAND:
-		if (o->n_cmds == DEC_MAX_COMMANDS || n > PROTO_CMD_MAX_LEN)
-			return PROTO_ERR_TOOBIG;
-		memcpy(o->cmds[o->n_cmds], b, n);
-		o->cmd_len[o->n_cmds++] = n;
-		return 0;
-	case PROTO_UP_ACK:
-		if (o->n_acks == PROTO_UPLINK_MAX_BLOCKS)
-			return PROTO_ERR_TOOBIG;
-		if (proto_up_ack_decode(b, n, o->ack_ua[o->n_acks],
-		    &o->ack_seq[o->n_acks]) != 0)
-			return PROTO_ERR_FORMAT;
-		o->n_acks++;
-		return 0;
-	case PROTO_UP_DONE:
-		proto_rd_init(&r, b, n);
-		if (proto_rd_u32(&r, &o->invoiced) != 0 ||
-		    proto_rd_u32(&r, &o->flagged) != 0 || proto_rd_end(&r) != 0)
-			return PROTO_ERR_FORMAT;
-		*done = 1;
-		return 0;
-	case PROTO_UP_ERROR:
-		o->error = n > 0 ? b[0] : PROTO_UP_INTERNAL;
-		return PROTO_ERR_STATE;
-	default:
-		return PROTO_ERR_FORMAT;
-	}
-}
-
 int
 dec_uplink_run(SSL_CTX *tls, const char *host, const char *port,
     const struct dec_uplink_in *in, struct dec_uplink_out *out)
@@ -128,7 +88,7 @@ dec_uplink_run(SSL_CTX *tls, const char *host, const char *port,
 	while (!done) {
 		if ((rc = proto_tls_read_frame(c.ssl, &type, body, sizeof(body),
 		    &n)) != 0 || (rc = tick(&c)) != 0 ||
-		    (rc = take_frame(out, type, body, n, &done)) != 0)
+		    (rc = proto_up_answer_take(&out->ans, type, body, n, &done)) != 0)
 			goto out;
 	}
 	SSL_shutdown(c.ssl);

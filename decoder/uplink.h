@@ -16,7 +16,6 @@
 #include "m1.h"
 
 #define DEC_UPLINK_TIMEOUT_MS 15000
-#define DEC_MAX_COMMANDS 16
 
 struct dec_uplink_in {
 	struct proto_up_hello hello;
@@ -30,16 +29,7 @@ struct dec_uplink_in {
 };
 
 struct dec_uplink_out {
-	size_t n_res;
-	struct proto_up_result res[PROTO_UPLINK_MAX_BLOCKS];
-	size_t n_cmds;
-	uint8_t cmds[DEC_MAX_COMMANDS][PROTO_CMD_MAX_LEN];
-	size_t cmd_len[DEC_MAX_COMMANDS];
-	size_t n_acks;
-	uint8_t ack_ua[PROTO_UPLINK_MAX_BLOCKS][PROTO_UA_LEN];
-	uint32_t ack_seq[PROTO_UPLINK_MAX_BLOCKS];
-	uint32_t invoiced, flagged;
-	uint8_t error;                   /* the center's ERROR reason */
+	struct proto_up_answer ans;
 };
 
 /*

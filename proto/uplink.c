@@ -182,6 +182,46 @@ proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
 	return 0;
 }
 
+int
+proto_up_answer_take(struct proto_up_answer *o, uint8_t type,
+    const uint8_t *b, size_t n, int *done)
+{
+	struct proto_rd r;
+
+	switch (type) {
+	case PROTO_UP_RESULT:
+		if (o->n_res == PROTO_UPLINK_MAX_BLOCKS)
+			return PROTO_ERR_TOOBIG;
+		return proto_up_result_decode(b, n, &o->res[o->n_res++]);
+	case PROTO_UP_COMMAND:
+		if (o->n_cmds == PROTO_UP_MAX_COMMANDS || n > PROTO_CMD_MAX_LEN)
+			return PROTO_ERR_TOOBIG;
+		memcpy(o->cmds[o->n_cmds], b, n);
+		o->cmd_len[o->n_cmds++] = n;
+		return 0;
+	case PROTO_UP_ACK:
+		if (o->n_acks == PROTO_UPLINK_MAX_BLOCKS)
+			return PROTO_ERR_TOOBIG;
+		if (proto_up_ack_decode(b, n, o->ack_ua[o->n_acks],
+		    &o->ack_seq[o->n_acks]) != 0)
+			return PROTO_ERR_FORMAT;
+		o->n_acks++;
+		return 0;
+	case PROTO_UP_DONE:
+		proto_rd_init(&r, b, n);
+		if (proto_rd_u32(&r, &o->invoiced) != 0 ||
+		    proto_rd_u32(&r, &o->flagged) != 0 || proto_rd_end(&r) != 0)
+			return PROTO_ERR_FORMAT;
+		*done = 1;
+		return 0;
+	case PROTO_UP_ERROR:
+		o->error = n > 0 ? b[0] : PROTO_UP_INTERNAL;
+		return PROTO_ERR_STATE;
+	default:
+		return PROTO_ERR_FORMAT;
+	}
+}
+
 const char *
 proto_up_reason(uint8_t reason)
 {

@@ -71,6 +71,26 @@ struct proto_up_result {
 	uint32_t seq;
 };
 
+#define PROTO_UP_MAX_COMMANDS 16
+
+/*
+ * The center's answer to a session, as the center builds it and the
+ * decoder reads it back: a RESULT per block, the COMMANDs for the present
+ * card in order, the ACKs of M1 blocks, and DONE's counts.
+ */
+struct proto_up_answer {
+	size_t n_res;
+	struct proto_up_result res[PROTO_UPLINK_MAX_BLOCKS];
+	size_t n_cmds;
+	uint8_t cmds[PROTO_UP_MAX_COMMANDS][PROTO_CMD_MAX_LEN];
+	size_t cmd_len[PROTO_UP_MAX_COMMANDS];
+	size_t n_acks;
+	uint8_t ack_ua[PROTO_UPLINK_MAX_BLOCKS][PROTO_UA_LEN];
+	uint32_t ack_seq[PROTO_UPLINK_MAX_BLOCKS];
+	uint32_t invoiced, flagged;
+	uint8_t error;              /* an ERROR frame's reason */
+};
+
 struct proto_up_recovered {
 	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
 	uint64_t stored_at;
@@ -97,6 +117,12 @@ int proto_up_ack_encode(const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
     struct proto_wr *w);
 int proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
     uint32_t *seq);
+/*
+ * Take one frame of the center's answer into a.  *done is set by DONE;
+ * an ERROR frame sets a->error and returns PROTO_ERR_STATE.
+ */
+int proto_up_answer_take(struct proto_up_answer *a, uint8_t type,
+    const uint8_t *body, size_t n, int *done);
 const char *proto_up_reason(uint8_t reason);
 
 #endif

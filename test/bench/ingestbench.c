@@ -104,7 +104,7 @@ ingest_pass(struct cgs_ctx *ctx, int p, double secs, unsigned long *nblocks,
 		if (cgs_ingest(ctx, &s) != 0)
 			return -1;
 		*nblocks += s.n;
-		*ninv += s.invoiced;
+		*ninv += s.ans.invoiced;
 		t1 = now();
 	} while (t1 - t0 < secs && next + PROTO_UPLINK_MAX_BLOCKS <= NCARDS);
 	return (double)*nblocks / (t1 - t0);

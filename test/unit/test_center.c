@@ -159,13 +159,13 @@ count(struct fx *f, const char *sql)
 static void
 command_types(struct fx *f, uint8_t *types, size_t *n)
 {
-	for (size_t i = 0; i < f->s.n_cmds; i++) {
+	for (size_t i = 0; i < f->s.ans.n_cmds; i++) {
 		struct proto_cmd c;
-		assert_int_equal(proto_cmd_verify(f->s.cmds[i], f->s.cmd_len[i],
+		assert_int_equal(proto_cmd_verify(f->s.ans.cmds[i], f->s.ans.cmd_len[i],
 		    f->keys.center_pub, &c), 0);
 		types[i] = c.type;
 	}
-	*n = f->s.n_cmds;
+	*n = f->s.ans.n_cmds;
 }
 
 #define P CGS_ORIGIN_PRESENT
@@ -175,19 +175,19 @@ static void
 test_separation(void **state)
 {
 	struct fx *f = *state;
-	uint8_t types[CGS_MAX_COMMANDS];
+	uint8_t types[PROTO_UP_MAX_COMMANDS];
 	size_t n;
 
 	block(f, 0, 1, 1, 0, 0, 0, 1, 0);       /* card 1, locked, new */
 	block(f, 1, 0, 5, 2, 0, 300, 0, 0);     /* card 0 from M1: 2 films */
 	session(f, 1, 2, P, 0, R, 1);
-	assert_int_equal(f->s.res[0].status, PROTO_UP_ACCEPTED);
-	assert_int_equal(f->s.res[1].status, PROTO_UP_ACCEPTED);
-	assert_int_equal(f->s.invoiced, 2);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.res[1].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.invoiced, 2);
 	/* the recovered block is acknowledged, the present one is not */
-	assert_int_equal(f->s.n_acks, 1);
-	assert_memory_equal(f->s.ack_ua[0], f->cards[0].ua, PROTO_UA_LEN);
-	assert_int_equal(f->s.ack_seq[0], 5);
+	assert_int_equal(f->s.ans.n_acks, 1);
+	assert_memory_equal(f->s.ans.ack_ua[0], f->cards[0].ua, PROTO_UA_LEN);
+	assert_int_equal(f->s.ans.ack_seq[0], 5);
 	/* the new card gets its unlock, signed by the center */
 	command_types(f, types, &n);
 	assert_int_equal(n, 1);
@@ -207,16 +207,16 @@ test_exactly_once(void **state)
 
 	block(f, 0, 0, 3, 2, 0, 300, 0, 0);
 	session(f, -1, 1, R, 0);
-	assert_int_equal(f->s.invoiced, 2);
+	assert_int_equal(f->s.ans.invoiced, 2);
 	/* again, from another session (or decoder): a duplicate */
 	session(f, -1, 1, R, 0);
-	assert_int_equal(f->s.res[0].status, PROTO_UP_DUPLICATE);
-	assert_int_equal(f->s.invoiced, 0);
-	assert_int_equal(f->s.n_acks, 1);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_DUPLICATE);
+	assert_int_equal(f->s.ans.invoiced, 0);
+	assert_int_equal(f->s.ans.n_acks, 1);
 	/* the same purchases from the card itself, newer block, plus one */
 	block(f, 1, 0, 4, 3, 0, 300, 0, 0);
 	session(f, 0, 1, P, 1);
-	assert_int_equal(f->s.invoiced, 1);
+	assert_int_equal(f->s.ans.invoiced, 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags"), 0);
 }
@@ -241,16 +241,16 @@ test_rejections(void **state)
 	block(f, 5, 0, 1, 1, 0, 300, 0, 0);
 	f->cards[0].k = wrong;
 	session(f, 0, 6, R, 0, R, 1, P, 2, R, 3, R, 4, R, 5);
-	assert_int_equal(f->s.res[0].reason, PROTO_UP_UNKNOWN_UA);
-	assert_int_equal(f->s.res[1].reason, PROTO_UP_BAD_SIGNATURE);
-	assert_int_equal(f->s.res[2].reason, PROTO_UP_WRONG_CARD);
-	assert_int_equal(f->s.res[3].reason, PROTO_UP_MALFORMED);
-	assert_int_equal(f->s.res[4].reason, PROTO_UP_BAD_SIGNATURE);
-	assert_int_equal(f->s.res[5].reason, PROTO_UP_UNDECRYPTABLE);
+	assert_int_equal(f->s.ans.res[0].reason, PROTO_UP_UNKNOWN_UA);
+	assert_int_equal(f->s.ans.res[1].reason, PROTO_UP_BAD_SIGNATURE);
+	assert_int_equal(f->s.ans.res[2].reason, PROTO_UP_WRONG_CARD);
+	assert_int_equal(f->s.ans.res[3].reason, PROTO_UP_MALFORMED);
+	assert_int_equal(f->s.ans.res[4].reason, PROTO_UP_BAD_SIGNATURE);
+	assert_int_equal(f->s.ans.res[5].reason, PROTO_UP_UNDECRYPTABLE);
 	for (int i = 0; i < 6; i++)
-		assert_int_equal(f->s.res[i].status, PROTO_UP_REJECTED);
-	assert_int_equal(f->s.invoiced, 0);
-	assert_int_equal(f->s.n_acks, 0);
+		assert_int_equal(f->s.ans.res[i].status, PROTO_UP_REJECTED);
+	assert_int_equal(f->s.ans.invoiced, 0);
+	assert_int_equal(f->s.ans.n_acks, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks WHERE status "
 	    "= 'rejected'"), 6);
@@ -266,8 +266,8 @@ test_flags(void **state)
 	/* an older block afterwards: flagged, nothing invoiced */
 	block(f, 1, 0, 6, 1, 0, 300, 0, 0);
 	session(f, -1, 1, R, 1);
-	assert_int_equal(f->s.invoiced, 0);
-	assert_int_equal(f->s.flagged, 1);
+	assert_int_equal(f->s.ans.invoiced, 0);
+	assert_int_equal(f->s.ans.flagged, 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
 	    "LIKE '%went backwards%'"), 1);
 	/* the same purchase number with another price: flagged, kept */
@@ -282,14 +282,14 @@ test_flags(void **state)
 	session(f, -1, 1, R, 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
 	    "LIKE '%jumps%'"), 1);
-	assert_int_equal(f->s.invoiced, 4);
+	assert_int_equal(f->s.ans.invoiced, 4);
 }
 
 static void
 test_commands(void **state)
 {
 	struct fx *f = *state;
-	uint8_t types[CGS_MAX_COMMANDS], first[PROTO_CMD_MAX_LEN];
+	uint8_t types[PROTO_UP_MAX_COMMANDS], first[PROTO_CMD_MAX_LEN];
 	size_t n, flen;
 	struct proto_cmd c;
 
@@ -302,22 +302,22 @@ test_commands(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(types[0], PROTO_CMD_RELOAD);
 	assert_int_equal(types[1], PROTO_CMD_ACK);
-	assert_int_equal(proto_cmd_verify(f->s.cmds[1], f->s.cmd_len[1],
+	assert_int_equal(proto_cmd_verify(f->s.ans.cmds[1], f->s.ans.cmd_len[1],
 	    f->keys.center_pub, &c), 0);
 	assert_int_equal(c.arg1, 2);
 	assert_int_equal(c.counter, 2);
-	flen = f->s.cmd_len[0];
-	memcpy(first, f->s.cmds[0], flen);
+	flen = f->s.ans.cmd_len[0];
+	memcpy(first, f->s.ans.cmds[0], flen);
 	/* the card did not apply them: the same commands, unchanged */
 	block(f, 1, 0, 2, 2, 0, 300, 0, 0);
 	session(f, 0, 1, P, 1);
-	assert_int_equal(f->s.n_cmds, 2);
-	assert_int_equal(f->s.cmd_len[0], flen);
-	assert_memory_equal(f->s.cmds[0], first, flen);
+	assert_int_equal(f->s.ans.n_cmds, 2);
+	assert_int_equal(f->s.ans.cmd_len[0], flen);
+	assert_memory_equal(f->s.ans.cmds[0], first, flen);
 	/* the card shows counter 2 and purchases acknowledged: nothing */
 	block(f, 2, 0, 3, 2, 2, 300, 0, 2);
 	session(f, 0, 1, P, 2);
-	assert_int_equal(f->s.n_cmds, 0);
+	assert_int_equal(f->s.ans.n_cmds, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands WHERE done "
 	    "= 0"), 0);
 }
