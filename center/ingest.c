@@ -90,6 +90,19 @@ step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : PROTO_ERR_IO;
 }
 
+/* Does the query find a row?  The statement is reset for its next use. */
+static int
+step_exists(sqlite3_stmt *st, int *found)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return PROTO_ERR_IO;
+	*found = rc == SQLITE_ROW;
+	return 0;
+}
+
 /* For statements prepared on the spot: step and finalize. */
 static int
 step_once(sqlite3_stmt *st)
@@ -191,18 +204,12 @@ seen_block(struct cgs_ctx *c, const char *ua, uint32_t seq, int *seen)
 {
 	sqlite3_stmt *st = prep(c, "SELECT 1 FROM blocks WHERE ua = ? AND "
 	    "seq = ? AND status <> 'rejected'");
-	int rc;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, seq);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return PROTO_ERR_IO;
-	*seen = rc == SQLITE_ROW;
-	return 0;
+	return step_exists(st, seen);
 }
 
 #define LEDGER_NONE 0
@@ -502,19 +509,13 @@ pending_command(struct cgs_ctx *c, const char *ua, const char *type,
 {
 	sqlite3_stmt *st = prep(c, "SELECT 1 FROM commands WHERE ua = ? AND "
 	    "type = ? AND done = 0 AND arg1 >= ?");
-	int rc;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, min);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return PROTO_ERR_IO;
-	*found = rc == SQLITE_ROW;
-	return 0;
+	return step_exists(st, found);
 }
 
 /*
