@@ -42,7 +42,8 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1 $(O)/test/test_center
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
-TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/fuzz_parsers
+TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/fuzz_parsers \
+                 $(O)/test/ctl_send
 
 all: $(BINS)
 
@@ -88,6 +89,8 @@ $(O)/test/pcsc_send: $(O)/test/tools/pcsc_send.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCSC_LIBS)
 $(O)/test/fuzz_parsers: $(O)/test/fuzz/fuzz_parsers.o $(O)/tools/keys.o $(O)/tools/util.o $(O)/libdecoder.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
+	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 

@@ -87,6 +87,26 @@ check "cardctl eject" "$cardctl" eject
 err=$("$cardctl" eject 2>&1)
 check_eq "eject with no card: exit 1" 1 $?
 check_eq "eject with no card: says so" "cardctl: no card inserted" "$err"
+# what cardctl never sends, straight to vcard's control socket
+raw() { "$build/test/ctl_send" "$VCARD_SOCKET"; }
+check_eq "vcard: an unknown request" "error: unknown request: frob" \
+	"$(printf 'frob\n' | raw)"
+check_eq "vcard: a relative image path" \
+	"error: image path must be absolute: c1.img" \
+	"$(printf 'insert c1.img\n' | raw)"
+check_eq "vcard: insert without an image" "error: unknown request: insert" \
+	"$(printf 'insert\n' | raw)"
+check_match "vcard: a request without its line end" "^error: bad request" \
+	"$(printf 'status' | raw)"
+check_match "vcard: a request over the size limit" \
+	"^error: bad request: larger than the limit" \
+	"$(head -c 5000 /dev/zero | tr '\0' a | raw)"
+check_match "vcard: a NUL inside a request" "^error: bad request" \
+	"$(printf 'sta\0tus\n' | raw)"
+check_match "vcard: two requests in one" "^error: bad request" \
+	"$(printf 'status\nstatus\n' | raw)"
+check_match "vcard answers normally after all that" "inserted +no" \
+	"$("$cardctl" status)"
 err=$("$cardctl" insert "$tmp/missing.img" 2>&1)
 check_eq "insert of a missing file fails" 1 $?
 check_match "and names the file" "missing.img" "$err"

@@ -212,6 +212,49 @@ for how in flip truncate foreign; do
 	check "decoderd stops cleanly" stop_decoder
 done
 
+# --- what decoderctl never sends, and a bad ECM file ----------------------
+start_decoder
+wait_for 10 card_is present
+raw() { "$build/test/ctl_send" "$DECODERD_SOCKET"; }
+check_eq "decoderd: tune without a number" \
+	"error: tune wants a channel number: abc" "$(printf 'tune abc\n' | raw)"
+check_eq "decoderd: buy without a number" \
+	"error: buy wants an event number: 1x" "$(printf 'buy 1x\n' | raw)"
+check_eq "decoderd: uplink with a bad argument" \
+	"error: uplink takes no argument but cut=N: cut=abc" \
+	"$(printf 'uplink cut=abc\n' | raw)"
+check_eq "decoderd: an unknown request" "error: unknown request: frob" \
+	"$(printf 'frob\n' | raw)"
+check_match "decoderd: a request without its line end" "^error: bad request" \
+	"$(printf 'status' | raw)"
+printf 'not an ECM\n' >"$tmp/ecm/9.ecm"
+err=$("$dctl" tune 9 2>&1)
+check_eq "an ECM file with a bad line: named" \
+	"decoderctl: $tmp/ecm/9.ecm: line 1 is not an ECM" "$err"
+err=$("$dctl" tune 99 2>&1)
+check_eq "a channel without an ECM file: named" \
+	"decoderctl: $tmp/ecm/99.ecm: not found" "$err"
+check "the daemon answers normally after all that" card_is present
+
+# --- a card that answers garbage ---------------------------------------------
+m1_before=$(sha256sum <"$tmp/m1")
+"$cardctl" eject
+wait_for 10 card_is absent
+: >"$tmp/dec.log"
+# The do-nothing card answers every SELECT 9000 and every Le with zeros.
+"$build/bench/nullcard" 35963 &
+started
+null_pid=$!
+check "the daemon takes the garbage card's session" wait_for 10 card_is present
+check_match "its export is refused as malformed, and logged" \
+	"export of card 0+ failed: EXPORT failed: malformed" "$(cat "$tmp/dec.log")"
+check_eq "M1 is untouched by it" "$m1_before" "$(sha256sum <"$tmp/m1")"
+check_match "its answers to ECMs are refused" "^1 error" "$("$dctl" tune 7)"
+kill $null_pid
+wait $null_pid 2>/dev/null
+check "the daemon is healthy after it" wait_for 10 card_is absent
+check "decoderd stops cleanly" stop_decoder
+
 # --- bad arguments ---------------------------------------------------------
 "$dctl" frob >/dev/null 2>&1
 check_eq "decoderctl: unknown command, exit 2" 2 $?
