@@ -1,4 +1,5 @@
 # ptv -- pay-TV security-module data recovery across card swaps.
+# SPDX-License-Identifier: BSD-2-Clause
 # Plain make: `make`, `make check`, `make demo`, `make bench`, `make asan`,
 # `make install PREFIX=/usr/local DESTDIR=`.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The applets this card build knows.  Each is a struct card_applet (see
  * runtime.h) with its own AID; card_applets() lists them for the runtime.

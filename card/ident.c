@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The identity applet: proves the runtime.  GET DATA returns the card
  * serial, the versions and a persistent counter; INCREMENT adds one to the
@@ -39,7 +40,9 @@ get_data(struct card_ctx *ctx)
 	switch (a->p2) {
 	case 0x01:
 		return proto_wr_bytes(ctx->resp, card_store_serial(ctx->store),
-		    CARD_SERIAL_LEN) == 0 ? PROTO_SW_OK : PROTO_SW_UNKNOWN;
+			   CARD_SERIAL_LEN) == 0 ?
+		    PROTO_SW_OK :
+		    PROTO_SW_UNKNOWN;
 	case 0x02:
 		v[0] = CARD_VERSION_MAJOR;
 		v[1] = CARD_VERSION_MINOR;
@@ -48,14 +51,14 @@ get_data(struct card_ctx *ctx)
 		break;
 	case 0x03:
 		if (card_store_read(ctx->store, ctx->region, OFF_COUNTER, v,
-		    sizeof(v)) != 0)
+			sizeof(v)) != 0)
 			return PROTO_SW_UNKNOWN;
 		break;
 	default:
 		return PROTO_SW_INCORRECT_P1P2;
 	}
 	return proto_wr_bytes(ctx->resp, v, sizeof(v)) == 0 ? PROTO_SW_OK :
-	    PROTO_SW_UNKNOWN;
+							      PROTO_SW_UNKNOWN;
 }
 
 static uint16_t
@@ -71,7 +74,7 @@ increment(struct card_ctx *ctx)
 	if (a->lc != 0)
 		return PROTO_SW_WRONG_LENGTH;
 	if (card_store_read(ctx->store, ctx->region, OFF_COUNTER, v,
-	    sizeof(v)) != 0)
+		sizeof(v)) != 0)
 		return PROTO_SW_UNKNOWN;
 	proto_rd_init(&r, v, sizeof(v));
 	if (proto_rd_u32(&r, &n) != 0)
@@ -82,12 +85,13 @@ increment(struct card_ctx *ctx)
 	if (card_store_begin(ctx->store) != 0)
 		return PROTO_SW_UNKNOWN;
 	if (card_store_write(ctx->store, ctx->region, OFF_COUNTER, v,
-	    sizeof(v)) != 0 || card_store_commit(ctx->store) != 0) {
+		sizeof(v)) != 0 ||
+	    card_store_commit(ctx->store) != 0) {
 		card_store_abort(ctx->store);
 		return PROTO_SW_UNKNOWN;
 	}
 	return proto_wr_bytes(ctx->resp, v, sizeof(v)) == 0 ? PROTO_SW_OK :
-	    PROTO_SW_UNKNOWN;
+							      PROTO_SW_UNKNOWN;
 }
 
 static uint16_t

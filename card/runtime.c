@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +22,12 @@ struct card_rt {
 	struct card_store *store;
 	struct applet_inst apps[CARD_MAX_APPLETS];
 	size_t napps;
-	int selected;                 /* index into apps, or -1 */
+	int selected;                      /* index into apps, or -1 */
 	uint8_t powered[CARD_MAX_APPLETS]; /* selected since power-up */
 	uint8_t transient[CARD_TRANSIENT_MAX];
-	uint8_t resp[CARD_RESP_MAX];  /* the response being built or chained */
+	uint8_t resp[CARD_RESP_MAX]; /* the response being built or chained */
 	size_t resp_len;
-	size_t resp_off;              /* next byte GET RESPONSE hands out */
+	size_t resp_off; /* next byte GET RESPONSE hands out */
 	unsigned long apdus;
 };
 
@@ -79,7 +80,7 @@ card_rt_install(struct card_store *store, const struct card_applet *a)
 	if ((rc = card_store_begin(store)) != 0)
 		return rc;
 	if ((rc = card_store_add_region(store, a->aid, a->aidlen,
-	    a->region_size, &id)) != 0)
+		 a->region_size, &id)) != 0)
 		goto fail;
 	ctx.store = store;
 	ctx.region = id;
@@ -108,8 +109,8 @@ card_rt_new(struct card_store *store, const struct card_applet *const *applets,
 	for (size_t i = 0; i < napplets; i++) {
 		struct applet_inst *ai = &rt->apps[rt->napps];
 		if (card_store_region(store, applets[i]->aid,
-		    applets[i]->aidlen, &ai->region, &size) != 0)
-			continue;       /* not installed on this card */
+			applets[i]->aidlen, &ai->region, &size) != 0)
+			continue; /* not installed on this card */
 		if (size != applets[i]->region_size) {
 			free(rt);
 			return PROTO_ERR_FORMAT;
@@ -191,8 +192,8 @@ deliver(struct card_rt *rt, size_t ne, uint8_t *out, size_t cap)
 		clear_response(rt);
 		return put_sw(out, n, PROTO_SW_OK);
 	}
-	return put_sw(out, n, (uint16_t)(PROTO_SW_BYTES_REMAINING |
-	    (more >= 256 ? 0 : more)));
+	return put_sw(out, n,
+	    (uint16_t)(PROTO_SW_BYTES_REMAINING | (more >= 256 ? 0 : more)));
 }
 
 static int
@@ -331,7 +332,7 @@ dispatch(struct card_rt *rt, const struct proto_apdu *a, struct proto_wr *resp)
 		return select_applet(rt, a, resp);
 	if (rt->selected < 0)
 		return (a->cla & 0x80) == 0 ? PROTO_SW_INS_NOT_SUPPORTED :
-		    PROTO_SW_CLA_NOT_SUPPORTED;
+					      PROTO_SW_CLA_NOT_SUPPORTED;
 	c = rt->apps[rt->selected].cls;
 	ctx_for(rt, rt->selected, a, resp, &ctx);
 	sw = c->process(&ctx);
@@ -368,7 +369,8 @@ card_rt_transmit(struct card_rt *rt, const uint8_t *cmd, size_t len,
 	proto_wr_init(&resp, rt->resp, sizeof(rt->resp));
 	sw = dispatch(rt, &a, &resp);
 	if (sw != PROTO_SW_OK)
-		return deliver_with(rt, proto_wr_len(&resp), a.ne, sw, out, cap);
+		return deliver_with(rt, proto_wr_len(&resp), a.ne, sw, out,
+		    cap);
 	rt->resp_len = proto_wr_len(&resp);
 	rt->resp_off = 0;
 	return deliver(rt, a.ne, out, cap);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The card runtime: a Java Card-style applet model over the store.
  *
@@ -31,11 +32,11 @@ struct card_rt;
 /* What an applet sees while it runs; borrowed for the call only. */
 struct card_ctx {
 	struct card_store *store;
-	int region;                  /* the applet's persistent region */
-	uint8_t *transient;          /* CARD_TRANSIENT_MAX bytes */
+	int region;         /* the applet's persistent region */
+	uint8_t *transient; /* CARD_TRANSIENT_MAX bytes */
 	const struct proto_apdu *apdu;
-	struct proto_wr *resp;       /* response data goes here */
-	int first_select;            /* in select(): first since power-up */
+	struct proto_wr *resp; /* response data goes here */
+	int first_select;      /* in select(): first since power-up */
 };
 
 struct card_applet {
@@ -60,8 +61,9 @@ struct card_applet {
  * must outlive the runtime).  Applets not installed in the store are not
  * selectable.
  */
-int card_rt_new(struct card_store *store, const struct card_applet *const *
-    applets, size_t napplets, struct card_rt **out);
+int
+card_rt_new(struct card_store *store, const struct card_applet *const *applets,
+    size_t napplets, struct card_rt **out);
 void card_rt_free(struct card_rt **rt);
 
 /* Power on, reset or power off: deselect, clear transient state. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The security-module applet.
  *
@@ -19,7 +20,7 @@
 
 #define LOG_SIZE PROTO_M2_MAX_PURCHASES
 #define PURCHASE_REC_LEN 18
-#define TRANSIENT_POWERUP 0   /* transient byte: a power-up to count */
+#define TRANSIENT_POWERUP 0 /* transient byte: a power-up to count */
 
 static const uint8_t sm_aid[] = { 0xf0, 'P', 'T', 'V', 'S', 'M', 0x01 };
 
@@ -43,14 +44,15 @@ struct sm_state {
 	struct proto_chan_count counts[PROTO_M2_MAX_CHANNELS];
 	uint8_t n_bought;
 	struct bought bought[SM_MAX_BOUGHT];
-	struct proto_purchase log[LOG_SIZE];  /* slot (seq - 1) % LOG_SIZE */
+	struct proto_purchase log[LOG_SIZE]; /* slot (seq - 1) % LOG_SIZE */
 };
 
-#define REGION_SIZE (PROTO_UA_LEN + 1 + 4 * 11 + PROTO_VERSIONS_LEN + \
-	PROTO_EC_PRIV_LEN + PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN + \
-	PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN + \
-	1 + 6 * PROTO_M2_MAX_RIGHTS + 1 + 6 * PROTO_M2_MAX_CHANNELS + \
-	1 + 8 * SM_MAX_BOUGHT + PURCHASE_REC_LEN * LOG_SIZE)
+#define REGION_SIZE                                                           \
+	(PROTO_UA_LEN + 1 + 4 * 11 + PROTO_VERSIONS_LEN + PROTO_EC_PRIV_LEN + \
+	    PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN + PROTO_EC_PUB_LEN +         \
+	    PROTO_AES_KEY_LEN + 1 + 6 * PROTO_M2_MAX_RIGHTS + 1 +             \
+	    6 * PROTO_M2_MAX_CHANNELS + 1 + 8 * SM_MAX_BOUGHT +               \
+	    PURCHASE_REC_LEN * LOG_SIZE)
 
 static int
 rd_rights(struct proto_rd *r, struct sm_state *s)
@@ -63,7 +65,7 @@ rd_rights(struct proto_rd *r, struct sm_state *s)
 		return PROTO_ERR_FORMAT;
 	for (size_t i = 0; i < PROTO_M2_MAX_RIGHTS; i++)
 		if ((rc = proto_pair_read(r, &s->rights[i].channel,
-		    &s->rights[i].expiry)) != 0)
+			 &s->rights[i].expiry)) != 0)
 			return rc;
 	return 0;
 }
@@ -79,7 +81,7 @@ rd_counts(struct proto_rd *r, struct sm_state *s)
 		return PROTO_ERR_FORMAT;
 	for (size_t i = 0; i < PROTO_M2_MAX_CHANNELS; i++)
 		if ((rc = proto_pair_read(r, &s->counts[i].channel,
-		    &s->counts[i].ecms)) != 0)
+			 &s->counts[i].ecms)) != 0)
 			return rc;
 	return 0;
 }
@@ -88,8 +90,8 @@ static int
 decode_state(struct proto_rd *r, struct sm_state *s)
 {
 	uint32_t *u32s[] = { &s->credit, &s->purchase_seq, &s->acked_seq,
-	    &s->export_seq, &s->change_ctr, &s->cmd_ctr, &s->cws, &s->denials,
-	    &s->powerups, &s->card_time };
+		&s->export_seq, &s->change_ctr, &s->cmd_ctr, &s->cws,
+		&s->denials, &s->powerups, &s->card_time };
 	uint32_t reserved;
 	int rc;
 
@@ -129,8 +131,8 @@ static int
 encode_state(const struct sm_state *s, struct proto_wr *w)
 {
 	const uint32_t u32s[] = { s->credit, s->purchase_seq, s->acked_seq,
-	    s->export_seq, s->change_ctr, s->cmd_ctr, s->cws, s->denials,
-	    s->powerups, s->card_time, 0 };
+		s->export_seq, s->change_ctr, s->cmd_ctr, s->cws, s->denials,
+		s->powerups, s->card_time, 0 };
 	int rc;
 
 	if ((rc = proto_wr_bytes(w, s->ua, PROTO_UA_LEN)) != 0 ||
@@ -149,13 +151,13 @@ encode_state(const struct sm_state *s, struct proto_wr *w)
 		return rc;
 	for (size_t i = 0; i < PROTO_M2_MAX_RIGHTS; i++)
 		if ((rc = proto_pair_write(w, s->rights[i].channel,
-		    s->rights[i].expiry)) != 0)
+			 s->rights[i].expiry)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(w, s->n_counts)) != 0)
 		return rc;
 	for (size_t i = 0; i < PROTO_M2_MAX_CHANNELS; i++)
 		if ((rc = proto_pair_write(w, s->counts[i].channel,
-		    s->counts[i].ecms)) != 0)
+			 s->counts[i].ecms)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(w, s->n_bought)) != 0)
 		return rc;
@@ -198,7 +200,7 @@ sm_store(struct card_store *store, int region, const struct sm_state *s)
 	if ((rc = encode_state(s, &w)) == 0 &&
 	    (rc = card_store_begin(store)) == 0) {
 		if ((rc = card_store_write(store, region, 0, buf,
-		    sizeof(buf))) == 0)
+			 sizeof(buf))) == 0)
 			rc = card_store_commit(store);
 		else
 			card_store_abort(store);
@@ -281,20 +283,35 @@ get_data(struct card_ctx *ctx, const struct sm_state *s)
 	if (a->p1 != 0x01)
 		return PROTO_SW_INCORRECT_P1P2;
 	switch (a->p2) {
-	case SM_DO_STATE: rc = put_state(s, w); break;
-	case SM_DO_UA: rc = proto_wr_bytes(w, s->ua, PROTO_UA_LEN); break;
+	case SM_DO_STATE:
+		rc = put_state(s, w);
+		break;
+	case SM_DO_UA:
+		rc = proto_wr_bytes(w, s->ua, PROTO_UA_LEN);
+		break;
 	case SM_DO_VERSIONS:
 		rc = proto_wr_bytes(w, s->versions, PROTO_VERSIONS_LEN);
 		break;
-	case SM_DO_LOCK: rc = proto_wr_u8(w, s->locked); break;
-	case SM_DO_CHANGE_CTR: rc = proto_wr_u32(w, s->change_ctr); break;
-	case SM_DO_EXPORT_SEQ: rc = proto_wr_u32(w, s->export_seq); break;
-	case SM_DO_FREE_LOG: rc = proto_wr_u8(w, (uint8_t)free_log(s)); break;
+	case SM_DO_LOCK:
+		rc = proto_wr_u8(w, s->locked);
+		break;
+	case SM_DO_CHANGE_CTR:
+		rc = proto_wr_u32(w, s->change_ctr);
+		break;
+	case SM_DO_EXPORT_SEQ:
+		rc = proto_wr_u32(w, s->export_seq);
+		break;
+	case SM_DO_FREE_LOG:
+		rc = proto_wr_u8(w, (uint8_t)free_log(s));
+		break;
 	case SM_DO_PUBKEY:
 		rc = proto_wr_bytes(w, s->keys.sign_pub, PROTO_EC_PUB_LEN);
 		break;
-	case SM_DO_CREDIT: rc = proto_wr_u32(w, s->credit); break;
-	default: return PROTO_SW_INCORRECT_P1P2;
+	case SM_DO_CREDIT:
+		rc = proto_wr_u32(w, s->credit);
+		break;
+	default:
+		return PROTO_SW_INCORRECT_P1P2;
 	}
 	return rc == 0 ? PROTO_SW_OK : PROTO_SW_UNKNOWN;
 }
@@ -322,7 +339,8 @@ static int
 has_right(const struct sm_state *s, uint16_t channel, uint32_t now)
 {
 	for (unsigned i = 0; i < s->n_rights; i++)
-		if (s->rights[i].channel == channel && now < s->rights[i].expiry)
+		if (s->rights[i].channel == channel &&
+		    now < s->rights[i].expiry)
 			return 1;
 	return 0;
 }
@@ -372,7 +390,7 @@ process_ecm(struct card_ctx *ctx, struct sm_state *s)
 		goto out;
 	b = find_bought(s, e.event);
 	entitled = ((e.flags & PROTO_ECM_SUBSCRIPTION) &&
-	    has_right(s, e.channel, e.time)) ||
+		       has_right(s, e.channel, e.time)) ||
 	    (b >= 0 && e.time < s->bought[b].expiry);
 	count_ecm(s, e.channel);
 	advance_time(s, e.time);
@@ -386,7 +404,8 @@ process_ecm(struct card_ctx *ctx, struct sm_state *s)
 	}
 	if (entitled) {
 		sw = proto_wr_bytes(ctx->resp, cw, sizeof(cw)) == 0 ?
-		    PROTO_SW_OK : PROTO_SW_UNKNOWN;
+		    PROTO_SW_OK :
+		    PROTO_SW_UNKNOWN;
 	} else if ((e.flags & PROTO_ECM_PPV) && e.time < e.event_end) {
 		if (proto_wr_u32(ctx->resp, e.event) != 0 ||
 		    proto_wr_u32(ctx->resp, e.price) != 0 ||
@@ -492,7 +511,7 @@ export_block(struct card_ctx *ctx, struct sm_state *s, uint8_t kind)
 	proto_wr_init(&w, body, sizeof(body));
 	if (proto_m2_encode(&m, &w) == 0 &&
 	    proto_block_seal(kind, s->ua, s->export_seq, &s->keys, body,
-	    proto_wr_len(&w), ctx->resp) == 0)
+		proto_wr_len(&w), ctx->resp) == 0)
 		sw = PROTO_SW_OK;
 	proto_cleanse(body, sizeof(body));
 	return sw;
@@ -588,14 +607,20 @@ sm_dispatch(struct card_ctx *ctx, struct sm_state *s)
 		return get_data(ctx, s);
 	if (a->cla != SM_CLA)
 		return a->cla == 0x00 ? PROTO_SW_INS_NOT_SUPPORTED :
-		    PROTO_SW_CLA_NOT_SUPPORTED;
+					PROTO_SW_CLA_NOT_SUPPORTED;
 	switch (a->ins) {
-	case SM_INS_PROCESS_ECM: return process_ecm(ctx, s);
-	case SM_INS_BUY_EVENT: return buy_event(ctx, s);
-	case SM_INS_EXPORT: return export_block(ctx, s, PROTO_BLOCK_EXPORT);
-	case SM_INS_UPLINK: return export_block(ctx, s, PROTO_BLOCK_UPLINK);
-	case SM_INS_COMMAND: return process_command(ctx, s);
-	default: return PROTO_SW_INS_NOT_SUPPORTED;
+	case SM_INS_PROCESS_ECM:
+		return process_ecm(ctx, s);
+	case SM_INS_BUY_EVENT:
+		return buy_event(ctx, s);
+	case SM_INS_EXPORT:
+		return export_block(ctx, s, PROTO_BLOCK_EXPORT);
+	case SM_INS_UPLINK:
+		return export_block(ctx, s, PROTO_BLOCK_UPLINK);
+	case SM_INS_COMMAND:
+		return process_command(ctx, s);
+	default:
+		return PROTO_SW_INS_NOT_SUPPORTED;
 	}
 }
 
@@ -641,11 +666,11 @@ card_sm_personalize(struct card_store *store, const struct card_sm_perso *p)
 	if ((rc = card_rt_install(store, &card_sm_applet)) != 0)
 		return rc;
 	if ((rc = card_store_region(store, sm_aid, sizeof(sm_aid), &id,
-	    NULL)) != 0)
+		 NULL)) != 0)
 		return rc;
 	memset(&s, 0, sizeof(s));
 	memcpy(s.ua, p->ua, PROTO_UA_LEN);
-	s.locked = 1;           /* every new card starts transfer-locked */
+	s.locked = 1; /* every new card starts transfer-locked */
 	s.credit = p->credit;
 	memcpy(s.versions, p->versions, PROTO_VERSIONS_LEN);
 	s.keys = p->keys;
@@ -665,7 +690,7 @@ card_sm_view(const struct card_store *store, struct card_sm_view *v)
 	int id, rc;
 
 	if ((rc = card_store_region(store, sm_aid, sizeof(sm_aid), &id,
-	    NULL)) != 0)
+		 NULL)) != 0)
 		return rc;
 	if ((rc = sm_load(store, id, &s)) != 0)
 		return rc;

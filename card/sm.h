@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The security-module applet: UA, M2 (credit, purchase log, rights, usage
  * counters), the transfer lock, signed exports and center commands.  Its
@@ -29,8 +30,8 @@ struct card_sm_perso {
 };
 
 /* Install the applet into store and personalize it; the lock is set. */
-int card_sm_personalize(struct card_store *store,
-    const struct card_sm_perso *p);
+int
+card_sm_personalize(struct card_store *store, const struct card_sm_perso *p);
 
 /* Decoded view of an SM card for tools (keys excluded). */
 struct card_sm_view {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ struct region {
 };
 
 struct undo_rec {
-	size_t off;   /* in mem */
+	size_t off; /* in mem */
 	size_t len;
 	size_t saved; /* where the old bytes sit in undo_bytes */
 };
@@ -121,8 +122,9 @@ card_store_encode(const struct card_store *s, uint8_t **out, size_t *outlen)
 		return PROTO_ERR_NOMEM;
 	proto_wr_init(&w, buf, len);
 	if ((rc = proto_wr_bytes(&w, IMAGE_MAGIC, IMAGE_MAGIC_LEN)) != 0 ||
-	    (rc = proto_wr_u32(&w, (uint32_t)(len - IMAGE_MAGIC_LEN - 4 -
-	    PROTO_SHA256_LEN))) != 0 ||
+	    (rc = proto_wr_u32(&w,
+		 (uint32_t)(len - IMAGE_MAGIC_LEN - 4 - PROTO_SHA256_LEN))) !=
+		0 ||
 	    (rc = proto_wr_bytes(&w, s->serial, CARD_SERIAL_LEN)) != 0 ||
 	    (rc = proto_wr_u8(&w, (uint8_t)s->nregions)) != 0)
 		goto fail;
@@ -277,8 +279,8 @@ card_store_create(const char *path, const uint8_t serial[CARD_SERIAL_LEN],
 }
 
 int
-card_store_region(const struct card_store *s, const uint8_t *aid,
-    size_t aidlen, int *id, size_t *size)
+card_store_region(const struct card_store *s, const uint8_t *aid, size_t aidlen,
+    int *id, size_t *size)
 {
 	for (int i = 0; i < s->nregions; i++) {
 		const struct region *g = &s->regions[i];
@@ -293,8 +295,8 @@ card_store_region(const struct card_store *s, const uint8_t *aid,
 }
 
 int
-card_store_add_region(struct card_store *s, const uint8_t *aid,
-    size_t aidlen, size_t size, int *id)
+card_store_add_region(struct card_store *s, const uint8_t *aid, size_t aidlen,
+    size_t size, int *id)
 {
 	struct region *g;
 	int other;
@@ -441,7 +443,7 @@ card_store_commit(struct card_store *s)
 	if (!s->in_tx)
 		return PROTO_ERR_STATE;
 	if (s->nrecs == 0 && s->nregions == s->tx_nregions) {
-		tx_end(s);      /* nothing changed: nothing to write */
+		tx_end(s); /* nothing changed: nothing to write */
 		return 0;
 	}
 	if ((rc = store_persist(s)) != 0) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The card's persistent memory: one image file holding the card serial and
  * one region per installed applet, with Java Card-style transactions.
@@ -53,8 +54,8 @@ int card_store_read(const struct card_store *s, int id, size_t off, void *dst,
 /* Borrow a read-only view of a whole region; valid until the next write. */
 int card_store_view(const struct card_store *s, int id, const uint8_t **p,
     size_t *n);
-int card_store_write(struct card_store *s, int id, size_t off,
-    const void *src, size_t n);
+int card_store_write(struct card_store *s, int id, size_t off, const void *src,
+    size_t n);
 
 int card_store_begin(struct card_store *s);
 int card_store_commit(struct card_store *s);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vcard: the virtual card daemon.  It holds at most one card image at a
  * time, serves it to a vpcd reader of pcscd as a real card, and takes
@@ -82,7 +83,7 @@ link_try(struct vcard *v)
 	if (v->store == NULL || v->link_fd >= 0)
 		return;
 	if (card_vpcd_connect(v->host, v->port, VCARD_CONNECT_TIMEOUT_MS,
-	    &fd) != 0)
+		&fd) != 0)
 		return;
 	v->link_fd = fd;
 	v->connects++;
@@ -166,7 +167,7 @@ on_link_readable(struct vcard *v)
 		on_frame(v, frame, len);
 		if (v->link_fd < 0)
 			return;
-		fd = -1;        /* further frames already buffered */
+		fd = -1; /* further frames already buffered */
 	}
 	if (rc < 0 && fd >= 0) {
 		proto_log(PROTO_LOG_INFO, "vpcd closed the connection");
@@ -174,8 +175,8 @@ on_link_readable(struct vcard *v)
 	}
 }
 
-static void reply_error(int fd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void
+reply_error(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 reply_error(int fd, const char *fmt, ...)
@@ -281,7 +282,7 @@ handle_request(struct vcard *v, int fd)
 	int rc;
 
 	if ((rc = proto_ctl_read_request(fd, PROTO_CTL_TIMEOUT_MS, req,
-	    sizeof(req), &arg)) != 0) {
+		 sizeof(req), &arg)) != 0) {
 		reply_error(fd, "bad request: %s", proto_strerror(rc));
 		return;
 	}
@@ -297,8 +298,10 @@ handle_request(struct vcard *v, int fd)
 		(void)proto_ctl_send(fd, "ok\n", 3);
 	} else if (strcmp(req, "insert") == 0 && *arg != '\0') {
 		if (v->store != NULL) {
-			reply_error(fd, "a card is inserted already (%s); eject "
-			    "or swap", card_store_path(v->store));
+			reply_error(fd,
+			    "a card is inserted already (%s); eject "
+			    "or swap",
+			    card_store_path(v->store));
 			return;
 		}
 		if (insert(v, fd, arg) == 0)
@@ -333,8 +336,8 @@ serve(struct vcard *v)
 		pfd[1].fd = v->link_fd;
 		pfd[1].events = POLLIN;
 		n = v->link_fd >= 0 ? 2 : 1;
-		timeout = v->store != NULL && v->link_fd < 0 ? VCARD_RETRY_MS :
-		    -1;
+		timeout =
+		    v->store != NULL && v->link_fd < 0 ? VCARD_RETRY_MS : -1;
 		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -360,10 +363,18 @@ parse_args(int argc, char **argv, struct vcard *v, const char **image)
 
 	while ((c = getopt(argc, argv, "dqhH:p:S:w:")) != -1) {
 		switch (c) {
-		case 'd': level = PROTO_LOG_DEBUG; break;
-		case 'q': level = PROTO_LOG_ERR; break;
-		case 'H': v->host = optarg; break;
-		case 'S': v->ctl_path = optarg; break;
+		case 'd':
+			level = PROTO_LOG_DEBUG;
+			break;
+		case 'q':
+			level = PROTO_LOG_ERR;
+			break;
+		case 'H':
+			v->host = optarg;
+			break;
+		case 'S':
+			v->ctl_path = optarg;
+			break;
 		case 'p':
 			x = strtoul(optarg, &end, 10);
 			if (*end != '\0' || x == 0 || x > 65535)
@@ -400,8 +411,8 @@ main(int argc, char **argv)
 	}
 	v.host = "127.0.0.1";
 	v.port = CARD_VPCD_PORT;
-	v.ctl_path = (env = getenv("VCARD_SOCKET")) != NULL ? env :
-	    VCARD_DEFAULT_SOCKET;
+	v.ctl_path =
+	    (env = getenv("VCARD_SOCKET")) != NULL ? env : VCARD_DEFAULT_SOCKET;
 	v.swap_delay_ms = VCARD_SWAP_DELAY_MS;
 	v.link_fd = -1;
 	parse_args(argc, argv, &v, &image);
@@ -409,7 +420,7 @@ main(int argc, char **argv)
 	if ((rc = proto_ctl_listen(v.ctl_path, &v.ctl_fd)) != 0) {
 		fprintf(stderr, "vcard: control socket %s: %s\n", v.ctl_path,
 		    rc == PROTO_ERR_EXISTS ? "another vcard is running" :
-		    proto_strerror(rc));
+					     proto_strerror(rc));
 		return 1;
 	}
 	if (image != NULL) {

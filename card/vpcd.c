@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +57,7 @@ connect_one(const struct addrinfo *ai, int timeout_ms)
 	if (fcntl(fd, F_SETFL, fl) < 0 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv_timeout,
-	    sizeof(rcv_timeout)) != 0)
+		sizeof(rcv_timeout)) != 0)
 		goto fail;
 	return fd;
 fail:
@@ -79,7 +80,7 @@ card_vpcd_connect(const char *host, uint16_t port, int timeout_ms, int *out)
 	if (getaddrinfo(host, service, &hints, &res) != 0)
 		return PROTO_ERR_NOTFOUND;
 	for (const struct addrinfo *ai = res; ai != NULL && fd < 0;
-	    ai = ai->ai_next)
+	     ai = ai->ai_next)
 		fd = connect_one(ai, timeout_ms);
 	freeaddrinfo(res);
 	if (fd < 0)
@@ -166,7 +167,7 @@ card_vpcd_send(int fd, const uint8_t *data, size_t len)
 	/* Length and data in one call, so in one segment, without a copy. */
 	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = sizeof(hdr) };
 	iov[1] = (struct iovec){ .iov_base = (void *)(uintptr_t)data,
-	    .iov_len = len };
+		.iov_len = len };
 	while (msg.msg_iovlen > 0) {
 		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
@@ -174,8 +175,8 @@ card_vpcd_send(int fd, const uint8_t *data, size_t len)
 		if (n <= 0)
 			return PROTO_ERR_IO;
 		/* A partial send: step over what went. */
-		while (msg.msg_iovlen > 0 &&
-		    (size_t)n >= msg.msg_iov[0].iov_len) {
+		while (
+		    msg.msg_iovlen > 0 && (size_t)n >= msg.msg_iov[0].iov_len) {
 			n -= (ssize_t)msg.msg_iov[0].iov_len;
 			msg.msg_iov++;
 			msg.msg_iovlen--;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The virtual card's side of the vsmartcard vpcd protocol.
  *
@@ -24,15 +25,14 @@
 struct card_vpcd_rx {
 	uint8_t buf[2 + CARD_VPCD_FRAME_MAX];
 	size_t have;
-	size_t consumed;  /* bytes of the last frame handed out */
+	size_t consumed; /* bytes of the last frame handed out */
 };
 
 /*
  * Connect to vpcd at host:port within timeout_ms; *fd is a blocking TCP
  * socket with Nagle off.
  */
-int card_vpcd_connect(const char *host, uint16_t port, int timeout_ms,
-    int *fd);
+int card_vpcd_connect(const char *host, uint16_t port, int timeout_ms, int *fd);
 /*
  * Read what fd has and return 1 with the next whole frame in
  * frame and len (borrowed until the next call), 0 if a frame is still

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * centerd: the management center.  A TLS 1.3 server; each uplink session
  * runs on a worker thread with its own database connection, under limits
@@ -165,8 +166,8 @@ read_session(struct server *srv, SSL *ssl, struct cgs_session *s,
 	int rc;
 
 	(void)srv;
-	if ((rc = proto_tls_read_frame(ssl, &type, body, sizeof(body),
-	    &len)) != 0)
+	if ((rc = proto_tls_read_frame(ssl, &type, body, sizeof(body), &len)) !=
+	    0)
 		return rc;
 	if (type != PROTO_UP_HELLO ||
 	    proto_up_hello_decode(body, len, &s->hello) != 0)
@@ -175,21 +176,25 @@ read_session(struct server *srv, SSL *ssl, struct cgs_session *s,
 		if (now_ms() > deadline)
 			return PROTO_ERR_IO;
 		if ((rc = proto_tls_read_frame(ssl, &type, store[s->n],
-		    PROTO_UPLINK_MAX_BODY, &len)) != 0)
+			 PROTO_UPLINK_MAX_BODY, &len)) != 0)
 			return rc;
 		if (type == PROTO_UP_END && len == 0)
 			return 0;
 		if (s->n == PROTO_UPLINK_MAX_BLOCKS)
 			return PROTO_ERR_TOOBIG;
 		if (type == PROTO_UP_BLOCK) {
-			s->in[s->n] = (struct cgs_in_block){ .origin =
-			    CGS_ORIGIN_PRESENT, .block = store[s->n],
-			    .len = len };
+			s->in[s->n] =
+			    (struct cgs_in_block){ .origin = CGS_ORIGIN_PRESENT,
+				    .block = store[s->n],
+				    .len = len };
 		} else if (type == PROTO_UP_RECOVERED &&
 		    proto_up_recovered_decode(store[s->n], len, &rec) == 0) {
-			s->in[s->n] = (struct cgs_in_block){ .origin =
-			    CGS_ORIGIN_RECOVERED, .block = rec.block,
-			    .len = rec.len, .stored_at = rec.stored_at };
+			s->in[s->n] =
+			    (struct cgs_in_block){ .origin =
+						       CGS_ORIGIN_RECOVERED,
+				    .block = rec.block,
+				    .len = rec.len,
+				    .stored_at = rec.stored_at };
 			memcpy(s->in[s->n].decoder_id, rec.decoder_id,
 			    PROTO_DECODER_ID_LEN);
 		} else {
@@ -214,12 +219,12 @@ answer(SSL *ssl, const struct cgs_session *s)
 	}
 	for (size_t i = 0; i < s->ans.n_cmds; i++)
 		if ((rc = send_frame(ssl, PROTO_UP_COMMAND, s->ans.cmds[i],
-		    s->ans.cmd_len[i])) != 0)
+			 s->ans.cmd_len[i])) != 0)
 			return rc;
 	for (size_t i = 0; i < s->ans.n_acks; i++) {
 		proto_wr_init(&w, buf, sizeof(buf));
-		if ((rc = proto_up_ack_encode(s->ans.ack_ua[i], s->ans.ack_seq[i],
-		    &w)) != 0 ||
+		if ((rc = proto_up_ack_encode(s->ans.ack_ua[i],
+			 s->ans.ack_seq[i], &w)) != 0 ||
 		    (rc = proto_tls_write_all(ssl, buf, proto_wr_len(&w))) != 0)
 			return rc;
 	}
@@ -235,7 +240,7 @@ static void
 serve_session(struct server *srv, SSL *ssl, const char *peer)
 {
 	static __thread uint8_t store[PROTO_UPLINK_MAX_BLOCKS]
-	    [PROTO_UPLINK_MAX_BODY];
+				     [PROTO_UPLINK_MAX_BODY];
 	struct cgs_session *s = NULL;
 	struct slot *sl = NULL;
 	long deadline = now_ms() + srv->session_ms;
@@ -249,21 +254,23 @@ serve_session(struct server *srv, SSL *ssl, const char *peer)
 		send_error(ssl, PROTO_UP_PROTOCOL);
 		goto out;
 	}
-	if ((sl = slot_take(srv)) == NULL || (rc = cgs_ingest(sl->ctx, s)) !=
-	    0) {
-		proto_log(PROTO_LOG_ERR, "session from %s: not recorded",
-		    peer);
+	if ((sl = slot_take(srv)) == NULL ||
+	    (rc = cgs_ingest(sl->ctx, s)) != 0) {
+		proto_log(PROTO_LOG_ERR, "session from %s: not recorded", peer);
 		send_error(ssl, PROTO_UP_INTERNAL);
 		goto out;
 	}
 	/* Committed: a crash from here on loses only the answer. */
 	proto_failpoint("center:committed");
-	proto_log(PROTO_LOG_NOTICE, "session from %s: %zu blocks, %u "
-	    "purchases invoiced, %u flagged, %zu commands", peer, s->n,
-	    s->ans.invoiced, s->ans.flagged, s->ans.n_cmds);
+	proto_log(PROTO_LOG_NOTICE,
+	    "session from %s: %zu blocks, %u "
+	    "purchases invoiced, %u flagged, %zu commands",
+	    peer, s->n, s->ans.invoiced, s->ans.flagged, s->ans.n_cmds);
 	if (answer(ssl, s) != 0)
-		proto_log(PROTO_LOG_WARNING, "session from %s: the answer did "
-		    "not get through", peer);
+		proto_log(PROTO_LOG_WARNING,
+		    "session from %s: the answer did "
+		    "not get through",
+		    peer);
 out:
 	if (sl != NULL)
 		slot_give(srv, sl);
@@ -297,7 +304,7 @@ worker_run(void *arg)
 
 	if (getpeername(wk->fd, (struct sockaddr *)&sa, &slen) != 0 ||
 	    getnameinfo((struct sockaddr *)&sa, slen, peer, sizeof(peer), NULL,
-	    0, NI_NUMERICHOST) != 0)
+		0, NI_NUMERICHOST) != 0)
 		snprintf(peer, sizeof(peer), "?");
 	if (proto_tls_timeouts(wk->fd, srv->idle_ms) == 0 &&
 	    (ssl = SSL_new(srv->tls)) != NULL && SSL_set_fd(ssl, wk->fd) == 1 &&
@@ -368,14 +375,13 @@ load_keys(struct server *srv)
 	    len != PROTO_EC_PRIV_LEN + PROTO_EC_PUB_LEN)
 		goto bad;
 	memcpy(srv->keys.center_priv, buf, PROTO_EC_PRIV_LEN);
-	memcpy(srv->keys.center_pub, buf + PROTO_EC_PRIV_LEN,
-	    PROTO_EC_PUB_LEN);
+	memcpy(srv->keys.center_pub, buf + PROTO_EC_PRIV_LEN, PROTO_EC_PUB_LEN);
 	proto_cleanse(buf, len);
 	free(buf);
 	return 0;
 bad:
-	fprintf(stderr, "centerd: %s: %s\n", path, rc != 0 ?
-	    proto_strerror(rc) : "wrong size");
+	fprintf(stderr, "centerd: %s: %s\n", path,
+	    rc != 0 ? proto_strerror(rc) : "wrong size");
 	if (buf != NULL) {
 		proto_cleanse(buf, len);
 		free(buf);
@@ -396,18 +402,28 @@ parse_ms(const char *s, int *v)
 }
 
 static void
-parse_args(int argc, char **argv, struct server *srv, int *fg,
-    char *dbbuf, size_t dbcap)
+parse_args(int argc, char **argv, struct server *srv, int *fg, char *dbbuf,
+    size_t dbcap)
 {
 	int c, level = PROTO_LOG_NOTICE;
 
 	while ((c = getopt(argc, argv, "fhK:d:a:p:n:i:t:l:")) != -1) {
 		switch (c) {
-		case 'f': *fg = 1; break;
-		case 'K': srv->keys_dir = optarg; break;
-		case 'd': srv->db_path = optarg; break;
-		case 'a': srv->addr = optarg; break;
-		case 'p': srv->port = optarg; break;
+		case 'f':
+			*fg = 1;
+			break;
+		case 'K':
+			srv->keys_dir = optarg;
+			break;
+		case 'd':
+			srv->db_path = optarg;
+			break;
+		case 'a':
+			srv->addr = optarg;
+			break;
+		case 'p':
+			srv->port = optarg;
+			break;
 		case 'n':
 			if (parse_ms(optarg, &srv->max_sessions) != 0)
 				usage();
@@ -449,7 +465,8 @@ accept_one(struct server *srv, int lfd)
 		return;
 	if (atomic_load(&srv->active) >= srv->max_sessions ||
 	    (wk = malloc(sizeof(*wk))) == NULL) {
-		proto_log(PROTO_LOG_WARNING, "too many sessions: connection "
+		proto_log(PROTO_LOG_WARNING,
+		    "too many sessions: connection "
 		    "refused");
 		close(fd);
 		return;
@@ -506,8 +523,8 @@ main(int argc, char **argv)
 		    srv.addr, srv.port, strerror(errno));
 		return 1;
 	}
-	proto_log(PROTO_LOG_NOTICE, "listening on %s:%s, database %s",
-	    srv.addr, srv.port, srv.db_path);
+	proto_log(PROTO_LOG_NOTICE, "listening on %s:%s, database %s", srv.addr,
+	    srv.port, srv.db_path);
 	pfd.fd = lfd;
 	pfd.events = POLLIN;
 	while (!proto_stop_requested()) {
@@ -516,8 +533,8 @@ main(int argc, char **argv)
 	}
 	close(lfd);
 	/* Let the sessions under way finish (they are bounded in time). */
-	for (int i = 0; i < srv.session_ms / 50 &&
-	    atomic_load(&srv.active) > 0; i++)
+	for (int i = 0; i < srv.session_ms / 50 && atomic_load(&srv.active) > 0;
+	     i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
 	if (atomic_load(&srv.active) == 0)
 		pool_free(&srv);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,10 @@ cgs_db_open(const char *path, struct cgs_db **out)
 
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return PROTO_ERR_NOMEM;
-	if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->sql,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
 		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
 		    sqlite3_errmsg(db->sql));
 		cgs_db_close(&db);
@@ -134,15 +137,17 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	int rc;
 
 	if ((rc = cgs_card_get(db, ua, &c)) == 0)
-		return memcmp(c.pub, pub, PROTO_EC_PUB_LEN) == 0 ? 0 :
+		return memcmp(c.pub, pub, PROTO_EC_PUB_LEN) == 0 ?
+		    0 :
 		    PROTO_ERR_EXISTS;
 	if (rc != PROTO_ERR_NOTFOUND)
 		return rc;
 	proto_hex(ua, PROTO_UA_LEN, uah);
 	proto_hex(versions, 4, vh);
-	if (sqlite3_prepare_v2(db->sql, "INSERT INTO cards (ua, public_key, "
-	    "versions, status, registered_at) VALUES (?, ?, ?, ?, ?)", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->sql,
+		"INSERT INTO cards (ua, public_key, "
+		"versions, status, registered_at) VALUES (?, ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(st, 2, pub, PROTO_EC_PUB_LEN, SQLITE_TRANSIENT);
@@ -154,7 +159,8 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	return rc;
 }
 
-const char cgs_card_sql[] = "SELECT public_key, status, last_block_seq, "
+const char cgs_card_sql[] =
+    "SELECT public_key, status, last_block_seq, "
     "cmd_counter, cmd_ctr_seen, "
     "(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = c.ua) "
     "FROM cards c WHERE ua = ?";
@@ -168,8 +174,9 @@ cgs_card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN],
 
 	if (rc == SQLITE_DONE)
 		return PROTO_ERR_NOTFOUND;
-	if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 0) !=
-	    PROTO_EC_PUB_LEN || (pub = sqlite3_column_blob(st, 0)) == NULL)
+	if (rc != SQLITE_ROW ||
+	    sqlite3_column_bytes(st, 0) != PROTO_EC_PUB_LEN ||
+	    (pub = sqlite3_column_blob(st, 0)) == NULL)
 		return PROTO_ERR_IO;
 	memcpy(c->ua, ua, PROTO_UA_LEN);
 	memcpy(c->pub, pub, PROTO_EC_PUB_LEN);

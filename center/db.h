@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The center's state in SQLite: one file, WAL, synchronous=FULL (a commit
  * is durable when it returns).  The schema uses only types and statements
@@ -16,8 +17,8 @@
 struct cgs_db;
 
 /* Card status, as centerctl cards shows it. */
-#define CGS_ISSUED "issued"         /* registered, never seen */
-#define CGS_ACTIVE "active"         /* seen as the present card */
+#define CGS_ISSUED "issued"               /* registered, never seen */
+#define CGS_ACTIVE "active"               /* seen as the present card */
 #define CGS_RECOVERED "retired-recovered" /* its data came back from M1 */
 
 struct cgs_card {
@@ -25,7 +26,7 @@ struct cgs_card {
 	uint8_t pub[PROTO_EC_PUB_LEN];
 	char status[24];
 	uint32_t last_block_seq, cmd_counter, cmd_ctr_seen;
-	int64_t max_invoiced;       /* highest purchase seq in the ledger */
+	int64_t max_invoiced; /* highest purchase seq in the ledger */
 };
 
 int cgs_db_open(const char *path, struct cgs_db **db);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ struct key_slot {
 #define STMT_CACHE 32
 
 struct stmt_slot {
-	const char *sql;          /* the literal's address is the key */
+	const char *sql; /* the literal's address is the key */
 	sqlite3_stmt *st;
 };
 
@@ -61,7 +62,7 @@ static int
 card_key(struct cgs_ctx *c, const struct cgs_card *card,
     const struct proto_ec_pub **k)
 {
-	uint64_t h = 0xcbf29ce484222325ull;      /* FNV-1a */
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
 	struct key_slot *s;
 	int rc;
 
@@ -129,7 +130,7 @@ prep(struct cgs_ctx *c, const char *sql)
 	if (slot == NULL)
 		return NULL;
 	if (sqlite3_prepare_v3(cgs_db_sql(c->db), sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &slot->st, NULL) != SQLITE_OK) {
+		SQLITE_PREPARE_PERSISTENT, &slot->st, NULL) != SQLITE_OK) {
 		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
 		    sqlite3_errmsg(cgs_db_sql(c->db)));
 		sqlite3_finalize(slot->st);
@@ -141,10 +142,10 @@ prep(struct cgs_ctx *c, const char *sql)
 }
 
 static int
-flag(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
-    const char *what)
+flag(struct cgs_ctx *c, struct cgs_session *s, const char *ua, const char *what)
 {
-	sqlite3_stmt *st = prep(c, "INSERT INTO flags (ua, session_id, what, "
+	sqlite3_stmt *st = prep(c,
+	    "INSERT INTO flags (ua, session_id, what, "
 	    "at) VALUES (?, ?, ?, ?)");
 
 	if (st == NULL)
@@ -181,20 +182,22 @@ record_block(struct cgs_ctx *c, const char *ua, uint32_t seq, int origin,
     const struct proto_up_result *r)
 {
 	static const char *const status[] = { "accepted", "duplicate",
-	    "rejected" };
-	sqlite3_stmt *st = prep(c, "INSERT INTO blocks (session_id, ua, seq, "
-	    "origin, status, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+		"rejected" };
+	sqlite3_stmt *st = prep(c,
+	    "INSERT INTO blocks (session_id, ua, seq, "
+	    "origin, status, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?)");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	sqlite3_bind_int64(st, 1, c->session_id);
 	sqlite3_bind_text(st, 2, ua, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, seq);
-	sqlite3_bind_text(st, 4, origin == CGS_ORIGIN_PRESENT ? "present" :
-	    "recovered", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, status[r->status], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, proto_up_reason(r->reason), -1,
+	sqlite3_bind_text(st, 4,
+	    origin == CGS_ORIGIN_PRESENT ? "present" : "recovered", -1,
 	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, status[r->status], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, proto_up_reason(r->reason), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, c->now);
 	return step_done(st);
 }
@@ -202,7 +205,8 @@ record_block(struct cgs_ctx *c, const char *ua, uint32_t seq, int origin,
 static int
 seen_block(struct cgs_ctx *c, const char *ua, uint32_t seq, int *seen)
 {
-	sqlite3_stmt *st = prep(c, "SELECT 1 FROM blocks WHERE ua = ? AND "
+	sqlite3_stmt *st = prep(c,
+	    "SELECT 1 FROM blocks WHERE ua = ? AND "
 	    "seq = ? AND status <> 'rejected'");
 
 	if (st == NULL)
@@ -221,7 +225,8 @@ static int
 ledger_has(struct cgs_ctx *c, const char *ua, const struct proto_purchase *p,
     int *what)
 {
-	sqlite3_stmt *st = prep(c, "SELECT event, price, bought_at FROM "
+	sqlite3_stmt *st = prep(c,
+	    "SELECT event, price, bought_at FROM "
 	    "purchases WHERE ua = ? AND seq = ?");
 	int rc;
 
@@ -232,8 +237,9 @@ ledger_has(struct cgs_ctx *c, const char *ua, const struct proto_purchase *p,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*what = sqlite3_column_int64(st, 0) == p->event &&
-		    sqlite3_column_int64(st, 1) == p->price &&
-		    sqlite3_column_int64(st, 2) == p->time ? LEDGER_SAME :
+			sqlite3_column_int64(st, 1) == p->price &&
+			sqlite3_column_int64(st, 2) == p->time ?
+		    LEDGER_SAME :
 		    LEDGER_DIFFERS;
 	else
 		*what = LEDGER_NONE;
@@ -242,10 +248,11 @@ ledger_has(struct cgs_ctx *c, const char *ua, const struct proto_purchase *p,
 }
 
 static int
-ledger_insert(struct cgs_ctx *c, const char *ua,
-    const struct proto_purchase *p, const char *via, int origin, int *added)
+ledger_insert(struct cgs_ctx *c, const char *ua, const struct proto_purchase *p,
+    const char *via, int origin, int *added)
 {
-	sqlite3_stmt *st = prep(c, "INSERT INTO purchases (ua, seq, event, "
+	sqlite3_stmt *st = prep(c,
+	    "INSERT INTO purchases (ua, seq, event, "
 	    "channel, price, bought_at, recorded_at, session_id, via_ua, "
 	    "origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT DO NOTHING");
@@ -262,8 +269,9 @@ ledger_insert(struct cgs_ctx *c, const char *ua,
 	sqlite3_bind_int64(st, 7, c->now);
 	sqlite3_bind_int64(st, 8, c->session_id);
 	sqlite3_bind_text(st, 9, via, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 10, origin == CGS_ORIGIN_PRESENT ? "present" :
-	    "recovered", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10,
+	    origin == CGS_ORIGIN_PRESENT ? "present" : "recovered", -1,
+	    SQLITE_STATIC);
 	if ((rc = step_done(st)) != 0)
 		return rc;
 	*added = sqlite3_changes(cgs_db_sql(c->db)) == 1;
@@ -294,8 +302,10 @@ invoice(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
 			return rc;
 	}
 	if (have == LEDGER_DIFFERS) {
-		snprintf(what, sizeof(what), "purchase %u differs from the one "
-		    "invoiced", p->seq);
+		snprintf(what, sizeof(what),
+		    "purchase %u differs from the one "
+		    "invoiced",
+		    p->seq);
 		return flag(c, s, ua, what);
 	}
 	return 0;
@@ -308,14 +318,17 @@ update_card(struct cgs_ctx *c, const char *ua, const struct proto_block *b,
 	sqlite3_stmt *st;
 
 	if (origin == CGS_ORIGIN_PRESENT)
-		st = prep(c, "UPDATE cards SET status = CASE WHEN status = "
-		    "'" CGS_RECOVERED "' THEN status ELSE '" CGS_ACTIVE "' END, "
+		st = prep(c,
+		    "UPDATE cards SET status = CASE WHEN status = "
+		    "'" CGS_RECOVERED "' THEN status ELSE '" CGS_ACTIVE
+		    "' END, "
 		    "first_seen = COALESCE(first_seen, ?1), last_seen = ?1, "
 		    "last_block_seq = MAX(last_block_seq, ?2), "
 		    "cmd_ctr_seen = MAX(cmd_ctr_seen, ?3), locked = ?4 "
 		    "WHERE ua = ?5");
 	else
-		st = prep(c, "UPDATE cards SET status = '" CGS_RECOVERED "', "
+		st = prep(c,
+		    "UPDATE cards SET status = '" CGS_RECOVERED "', "
 		    "recovered_at = COALESCE(recovered_at, ?1), "
 		    "last_block_seq = MAX(last_block_seq, ?2), "
 		    "cmd_ctr_seen = MAX(cmd_ctr_seen, ?3) WHERE ua = ?5");
@@ -340,15 +353,18 @@ check_sequences(struct cgs_ctx *c, struct cgs_session *s, const char *ua,
 	int rc;
 
 	if (b->seq < card->last_block_seq) {
-		snprintf(what, sizeof(what), "block sequence went backwards: "
-		    "%u after %u", b->seq, card->last_block_seq);
+		snprintf(what, sizeof(what),
+		    "block sequence went backwards: "
+		    "%u after %u",
+		    b->seq, card->last_block_seq);
 		if ((rc = flag(c, s, ua, what)) != 0)
 			return rc;
 	}
 	if ((int64_t)m->acked_seq > card->max_invoiced) {
-		snprintf(what, sizeof(what), "purchase sequence jumps: the card "
-		    "freed up to %u, the ledger holds up to %lld", m->acked_seq,
-		    (long long)card->max_invoiced);
+		snprintf(what, sizeof(what),
+		    "purchase sequence jumps: the card "
+		    "freed up to %u, the ledger holds up to %lld",
+		    m->acked_seq, (long long)card->max_invoiced);
 		if ((rc = flag(c, s, ua, what)) != 0)
 			return rc;
 	}
@@ -410,15 +426,15 @@ process_block(struct cgs_ctx *c, struct cgs_session *s, size_t i,
 	proto_cleanse(kt, sizeof(kt));
 	if (rc != 0) {
 		r->reason = rc == PROTO_ERR_AUTH ? PROTO_UP_UNDECRYPTABLE :
-		    PROTO_UP_MALFORMED;
+						   PROTO_UP_MALFORMED;
 		return record_block(c, ua, b.seq, in->origin, r);
 	}
 	if ((rc = seen_block(c, ua, b.seq, &seen)) != 0 ||
 	    (rc = check_sequences(c, s, ua, &card, &b, &m)) != 0)
 		return rc;
 	for (unsigned j = 0; j < m.n_purchases; j++) {
-		if ((rc = invoice(c, s, ua, &m.purchases[j],
-		    card.max_invoiced, via, origin, &added)) != 0)
+		if ((rc = invoice(c, s, ua, &m.purchases[j], card.max_invoiced,
+			 via, origin, &added)) != 0)
 			return rc;
 		s->ans.invoiced += (uint32_t)added;
 	}
@@ -446,8 +462,7 @@ cmd_type_name(uint8_t t)
 /* Sign and store a command for ua with the card's next counter. */
 static int
 new_command(struct cgs_db *db, const struct cgs_keys *k, const char *uah,
-    const uint8_t ua[PROTO_UA_LEN], uint8_t type, uint32_t arg1,
-    uint32_t arg2)
+    const uint8_t ua[PROTO_UA_LEN], uint8_t type, uint32_t arg1, uint32_t arg2)
 {
 	struct proto_cmd cmd = { .type = type, .arg1 = arg1, .arg2 = arg2 };
 	uint8_t buf[PROTO_CMD_MAX_LEN];
@@ -463,16 +478,20 @@ new_command(struct cgs_db *db, const struct cgs_keys *k, const char *uah,
 	proto_wr_init(&w, buf, sizeof(buf));
 	if ((rc = proto_cmd_sign(&cmd, k->center_priv, k->center_pub, &w)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(cgs_db_sql(db), "UPDATE cards SET cmd_counter "
-	    "= ? WHERE ua = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(cgs_db_sql(db),
+		"UPDATE cards SET cmd_counter "
+		"= ? WHERE ua = ?",
+		-1, &st, NULL) != SQLITE_OK)
 		return PROTO_ERR_IO;
 	sqlite3_bind_int64(st, 1, cmd.counter);
 	sqlite3_bind_text(st, 2, uah, -1, SQLITE_TRANSIENT);
 	if ((rc = step_once(st)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(cgs_db_sql(db), "INSERT INTO commands (ua, "
-	    "counter, type, arg1, arg2, signed, created_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(cgs_db_sql(db),
+		"INSERT INTO commands (ua, "
+		"counter, type, arg1, arg2, signed, created_at) VALUES "
+		"(?, ?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, cmd.counter);
@@ -486,8 +505,7 @@ new_command(struct cgs_db *db, const struct cgs_keys *k, const char *uah,
 
 int
 cgs_queue_command(struct cgs_db *db, const struct cgs_keys *k,
-    const uint8_t ua[PROTO_UA_LEN], uint8_t type, uint32_t arg1,
-    uint32_t arg2)
+    const uint8_t ua[PROTO_UA_LEN], uint8_t type, uint32_t arg1, uint32_t arg2)
 {
 	char uah[2 * PROTO_UA_LEN + 1];
 	int rc;
@@ -507,7 +525,8 @@ static int
 pending_command(struct cgs_ctx *c, const char *ua, const char *type,
     int64_t min, int *found)
 {
-	sqlite3_stmt *st = prep(c, "SELECT 1 FROM commands WHERE ua = ? AND "
+	sqlite3_stmt *st = prep(c,
+	    "SELECT 1 FROM commands WHERE ua = ? AND "
 	    "type = ? AND done = 0 AND arg1 >= ?");
 
 	if (st == NULL)
@@ -535,8 +554,9 @@ present_commands(struct cgs_ctx *c, struct cgs_session *s, uint32_t acked,
 	proto_hex(s->hello.ua, PROTO_UA_LEN, ua);
 	if ((rc = cgs_card_get(c->db, s->hello.ua, &card)) != 0)
 		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
-	if ((st = prep(c, "UPDATE commands SET done = 1 WHERE ua = ? AND "
-	    "counter <= ?")) == NULL)
+	if ((st = prep(c,
+		 "UPDATE commands SET done = 1 WHERE ua = ? AND "
+		 "counter <= ?")) == NULL)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, card.cmd_ctr_seen);
@@ -544,20 +564,23 @@ present_commands(struct cgs_ctx *c, struct cgs_session *s, uint32_t acked,
 		return rc;
 	if (locked == 1) {
 		if ((rc = pending_command(c, ua, "unlock", 0, &found)) != 0 ||
-		    (!found && (rc = new_command(c->db, c->keys, ua,
-		    s->hello.ua, PROTO_CMD_UNLOCK, 0, 0)) != 0))
+		    (!found &&
+			(rc = new_command(c->db, c->keys, ua, s->hello.ua,
+			     PROTO_CMD_UNLOCK, 0, 0)) != 0))
 			return rc;
 	}
 	if (locked >= 0 && card.max_invoiced > (int64_t)acked) {
 		if ((rc = pending_command(c, ua, "ack", card.max_invoiced,
-		    &found)) != 0 ||
-		    (!found && (rc = new_command(c->db, c->keys, ua,
-		    s->hello.ua, PROTO_CMD_ACK, (uint32_t)card.max_invoiced,
-		    0)) != 0))
+			 &found)) != 0 ||
+		    (!found &&
+			(rc = new_command(c->db, c->keys, ua, s->hello.ua,
+			     PROTO_CMD_ACK, (uint32_t)card.max_invoiced, 0)) !=
+			    0))
 			return rc;
 	}
-	if ((st = prep(c, "SELECT signed FROM commands WHERE ua = ? AND "
-	    "done = 0 ORDER BY counter")) == NULL)
+	if ((st = prep(c,
+		 "SELECT signed FROM commands WHERE ua = ? AND "
+		 "done = 0 ORDER BY counter")) == NULL)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
@@ -577,7 +600,8 @@ static int
 open_session(struct cgs_ctx *c, struct cgs_session *s)
 {
 	char dec[2 * PROTO_DECODER_ID_LEN + 1], ua[2 * PROTO_UA_LEN + 1];
-	sqlite3_stmt *st = prep(c, "INSERT INTO sessions (decoder_id, "
+	sqlite3_stmt *st = prep(c,
+	    "INSERT INTO sessions (decoder_id, "
 	    "present_ua, started_at, blocks, invoiced, flagged) VALUES "
 	    "(?, ?, ?, ?, 0, 0)");
 	int rc;
@@ -600,7 +624,8 @@ open_session(struct cgs_ctx *c, struct cgs_session *s)
 static int
 close_session(struct cgs_ctx *c, struct cgs_session *s)
 {
-	sqlite3_stmt *st = prep(c, "UPDATE sessions SET invoiced = ?, "
+	sqlite3_stmt *st = prep(c,
+	    "UPDATE sessions SET invoiced = ?, "
 	    "flagged = ? WHERE id = ?");
 
 	if (st == NULL)
@@ -628,8 +653,8 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < s->n; i++)
 			if ((s->in[i].origin == CGS_ORIGIN_RECOVERED) ==
-			    (pass == 0) && (rc = process_block(c, s, i, &acked,
-			    &locked)) != 0)
+				(pass == 0) &&
+			    (rc = process_block(c, s, i, &acked, &locked)) != 0)
 				goto fail;
 	if (s->hello.has_card &&
 	    (rc = present_commands(c, s, acked, locked)) != 0)

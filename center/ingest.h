@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One uplink session's processing: the separation module (blocks sorted
  * by UA into the present card's and recovered ones), per-block checks
@@ -29,9 +30,9 @@ struct cgs_keys {
 
 struct cgs_in_block {
 	int origin;
-	const uint8_t *block;      /* borrowed */
+	const uint8_t *block; /* borrowed */
 	size_t len;
-	uint8_t decoder_id[PROTO_DECODER_ID_LEN];  /* recovered: who kept it */
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN]; /* recovered: who kept it */
 	uint64_t stored_at;
 };
 
@@ -45,8 +46,8 @@ struct cgs_session {
 
 /* Per-worker state: public keys parsed once, by UA. */
 struct cgs_ctx;
-int cgs_ctx_new(struct cgs_db *db, const struct cgs_keys *k,
-    struct cgs_ctx **out);
+int
+cgs_ctx_new(struct cgs_db *db, const struct cgs_keys *k, struct cgs_ctx **out);
 void cgs_ctx_free(struct cgs_ctx **c);
 
 /* Process a session; on error nothing was recorded. */
@@ -54,7 +55,6 @@ int cgs_ingest(struct cgs_ctx *c, struct cgs_session *s);
 
 /* Queue an operator command (reload, grant) for a card; signed now. */
 int cgs_queue_command(struct cgs_db *db, const struct cgs_keys *k,
-    const uint8_t ua[PROTO_UA_LEN], uint8_t type, uint32_t arg1,
-    uint32_t arg2);
+    const uint8_t ua[PROTO_UA_LEN], uint8_t type, uint32_t arg1, uint32_t arg2);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "../proto/proto.h"
 #include "card.h"
 
-#define CHAIN_MAX 64             /* GET RESPONSE rounds at most */
+#define CHAIN_MAX 64 /* GET RESPONSE rounds at most */
 
 static const uint8_t sm_aid[] = { 0xf0, 'P', 'T', 'V', 'S', 'M', 0x01 };
 
@@ -24,12 +25,16 @@ chunk_pause(void)
 
 	if (ms < 0)
 		ms = (v = getenv("PTV_TEST_CHUNK_DELAY_MS")) != NULL ?
-		    strtol(v, NULL, 10) : 0;
+		    strtol(v, NULL, 10) :
+		    0;
 	if (ms > 0) {
-		proto_log(PROTO_LOG_NOTICE, "test hook: pausing %ld ms before "
-		    "GET RESPONSE", ms);
+		proto_log(PROTO_LOG_NOTICE,
+		    "test hook: pausing %ld ms before "
+		    "GET RESPONSE",
+		    ms);
 		nanosleep(&(struct timespec){ .tv_sec = ms / 1000,
-		    .tv_nsec = (ms % 1000) * 1000000 }, NULL);
+			      .tv_nsec = (ms % 1000) * 1000000 },
+		    NULL);
 	}
 }
 
@@ -37,8 +42,8 @@ static int
 xmit(struct dec_card *c, const uint8_t *cmd, size_t len, uint8_t *resp,
     size_t *rlen)
 {
-	const SCARD_IO_REQUEST *pci = c->proto == SCARD_PROTOCOL_T0 ?
-	    SCARD_PCI_T0 : SCARD_PCI_T1;
+	const SCARD_IO_REQUEST *pci =
+	    c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 	DWORD n = (DWORD)*rlen;
 	LONG rv;
 
@@ -64,8 +69,11 @@ transceive(struct dec_card *c, uint8_t ins, const uint8_t *data, size_t lc,
     int want_data, uint8_t *out, size_t cap, size_t *len, uint16_t *sw)
 {
 	uint8_t cmd[PROTO_APDU_SHORT_MAX_LC + 6], resp[258];
-	struct proto_apdu a = { .cla = SM_CLA, .ins = ins, .data = data,
-	    .lc = lc, .ne = want_data ? 256 : 0 };
+	struct proto_apdu a = { .cla = SM_CLA,
+		.ins = ins,
+		.data = data,
+		.lc = lc,
+		.ne = want_data ? 256 : 0 };
 	struct proto_rapdu r;
 	struct proto_wr w, o;
 	size_t rlen;
@@ -89,8 +97,9 @@ transceive(struct dec_card *c, uint8_t ins, const uint8_t *data, size_t lc,
 			return PROTO_ERR_TOOBIG;
 		chunk_pause();
 		/* GET RESPONSE for what remains (xx = 00: 256 or more) */
-		a = (struct proto_apdu){ .cla = 0x00, .ins = 0xc0,
-		    .ne = (r.sw & 0xff) == 0 ? 256 : (r.sw & 0xff) };
+		a = (struct proto_apdu){ .cla = 0x00,
+			.ins = 0xc0,
+			.ne = (r.sw & 0xff) == 0 ? 256 : (r.sw & 0xff) };
 		proto_wr_init(&w, cmd, sizeof(cmd));
 		if ((rc = proto_apdu_encode(&a, &w)) != 0)
 			return rc;
@@ -158,7 +167,8 @@ int
 dec_card_refresh(struct dec_card *c)
 {
 	uint8_t cmd[5] = { SM_CLA, SM_INS_GET_DATA, 0x01, SM_DO_STATE,
-	    SM_STATE_LEN }, resp[SM_STATE_LEN + 2];
+		SM_STATE_LEN },
+		resp[SM_STATE_LEN + 2];
 	struct dec_card_state s;
 	struct proto_rapdu r;
 	struct proto_rd rd;
@@ -219,7 +229,7 @@ dec_card_ecm(struct dec_card *c, const uint8_t *ecm, size_t len,
 	int rc;
 
 	if ((rc = transceive(c, SM_INS_PROCESS_ECM, ecm, len, 1, resp,
-	    sizeof(resp), &n, &sw)) != 0)
+		 sizeof(resp), &n, &sw)) != 0)
 		return rc;
 	proto_rd_init(&rd, resp, n);
 	if (sw == PROTO_SW_OK && n == PROTO_CW_LEN) {
@@ -236,14 +246,14 @@ dec_card_ecm(struct dec_card *c, const uint8_t *ecm, size_t len,
 		    __func__, sw, proto_sw_str(sw));
 		return PROTO_ERR_STATE;
 	}
-	proto_cleanse(resp, sizeof(resp));    /* control words */
+	proto_cleanse(resp, sizeof(resp)); /* control words */
 	*out = r;
 	return 0;
 }
 
 int
-dec_card_buy(struct dec_card *c, const uint8_t *ecm, size_t len,
-    uint32_t *seq, uint32_t *credit, uint16_t *sw)
+dec_card_buy(struct dec_card *c, const uint8_t *ecm, size_t len, uint32_t *seq,
+    uint32_t *credit, uint16_t *sw)
 {
 	uint8_t resp[16];
 	struct proto_rd rd;
@@ -251,7 +261,7 @@ dec_card_buy(struct dec_card *c, const uint8_t *ecm, size_t len,
 	int rc;
 
 	if ((rc = transceive(c, SM_INS_BUY_EVENT, ecm, len, 1, resp,
-	    sizeof(resp), &n, sw)) != 0)
+		 sizeof(resp), &n, sw)) != 0)
 		return rc;
 	if (*sw != PROTO_SW_OK)
 		return PROTO_ERR_STATE;
@@ -270,8 +280,8 @@ dec_card_command(struct dec_card *c, const uint8_t *cmd, size_t len,
 	size_t n = 0;
 	int rc;
 
-	if ((rc = transceive(c, SM_INS_COMMAND, cmd, len, 0, resp,
-	    sizeof(resp), &n, sw)) != 0)
+	if ((rc = transceive(c, SM_INS_COMMAND, cmd, len, 0, resp, sizeof(resp),
+		 &n, sw)) != 0)
 		return rc;
 	return *sw == PROTO_SW_OK ? 0 : PROTO_ERR_STATE;
 }

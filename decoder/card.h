@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The decoder's PC/SC session with the security module in a reader.
  * Every card response is parsed as hostile input: exact lengths, bounded
@@ -14,7 +15,7 @@
 #include "../proto/sm.h"
 
 #define DEC_READER_MAX 256
-#define DEC_RESP_MAX 8192        /* the most a card answer may chain to */
+#define DEC_RESP_MAX 8192 /* the most a card answer may chain to */
 
 struct dec_card_state {
 	uint8_t ua[PROTO_UA_LEN];
@@ -57,8 +58,8 @@ int dec_card_refresh(struct dec_card *c);
  * checked to be a well-formed block of this card.  *sw gets the card's
  * status word when it refused (PROTO_ERR_STATE).
  */
-int dec_card_block(struct dec_card *c, uint8_t ins, uint8_t *block,
-    size_t cap, size_t *len, uint16_t *sw);
+int dec_card_block(struct dec_card *c, uint8_t ins, uint8_t *block, size_t cap,
+    size_t *len, uint16_t *sw);
 int dec_card_ecm(struct dec_card *c, const uint8_t *ecm, size_t len,
     struct dec_ecm_result *r);
 /* BUY EVENT; *sw holds the card's refusal when PROTO_ERR_STATE. */

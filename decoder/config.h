@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * decoderd's configuration: a file of "key = value" lines (# starts a
  * comment), then command-line flags over it.

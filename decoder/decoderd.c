@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * decoderd: the decoder daemon.  It watches the readers, keeps a session
  * with the security module in one of them, exports the card's data into
@@ -50,7 +51,7 @@ struct daemon {
 	int has_ctx, pcscd_up;
 	struct dec_card card;
 	int has_card;
-	char foreign[DEC_READER_MAX];  /* a reader holding a card not ours */
+	char foreign[DEC_READER_MAX]; /* a reader holding a card not ours */
 	time_t next_export;
 	time_t last_export;
 	uint32_t last_export_seq;
@@ -201,20 +202,23 @@ export_now(struct daemon *d, const char *reason, int fresh, char *why,
 		    ua_str(d->card.st.ua));
 		return PROTO_ERR_STATE;
 	}
-	rc = dec_card_block(&d->card, SM_INS_EXPORT, block, sizeof(block),
-	    &len, &sw);
+	rc = dec_card_block(&d->card, SM_INS_EXPORT, block, sizeof(block), &len,
+	    &sw);
 	if (rc != 0) {
-		snprintf(why, cap, "EXPORT failed: %s", rc == PROTO_ERR_STATE ?
-		    proto_sw_str(sw) : proto_strerror(rc));
+		snprintf(why, cap, "EXPORT failed: %s",
+		    rc == PROTO_ERR_STATE ? proto_sw_str(sw) :
+					    proto_strerror(rc));
 		card_failed(d, rc);
 		return rc;
 	}
 	next = d->m1;
 	if ((rc = dec_m1_put(&next, block, len, d->card.st.change_ctr,
-	    (uint64_t)time(NULL))) != 0) {
+		 (uint64_t)time(NULL))) != 0) {
 		if (rc == PROTO_ERR_TOOBIG)
-			snprintf(why, cap, "M1 is full: %zu entries wait for "
-			    "the center", dec_m1_pending(&d->m1));
+			snprintf(why, cap,
+			    "M1 is full: %zu entries wait for "
+			    "the center",
+			    dec_m1_pending(&d->m1));
 		else
 			snprintf(why, cap, "M1 refused the block: %s",
 			    proto_strerror(rc));
@@ -229,8 +233,10 @@ export_now(struct daemon *d, const char *reason, int fresh, char *why,
 	(void)dec_card_refresh(&d->card);
 	d->last_export = time(NULL);
 	d->last_export_seq = dec_m1_find(&d->m1, d->card.st.ua)->seq;
-	proto_log(PROTO_LOG_NOTICE, "exported card %s (seq %u, %zu bytes, %s) "
-	    "into M1", ua_str(d->card.st.ua), d->last_export_seq, len, reason);
+	proto_log(PROTO_LOG_NOTICE,
+	    "exported card %s (seq %u, %zu bytes, %s) "
+	    "into M1",
+	    ua_str(d->card.st.ua), d->last_export_seq, len, reason);
 	return 0;
 }
 
@@ -238,7 +244,8 @@ static void
 schedule(struct daemon *d)
 {
 	d->next_export = d->cfg.export_interval > 0 ?
-	    time(NULL) + (time_t)d->cfg.export_interval : 0;
+	    time(NULL) + (time_t)d->cfg.export_interval :
+	    0;
 }
 
 /*
@@ -270,8 +277,10 @@ on_present(struct daemon *d, const char *reader)
 	int rc;
 
 	if (d->has_card) {
-		proto_log(PROTO_LOG_INFO, "card in %s ignored: a session is open "
-		    "with %s", reader, d->card.reader);
+		proto_log(PROTO_LOG_INFO,
+		    "card in %s ignored: a session is open "
+		    "with %s",
+		    reader, d->card.reader);
 		return;
 	}
 	if (d->cfg.reader[0] != '\0' && strstr(reader, d->cfg.reader) == NULL)
@@ -280,8 +289,10 @@ on_present(struct daemon *d, const char *reader)
 		return;
 	rc = dec_card_open(d->ctx, reader, &d->card);
 	if (rc == PROTO_ERR_NOTFOUND) {
-		proto_log(PROTO_LOG_WARNING, "the card in %s is not a security "
-		    "module of ours; left alone", reader);
+		proto_log(PROTO_LOG_WARNING,
+		    "the card in %s is not a security "
+		    "module of ours; left alone",
+		    reader);
 		snprintf(d->foreign, sizeof(d->foreign), "%s", reader);
 		return;
 	}
@@ -292,14 +303,18 @@ on_present(struct daemon *d, const char *reader)
 	}
 	d->has_card = 1;
 	d->foreign[0] = '\0';
-	proto_log(PROTO_LOG_NOTICE, "card %s inserted in %s (%s, change "
-	    "counter %u)", ua_str(d->card.st.ua), reader,
+	proto_log(PROTO_LOG_NOTICE,
+	    "card %s inserted in %s (%s, change "
+	    "counter %u)",
+	    ua_str(d->card.st.ua), reader,
 	    d->card.st.locked ? "transfer-locked" : "unlocked",
 	    d->card.st.change_ctr);
 	if (d->card.st.locked)
-		proto_log(PROTO_LOG_NOTICE, "card %s is transfer-locked: it may "
+		proto_log(PROTO_LOG_NOTICE,
+		    "card %s is transfer-locked: it may "
 		    "not export; M1 keeps its %zu entries until the center "
-		    "acknowledges them", ua_str(d->card.st.ua), d->m1.n);
+		    "acknowledges them",
+		    ua_str(d->card.st.ua), d->m1.n);
 	schedule(d);
 	policy(d, "inserted");
 }
@@ -319,7 +334,8 @@ on_event(struct daemon *d, const struct dec_event *ev)
 		break;
 	case DEC_EV_SERVICE_DOWN:
 		if (d->pcscd_up)
-			proto_log(PROTO_LOG_WARNING, "pcscd went away; waiting "
+			proto_log(PROTO_LOG_WARNING,
+			    "pcscd went away; waiting "
 			    "for it");
 		d->pcscd_up = 0;
 		drop_ctx(d);
@@ -358,7 +374,8 @@ do_status(struct daemon *d, struct reply *r)
 
 	reply_add(r, "pcscd=%s\n", d->pcscd_up ? "up" : "down");
 	if (d->has_card) {
-		reply_add(r, "reader=%s\ncard=present\nua=%s\nlocked=%s\n"
+		reply_add(r,
+		    "reader=%s\ncard=present\nua=%s\nlocked=%s\n"
 		    "change_ctr=%u\nexport_seq=%u\ncredit=%u\nfree_log=%u\n",
 		    d->card.reader, ua_str(s->ua), s->locked ? "yes" : "no",
 		    s->change_ctr, s->export_seq, s->credit, s->free_log);
@@ -367,7 +384,8 @@ do_status(struct daemon *d, struct reply *r)
 	} else {
 		reply_add(r, "card=absent\n");
 	}
-	reply_add(r, "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
+	reply_add(r,
+	    "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
 	    "m1_pending=%zu\nlast_uplink=%lld\nlast_error=%s\n",
 	    (long long)d->last_export, d->last_export_seq, d->m1.n,
 	    dec_m1_pending(&d->m1), (long long)d->last_uplink, d->last_error);
@@ -396,8 +414,8 @@ do_m1(struct daemon *d, struct reply *r)
 		const char *kind = "?";
 
 		if (proto_block_parse(e->block, e->len, &b) == 0)
-			kind = b.kind == PROTO_BLOCK_EXPORT ? "export" :
-			    "uplink";
+			kind =
+			    b.kind == PROTO_BLOCK_EXPORT ? "export" : "uplink";
 		reply_add(r, "entry=%s %s %u %u %llu %s %u\n", ua_str(e->ua),
 		    e->state == DEC_M1_PENDING ? "pending" : "acked", e->seq,
 		    (unsigned)e->len, (unsigned long long)e->exported_at, kind,
@@ -506,11 +524,16 @@ static const char *
 buy_refusal(uint16_t sw)
 {
 	switch (sw) {
-	case SM_SW_NO_CREDIT: return "insufficient credit";
-	case SM_SW_ALREADY_BOUGHT: return "event already bought";
-	case SM_SW_LOG_FULL: return "purchase log full: an uplink is needed";
-	case SM_SW_NOT_PURCHASABLE: return "event not purchasable, or over";
-	default: return proto_sw_str(sw);
+	case SM_SW_NO_CREDIT:
+		return "insufficient credit";
+	case SM_SW_ALREADY_BOUGHT:
+		return "event already bought";
+	case SM_SW_LOG_FULL:
+		return "purchase log full: an uplink is needed";
+	case SM_SW_NOT_PURCHASABLE:
+		return "event not purchasable, or over";
+	default:
+		return proto_sw_str(sw);
 	}
 }
 
@@ -534,20 +557,25 @@ do_buy(struct daemon *d, struct reply *r, const char *arg)
 		if (d->offers[i].event == event)
 			break;
 	if (i == d->n_offers) {
-		reply_fail(r, "no offer for event %u seen; tune to its channel "
-		    "first", event);
+		reply_fail(r,
+		    "no offer for event %u seen; tune to its channel "
+		    "first",
+		    event);
 		return;
 	}
 	rc = dec_card_buy(&d->card, d->offers[i].ecm, PROTO_ECM_LEN, &seq,
 	    &credit, &sw);
 	if (rc != 0) {
-		reply_fail(r, "purchase refused: %s", rc == PROTO_ERR_STATE ?
-		    buy_refusal(sw) : proto_strerror(rc));
+		reply_fail(r, "purchase refused: %s",
+		    rc == PROTO_ERR_STATE ? buy_refusal(sw) :
+					    proto_strerror(rc));
 		card_failed(d, rc);
 		return;
 	}
-	proto_log(PROTO_LOG_NOTICE, "card %s bought event %u (purchase %u, "
-	    "credit left %u)", ua_str(d->card.st.ua), event, seq, credit);
+	proto_log(PROTO_LOG_NOTICE,
+	    "card %s bought event %u (purchase %u, "
+	    "credit left %u)",
+	    ua_str(d->card.st.ua), event, seq, credit);
 	reply_add(r, "purchase=%u\ncredit=%u\n", seq, credit);
 	if (dec_card_refresh(&d->card) == 0)
 		policy(d, "purchase");
@@ -557,7 +585,8 @@ static const char *
 result_name(uint8_t status)
 {
 	return status == PROTO_UP_ACCEPTED ? "accepted" :
-	    status == PROTO_UP_DUPLICATE ? "duplicate" : "rejected";
+	    status == PROTO_UP_DUPLICATE   ? "duplicate" :
+					     "rejected";
 }
 
 /* Apply the center's commands in order; stop at the first refusal. */
@@ -569,12 +598,14 @@ apply_commands(struct daemon *d, const struct dec_uplink_out *o)
 	int rc;
 
 	for (i = 0; i < o->ans.n_cmds && d->has_card; i++) {
-		if ((rc = dec_card_command(&d->card, o->ans.cmds[i], o->ans.cmd_len[i],
-		    &sw)) != 0) {
-			proto_log(PROTO_LOG_WARNING, "the card refused command "
-			    "%zu of %zu: %s", i + 1, o->ans.n_cmds, rc ==
-			    PROTO_ERR_STATE ? proto_sw_str(sw) :
-			    proto_strerror(rc));
+		if ((rc = dec_card_command(&d->card, o->ans.cmds[i],
+			 o->ans.cmd_len[i], &sw)) != 0) {
+			proto_log(PROTO_LOG_WARNING,
+			    "the card refused command "
+			    "%zu of %zu: %s",
+			    i + 1, o->ans.n_cmds,
+			    rc == PROTO_ERR_STATE ? proto_sw_str(sw) :
+						    proto_strerror(rc));
 			card_failed(d, rc);
 			break;
 		}
@@ -602,8 +633,10 @@ delete_acked(struct daemon *d, const struct dec_uplink_out *o)
 	if (deleted == 0)
 		return 0;
 	if ((rc = dec_m1_save(d->cfg.m1, &d->key, &next)) != 0) {
-		proto_log(PROTO_LOG_ERR, "cannot write %s: %s; the entries stay "
-		    "for the next session", d->cfg.m1, proto_strerror(rc));
+		proto_log(PROTO_LOG_ERR,
+		    "cannot write %s: %s; the entries stay "
+		    "for the next session",
+		    d->cfg.m1, proto_strerror(rc));
 		return 0;
 	}
 	d->m1 = next;
@@ -623,10 +656,10 @@ uplink_in(struct daemon *d, struct dec_uplink_in *in, uint8_t *block,
 		in->hello.has_card = 1;
 		memcpy(in->hello.ua, d->card.st.ua, PROTO_UA_LEN);
 		if ((rc = dec_card_block(&d->card, SM_INS_UPLINK, block,
-		    PROTO_BLOCK_MAX, blen, &sw)) != 0) {
+			 PROTO_BLOCK_MAX, blen, &sw)) != 0) {
 			snprintf(why, cap, "UPLINK BLOCKS failed: %s",
 			    rc == PROTO_ERR_STATE ? proto_sw_str(sw) :
-			    proto_strerror(rc));
+						    proto_strerror(rc));
 			card_failed(d, rc);
 			return rc;
 		}
@@ -635,8 +668,9 @@ uplink_in(struct daemon *d, struct dec_uplink_in *in, uint8_t *block,
 	}
 	for (size_t i = 0; i < d->m1.n; i++) {
 		const struct dec_m1_entry *e = &d->m1.e[i];
-		if (e->state != DEC_M1_PENDING || (in->hello.has_card &&
-		    memcmp(e->ua, in->hello.ua, PROTO_UA_LEN) == 0))
+		if (e->state != DEC_M1_PENDING ||
+		    (in->hello.has_card &&
+			memcmp(e->ua, in->hello.ua, PROTO_UA_LEN) == 0))
 			continue;
 		in->rec[in->n_rec++] = e;
 	}
@@ -662,38 +696,43 @@ uplink_now(struct daemon *d, unsigned cut, struct reply *r, char *why,
 	if ((rc = uplink_in(d, &in, block, &blen, why, cap)) != 0)
 		return rc;
 	in.cut_after = cut;
-	rc = dec_uplink_run(d->tls, d->cfg.center_host, d->cfg.center_port,
-	    &in, &o);
+	rc = dec_uplink_run(d->tls, d->cfg.center_host, d->cfg.center_port, &in,
+	    &o);
 	if (rc != 0) {
 		snprintf(why, cap, "uplink to %.200s:%s failed: %s",
-		    d->cfg.center_host, d->cfg.center_port, rc ==
-		    PROTO_ERR_STATE ? proto_up_reason(o.ans.error) :
-		    proto_strerror(rc));
+		    d->cfg.center_host, d->cfg.center_port,
+		    rc == PROTO_ERR_STATE ? proto_up_reason(o.ans.error) :
+					    proto_strerror(rc));
 		return rc;
 	}
 	for (size_t i = 0; i < o.ans.n_res; i++) {
 		char ua[2 * PROTO_UA_LEN + 1];
 		proto_hex(o.ans.res[i].ua, PROTO_UA_LEN, ua);
 		if (r != NULL)
-			reply_add(r, "block=%s %u %s %s\n", ua, o.ans.res[i].seq,
-			    result_name(o.ans.res[i].status),
+			reply_add(r, "block=%s %u %s %s\n", ua,
+			    o.ans.res[i].seq, result_name(o.ans.res[i].status),
 			    proto_up_reason(o.ans.res[i].reason));
 		if (o.ans.res[i].status == PROTO_UP_REJECTED)
-			proto_log(PROTO_LOG_WARNING, "the center rejected block "
-			    "%u of card %s: %s", o.ans.res[i].seq, ua,
+			proto_log(PROTO_LOG_WARNING,
+			    "the center rejected block "
+			    "%u of card %s: %s",
+			    o.ans.res[i].seq, ua,
 			    proto_up_reason(o.ans.res[i].reason));
 	}
 	applied = apply_commands(d, &o);
 	deleted = delete_acked(d, &o);
 	d->last_uplink = time(NULL);
-	proto_log(PROTO_LOG_NOTICE, "uplink: %zu blocks sent, %u purchases "
+	proto_log(PROTO_LOG_NOTICE,
+	    "uplink: %zu blocks sent, %u purchases "
 	    "invoiced, %zu of %zu commands applied, %zu M1 entries "
-	    "acknowledged and deleted", o.ans.n_res, o.ans.invoiced, applied, o.ans.n_cmds,
-	    deleted);
+	    "acknowledged and deleted",
+	    o.ans.n_res, o.ans.invoiced, applied, o.ans.n_cmds, deleted);
 	if (r != NULL)
-		reply_add(r, "invoiced=%u\nflagged=%u\ncommands=%zu\n"
-		    "applied=%zu\nm1_deleted=%zu\n", o.ans.invoiced, o.ans.flagged,
-		    o.ans.n_cmds, applied, deleted);
+		reply_add(r,
+		    "invoiced=%u\nflagged=%u\ncommands=%zu\n"
+		    "applied=%zu\nm1_deleted=%zu\n",
+		    o.ans.invoiced, o.ans.flagged, o.ans.n_cmds, applied,
+		    deleted);
 	if (d->has_card && dec_card_refresh(&d->card) == 0)
 		policy(d, "after uplink");
 	return 0;
@@ -705,14 +744,17 @@ do_uplink(struct daemon *d, struct reply *r, const char *arg)
 	char why[512];
 	uint32_t cut = 0;
 
-	if (*arg != '\0' && (strncmp(arg, "cut=", 4) != 0 ||
-	    parse_u32(arg + 4, 1000, &cut) != 0)) {
+	if (*arg != '\0' &&
+	    (strncmp(arg, "cut=", 4) != 0 ||
+		parse_u32(arg + 4, 1000, &cut) != 0)) {
 		reply_fail(r, "uplink takes no argument but cut=N: %s", arg);
 		return;
 	}
 	if (uplink_now(d, cut, r, why, sizeof(why)) != 0) {
-		proto_log(PROTO_LOG_WARNING, "%s; everything stays for the next "
-		    "try", why);
+		proto_log(PROTO_LOG_WARNING,
+		    "%s; everything stays for the next "
+		    "try",
+		    why);
 		set_error(d, why);
 		reply_fail(r, "%s", why);
 	}
@@ -728,7 +770,7 @@ handle(struct daemon *d, int fd)
 	r.len = 0;
 	r.failed = 0;
 	if ((rc = proto_ctl_read_request(fd, PROTO_CTL_TIMEOUT_MS, req,
-	    sizeof(req), &arg)) != 0) {
+		 sizeof(req), &arg)) != 0) {
 		reply_fail(&r, "bad request: %s", proto_strerror(rc));
 	} else if (strcmp(req, "status") == 0 && *arg == '\0') {
 		do_status(d, &r);
@@ -758,7 +800,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: decoderd [-f] [-c config] [-r reader] [-m m1] [-k keyfile]\n"
+	    "usage: decoderd [-f] [-c config] [-r reader] [-m m1] [-k "
+	    "keyfile]\n"
 	    "                [-S socket] [-e ecm-dir] [-i seconds] "
 	    "[-l level]\n"
 	    "                [-C center-host:port] [-A ca-file] "
@@ -778,16 +821,22 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const keys[] = { ['r'] = "reader", ['m'] = "m1",
-	    ['k'] = "key", ['S'] = "socket", ['e'] = "ecm_dir",
-	    ['i'] = "export_interval", ['l'] = "log_level", ['C'] = "center",
-	    ['A'] = "ca", ['u'] = "uplink_interval" };
+	static const char *const keys[] = { ['r'] = "reader",
+		['m'] = "m1",
+		['k'] = "key",
+		['S'] = "socket",
+		['e'] = "ecm_dir",
+		['i'] = "export_interval",
+		['l'] = "log_level",
+		['C'] = "center",
+		['A'] = "ca",
+		['u'] = "uplink_interval" };
 	int opt, line, rc;
 
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
 	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:C:A:u:", longs,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		if (opt != 'c')
 			continue;
 		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
@@ -802,16 +851,19 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:C:A:u:", longs,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		if (opt == 'f') {
 			*fg = 1;
 		} else if (opt == 'c') {
 			continue;
-		} else if (opt > 0 && opt < (int)(sizeof(keys) / sizeof(keys[0]))
-		    && keys[opt] != NULL) {
+		} else if (opt > 0 &&
+		    opt < (int)(sizeof(keys) / sizeof(keys[0])) &&
+		    keys[opt] != NULL) {
 			if (dec_config_set(c, keys[opt], optarg) != 0) {
-				fprintf(stderr, "decoderd: bad value for -%c: "
-				    "%s\n", opt, optarg);
+				fprintf(stderr,
+				    "decoderd: bad value for -%c: "
+				    "%s\n",
+				    opt, optarg);
 				exit(2);
 			}
 		} else {
@@ -838,13 +890,15 @@ load_m1(struct daemon *d)
 	snprintf(aside, sizeof(aside), "%s.corrupt-%lld", d->cfg.m1,
 	    (long long)time(NULL));
 	if (rename(d->cfg.m1, aside) == 0)
-		proto_log(PROTO_LOG_ERR, "M1 %s is unreadable (%s): moved aside "
-		    "to %s; starting with an empty M1", d->cfg.m1,
-		    proto_strerror(rc), aside);
+		proto_log(PROTO_LOG_ERR,
+		    "M1 %s is unreadable (%s): moved aside "
+		    "to %s; starting with an empty M1",
+		    d->cfg.m1, proto_strerror(rc), aside);
 	else
-		proto_log(PROTO_LOG_ERR, "M1 %s is unreadable (%s) and cannot "
-		    "be moved aside: %s", d->cfg.m1, proto_strerror(rc),
-		    strerror(errno));
+		proto_log(PROTO_LOG_ERR,
+		    "M1 %s is unreadable (%s) and cannot "
+		    "be moved aside: %s",
+		    d->cfg.m1, proto_strerror(rc), strerror(errno));
 	set_error(d, "M1 was unreadable and was moved aside");
 }
 
@@ -881,8 +935,8 @@ serve(struct daemon *d)
 			    strerror(errno));
 			return 1;
 		}
-		if ((pfd[1].revents & POLLIN) && dec_monitor_read(d->ev_fd,
-		    &ev) == 0)
+		if ((pfd[1].revents & POLLIN) &&
+		    dec_monitor_read(d->ev_fd, &ev) == 0)
 			on_event(d, &ev);
 		if ((pfd[0].revents & POLLIN) &&
 		    (fd = accept(d->ctl_fd, NULL, NULL)) >= 0) {
@@ -891,21 +945,26 @@ serve(struct daemon *d)
 		}
 		if (d->has_card && d->next_export > 0 &&
 		    time(NULL) >= d->next_export) {
-			if (export_now(d, "interval", 0, why, sizeof(why)) != 0) {
-				proto_log(PROTO_LOG_WARNING, "periodic export: "
-				    "%s", why);
+			if (export_now(d, "interval", 0, why, sizeof(why)) !=
+			    0) {
+				proto_log(PROTO_LOG_WARNING,
+				    "periodic export: "
+				    "%s",
+				    why);
 				set_error(d, why);
 			}
 			schedule(d);
 		}
 		if (d->next_uplink > 0 && time(NULL) >= d->next_uplink) {
 			if (uplink_now(d, 0, NULL, why, sizeof(why)) != 0) {
-				proto_log(PROTO_LOG_WARNING, "scheduled uplink: "
-				    "%s", why);
+				proto_log(PROTO_LOG_WARNING,
+				    "scheduled uplink: "
+				    "%s",
+				    why);
 				set_error(d, why);
 			}
-			d->next_uplink = time(NULL) +
-			    (time_t)d->cfg.uplink_interval;
+			d->next_uplink =
+			    time(NULL) + (time_t)d->cfg.uplink_interval;
 		}
 	}
 	return 0;
@@ -929,8 +988,9 @@ main(int argc, char **argv)
 	load_m1(&d);
 	if ((rc = proto_ctl_listen(d.cfg.socket, &d.ctl_fd)) != 0) {
 		fprintf(stderr, "decoderd: control socket %s: %s\n",
-		    d.cfg.socket, rc == PROTO_ERR_EXISTS ?
-		    "another decoderd is running" : proto_strerror(rc));
+		    d.cfg.socket,
+		    rc == PROTO_ERR_EXISTS ? "another decoderd is running" :
+					     proto_strerror(rc));
 		return 1;
 	}
 	if (dec_monitor_start(&d.mon, &d.ev_fd) != 0) {
@@ -940,8 +1000,10 @@ main(int argc, char **argv)
 	}
 	if (d.cfg.uplink_interval > 0)
 		d.next_uplink = time(NULL) + (time_t)d.cfg.uplink_interval;
-	proto_log(PROTO_LOG_NOTICE, "decoder %s: M1 %s (%zu entries), "
-	    "control %s", ua_str(d.key.id), d.cfg.m1, d.m1.n, d.cfg.socket);
+	proto_log(PROTO_LOG_NOTICE,
+	    "decoder %s: M1 %s (%zu entries), "
+	    "control %s",
+	    ua_str(d.key.id), d.cfg.m1, d.m1.n, d.cfg.socket);
 	rc = serve(&d);
 	dec_monitor_stop(&d.mon);
 	close(d.ev_fd);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,8 @@ dec_key_load_or_create(const char *path, struct dec_key *k)
 	if (rc != PROTO_ERR_NOTFOUND)
 		return rc;
 	if ((rc = proto_random(buf, sizeof(buf))) != 0 ||
-	    (rc = proto_file_replace(path, buf, sizeof(buf), S_IRUSR |
-	    S_IWUSR)) != 0)
+	    (rc = proto_file_replace(path, buf, sizeof(buf),
+		 S_IRUSR | S_IWUSR)) != 0)
 		goto out;
 	memcpy(k->key, buf, PROTO_AES_KEY_LEN);
 	memcpy(k->id, buf + PROTO_AES_KEY_LEN, DEC_ID_LEN);
@@ -89,7 +90,7 @@ dec_m1_encode(const struct dec_key *k, const struct dec_m1 *m, uint8_t *out,
 	    (rc = proto_wr_reserve(&w, PROTO_GCM_TAG_LEN, &tag)) != 0 ||
 	    (rc = proto_random(iv, PROTO_GCM_IV_LEN)) != 0 ||
 	    (rc = proto_gcm_seal(k->key, iv, hdr, M1_HDR_LEN, plain,
-	    proto_wr_len(&pw), ct, tag)) != 0)
+		 proto_wr_len(&pw), ct, tag)) != 0)
 		goto out;
 	*len = proto_wr_len(&w);
 out:
@@ -175,7 +176,7 @@ dec_m1_decode(const struct dec_key *k, const uint8_t *buf, size_t len,
 	    (rc = proto_rd_end(&r)) != 0)
 		return rc;
 	if ((rc = proto_gcm_open(k->key, iv, buf, M1_HDR_LEN, ct, ctlen, tag,
-	    plain)) != 0)
+		 plain)) != 0)
 		return rc;
 	memset(&m, 0, sizeof(m));
 	proto_rd_init(&pr, plain, ctlen);
@@ -262,7 +263,7 @@ dec_m1_put(struct dec_m1 *m, const uint8_t *block, size_t len,
 	if ((rc = proto_block_parse(block, len, &b)) != 0)
 		return rc;
 	if ((e = dec_m1_find(m, b.ua)) != NULL && b.seq <= e->seq)
-		return PROTO_ERR_RANGE;         /* older than what M1 holds */
+		return PROTO_ERR_RANGE; /* older than what M1 holds */
 	if (e == NULL) {
 		if (m->n == DEC_M1_MAX_ENTRIES) {
 			/* Room only by dropping an acknowledged entry. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * M1: the decoder's non-volatile memory of exported blocks, one entry per
  * card (UA), each pending uplink or acknowledged by the center.
@@ -21,20 +22,20 @@
 #define DEC_M1_MAX_ENTRIES 8
 #define DEC_M1_FILE_MAX (64 + DEC_M1_MAX_ENTRIES * (32 + PROTO_BLOCK_MAX))
 
-#define DEC_M1_PENDING 1    /* waiting for the center */
-#define DEC_M1_ACKED 2      /* the center has it; may be replaced */
+#define DEC_M1_PENDING 1 /* waiting for the center */
+#define DEC_M1_ACKED 2   /* the center has it; may be replaced */
 
 struct dec_key {
 	uint8_t key[PROTO_AES_KEY_LEN];
-	uint8_t id[DEC_ID_LEN];      /* the decoder's identity */
+	uint8_t id[DEC_ID_LEN]; /* the decoder's identity */
 };
 
 struct dec_m1_entry {
 	uint8_t ua[PROTO_UA_LEN];
 	uint8_t state;
 	uint32_t seq;
-	uint32_t change_ctr;         /* the card's, when it exported */
-	uint64_t exported_at;        /* Unix seconds */
+	uint32_t change_ctr;  /* the card's, when it exported */
+	uint64_t exported_at; /* Unix seconds */
 	uint16_t len;
 	uint8_t block[PROTO_BLOCK_MAX];
 };
@@ -52,11 +53,11 @@ int dec_key_load_or_create(const char *path, struct dec_key *k);
 
 /* Load M1; an absent file is an empty M1. */
 int dec_m1_load(const char *path, const struct dec_key *k, struct dec_m1 *m);
-int dec_m1_save(const char *path, const struct dec_key *k,
-    const struct dec_m1 *m);
+int
+dec_m1_save(const char *path, const struct dec_key *k, const struct dec_m1 *m);
 /* Encode/decode the file image (for tests). */
-int dec_m1_encode(const struct dec_key *k, const struct dec_m1 *m,
-    uint8_t *out, size_t cap, size_t *len);
+int dec_m1_encode(const struct dec_key *k, const struct dec_m1 *m, uint8_t *out,
+    size_t cap, size_t *len);
 int dec_m1_decode(const struct dec_key *k, const uint8_t *buf, size_t len,
     struct dec_m1 *m);
 
@@ -69,8 +70,8 @@ int dec_m1_decode(const struct dec_key *k, const uint8_t *buf, size_t len,
 int dec_m1_put(struct dec_m1 *m, const uint8_t *block, size_t len,
     uint32_t change_ctr, uint64_t now);
 /* The entry of a UA, or NULL. */
-struct dec_m1_entry *dec_m1_find(struct dec_m1 *m,
-    const uint8_t ua[PROTO_UA_LEN]);
+struct dec_m1_entry *
+dec_m1_find(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN]);
 /* Drop the entry of a UA (after the center acknowledged it). */
 int dec_m1_remove(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN]);
 /* Entries pending uplink. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@ struct dec_monitor {
 	pthread_t thread;
 	int pipe_w;
 	pthread_mutex_t lock;
-	SCARDCONTEXT ctx;          /* valid while has_ctx, under lock */
+	SCARDCONTEXT ctx; /* valid while has_ctx, under lock */
 	int has_ctx;
 	atomic_int stop;
 };
@@ -51,8 +52,8 @@ sleep_ms(struct dec_monitor *m, int ms)
 
 /* Fill states with the readers pcscd has, then the PnP pseudo-reader. */
 static int
-list_readers(SCARDCONTEXT ctx, char *names, DWORD cap,
-    SCARD_READERSTATE *st, int *n)
+list_readers(SCARDCONTEXT ctx, char *names, DWORD cap, SCARD_READERSTATE *st,
+    int *n)
 {
 	DWORD len = cap;
 	LONG rv;
@@ -64,7 +65,8 @@ list_readers(SCARDCONTEXT ctx, char *names, DWORD cap,
 	} else if (rv != SCARD_S_SUCCESS) {
 		return -1;
 	}
-	for (char *p = names; *p != '\0' && k < MAX_READERS; p += strlen(p) + 1) {
+	for (char *p = names; *p != '\0' && k < MAX_READERS;
+	     p += strlen(p) + 1) {
 		memset(&st[k], 0, sizeof(st[k]));
 		st[k].szReader = p;
 		st[k].dwCurrentState = SCARD_STATE_UNAWARE;
@@ -101,18 +103,20 @@ watch(struct dec_monitor *m, SCARDCONTEXT ctx)
 		if (rv != SCARD_S_SUCCESS)
 			return rv == SCARD_E_TIMEOUT ? 0 : -1;
 		for (int i = 0; i < n - 1; i++) {
-			DWORD was = st[i].dwCurrentState, now = st[i].dwEventState;
+			DWORD was = st[i].dwCurrentState,
+			      now = st[i].dwEventState;
 			if (!(now & SCARD_STATE_CHANGED) && !first)
 				continue;
 			if (present(now) && (first || !present(was)))
 				post(m, DEC_EV_PRESENT, st[i].szReader);
 			else if (!present(now) && (first || present(was)))
 				post(m, DEC_EV_ABSENT, st[i].szReader);
-			st[i].dwCurrentState = now & ~(DWORD)SCARD_STATE_CHANGED;
+			st[i].dwCurrentState =
+			    now & ~(DWORD)SCARD_STATE_CHANGED;
 		}
 		first = 0;
 		if (st[n - 1].dwEventState & SCARD_STATE_CHANGED)
-			return 0;       /* readers came or went: list again */
+			return 0; /* readers came or went: list again */
 	}
 	return 0;
 }
@@ -126,7 +130,7 @@ run(void *arg)
 
 	while (!m->stop) {
 		if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL,
-		    &ctx) != SCARD_S_SUCCESS) {
+			&ctx) != SCARD_S_SUCCESS) {
 			if (up != 0)
 				post(m, DEC_EV_SERVICE_DOWN, NULL);
 			up = 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The reader monitor: a thread blocked in SCardGetStatusChange (no
  * polling) on its own PC/SC context, posting events to a pipe the daemon's
@@ -9,8 +10,8 @@
 
 #include "card.h"
 
-#define DEC_EV_PRESENT 1    /* a card is in reader */
-#define DEC_EV_ABSENT 2     /* reader is empty (or gone) */
+#define DEC_EV_PRESENT 1 /* a card is in reader */
+#define DEC_EV_ABSENT 2  /* reader is empty (or gone) */
 #define DEC_EV_SERVICE_DOWN 3
 #define DEC_EV_SERVICE_UP 4
 

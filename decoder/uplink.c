@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <string.h>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@ send_blocks(struct conn *c, const struct dec_uplink_in *in)
 	if (in->present != NULL) {
 		proto_wr_init(&w, buf, sizeof(buf));
 		if ((rc = proto_up_frame(&w, PROTO_UP_BLOCK,
-		    in->present_len)) != 0 ||
+			 in->present_len)) != 0 ||
 		    (rc = proto_wr_bytes(&w, in->present, in->present_len)) ||
 		    (rc = send_buf(c, buf, proto_wr_len(&w))) != 0)
 			return rc;
@@ -81,14 +82,16 @@ dec_uplink_run(SSL_CTX *tls, const char *host, const char *port,
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = proto_tls_connect(tls, host, port, DEC_UPLINK_TIMEOUT_MS,
-	    &c.ssl, &fd)) != 0)
+		 &c.ssl, &fd)) != 0)
 		return rc;
 	if ((rc = send_blocks(&c, in)) != 0)
 		goto out;
 	while (!done) {
 		if ((rc = proto_tls_read_frame(c.ssl, &type, body, sizeof(body),
-		    &n)) != 0 || (rc = tick(&c)) != 0 ||
-		    (rc = proto_up_answer_take(&out->ans, type, body, n, &done)) != 0)
+			 &n)) != 0 ||
+		    (rc = tick(&c)) != 0 ||
+		    (rc = proto_up_answer_take(&out->ans, type, body, n,
+			 &done)) != 0)
 			goto out;
 	}
 	SSL_shutdown(c.ssl);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The decoder's side of an uplink session (proto/uplink.h): send the
  * present card's block and M1's blocks of other cards, collect the
@@ -19,11 +20,11 @@
 
 struct dec_uplink_in {
 	struct proto_up_hello hello;
-	const uint8_t *present;          /* the present card's block, or NULL */
+	const uint8_t *present; /* the present card's block, or NULL */
 	size_t present_len;
 	const struct dec_m1_entry *rec[DEC_M1_MAX_ENTRIES];
 	size_t n_rec;
-	unsigned cut_after;              /* fault injection: 0, or close the
+	unsigned cut_after; /* fault injection: 0, or close the
 					    connection after that many
 					    frames sent and received */
 };

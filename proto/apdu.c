@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <stddef.h>
 
 #include "apdu.h"
@@ -17,12 +18,12 @@ apdu_body(struct proto_rd *r, struct proto_apdu *a)
 	}
 	if ((rc = proto_rd_u8(r, &b)) != 0)
 		return rc;
-	if (n == 1) {                       /* case 2S: Le only */
+	if (n == 1) { /* case 2S: Le only */
 		a->kase = PROTO_APDU_CASE_2S;
 		a->ne = b == 0 ? 256 : b;
 		return 0;
 	}
-	if (b != 0) {                       /* short Lc */
+	if (b != 0) { /* short Lc */
 		a->lc = b;
 		if ((rc = proto_rd_ptr(r, a->lc, &a->data)) != 0)
 			return PROTO_ERR_LENGTH;
@@ -41,7 +42,7 @@ apdu_body(struct proto_rd *r, struct proto_apdu *a)
 	/* 00 followed by two bytes: the extended forms. */
 	if ((rc = proto_rd_u16(r, &v)) != 0)
 		return PROTO_ERR_LENGTH;
-	if (proto_rd_left(r) == 0) {        /* case 2E */
+	if (proto_rd_left(r) == 0) { /* case 2E */
 		a->kase = PROTO_APDU_CASE_2E;
 		a->ne = v == 0 ? 65536 : v;
 		return 0;
@@ -115,14 +116,16 @@ proto_apdu_encode(const struct proto_apdu *a, struct proto_wr *w)
 	if (a->lc > PROTO_APDU_EXT_MAX_LC || a->ne > PROTO_APDU_EXT_MAX_NE ||
 	    (a->lc > 0 && a->data == NULL))
 		return PROTO_ERR_ARG;
-	ext = a->lc > PROTO_APDU_SHORT_MAX_LC || a->ne > PROTO_APDU_SHORT_MAX_NE;
+	ext =
+	    a->lc > PROTO_APDU_SHORT_MAX_LC || a->ne > PROTO_APDU_SHORT_MAX_NE;
 	if ((rc = proto_wr_u8(&c, a->cla)) != 0 ||
 	    (rc = proto_wr_u8(&c, a->ins)) != 0 ||
 	    (rc = proto_wr_u8(&c, a->p1)) != 0 ||
 	    (rc = proto_wr_u8(&c, a->p2)) != 0)
 		return rc;
-	if (a->lc > 0 && ((rc = apdu_wr_len(&c, ext, 1, a->lc)) != 0 ||
-	    (rc = proto_wr_bytes(&c, a->data, a->lc)) != 0))
+	if (a->lc > 0 &&
+	    ((rc = apdu_wr_len(&c, ext, 1, a->lc)) != 0 ||
+		(rc = proto_wr_bytes(&c, a->data, a->lc)) != 0))
 		return rc;
 	if (a->ne > 0 && (rc = apdu_wr_len(&c, ext, a->lc == 0, a->ne)) != 0)
 		return rc;
@@ -160,27 +163,49 @@ proto_sw_str(uint16_t sw)
 	if ((sw & 0xff00) == 0x6c00)
 		return "wrong Le, exact length in SW2";
 	switch (sw) {
-	case 0x9000: return "success";
-	case 0x6200: return "warning, memory unchanged";
-	case 0x6581: return "memory failure";
-	case 0x6700: return "wrong length";
-	case 0x6881: return "logical channel not supported";
-	case 0x6882: return "secure messaging not supported";
-	case 0x6982: return "security status not satisfied";
-	case 0x6983: return "authentication method blocked";
-	case 0x6984: return "reference data not usable";
-	case 0x6985: return "conditions of use not satisfied";
-	case 0x6986: return "command not allowed";
-	case 0x6a80: return "incorrect data";
-	case 0x6a81: return "function not supported";
-	case 0x6a82: return "file or application not found";
-	case 0x6a83: return "record not found";
-	case 0x6a84: return "not enough memory";
-	case 0x6a86: return "incorrect P1 or P2";
-	case 0x6a88: return "referenced data not found";
-	case 0x6d00: return "instruction not supported";
-	case 0x6e00: return "class not supported";
-	case 0x6f00: return "no precise diagnosis";
-	default: return "unknown status word";
+	case 0x9000:
+		return "success";
+	case 0x6200:
+		return "warning, memory unchanged";
+	case 0x6581:
+		return "memory failure";
+	case 0x6700:
+		return "wrong length";
+	case 0x6881:
+		return "logical channel not supported";
+	case 0x6882:
+		return "secure messaging not supported";
+	case 0x6982:
+		return "security status not satisfied";
+	case 0x6983:
+		return "authentication method blocked";
+	case 0x6984:
+		return "reference data not usable";
+	case 0x6985:
+		return "conditions of use not satisfied";
+	case 0x6986:
+		return "command not allowed";
+	case 0x6a80:
+		return "incorrect data";
+	case 0x6a81:
+		return "function not supported";
+	case 0x6a82:
+		return "file or application not found";
+	case 0x6a83:
+		return "record not found";
+	case 0x6a84:
+		return "not enough memory";
+	case 0x6a86:
+		return "incorrect P1 or P2";
+	case 0x6a88:
+		return "referenced data not found";
+	case 0x6d00:
+		return "instruction not supported";
+	case 0x6e00:
+		return "class not supported";
+	case 0x6f00:
+		return "no precise diagnosis";
+	default:
+		return "unknown status word";
 	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ISO/IEC 7816-4 command and response APDUs.
  *
@@ -37,7 +38,7 @@ struct proto_apdu {
 	enum proto_apdu_case kase;
 	const uint8_t *data; /* borrowed from the parsed buffer; NULL if lc 0 */
 	size_t lc;
-	size_t ne;           /* 0 when Le is absent */
+	size_t ne; /* 0 when Le is absent */
 };
 
 struct proto_rapdu {
@@ -60,7 +61,7 @@ int proto_apdu_is_extended(const struct proto_apdu *a);
 
 /* Status words used across the project. */
 #define PROTO_SW_OK 0x9000
-#define PROTO_SW_BYTES_REMAINING 0x6100  /* 61xx */
+#define PROTO_SW_BYTES_REMAINING 0x6100 /* 61xx */
 #define PROTO_SW_WARN_NVM_UNCHANGED 0x6200
 #define PROTO_SW_WRONG_LENGTH 0x6700
 #define PROTO_SW_CHANNEL_NOT_SUPPORTED 0x6881

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,20 +65,21 @@ ec_pkey(const uint8_t *priv, const uint8_t pub[PROTO_EC_PUB_LEN],
 
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    EC_GROUP_NAME, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    pub, PROTO_EC_PUB_LEN))
+		EC_GROUP_NAME, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+		PROTO_EC_PUB_LEN))
 		goto out;
 	if (priv != NULL &&
 	    ((d = BN_secure_new()) == NULL ||
-	    BN_bin2bn(priv, PROTO_EC_PRIV_LEN, d) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)))
+		BN_bin2bn(priv, PROTO_EC_PRIV_LEN, d) == NULL ||
+		!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)))
 		goto out;
 	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
 	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, priv != NULL ? EVP_PKEY_KEYPAIR :
-	    EVP_PKEY_PUBLIC_KEY, params) != 1)
+	    EVP_PKEY_fromdata(ctx, out,
+		priv != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+		params) != 1)
 		goto out;
 	rc = 0;
 out:
@@ -96,11 +98,11 @@ proto_ec_keygen(uint8_t priv[PROTO_EC_PRIV_LEN], uint8_t pub[PROTO_EC_PUB_LEN])
 	size_t n = 0;
 	int rc = PROTO_ERR_CRYPTO;
 
-	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", EC_GROUP_NAME)) ==
-	    NULL)
+	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", EC_GROUP_NAME)) == NULL)
 		goto out;
-	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY,
-	    pub, PROTO_EC_PUB_LEN, &n) != 1 || n != PROTO_EC_PUB_LEN ||
+	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pub,
+		PROTO_EC_PUB_LEN, &n) != 1 ||
+	    n != PROTO_EC_PUB_LEN ||
 	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1 ||
 	    BN_bn2binpad(d, priv, PROTO_EC_PRIV_LEN) != PROTO_EC_PRIV_LEN)
 		goto out;
@@ -119,12 +121,12 @@ sig_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[PROTO_EC_SIG_LEN])
 	ECDSA_SIG *sig;
 	int rc = PROTO_ERR_CRYPTO;
 
-	if (len > LONG_MAX || (sig = d2i_ECDSA_SIG(NULL, &p, (long)len)) ==
-	    NULL)
+	if (len > LONG_MAX ||
+	    (sig = d2i_ECDSA_SIG(NULL, &p, (long)len)) == NULL)
 		return PROTO_ERR_CRYPTO;
 	ECDSA_SIG_get0(sig, &r, &s);
-	if (BN_bn2binpad(r, raw, 32) == 32 && BN_bn2binpad(s, raw + 32, 32) ==
-	    32)
+	if (BN_bn2binpad(r, raw, 32) == 32 &&
+	    BN_bn2binpad(s, raw + 32, 32) == 32)
 		rc = 0;
 	ECDSA_SIG_free(sig);
 	return rc;
@@ -132,8 +134,7 @@ sig_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[PROTO_EC_SIG_LEN])
 
 /* DER-encode a raw signature into a new buffer. */
 static int
-sig_raw_to_der(const uint8_t raw[PROTO_EC_SIG_LEN], uint8_t **der,
-    size_t *len)
+sig_raw_to_der(const uint8_t raw[PROTO_EC_SIG_LEN], uint8_t **der, size_t *len)
 {
 	ECDSA_SIG *sig;
 	BIGNUM *r = NULL, *s = NULL;
@@ -174,8 +175,8 @@ proto_ec_sign(const uint8_t priv[PROTO_EC_PRIV_LEN],
 		return rc;
 	rc = PROTO_ERR_CRYPTO;
 	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,
-	    NULL) != 1 ||
+	    EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey, NULL) !=
+		1 ||
 	    EVP_DigestSign(md, der, &dlen, msg, len) != 1)
 		goto out;
 	rc = sig_der_to_raw(der, dlen, sig);
@@ -199,7 +200,7 @@ verify_pkey(EVP_PKEY *pkey, const void *msg, size_t len,
 	rc = PROTO_ERR_CRYPTO;
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,
-	    NULL) != 1)
+		NULL) != 1)
 		goto out;
 	v = EVP_DigestVerify(md, der, dlen, msg, len);
 	rc = v == 1 ? 0 : PROTO_ERR_AUTH;
@@ -234,7 +235,7 @@ proto_ec_pub_new(const uint8_t pub[PROTO_EC_PUB_LEN], struct proto_ec_pub **out)
 		return PROTO_ERR_NOMEM;
 	if (ec_pkey(NULL, pub, &k->pkey) != 0) {
 		free(k);
-		return PROTO_ERR_FORMAT;        /* not a point on the curve */
+		return PROTO_ERR_FORMAT; /* not a point on the curve */
 	}
 	*out = k;
 	return 0;
@@ -271,11 +272,11 @@ gcm(int enc, const uint8_t key[PROTO_AES_KEY_LEN],
 		return PROTO_ERR_NOMEM;
 	if (EVP_CipherInit_ex2(c, EVP_aes_256_gcm(), key, iv, enc, NULL) != 1)
 		goto out;
-	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG,
-	    PROTO_GCM_TAG_LEN, tag) != 1)
+	if (!enc &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, PROTO_GCM_TAG_LEN,
+		tag) != 1)
 		goto out;
-	if (aadlen > 0 &&
-	    EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) != 1)
+	if (aadlen > 0 && EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) != 1)
 		goto out;
 	if (len > 0 && EVP_CipherUpdate(c, out, &n, in, (int)len) != 1)
 		goto out;
@@ -283,8 +284,9 @@ gcm(int enc, const uint8_t key[PROTO_AES_KEY_LEN],
 		rc = enc ? PROTO_ERR_CRYPTO : PROTO_ERR_AUTH;
 		goto out;
 	}
-	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG,
-	    PROTO_GCM_TAG_LEN, tag) != 1)
+	if (enc &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, PROTO_GCM_TAG_LEN,
+		tag) != 1)
 		goto out;
 	rc = 0;
 out:
@@ -312,8 +314,8 @@ proto_gcm_open(const uint8_t key[PROTO_AES_KEY_LEN],
 	/* Decrypt aside: out sees nothing unless the tag is right. */
 	if ((tmp = malloc(len + 1)) == NULL)
 		return PROTO_ERR_NOMEM;
-	rc = gcm(0, key, iv, aad, aadlen, in, len, tmp, (uint8_t *)(uintptr_t)
-	    tag);
+	rc = gcm(0, key, iv, aad, aadlen, in, len, tmp,
+	    (uint8_t *)(uintptr_t)tag);
 	if (rc == 0 && len > 0)
 		memcpy(out, tmp, len);
 	proto_cleanse(tmp, len + 1);
@@ -337,7 +339,7 @@ proto_hkdf(const void *secret, size_t slen, const void *salt, size_t saltlen,
 	if (kctx == NULL)
 		return PROTO_ERR_NOMEM;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)(uintptr_t)"SHA256", 0);
+	    (char *)(uintptr_t) "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
 	    (void *)(uintptr_t)secret, slen);
 	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,

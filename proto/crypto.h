@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Crypto wrappers over OpenSSL 3 EVP.  Nothing else in the project calls
  * OpenSSL's crypto directly.
@@ -20,8 +21,7 @@
 #define PROTO_GCM_IV_LEN 12
 #define PROTO_GCM_TAG_LEN 16
 
-int proto_sha256(const void *data, size_t len,
-    uint8_t out[PROTO_SHA256_LEN]);
+int proto_sha256(const void *data, size_t len, uint8_t out[PROTO_SHA256_LEN]);
 /* Fill buf with n bytes from the system's CSPRNG. */
 int proto_random(void *buf, size_t n);
 /* Constant-time comparison: 0 when equal. */
@@ -30,8 +30,8 @@ int proto_memcmp_ct(const void *a, const void *b, size_t n);
 void proto_cleanse(void *p, size_t n);
 
 /* A fresh P-256 key pair. */
-int proto_ec_keygen(uint8_t priv[PROTO_EC_PRIV_LEN],
-    uint8_t pub[PROTO_EC_PUB_LEN]);
+int
+proto_ec_keygen(uint8_t priv[PROTO_EC_PRIV_LEN], uint8_t pub[PROTO_EC_PUB_LEN]);
 /* Sign SHA-256(msg) with the key pair. */
 int proto_ec_sign(const uint8_t priv[PROTO_EC_PRIV_LEN],
     const uint8_t pub[PROTO_EC_PUB_LEN], const void *msg, size_t len,
@@ -45,8 +45,8 @@ int proto_ec_verify(const uint8_t pub[PROTO_EC_PUB_LEN], const void *msg,
  * proto_ec_pub_free accepts NULL and sets *k to NULL.
  */
 struct proto_ec_pub;
-int proto_ec_pub_new(const uint8_t pub[PROTO_EC_PUB_LEN],
-    struct proto_ec_pub **k);
+int
+proto_ec_pub_new(const uint8_t pub[PROTO_EC_PUB_LEN], struct proto_ec_pub **k);
 void proto_ec_pub_free(struct proto_ec_pub **k);
 int proto_ec_pub_verify(const struct proto_ec_pub *k, const void *msg,
     size_t len, const uint8_t sig[PROTO_EC_SIG_LEN]);
@@ -65,8 +65,8 @@ int proto_gcm_open(const uint8_t key[PROTO_AES_KEY_LEN],
     uint8_t *out);
 
 /* HKDF-SHA-256 (RFC 5869). */
-int proto_hkdf(const void *secret, size_t slen, const void *salt,
-    size_t saltlen, const void *info, size_t infolen, uint8_t *out,
-    size_t outlen);
+int
+proto_hkdf(const void *secret, size_t slen, const void *salt, size_t saltlen,
+    const void *info, size_t infolen, uint8_t *out, size_t outlen);
 
 #endif

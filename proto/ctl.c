@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <poll.h>
@@ -37,7 +38,8 @@ ctl_connect(const char *path, int *out)
 		return PROTO_ERR_IO;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		rc = errno == ENOENT || errno == ECONNREFUSED ?
-		    PROTO_ERR_NOTFOUND : PROTO_ERR_IO;
+		    PROTO_ERR_NOTFOUND :
+		    PROTO_ERR_IO;
 		close(fd);
 		return rc;
 	}
@@ -56,7 +58,7 @@ proto_ctl_listen(const char *path, int *out)
 		return rc;
 	if (ctl_connect(path, &probe) == 0) {
 		close(probe);
-		return PROTO_ERR_EXISTS;        /* a live daemon owns it */
+		return PROTO_ERR_EXISTS; /* a live daemon owns it */
 	}
 	(void)unlink(path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
@@ -191,7 +193,7 @@ proto_ctl_call(const char *path, const char *request, int timeout_ms,
 		goto out;
 	}
 	if ((rc = read_until(fd, timeout_ms, 0, buf, PROTO_CTL_REPLY_MAX,
-	    len)) != 0)
+		 len)) != 0)
 		goto out;
 	*reply = buf;
 	buf = NULL;
@@ -226,7 +228,8 @@ proto_ctl_reply_status(const char *reply, size_t len, const char **msg,
 	size_t n = 0;
 
 	proto_rd_init(&r, reply, len);
-	if (len >= sizeof(err) - 1 && memcmp(reply, err, sizeof(err) - 1) == 0) {
+	if (len >= sizeof(err) - 1 &&
+	    memcmp(reply, err, sizeof(err) - 1) == 0) {
 		if (proto_ctl_next_line(&r, &line, &n) != 0)
 			return PROTO_ERR_FORMAT;
 		*msg = line + sizeof(err) - 1;
@@ -236,13 +239,14 @@ proto_ctl_reply_status(const char *reply, size_t len, const char **msg,
 	while (proto_rd_left(&r) > 0)
 		if (proto_ctl_next_line(&r, &line, &n) != 0)
 			return PROTO_ERR_FORMAT;
-	return line != NULL && n == 2 && memcmp(line, "ok", 2) == 0 ? 0 :
+	return line != NULL && n == 2 && memcmp(line, "ok", 2) == 0 ?
+	    0 :
 	    PROTO_ERR_FORMAT;
 }
 
 int
-proto_ctl_reply_get(const char *reply, size_t len, const char *key,
-    char *out, size_t cap)
+proto_ctl_reply_get(const char *reply, size_t len, const char *key, char *out,
+    size_t cap)
 {
 	struct proto_rd r;
 	const char *line;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The control-socket protocol of the daemons (vcard, decoderd): a Unix
  * stream socket of mode 0600; one request per connection.

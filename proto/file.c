@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -86,8 +87,7 @@ fsync_dir_of(const char *path)
 }
 
 int
-proto_file_replace(const char *path, const void *data, size_t len,
-    mode_t mode)
+proto_file_replace(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	const uint8_t *p = data;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Files that must survive a crash: whole-file atomic, durable replacement,
  * and bounded reads of files that are treated as hostile input.
@@ -15,14 +16,14 @@
  * path holds either its old content or the new one, never a mix; once this
  * returns 0 the new content is durable.
  */
-int proto_file_replace(const char *path, const void *data, size_t len,
-    mode_t mode);
+int
+proto_file_replace(const char *path, const void *data, size_t len, mode_t mode);
 /*
  * Read all of path into a new buffer of at most max bytes
  * (PROTO_ERR_TOOBIG if larger).  The caller frees *out.
  */
-int proto_file_read(const char *path, size_t max, uint8_t **out,
-    size_t *outlen);
+int
+proto_file_read(const char *path, size_t max, uint8_t **out, size_t *outlen);
 
 /*
  * Failpoints: crash-test hooks.  When the environment variable

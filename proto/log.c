@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,8 +36,10 @@ proto_log_level_parse(const char *name, int *level)
 		const char *name;
 		int level;
 	} names[] = {
-		{ "error", PROTO_LOG_ERR }, { "warning", PROTO_LOG_WARNING },
-		{ "notice", PROTO_LOG_NOTICE }, { "info", PROTO_LOG_INFO },
+		{ "error", PROTO_LOG_ERR },
+		{ "warning", PROTO_LOG_WARNING },
+		{ "notice", PROTO_LOG_NOTICE },
+		{ "info", PROTO_LOG_INFO },
 		{ "debug", PROTO_LOG_DEBUG },
 	};
 
@@ -53,7 +56,7 @@ void
 proto_log(int level, const char *fmt, ...)
 {
 	static const char *const tags[] = { "", "", "", "error", "warning",
-	    "notice", "info", "debug" };
+		"notice", "info", "debug" };
 	char msg[1024];
 	struct timespec ts;
 	struct tm tm;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Logging shared by the daemons: stderr in the foreground, syslog
  * otherwise.  Messages name the function that failed (use __func__).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <string.h>
 
 #include "proto.h"
@@ -60,7 +61,8 @@ proto_pair_read(struct proto_rd *r, uint16_t *channel, uint32_t *v)
 	uint32_t x;
 	int rc;
 
-	if ((rc = proto_rd_u16(&c, &ch)) != 0 || (rc = proto_rd_u32(&c, &x)) != 0)
+	if ((rc = proto_rd_u16(&c, &ch)) != 0 ||
+	    (rc = proto_rd_u32(&c, &x)) != 0)
 		return rc;
 	*r = c;
 	*channel = ch;
@@ -92,13 +94,13 @@ proto_m2_encode(const struct proto_m2 *m, struct proto_wr *w)
 		return rc;
 	for (unsigned i = 0; i < m->n_counts; i++)
 		if ((rc = proto_pair_write(&c, m->counts[i].channel,
-		    m->counts[i].ecms)) != 0)
+			 m->counts[i].ecms)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(&c, m->n_rights)) != 0)
 		return rc;
 	for (unsigned i = 0; i < m->n_rights; i++)
 		if ((rc = proto_pair_write(&c, m->rights[i].channel,
-		    m->rights[i].expiry)) != 0)
+			 m->rights[i].expiry)) != 0)
 			return rc;
 	if ((rc = proto_wr_u8(&c, m->n_purchases)) != 0)
 		return rc;
@@ -120,7 +122,7 @@ m2_decode_lists(struct proto_rd *r, struct proto_m2 *m)
 		return PROTO_ERR_RANGE;
 	for (unsigned i = 0; i < m->n_counts; i++)
 		if ((rc = proto_pair_read(r, &m->counts[i].channel,
-		    &m->counts[i].ecms)) != 0)
+			 &m->counts[i].ecms)) != 0)
 			return rc;
 	if ((rc = proto_rd_u8(r, &m->n_rights)) != 0)
 		return rc;
@@ -128,7 +130,7 @@ m2_decode_lists(struct proto_rd *r, struct proto_m2 *m)
 		return PROTO_ERR_RANGE;
 	for (unsigned i = 0; i < m->n_rights; i++)
 		if ((rc = proto_pair_read(r, &m->rights[i].channel,
-		    &m->rights[i].expiry)) != 0)
+			 &m->rights[i].expiry)) != 0)
 			return rc;
 	if ((rc = proto_rd_u8(r, &m->n_purchases)) != 0)
 		return rc;
@@ -173,8 +175,7 @@ proto_m2_decode(const uint8_t *buf, size_t len, struct proto_m2 *out)
 	    (rc = proto_rd_u32(&r, &m.denials)) != 0 ||
 	    (rc = proto_rd_u32(&r, &m.powerups)) != 0 ||
 	    (rc = m2_decode_lists(&r, &m)) != 0 ||
-	    (rc = proto_rd_end(&r)) != 0 ||
-	    (rc = m2_check(&m)) != 0)
+	    (rc = proto_rd_end(&r)) != 0 || (rc = m2_check(&m)) != 0)
 		return rc;
 	*out = m;
 	return 0;
@@ -214,9 +215,9 @@ proto_block_seal(uint8_t kind, const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
 		return rc;
 	if ((rc = proto_random(iv, PROTO_GCM_IV_LEN)) != 0 ||
 	    (rc = proto_gcm_seal(k->kt, iv, start, PROTO_BLOCK_HDR_LEN, body,
-	    body_len, ct, tag)) != 0 ||
+		 body_len, ct, tag)) != 0 ||
 	    (rc = proto_ec_sign(k->sign_priv, k->sign_pub, start,
-	    (size_t)(sig - start), sig)) != 0)
+		 (size_t)(sig - start), sig)) != 0)
 		return rc;
 	*w = c;
 	return 0;
@@ -274,8 +275,8 @@ proto_block_open(const struct proto_block *b,
 
 	if (b->ct_len > sizeof(body))
 		return PROTO_ERR_TOOBIG;
-	if ((rc = proto_gcm_open(kt, b->iv, b->signed_part,
-	    PROTO_BLOCK_HDR_LEN, b->ct, b->ct_len, b->tag, body)) != 0)
+	if ((rc = proto_gcm_open(kt, b->iv, b->signed_part, PROTO_BLOCK_HDR_LEN,
+		 b->ct, b->ct_len, b->tag, body)) != 0)
 		return rc;
 	rc = proto_m2_decode(body, b->ct_len, m);
 	proto_cleanse(body, sizeof(body));
@@ -353,7 +354,7 @@ proto_ecm_open(const uint8_t *buf, size_t len,
 	if (version != PROTO_ECM_VERSION)
 		return PROTO_ERR_FORMAT;
 	if ((rc = proto_gcm_open(key, iv, buf, PROTO_ECM_AAD_LEN, ct,
-	    PROTO_CW_LEN, tag, plain)) != 0)
+		 PROTO_CW_LEN, tag, plain)) != 0)
 		return rc;
 	if (cw != NULL)
 		memcpy(cw, plain, PROTO_CW_LEN);
@@ -366,12 +367,18 @@ static size_t
 cmd_params_len(uint8_t type)
 {
 	switch (type) {
-	case PROTO_CMD_UNLOCK: return 0;
-	case PROTO_CMD_ACK: return 4;
-	case PROTO_CMD_RELOAD: return 4;
-	case PROTO_CMD_GRANT: return 6;
-	case PROTO_CMD_REVOKE: return 2;
-	default: return SIZE_MAX;
+	case PROTO_CMD_UNLOCK:
+		return 0;
+	case PROTO_CMD_ACK:
+		return 4;
+	case PROTO_CMD_RELOAD:
+		return 4;
+	case PROTO_CMD_GRANT:
+		return 6;
+	case PROTO_CMD_REVOKE:
+		return 2;
+	default:
+		return SIZE_MAX;
 	}
 }
 
@@ -379,12 +386,18 @@ const char *
 proto_cmd_name(uint8_t type)
 {
 	switch (type) {
-	case PROTO_CMD_UNLOCK: return "unlock";
-	case PROTO_CMD_ACK: return "ack";
-	case PROTO_CMD_RELOAD: return "reload";
-	case PROTO_CMD_GRANT: return "grant";
-	case PROTO_CMD_REVOKE: return "revoke";
-	default: return "unknown";
+	case PROTO_CMD_UNLOCK:
+		return "unlock";
+	case PROTO_CMD_ACK:
+		return "ack";
+	case PROTO_CMD_RELOAD:
+		return "reload";
+	case PROTO_CMD_GRANT:
+		return "grant";
+	case PROTO_CMD_REVOKE:
+		return "revoke";
+	default:
+		return "unknown";
 	}
 }
 
@@ -401,7 +414,8 @@ cmd_params_write(const struct proto_cmd *c, struct proto_wr *w)
 		if (c->arg1 > 0xffff)
 			return PROTO_ERR_RANGE;
 		return proto_wr_u16(w, (uint16_t)c->arg1) != 0 ?
-		    PROTO_ERR_NOSPACE : proto_wr_u32(w, c->arg2);
+		    PROTO_ERR_NOSPACE :
+		    proto_wr_u32(w, c->arg2);
 	case PROTO_CMD_REVOKE:
 		if (c->arg1 > 0xffff)
 			return PROTO_ERR_RANGE;
@@ -431,7 +445,7 @@ proto_cmd_sign(const struct proto_cmd *c, const uint8_t priv[PROTO_EC_PRIV_LEN],
 	    (rc = proto_wr_reserve(&x, PROTO_EC_SIG_LEN, &sig)) != 0)
 		return rc;
 	if ((rc = proto_ec_sign(priv, pub, start, (size_t)(sig - start),
-	    sig)) != 0)
+		 sig)) != 0)
 		return rc;
 	*w = x;
 	return 0;
@@ -455,7 +469,7 @@ cmd_params_read(struct proto_rd *r, struct proto_cmd *c)
 			return rc;
 		c->arg1 = v16;
 		return c->type == PROTO_CMD_GRANT ? proto_rd_u32(r, &c->arg2) :
-		    0;
+						    0;
 	default:
 		return PROTO_ERR_FORMAT;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The security module's wire formats, shared by card, decoder, center and
  * tools: M2's exported data, blocks, ECMs and center commands.  The byte
@@ -54,16 +55,16 @@
 #define PROTO_M2_MAX_CHANNELS 16
 
 struct proto_purchase {
-	uint32_t seq;      /* per-card purchase sequence, from 1 */
+	uint32_t seq; /* per-card purchase sequence, from 1 */
 	uint32_t event;
 	uint16_t channel;
 	uint32_t price;
-	uint32_t time;     /* the ECM's time at purchase, Unix seconds */
+	uint32_t time; /* the ECM's time at purchase, Unix seconds */
 };
 
 struct proto_right {
 	uint16_t channel;
-	uint32_t expiry;   /* Unix seconds; the right covers time < expiry */
+	uint32_t expiry; /* Unix seconds; the right covers time < expiry */
 };
 
 struct proto_chan_count {
@@ -73,8 +74,8 @@ struct proto_chan_count {
 
 struct proto_m2 {
 	uint32_t credit;
-	uint32_t purchase_seq;  /* last purchase made */
-	uint32_t acked_seq;     /* purchases up to here acknowledged */
+	uint32_t purchase_seq; /* last purchase made */
+	uint32_t acked_seq;    /* purchases up to here acknowledged */
 	uint32_t change_ctr;
 	uint32_t cmd_ctr;
 	uint8_t locked;
@@ -84,13 +85,13 @@ struct proto_m2 {
 	struct proto_chan_count counts[PROTO_M2_MAX_CHANNELS];
 	uint8_t n_rights;
 	struct proto_right rights[PROTO_M2_MAX_RIGHTS];
-	uint8_t n_purchases;    /* the unacknowledged ones, oldest first */
+	uint8_t n_purchases; /* the unacknowledged ones, oldest first */
 	struct proto_purchase purchases[PROTO_M2_MAX_PURCHASES];
 };
 
-#define PROTO_M2_MAX_LEN (4 * 5 + 1 + 4 + 4 * 3 + \
-	1 + 6 * PROTO_M2_MAX_CHANNELS + 1 + 6 * PROTO_M2_MAX_RIGHTS + \
-	1 + 18 * PROTO_M2_MAX_PURCHASES)
+#define PROTO_M2_MAX_LEN                                             \
+	(4 * 5 + 1 + 4 + 4 * 3 + 1 + 6 * PROTO_M2_MAX_CHANNELS + 1 + \
+	    6 * PROTO_M2_MAX_RIGHTS + 1 + 18 * PROTO_M2_MAX_PURCHASES)
 
 int proto_m2_encode(const struct proto_m2 *m, struct proto_wr *w);
 /* The pieces M2 is made of, for the card's own state codec too. */
@@ -105,18 +106,19 @@ int proto_m2_decode(const uint8_t *buf, size_t len, struct proto_m2 *m);
 /* --- Blocks ---------------------------------------------------------------- */
 
 #define PROTO_BLOCK_VERSION 1
-#define PROTO_BLOCK_EXPORT 0x01     /* made by EXPORT, for M1 */
-#define PROTO_BLOCK_UPLINK 0x02     /* made by UPLINK BLOCKS, for a session */
+#define PROTO_BLOCK_EXPORT 0x01 /* made by EXPORT, for M1 */
+#define PROTO_BLOCK_UPLINK 0x02 /* made by UPLINK BLOCKS, for a session */
 #define PROTO_BLOCK_HDR_LEN (1 + 1 + PROTO_UA_LEN + 4 + 4)
-#define PROTO_BLOCK_OVERHEAD (PROTO_BLOCK_HDR_LEN + PROTO_GCM_IV_LEN + \
-	PROTO_GCM_TAG_LEN + PROTO_EC_SIG_LEN)
+#define PROTO_BLOCK_OVERHEAD                                          \
+	(PROTO_BLOCK_HDR_LEN + PROTO_GCM_IV_LEN + PROTO_GCM_TAG_LEN + \
+	    PROTO_EC_SIG_LEN)
 #define PROTO_BLOCK_MAX (PROTO_BLOCK_OVERHEAD + PROTO_M2_MAX_LEN)
 
 struct proto_block {
 	uint8_t kind;
 	uint8_t ua[PROTO_UA_LEN];
 	uint32_t seq;
-	const uint8_t *iv;        /* the pointers borrow the parsed buffer */
+	const uint8_t *iv; /* the pointers borrow the parsed buffer */
 	const uint8_t *ct;
 	size_t ct_len;
 	const uint8_t *tag;
@@ -128,13 +130,13 @@ struct proto_block {
 struct proto_card_keys {
 	uint8_t sign_priv[PROTO_EC_PRIV_LEN];
 	uint8_t sign_pub[PROTO_EC_PUB_LEN];
-	uint8_t kt[PROTO_AES_KEY_LEN];   /* the transmission key */
+	uint8_t kt[PROTO_AES_KEY_LEN]; /* the transmission key */
 };
 
 /* Encrypt and sign an M2 body into a block. */
-int proto_block_seal(uint8_t kind, const uint8_t ua[PROTO_UA_LEN],
-    uint32_t seq, const struct proto_card_keys *k, const uint8_t *body,
-    size_t body_len, struct proto_wr *w);
+int proto_block_seal(uint8_t kind, const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
+    const struct proto_card_keys *k, const uint8_t *body, size_t body_len,
+    struct proto_wr *w);
 /* Split a block into its fields; checks the layout only. */
 int proto_block_parse(const uint8_t *buf, size_t len, struct proto_block *b);
 int proto_block_verify(const struct proto_block *b,
@@ -155,16 +157,17 @@ int proto_kt_derive(const uint8_t master[PROTO_MASTER_LEN],
 #define PROTO_ECM_PPV 0x02          /* the event may be bought */
 #define PROTO_CW_LEN 32             /* even and odd control words */
 #define PROTO_ECM_AAD_LEN (1 + 2 + 4 + 4 + 4 + 1 + 4)
-#define PROTO_ECM_LEN (PROTO_ECM_AAD_LEN + PROTO_GCM_IV_LEN + PROTO_CW_LEN + \
-	PROTO_GCM_TAG_LEN)
+#define PROTO_ECM_LEN                                          \
+	(PROTO_ECM_AAD_LEN + PROTO_GCM_IV_LEN + PROTO_CW_LEN + \
+	    PROTO_GCM_TAG_LEN)
 
 struct proto_ecm {
 	uint16_t channel;
 	uint32_t event;
-	uint32_t time;       /* the broadcast's time now */
-	uint32_t event_end;  /* when the event ends */
+	uint32_t time;      /* the broadcast's time now */
+	uint32_t event_end; /* when the event ends */
 	uint8_t flags;
-	uint32_t price;      /* for PPV */
+	uint32_t price; /* for PPV */
 };
 
 int proto_ecm_build(const struct proto_ecm *e, const uint8_t cw[PROTO_CW_LEN],
@@ -177,11 +180,11 @@ int proto_ecm_open(const uint8_t *buf, size_t len,
 /* --- Center commands ----------------------------------------------------- */
 
 #define PROTO_CMD_VERSION 1
-#define PROTO_CMD_UNLOCK 0x01   /* lift the transfer lock */
-#define PROTO_CMD_ACK 0x02      /* arg1: purchases acknowledged up to seq */
-#define PROTO_CMD_RELOAD 0x03   /* arg1: credit to add */
-#define PROTO_CMD_GRANT 0x04    /* arg1: channel, arg2: expiry */
-#define PROTO_CMD_REVOKE 0x05   /* arg1: channel */
+#define PROTO_CMD_UNLOCK 0x01 /* lift the transfer lock */
+#define PROTO_CMD_ACK 0x02    /* arg1: purchases acknowledged up to seq */
+#define PROTO_CMD_RELOAD 0x03 /* arg1: credit to add */
+#define PROTO_CMD_GRANT 0x04  /* arg1: channel, arg2: expiry */
+#define PROTO_CMD_REVOKE 0x05 /* arg1: channel */
 #define PROTO_CMD_MAX_LEN (1 + 1 + PROTO_UA_LEN + 4 + 1 + 6 + PROTO_EC_SIG_LEN)
 
 struct proto_cmd {
@@ -191,8 +194,8 @@ struct proto_cmd {
 	uint32_t arg1, arg2;
 };
 
-int proto_cmd_sign(const struct proto_cmd *c,
-    const uint8_t priv[PROTO_EC_PRIV_LEN],
+int
+proto_cmd_sign(const struct proto_cmd *c, const uint8_t priv[PROTO_EC_PRIV_LEN],
     const uint8_t pub[PROTO_EC_PUB_LEN], struct proto_wr *w);
 /*
  * Parse a command (layout only) and say where its signed part and

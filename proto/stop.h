@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The daemons' signal handling: SIGTERM and SIGINT ask the main loop to
  * stop (and interrupt a blocking poll, no SA_RESTART); SIGPIPE is ignored

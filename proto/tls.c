@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <netdb.h>
@@ -67,7 +68,7 @@ int
 proto_tls_timeouts(int fd, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000,
-	    .tv_usec = (ms % 1000) * 1000 };
+		.tv_usec = (ms % 1000) * 1000 };
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * TLS 1.3 over OpenSSL for the uplink, and frame I/O on a TLS stream.
  * Sockets are blocking with send and receive timeouts (the idle limit);

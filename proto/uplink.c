@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <string.h>
 
 #include "proto.h"
@@ -42,8 +43,8 @@ proto_up_hello_encode(const struct proto_up_hello *h, struct proto_wr *w)
 	struct proto_wr c = *w;
 	int rc;
 
-	if ((rc = proto_up_frame(&c, PROTO_UP_HELLO, 1 + PROTO_DECODER_ID_LEN +
-	    1 + PROTO_UA_LEN)) != 0 ||
+	if ((rc = proto_up_frame(&c, PROTO_UP_HELLO,
+		 1 + PROTO_DECODER_ID_LEN + 1 + PROTO_UA_LEN)) != 0 ||
 	    (rc = proto_wr_u8(&c, PROTO_UPLINK_VERSION)) != 0 ||
 	    (rc = proto_wr_bytes(&c, h->decoder_id, PROTO_DECODER_ID_LEN)) ||
 	    (rc = proto_wr_u8(&c, h->has_card)) != 0 ||
@@ -82,7 +83,7 @@ proto_up_recovered_encode(const struct proto_up_recovered *x,
 	int rc;
 
 	if ((rc = proto_up_frame(&c, PROTO_UP_RECOVERED,
-	    PROTO_DECODER_ID_LEN + 8 + x->len)) != 0 ||
+		 PROTO_DECODER_ID_LEN + 8 + x->len)) != 0 ||
 	    (rc = proto_wr_bytes(&c, x->decoder_id, PROTO_DECODER_ID_LEN)) ||
 	    (rc = proto_wr_u64(&c, x->stored_at)) != 0 ||
 	    (rc = proto_wr_bytes(&c, x->block, x->len)) != 0)
@@ -116,8 +117,8 @@ proto_up_result_encode(const struct proto_up_result *x, struct proto_wr *w)
 	struct proto_wr c = *w;
 	int rc;
 
-	if ((rc = proto_up_frame(&c, PROTO_UP_RESULT, 2 + 1 + 1 +
-	    PROTO_UA_LEN + 4)) != 0 ||
+	if ((rc = proto_up_frame(&c, PROTO_UP_RESULT,
+		 2 + 1 + 1 + PROTO_UA_LEN + 4)) != 0 ||
 	    (rc = proto_wr_u16(&c, x->index)) != 0 ||
 	    (rc = proto_wr_u8(&c, x->status)) != 0 ||
 	    (rc = proto_wr_u8(&c, x->reason)) != 0 ||
@@ -183,8 +184,8 @@ proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
 }
 
 int
-proto_up_answer_take(struct proto_up_answer *o, uint8_t type,
-    const uint8_t *b, size_t n, int *done)
+proto_up_answer_take(struct proto_up_answer *o, uint8_t type, const uint8_t *b,
+    size_t n, int *done)
 {
 	struct proto_rd r;
 
@@ -203,7 +204,7 @@ proto_up_answer_take(struct proto_up_answer *o, uint8_t type,
 		if (o->n_acks == PROTO_UPLINK_MAX_BLOCKS)
 			return PROTO_ERR_TOOBIG;
 		if (proto_up_ack_decode(b, n, o->ack_ua[o->n_acks],
-		    &o->ack_seq[o->n_acks]) != 0)
+			&o->ack_seq[o->n_acks]) != 0)
 			return PROTO_ERR_FORMAT;
 		o->n_acks++;
 		return 0;
@@ -226,16 +227,26 @@ const char *
 proto_up_reason(uint8_t reason)
 {
 	switch (reason) {
-	case PROTO_UP_OK: return "ok";
-	case PROTO_UP_UNKNOWN_UA: return "unknown card";
-	case PROTO_UP_BAD_SIGNATURE: return "bad signature";
-	case PROTO_UP_UNDECRYPTABLE: return "cannot decrypt";
-	case PROTO_UP_MALFORMED: return "malformed";
-	case PROTO_UP_WRONG_CARD: return "block of a card other than the "
-	    "present one";
-	case PROTO_UP_PROTOCOL: return "protocol error";
-	case PROTO_UP_BUSY: return "center busy";
-	case PROTO_UP_INTERNAL: return "center internal error";
-	default: return "unknown reason";
+	case PROTO_UP_OK:
+		return "ok";
+	case PROTO_UP_UNKNOWN_UA:
+		return "unknown card";
+	case PROTO_UP_BAD_SIGNATURE:
+		return "bad signature";
+	case PROTO_UP_UNDECRYPTABLE:
+		return "cannot decrypt";
+	case PROTO_UP_MALFORMED:
+		return "malformed";
+	case PROTO_UP_WRONG_CARD:
+		return "block of a card other than the "
+		       "present one";
+	case PROTO_UP_PROTOCOL:
+		return "protocol error";
+	case PROTO_UP_BUSY:
+		return "center busy";
+	case PROTO_UP_INTERNAL:
+		return "center internal error";
+	default:
+		return "unknown reason";
 	}
 }

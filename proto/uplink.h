@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The uplink session between a decoder and the management center, over
  * TLS 1.3.  Every message is a frame: type (1), body length (4), body.
@@ -29,7 +30,7 @@
 #define PROTO_UPLINK_VERSION 1
 #define PROTO_UPLINK_HDR_LEN 5
 #define PROTO_UPLINK_MAX_BODY (PROTO_BLOCK_MAX + 64)
-#define PROTO_UPLINK_MAX_BLOCKS 32  /* blocks in one session */
+#define PROTO_UPLINK_MAX_BLOCKS 32 /* blocks in one session */
 #define PROTO_DECODER_ID_LEN 8
 
 #define PROTO_UP_HELLO 0x01
@@ -88,13 +89,13 @@ struct proto_up_answer {
 	uint8_t ack_ua[PROTO_UPLINK_MAX_BLOCKS][PROTO_UA_LEN];
 	uint32_t ack_seq[PROTO_UPLINK_MAX_BLOCKS];
 	uint32_t invoiced, flagged;
-	uint8_t error;              /* an ERROR frame's reason */
+	uint8_t error; /* an ERROR frame's reason */
 };
 
 struct proto_up_recovered {
 	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
 	uint64_t stored_at;
-	const uint8_t *block;    /* borrowed */
+	const uint8_t *block; /* borrowed */
 	size_t len;
 };
 
@@ -111,8 +112,8 @@ int proto_up_recovered_encode(const struct proto_up_recovered *r,
 int proto_up_recovered_decode(const uint8_t *b, size_t n,
     struct proto_up_recovered *r);
 int proto_up_result_encode(const struct proto_up_result *r, struct proto_wr *w);
-int proto_up_result_decode(const uint8_t *b, size_t n,
-    struct proto_up_result *r);
+int
+proto_up_result_decode(const uint8_t *b, size_t n, struct proto_up_result *r);
 int proto_up_ack_encode(const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
     struct proto_wr *w);
 int proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Install the Debian packages the build, the tests and the demo need, if
 # any is missing (and any package named as an argument).  Runs apt-get
 # update first when it installs anything.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cardctl: make card images and drive a running vcard.
  *
@@ -78,7 +79,8 @@ parse(int argc, char **argv, struct opts *o)
 		    i + 1 < argc)
 			o->socket = argv[++i];
 		else if ((strcmp(a, "--serial") == 0 ||
-		    strcmp(a, "--ua") == 0) && i + 1 < argc)
+			     strcmp(a, "--ua") == 0) &&
+		    i + 1 < argc)
 			o->serial = argv[++i];
 		else if (strcmp(a, "--keys") == 0 && i + 1 < argc)
 			o->keys = argv[++i];
@@ -104,8 +106,10 @@ pick_serial(const struct opts *o, uint8_t serial[CARD_SERIAL_LEN])
 {
 	if (o->serial != NULL) {
 		if (util_hex_decode(o->serial, serial, CARD_SERIAL_LEN) != 0) {
-			fprintf(stderr, "cardctl: --serial/--ua wants %d hex "
-			    "digits: %s\n", 2 * CARD_SERIAL_LEN, o->serial);
+			fprintf(stderr,
+			    "cardctl: --serial/--ua wants %d hex "
+			    "digits: %s\n",
+			    2 * CARD_SERIAL_LEN, o->serial);
 			return 2;
 		}
 	} else if (proto_random(serial, CARD_SERIAL_LEN) != 0) {
@@ -144,8 +148,10 @@ cmd_new(const struct opts *o)
 	rc = card_rt_install(s, &card_ident_applet);
 	card_store_free(&s);
 	if (rc != 0) {
-		fprintf(stderr, "cardctl: cannot install the identity applet "
-		    "in %s: %s\n", o->pos[1], proto_strerror(rc));
+		fprintf(stderr,
+		    "cardctl: cannot install the identity applet "
+		    "in %s: %s\n",
+		    o->pos[1], proto_strerror(rc));
 		return 1;
 	}
 	return 0;
@@ -159,11 +165,13 @@ call(const struct opts *o, const char *req, char **reply, size_t *len)
 	size_t mlen;
 	int rc;
 
-	rc = proto_ctl_call(o->socket, req, PROTO_CTL_TIMEOUT_MS + 60000,
-	    reply, len);
+	rc = proto_ctl_call(o->socket, req, PROTO_CTL_TIMEOUT_MS + 60000, reply,
+	    len);
 	if (rc == PROTO_ERR_NOTFOUND) {
-		fprintf(stderr, "cardctl: vcard is not running (no daemon at "
-		    "%s)\n", o->socket);
+		fprintf(stderr,
+		    "cardctl: vcard is not running (no daemon at "
+		    "%s)\n",
+		    o->socket);
 		return 1;
 	}
 	if (rc != 0) {
@@ -203,7 +211,7 @@ cmd_simple(const struct opts *o, const char *verb, int with_file)
 		}
 		if (strchr(abs, '\n') != NULL ||
 		    snprintf(req, sizeof(req), "%s %s", verb, abs) >=
-		    (int)sizeof(req)) {
+			(int)sizeof(req)) {
 			fprintf(stderr, "cardctl: unusable path: %s\n", abs);
 			return 1;
 		}
@@ -219,7 +227,7 @@ static int
 cmd_status(const struct opts *o)
 {
 	static const char *const keys[] = { "inserted", "image", "serial",
-	    "reader", "host", "port", "apdus", "commits", "connects" };
+		"reader", "host", "port", "apdus", "commits", "connects" };
 	char *reply = NULL, val[PATH_MAX];
 	size_t len;
 
@@ -231,7 +239,7 @@ cmd_status(const struct opts *o)
 		printf("{");
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (proto_ctl_reply_get(reply, len, keys[i], val,
-		    sizeof(val)) != 0)
+			sizeof(val)) != 0)
 			val[0] = '\0';
 		if (o->json) {
 			printf("%s\"%s\":", i ? "," : "", keys[i]);
@@ -241,8 +249,8 @@ cmd_status(const struct opts *o)
 			    strcmp(keys[i], "connects") == 0)
 				printf("%s", val[0] ? val : "0");
 			else if (strcmp(keys[i], "inserted") == 0)
-				printf("%s", strcmp(val, "yes") == 0 ?
-				    "true" : "false");
+				printf("%s",
+				    strcmp(val, "yes") == 0 ? "true" : "false");
 			else
 				util_json_string(stdout, val);
 		} else {
@@ -299,8 +307,10 @@ parse_perso(const struct opts *o, struct card_sm_perso *p)
 	memcpy(p->versions, versions, sizeof(versions));
 	return 0;
 bad:
-	fprintf(stderr, "cardctl: --right wants CHANNEL:EXPIRY (Unix time): "
-	    "%s\n", o->rights[i]);
+	fprintf(stderr,
+	    "cardctl: --right wants CHANNEL:EXPIRY (Unix time): "
+	    "%s\n",
+	    o->rights[i]);
 	return 2;
 }
 
@@ -415,22 +425,22 @@ show_json(const struct card_store *s, const struct card_sm_view *v, int sm)
 	if (sm) {
 		util_hex_encode(v->ua, PROTO_UA_LEN, hex);
 		printf(",\"ua\":\"%s\",\"locked\":%s,\"credit\":%u,"
-		    "\"purchase_seq\":%u,\"acked_seq\":%u,\"export_seq\":%u,"
-		    "\"change_ctr\":%u,\"cmd_ctr\":%u,\"cws\":%u,"
-		    "\"denials\":%u,\"powerups\":%u,\"rights\":[", hex,
-		    m->locked ? "true" : "false", m->credit, m->purchase_seq,
-		    m->acked_seq, v->export_seq, m->change_ctr, m->cmd_ctr,
-		    m->cws, m->denials, m->powerups);
+		       "\"purchase_seq\":%u,\"acked_seq\":%u,\"export_seq\":%u,"
+		       "\"change_ctr\":%u,\"cmd_ctr\":%u,\"cws\":%u,"
+		       "\"denials\":%u,\"powerups\":%u,\"rights\":[",
+		    hex, m->locked ? "true" : "false", m->credit,
+		    m->purchase_seq, m->acked_seq, v->export_seq, m->change_ctr,
+		    m->cmd_ctr, m->cws, m->denials, m->powerups);
 		for (unsigned i = 0; i < m->n_rights; i++)
 			printf("%s{\"channel\":%u,\"expiry\":%u}", i ? "," : "",
 			    m->rights[i].channel, m->rights[i].expiry);
 		printf("],\"purchases\":[");
 		for (unsigned i = 0; i < m->n_purchases; i++)
 			printf("%s{\"seq\":%u,\"event\":%u,\"channel\":%u,"
-			    "\"price\":%u,\"time\":%u}", i ? "," : "",
-			    m->purchases[i].seq, m->purchases[i].event,
-			    m->purchases[i].channel, m->purchases[i].price,
-			    m->purchases[i].time);
+			       "\"price\":%u,\"time\":%u}",
+			    i ? "," : "", m->purchases[i].seq,
+			    m->purchases[i].event, m->purchases[i].channel,
+			    m->purchases[i].price, m->purchases[i].time);
 		util_hex_encode(v->sign_pub, PROTO_EC_PUB_LEN, hex);
 		printf("],\"public_key\":\"%s\"", hex);
 	}
@@ -454,8 +464,10 @@ cmd_show(const struct opts *o)
 	memset(&v, 0, sizeof(v));
 	rc = card_sm_view(s, &v);
 	if (rc != 0 && rc != PROTO_ERR_NOTFOUND) {
-		fprintf(stderr, "cardctl: %s: damaged security-module data: "
-		    "%s\n", o->pos[1], proto_strerror(rc));
+		fprintf(stderr,
+		    "cardctl: %s: damaged security-module data: "
+		    "%s\n",
+		    o->pos[1], proto_strerror(rc));
 		card_store_free(&s);
 		return 1;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * centerctl: administer the management center.
  *
@@ -86,8 +87,9 @@ write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert,
 		fprintf(stderr, "centerctl: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	ok = key != NULL ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL,
-	    NULL) : PEM_write_X509(f, cert);
+	ok = key != NULL ?
+	    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) :
+	    PEM_write_X509(f, cert);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
 		ok = 0;
 	if (fclose(f) != 0 || !ok) {
@@ -125,24 +127,28 @@ make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey,
 	if (strcmp(cn, "localhost") == 0)
 		snprintf(san, sizeof(san), "DNS:localhost,IP:127.0.0.1,IP:::1");
 	else
-		snprintf(san, sizeof(san), "DNS:localhost,IP:127.0.0.1,IP:::1,"
-		    "DNS:%s", cn);
+		snprintf(san, sizeof(san),
+		    "DNS:localhost,IP:127.0.0.1,IP:::1,"
+		    "DNS:%s",
+		    cn);
 	n = X509_get_subject_name(c);
 	if (X509_set_version(c, 2) != 1 ||
 	    ASN1_INTEGER_set(X509_get_serialNumber(c), serial) != 1 ||
 	    X509_gmtime_adj(X509_getm_notBefore(c), -3600) == NULL ||
 	    X509_gmtime_adj(X509_getm_notAfter(c), 86400L * CERT_DAYS) ==
-	    NULL || X509_set_pubkey(c, key) != 1 ||
+		NULL ||
+	    X509_set_pubkey(c, key) != 1 ||
 	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0) != 1 ||
-	    X509_set_issuer_name(c, issuer != NULL ?
-	    X509_get_subject_name(issuer) : n) != 1)
+		(const unsigned char *)cn, -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(c,
+		issuer != NULL ? X509_get_subject_name(issuer) : n) != 1)
 		goto fail;
 	if (ca ? !add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE") ||
-	    !add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign") :
-	    !add_ext(c, issuer, NID_basic_constraints, "CA:FALSE") ||
-	    !add_ext(c, issuer, NID_subject_alt_name, san) ||
-	    !add_ext(c, issuer, NID_ext_key_usage, "serverAuth"))
+		    !add_ext(c, c, NID_key_usage,
+			"critical,keyCertSign,cRLSign") :
+		 !add_ext(c, issuer, NID_basic_constraints, "CA:FALSE") ||
+		    !add_ext(c, issuer, NID_subject_alt_name, san) ||
+		    !add_ext(c, issuer, NID_ext_key_usage, "serverAuth"))
 		goto fail;
 	if (X509_sign(c, ikey, EVP_sha256()) == 0)
 		goto fail;
@@ -213,7 +219,8 @@ cmd_register(const struct opts *o)
 		if (r != 0) {
 			fprintf(stderr, "centerctl: %s: %s\n", o->pos[i],
 			    r == PROTO_ERR_EXISTS ? "this UA is registered "
-			    "with another key" : proto_strerror(r));
+						    "with another key" :
+						    proto_strerror(r));
 			rc = 1;
 		}
 	}
@@ -292,26 +299,30 @@ static int
 cmd_cards(const struct opts *o)
 {
 	static const char *const keys[] = { "ua", "status", "locked",
-	    "last_block_seq", "purchases", "first_seen", "last_seen",
-	    "recovered_at" };
+		"last_block_seq", "purchases", "first_seen", "last_seen",
+		"recovered_at" };
 	static const int num[] = { 0, 0, 1, 1, 1, 1, 1, 1 };
 
-	return print_query(o, "SELECT ua, status, locked, last_block_seq, "
+	return print_query(o,
+	    "SELECT ua, status, locked, last_block_seq, "
 	    "(SELECT COUNT(*) FROM purchases p WHERE p.ua = c.ua), first_seen, "
-	    "last_seen, recovered_at FROM cards c ORDER BY ua", keys, num, 8);
+	    "last_seen, recovered_at FROM cards c ORDER BY ua",
+	    keys, num, 8);
 }
 
 static int
 cmd_invoices(const struct opts *o)
 {
 	static const char *const keys[] = { "ua", "seq", "event", "channel",
-	    "price", "bought_at", "recorded_at", "via_ua", "origin",
-	    "session" };
+		"price", "bought_at", "recorded_at", "via_ua", "origin",
+		"session" };
 	static const int num[] = { 0, 1, 1, 1, 1, 1, 1, 0, 0, 1 };
 
-	return print_query(o, "SELECT ua, seq, event, channel, price, "
+	return print_query(o,
+	    "SELECT ua, seq, event, channel, price, "
 	    "bought_at, recorded_at, via_ua, origin, session_id FROM purchases "
-	    "ORDER BY ua, seq", keys, num, 10);
+	    "ORDER BY ua, seq",
+	    keys, num, 10);
 }
 
 static int
@@ -320,8 +331,10 @@ cmd_flags(const struct opts *o)
 	static const char *const keys[] = { "ua", "session", "at", "what" };
 	static const int num[] = { 0, 1, 1, 0 };
 
-	return print_query(o, "SELECT ua, session_id, at, what FROM flags "
-	    "ORDER BY id", keys, num, 4);
+	return print_query(o,
+	    "SELECT ua, session_id, at, what FROM flags "
+	    "ORDER BY id",
+	    keys, num, 4);
 }
 
 static uint32_t
@@ -397,8 +410,8 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 
 	if (argc - first + 3 > 64)
 		usage();
-	av[n++] = (char *)(uintptr_t)"centerctl";
-	av[n++] = (char *)(uintptr_t)"ecm";
+	av[n++] = (char *)(uintptr_t) "centerctl";
+	av[n++] = (char *)(uintptr_t) "ecm";
 	av[n++] = (char *)(uintptr_t)dir;
 	for (int i = first; i < argc; i++)
 		av[n++] = argv[i];
@@ -416,7 +429,8 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.dir = env != NULL ? env : DEFAULT_DIR;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
 			usage();
 		else if (strcmp(argv[i], "-K") == 0 && i + 1 < argc)
 			o.dir = argv[++i];
@@ -442,12 +456,16 @@ main(int argc, char **argv)
 		o.db = o.dbbuf;
 	}
 	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1) {
-		if (o.name != NULL && (strlen(o.name) > 253 ||
-		    strspn(o.name, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-		    strlen(o.name))) {
-			fprintf(stderr, "centerctl: --name wants a host name: "
-			    "%s\n", o.name);
+		if (o.name != NULL &&
+		    (strlen(o.name) > 253 ||
+			strspn(o.name,
+			    "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+			    strlen(o.name))) {
+			fprintf(stderr,
+			    "centerctl: --name wants a host name: "
+			    "%s\n",
+			    o.name);
 			return 2;
 		}
 		return keys_init(o.dir) != 0 ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * decoderctl: inspect and drive a running decoderd.
  *
@@ -53,14 +54,16 @@ parse(int argc, char **argv, struct opts *o)
 
 	o->socket = env != NULL ? env : DEFAULT_SOCKET;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
 			usage();
 		else if (strcmp(argv[i], "--json") == 0)
 			o->json = 1;
 		else if (strcmp(argv[i], "--cut-after") == 0 && i + 1 < argc)
 			o->cut = argv[++i];
 		else if ((strcmp(argv[i], "-S") == 0 ||
-		    strcmp(argv[i], "--socket") == 0) && i + 1 < argc)
+			     strcmp(argv[i], "--socket") == 0) &&
+		    i + 1 < argc)
 			o->socket = argv[++i];
 		else if (argv[i][0] == '-')
 			usage();
@@ -82,8 +85,10 @@ call(const struct opts *o, const char *req, char **reply, size_t *len)
 
 	rc = proto_ctl_call(o->socket, req, CALL_TIMEOUT_MS, reply, len);
 	if (rc == PROTO_ERR_NOTFOUND) {
-		fprintf(stderr, "decoderctl: decoderd is not running (no daemon "
-		    "at %s)\n", o->socket);
+		fprintf(stderr,
+		    "decoderctl: decoderd is not running (no daemon "
+		    "at %s)\n",
+		    o->socket);
 		return 1;
 	}
 	if (rc != 0) {
@@ -185,8 +190,8 @@ print_m1(const char *reply, size_t len, int json)
 	if (json)
 		printf("[");
 	else
-		printf("%-16s %-8s %6s %6s %11s %-6s %s\n", "UA", "STATE", "SEQ",
-		    "BYTES", "EXPORTED", "KIND", "CHANGE");
+		printf("%-16s %-8s %6s %6s %11s %-6s %s\n", "UA", "STATE",
+		    "SEQ", "BYTES", "EXPORTED", "KIND", "CHANGE");
 	while (proto_ctl_next_line(&r, &line, &n) == 0) {
 		char buf[256];
 		if (n < 6 || n >= sizeof(buf) || memcmp(line, "entry=", 6) != 0)
@@ -194,13 +199,15 @@ print_m1(const char *reply, size_t len, int json)
 		memcpy(buf, line + 6, n - 6);
 		buf[n - 6] = '\0';
 		if (sscanf(buf, "%16s %8s %u %u %llu %7s %u", ua, state, &seq,
-		    &size, &at, kind, &change) != 7)
+			&size, &at, kind, &change) != 7)
 			continue;
 		if (json)
 			printf("%s{\"ua\":\"%s\",\"state\":\"%s\",\"seq\":%u,"
-			    "\"bytes\":%u,\"exported_at\":%llu,\"kind\":\"%s\","
-			    "\"change_ctr\":%u}", k ? "," : "", ua, state, seq,
-			    size, at, kind, change);
+			       "\"bytes\":%u,\"exported_at\":%llu,\"kind\":\"%"
+			       "s\","
+			       "\"change_ctr\":%u}",
+			    k ? "," : "", ua, state, seq, size, at, kind,
+			    change);
 		else
 			printf("%-16s %-8s %6u %6u %11llu %-6s %u\n", ua, state,
 			    seq, size, at, kind, change);
@@ -235,7 +242,8 @@ main(int argc, char **argv)
 	parse(argc, argv, &o);
 	cmd = o.pos[0];
 	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "export") == 0 ||
-	    strcmp(cmd, "m1") == 0) && o.npos == 1)
+		strcmp(cmd, "m1") == 0) &&
+	    o.npos == 1)
 		snprintf(req, sizeof(req), "%s", cmd);
 	else if ((strcmp(cmd, "tune") == 0 || strcmp(cmd, "buy") == 0) &&
 	    o.npos == 2 && strlen(o.pos[1]) < 20)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make demo: the scenario of the design brief, end to end, narrated, in a
 # private pcscd (unshare --mount --net, loopback only).  Everything it
 # starts it stops; everything it writes lives in one temporary directory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* headend: the operator's head-end test tool; see headend_cmds.c. */
 #include "headend.h"
 

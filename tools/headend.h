@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The head-end commands (init, ecm, cmd, open), shared by headend and
  * centerctl: argv[0] is the program, argv[1] the command. */
 #ifndef TOOLS_HEADEND_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * headend: the operator's head-end test tool, holding the operator keys.
  *
@@ -71,8 +72,8 @@ opt_slot(struct opts *o, const char *name)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i].name) == 0)
-			return (const char **)(void *)((char *)o +
-			    names[i].off);
+			return (
+			    const char **)(void *)((char *)o + names[i].off);
 	return NULL;
 }
 
@@ -152,7 +153,8 @@ cmd_ecm(const struct opts *o, const struct op_keys *k)
 	for (uint32_t i = 0; i < count; i++) {
 		if (o->cw != NULL) {
 			if (util_hex_decode(o->cw, cw, sizeof(cw)) != 0) {
-				fprintf(stderr, "headend: --cw wants 64 hex "
+				fprintf(stderr,
+				    "headend: --cw wants 64 hex "
 				    "digits\n");
 				return 2;
 			}
@@ -206,8 +208,10 @@ cmd_cmd(const struct opts *o, const struct op_keys *k)
 	if (o->npos != want)
 		usage();
 	if (want >= 4)
-		c.arg1 = num(o->pos[3], verb, c.type == PROTO_CMD_GRANT ||
-		    c.type == PROTO_CMD_REVOKE ? 0xffff : UINT32_MAX);
+		c.arg1 = num(o->pos[3], verb,
+		    c.type == PROTO_CMD_GRANT || c.type == PROTO_CMD_REVOKE ?
+			0xffff :
+			UINT32_MAX);
 	if (want == 5)
 		c.arg2 = num(o->pos[4], "expiry", UINT32_MAX);
 	if (!k->has_center_priv) {
@@ -250,13 +254,15 @@ print_m2(const struct proto_block *b, const struct proto_m2 *m, int json)
 
 	util_hex_encode(b->ua, PROTO_UA_LEN, ua);
 	if (json) {
-		printf("{\"kind\":\"%s\",\"ua\":\"%s\",\"seq\":%u,\"credit\":%u,"
-		    "\"locked\":%s,\"purchase_seq\":%u,\"acked_seq\":%u,"
-		    "\"change_ctr\":%u,\"cws\":%u,\"denials\":%u,"
-		    "\"purchases\":[", b->kind == PROTO_BLOCK_EXPORT ?
-		    "export" : "uplink", ua, b->seq, m->credit,
-		    m->locked ? "true" : "false", m->purchase_seq, m->acked_seq,
-		    m->change_ctr, m->cws, m->denials);
+		printf("{\"kind\":\"%s\",\"ua\":\"%s\",\"seq\":%u,\"credit\":%"
+		       "u,"
+		       "\"locked\":%s,\"purchase_seq\":%u,\"acked_seq\":%u,"
+		       "\"change_ctr\":%u,\"cws\":%u,\"denials\":%u,"
+		       "\"purchases\":[",
+		    b->kind == PROTO_BLOCK_EXPORT ? "export" : "uplink", ua,
+		    b->seq, m->credit, m->locked ? "true" : "false",
+		    m->purchase_seq, m->acked_seq, m->change_ctr, m->cws,
+		    m->denials);
 		for (unsigned i = 0; i < m->n_purchases; i++)
 			printf("%s{\"seq\":%u,\"event\":%u,\"price\":%u}",
 			    i ? "," : "", m->purchases[i].seq,
@@ -265,9 +271,9 @@ print_m2(const struct proto_block *b, const struct proto_m2 *m, int json)
 		return;
 	}
 	printf("block %s ua %s seq %u: credit %u, %s, purchases %u..%u, "
-	    "%u control words, %u denials\n", b->kind == PROTO_BLOCK_EXPORT ?
-	    "export" : "uplink", ua, b->seq, m->credit,
-	    m->locked ? "locked" : "unlocked", m->acked_seq + 1,
+	       "%u control words, %u denials\n",
+	    b->kind == PROTO_BLOCK_EXPORT ? "export" : "uplink", ua, b->seq,
+	    m->credit, m->locked ? "locked" : "unlocked", m->acked_seq + 1,
 	    m->purchase_seq, m->cws, m->denials);
 	for (unsigned i = 0; i < m->n_purchases; i++)
 		printf("  purchase #%u event %u channel %u price %u at %u\n",

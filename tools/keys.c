@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -52,9 +53,10 @@ read_key(const char *dir, const char *name, void *out, size_t n, int quiet)
 	if (rc == 0)
 		memcpy(out, buf, n);
 	else if (!quiet || rc != PROTO_ERR_NOTFOUND)
-		fprintf(stderr, "%s: %s\n", path, rc == PROTO_ERR_LENGTH ||
-		    rc == PROTO_ERR_TOOBIG ? "wrong size for this key" :
-		    proto_strerror(rc));
+		fprintf(stderr, "%s: %s\n", path,
+		    rc == PROTO_ERR_LENGTH || rc == PROTO_ERR_TOOBIG ?
+			"wrong size for this key" :
+			proto_strerror(rc));
 	if (buf != NULL) {
 		proto_cleanse(buf, len);
 		free(buf);
@@ -89,11 +91,12 @@ keys_init(const char *dir)
 	memcpy(both, k.center_priv, PROTO_EC_PRIV_LEN);
 	memcpy(both + PROTO_EC_PRIV_LEN, k.center_pub, PROTO_EC_PUB_LEN);
 	if ((rc = write_key(dir, "master.key", k.master, sizeof(k.master),
-	    0600)) != 0 ||
+		 0600)) != 0 ||
 	    (rc = write_key(dir, "ecm.key", k.ecm, sizeof(k.ecm), 0600)) != 0 ||
-	    (rc = write_key(dir, "center.key", both, sizeof(both), 0600)) != 0 ||
+	    (rc = write_key(dir, "center.key", both, sizeof(both), 0600)) !=
+		0 ||
 	    (rc = write_key(dir, "center.pub", k.center_pub,
-	    sizeof(k.center_pub), 0644)) != 0)
+		 sizeof(k.center_pub), 0644)) != 0)
 		goto out;
 out:
 	proto_cleanse(both, sizeof(both));
@@ -108,11 +111,11 @@ keys_load(const char *dir, struct op_keys *k)
 	int rc;
 
 	memset(k, 0, sizeof(*k));
-	if ((rc = read_key(dir, "center.pub", k->center_pub,
-	    PROTO_EC_PUB_LEN, 0)) != 0)
+	if ((rc = read_key(dir, "center.pub", k->center_pub, PROTO_EC_PUB_LEN,
+		 0)) != 0)
 		return rc;
 	if ((rc = read_key(dir, "master.key", k->master, PROTO_MASTER_LEN,
-	    1)) == 0)
+		 1)) == 0)
 		k->has_master = 1;
 	else if (rc != PROTO_ERR_NOTFOUND)
 		return rc;
@@ -146,16 +149,17 @@ reg_write(const char *path, const struct registration *r)
 	util_hex_encode(r->ua, PROTO_UA_LEN, ua);
 	util_hex_encode(r->pub, PROTO_EC_PUB_LEN, pub);
 	util_hex_encode(r->versions, PROTO_VERSIONS_LEN, ver);
-	n = snprintf(buf, sizeof(buf), "ptv-registration 1\nua %s\n"
-	    "public-key %s\nversions %s\n", ua, pub, ver);
+	n = snprintf(buf, sizeof(buf),
+	    "ptv-registration 1\nua %s\n"
+	    "public-key %s\nversions %s\n",
+	    ua, pub, ver);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return PROTO_ERR_TOOBIG;
 	return proto_file_replace(path, buf, (size_t)n, 0644);
 }
 
 static int
-reg_field(const char *line, size_t len, const char *key, uint8_t *out,
-    size_t n)
+reg_field(const char *line, size_t len, const char *key, uint8_t *out, size_t n)
 {
 	char hex[2 * PROTO_EC_PUB_LEN + 1];
 	size_t k = strlen(key);
@@ -185,11 +189,11 @@ reg_parse(const uint8_t *buf, size_t len, struct registration *out)
 	if ((rc = proto_ctl_next_line(&rd, &line, &n)) != 0 ||
 	    (rc = reg_field(line, n, "ua", r.ua, PROTO_UA_LEN)) != 0 ||
 	    (rc = proto_ctl_next_line(&rd, &line, &n)) != 0 ||
-	    (rc = reg_field(line, n, "public-key", r.pub,
-	    PROTO_EC_PUB_LEN)) != 0 ||
+	    (rc = reg_field(line, n, "public-key", r.pub, PROTO_EC_PUB_LEN)) !=
+		0 ||
 	    (rc = proto_ctl_next_line(&rd, &line, &n)) != 0 ||
 	    (rc = reg_field(line, n, "versions", r.versions,
-	    PROTO_VERSIONS_LEN)) != 0 ||
+		 PROTO_VERSIONS_LEN)) != 0 ||
 	    (rc = proto_rd_end(&rd)) != 0)
 		return rc;
 	*out = r;

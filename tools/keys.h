@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The operator's key directory, shared by the command lines:
  *   master.key  32 bytes  operator master secret (transmission keys)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Small helpers the command lines share. */
 #ifndef TOOLS_UTIL_H
 #define TOOLS_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * apdubench: APDUs per second through PC/SC.
  *
@@ -48,7 +49,8 @@ send1(SCARDHANDLE h, const uint8_t *cmd, size_t len)
 	DWORD rlen = sizeof(resp);
 
 	if (SCardTransmit(h, SCARD_PCI_T1, cmd, (DWORD)len, NULL, resp,
-	    &rlen) != SCARD_S_SUCCESS || rlen < 2)
+		&rlen) != SCARD_S_SUCCESS ||
+	    rlen < 2)
 		return -1;
 	return resp[rlen - 2] == 0x90 && resp[rlen - 1] == 0 ? 0 : -1;
 }
@@ -107,10 +109,10 @@ main(int argc, char **argv)
 	}
 	if (reader == NULL ||
 	    SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) !=
-	    SCARD_S_SUCCESS)
+		SCARD_S_SUCCESS)
 		return 2;
-	if (SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1,
-	    &h, &proto) != SCARD_S_SUCCESS) {
+	if (SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &h,
+		&proto) != SCARD_S_SUCCESS) {
 		fprintf(stderr, "apdubench: no card in %s\n", reader);
 		return 1;
 	}

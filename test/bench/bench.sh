@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Benchmarks, each side by side with its physical limit in one run.
 #
 # Card: nullcard (a do-nothing C card) on vpcd slot 0 and vcard on slot 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ingestbench: the center's ingest rate against OpenSSL's own ECDSA P-256
  * verify rate, measured in the same run on one core.
@@ -53,13 +54,15 @@ seal(const struct proto_card_keys *ck, const uint8_t ua[PROTO_UA_LEN],
 	m.n_purchases = (uint8_t)purchases;
 	for (unsigned j = 0; j < purchases; j++)
 		m.purchases[j] = (struct proto_purchase){ .seq = j + 1,
-		    .event = 42 + j, .channel = 7, .price = 300 - 50 * j,
-		    .time = 1800000000 };
+			.event = 42 + j,
+			.channel = 7,
+			.price = 300 - 50 * j,
+			.time = 1800000000 };
 	proto_wr_init(&bw, body, sizeof(body));
 	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
 	if (proto_m2_encode(&m, &bw) != 0 ||
 	    proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, ck, body,
-	    proto_wr_len(&bw), &w) != 0)
+		proto_wr_len(&bw), &w) != 0)
 		return -1;
 	*len = proto_wr_len(&w);
 	return 0;
@@ -98,9 +101,11 @@ ingest_pass(struct cgs_ctx *ctx, int p, double secs, unsigned long *nblocks,
 		memset(&s.hello, 0, sizeof(s.hello));
 		s.n = PROTO_UPLINK_MAX_BLOCKS;
 		for (size_t i = 0; i < s.n; i++, next++)
-			s.in[i] = (struct cgs_in_block){ .origin =
-			    CGS_ORIGIN_RECOVERED, .block = blocks[p][next],
-			    .len = blen[p][next] };
+			s.in[i] =
+			    (struct cgs_in_block){ .origin =
+						       CGS_ORIGIN_RECOVERED,
+				    .block = blocks[p][next],
+				    .len = blen[p][next] };
 		if (cgs_ingest(ctx, &s) != 0)
 			return -1;
 		*nblocks += s.n;
@@ -127,7 +132,7 @@ verify_rate(size_t msglen, double secs)
 		for (int i = 0; i < 100; i++, n++) {
 			EVP_MD_CTX_reset(md);
 			if (EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL,
-			    NULL, pk, NULL) != 1 ||
+				NULL, pk, NULL) != 1 ||
 			    EVP_DigestVerify(md, sig, slen, msg, msglen) != 1)
 				abort();
 		}
@@ -166,7 +171,8 @@ main(int argc, char **argv)
 	    (warm = ingest_pass(ctx, 1, secs, &nb[1], &ni[1])) < 0)
 		return 1;
 	printf("center ingest on one core (sessions of %d recovered blocks, "
-	    "durable commits):\n", PROTO_UPLINK_MAX_BLOCKS);
+	       "durable commits):\n",
+	    PROTO_UPLINK_MAX_BLOCKS);
 	printf("  %-44s %8.0f /s\n", "OpenSSL ECDSA P-256 verify", vr);
 	printf("  %-44s %8.0f /s  ratio %.2f  (%lu blocks, %lu invoiced)\n",
 	    "first contact: key parsed, 2 purchases each", cold, cold / vr,

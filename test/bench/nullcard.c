@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nullcard: the do-nothing baseline card for benchmarks.  It speaks the
  * vpcd protocol as plainly as possible -- one read, one write, quick ACK,
@@ -44,7 +45,7 @@ ne_of(const uint8_t *c, size_t n)
 		return c[4] ? c[4] : 256;
 	if (n == 7 && c[4] == 0)
 		return (size_t)(c[5] << 8 | c[6]) ? (size_t)(c[5] << 8 | c[6]) :
-		    65536;
+						    65536;
 	if (n > 5 && c[4] != 0 && n == 6 + (size_t)c[4])
 		return c[n - 1] ? c[n - 1] : 256;
 	return 0;
@@ -77,7 +78,7 @@ main(int argc, char **argv)
 			break;
 		if (len == 1) {
 			if (in[0] != 4)
-				continue;       /* power on/off/reset */
+				continue; /* power on/off/reset */
 			out[0] = 0;
 			out[1] = sizeof(atr);
 			memcpy(out + 2, atr, sizeof(atr));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * replacebench: the bare cost of one fsynced atomic file replacement
  * (temporary file, fsync, rename, directory fsync) of SIZE bytes, the
@@ -36,8 +37,10 @@ main(int argc, char **argv)
 			return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("%.0f\n", ((double)(b.tv_sec - a.tv_sec) * 1e9 +
-	    (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / (double)n);
+	printf("%.0f\n",
+	    ((double)(b.tv_sec - a.tv_sec) * 1e9 +
+		(double)(b.tv_nsec - a.tv_nsec)) /
+		1e3 / (double)n);
 	unlink(argv[1]);
 	free(buf);
 	return 0;

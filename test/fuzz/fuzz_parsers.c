@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One fuzz target for every parser of hostile input: APDUs and responses,
  * TLV, blocks and M2 bodies, center commands, ECMs, M1 files, uplink
@@ -163,10 +164,16 @@ make_seeds(void)
 	static struct dec_m1 m1;
 	struct proto_card_keys ck;
 	struct proto_m2 m;
-	struct proto_cmd c = { .type = PROTO_CMD_GRANT, .counter = 7,
-	    .arg1 = 5, .arg2 = 99 };
-	struct proto_ecm e = { .channel = 7, .event = 42, .time = 10,
-	    .event_end = 20, .flags = PROTO_ECM_PPV, .price = 300 };
+	struct proto_cmd c = { .type = PROTO_CMD_GRANT,
+		.counter = 7,
+		.arg1 = 5,
+		.arg2 = 99 };
+	struct proto_ecm e = { .channel = 7,
+		.event = 42,
+		.time = 10,
+		.event_end = 20,
+		.flags = PROTO_ECM_PPV,
+		.price = 300 };
 	struct proto_up_hello h = { .has_card = 1 };
 	struct dec_key k;
 	uint8_t body[PROTO_M2_MAX_LEN], cw[PROTO_CW_LEN] = { 0 };
@@ -191,7 +198,7 @@ make_seeds(void)
 	if (proto_ec_keygen(ck.sign_priv, ck.sign_pub) != 0 ||
 	    proto_m2_encode(&m, &bw) != 0 ||
 	    proto_block_seal(PROTO_BLOCK_EXPORT, c.ua, 3, &ck, body,
-	    proto_wr_len(&bw), &w) != 0)
+		proto_wr_len(&bw), &w) != 0)
 		return -1;
 	seeds[2].n = 1 + proto_wr_len(&w);
 	proto_wr_init(&w, seeds[3].b + 1, MAX_INPUT - 1);
@@ -216,9 +223,11 @@ make_seeds(void)
 	seeds[7].n = sizeof(ctl);
 	proto_hex(ck.sign_pub, PROTO_EC_PUB_LEN, pubhex);
 	for (int i = 8; i < NPARSERS; i++)
-		seeds[i].n = 1 + (size_t)snprintf((char *)seeds[i].b + 1,
-		    MAX_INPUT - 1, "ptv-registration 1\nua 1111111111111111\n"
-		    "public-key %s\nversions 01000100\n", pubhex);
+		seeds[i].n = 1 +
+		    (size_t)snprintf((char *)seeds[i].b + 1, MAX_INPUT - 1,
+			"ptv-registration 1\nua 1111111111111111\n"
+			"public-key %s\nversions 01000100\n",
+			pubhex);
 	return 0;
 }
 
@@ -248,14 +257,14 @@ seeds_accepted(void)
 	    proto_block_parse(seeds[2].b + 1, seeds[2].n - 1, &b) == 0 &&
 	    proto_block_open(&b, fixed_key, &m) == 0 &&
 	    proto_cmd_parse(seeds[3].b + 1, seeds[3].n - 1, &c, &sp, &sl,
-	    &sig) == 0 &&
+		&sig) == 0 &&
 	    proto_ecm_open(seeds[4].b + 1, seeds[4].n - 1, fixed_key, &e,
-	    NULL) == 0 &&
+		NULL) == 0 &&
 	    dec_m1_decode(&k, seeds[5].b + 1, seeds[5].n - 1, &m1) == 0 &&
 	    proto_up_hello_decode(seeds[6].b + 1 + PROTO_UPLINK_HDR_LEN,
-	    seeds[6].n - 1 - PROTO_UPLINK_HDR_LEN, &h) == 0 &&
-	    proto_ctl_reply_status((const char *)seeds[7].b + 1,
-	    seeds[7].n - 1, &msg, &ml) == 0 &&
+		seeds[6].n - 1 - PROTO_UPLINK_HDR_LEN, &h) == 0 &&
+	    proto_ctl_reply_status((const char *)seeds[7].b + 1, seeds[7].n - 1,
+		&msg, &ml) == 0 &&
 	    reg_parse(seeds[8].b + 1, seeds[8].n - 1, &reg) == 0;
 }
 
@@ -268,28 +277,28 @@ mutate(const struct seed *s, uint8_t *out)
 	while (k-- > 0) {
 		size_t at = 1 + (n > 1 ? rnd() % (n - 1) : 0);
 		switch (rnd() % 5) {
-		case 0:         /* flip a bit */
+		case 0: /* flip a bit */
 			if (at < n)
 				out[at] ^= (uint8_t)(1 << (rnd() % 8));
 			break;
-		case 1:         /* truncate */
+		case 1: /* truncate */
 			n = at;
 			break;
-		case 2:         /* a random byte */
+		case 2: /* a random byte */
 			if (at < n)
 				out[at] = (uint8_t)rnd();
 			break;
-		case 3:         /* insert a byte */
+		case 3: /* insert a byte */
 			if (n < MAX_INPUT && at <= n) {
 				memmove(out + at + 1, out + at, n - at);
 				out[at] = (uint8_t)rnd();
 				n++;
 			}
 			break;
-		default:        /* an interesting length byte */
+		default: /* an interesting length byte */
 			if (at < n)
 				out[at] = (uint8_t[]){ 0x00, 0x7f, 0x80, 0x81,
-				    0x82, 0x83, 0xff }[rnd() % 7];
+					0x82, 0x83, 0xff }[rnd() % 7];
 			break;
 		}
 	}

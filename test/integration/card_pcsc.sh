@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The card runtime through a real pcscd and vpcd, in a private namespace:
 # opensc-tool and pcsc_scan against vcard, cardctl swap, a fuzz sweep, pcscd
 # restarted under the card, and cardctl's errors.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The whole system through real pcscd + vpcd + vcard + decoderd + centerd:
 # the scenario of the design brief; the line cut after each message of a
 # session, then retried; the same recovered block through two decoders;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # decoderd through a real pcscd + vpcd + vcard: export on insertion and
 # after a purchase, the swap to a locked card (M1 keeps the old card's
 # entry), a card removed in the middle of an export, kill -9 at every

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # decoderd under valgrind over the whole scenario (first contact, ECMs,
 # two purchases, export, swap to a locked card, uplink with recovery,
 # export of the new card): no invalid access, no definite or indirect

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The security-module applet through a real pcscd and vpcd: personalize two
 # cards, insert one, unlock it, buy an event, get its control words,
 # export; swap to the other card, see EXPORT refused while locked and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Run a command in a private mount and network namespace with a pcscd of
 # its own: tmpfs on /run/pcscd, loopback only, the vpcd reader driver on
 # its default port.  Everything started here is stopped by PID on exit.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Prologue of the integration tests (sourced first thing):
 #   . "$(dirname "$0")/../lib/itest.sh" "$@"
 # Sets $root and $build, re-runs the test inside hermetic.sh (a private

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # pcscd control for tests running inside hermetic.sh (sourced).
 # pcscd_start / pcscd_stop set and clear $PTV_PCSCD_PID.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # TAP helpers for shell tests (sourced).  Each check prints "ok N - what"
 # or "not ok N - what"; tap_done prints the plan and sets the exit status.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl_send: write raw bytes (stdin, as they are: no LF added) to a
  * daemon's control socket and print its reply, so that the tests can send

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pcsc_send: a PC/SC client for the tests.
  *
@@ -38,7 +39,8 @@ struct opts {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pcsc_send [-r reader] APDU...\n"
+	fprintf(stderr,
+	    "usage: pcsc_send [-r reader] APDU...\n"
 	    "       pcsc_send [-r reader] -f N [-s seed] [-a aid] [-x clains]\n"
 	    "       pcsc_send [-r reader] -w seconds\n");
 	exit(2);
@@ -135,9 +137,9 @@ static size_t
 fuzz_apdu(uint8_t *buf)
 {
 	static const uint8_t clas[] = { 0x00, 0x80, 0x84, 0x0c, 0x01, 0xff,
-	    0x90, 0xa0 };
+		0x90, 0xa0 };
 	static const uint8_t inss[] = { 0xa4, 0xca, 0xc0, 0x10, 0xb0, 0x20,
-	    0x84, 0x70 };
+		0x84, 0x70 };
 	size_t len, lc;
 	uint32_t kind = rnd() % 8;
 
@@ -146,34 +148,37 @@ fuzz_apdu(uint8_t *buf)
 	buf[2] = (uint8_t)(rnd() % 3 == 0 ? rnd() : rnd() % 4);
 	buf[3] = (uint8_t)(rnd() % 3 == 0 ? rnd() : rnd() % 4);
 	switch (kind) {
-	case 0:         /* 2 or 3 bytes: too short */
+	case 0: /* 2 or 3 bytes: too short */
 		return 2 + rnd() % 2;
-	case 1:         /* header only or with Le */
+	case 1: /* header only or with Le */
 		return 4 + rnd() % 2;
-	case 2:         /* short Lc that lies */
+	case 2: /* short Lc that lies */
 		lc = rnd() % 256;
 		buf[4] = (uint8_t)lc;
 		len = 5 + (lc + rnd() % 5) % 260;
 		break;
-	case 3:         /* extended forms, some broken */
+	case 3: /* extended forms, some broken */
 		buf[4] = 0;
 		lc = rnd() % 300;
 		proto_put_be(buf + 5, lc, 2);
 		len = 7 + (rnd() % 2 ? lc : rnd() % 300) + rnd() % 3;
 		break;
-	case 4:         /* SELECT of a random AID */
+	case 4: /* SELECT of a random AID */
 		buf[0] = 0x00;
 		buf[1] = 0xa4;
 		buf[2] = 0x04;
 		buf[4] = (uint8_t)(1 + rnd() % 16);
 		len = 5 + buf[4] + rnd() % 2;
 		break;
-	default:        /* random bytes */
+	default: /* random bytes */
 		len = 4 + rnd() % 300;
 		break;
 	}
-	for (size_t i = (kind == 4 ? 5 : kind == 3 ? 7 : kind == 2 ? 5 : 4);
-	    i < len; i++)
+	for (size_t i = (kind == 4 ? 5 :
+		     kind == 3     ? 7 :
+		     kind == 2     ? 5 :
+				     4);
+	     i < len; i++)
 		buf[i] = (uint8_t)rnd();
 	return len;
 }
@@ -225,8 +230,8 @@ fuzz(SCARDHANDLE h, const struct opts *o)
 		if (seen[resp[rlen - 2] << 8 | resp[rlen - 1]]++ == 0)
 			distinct++;
 	}
-	printf("sent %lu apdus (%lu skipped), %lu distinct status words:",
-	    sent, skipped, distinct);
+	printf("sent %lu apdus (%lu skipped), %lu distinct status words:", sent,
+	    skipped, distinct);
 	for (size_t sw = 0; sw < 65536; sw++)
 		if (seen[sw])
 			printf(" %04zx", sw);
@@ -268,10 +273,18 @@ main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "r:f:s:a:x:w:")) != -1) {
 		switch (c) {
-		case 'r': o.reader = optarg; break;
-		case 'f': o.fuzz = strtoul(optarg, NULL, 10); break;
-		case 's': o.seed = strtoul(optarg, NULL, 10); break;
-		case 'w': o.wait_s = atoi(optarg); break;
+		case 'r':
+			o.reader = optarg;
+			break;
+		case 'f':
+			o.fuzz = strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			o.seed = strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			o.wait_s = atoi(optarg);
+			break;
 		case 'a':
 			if (hex(optarg, o.aid, sizeof(o.aid), &o.aidlen) != 0)
 				usage();
@@ -279,8 +292,8 @@ main(int argc, char **argv)
 		case 'x':
 			if (o.navoid == MAX_AVOID)
 				usage();
-			o.avoid[o.navoid++] = (uint16_t)strtoul(optarg, NULL,
-			    16);
+			o.avoid[o.navoid++] =
+			    (uint16_t)strtoul(optarg, NULL, 16);
 			break;
 		default:
 			usage();
@@ -304,14 +317,14 @@ main(int argc, char **argv)
 		SCardReleaseContext(ctx);
 		return rc == 0 ? 0 : 1;
 	}
-	if (SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1,
-	    &h, &proto) != SCARD_S_SUCCESS) {
+	if (SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &h,
+		&proto) != SCARD_S_SUCCESS) {
 		fprintf(stderr, "pcsc_send: no card in %s\n", reader);
 		SCardReleaseContext(ctx);
 		return 1;
 	}
-	rc = o.fuzz > 0 ? fuzz(h, &o) : send_list(h, argv + optind,
-	    argc - optind);
+	rc = o.fuzz > 0 ? fuzz(h, &o) :
+			  send_list(h, argv + optind, argc - optind);
 	SCardDisconnect(h, SCARD_LEAVE_CARD);
 	SCardReleaseContext(ctx);
 	return rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * uplink_send: a hand-driven uplink client for the tests, to send what a
  * well-behaved decoder never would.
@@ -85,10 +86,11 @@ print_answers(SSL *ssl)
 	while (proto_tls_read_frame(ssl, &type, body, sizeof(body), &n) == 0) {
 		if (type == PROTO_UP_RESULT &&
 		    proto_up_result_decode(body, n, &r) == 0)
-			printf("result %u %s\n", r.index, r.status ==
-			    PROTO_UP_REJECTED ? proto_up_reason(r.reason) :
-			    r.status == PROTO_UP_DUPLICATE ? "duplicate" :
-			    "accepted");
+			printf("result %u %s\n", r.index,
+			    r.status == PROTO_UP_REJECTED ?
+				proto_up_reason(r.reason) :
+				r.status == PROTO_UP_DUPLICATE ? "duplicate" :
+								 "accepted");
 		else if (type == PROTO_UP_COMMAND)
 			printf("command\n");
 		else if (type == PROTO_UP_ACK)
@@ -152,7 +154,7 @@ main(int argc, char **argv)
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	uint8_t hdr[PROTO_UPLINK_HDR_LEN] = { PROTO_UP_BLOCK, 0xff, 0xff, 0xff,
-	    0xff };
+		0xff };
 	struct proto_up_hello h;
 	struct proto_wr w;
 	int fd, rc = 0;

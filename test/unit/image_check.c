@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * #included by tests: snapshot a card image and assert later that it did
  * not change (every refused command must leave the card as it was).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Test fixture for the security-module applet, #included by the tests
  * that need it: operator keys, a personalized card in a temporary
@@ -75,8 +76,8 @@ smfix_runtime(struct smfix *f)
 static struct smfix *
 smfix_new(uint32_t credit)
 {
-	static const uint8_t ua[PROTO_UA_LEN] = { 0x11, 0x22, 0x33, 0x44,
-	    0x55, 0x66, 0x77, 0x88 };
+	static const uint8_t ua[PROTO_UA_LEN] = { 0x11, 0x22, 0x33, 0x44, 0x55,
+		0x66, 0x77, 0x88 };
 	struct smfix *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
@@ -119,8 +120,13 @@ smfix_tx(struct smfix *f, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
     const uint8_t *data, size_t lc, size_t ne)
 {
 	static uint8_t cmd[PROTO_APDU_MAX_CMD_LEN];
-	struct proto_apdu a = { .cla = cla, .ins = ins, .p1 = p1, .p2 = p2,
-	    .data = data, .lc = lc, .ne = ne };
+	struct proto_apdu a = { .cla = cla,
+		.ins = ins,
+		.p1 = p1,
+		.p2 = p2,
+		.data = data,
+		.lc = lc,
+		.ne = ne };
 	struct proto_wr w;
 
 	proto_wr_init(&w, cmd, sizeof(cmd));
@@ -144,8 +150,12 @@ smfix_ecm(struct smfix *f, uint16_t channel, uint32_t event, uint32_t time,
     uint32_t end, uint8_t flags, uint32_t price, const uint8_t *cw,
     uint8_t out[PROTO_ECM_LEN])
 {
-	struct proto_ecm e = { .channel = channel, .event = event,
-	    .time = time, .event_end = end, .flags = flags, .price = price };
+	struct proto_ecm e = { .channel = channel,
+		.event = event,
+		.time = time,
+		.event_end = end,
+		.flags = flags,
+		.price = price };
 	uint8_t zero[PROTO_CW_LEN] = { 0 };
 
 	(void)f;
@@ -158,8 +168,10 @@ static size_t
 smfix_cmd(struct smfix *f, uint8_t type, uint32_t counter, uint32_t arg1,
     uint32_t arg2, const uint8_t *ua, uint8_t *out)
 {
-	struct proto_cmd c = { .type = type, .counter = counter,
-	    .arg1 = arg1, .arg2 = arg2 };
+	struct proto_cmd c = { .type = type,
+		.counter = counter,
+		.arg1 = arg1,
+		.arg2 = arg2 };
 	struct proto_wr w;
 
 	memcpy(c.ua, ua != NULL ? ua : f->ua, PROTO_UA_LEN);

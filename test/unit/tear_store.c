@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 /*
  * Tear sweep of the card store: a child process runs one transaction and
@@ -83,7 +84,8 @@ store_tx(void)
 	    (rc = card_store_begin(s)) != 0 ||
 	    (rc = card_store_write(s, id, 0, "new-head", 8)) != 0 ||
 	    (rc = card_store_write(s, id, 100, "new-tail", 8)) != 0 ||
-	    (rc = card_store_add_region(s, aid2, sizeof(aid2), 32, &id2)) != 0 ||
+	    (rc = card_store_add_region(s, aid2, sizeof(aid2), 32, &id2)) !=
+		0 ||
 	    (rc = card_store_write(s, id2, 0, "x", 1)) != 0)
 		goto out;
 	rc = card_store_commit(s);
@@ -96,7 +98,7 @@ static int
 apdu_tx(void)
 {
 	static const uint8_t sel[] = { 0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'P',
-	    'T', 'V', 'I', 'D', 0x01 };
+		'T', 'V', 'I', 'D', 0x01 };
 	static const uint8_t inc[] = { 0x80, 0x10, 0x00, 0x00, 0x04 };
 	const struct card_applet *const *apps;
 	struct card_store *s = NULL;
@@ -179,7 +181,7 @@ sweep(int (*tx)(void), const uint8_t *before, size_t blen)
 		assert_int_equal(proto_file_replace(path, before, blen, 0600),
 		    0);
 		if (!run_child(tx, n))
-			break;          /* no n-th failpoint: sweep complete */
+			break; /* no n-th failpoint: sweep complete */
 		image_bytes(&now, &nlen);
 		if (nlen == blen && memcmp(now, before, blen) == 0)
 			saw_before++;
@@ -192,8 +194,8 @@ sweep(int (*tx)(void), const uint8_t *before, size_t blen)
 		if (after_crash != NULL)
 			after_crash();
 	}
-	printf("# %lu crash points: %lu before, %lu after\n", n - 1,
-	    saw_before, saw_after);
+	printf("# %lu crash points: %lu before, %lu after\n", n - 1, saw_before,
+	    saw_after);
 	assert_true(n > 4);
 	assert_true(saw_before > 0 && saw_after > 0);
 	free(after);
@@ -246,7 +248,7 @@ static int
 sm_open(struct card_store **s, struct card_rt **rt)
 {
 	static const uint8_t sel[] = { 0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'P',
-	    'T', 'V', 'S', 'M', 0x01 };
+		'T', 'V', 'S', 'M', 0x01 };
 	const struct card_applet *const *apps;
 	uint8_t out[8];
 	size_t napps;
@@ -256,8 +258,10 @@ sm_open(struct card_store **s, struct card_rt **rt)
 	if ((rc = card_store_open(path, s)) != 0 ||
 	    (rc = card_rt_new(*s, apps, napps, rt)) != 0)
 		return rc;
-	return card_rt_transmit(*rt, sel, sizeof(sel), out, sizeof(out)) ==
-	    2 && out[0] == 0x90 ? 0 : PROTO_ERR_STATE;
+	return card_rt_transmit(*rt, sel, sizeof(sel), out, sizeof(out)) == 2 &&
+		out[0] == 0x90 ?
+	    0 :
+	    PROTO_ERR_STATE;
 }
 
 /* Send sm_apdu to the card in path; 0 if it answered 9000. */
@@ -273,7 +277,8 @@ sm_tx(void)
 	if ((rc = sm_open(&s, &rt)) == 0) {
 		n = card_rt_transmit(rt, sm_apdu, sm_apdu_len, out,
 		    sizeof(out));
-		rc = n >= 2 && out[n - 2] == 0x90 && out[n - 1] == 0 ? 0 :
+		rc = n >= 2 && out[n - 2] == 0x90 && out[n - 1] == 0 ?
+		    0 :
 		    PROTO_ERR_STATE;
 	}
 	card_rt_free(&rt);
@@ -284,8 +289,11 @@ sm_tx(void)
 static void
 set_apdu(uint8_t ins, const uint8_t *data, size_t lc, size_t ne)
 {
-	struct proto_apdu a = { .cla = 0x80, .ins = ins, .data = data,
-	    .lc = lc, .ne = ne };
+	struct proto_apdu a = { .cla = 0x80,
+		.ins = ins,
+		.data = data,
+		.lc = lc,
+		.ne = ne };
 	struct proto_wr w;
 
 	proto_wr_init(&w, sm_apdu, sizeof(sm_apdu));

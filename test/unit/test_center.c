@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 /*
  * The center's ingest without the network: the separation module, the
@@ -34,7 +35,7 @@ struct fx {
 	struct cgs_keys keys;
 	struct cgs_db *db;
 	struct cgs_ctx *ctx;
-	struct card cards[NCARDS];   /* 0, 1 registered; 2 not */
+	struct card cards[NCARDS]; /* 0, 1 registered; 2 not */
 	uint8_t blk[8][PROTO_BLOCK_MAX];
 	size_t blen[8];
 	struct cgs_session s;
@@ -63,8 +64,8 @@ setup(void **state)
 		if (proto_ec_keygen(c->k.sign_priv, c->k.sign_pub) != 0 ||
 		    proto_kt_derive(f->keys.master, c->ua, c->k.kt) != 0)
 			return -1;
-		if (i < 2 && cgs_card_register(f->db, c->ua, c->k.sign_pub,
-		    v) != 0)
+		if (i < 2 &&
+		    cgs_card_register(f->db, c->ua, c->k.sign_pub, v) != 0)
 			return -1;
 	}
 	*state = f;
@@ -110,13 +111,16 @@ block(struct fx *f, int b, int i, uint32_t seq, uint32_t n, uint32_t acked,
 	m.n_purchases = (uint8_t)(n - acked);
 	for (uint32_t j = acked; j < n; j++)
 		m.purchases[j - acked] = (struct proto_purchase){ .seq = j + 1,
-		    .event = 40 + j, .channel = 7,
-		    .price = j == 0 ? price1 : 100, .time = 1000 };
+			.event = 40 + j,
+			.channel = 7,
+			.price = j == 0 ? price1 : 100,
+			.time = 1000 };
 	proto_wr_init(&bw, body, sizeof(body));
 	proto_wr_init(&w, f->blk[b], PROTO_BLOCK_MAX);
 	assert_int_equal(proto_m2_encode(&m, &bw), 0);
-	assert_int_equal(proto_block_seal(PROTO_BLOCK_UPLINK, c->ua, seq,
-	    &c->k, body, proto_wr_len(&bw), &w), 0);
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_UPLINK, c->ua, seq, &c->k,
+			     body, proto_wr_len(&bw), &w),
+	    0);
 	f->blen[b] = proto_wr_len(&w);
 }
 
@@ -135,7 +139,8 @@ session(struct fx *f, int p, int n, ...)
 	for (int i = 0; i < n; i++) {
 		int origin = va_arg(ap, int), b = va_arg(ap, int);
 		f->s.in[i] = (struct cgs_in_block){ .origin = origin,
-		    .block = f->blk[b], .len = f->blen[b] };
+			.block = f->blk[b],
+			.len = f->blen[b] };
 	}
 	va_end(ap);
 	f->s.n = (size_t)n;
@@ -149,7 +154,8 @@ count(struct fx *f, const char *sql)
 	int64_t v = -1;
 
 	assert_int_equal(sqlite3_prepare_v2(cgs_db_sql(f->db), sql, -1, &st,
-	    NULL), SQLITE_OK);
+			     NULL),
+	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -161,8 +167,10 @@ command_types(struct fx *f, uint8_t *types, size_t *n)
 {
 	for (size_t i = 0; i < f->s.ans.n_cmds; i++) {
 		struct proto_cmd c;
-		assert_int_equal(proto_cmd_verify(f->s.ans.cmds[i], f->s.ans.cmd_len[i],
-		    f->keys.center_pub, &c), 0);
+		assert_int_equal(proto_cmd_verify(f->s.ans.cmds[i],
+				     f->s.ans.cmd_len[i], f->keys.center_pub,
+				     &c),
+		    0);
 		types[i] = c.type;
 	}
 	*n = f->s.ans.n_cmds;
@@ -178,8 +186,8 @@ test_separation(void **state)
 	uint8_t types[PROTO_UP_MAX_COMMANDS];
 	size_t n;
 
-	block(f, 0, 1, 1, 0, 0, 0, 1, 0);       /* card 1, locked, new */
-	block(f, 1, 0, 5, 2, 0, 300, 0, 0);     /* card 0 from M1: 2 films */
+	block(f, 0, 1, 1, 0, 0, 0, 1, 0);   /* card 1, locked, new */
+	block(f, 1, 0, 5, 2, 0, 300, 0, 0); /* card 0 from M1: 2 films */
 	session(f, 1, 2, P, 0, R, 1);
 	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_ACCEPTED);
 	assert_int_equal(f->s.ans.res[1].status, PROTO_UP_ACCEPTED);
@@ -192,12 +200,20 @@ test_separation(void **state)
 	command_types(f, types, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(types[0], PROTO_CMD_UNLOCK);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM cards WHERE ua = "
-	    "'1111111111111111' AND status = 'retired-recovered'"), 1);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM cards WHERE ua = "
-	    "'2222222222222222' AND status = 'active'"), 1);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases WHERE "
-	    "via_ua = '2222222222222222' AND origin = 'recovered'"), 2);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM cards WHERE ua = "
+			     "'1111111111111111' AND status = "
+			     "'retired-recovered'"),
+	    1);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM cards WHERE ua = "
+			     "'2222222222222222' AND status = 'active'"),
+	    1);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM purchases WHERE "
+			     "via_ua = '2222222222222222' AND origin = "
+			     "'recovered'"),
+	    2);
 }
 
 static void
@@ -227,13 +243,13 @@ test_rejections(void **state)
 	struct fx *f = *state;
 	struct proto_card_keys wrong;
 
-	block(f, 0, 2, 1, 1, 0, 300, 0, 0);     /* unregistered card */
+	block(f, 0, 2, 1, 1, 0, 300, 0, 0); /* unregistered card */
 	block(f, 1, 0, 1, 1, 0, 300, 0, 0);
-	f->blk[1][40] ^= 1;                     /* bad signature */
-	block(f, 2, 1, 1, 1, 0, 300, 0, 0);     /* card 1's, as present 0 */
-	memcpy(f->blk[3], "\x02\x01", 2);       /* malformed */
+	f->blk[1][40] ^= 1;                 /* bad signature */
+	block(f, 2, 1, 1, 1, 0, 300, 0, 0); /* card 1's, as present 0 */
+	memcpy(f->blk[3], "\x02\x01", 2);   /* malformed */
 	f->blen[3] = 2;
-	block(f, 4, 0, 1, 1, 0, 300, 0, 0);     /* card 0's block, UA of 1 */
+	block(f, 4, 0, 1, 1, 0, 300, 0, 0); /* card 0's block, UA of 1 */
 	memcpy(f->blk[4] + 2, f->cards[1].ua, PROTO_UA_LEN);
 	/* signed by the card, encrypted under another key */
 	wrong = f->cards[0].k;
@@ -252,8 +268,10 @@ test_rejections(void **state)
 	assert_int_equal(f->s.ans.invoiced, 0);
 	assert_int_equal(f->s.ans.n_acks, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 0);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks WHERE status "
-	    "= 'rejected'"), 6);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM blocks WHERE status "
+			     "= 'rejected'"),
+	    6);
 }
 
 static void
@@ -268,20 +286,26 @@ test_flags(void **state)
 	session(f, -1, 1, R, 1);
 	assert_int_equal(f->s.ans.invoiced, 0);
 	assert_int_equal(f->s.ans.flagged, 1);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
-	    "LIKE '%went backwards%'"), 1);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM flags WHERE what "
+			     "LIKE '%went backwards%'"),
+	    1);
 	/* the same purchase number with another price: flagged, kept */
 	block(f, 2, 0, 8, 2, 0, 999, 0, 0);
 	session(f, -1, 1, R, 2);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
-	    "LIKE '%differs%'"), 1);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM flags WHERE what "
+			     "LIKE '%differs%'"),
+	    1);
 	assert_int_equal(count(f, "SELECT price FROM purchases WHERE seq = 1"),
 	    300);
 	/* a card that freed purchases the ledger never saw */
 	block(f, 3, 1, 1, 9, 5, 300, 0, 0);
 	session(f, -1, 1, R, 3);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags WHERE what "
-	    "LIKE '%jumps%'"), 1);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM flags WHERE what "
+			     "LIKE '%jumps%'"),
+	    1);
 	assert_int_equal(f->s.ans.invoiced, 4);
 }
 
@@ -294,7 +318,8 @@ test_commands(void **state)
 	struct proto_cmd c;
 
 	assert_int_equal(cgs_queue_command(f->db, &f->keys, f->cards[0].ua,
-	    PROTO_CMD_RELOAD, 500, 0), 0);
+			     PROTO_CMD_RELOAD, 500, 0),
+	    0);
 	/* card 0 present, unlocked, two purchases not yet acknowledged */
 	block(f, 0, 0, 1, 2, 0, 300, 0, 0);
 	session(f, 0, 1, P, 0);
@@ -303,7 +328,8 @@ test_commands(void **state)
 	assert_int_equal(types[0], PROTO_CMD_RELOAD);
 	assert_int_equal(types[1], PROTO_CMD_ACK);
 	assert_int_equal(proto_cmd_verify(f->s.ans.cmds[1], f->s.ans.cmd_len[1],
-	    f->keys.center_pub, &c), 0);
+			     f->keys.center_pub, &c),
+	    0);
 	assert_int_equal(c.arg1, 2);
 	assert_int_equal(c.counter, 2);
 	flen = f->s.ans.cmd_len[0];
@@ -318,8 +344,10 @@ test_commands(void **state)
 	block(f, 2, 0, 3, 2, 2, 300, 0, 2);
 	session(f, 0, 1, P, 2);
 	assert_int_equal(f->s.ans.n_cmds, 0);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands WHERE done "
-	    "= 0"), 0);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM commands WHERE done "
+			     "= 0"),
+	    0);
 }
 
 int
@@ -327,8 +355,11 @@ main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_separation), T(test_exactly_once), T(test_rejections),
-		T(test_flags), T(test_commands),
+		T(test_separation),
+		T(test_exactly_once),
+		T(test_rejections),
+		T(test_flags),
+		T(test_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 /*
  * M1 and the decoder's configuration: round trips, the entry policy (one
@@ -40,7 +41,8 @@ block(uint8_t ua0, uint32_t seq, uint8_t *out)
 	assert_int_equal(proto_m2_encode(&m, &bw), 0);
 	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
 	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq,
-	    &card_keys, body, proto_wr_len(&bw), &w), 0);
+			     &card_keys, body, proto_wr_len(&bw), &w),
+	    0);
 	return proto_wr_len(&w);
 }
 
@@ -97,9 +99,11 @@ test_put_policy(void **state)
 	assert_int_equal(dec_m1_pending(&m), DEC_M1_MAX_ENTRIES);
 	assert_null(dec_m1_find(&m, (const uint8_t *)"\xa2\1\2\3\4\5\6\7"));
 	assert_non_null(dec_m1_find(&m, (const uint8_t *)"\xb0\1\2\3\4\5\6\7"));
-	assert_int_equal(dec_m1_remove(&m, (const uint8_t *)"\xb0\1\2\3\4\5\6\7"),
+	assert_int_equal(dec_m1_remove(&m,
+			     (const uint8_t *)"\xb0\1\2\3\4\5\6\7"),
 	    0);
-	assert_int_equal(dec_m1_remove(&m, (const uint8_t *)"\xb0\1\2\3\4\5\6\7"),
+	assert_int_equal(dec_m1_remove(&m,
+			     (const uint8_t *)"\xb0\1\2\3\4\5\6\7"),
 	    PROTO_ERR_NOTFOUND);
 	/* a malformed block is refused */
 	b[1] = 9;
@@ -140,10 +144,12 @@ test_file_roundtrip_and_damage(void **state)
 	/* another decoder's M1, and this M1 under another key */
 	other = key;
 	other.id[0] ^= 1;
-	assert_int_equal(dec_m1_decode(&other, img, len, &back), PROTO_ERR_AUTH);
+	assert_int_equal(dec_m1_decode(&other, img, len, &back),
+	    PROTO_ERR_AUTH);
 	other = key;
 	other.key[0] ^= 1;
-	assert_int_equal(dec_m1_decode(&other, img, len, &back), PROTO_ERR_AUTH);
+	assert_int_equal(dec_m1_decode(&other, img, len, &back),
+	    PROTO_ERR_AUTH);
 }
 
 static void
@@ -199,7 +205,8 @@ test_config(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		dec_config_defaults(&c);
 		assert_int_equal(proto_file_replace(path, cases[i].text,
-		    strlen(cases[i].text), 0600), 0);
+				     strlen(cases[i].text), 0600),
+		    0);
 		if (dec_config_load(path, &c, &line) != cases[i].rc ||
 		    line != cases[i].line)
 			fail_msg("case %zu: line %d", i, line);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of proto: the bounded reader/writer, TLV, the APDU codec. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +17,9 @@
 static void
 test_rd_ints(void **state)
 {
-	static const uint8_t in[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
-	    0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
-	    0x12 };
+	static const uint8_t in[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
+		0x12 };
 	struct proto_rd r;
 	uint8_t u8;
 	uint16_t u16;
@@ -95,8 +96,11 @@ struct tlv_case {
 	int rc;
 };
 
-#define TC(n, rc, ...) { n, (const uint8_t[]){ __VA_ARGS__ }, \
-	sizeof((const uint8_t[]){ __VA_ARGS__ }), rc }
+#define TC(n, rc, ...)                                           \
+	{                                                        \
+		n, (const uint8_t[]){ __VA_ARGS__ },             \
+		    sizeof((const uint8_t[]){ __VA_ARGS__ }), rc \
+	}
 
 static const struct tlv_case tlv_cases[] = {
 	TC("primitive", 0, 0x80, 0x02, 0x01, 0x02),
@@ -106,8 +110,8 @@ static const struct tlv_case tlv_cases[] = {
 	TC("no length", PROTO_ERR_SHORT, 0x04),
 	TC("truncated value", PROTO_ERR_LENGTH, 0x04, 0x03, 0x01, 0x02),
 	TC("truncated 82 length", PROTO_ERR_SHORT, 0x04, 0x82, 0x01),
-	TC("83 length beyond input", PROTO_ERR_LENGTH, 0x04, 0x83, 0xff,
-	    0xff, 0xff, 0x00),
+	TC("83 length beyond input", PROTO_ERR_LENGTH, 0x04, 0x83, 0xff, 0xff,
+	    0xff, 0x00),
 	TC("84 length form", PROTO_ERR_LENGTH, 0x04, 0x84, 0, 0, 0, 1, 0xaa),
 	TC("indefinite length", PROTO_ERR_LENGTH, 0x24, 0x80, 0x00, 0x00),
 	TC("three-byte tag", PROTO_ERR_FORMAT, 0x9f, 0x81, 0x01, 0x00),
@@ -118,9 +122,9 @@ static const struct tlv_case tlv_cases[] = {
 	TC("constructed bad child", PROTO_ERR_LENGTH, 0x70, 0x02, 0x04, 0x05),
 	TC("nested 8 deep", 0, 0x70, 0x0e, 0x70, 0x0c, 0x70, 0x0a, 0x70, 0x08,
 	    0x70, 0x06, 0x70, 0x04, 0x70, 0x02, 0x04, 0x00),
-	TC("nested 9 deep", PROTO_ERR_DEPTH, 0x70, 0x10, 0x70, 0x0e, 0x70,
-	    0x0c, 0x70, 0x0a, 0x70, 0x08, 0x70, 0x06, 0x70, 0x04, 0x70, 0x02,
-	    0x04, 0x00),
+	TC("nested 9 deep", PROTO_ERR_DEPTH, 0x70, 0x10, 0x70, 0x0e, 0x70, 0x0c,
+	    0x70, 0x0a, 0x70, 0x08, 0x70, 0x06, 0x70, 0x04, 0x70, 0x02, 0x04,
+	    0x00),
 };
 
 static void
@@ -176,7 +180,8 @@ test_tlv_roundtrip(void **state)
 		    PROTO_ERR_NOTFOUND);
 	}
 	proto_wr_init(&w, buf, 3);
-	assert_int_equal(proto_tlv_write(&w, 0x04, "abc", 3), PROTO_ERR_NOSPACE);
+	assert_int_equal(proto_tlv_write(&w, 0x04, "abc", 3),
+	    PROTO_ERR_NOSPACE);
 	assert_int_equal(proto_wr_len(&w), 0);
 	assert_int_equal(proto_tlv_write(&w, 0x1f, "", 0), PROTO_ERR_ARG);
 	assert_int_equal(proto_tlv_write(&w, 0x9f05, "", 0), PROTO_ERR_ARG);
@@ -193,8 +198,11 @@ struct apdu_case {
 	size_t lc, ne;
 };
 
-#define AC(n, rc, k, lc, ne, ...) { n, (const uint8_t[]){ __VA_ARGS__ }, \
-	sizeof((const uint8_t[]){ __VA_ARGS__ }), rc, k, lc, ne }
+#define AC(n, rc, k, lc, ne, ...)                                           \
+	{                                                                   \
+		n, (const uint8_t[]){ __VA_ARGS__ },                        \
+		    sizeof((const uint8_t[]){ __VA_ARGS__ }), rc, k, lc, ne \
+	}
 
 static const struct apdu_case apdu_cases[] = {
 	AC("case 1", 0, PROTO_APDU_CASE_1, 0, 0, 0x00, 0xa4, 0x04, 0x00),
@@ -205,8 +213,8 @@ static const struct apdu_case apdu_cases[] = {
 	AC("case 4S Le 00", 0, PROTO_APDU_CASE_4S, 1, 256, 0, 0, 0, 0, 1, 9, 0),
 	AC("case 2E", 0, PROTO_APDU_CASE_2E, 0, 4096, 0, 0xca, 1, 1, 0, 0x10,
 	    0),
-	AC("case 2E Le 0000", 0, PROTO_APDU_CASE_2E, 0, 65536, 0, 0, 0, 0, 0,
-	    0, 0),
+	AC("case 2E Le 0000", 0, PROTO_APDU_CASE_2E, 0, 65536, 0, 0, 0, 0, 0, 0,
+	    0),
 	AC("case 3E", 0, PROTO_APDU_CASE_3E, 2, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2),
 	AC("case 4E", 0, PROTO_APDU_CASE_4E, 1, 65536, 0, 0, 0, 0, 0, 0, 1, 7,
 	    0, 0),
@@ -217,8 +225,8 @@ static const struct apdu_case apdu_cases[] = {
 	AC("short Lc, two trailing", PROTO_ERR_LENGTH, 0, 0, 0, 0, 0, 0, 0, 1,
 	    1, 2, 3),
 	AC("ext marker, 6 bytes", PROTO_ERR_LENGTH, 0, 0, 0, 0, 0, 0, 0, 0, 1),
-	AC("ext Lc 0000 with data", PROTO_ERR_LENGTH, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0, 1),
+	AC("ext Lc 0000 with data", PROTO_ERR_LENGTH, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 1),
 	AC("ext Lc, data missing", PROTO_ERR_LENGTH, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	    4, 1, 2),
 	AC("ext Lc, one Le byte", PROTO_ERR_LENGTH, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -232,7 +240,7 @@ test_apdu_table(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(apdu_cases) / sizeof(apdu_cases[0]);
-	    i++) {
+	     i++) {
 		const struct apdu_case *c = &apdu_cases[i];
 		struct proto_apdu a;
 		int rc;
@@ -277,7 +285,8 @@ test_apdu_roundtrip(void **state)
 			proto_wr_init(&w, buf, sizeof(buf));
 			assert_int_equal(proto_apdu_encode(&a, &w), 0);
 			assert_int_equal(proto_apdu_parse(buf, proto_wr_len(&w),
-			    &b), 0);
+					     &b),
+			    0);
 			assert_int_equal(b.lc, a.lc);
 			assert_int_equal(b.ne, a.ne);
 			assert_int_equal(b.p2, 2);
@@ -309,7 +318,8 @@ test_rapdu(void **state)
 	assert_int_equal(r.sw, 0x9000);
 	assert_int_equal(r.len, 0);
 	assert_int_equal(proto_rapdu_parse((const uint8_t *)"ab\x6a\x82", 4,
-	    &r), 0);
+			     &r),
+	    0);
 	assert_int_equal(r.sw, 0x6a82);
 	assert_int_equal(r.len, 2);
 	assert_string_equal(proto_sw_str(0x6a82),
@@ -331,10 +341,11 @@ test_ctl_reply(void **state)
 	(void)state;
 	assert_int_equal(proto_ctl_reply_status(ok, strlen(ok), &msg, &n), 0);
 	assert_int_equal(proto_ctl_reply_get(ok, strlen(ok), "image", v,
-	    sizeof(v)), 0);
+			     sizeof(v)),
+	    0);
 	assert_string_equal(v, "/x y");
-	assert_int_equal(proto_ctl_reply_get(ok, strlen(ok), "b", v,
-	    sizeof(v)), PROTO_ERR_NOTFOUND);
+	assert_int_equal(proto_ctl_reply_get(ok, strlen(ok), "b", v, sizeof(v)),
+	    PROTO_ERR_NOTFOUND);
 	assert_int_equal(proto_ctl_reply_get(ok, strlen(ok), "image", v, 3),
 	    PROTO_ERR_TOOBIG);
 	assert_int_equal(proto_ctl_reply_status(err, strlen(err), &msg, &n),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 /*
  * Unit tests of the runtime's APDU dispatcher: SELECT rules, class and
@@ -51,15 +52,19 @@ test_process(struct card_ctx *ctx)
 		return PROTO_SW_OK;
 	case 0x05:
 		return proto_wr_u8(ctx->resp, ctx->transient[0]) == 0 ?
-		    PROTO_SW_OK : PROTO_SW_UNKNOWN;
+		    PROTO_SW_OK :
+		    PROTO_SW_UNKNOWN;
 	default:
 		return PROTO_SW_INS_NOT_SUPPORTED;
 	}
 }
 
 static const struct card_applet test_applet = {
-	.name = "test", .aid = test_aid, .aidlen = sizeof(test_aid),
-	.region_size = 16, .process = test_process,
+	.name = "test",
+	.aid = test_aid,
+	.aidlen = sizeof(test_aid),
+	.region_size = 16,
+	.process = test_process,
 };
 
 static const struct card_applet *const both[] = { &card_ident_applet,
@@ -77,8 +82,8 @@ struct fx {
 static int
 setup(void **state)
 {
-	static const uint8_t serial[CARD_SERIAL_LEN] = { 0xca, 0xfe, 0, 0, 0,
-	    0, 0, 1 };
+	static const uint8_t serial[CARD_SERIAL_LEN] = { 0xca, 0xfe, 0, 0, 0, 0,
+		0, 1 };
 	struct fx *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
@@ -118,8 +123,9 @@ tx(struct fx *f, const uint8_t *cmd, size_t len)
 	return (uint16_t)(f->out[f->n - 2] << 8 | f->out[f->n - 1]);
 }
 
-#define TX(f, ...) tx(f, (const uint8_t[]){ __VA_ARGS__ }, \
-	sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define TX(f, ...)                              \
+	tx(f, (const uint8_t[]){ __VA_ARGS__ }, \
+	    sizeof((const uint8_t[]){ __VA_ARGS__ }))
 
 static void
 snapshot(struct fx *f)
@@ -133,10 +139,10 @@ assert_unchanged(struct fx *f)
 	image_assert_unchanged(f->s, &f->snap);
 }
 
-#define SELECT_IDENT 0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'P', 'T', 'V', 'I', \
-	'D', 0x01
-#define SELECT_TEST 0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'T', 'E', 'S', 'T', \
-	0x01, 0x02
+#define SELECT_IDENT \
+	0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'P', 'T', 'V', 'I', 'D', 0x01
+#define SELECT_TEST \
+	0x00, 0xa4, 0x04, 0x00, 0x07, 0xf0, 'T', 'E', 'S', 'T', 0x01, 0x02
 
 static void
 test_select_rules(void **state)
@@ -149,7 +155,8 @@ test_select_rules(void **state)
 	assert_int_equal(TX(f, 0x80, 0x10, 0x00, 0x00), 0x6e00);
 	/* foreign AIDs, as opensc-tool probes */
 	assert_int_equal(TX(f, 0x00, 0xa4, 0x04, 0x00, 0x07, 0xa0, 0x00, 0x00,
-	    0x00, 0x03, 0x10, 0x10), 0x6a82);
+			     0x00, 0x03, 0x10, 0x10),
+	    0x6a82);
 	assert_int_equal(TX(f, 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00),
 	    0x6a82);
 	assert_int_equal(TX(f, 0x00, 0xa4, 0x04, 0x00), 0x6a82);
@@ -164,14 +171,17 @@ test_select_rules(void **state)
 	assert_int_equal(TX(f, 0x00, 0xca, 0x01, 0x01, 0x00), 0x9000);
 	/* partial: 5 bytes of the test applet's AID; fewer do not match */
 	assert_int_equal(TX(f, 0x00, 0xa4, 0x04, 0x00, 0x05, 0xf0, 'T', 'E',
-	    'S', 'T', 0x00), 0x9000);
+			     'S', 'T', 0x00),
+	    0x9000);
 	assert_memory_equal(f->out, "\x6f\x09\x84\x07\xf0TEST\x01\x02", 11);
 	assert_int_equal(TX(f, 0x00, 0x01, 0x00, 0x01, 0x00), 0x9000);
 	assert_int_equal(TX(f, 0x00, 0xa4, 0x04, 0x00, 0x04, 0xf0, 'P', 'T',
-	    'V'), 0x6a82);
+			     'V'),
+	    0x6a82);
 	/* P2 asking for the next occurrence */
 	assert_int_equal(TX(f, 0x00, 0xa4, 0x04, 0x02, 0x07, 0xf0, 'P', 'T',
-	    'V', 'I', 'D', 0x01), 0x6a86);
+			     'V', 'I', 'D', 0x01),
+	    0x6a86);
 	assert_unchanged(f);
 }
 
@@ -322,10 +332,10 @@ test_atr(void **state)
 	(void)state;
 	assert_true(n > 4);
 	assert_int_equal(atr[0], 0x3b);
-	assert_int_equal(atr[2] & 0x0f, 1);     /* T=1 */
+	assert_int_equal(atr[2] & 0x0f, 1); /* T=1 */
 	for (size_t i = 1; i < n; i++)
 		tck ^= atr[i];
-	assert_int_equal(tck, 0);               /* TCK checks */
+	assert_int_equal(tck, 0); /* TCK checks */
 	/* TS T0 TD1 TD2 TA3 TB3, K historical bytes, TCK */
 	assert_int_equal(atr[1] & 0x0f, n - 7);
 	assert_int_equal(card_atr(atr, 4), 0);
@@ -336,9 +346,13 @@ main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_select_rules), T(test_class_and_length_errors),
-		T(test_mutation), T(test_chaining), T(test_extended),
-		T(test_applet_faults), T(test_reset),
+		T(test_select_rules),
+		T(test_class_and_length_errors),
+		T(test_mutation),
+		T(test_chaining),
+		T(test_extended),
+		T(test_applet_faults),
+		T(test_reset),
 		cmocka_unit_test(test_atr),
 	};
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 /*
  * The security-module applet through the runtime: every command's success
@@ -47,11 +48,12 @@ assert_unchanged(struct smfix *f)
 }
 
 /* Expect sw and an unchanged image. */
-#define REFUSED(f, sw, call) do { \
-	snapshot(f); \
-	assert_int_equal((call), (sw)); \
-	assert_unchanged(f); \
-} while (0)
+#define REFUSED(f, sw, call)                    \
+	do {                                    \
+		snapshot(f);                    \
+		assert_int_equal((call), (sw)); \
+		assert_unchanged(f);            \
+	} while (0)
 
 static uint32_t
 be32(const uint8_t *p)
@@ -63,8 +65,7 @@ be32(const uint8_t *p)
 static uint32_t
 get_u32(struct smfix *f, uint8_t p2)
 {
-	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, p2, NULL, 0, 4),
-	    0x9000);
+	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, p2, NULL, 0, 4), 0x9000);
 	assert_int_equal(f->n, 6);
 	return be32(f->out);
 }
@@ -81,21 +82,25 @@ test_get_data(void **state)
 	assert_memory_equal(f->out, f->ua, 8);
 	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_LOCK, NULL, 0, 1),
 	    0x9000);
-	assert_int_equal(f->out[0], 1);           /* new cards are locked */
+	assert_int_equal(f->out[0], 1); /* new cards are locked */
 	assert_int_equal(get_u32(f, SM_DO_CREDIT), FX_CREDIT);
 	assert_int_equal(get_u32(f, SM_DO_EXPORT_SEQ), 0);
 	assert_int_equal(get_u32(f, SM_DO_CHANGE_CTR), 0);
 	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_FREE_LOG, NULL, 0,
-	    1), 0x9000);
+			     1),
+	    0x9000);
 	assert_int_equal(f->out[0], PROTO_M2_MAX_PURCHASES);
 	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_PUBKEY, NULL, 0,
-	    256), 0x9000);
+			     256),
+	    0x9000);
 	assert_memory_equal(f->out, f->card_pub, PROTO_EC_PUB_LEN);
 	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_STATE, NULL, 0,
-	    256), 0x9000);
+			     256),
+	    0x9000);
 	assert_int_equal(f->n, SM_STATE_LEN + 2);
-	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_VERSIONS, NULL,
-	    0, 256), 0x9000);
+	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_VERSIONS, NULL, 0,
+			     256),
+	    0x9000);
 	assert_int_equal(f->out[0], 1);
 	/* errors */
 	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x02, 0x01, NULL, 0, 8),
@@ -145,24 +150,24 @@ test_ecm(void **state)
 	assert_int_equal(be32(f->out + 4), 300);
 	/* forged, truncated, trailing, empty, bad P1: nothing changes */
 	ecm[PROTO_ECM_AAD_LEN + 3] ^= 1;
-	REFUSED(f, PROTO_SW_SECURITY, smfix_tx(f, 0x80, 0x30, 0, 0, ecm,
-	    sizeof(ecm), 256));
+	REFUSED(f, PROTO_SW_SECURITY,
+	    smfix_tx(f, 0x80, 0x30, 0, 0, ecm, sizeof(ecm), 256));
 	ecm[PROTO_ECM_AAD_LEN + 3] ^= 1;
-	ecm[9] ^= 0x80;      /* the price, authenticated as AAD */
-	REFUSED(f, PROTO_SW_SECURITY, smfix_tx(f, 0x80, 0x30, 0, 0, ecm,
-	    sizeof(ecm), 256));
+	ecm[9] ^= 0x80; /* the price, authenticated as AAD */
+	REFUSED(f, PROTO_SW_SECURITY,
+	    smfix_tx(f, 0x80, 0x30, 0, 0, ecm, sizeof(ecm), 256));
 	ecm[9] ^= 0x80;
-	REFUSED(f, PROTO_SW_WRONG_DATA, smfix_tx(f, 0x80, 0x30, 0, 0, ecm,
-	    sizeof(ecm) - 1, 256));
-	REFUSED(f, PROTO_SW_WRONG_DATA, smfix_tx(f, 0x80, 0x30, 0, 0, ecm, 3,
-	    256));
-	REFUSED(f, PROTO_SW_WRONG_LENGTH, smfix_tx(f, 0x80, 0x30, 0, 0, NULL,
-	    0, 256));
-	REFUSED(f, PROTO_SW_INCORRECT_P1P2, smfix_tx(f, 0x80, 0x30, 1, 0, ecm,
-	    sizeof(ecm), 256));
-	ecm[0] = 2;          /* another format version */
-	REFUSED(f, PROTO_SW_WRONG_DATA, smfix_tx(f, 0x80, 0x30, 0, 0, ecm,
-	    sizeof(ecm), 256));
+	REFUSED(f, PROTO_SW_WRONG_DATA,
+	    smfix_tx(f, 0x80, 0x30, 0, 0, ecm, sizeof(ecm) - 1, 256));
+	REFUSED(f, PROTO_SW_WRONG_DATA,
+	    smfix_tx(f, 0x80, 0x30, 0, 0, ecm, 3, 256));
+	REFUSED(f, PROTO_SW_WRONG_LENGTH,
+	    smfix_tx(f, 0x80, 0x30, 0, 0, NULL, 0, 256));
+	REFUSED(f, PROTO_SW_INCORRECT_P1P2,
+	    smfix_tx(f, 0x80, 0x30, 1, 0, ecm, sizeof(ecm), 256));
+	ecm[0] = 2; /* another format version */
+	REFUSED(f, PROTO_SW_WRONG_DATA,
+	    smfix_tx(f, 0x80, 0x30, 0, 0, ecm, sizeof(ecm), 256));
 }
 
 static void
@@ -214,8 +219,8 @@ test_ecm_counters_and_powerup(void **state)
 }
 
 static uint16_t
-buy(struct smfix *f, uint32_t event, uint32_t time, uint32_t end,
-    uint8_t flags, uint32_t price)
+buy(struct smfix *f, uint32_t event, uint32_t time, uint32_t end, uint8_t flags,
+    uint32_t price)
 {
 	uint8_t ecm[PROTO_ECM_LEN];
 
@@ -233,7 +238,7 @@ test_buy(void **state)
 	assert_int_equal(buy(f, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300),
 	    0x9000);
 	assert_int_equal(f->n, 10);
-	assert_int_equal(be32(f->out), 1);               /* purchase #1 */
+	assert_int_equal(be32(f->out), 1); /* purchase #1 */
 	assert_int_equal(be32(f->out + 4), FX_CREDIT - 300);
 	assert_int_equal(get_u32(f, SM_DO_CHANGE_CTR), 1);
 	assert_int_equal(card_sm_view(f->s, &v), 0);
@@ -248,22 +253,22 @@ test_buy(void **state)
 	    0x9000);
 	assert_memory_equal(f->out, cw, 3);
 	/* each refusal changes nothing */
-	REFUSED(f, SM_SW_ALREADY_BOUGHT, buy(f, 42, FX_T0, FX_T0 + 3600,
-	    PROTO_ECM_PPV, 300));
-	REFUSED(f, SM_SW_NO_CREDIT, buy(f, 43, FX_T0, FX_T0 + 3600,
-	    PROTO_ECM_PPV, FX_CREDIT));
-	REFUSED(f, SM_SW_NOT_PURCHASABLE, buy(f, 44, FX_T0, FX_T0 + 3600,
-	    PROTO_ECM_SUBSCRIPTION, 1));
-	REFUSED(f, SM_SW_NOT_PURCHASABLE, buy(f, 45, FX_T0 + 3600,
-	    FX_T0 + 3600, PROTO_ECM_PPV, 1));
+	REFUSED(f, SM_SW_ALREADY_BOUGHT,
+	    buy(f, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300));
+	REFUSED(f, SM_SW_NO_CREDIT,
+	    buy(f, 43, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, FX_CREDIT));
+	REFUSED(f, SM_SW_NOT_PURCHASABLE,
+	    buy(f, 44, FX_T0, FX_T0 + 3600, PROTO_ECM_SUBSCRIPTION, 1));
+	REFUSED(f, SM_SW_NOT_PURCHASABLE,
+	    buy(f, 45, FX_T0 + 3600, FX_T0 + 3600, PROTO_ECM_PPV, 1));
 	smfix_ecm(f, 7, 46, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 1, NULL, ecm);
 	ecm[sizeof(ecm) - 1] ^= 1;
-	REFUSED(f, PROTO_SW_SECURITY, smfix_tx(f, 0x80, 0x32, 0, 0, ecm,
-	    sizeof(ecm), 256));
-	REFUSED(f, PROTO_SW_WRONG_DATA, smfix_tx(f, 0x80, 0x32, 0, 0, ecm, 10,
-	    256));
-	REFUSED(f, PROTO_SW_WRONG_LENGTH, smfix_tx(f, 0x80, 0x32, 0, 0, NULL,
-	    0, 256));
+	REFUSED(f, PROTO_SW_SECURITY,
+	    smfix_tx(f, 0x80, 0x32, 0, 0, ecm, sizeof(ecm), 256));
+	REFUSED(f, PROTO_SW_WRONG_DATA,
+	    smfix_tx(f, 0x80, 0x32, 0, 0, ecm, 10, 256));
+	REFUSED(f, PROTO_SW_WRONG_LENGTH,
+	    smfix_tx(f, 0x80, 0x32, 0, 0, NULL, 0, 256));
 	assert_int_equal(get_u32(f, SM_DO_CREDIT), FX_CREDIT - 300);
 }
 
@@ -282,22 +287,26 @@ test_log_full(void **state)
 	/* events end at different times so the bought table can age */
 	for (i = 0; i < 32; i++)
 		assert_int_equal(buy(f, 100 + i, FX_T0, FX_T0 + 10 + i,
-		    PROTO_ECM_PPV, 1), 0x9000);
+				     PROTO_ECM_PPV, 1),
+		    0x9000);
 	/* the table of bought events is full until one is over */
-	REFUSED(f, PROTO_SW_NOT_ENOUGH_MEMORY, buy(f, 200, FX_T0,
-	    FX_T0 + 100, PROTO_ECM_PPV, 1));
+	REFUSED(f, PROTO_SW_NOT_ENOUGH_MEMORY,
+	    buy(f, 200, FX_T0, FX_T0 + 100, PROTO_ECM_PPV, 1));
 	for (; i < PROTO_M2_MAX_PURCHASES; i++)
 		assert_int_equal(buy(f, 100 + i, FX_T0 + 100, FX_T0 + 200,
-		    PROTO_ECM_PPV, 1), 0x9000);
-	REFUSED(f, SM_SW_LOG_FULL, buy(f, 300, FX_T0 + 100, FX_T0 + 200,
-	    PROTO_ECM_PPV, 1));
+				     PROTO_ECM_PPV, 1),
+		    0x9000);
+	REFUSED(f, SM_SW_LOG_FULL,
+	    buy(f, 300, FX_T0 + 100, FX_T0 + 200, PROTO_ECM_PPV, 1));
 	/* the center acknowledges 10 purchases: room for 10 */
 	assert_int_equal(smfix_send_cmd(f, PROTO_CMD_ACK, 10, 0), 0x9000);
 	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_FREE_LOG, NULL, 0,
-	    1), 0x9000);
+			     1),
+	    0x9000);
 	assert_int_equal(f->out[0], 10);
 	assert_int_equal(buy(f, 300, FX_T0 + 250, FX_T0 + 300, PROTO_ECM_PPV,
-	    1), 0x9000);
+			     1),
+	    0x9000);
 	assert_int_equal(be32(f->out), 65);
 }
 
@@ -313,17 +322,15 @@ test_export(void **state)
 	assert_int_equal(buy(f, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300),
 	    0x9000);
 	/* locked: EXPORT refused, UPLINK BLOCKS allowed */
-	REFUSED(f, PROTO_SW_CONDITIONS, smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0,
-	    65536));
-	assert_int_equal(smfix_tx(f, 0x80, 0x42, 0, 0, NULL, 0, 65536),
-	    0x9000);
+	REFUSED(f, PROTO_SW_CONDITIONS,
+	    smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 65536));
+	assert_int_equal(smfix_tx(f, 0x80, 0x42, 0, 0, NULL, 0, 65536), 0x9000);
 	assert_int_equal(proto_block_parse(f->out, f->n - 2, &b), 0);
 	assert_int_equal(b.kind, PROTO_BLOCK_UPLINK);
 	assert_int_equal(b.seq, 1);
 	assert_int_equal(smfix_send_cmd(f, PROTO_CMD_UNLOCK, 0, 0), 0x9000);
 	/* unlocked: a block in one extended response */
-	assert_int_equal(smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 65536),
-	    0x9000);
+	assert_int_equal(smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 65536), 0x9000);
 	n = f->n - 2;
 	memcpy(blk, f->out, n);
 	assert_int_equal(proto_block_parse(blk, n, &b), 0);
@@ -355,10 +362,10 @@ test_export(void **state)
 	assert_int_equal(f->n, 66);
 	assert_int_equal(smfix_tx(f, 0x00, 0xc0, 0, 0, NULL, 0, 256), 0x9000);
 	assert_int_equal(f->n - 2 + 64, n);
-	REFUSED(f, PROTO_SW_INCORRECT_P1P2, smfix_tx(f, 0x80, 0x40, 1, 0, NULL,
-	    0, 256));
-	REFUSED(f, PROTO_SW_WRONG_LENGTH, smfix_tx(f, 0x80, 0x40, 0, 0, kt, 4,
-	    256));
+	REFUSED(f, PROTO_SW_INCORRECT_P1P2,
+	    smfix_tx(f, 0x80, 0x40, 1, 0, NULL, 0, 256));
+	REFUSED(f, PROTO_SW_WRONG_LENGTH,
+	    smfix_tx(f, 0x80, 0x40, 0, 0, kt, 4, 256));
 }
 
 static void
@@ -377,24 +384,24 @@ test_commands(void **state)
 	memcpy(pc.ua, f->ua, PROTO_UA_LEN);
 	proto_wr_init(&w, c, sizeof(c));
 	assert_int_equal(proto_cmd_sign(&pc, bad_priv, bad_pub, &w), 0);
-	REFUSED(f, PROTO_SW_SECURITY, smfix_tx(f, 0x80, 0x50, 0, 0, c,
-	    proto_wr_len(&w), 0));
+	REFUSED(f, PROTO_SW_SECURITY,
+	    smfix_tx(f, 0x80, 0x50, 0, 0, c, proto_wr_len(&w), 0));
 	/* for another card */
 	n = smfix_cmd(f, PROTO_CMD_UNLOCK, 1, 0, 0, other, c);
 	REFUSED(f, SM_SW_OTHER_UA, smfix_tx(f, 0x80, 0x50, 0, 0, c, n, 0));
 	/* truncated, padded, bit-flipped */
 	n = smfix_cmd(f, PROTO_CMD_UNLOCK, 1, 0, 0, NULL, c);
-	REFUSED(f, PROTO_SW_WRONG_DATA, smfix_tx(f, 0x80, 0x50, 0, 0, c,
-	    n - 1, 0));
+	REFUSED(f, PROTO_SW_WRONG_DATA,
+	    smfix_tx(f, 0x80, 0x50, 0, 0, c, n - 1, 0));
 	REFUSED(f, PROTO_SW_WRONG_DATA, smfix_tx(f, 0x80, 0x50, 0, 0, c, 5, 0));
 	c[n] = 0;
-	REFUSED(f, PROTO_SW_WRONG_DATA, smfix_tx(f, 0x80, 0x50, 0, 0, c, n + 1,
-	    0));
-	c[12] ^= 1;          /* the counter, under the signature */
+	REFUSED(f, PROTO_SW_WRONG_DATA,
+	    smfix_tx(f, 0x80, 0x50, 0, 0, c, n + 1, 0));
+	c[12] ^= 1; /* the counter, under the signature */
 	REFUSED(f, PROTO_SW_SECURITY, smfix_tx(f, 0x80, 0x50, 0, 0, c, n, 0));
 	c[12] ^= 1;
-	REFUSED(f, PROTO_SW_WRONG_LENGTH, smfix_tx(f, 0x80, 0x50, 0, 0, NULL,
-	    0, 0));
+	REFUSED(f, PROTO_SW_WRONG_LENGTH,
+	    smfix_tx(f, 0x80, 0x50, 0, 0, NULL, 0, 0));
 	/* genuine: applied once; replayed: refused */
 	assert_int_equal(smfix_tx(f, 0x80, 0x50, 0, 0, c, n, 0), 0x9000);
 	REFUSED(f, SM_SW_REPLAYED, smfix_tx(f, 0x80, 0x50, 0, 0, c, n, 0));
@@ -420,15 +427,16 @@ test_commands(void **state)
 	assert_int_equal(smfix_tx(f, 0x80, 0x30, 0, 0, ecm, sizeof(ecm), 256),
 	    SM_SW_NOT_ENTITLED);
 	n = smfix_cmd(f, PROTO_CMD_REVOKE, 20, 8, 0, NULL, c);
-	REFUSED(f, PROTO_SW_REF_NOT_FOUND, smfix_tx(f, 0x80, 0x50, 0, 0, c, n,
-	    0));
+	REFUSED(f, PROTO_SW_REF_NOT_FOUND,
+	    smfix_tx(f, 0x80, 0x50, 0, 0, c, n, 0));
 	/* rights table full */
 	for (uint32_t ch = 100; ch < 100 + PROTO_M2_MAX_RIGHTS - 1; ch++)
 		assert_int_equal(smfix_send_cmd(f, PROTO_CMD_GRANT, ch,
-		    FX_T0 + 10), 0x9000);
+				     FX_T0 + 10),
+		    0x9000);
 	n = smfix_cmd(f, PROTO_CMD_GRANT, 100, 999, FX_T0, NULL, c);
-	REFUSED(f, PROTO_SW_NOT_ENOUGH_MEMORY, smfix_tx(f, 0x80, 0x50, 0, 0, c,
-	    n, 0));
+	REFUSED(f, PROTO_SW_NOT_ENOUGH_MEMORY,
+	    smfix_tx(f, 0x80, 0x50, 0, 0, c, n, 0));
 	assert_int_equal(smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 65536), 0x9000);
 }
 
@@ -437,8 +445,12 @@ main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_get_data), T(test_ecm), T(test_ecm_counters_and_powerup),
-		T(test_buy), T(test_log_full), T(test_export),
+		T(test_get_data),
+		T(test_ecm),
+		T(test_ecm_counters_and_powerup),
+		T(test_buy),
+		T(test_log_full),
+		T(test_export),
 		T(test_commands),
 	};
 

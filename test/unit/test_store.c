@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 /* Unit tests of the card store: transactions, abort, persistence, and
  * rejection of damaged images. */
@@ -114,12 +115,14 @@ test_abort_restores(void **state)
 	assert_int_equal(card_store_write(s, id, 1, "CCC", 3), 0);
 	assert_int_equal(card_store_write(s, id, 6, "DD", 2), 0);
 	assert_int_equal(card_store_add_region(s, (const uint8_t *)"\xf0zzzz",
-	    5, 16, &id3), 0);
+			     5, 16, &id3),
+	    0);
 	card_store_abort(s);
 	assert_int_equal(card_store_read(s, id, 0, b, 8), 0);
 	assert_memory_equal(b, "AAAAAAAA", 8);
 	assert_int_equal(card_store_region(s, (const uint8_t *)"\xf0zzzz", 5,
-	    &id3, NULL), PROTO_ERR_NOTFOUND);
+			     &id3, NULL),
+	    PROTO_ERR_NOTFOUND);
 	/* the file never saw the aborted writes */
 	assert_int_equal(card_store_open(f->path, &t), 0);
 	assert_int_equal(card_store_read(t, id, 0, b, 8), 0);
@@ -140,8 +143,9 @@ test_commit_capacity(void **state)
 
 	assert_int_equal(card_store_create(f->path, serial, &s), 0);
 	assert_int_equal(card_store_begin(s), 0);
-	assert_int_equal(card_store_add_region(s, aid, sizeof(aid),
-	    sizeof(big), &id), 0);
+	assert_int_equal(card_store_add_region(s, aid, sizeof(aid), sizeof(big),
+			     &id),
+	    0);
 	assert_int_equal(card_store_add_region(s, aid, sizeof(aid), 4, &id2),
 	    PROTO_ERR_EXISTS);
 	assert_int_equal(card_store_commit(s), 0);
@@ -184,8 +188,8 @@ test_damaged_images(void **state)
 
 	assert_int_equal(make_card(f->path, &s, &id), 0);
 	card_store_free(&s);
-	assert_int_equal(proto_file_read(f->path, CARD_IMAGE_MAX, &orig,
-	    &olen), 0);
+	assert_int_equal(proto_file_read(f->path, CARD_IMAGE_MAX, &orig, &olen),
+	    0);
 	/* every single-bit flip is caught */
 	for (size_t i = 0; i < olen; i++) {
 		int rc;
