@@ -23,7 +23,7 @@ CFLAGS += $(OPT) $(WARN) $(HARDEN) $(EXTRA_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 CRYPTO_LIBS = -lssl -lcrypto
 
-PROTO_SRC = proto/err.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
+PROTO_SRC = proto/err.c proto/num.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
             proto/crypto.c proto/log.c proto/ctl.c proto/sm.c \
             proto/uplink.c proto/tls.c proto/stop.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \

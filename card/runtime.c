@@ -7,9 +7,6 @@
 #include "../proto/tlv.h"
 #include "runtime.h"
 
-#define INS_SELECT 0xa4
-#define INS_GET_RESPONSE 0xc0
-#define SELECT_BY_AID 0x04
 #define FCI_TAG 0x6f
 #define FCI_AID_TAG 0x84
 
@@ -285,7 +282,7 @@ select_applet(struct card_rt *rt, const struct proto_apdu *a,
 	uint16_t sw;
 	int idx;
 
-	if (a->p1 != SELECT_BY_AID)
+	if (a->p1 != PROTO_SELECT_BY_AID)
 		return PROTO_SW_FILE_NOT_FOUND;
 	if ((a->p2 & 0xf3) != 0)
 		return PROTO_SW_INCORRECT_P1P2;
@@ -328,7 +325,7 @@ dispatch(struct card_rt *rt, const struct proto_apdu *a, struct proto_wr *resp)
 
 	if (logical_channel(a->cla) != 0)
 		return PROTO_SW_CHANNEL_NOT_SUPPORTED;
-	if ((a->cla & 0x80) == 0 && a->ins == INS_SELECT)
+	if ((a->cla & 0x80) == 0 && a->ins == PROTO_INS_SELECT)
 		return select_applet(rt, a, resp);
 	if (rt->selected < 0)
 		return (a->cla & 0x80) == 0 ? PROTO_SW_INS_NOT_SUPPORTED :
@@ -363,7 +360,7 @@ card_rt_transmit(struct card_rt *rt, const uint8_t *cmd, size_t len,
 		clear_response(rt);
 		return put_sw(out, 0, PROTO_SW_CLA_NOT_SUPPORTED);
 	}
-	if (a.ins == INS_GET_RESPONSE)
+	if (a.ins == PROTO_INS_GET_RESPONSE)
 		return get_response(rt, &a, out, cap);
 	clear_response(rt);
 	proto_wr_init(&resp, rt->resp, sizeof(rt->resp));

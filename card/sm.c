@@ -22,7 +22,7 @@
 #define PURCHASE_REC_LEN 18
 #define TRANSIENT_POWERUP 0 /* transient byte: a power-up to count */
 
-static const uint8_t sm_aid[] = { 0xf0, 'P', 'T', 'V', 'S', 'M', 0x01 };
+static const uint8_t sm_aid[SM_AID_LEN] = SM_AID_INIT;
 
 struct bought {
 	uint32_t event;

@@ -14,7 +14,7 @@
 
 #define CHAIN_MAX 64 /* GET RESPONSE rounds at most */
 
-static const uint8_t sm_aid[] = { 0xf0, 'P', 'T', 'V', 'S', 'M', 0x01 };
+static const uint8_t sm_aid[SM_AID_LEN] = SM_AID_INIT;
 
 /* Test hook: pause between the chunks of a chained response. */
 static void
@@ -98,7 +98,7 @@ transceive(struct dec_card *c, uint8_t ins, const uint8_t *data, size_t lc,
 		chunk_pause();
 		/* GET RESPONSE for what remains (xx = 00: 256 or more) */
 		a = (struct proto_apdu){ .cla = 0x00,
-			.ins = 0xc0,
+			.ins = PROTO_INS_GET_RESPONSE,
 			.ne = (r.sw & 0xff) == 0 ? 256 : (r.sw & 0xff) };
 		proto_wr_init(&w, cmd, sizeof(cmd));
 		if ((rc = proto_apdu_encode(&a, &w)) != 0)
@@ -137,7 +137,10 @@ dec_card_open(SCARDCONTEXT ctx, const char *reader, struct dec_card *c)
 		    pcsc_stringify_error(rv));
 		return PROTO_ERR_IO;
 	}
-	memcpy(cmd, "\x00\xa4\x04\x00", 4);
+	cmd[0] = 0x00;
+	cmd[1] = PROTO_INS_SELECT;
+	cmd[2] = PROTO_SELECT_BY_AID;
+	cmd[3] = PROTO_SELECT_FIRST;
 	cmd[4] = sizeof(sm_aid);
 	memcpy(cmd + 5, sm_aid, sizeof(sm_aid));
 	if ((rc = xmit(c, cmd, sizeof(cmd), resp, &rlen)) != 0 ||

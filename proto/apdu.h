@@ -60,6 +60,12 @@ int proto_rapdu_parse(const uint8_t *buf, size_t len, struct proto_rapdu *r);
 int proto_apdu_is_extended(const struct proto_apdu *a);
 
 /* Status words used across the project. */
+/* Interindustry instructions (ISO 7816-4) the runtime and the decoder use. */
+#define PROTO_INS_SELECT 0xa4
+#define PROTO_INS_GET_RESPONSE 0xc0
+#define PROTO_SELECT_BY_AID 0x04 /* P1 of SELECT */
+#define PROTO_SELECT_FIRST 0x00  /* P2: first or only occurrence, FCI */
+
 #define PROTO_SW_OK 0x9000
 #define PROTO_SW_BYTES_REMAINING 0x6100 /* 61xx */
 #define PROTO_SW_WARN_NVM_UNCHANGED 0x6200

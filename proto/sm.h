@@ -18,6 +18,13 @@
 
 /* --- The security module's APDUs (card/APDU.md) ----------------------- */
 
+/* The security-module applet's AID, F0 "PTVSM" 01 (a proprietary RID). */
+#define SM_AID_LEN 7
+#define SM_AID_INIT                                 \
+	{                                           \
+		0xf0, 'P', 'T', 'V', 'S', 'M', 0x01 \
+	}
+
 /* Application status words (see card/APDU.md). */
 #define SM_SW_NOT_ENTITLED 0x9101
 #define SM_SW_PURCHASE_POSSIBLE 0x9102

@@ -11,6 +11,7 @@
 #include "../../proto/apdu.h"
 #include "../../proto/buf.h"
 #include "../../proto/ctl.h"
+#include "../../proto/num.h"
 #include "../../proto/proto.h"
 #include "../../proto/tlv.h"
 
@@ -359,11 +360,64 @@ test_ctl_reply(void **state)
 	    PROTO_ERR_FORMAT);
 }
 
+static void
+test_parse_num(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t min, max;
+		int rc;
+		uint64_t v;
+	} t[] = {
+		{ "0", 0, 10, 0, 0 },
+		{ "10", 0, 10, 0, 10 },
+		{ "11", 0, 10, PROTO_ERR_RANGE, 0 },
+		{ "0", 1, 10, PROTO_ERR_RANGE, 0 },
+		{ "007", 0, 10, 0, 7 },
+		{ "", 0, 10, PROTO_ERR_FORMAT, 0 },
+		{ "-1", 0, 10, PROTO_ERR_FORMAT, 0 },
+		{ "+1", 0, 10, PROTO_ERR_FORMAT, 0 },
+		{ " 1", 0, 10, PROTO_ERR_FORMAT, 0 },
+		{ "1 ", 0, 10, PROTO_ERR_FORMAT, 0 },
+		{ "0x10", 0, 100, PROTO_ERR_FORMAT, 0 },
+		{ "1e3", 0, 10000, PROTO_ERR_FORMAT, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073709551616", 0, UINT64_MAX, PROTO_ERR_RANGE, 0 },
+		{ "99999999999999999999", 0, UINT64_MAX, PROTO_ERR_RANGE, 0 },
+		{ "0000000000000000000000001", 0, 10, PROTO_ERR_FORMAT, 0 },
+		{ "5", 6, 5, PROTO_ERR_ARG, 0 },
+	};
+	uint64_t v;
+	uint32_t v32;
+	unsigned u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 0xdead;
+		assert_int_equal(proto_parse_u64(t[i].s, t[i].min, t[i].max,
+				     &v),
+		    t[i].rc);
+		assert_true(v == (t[i].rc == 0 ? t[i].v : 0xdead));
+	}
+	assert_int_equal(proto_parse_u64(NULL, 0, 1, &v), PROTO_ERR_ARG);
+	v32 = 3;
+	assert_int_equal(proto_parse_u32("4294967296", 0, UINT32_MAX, &v32),
+	    PROTO_ERR_RANGE);
+	assert_int_equal(v32, 3);
+	assert_int_equal(proto_parse_u32("4294967295", 0, UINT32_MAX, &v32), 0);
+	assert_int_equal(v32, UINT32_MAX);
+	assert_int_equal(proto_parse_uint("65535", 1, 65535, &u), 0);
+	assert_int_equal(u, 65535);
+	assert_int_equal(proto_parse_uint("65536", 1, 65535, &u),
+	    PROTO_ERR_RANGE);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rd_ints),
+		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_rd_short_does_not_advance),
 		cmocka_unit_test(test_wr_bounds),
 		cmocka_unit_test(test_tlv_table),
