@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "ctl.h"
 #include "proto.h"
 
@@ -263,4 +266,105 @@ proto_ctl_reply_get(const char *reply, size_t len, const char *key, char *out,
 		}
 	}
 	return PROTO_ERR_NOTFOUND;
+}
+
+int
+proto_ctl_reply_init(struct proto_ctl_reply *r)
+{
+	r->len = 0;
+	r->state = PROTO_CTL_REPLY_OPEN;
+	if ((r->buf = malloc(PROTO_CTL_REPLY_MAX)) == NULL)
+		return PROTO_ERR_NOMEM;
+	return 0;
+}
+
+void
+proto_ctl_reply_reset(struct proto_ctl_reply *r)
+{
+	if (r->buf != NULL)
+		proto_cleanse(r->buf, r->len);
+	r->len = 0;
+	r->state = PROTO_CTL_REPLY_OPEN;
+}
+
+void
+proto_ctl_reply_free(struct proto_ctl_reply *r)
+{
+	proto_ctl_reply_reset(r);
+	free(r->buf);
+	r->buf = NULL;
+}
+
+void
+proto_ctl_reply_add(struct proto_ctl_reply *r, const char *fmt, ...)
+{
+	size_t room = PROTO_CTL_REPLY_MAX - r->len;
+	va_list ap;
+	int n;
+
+	if (r->state != PROTO_CTL_REPLY_OPEN)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->buf + r->len, room, fmt, ap);
+	va_end(ap);
+	/* keep room for the closing "ok" */
+	if (n < 0 || (size_t)n + 3 >= room) {
+		proto_cleanse(r->buf + r->len, room);
+		r->state = PROTO_CTL_REPLY_OVERFLOW;
+		return;
+	}
+	r->len += (size_t)n;
+}
+
+static void
+reply_error(struct proto_ctl_reply *r, const char *fmt, va_list ap)
+{
+	char msg[PROTO_CTL_ERROR_MAX];
+	int n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		n = 0;
+	else if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	for (int i = 0; i < n; i++)
+		if (msg[i] == '\n' || msg[i] == '\r')
+			msg[i] = ' ';
+	proto_cleanse(r->buf, r->len);
+	n = snprintf(r->buf, PROTO_CTL_REPLY_MAX, "error: %.*s\n", n, msg);
+	r->len = n > 0 ? (size_t)n : 0;
+	r->state = PROTO_CTL_REPLY_ERROR;
+}
+
+void
+proto_ctl_reply_fail(struct proto_ctl_reply *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->state == PROTO_CTL_REPLY_ERROR ||
+	    r->state == PROTO_CTL_REPLY_DONE)
+		return;
+	va_start(ap, fmt);
+	reply_error(r, fmt, ap);
+	va_end(ap);
+}
+
+int
+proto_ctl_reply_failed(const struct proto_ctl_reply *r)
+{
+	return r->state == PROTO_CTL_REPLY_ERROR;
+}
+
+void
+proto_ctl_reply_finish(struct proto_ctl_reply *r, const char **out, size_t *len)
+{
+	if (r->state == PROTO_CTL_REPLY_OVERFLOW)
+		proto_ctl_reply_fail(r, "reply too long");
+	if (r->state == PROTO_CTL_REPLY_OPEN) {
+		memcpy(r->buf + r->len, "ok\n", 3);
+		r->len += 3;
+	}
+	r->state = PROTO_CTL_REPLY_DONE;
+	*out = r->buf;
+	*len = r->len;
 }

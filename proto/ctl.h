@@ -33,6 +33,47 @@ int proto_ctl_read_request(int fd, int timeout_ms, char *buf, size_t cap,
 int proto_ctl_send(int fd, const char *reply, size_t len);
 
 /*
+ * A reply being built by a daemon: KEY=VALUE lines, then "ok"; or, once
+ * anything fails, one "error: MESSAGE" line (LFs in the message become
+ * spaces, the message is cut at PROTO_CTL_ERROR_MAX).  A line that does not
+ * fit turns the reply into the error "reply too long".  The buffer is
+ * owned, PROTO_CTL_REPLY_MAX bytes, and wiped when reset or freed, since a
+ * reply may carry control words.
+ */
+#define PROTO_CTL_ERROR_MAX 1024
+
+struct proto_ctl_reply {
+	char *buf;
+	size_t len;
+	int state; /* PROTO_CTL_REPLY_* */
+};
+
+enum {
+	PROTO_CTL_REPLY_OPEN = 0,
+	PROTO_CTL_REPLY_OVERFLOW = 1,
+	PROTO_CTL_REPLY_ERROR = 2,
+	PROTO_CTL_REPLY_DONE = 3,
+};
+
+int proto_ctl_reply_init(struct proto_ctl_reply *r);
+/* Wipe and empty the reply for reuse. */
+void proto_ctl_reply_reset(struct proto_ctl_reply *r);
+void proto_ctl_reply_free(struct proto_ctl_reply *r);
+void proto_ctl_reply_add(struct proto_ctl_reply *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Replace whatever was added by one error line; the first error wins. */
+void proto_ctl_reply_fail(struct proto_ctl_reply *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* 1 once proto_ctl_reply_fail was called. */
+int proto_ctl_reply_failed(const struct proto_ctl_reply *r);
+/*
+ * Close the reply ("ok", or the overflow error) and say what to send:
+ * *out borrows r's buffer until the next reset.
+ */
+void proto_ctl_reply_finish(struct proto_ctl_reply *r, const char **out,
+    size_t *len);
+
+/*
  * Client: send request (no LF) and read the whole reply into a new
  * NUL-terminated buffer the caller frees.  Waits up to timeout_ms.
  * PROTO_ERR_NOTFOUND: no daemon listens at path.

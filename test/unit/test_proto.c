@@ -412,6 +412,54 @@ test_parse_num(void **state)
 	    PROTO_ERR_RANGE);
 }
 
+static void
+test_ctl_reply_builder(void **state)
+{
+	struct proto_ctl_reply r;
+	const char *out;
+	size_t len;
+	char big[1500];
+
+	(void)state;
+	assert_int_equal(proto_ctl_reply_init(&r), 0);
+	proto_ctl_reply_add(&r, "a=%d\n", 1);
+	proto_ctl_reply_add(&r, "b=%s\n", "two");
+	proto_ctl_reply_finish(&r, &out, &len);
+	assert_int_equal(len, 13);
+	assert_memory_equal(out, "a=1\nb=two\nok\n", 13);
+
+	/* an error replaces what was added; LFs in it become spaces */
+	proto_ctl_reply_reset(&r);
+	proto_ctl_reply_add(&r, "cw=00112233\n");
+	proto_ctl_reply_fail(&r, "no %s\nhere", "card");
+	proto_ctl_reply_fail(&r, "second error ignored");
+	proto_ctl_reply_add(&r, "ignored=1\n");
+	assert_true(proto_ctl_reply_failed(&r));
+	proto_ctl_reply_finish(&r, &out, &len);
+	assert_int_equal(len, strlen("error: no card here\n"));
+	assert_memory_equal(out, "error: no card here\n", len);
+
+	/* the message is cut, still one line */
+	proto_ctl_reply_reset(&r);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	proto_ctl_reply_fail(&r, "%s", big);
+	proto_ctl_reply_finish(&r, &out, &len);
+	assert_int_equal(len, 7 + PROTO_CTL_ERROR_MAX - 1 + 1);
+	assert_int_equal(out[len - 1], '\n');
+	assert_null(memchr(out, '\n', len - 1));
+
+	/* too much: the reply becomes an error, not a truncated ok */
+	proto_ctl_reply_reset(&r);
+	for (int i = 0; i < PROTO_CTL_REPLY_MAX / 1000 + 1; i++)
+		proto_ctl_reply_add(&r, "k=%s\n", big + 500);
+	proto_ctl_reply_finish(&r, &out, &len);
+	assert_int_equal(len, strlen("error: reply too long\n"));
+	assert_memory_equal(out, "error: reply too long\n", len);
+	proto_ctl_reply_free(&r);
+	assert_null(r.buf);
+}
+
 int
 main(void)
 {
@@ -426,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_apdu_roundtrip),
 		cmocka_unit_test(test_rapdu),
 		cmocka_unit_test(test_ctl_reply),
+		cmocka_unit_test(test_ctl_reply_builder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
