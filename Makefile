@@ -24,7 +24,8 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 CRYPTO_LIBS = -lssl -lcrypto
 
 PROTO_SRC = proto/err.c proto/num.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
-            proto/crypto.c proto/log.c proto/ctl.c proto/sm.c \
+            proto/crypto.c proto/log.c proto/ctl.c \
+            proto/m2.c proto/block.c proto/ecm.c proto/cmd.c \
             proto/uplink.c proto/tls.c proto/stop.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
             card/applets.c card/sm.c
@@ -39,7 +40,7 @@ CGS_OBJ   = $(CGS_SRC:%.c=$(O)/%.o)
 CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
 
 BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl $(O)/centerd $(O)/centerctl
-TEST_BINS = $(O)/test/test_proto $(O)/test/test_store \
+TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1 $(O)/test/test_center
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench

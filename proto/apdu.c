@@ -25,7 +25,7 @@ apdu_body(struct proto_rd *r, struct proto_apdu *a)
 	}
 	if (b != 0) { /* short Lc */
 		a->lc = b;
-		if ((rc = proto_rd_ptr(r, a->lc, &a->data)) != 0)
+		if (proto_rd_ptr(r, a->lc, &a->data) != 0)
 			return PROTO_ERR_LENGTH;
 		if (proto_rd_left(r) == 0) {
 			a->kase = PROTO_APDU_CASE_3S;
@@ -40,7 +40,7 @@ apdu_body(struct proto_rd *r, struct proto_apdu *a)
 		return 0;
 	}
 	/* 00 followed by two bytes: the extended forms. */
-	if ((rc = proto_rd_u16(r, &v)) != 0)
+	if (proto_rd_u16(r, &v) != 0)
 		return PROTO_ERR_LENGTH;
 	if (proto_rd_left(r) == 0) { /* case 2E */
 		a->kase = PROTO_APDU_CASE_2E;
@@ -50,13 +50,13 @@ apdu_body(struct proto_rd *r, struct proto_apdu *a)
 	if (v == 0)
 		return PROTO_ERR_LENGTH;
 	a->lc = v;
-	if ((rc = proto_rd_ptr(r, a->lc, &a->data)) != 0)
+	if (proto_rd_ptr(r, a->lc, &a->data) != 0)
 		return PROTO_ERR_LENGTH;
 	if (proto_rd_left(r) == 0) {
 		a->kase = PROTO_APDU_CASE_3E;
 		return 0;
 	}
-	if ((rc = proto_rd_u16(r, &v)) != 0 || proto_rd_left(r) != 0)
+	if (proto_rd_u16(r, &v) != 0 || proto_rd_left(r) != 0)
 		return PROTO_ERR_LENGTH;
 	a->kase = PROTO_APDU_CASE_4E;
 	a->ne = v == 0 ? 65536 : v;

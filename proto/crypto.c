@@ -196,7 +196,7 @@ verify_pkey(EVP_PKEY *pkey, const void *msg, size_t len,
 	int rc, v;
 
 	if ((rc = sig_raw_to_der(sig, &der, &dlen)) != 0)
-		return PROTO_ERR_AUTH;
+		return rc;
 	rc = PROTO_ERR_CRYPTO;
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,

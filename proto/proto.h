@@ -36,4 +36,10 @@ enum proto_err {
 /* A static string naming err; never NULL. */
 const char *proto_strerror(int err);
 
+/*
+ * The size of a struct member, for the static assertions that tie a wire
+ * length summed by hand to the fields it carries.
+ */
+#define PROTO_MEMBER_SIZE(type, member) sizeof(((type *)0)->member)
+
 #endif

@@ -24,15 +24,16 @@ proto_up_header(const uint8_t hdr[PROTO_UPLINK_HDR_LEN], uint8_t *type,
     size_t *len)
 {
 	struct proto_rd r;
+	uint8_t t;
 	uint32_t n;
 	int rc;
 
 	proto_rd_init(&r, hdr, PROTO_UPLINK_HDR_LEN);
-	if ((rc = proto_rd_u8(&r, type)) != 0 ||
-	    (rc = proto_rd_u32(&r, &n)) != 0)
+	if ((rc = proto_rd_u8(&r, &t)) != 0 || (rc = proto_rd_u32(&r, &n)) != 0)
 		return rc;
 	if (n > PROTO_UPLINK_MAX_BODY)
 		return PROTO_ERR_TOOBIG;
+	*type = t;
 	*len = n;
 	return 0;
 }
@@ -183,17 +184,36 @@ proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
 	return 0;
 }
 
+/* DONE: purchases invoiced (4), anomalies flagged (4). */
+static int
+answer_done(struct proto_up_answer *o, const uint8_t *b, size_t n)
+{
+	struct proto_rd r;
+	uint32_t invoiced, flagged;
+
+	proto_rd_init(&r, b, n);
+	if (proto_rd_u32(&r, &invoiced) != 0 ||
+	    proto_rd_u32(&r, &flagged) != 0 || proto_rd_end(&r) != 0)
+		return PROTO_ERR_FORMAT;
+	o->invoiced = invoiced;
+	o->flagged = flagged;
+	return 0;
+}
+
 int
 proto_up_answer_take(struct proto_up_answer *o, uint8_t type, const uint8_t *b,
     size_t n, int *done)
 {
-	struct proto_rd r;
+	int rc;
 
 	switch (type) {
 	case PROTO_UP_RESULT:
 		if (o->n_res == PROTO_UPLINK_MAX_BLOCKS)
 			return PROTO_ERR_TOOBIG;
-		return proto_up_result_decode(b, n, &o->res[o->n_res++]);
+		if ((rc = proto_up_result_decode(b, n, &o->res[o->n_res])) != 0)
+			return rc;
+		o->n_res++;
+		return 0;
 	case PROTO_UP_COMMAND:
 		if (o->n_cmds == PROTO_UP_MAX_COMMANDS || n > PROTO_CMD_MAX_LEN)
 			return PROTO_ERR_TOOBIG;
@@ -209,13 +229,12 @@ proto_up_answer_take(struct proto_up_answer *o, uint8_t type, const uint8_t *b,
 		o->n_acks++;
 		return 0;
 	case PROTO_UP_DONE:
-		proto_rd_init(&r, b, n);
-		if (proto_rd_u32(&r, &o->invoiced) != 0 ||
-		    proto_rd_u32(&r, &o->flagged) != 0 || proto_rd_end(&r) != 0)
-			return PROTO_ERR_FORMAT;
+		if ((rc = answer_done(o, b, n)) != 0)
+			return rc;
 		*done = 1;
 		return 0;
 	case PROTO_UP_ERROR:
+		/* The one failure that writes: the center's reason. */
 		o->error = n > 0 ? b[0] : PROTO_UP_INTERNAL;
 		return PROTO_ERR_STATE;
 	default:

@@ -120,7 +120,8 @@ int proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
     uint32_t *seq);
 /*
  * Take one frame of the center's answer into a.  *done is set by DONE;
- * an ERROR frame sets a->error and returns PROTO_ERR_STATE.
+ * an ERROR frame sets a->error and returns PROTO_ERR_STATE.  Any other
+ * failure leaves a and *done as they were.
  */
 int proto_up_answer_take(struct proto_up_answer *a, uint8_t type,
     const uint8_t *body, size_t n, int *done);

@@ -18,6 +18,7 @@ if [ $# -gt 0 ]; then
 else
 	tests=(
 		"$build/test/test_proto"
+		"$build/test/test_formats"
 		"$build/test/test_store"
 		"$build/test/test_runtime"
 		"$build/test/tear_store"
