@@ -26,7 +26,7 @@ CRYPTO_LIBS = -lssl -lcrypto
 PROTO_SRC = proto/err.c proto/num.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
             proto/crypto.c proto/log.c proto/ctl.c \
             proto/m2.c proto/block.c proto/ecm.c proto/cmd.c \
-            proto/uplink.c proto/tls.c proto/stop.c
+            proto/uplink.c proto/tls.c proto/stop.c proto/keydir.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
             card/applets.c card/sm.c
 

@@ -1,135 +1,70 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "../proto/ctl.h"
 #include "../proto/file.h"
+#include "../proto/keydir.h"
 #include "../proto/proto.h"
 #include "keys.h"
 #include "util.h"
 
 #define REG_MAX 1024
 
-static int
-key_path(char *out, size_t cap, const char *dir, const char *name)
+/* What a key-directory failure says: the file and why. */
+static const char *
+keydir_why(int rc)
 {
-	int n = snprintf(out, cap, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= cap ? PROTO_ERR_TOOBIG : 0;
-}
-
-static int
-write_key(const char *dir, const char *name, const void *p, size_t n,
-    mode_t mode)
-{
-	char path[PATH_MAX];
-	int rc;
-
-	if ((rc = key_path(path, sizeof(path), dir, name)) != 0 ||
-	    (rc = proto_file_replace(path, p, n, mode)) != 0)
-		fprintf(stderr, "cannot write %s/%s: %s\n", dir, name,
-		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
-	return rc;
-}
-
-/* Read a key file of exactly n bytes; PROTO_ERR_NOTFOUND if absent. */
-static int
-read_key(const char *dir, const char *name, void *out, size_t n, int quiet)
-{
-	char path[PATH_MAX];
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	if ((rc = key_path(path, sizeof(path), dir, name)) != 0)
-		return rc;
-	if ((rc = proto_file_read(path, n, &buf, &len)) == 0 && len != n)
-		rc = PROTO_ERR_LENGTH;
-	if (rc == 0)
-		memcpy(out, buf, n);
-	else if (!quiet || rc != PROTO_ERR_NOTFOUND)
-		fprintf(stderr, "%s: %s\n", path,
-		    rc == PROTO_ERR_LENGTH || rc == PROTO_ERR_TOOBIG ?
-			"wrong size for this key" :
-			proto_strerror(rc));
-	if (buf != NULL) {
-		proto_cleanse(buf, len);
-		free(buf);
-	}
-	return rc;
+	if (rc == PROTO_ERR_LENGTH)
+		return "wrong size for this key";
+	return rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc);
 }
 
 int
 keys_init(const char *dir)
 {
-	struct op_keys k;
-	uint8_t both[PROTO_EC_PRIV_LEN + PROTO_EC_PUB_LEN];
-	char path[PATH_MAX];
-	struct stat st;
+	const char *file = NULL;
 	int rc;
 
-	if ((rc = key_path(path, sizeof(path), dir, "center.pub")) != 0)
-		return rc;
-	if (stat(path, &st) == 0) {
-		fprintf(stderr, "%s exists: refusing to replace keys\n", path);
-		return PROTO_ERR_EXISTS;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "cannot create %s: %s\n", dir, strerror(errno));
-		return PROTO_ERR_IO;
-	}
-	memset(&k, 0, sizeof(k));
-	if ((rc = proto_random(k.master, sizeof(k.master))) != 0 ||
-	    (rc = proto_random(k.ecm, sizeof(k.ecm))) != 0 ||
-	    (rc = proto_ec_keygen(k.center_priv, k.center_pub)) != 0)
-		goto out;
-	memcpy(both, k.center_priv, PROTO_EC_PRIV_LEN);
-	memcpy(both + PROTO_EC_PRIV_LEN, k.center_pub, PROTO_EC_PUB_LEN);
-	if ((rc = write_key(dir, "master.key", k.master, sizeof(k.master),
-		 0600)) != 0 ||
-	    (rc = write_key(dir, "ecm.key", k.ecm, sizeof(k.ecm), 0600)) != 0 ||
-	    (rc = write_key(dir, "center.key", both, sizeof(both), 0600)) !=
-		0 ||
-	    (rc = write_key(dir, "center.pub", k.center_pub,
-		 sizeof(k.center_pub), 0644)) != 0)
-		goto out;
-out:
-	proto_cleanse(both, sizeof(both));
-	keys_wipe(&k);
+	if ((rc = proto_keydir_create(dir, &file)) == 0)
+		return 0;
+	if (rc == PROTO_ERR_EXISTS)
+		fprintf(stderr, "%s/%s exists: refusing to replace keys\n", dir,
+		    file);
+	else if (file == NULL)
+		fprintf(stderr, "cannot create %s: %s\n", dir, keydir_why(rc));
+	else
+		fprintf(stderr, "cannot write %s/%s: %s\n", dir, file,
+		    keydir_why(rc));
 	return rc;
 }
 
 int
 keys_load(const char *dir, struct op_keys *k)
 {
-	uint8_t both[PROTO_EC_PRIV_LEN + PROTO_EC_PUB_LEN];
+	struct proto_keydir kd;
+	const char *file = NULL;
 	int rc;
 
-	memset(k, 0, sizeof(*k));
-	if ((rc = read_key(dir, "center.pub", k->center_pub, PROTO_EC_PUB_LEN,
-		 0)) != 0)
-		return rc;
-	if ((rc = read_key(dir, "master.key", k->master, PROTO_MASTER_LEN,
-		 1)) == 0)
-		k->has_master = 1;
-	else if (rc != PROTO_ERR_NOTFOUND)
-		return rc;
-	if ((rc = read_key(dir, "ecm.key", k->ecm, PROTO_AES_KEY_LEN, 1)) == 0)
-		k->has_ecm = 1;
-	else if (rc != PROTO_ERR_NOTFOUND)
-		return rc;
-	if ((rc = read_key(dir, "center.key", both, sizeof(both), 1)) == 0) {
-		memcpy(k->center_priv, both, PROTO_EC_PRIV_LEN);
-		k->has_center_priv = 1;
-		proto_cleanse(both, sizeof(both));
-	} else if (rc != PROTO_ERR_NOTFOUND) {
+	if ((rc = proto_keydir_load(dir, PROTO_KEYDIR_CENTER_PUB,
+		 PROTO_KEYDIR_MASTER | PROTO_KEYDIR_ECM | PROTO_KEYDIR_CENTER,
+		 &kd, &file)) != 0) {
+		fprintf(stderr, "%s/%s: %s\n", dir, file != NULL ? file : "",
+		    keydir_why(rc));
 		return rc;
 	}
+	memset(k, 0, sizeof(*k));
+	memcpy(k->master, kd.master, sizeof(k->master));
+	memcpy(k->ecm, kd.ecm, sizeof(k->ecm));
+	memcpy(k->center_priv, kd.center_priv, sizeof(k->center_priv));
+	memcpy(k->center_pub, kd.center_pub, sizeof(k->center_pub));
+	k->has_master = (kd.have & PROTO_KEYDIR_MASTER) != 0;
+	k->has_ecm = (kd.have & PROTO_KEYDIR_ECM) != 0;
+	k->has_center_priv = (kd.have & PROTO_KEYDIR_CENTER) != 0;
+	proto_keydir_wipe(&kd);
 	return 0;
 }
 

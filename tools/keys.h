@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The operator's key directory, shared by the command lines:
- *   master.key  32 bytes  operator master secret (transmission keys)
- *   ecm.key     32 bytes  AES-256 key protecting control words in ECMs
- *   center.key  97 bytes  the center's signing key: private (32), public (65)
- *   center.pub  65 bytes  the center's public key, for the cards
- * Secret files are mode 0600.  And a card's registration record:
+ * The command lines' view of the operator's key directory (its format and
+ * its reading live in proto/keydir.h, shared with centerd), with errors
+ * printed naming the file.  And a card's registration record:
  *   ptv-registration 1
  *   ua HEX16
  *   public-key HEX130
@@ -37,7 +34,8 @@ struct registration {
 int keys_init(const char *dir);
 /*
  * Load what dir holds; center.pub is required, the secrets are loaded
- * when present (flags say which).  Prints an error naming the file.
+ * when present (flags say which).  Prints an error naming the file; on
+ * failure *k is untouched and no half-loaded key is left anywhere.
  */
 int keys_load(const char *dir, struct op_keys *k);
 void keys_wipe(struct op_keys *k);

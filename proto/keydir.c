@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "keydir.h"
+#include "proto.h"
+
+struct key_file {
+	const char *name;
+	size_t len;
+	unsigned bit;
+	mode_t mode;
+};
+
+/*
+ * Read in this order (center.pub first: the tools require it); written in
+ * the reverse order, so that center.pub, which tells a directory holding
+ * keys, is there only once the secrets are.
+ */
+static const struct key_file files[] = {
+	{ "center.pub", PROTO_EC_PUB_LEN, PROTO_KEYDIR_CENTER_PUB, 0644 },
+	{ "master.key", PROTO_MASTER_LEN, PROTO_KEYDIR_MASTER, 0600 },
+	{ "ecm.key", PROTO_AES_KEY_LEN, PROTO_KEYDIR_ECM, 0600 },
+	{ "center.key", PROTO_KEYDIR_CENTER_LEN, PROTO_KEYDIR_CENTER, 0600 },
+};
+#define NFILES (sizeof(files) / sizeof(files[0]))
+
+static int
+key_path(char path[PATH_MAX], const char *dir, const char *name)
+{
+	int n = snprintf(path, PATH_MAX, "%s/%s", dir, name);
+
+	return n < 0 || n >= PATH_MAX ? PROTO_ERR_TOOBIG : 0;
+}
+
+/* Where file f's bytes go in k (center.key: both halves, in both). */
+static uint8_t *
+key_place(struct proto_keydir *k, uint8_t *both, unsigned bit)
+{
+	switch (bit) {
+	case PROTO_KEYDIR_MASTER:
+		return k->master;
+	case PROTO_KEYDIR_ECM:
+		return k->ecm;
+	case PROTO_KEYDIR_CENTER_PUB:
+		return k->center_pub;
+	default:
+		return both;
+	}
+}
+
+/*
+ * Read a key file of exactly f->len bytes into out, through a stack
+ * buffer wiped on every path (one byte more than the key tells a file
+ * that is too long).  errno is kept for PROTO_ERR_IO.
+ */
+static int
+read_key(const char *dir, const struct key_file *f, uint8_t *out)
+{
+	uint8_t buf[PROTO_KEYDIR_CENTER_LEN + 1];
+	char path[PATH_MAX];
+	struct stat st;
+	size_t got = 0;
+	int fd, rc, saved = 0;
+
+	if ((rc = key_path(path, dir, f->name)) != 0)
+		return rc;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? PROTO_ERR_NOTFOUND : PROTO_ERR_IO;
+	rc = PROTO_ERR_IO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		goto out;
+	while (got < f->len + 1) {
+		ssize_t n = read(fd, buf + got, f->len + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != f->len) {
+		rc = PROTO_ERR_LENGTH;
+		goto out;
+	}
+	memcpy(out, buf, f->len);
+	rc = 0;
+out:
+	saved = errno;
+	proto_cleanse(buf, sizeof(buf));
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+proto_keydir_load(const char *dir, unsigned need, unsigned want,
+    struct proto_keydir *out, const char **file)
+{
+	uint8_t both[PROTO_KEYDIR_CENTER_LEN];
+	struct proto_keydir k;
+	const char *bad = NULL;
+	int rc = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (dir == NULL || out == NULL || ((need | want) & ~PROTO_KEYDIR_ALL)) {
+		rc = PROTO_ERR_ARG;
+		goto out;
+	}
+	for (size_t i = 0; i < NFILES; i++) {
+		const struct key_file *f = &files[i];
+
+		if (((need | want) & f->bit) == 0)
+			continue;
+		rc = read_key(dir, f, key_place(&k, both, f->bit));
+		if (rc == PROTO_ERR_NOTFOUND && (need & f->bit) == 0) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0) {
+			bad = f->name;
+			goto out;
+		}
+		k.have |= f->bit;
+	}
+	if (k.have & PROTO_KEYDIR_CENTER) {
+		memcpy(k.center_priv, both, PROTO_EC_PRIV_LEN);
+		if ((k.have & PROTO_KEYDIR_CENTER_PUB) == 0)
+			memcpy(k.center_pub, both + PROTO_EC_PRIV_LEN,
+			    PROTO_EC_PUB_LEN);
+	}
+	*out = k;
+out:
+	proto_cleanse(both, sizeof(both));
+	proto_keydir_wipe(&k);
+	if (file != NULL)
+		*file = bad;
+	return rc;
+}
+
+static int
+write_key(const char *dir, const struct key_file *f, const uint8_t *p)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if ((rc = key_path(path, dir, f->name)) != 0)
+		return rc;
+	return proto_file_replace(path, p, f->len, f->mode);
+}
+
+int
+proto_keydir_create(const char *dir, const char **file)
+{
+	uint8_t both[PROTO_KEYDIR_CENTER_LEN];
+	struct proto_keydir k;
+	char path[PATH_MAX];
+	const char *bad = NULL;
+	struct stat st;
+	int rc, saved = 0;
+
+	memset(&k, 0, sizeof(k));
+	memset(both, 0, sizeof(both));
+	if (dir == NULL) {
+		rc = PROTO_ERR_ARG;
+		goto out;
+	}
+	if ((rc = key_path(path, dir, "center.pub")) != 0 ||
+	    stat(path, &st) == 0) {
+		bad = "center.pub";
+		rc = rc != 0 ? rc : PROTO_ERR_EXISTS;
+		goto out;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = PROTO_ERR_IO;
+		saved = errno;
+		goto out;
+	}
+	if ((rc = proto_random(k.master, sizeof(k.master))) != 0 ||
+	    (rc = proto_random(k.ecm, sizeof(k.ecm))) != 0 ||
+	    (rc = proto_ec_keygen(k.center_priv, k.center_pub)) != 0)
+		goto out;
+	memcpy(both, k.center_priv, PROTO_EC_PRIV_LEN);
+	memcpy(both + PROTO_EC_PRIV_LEN, k.center_pub, PROTO_EC_PUB_LEN);
+	for (size_t i = NFILES; i-- > 0;) {
+		const struct key_file *f = &files[i];
+
+		if ((rc = write_key(dir, f, key_place(&k, both, f->bit))) !=
+		    0) {
+			saved = errno;
+			bad = f->name;
+			goto out;
+		}
+	}
+out:
+	proto_cleanse(both, sizeof(both));
+	proto_keydir_wipe(&k);
+	if (file != NULL)
+		*file = bad;
+	errno = saved;
+	return rc;
+}
+
+void
+proto_keydir_wipe(struct proto_keydir *k)
+{
+	if (k != NULL)
+		proto_cleanse(k, sizeof(*k));
+}
