@@ -32,7 +32,9 @@ CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
 
 DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/uplink.c
-CGS_SRC   = center/db.c center/ingest.c
+CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
+            center/keycache.c center/separation.c center/ledger.c \
+            center/commands.c center/pool.c center/conn.c center/server.c
 
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
 DEC_OBJ   = $(DEC_SRC:%.c=$(O)/%.o)

@@ -8,9 +8,11 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "db.h"
+#include "stmt.h"
 
 struct cgs_db {
 	sqlite3 *sql;
+	struct cgs_stmts *stmts;
 };
 
 static const char schema[] =
@@ -82,7 +84,8 @@ cgs_db_open(const char *path, struct cgs_db **out)
 		return PROTO_ERR_IO;
 	}
 	sqlite3_busy_timeout(db->sql, 10000);
-	if (cgs_db_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
+	if (cgs_stmts_new(db->sql, &db->stmts) != 0 ||
+	    cgs_db_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
 	    cgs_db_exec(db, "PRAGMA synchronous=FULL") != 0 ||
 	    cgs_db_exec(db, "PRAGMA foreign_keys=ON") != 0 ||
 	    cgs_db_exec(db, schema) != 0) {
@@ -98,6 +101,7 @@ cgs_db_close(struct cgs_db **dbp)
 {
 	if (dbp == NULL || *dbp == NULL)
 		return;
+	cgs_stmts_free(&(*dbp)->stmts);
 	sqlite3_close((*dbp)->sql);
 	free(*dbp);
 	*dbp = NULL;
@@ -107,6 +111,21 @@ sqlite3 *
 cgs_db_sql(struct cgs_db *db)
 {
 	return db->sql;
+}
+
+sqlite3_stmt *
+cgs_db_stmt(struct cgs_db *db, const char *sql)
+{
+	return cgs_stmts_get(db->stmts, sql);
+}
+
+void
+cgs_db_bind_ua(sqlite3_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN])
+{
+	char h[2 * PROTO_UA_LEN + 1];
+
+	proto_hex(ua, PROTO_UA_LEN, h);
+	sqlite3_bind_text(st, col, h, -1, SQLITE_TRANSIENT);
 }
 
 int
@@ -132,8 +151,8 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     const uint8_t pub[PROTO_EC_PUB_LEN], const uint8_t versions[4])
 {
 	struct cgs_card c;
-	sqlite3_stmt *st = NULL;
-	char uah[2 * PROTO_UA_LEN + 1], vh[9];
+	sqlite3_stmt *st;
+	char vh[9];
 	int rc;
 
 	if ((rc = cgs_card_get(db, ua, &c)) == 0)
@@ -142,46 +161,41 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		    PROTO_ERR_EXISTS;
 	if (rc != PROTO_ERR_NOTFOUND)
 		return rc;
-	proto_hex(ua, PROTO_UA_LEN, uah);
-	proto_hex(versions, 4, vh);
-	if (sqlite3_prepare_v2(db->sql,
-		"INSERT INTO cards (ua, public_key, "
-		"versions, status, registered_at) VALUES (?, ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = cgs_db_stmt(db,
+		 "INSERT INTO cards (ua, public_key, versions, status, "
+		 "registered_at) VALUES (?, ?, ?, ?, ?)")) == NULL)
 		return PROTO_ERR_IO;
-	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
+	proto_hex(versions, 4, vh);
+	cgs_db_bind_ua(st, 1, ua);
 	sqlite3_bind_blob(st, 2, pub, PROTO_EC_PUB_LEN, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, vh, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, CGS_ISSUED, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : PROTO_ERR_IO;
-	sqlite3_finalize(st);
-	return rc;
+	return cgs_step_done(st);
 }
 
-const char cgs_card_sql[] =
-    "SELECT public_key, status, last_block_seq, "
-    "cmd_counter, cmd_ctr_seen, "
-    "(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = c.ua) "
-    "FROM cards c WHERE ua = ?";
-
-int
-cgs_card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN],
-    struct cgs_card *c)
+/* The card's row; the statement is the caller's to reset. */
+static int
+card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], struct cgs_card *c)
 {
 	const void *pub;
+	const unsigned char *status;
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_DONE)
 		return PROTO_ERR_NOTFOUND;
 	if (rc != SQLITE_ROW ||
 	    sqlite3_column_bytes(st, 0) != PROTO_EC_PUB_LEN ||
-	    (pub = sqlite3_column_blob(st, 0)) == NULL)
+	    (pub = sqlite3_column_blob(st, 0)) == NULL ||
+	    (status = sqlite3_column_text(st, 1)) == NULL) {
+		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
+		    rc == SQLITE_ROW ? "a card row is damaged" :
+				       sqlite3_errmsg(sqlite3_db_handle(st)));
 		return PROTO_ERR_IO;
+	}
 	memcpy(c->ua, ua, PROTO_UA_LEN);
 	memcpy(c->pub, pub, PROTO_EC_PUB_LEN);
-	snprintf(c->status, sizeof(c->status), "%s",
-	    (const char *)sqlite3_column_text(st, 1));
+	snprintf(c->status, sizeof(c->status), "%s", (const char *)status);
 	c->last_block_seq = (uint32_t)sqlite3_column_int64(st, 2);
 	c->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
 	c->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
@@ -193,16 +207,63 @@ int
 cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c)
 {
-	sqlite3_stmt *st = NULL;
-	char uah[2 * PROTO_UA_LEN + 1];
+	sqlite3_stmt *st = cgs_db_stmt(db,
+	    "SELECT public_key, status, last_block_seq, cmd_counter, "
+	    "cmd_ctr_seen, (SELECT COALESCE(MAX(seq), 0) FROM purchases p "
+	    "WHERE p.ua = c.ua) FROM cards c WHERE ua = ?");
 	int rc;
 
-	proto_hex(ua, PROTO_UA_LEN, uah);
-	if (sqlite3_prepare_v2(db->sql, cgs_card_sql, -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (st == NULL)
 		return PROTO_ERR_IO;
-	sqlite3_bind_text(st, 1, uah, -1, SQLITE_TRANSIENT);
-	rc = cgs_card_row(st, ua, c);
-	sqlite3_finalize(st);
+	cgs_db_bind_ua(st, 1, ua);
+	rc = card_row(st, ua, c);
+	sqlite3_reset(st);
 	return rc;
+}
+
+/* One of the two updates below: ?1 now, ?2 block seq, ?3 command
+ * counter, ?4 lock state (NULL: unchanged; unused by the second), ?5 the
+ * UA. */
+static int
+card_seen(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], int64_t now,
+    uint32_t block_seq, uint32_t cmd_ctr, const uint8_t *locked)
+{
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, block_seq);
+	sqlite3_bind_int64(st, 3, cmd_ctr);
+	if (locked != NULL)
+		sqlite3_bind_int(st, 4, *locked);
+	cgs_db_bind_ua(st, 5, ua);
+	return cgs_step_done(st);
+}
+
+int
+cgs_card_seen_present(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    int64_t now, uint32_t block_seq, uint32_t cmd_ctr, const uint8_t *locked)
+{
+	return card_seen(cgs_db_stmt(db,
+			     "UPDATE cards SET status = CASE WHEN status = "
+			     "'" CGS_RECOVERED "' THEN status ELSE "
+			     "'" CGS_ACTIVE "' END, "
+			     "first_seen = COALESCE(first_seen, ?1), "
+			     "last_seen = ?1, "
+			     "last_block_seq = MAX(last_block_seq, ?2), "
+			     "cmd_ctr_seen = MAX(cmd_ctr_seen, ?3), "
+			     "locked = COALESCE(?4, locked) WHERE ua = ?5"),
+	    ua, now, block_seq, cmd_ctr, locked);
+}
+
+int
+cgs_card_seen_recovered(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    int64_t now, uint32_t block_seq, uint32_t cmd_ctr)
+{
+	return card_seen(cgs_db_stmt(db,
+			     "UPDATE cards SET status = '" CGS_RECOVERED "', "
+			     "recovered_at = COALESCE(recovered_at, ?1), "
+			     "last_block_seq = MAX(last_block_seq, ?2), "
+			     "cmd_ctr_seen = MAX(cmd_ctr_seen, ?3) "
+			     "WHERE ua = ?5"),
+	    ua, now, block_seq, cmd_ctr, NULL);
 }

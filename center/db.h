@@ -1,18 +1,29 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The center's state in SQLite: one file, WAL, synchronous=FULL (a commit
- * is durable when it returns).  The schema uses only types and statements
- * PostgreSQL accepts as they are (INTEGER, BIGINT, TEXT, BYTEA-compatible
- * BLOB through the driver, ON CONFLICT DO NOTHING), so an operator with
- * millions of decoders can move it.
+ * is durable when it returns).  Every SQL statement of centerd is in
+ * db.c (connection, schema, transactions, cards) and db_session.c (the
+ * rows a session writes: sessions, blocks, purchases, flags, commands);
+ * the modules above call the functions declared here and hold no SQL.
+ * The schema uses only types and statements PostgreSQL accepts as they
+ * are (INTEGER, BIGINT, TEXT, BYTEA-compatible BLOB through the driver,
+ * ON CONFLICT DO NOTHING), so these functions are the seam a storage
+ * interface with several engines would take.
+ *
+ * A struct cgs_db is one connection, used by one thread at a time; its
+ * statements are prepared once and kept (stmt.h).  Functions return 0 or
+ * a negative proto_err (PROTO_ERR_IO for a database failure, logged).
  */
 #ifndef CENTER_DB_H
 #define CENTER_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../proto/sm.h"
+#include "../proto/uplink.h"
+#include "separation.h"
 
 struct cgs_db;
 
@@ -29,24 +40,89 @@ struct cgs_card {
 	int64_t max_invoiced; /* highest purchase seq in the ledger */
 };
 
+/* --- the connection (db.c) ----------------------------------------------- */
+
+/* Open (creating the file and the schema if needed). */
 int cgs_db_open(const char *path, struct cgs_db **db);
 void cgs_db_close(struct cgs_db **db);
+/* The connection itself, for read-only reports (centerctl) and tests. */
 sqlite3 *cgs_db_sql(struct cgs_db *db);
 int cgs_db_begin(struct cgs_db *db);
 int cgs_db_commit(struct cgs_db *db);
 void cgs_db_rollback(struct cgs_db *db);
 /* Run one statement with no result rows. */
 int cgs_db_exec(struct cgs_db *db, const char *sql);
+/* For db.c and db_session.c: the connection's prepared statement, and
+ * a UA bound as the schema keeps it (hex text). */
+sqlite3_stmt *cgs_db_stmt(struct cgs_db *db, const char *sql);
+void cgs_db_bind_ua(sqlite3_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN]);
+
+/* --- cards (db.c) ----------------------------------------------------- */
 
 /* Register a card; the same record again is fine, another key is not. */
 int cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     const uint8_t pub[PROTO_EC_PUB_LEN], const uint8_t versions[4]);
+/* PROTO_ERR_NOTFOUND for a card never registered. */
 int cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c);
-/* The query behind cgs_card_get (one parameter: the UA in hex), and the
- * decoding of its row, for callers that keep the statement prepared. */
-extern const char cgs_card_sql[];
-int cgs_card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN],
-    struct cgs_card *c);
+/*
+ * A block of the card was accepted as the present card's: active (unless
+ * it was recovered already), first and last seen now, its lock state as
+ * *locked says (NULL: left as it is).  Sequences and the command counter
+ * seen only grow.
+ */
+int cgs_card_seen_present(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    int64_t now, uint32_t block_seq, uint32_t cmd_ctr, const uint8_t *locked);
+/* A block of the card came back from M1: retired-recovered. */
+int cgs_card_seen_recovered(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    int64_t now, uint32_t block_seq, uint32_t cmd_ctr);
+
+/* --- one session's rows (db_session.c) --------------------------------- */
+
+/* What every row of a session is stamped with. */
+struct cgs_stamp {
+	int64_t session_id;
+	int64_t now;
+};
+
+int cgs_db_session_open(struct cgs_db *db, const struct proto_up_hello *h,
+    size_t nblocks, int64_t now, int64_t *session_id);
+int cgs_db_session_close(struct cgs_db *db, int64_t session_id,
+    uint32_t invoiced, uint32_t flagged);
+
+/* What became of a block, under the frame it came in; ua NULL: unread. */
+int cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t *ua, uint32_t seq, int frame,
+    const struct proto_up_result *r);
+/* Was this block (UA, export seq) accepted before, in any session? */
+int cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t seq, int *seen);
+
+/* The ledger's row for (UA, purchase seq): *found 0 if none. */
+int cgs_db_purchase_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t seq, struct proto_purchase *p, int *found);
+/* Insert unless (UA, seq) is there; *added says whether it was new. */
+int cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p,
+    const uint8_t via[PROTO_UA_LEN], int origin, int *added);
+/* An anomaly for the operator (centerctl flags). */
+int cgs_db_flag(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], const char *what);
+
+/* Commands up to counter are done: the card's counter shows them. */
+int cgs_db_commands_done(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t counter);
+/* Is a command of this type, not done, with arg1 >= min waiting? */
+int cgs_db_command_pending(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t type, int64_t min, int *found);
+/* Store a signed command and make its counter the card's last used. */
+int cgs_db_command_add(struct cgs_db *db, const struct proto_cmd *c,
+    const uint8_t *wire, size_t len, int64_t now);
+/*
+ * The card's commands not done, in counter order, at most max of them
+ * (the rest wait for the next session): copied into cmds and lens.
+ */
+int cgs_db_commands_queued(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t (*cmds)[PROTO_CMD_MAX_LEN], size_t *lens, size_t max, size_t *n);
 
 #endif

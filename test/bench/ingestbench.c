@@ -89,27 +89,26 @@ make_card(struct cgs_db *db, const struct cgs_keys *k, int i)
 
 /* Ingest pass p (0: first contact of every card, 1: their next blocks). */
 static double
-ingest_pass(struct cgs_ctx *ctx, int p, double secs, unsigned long *nblocks,
-    unsigned long *ninv)
+ingest_pass(struct cgs_ctx *ctx, struct cgs_session *s, int p, double secs,
+    unsigned long *nblocks, unsigned long *ninv)
 {
-	static struct cgs_session s;
 	double t0 = now(), t1;
 	int next = 0;
 
 	*nblocks = *ninv = 0;
 	do {
-		memset(&s.hello, 0, sizeof(s.hello));
-		s.n = PROTO_UPLINK_MAX_BLOCKS;
-		for (size_t i = 0; i < s.n; i++, next++)
-			s.in[i] =
+		memset(&s->hello, 0, sizeof(s->hello));
+		s->n = PROTO_UPLINK_MAX_BLOCKS;
+		for (size_t i = 0; i < s->n; i++, next++)
+			s->in[i] =
 			    (struct cgs_in_block){ .origin =
 						       CGS_ORIGIN_RECOVERED,
 				    .block = blocks[p][next],
 				    .len = blen[p][next] };
-		if (cgs_ingest(ctx, &s) != 0)
+		if (cgs_ingest(ctx, s) != 0)
 			return -1;
-		*nblocks += s.n;
-		*ninv += s.ans.invoiced;
+		*nblocks += s->n;
+		*ninv += s->ans.invoiced;
 		t1 = now();
 	} while (t1 - t0 < secs && next + PROTO_UPLINK_MAX_BLOCKS <= NCARDS);
 	return (double)*nblocks / (t1 - t0);
@@ -149,6 +148,7 @@ main(int argc, char **argv)
 	struct cgs_keys k;
 	struct cgs_db *db = NULL;
 	struct cgs_ctx *ctx = NULL;
+	struct cgs_session *s = NULL;
 	char path[512];
 	double secs = argc > 2 ? atof(argv[2]) : 3, vr, cold, warm;
 	unsigned long nb[2], ni[2];
@@ -157,7 +157,8 @@ main(int argc, char **argv)
 		return 2;
 	snprintf(path, sizeof(path), "%s/ingest.db", argv[1]);
 	unlink(path);
-	if (proto_random(k.master, sizeof(k.master)) != 0 ||
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    proto_random(k.master, sizeof(k.master)) != 0 ||
 	    proto_ec_keygen(k.center_priv, k.center_pub) != 0 ||
 	    cgs_db_open(path, &db) != 0 || cgs_ctx_new(db, &k, &ctx) != 0)
 		return 1;
@@ -167,8 +168,8 @@ main(int argc, char **argv)
 			return 1;
 	cgs_db_exec(db, "COMMIT");
 	vr = verify_rate(blen[0][0] - PROTO_EC_SIG_LEN, secs);
-	if ((cold = ingest_pass(ctx, 0, secs, &nb[0], &ni[0])) < 0 ||
-	    (warm = ingest_pass(ctx, 1, secs, &nb[1], &ni[1])) < 0)
+	if ((cold = ingest_pass(ctx, s, 0, secs, &nb[0], &ni[0])) < 0 ||
+	    (warm = ingest_pass(ctx, s, 1, secs, &nb[1], &ni[1])) < 0)
 		return 1;
 	printf("center ingest on one core (sessions of %d recovered blocks, "
 	       "durable commits):\n",
@@ -182,6 +183,8 @@ main(int argc, char **argv)
 	    nb[1], ni[1]);
 	cgs_ctx_free(&ctx);
 	cgs_db_close(&db);
+	free(s);
+	proto_cleanse(&k, sizeof(k));
 	unlink(path);
 	return 0;
 }

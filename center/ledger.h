@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The ledger: every purchase a card made is invoiced exactly once, keyed
+ * by (UA, purchase sequence), however often its block arrives -- retries,
+ * replays, the same data from M1 and from the card, through several
+ * decoders.  What the sequences contradict is flagged for the operator as
+ * an anomaly (centerctl flags): a block older than one already seen, a
+ * card that freed purchases the ledger never received, a purchase that
+ * differs from the one invoiced under its number.  The invoice kept is
+ * always the first one.
+ *
+ * A struct cgs_ledger is one session's use of the ledger: it stamps the
+ * rows with the session and counts what the session invoiced and flagged.
+ * It is used inside the session's transaction (ingest.c).
+ */
+#ifndef CENTER_LEDGER_H
+#define CENTER_LEDGER_H
+
+#include <stdint.h>
+
+#include "../proto/sm.h"
+#include "db.h"
+
+struct cgs_ledger {
+	struct cgs_db *db; /* borrowed */
+	struct cgs_stamp at;
+	uint32_t invoiced; /* purchases new to the ledger this session */
+	uint32_t flagged;  /* anomalies flagged this session */
+};
+
+/* Start a session's use of the ledger (the counts at zero). */
+void cgs_ledger_begin(struct cgs_ledger *l, struct cgs_db *db,
+    const struct cgs_stamp *at);
+
+/*
+ * Flag what a block's sequences say, against what the center knew of the
+ * card before it: an export sequence below the last one seen ("block
+ * sequence went backwards"), purchases the card freed (acked_seq) beyond
+ * the highest the ledger holds ("purchase sequence jumps").  Flags only;
+ * the block is still processed.
+ */
+int cgs_ledger_check_sequences(struct cgs_ledger *l,
+    const struct cgs_card *card, uint32_t block_seq, uint32_t acked_seq);
+
+/*
+ * Invoice each purchase of m (the card's, m taken from a block already
+ * verified and opened) once: a (UA, seq) the ledger holds is not invoiced
+ * again; if it differs from the invoiced one (event, price or time) it is
+ * flagged and the first kept.  via is the session's present card,
+ * origin (CGS_ORIGIN_*) how the block was routed.
+ */
+int cgs_ledger_invoice(struct cgs_ledger *l, const struct cgs_card *card,
+    const struct proto_m2 *m, const uint8_t via[PROTO_UA_LEN], int origin);
+
+/* The rule the ledger compares by: the same purchase, as invoiced. */
+int cgs_purchase_same(const struct proto_purchase *a,
+    const struct proto_purchase *b);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "pool.h"
+
+struct cgs_pool {
+	const char *path;
+	const struct cgs_keys *keys;
+	pthread_mutex_t lock;
+	struct cgs_slot *free; /* under lock */
+};
+
+int
+cgs_pool_new(const char *path, const struct cgs_keys *keys,
+    struct cgs_pool **out)
+{
+	struct cgs_pool *p;
+
+	if (path == NULL || keys == NULL || out == NULL)
+		return PROTO_ERR_ARG;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return PROTO_ERR_NOMEM;
+	if (pthread_mutex_init(&p->lock, NULL) != 0) {
+		free(p);
+		return PROTO_ERR_IO;
+	}
+	p->path = path;
+	p->keys = keys;
+	*out = p;
+	return 0;
+}
+
+static void
+slot_free(struct cgs_slot **slp)
+{
+	if (*slp == NULL)
+		return;
+	cgs_ctx_free(&(*slp)->ctx);
+	cgs_db_close(&(*slp)->db);
+	free(*slp);
+	*slp = NULL;
+}
+
+struct cgs_slot *
+cgs_pool_take(struct cgs_pool *p)
+{
+	struct cgs_slot *sl;
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	if ((sl = p->free) != NULL)
+		p->free = sl->next;
+	pthread_mutex_unlock(&p->lock);
+	if (sl != NULL)
+		return sl;
+	if ((sl = calloc(1, sizeof(*sl))) == NULL) {
+		proto_log(PROTO_LOG_ERR, "%s: out of memory", __func__);
+		return NULL;
+	}
+	if ((rc = cgs_db_open(p->path, &sl->db)) != 0 ||
+	    (rc = cgs_ctx_new(sl->db, p->keys, &sl->ctx)) != 0) {
+		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, p->path,
+		    proto_strerror(rc));
+		slot_free(&sl);
+	}
+	return sl;
+}
+
+void
+cgs_pool_give(struct cgs_pool *p, struct cgs_slot *sl)
+{
+	if (sl == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	sl->next = p->free;
+	p->free = sl;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+cgs_pool_free(struct cgs_pool **pp)
+{
+	struct cgs_pool *p;
+	struct cgs_slot *sl;
+
+	if (pp == NULL || (p = *pp) == NULL)
+		return;
+	while ((sl = p->free) != NULL) {
+		p->free = sl->next;
+		slot_free(&sl);
+	}
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	*pp = NULL;
+}
