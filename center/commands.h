@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 #include "../proto/crypto.h"
-#include "../proto/sm.h"
+#include "../proto/block.h"
+#include "../proto/cmd.h"
 #include "../proto/uplink.h"
 #include "db.h"
 

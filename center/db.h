@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../proto/sm.h"
+#include "../proto/cmd.h"
+#include "../proto/m2.h"
+#include "../proto/ua.h"
 #include "../proto/uplink.h"
 #include "separation.h"
 

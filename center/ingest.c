@@ -185,8 +185,7 @@ process_block(struct run *run, size_t i)
 	rc = cgs_db_block_record(run->c->db, &run->ledger.at,
 	    w.parsed ? w.b.ua : NULL, r->seq, w.in->origin, r);
 out:
-	/* the decrypted M2, on every path (proto_m2_clear once in proto) */
-	proto_cleanse(&w.m, sizeof(w.m));
+	proto_m2_clear(&w.m); /* the decrypted M2, on every path */
 	return rc;
 }
 

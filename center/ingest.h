@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "../proto/crypto.h"
-#include "../proto/sm.h"
+#include "../proto/block.h"
 #include "../proto/uplink.h"
 #include "commands.h"
 #include "db.h"

@@ -18,7 +18,8 @@
 
 #include <stdint.h>
 
-#include "../proto/sm.h"
+#include "../proto/m2.h"
+#include "../proto/ua.h"
 #include "db.h"
 
 struct cgs_ledger {

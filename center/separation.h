@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../proto/sm.h"
+#include "../proto/ua.h"
 #include "../proto/uplink.h"
 
 /* The two origins: a frame's kind, and how a block is processed. */

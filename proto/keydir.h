@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
-#include "sm.h"
+#include "block.h"
 
 /* The files, as bits of a mask. */
 #define PROTO_KEYDIR_MASTER 0x01u     /* master.key */
