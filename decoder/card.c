@@ -1,202 +1,278 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "../proto/sm.h"
 #include "../proto/apdu.h"
 #include "../proto/buf.h"
+#include "../proto/crypto.h"
 #include "../proto/log.h"
+#include "../proto/num.h"
 #include "../proto/proto.h"
+#include "../proto/sm.h"
 #include "card.h"
 
-#define CHAIN_MAX 64 /* GET RESPONSE rounds at most */
+#define ECM_ANSWER_MAX 64 /* a CW pair, or an offer */
+#define SMALL_ANSWER_MAX 16
 
-static const uint8_t sm_aid[SM_AID_LEN] = SM_AID_INIT;
-
-/* Test hook: pause between the chunks of a chained response. */
-static void
-chunk_pause(void)
+/* Test hook: the pause between the chunks of a chained response. */
+static unsigned
+chunk_delay_from_env(void)
 {
-	static long ms = -1;
-	const char *v;
+	const char *v = getenv("PTV_TEST_CHUNK_DELAY_MS");
+	unsigned ms = 0;
 
-	if (ms < 0)
-		ms = (v = getenv("PTV_TEST_CHUNK_DELAY_MS")) != NULL ?
-		    strtol(v, NULL, 10) :
-		    0;
-	if (ms > 0) {
-		proto_log(PROTO_LOG_NOTICE,
-		    "test hook: pausing %ld ms before "
-		    "GET RESPONSE",
-		    ms);
-		nanosleep(&(struct timespec){ .tv_sec = ms / 1000,
-			      .tv_nsec = (ms % 1000) * 1000000 },
-		    NULL);
-	}
+	if (v != NULL && proto_parse_uint(v, 0, DEC_CHUNK_DELAY_MAX, &ms) != 0)
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: PTV_TEST_CHUNK_DELAY_MS=%s is not 0..%u; ignored",
+		    __func__, v, DEC_CHUNK_DELAY_MAX);
+	return ms;
 }
 
+static void
+chunk_pause(const struct dec_card *c)
+{
+	unsigned ms = c->chunk_delay_ms;
+
+	if (ms == 0)
+		return;
+	proto_log(PROTO_LOG_NOTICE,
+	    "test hook: pausing %u ms before GET RESPONSE", ms);
+	nanosleep(&(struct timespec){ .tv_sec = ms / 1000,
+		      .tv_nsec = (long)(ms % 1000) * 1000000 },
+	    NULL);
+}
+
+/* One exchange; *rlen is the room on entry.  A response has its SW. */
 static int
 xmit(struct dec_card *c, const uint8_t *cmd, size_t len, uint8_t *resp,
     size_t *rlen)
 {
-	const SCARD_IO_REQUEST *pci =
-	    c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-	DWORD n = (DWORD)*rlen;
-	LONG rv;
+	size_t n = *rlen;
+	int rc;
 
+	if (c->h == NULL)
+		return PROTO_ERR_IO; /* no connection: the card is gone */
 	c->apdus++;
-	rv = SCardTransmit(c->h, pci, cmd, (DWORD)len, NULL, resp, &n);
-	if (rv != SCARD_S_SUCCESS) {
-		proto_log(PROTO_LOG_INFO, "%s: %s", __func__,
-		    pcsc_stringify_error(rv));
-		return dec_card_lost(rv) ? PROTO_ERR_IO : PROTO_ERR_STATE;
+	if ((rc = c->io->transmit(c->h, cmd, len, resp, &n)) != 0) {
+		proto_log(PROTO_LOG_INFO, "%s: INS %02X: %s", __func__, cmd[1],
+		    proto_strerror(rc));
+		return rc;
 	}
-	if (n < 2 || n > *rlen)
+	if (n > *rlen || n < 2) {
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: INS %02X: an answer of %zu bytes (room %zu): %s",
+		    __func__, cmd[1], n, *rlen,
+		    n < 2 ? "no status word" : "longer than the room");
 		return PROTO_ERR_FORMAT;
+	}
 	*rlen = n;
 	return 0;
 }
 
+/* Encode a and exchange it once (no chaining): the answer split into r. */
+static int
+exchange(struct dec_card *c, const struct proto_apdu *a, uint8_t *resp,
+    size_t cap, struct proto_rapdu *r)
+{
+	uint8_t cmd[PROTO_APDU_HDR_LEN + 1 + PROTO_APDU_SHORT_MAX_LC + 1];
+	struct proto_wr w;
+	size_t rlen = cap;
+	int rc;
+
+	proto_wr_init(&w, cmd, sizeof(cmd));
+	if ((rc = proto_apdu_encode(a, &w)) != 0 ||
+	    (rc = xmit(c, cmd, proto_wr_len(&w), resp, &rlen)) != 0)
+		return rc;
+	return proto_rapdu_parse(resp, rlen, r);
+}
+
+static void
+log_refusal(const char *func, uint8_t ins, uint16_t sw)
+{
+	proto_log(PROTO_LOG_INFO, "%s: INS %02X: the card answered %04X (%s)",
+	    func, ins, sw, proto_sw_str(sw));
+}
+
+/* exchange(), and the card must answer 9000; refused: the error given. */
+static int
+exchange_ok(struct dec_card *c, const struct proto_apdu *a, uint8_t *resp,
+    size_t cap, struct proto_rapdu *r, int refused)
+{
+	int rc;
+
+	if ((rc = exchange(c, a, resp, cap, r)) != 0)
+		return rc;
+	if (r->sw != PROTO_SW_OK) {
+		log_refusal(__func__, a->ins, r->sw);
+		return refused;
+	}
+	return 0;
+}
+
 /*
- * Send a command with short Le 00 and collect its answer, following 61xx
- * with GET RESPONSE, into out (cap bytes).  *sw is the final status word.
+ * Send a command with short Le 00 (or none) and collect its answer,
+ * following 61xx with GET RESPONSE, into out (cap bytes, the caller's
+ * scratch, which holds a partial answer on failure).  *sw is the final
+ * status word.  The raw responses may hold control words: wiped here.
  */
 static int
 transceive(struct dec_card *c, uint8_t ins, const uint8_t *data, size_t lc,
     int want_data, uint8_t *out, size_t cap, size_t *len, uint16_t *sw)
 {
-	uint8_t cmd[PROTO_APDU_SHORT_MAX_LC + 6], resp[258];
+	uint8_t resp[DEC_RAPDU_MAX];
 	struct proto_apdu a = { .cla = SM_CLA,
 		.ins = ins,
 		.data = data,
 		.lc = lc,
-		.ne = want_data ? 256 : 0 };
+		.ne = want_data ? PROTO_APDU_SHORT_MAX_NE : 0 };
 	struct proto_rapdu r;
-	struct proto_wr w, o;
-	size_t rlen;
+	struct proto_wr o;
 	int rc, rounds = 0;
 
-	proto_wr_init(&w, cmd, sizeof(cmd));
-	if ((rc = proto_apdu_encode(&a, &w)) != 0)
-		return rc;
 	proto_wr_init(&o, out, cap);
 	for (;;) {
-		rlen = sizeof(resp);
-		if ((rc = xmit(c, cmd, proto_wr_len(&w), resp, &rlen)) != 0)
-			return rc;
-		if ((rc = proto_rapdu_parse(resp, rlen, &r)) != 0)
-			return rc;
-		if (r.len > 0 && proto_wr_bytes(&o, r.data, r.len) != 0)
-			return PROTO_ERR_TOOBIG;
+		if ((rc = exchange(c, &a, resp, sizeof(resp), &r)) != 0)
+			goto out;
+		if (r.len > 0 && proto_wr_bytes(&o, r.data, r.len) != 0) {
+			proto_log(PROTO_LOG_WARNING,
+			    "%s: INS %02X: an answer over %zu bytes", __func__,
+			    ins, cap);
+			rc = PROTO_ERR_TOOBIG;
+			goto out;
+		}
 		if ((r.sw & 0xff00) != PROTO_SW_BYTES_REMAINING)
 			break;
-		if (++rounds > CHAIN_MAX)
-			return PROTO_ERR_TOOBIG;
-		chunk_pause();
+		if (++rounds > DEC_CHAIN_MAX) {
+			proto_log(PROTO_LOG_WARNING,
+			    "%s: INS %02X: more than %d GET RESPONSE rounds",
+			    __func__, ins, DEC_CHAIN_MAX);
+			rc = PROTO_ERR_TOOBIG;
+			goto out;
+		}
+		chunk_pause(c);
 		/* GET RESPONSE for what remains (xx = 00: 256 or more) */
 		a = (struct proto_apdu){ .cla = 0x00,
 			.ins = PROTO_INS_GET_RESPONSE,
-			.ne = (r.sw & 0xff) == 0 ? 256 : (r.sw & 0xff) };
-		proto_wr_init(&w, cmd, sizeof(cmd));
-		if ((rc = proto_apdu_encode(&a, &w)) != 0)
-			return rc;
+			.ne = (r.sw & 0xff) == 0 ? PROTO_APDU_SHORT_MAX_NE :
+						   (r.sw & 0xff) };
 	}
 	*sw = r.sw;
 	*len = proto_wr_len(&o);
-	return 0;
+out:
+	proto_cleanse(resp, sizeof(resp));
+	return rc;
 }
 
-int
-dec_card_lost(long rv)
+static void
+log_malformed(const char *func, uint8_t ins, uint16_t sw, size_t n)
 {
-	return rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
-	    rv == SCARD_W_RESET_CARD || rv == SCARD_E_NO_SERVICE ||
-	    rv == SCARD_E_SERVICE_STOPPED || rv == SCARD_E_INVALID_HANDLE ||
-	    rv == SCARD_E_READER_UNAVAILABLE || rv == SCARD_W_UNPOWERED_CARD ||
-	    rv == SCARD_E_UNKNOWN_READER || rv == SCARD_F_COMM_ERROR;
+	proto_log(PROTO_LOG_WARNING,
+	    "%s: INS %02X: %zu data bytes with %04X: malformed", func, ins, n,
+	    sw);
 }
 
-int
-dec_card_open(SCARDCONTEXT ctx, const char *reader, struct dec_card *c)
+static int
+read_state(struct dec_card *c, struct dec_card_state *s)
 {
-	uint8_t cmd[5 + sizeof(sm_aid)], resp[258];
-	size_t rlen = sizeof(resp);
+	uint8_t resp[SM_STATE_LEN + 2];
+	struct proto_apdu a = { .cla = SM_CLA,
+		.ins = SM_INS_GET_DATA,
+		.p1 = 0x01,
+		.p2 = SM_DO_STATE,
+		.ne = SM_STATE_LEN };
 	struct proto_rapdu r;
-	LONG rv;
+	struct proto_rd rd;
 	int rc;
 
-	memset(c, 0, sizeof(*c));
-	snprintf(c->reader, sizeof(c->reader), "%s", reader);
-	rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED,
-	    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h, &c->proto);
-	if (rv != SCARD_S_SUCCESS) {
+	if ((rc = exchange_ok(c, &a, resp, sizeof(resp), &r,
+		 PROTO_ERR_STATE)) != 0)
+		return rc;
+	proto_rd_init(&rd, r.data, r.len);
+	if (proto_rd_bytes(&rd, s->ua, PROTO_UA_LEN) != 0 ||
+	    proto_rd_u8(&rd, &s->locked) != 0 ||
+	    proto_rd_u32(&rd, &s->change_ctr) != 0 ||
+	    proto_rd_u32(&rd, &s->export_seq) != 0 ||
+	    proto_rd_u32(&rd, &s->credit) != 0 ||
+	    proto_rd_u8(&rd, &s->free_log) != 0 ||
+	    proto_rd_u32(&rd, &s->purchase_seq) != 0 ||
+	    proto_rd_u32(&rd, &s->acked_seq) != 0 ||
+	    proto_rd_u32(&rd, &s->cmd_ctr) != 0 || proto_rd_end(&rd) != 0 ||
+	    s->locked > 1) {
+		log_malformed(__func__, a.ins, r.sw, r.len);
+		return PROTO_ERR_FORMAT;
+	}
+	return 0;
+}
+
+static int
+select_sm(struct dec_card *c)
+{
+	static const uint8_t aid[SM_AID_LEN] = SM_AID_INIT;
+	uint8_t resp[DEC_RAPDU_MAX];
+	struct proto_apdu a = { .cla = 0x00,
+		.ins = PROTO_INS_SELECT,
+		.p1 = PROTO_SELECT_BY_AID,
+		.p2 = PROTO_SELECT_FIRST,
+		.data = aid,
+		.lc = sizeof(aid) };
+	struct proto_rapdu r;
+
+	return exchange_ok(c, &a, resp, sizeof(resp), &r, PROTO_ERR_NOTFOUND);
+}
+
+int
+dec_card_open(const struct dec_card_io *io, void *svc, const char *reader,
+    struct dec_card *out)
+{
+	struct dec_card c;
+	size_t n = strlen(reader);
+	int rc;
+
+	if (n >= sizeof(c.reader))
+		return PROTO_ERR_TOOBIG;
+	memset(&c, 0, sizeof(c));
+	c.io = io;
+	memcpy(c.reader, reader, n + 1);
+	c.chunk_delay_ms = chunk_delay_from_env();
+	c.atr_len = sizeof(c.atr);
+	if ((rc = io->connect(svc, reader, &c.h, c.atr, &c.atr_len)) != 0) {
 		proto_log(PROTO_LOG_WARNING, "%s: %s: %s", __func__, reader,
-		    pcsc_stringify_error(rv));
-		return PROTO_ERR_IO;
+		    proto_strerror(rc));
+		return rc;
 	}
-	cmd[0] = 0x00;
-	cmd[1] = PROTO_INS_SELECT;
-	cmd[2] = PROTO_SELECT_BY_AID;
-	cmd[3] = PROTO_SELECT_FIRST;
-	cmd[4] = sizeof(sm_aid);
-	memcpy(cmd + 5, sm_aid, sizeof(sm_aid));
-	if ((rc = xmit(c, cmd, sizeof(cmd), resp, &rlen)) != 0 ||
-	    (rc = proto_rapdu_parse(resp, rlen, &r)) != 0)
-		goto fail;
-	if (r.sw != PROTO_SW_OK) {
-		rc = PROTO_ERR_NOTFOUND;
+	if (c.atr_len > sizeof(c.atr)) {
+		proto_log(PROTO_LOG_WARNING, "%s: %s: an ATR of %zu bytes",
+		    __func__, reader, c.atr_len);
+		rc = PROTO_ERR_FORMAT;
 		goto fail;
 	}
-	if ((rc = dec_card_refresh(c)) != 0)
+	if ((rc = select_sm(&c)) != 0 || (rc = read_state(&c, &c.st)) != 0)
 		goto fail;
+	*out = c;
 	return 0;
 fail:
-	dec_card_close(c);
+	dec_card_close(&c);
 	return rc;
 }
 
 void
 dec_card_close(struct dec_card *c)
 {
-	if (c->h != 0)
-		SCardDisconnect(c->h, SCARD_LEAVE_CARD);
-	c->h = 0;
+	if (c->h != NULL)
+		c->io->disconnect(c->h);
+	c->h = NULL;
 }
 
 int
 dec_card_refresh(struct dec_card *c)
 {
-	uint8_t cmd[5] = { SM_CLA, SM_INS_GET_DATA, 0x01, SM_DO_STATE,
-		SM_STATE_LEN },
-		resp[SM_STATE_LEN + 2];
 	struct dec_card_state s;
-	struct proto_rapdu r;
-	struct proto_rd rd;
-	size_t rlen = sizeof(resp);
 	int rc;
 
-	if ((rc = xmit(c, cmd, sizeof(cmd), resp, &rlen)) != 0 ||
-	    (rc = proto_rapdu_parse(resp, rlen, &r)) != 0)
+	if ((rc = read_state(c, &s)) != 0)
 		return rc;
-	if (r.sw != PROTO_SW_OK)
-		return PROTO_ERR_STATE;
-	proto_rd_init(&rd, r.data, r.len);
-	if ((rc = proto_rd_bytes(&rd, s.ua, PROTO_UA_LEN)) != 0 ||
-	    (rc = proto_rd_u8(&rd, &s.locked)) != 0 ||
-	    (rc = proto_rd_u32(&rd, &s.change_ctr)) != 0 ||
-	    (rc = proto_rd_u32(&rd, &s.export_seq)) != 0 ||
-	    (rc = proto_rd_u32(&rd, &s.credit)) != 0 ||
-	    (rc = proto_rd_u8(&rd, &s.free_log)) != 0 ||
-	    (rc = proto_rd_u32(&rd, &s.purchase_seq)) != 0 ||
-	    (rc = proto_rd_u32(&rd, &s.acked_seq)) != 0 ||
-	    (rc = proto_rd_u32(&rd, &s.cmd_ctr)) != 0 ||
-	    (rc = proto_rd_end(&rd)) != 0)
-		return PROTO_ERR_FORMAT;
-	if (s.locked > 1)
-		return PROTO_ERR_FORMAT;
 	c->st = s;
 	return 0;
 }
@@ -205,73 +281,110 @@ int
 dec_card_block(struct dec_card *c, uint8_t ins, uint8_t *block, size_t cap,
     size_t *len, uint16_t *sw)
 {
+	uint8_t buf[PROTO_BLOCK_MAX];
 	struct proto_block b;
 	size_t n = 0;
 	int rc;
 
-	if ((rc = transceive(c, ins, NULL, 0, 1, block, cap, &n, sw)) != 0)
+	if ((rc = transceive(c, ins, NULL, 0, 1, buf, sizeof(buf), &n, sw)) !=
+	    0)
 		return rc;
-	if (*sw != PROTO_SW_OK)
+	if (*sw != PROTO_SW_OK) {
+		log_refusal(__func__, ins, *sw);
 		return PROTO_ERR_STATE;
-	if ((rc = proto_block_parse(block, n, &b)) != 0 ||
-	    memcmp(b.ua, c->st.ua, PROTO_UA_LEN) != 0)
+	}
+	if (proto_block_parse(buf, n, &b) != 0 || n > cap) {
+		log_malformed(__func__, ins, *sw, n);
 		return PROTO_ERR_FORMAT;
+	}
+	if (memcmp(b.ua, c->st.ua, PROTO_UA_LEN) != 0) {
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: INS %02X: a block of another card", __func__, ins);
+		return PROTO_ERR_FORMAT;
+	}
+	memcpy(block, buf, n);
 	*len = n;
 	return 0;
+}
+
+static int
+ecm_outcome(uint16_t sw, const uint8_t *resp, size_t n,
+    struct dec_ecm_result *r)
+{
+	struct proto_rd rd;
+
+	proto_rd_init(&rd, resp, n);
+	switch (sw) {
+	case PROTO_SW_OK:
+		r->outcome = DEC_ECM_CW;
+		return n == PROTO_CW_LEN ? 0 : PROTO_ERR_FORMAT;
+	case SM_SW_NOT_ENTITLED:
+		r->outcome = DEC_ECM_DENIED;
+		return n == 0 ? 0 : PROTO_ERR_FORMAT;
+	case SM_SW_PURCHASE_POSSIBLE:
+		r->outcome = DEC_ECM_OFFER;
+		if (proto_rd_u32(&rd, &r->event) != 0 ||
+		    proto_rd_u32(&rd, &r->price) != 0 ||
+		    proto_rd_u16(&rd, &r->channel) != 0 ||
+		    proto_rd_end(&rd) != 0)
+			return PROTO_ERR_FORMAT;
+		return 0;
+	default:
+		return PROTO_ERR_STATE;
+	}
 }
 
 int
 dec_card_ecm(struct dec_card *c, const uint8_t *ecm, size_t len,
     struct dec_ecm_result *out)
 {
-	uint8_t resp[64];
+	uint8_t resp[ECM_ANSWER_MAX]; /* control words */
 	struct dec_ecm_result r = { 0 };
-	struct proto_rd rd;
-	uint16_t sw;
+	uint16_t sw = 0;
 	size_t n = 0;
 	int rc;
 
 	if ((rc = transceive(c, SM_INS_PROCESS_ECM, ecm, len, 1, resp,
 		 sizeof(resp), &n, &sw)) != 0)
-		return rc;
-	proto_rd_init(&rd, resp, n);
-	if (sw == PROTO_SW_OK && n == PROTO_CW_LEN) {
-		r.outcome = DEC_ECM_CW;
-	} else if (sw == SM_SW_NOT_ENTITLED && n == 0) {
-		r.outcome = DEC_ECM_DENIED;
-	} else if (sw == SM_SW_PURCHASE_POSSIBLE &&
-	    proto_rd_u32(&rd, &r.event) == 0 &&
-	    proto_rd_u32(&rd, &r.price) == 0 &&
-	    proto_rd_u16(&rd, &r.channel) == 0 && proto_rd_end(&rd) == 0) {
-		r.outcome = DEC_ECM_OFFER;
-	} else {
-		proto_log(PROTO_LOG_WARNING, "%s: card answered %04x (%s)",
-		    __func__, sw, proto_sw_str(sw));
-		return PROTO_ERR_STATE;
+		goto out;
+	if ((rc = ecm_outcome(sw, resp, n, &r)) != 0) {
+		if (rc == PROTO_ERR_STATE)
+			log_refusal(__func__, SM_INS_PROCESS_ECM, sw);
+		else
+			log_malformed(__func__, SM_INS_PROCESS_ECM, sw, n);
+		goto out;
 	}
-	proto_cleanse(resp, sizeof(resp)); /* control words */
 	*out = r;
-	return 0;
+out:
+	proto_cleanse(resp, sizeof(resp));
+	return rc;
 }
 
 int
 dec_card_buy(struct dec_card *c, const uint8_t *ecm, size_t len, uint32_t *seq,
     uint32_t *credit, uint16_t *sw)
 {
-	uint8_t resp[16];
+	uint8_t resp[SMALL_ANSWER_MAX];
 	struct proto_rd rd;
+	uint32_t s, cr;
 	size_t n = 0;
 	int rc;
 
 	if ((rc = transceive(c, SM_INS_BUY_EVENT, ecm, len, 1, resp,
 		 sizeof(resp), &n, sw)) != 0)
 		return rc;
-	if (*sw != PROTO_SW_OK)
+	if (*sw != PROTO_SW_OK) {
+		log_refusal(__func__, SM_INS_BUY_EVENT, *sw);
 		return PROTO_ERR_STATE;
+	}
 	proto_rd_init(&rd, resp, n);
-	if (proto_rd_u32(&rd, seq) != 0 || proto_rd_u32(&rd, credit) != 0 ||
-	    proto_rd_end(&rd) != 0)
+	if (proto_rd_u32(&rd, &s) != 0 || proto_rd_u32(&rd, &cr) != 0 ||
+	    proto_rd_end(&rd) != 0) {
+		log_malformed(__func__, SM_INS_BUY_EVENT, *sw, n);
 		return PROTO_ERR_FORMAT;
+	}
+	*seq = s;
+	*credit = cr;
 	return 0;
 }
 
@@ -279,12 +392,20 @@ int
 dec_card_command(struct dec_card *c, const uint8_t *cmd, size_t len,
     uint16_t *sw)
 {
-	uint8_t resp[16];
+	uint8_t resp[SMALL_ANSWER_MAX];
 	size_t n = 0;
 	int rc;
 
 	if ((rc = transceive(c, SM_INS_COMMAND, cmd, len, 0, resp, sizeof(resp),
 		 &n, sw)) != 0)
 		return rc;
-	return *sw == PROTO_SW_OK ? 0 : PROTO_ERR_STATE;
+	if (*sw != PROTO_SW_OK) {
+		log_refusal(__func__, SM_INS_COMMAND, *sw);
+		return PROTO_ERR_STATE;
+	}
+	if (n != 0) {
+		log_malformed(__func__, SM_INS_COMMAND, *sw, n);
+		return PROTO_ERR_FORMAT;
+	}
+	return 0;
 }

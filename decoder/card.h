@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The decoder's PC/SC session with the security module in a reader.
- * Every card response is parsed as hostile input: exact lengths, bounded
- * GET RESPONSE chaining, status words checked.
+ * The decoder's APDUs to the security module in a reader.  Every card
+ * answer is parsed as hostile input: exact lengths, bounded GET RESPONSE
+ * chaining, status words checked.  Outputs are written only on success;
+ * response buffers that may hold control words are wiped on every path.
+ *
+ * The card is reached through a transport, struct dec_card_io, as
+ * libfido2 reaches its devices through fido_dev_io_t: the PC/SC one
+ * (dec_card_io_pcsc, pcsc.c) in the daemon, one that plays the card's side
+ * in a unit test or a fuzzer.  The code above the transport is the same.
  */
 #ifndef DECODER_CARD_H
 #define DECODER_CARD_H
@@ -10,12 +16,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <winscard.h>
-
 #include "../proto/sm.h"
 
 #define DEC_READER_MAX 256
-#define DEC_RESP_MAX 8192 /* the most a card answer may chain to */
+#define DEC_ATR_MAX 33            /* ISO 7816-3 */
+#define DEC_CHAIN_MAX 64          /* GET RESPONSE rounds after one command */
+#define DEC_RAPDU_MAX 258         /* one short response: 256 data bytes + SW */
+#define DEC_CHUNK_DELAY_MAX 60000 /* ms, the test hook's upper bound */
+
+/*
+ * A card transport.  Every function returns 0; PROTO_ERR_IO when the card
+ * or the reader service went away (the session is over); or another
+ * negative proto_err when the operation failed but the card is still
+ * there.  Handles are opaque to the caller and live from a successful
+ * open/connect to the matching close/disconnect.
+ */
+struct dec_card_io {
+	/* The service the readers hang off (a PC/SC context). */
+	int (*open)(void **svc);
+	void (*close)(void *svc);
+	/*
+	 * Connect to the card in reader.  atr gets its ATR: *atr_len is the
+	 * room on entry, the ATR's length on return.
+	 */
+	int (*connect)(void *svc, const char *reader, void **h, uint8_t *atr,
+	    size_t *atr_len);
+	void (*disconnect)(void *h);
+	/*
+	 * Send one command APDU; the response (data and SW) into resp: *rlen
+	 * is its room on entry, the response's length on return.
+	 */
+	int (*transmit)(void *h, const uint8_t *cmd, size_t len, uint8_t *resp,
+	    size_t *rlen);
+};
+
+/* The default transport: libpcsclite (pcsc.c). */
+extern const struct dec_card_io dec_card_io_pcsc;
 
 struct dec_card_state {
 	uint8_t ua[PROTO_UA_LEN];
@@ -25,12 +61,21 @@ struct dec_card_state {
 	uint32_t purchase_seq, acked_seq, cmd_ctr;
 };
 
+/*
+ * A session with a card.  io is borrowed and must outlive the card; h is
+ * the transport's connection, NULL once closed.  st is what the card said
+ * at the last successful GET DATA; it stays readable after close (for
+ * the log lines about a card just removed).
+ */
 struct dec_card {
-	SCARDHANDLE h;
-	DWORD proto;
+	const struct dec_card_io *io;
+	void *h;
 	char reader[DEC_READER_MAX];
+	uint8_t atr[DEC_ATR_MAX];
+	size_t atr_len;
 	struct dec_card_state st;
 	unsigned long apdus;
+	unsigned chunk_delay_ms; /* test hook PTV_TEST_CHUNK_DELAY_MS */
 };
 
 /* Outcome of an ECM. */
@@ -38,6 +83,8 @@ struct dec_card {
 #define DEC_ECM_DENIED 2
 #define DEC_ECM_OFFER 3
 
+/* What the card said of an ECM; the control words themselves never leave
+ * card.c (the decoder has no descrambler), they are wiped there. */
 struct dec_ecm_result {
 	int outcome;
 	uint32_t event, price;
@@ -45,29 +92,34 @@ struct dec_ecm_result {
 };
 
 /*
- * Connect to the card in reader and select the security module.
+ * Connect to the card in reader through io (svc from io->open), select the
+ * security module and read its state.  *c is written only on success.
  * PROTO_ERR_NOTFOUND: the card is not ours (it answered the SELECT 6A82 or
- * otherwise refused it); the connection is then closed.
+ * otherwise refused it); the connection is then closed, as on any error.
  */
-int dec_card_open(SCARDCONTEXT ctx, const char *reader, struct dec_card *c);
+int dec_card_open(const struct dec_card_io *io, void *svc, const char *reader,
+    struct dec_card *c);
+/* Disconnect; c->st stays.  Safe on a closed card. */
 void dec_card_close(struct dec_card *c);
-/* Read GET DATA 01 00 into c->st. */
+/* GET DATA 01 00 into c->st (only on success). */
 int dec_card_refresh(struct dec_card *c);
 /*
  * EXPORT (ins SM_INS_EXPORT) or UPLINK BLOCKS (SM_INS_UPLINK): the block,
- * checked to be a well-formed block of this card.  *sw gets the card's
- * status word when it refused (PROTO_ERR_STATE).
+ * checked to be a well-formed block of this card, into block (cap bytes)
+ * and *len, only on success.  When the card refused (PROTO_ERR_STATE), *sw
+ * holds its status word; *sw is written whenever the card gave a final
+ * status word.
  */
 int dec_card_block(struct dec_card *c, uint8_t ins, uint8_t *block, size_t cap,
     size_t *len, uint16_t *sw);
+/* PROCESS ECM: *r only on success; the card's CW is wiped here. */
 int dec_card_ecm(struct dec_card *c, const uint8_t *ecm, size_t len,
     struct dec_ecm_result *r);
-/* BUY EVENT; *sw holds the card's refusal when PROTO_ERR_STATE. */
+/* BUY EVENT; *seq and *credit only on success, *sw as dec_card_block. */
 int dec_card_buy(struct dec_card *c, const uint8_t *ecm, size_t len,
     uint32_t *seq, uint32_t *credit, uint16_t *sw);
+/* PROCESS COMMAND (a center-signed command); *sw as dec_card_block. */
 int dec_card_command(struct dec_card *c, const uint8_t *cmd, size_t len,
     uint16_t *sw);
-/* A PC/SC error means the card or pcscd went away. */
-int dec_card_lost(long rv);
 
 #endif

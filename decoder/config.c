@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "../proto/ctl.h"
 #include "../proto/file.h"
 #include "../proto/log.h"
+#include "../proto/num.h"
 #include "../proto/proto.h"
 #include "config.h"
 
@@ -36,17 +38,12 @@ set_str(char *dst, size_t cap, const char *v)
 	return 0;
 }
 
+#define SECONDS_MAX (86400 * 366)
+
 static int
 set_seconds(unsigned *dst, const char *v)
 {
-	char *end;
-	unsigned long x;
-
-	x = strtoul(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end != '\0' || x > 86400 * 366)
-		return PROTO_ERR_RANGE;
-	*dst = (unsigned)x;
-	return 0;
+	return proto_parse_uint(v, 0, SECONDS_MAX, dst);
 }
 
 /* host:port, the port all digits */

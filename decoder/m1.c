@@ -71,14 +71,15 @@ int
 dec_m1_encode(const struct dec_key *k, const struct dec_m1 *m, uint8_t *out,
     size_t cap, size_t *len)
 {
-	static uint8_t plain[DEC_M1_FILE_MAX];
 	struct proto_wr w, pw;
-	uint8_t *hdr = out, *iv, *ct, *tag;
+	uint8_t *plain, *hdr = out, *iv, *ct, *tag;
 	int rc;
 
 	if (m->n > DEC_M1_MAX_ENTRIES)
 		return PROTO_ERR_ARG;
-	proto_wr_init(&pw, plain, sizeof(plain));
+	if ((plain = malloc(DEC_M1_FILE_MAX)) == NULL)
+		return PROTO_ERR_NOMEM;
+	proto_wr_init(&pw, plain, DEC_M1_FILE_MAX);
 	if ((rc = encode_entries(m, &pw)) != 0)
 		goto out;
 	proto_wr_init(&w, out, cap);
@@ -95,6 +96,7 @@ dec_m1_encode(const struct dec_key *k, const struct dec_m1 *m, uint8_t *out,
 	*len = proto_wr_len(&w);
 out:
 	proto_cleanse(plain, proto_wr_len(&pw));
+	free(plain);
 	return rc;
 }
 
@@ -103,11 +105,10 @@ static int
 check_entry(const struct dec_m1_entry *e)
 {
 	struct proto_block b;
-	int rc;
 
 	if (e->state != DEC_M1_PENDING && e->state != DEC_M1_ACKED)
 		return PROTO_ERR_FORMAT;
-	if ((rc = proto_block_parse(e->block, e->len, &b)) != 0)
+	if (proto_block_parse(e->block, e->len, &b) != 0)
 		return PROTO_ERR_FORMAT;
 	if (memcmp(b.ua, e->ua, PROTO_UA_LEN) != 0 || b.seq != e->seq)
 		return PROTO_ERR_FORMAT;
@@ -146,16 +147,21 @@ decode_entries(struct proto_rd *r, struct dec_m1 *m)
 	return proto_rd_end(r);
 }
 
+/* What decoding works in: the plaintext, and M1 until it is whole. */
+struct m1_scratch {
+	uint8_t plain[DEC_M1_FILE_MAX];
+	struct dec_m1 m;
+};
+
 int
 dec_m1_decode(const struct dec_key *k, const uint8_t *buf, size_t len,
     struct dec_m1 *out)
 {
-	static uint8_t plain[DEC_M1_FILE_MAX];
-	static struct dec_m1 m;
+	struct m1_scratch *x = NULL;
 	struct proto_rd r, pr;
 	uint8_t magic[M1_MAGIC_LEN], id[DEC_ID_LEN];
 	const uint8_t *iv, *ct, *tag;
-	uint32_t ctlen;
+	uint32_t ctlen = 0;
 	int rc;
 
 	proto_rd_init(&r, buf, len);
@@ -168,21 +174,24 @@ dec_m1_decode(const struct dec_key *k, const uint8_t *buf, size_t len,
 	/* Another decoder's M1 is not ours to read. */
 	if (memcmp(id, k->id, DEC_ID_LEN) != 0)
 		return PROTO_ERR_AUTH;
-	if (ctlen > sizeof(plain))
+	if (ctlen > sizeof(x->plain))
 		return PROTO_ERR_TOOBIG;
 	if ((rc = proto_rd_ptr(&r, PROTO_GCM_IV_LEN, &iv)) != 0 ||
 	    (rc = proto_rd_ptr(&r, ctlen, &ct)) != 0 ||
 	    (rc = proto_rd_ptr(&r, PROTO_GCM_TAG_LEN, &tag)) != 0 ||
 	    (rc = proto_rd_end(&r)) != 0)
 		return rc;
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return PROTO_ERR_NOMEM;
 	if ((rc = proto_gcm_open(k->key, iv, buf, M1_HDR_LEN, ct, ctlen, tag,
-		 plain)) != 0)
-		return rc;
-	memset(&m, 0, sizeof(m));
-	proto_rd_init(&pr, plain, ctlen);
-	if ((rc = decode_entries(&pr, &m)) == 0)
-		*out = m;
-	proto_cleanse(plain, ctlen);
+		 x->plain)) != 0)
+		goto out;
+	proto_rd_init(&pr, x->plain, ctlen);
+	if ((rc = decode_entries(&pr, &x->m)) == 0)
+		*out = x->m;
+out:
+	proto_cleanse(x->plain, ctlen);
+	free(x);
 	return rc;
 }
 
@@ -208,36 +217,75 @@ dec_m1_load(const char *path, const struct dec_key *k, struct dec_m1 *m)
 int
 dec_m1_save(const char *path, const struct dec_key *k, const struct dec_m1 *m)
 {
-	static uint8_t buf[DEC_M1_FILE_MAX];
+	uint8_t *buf;
 	size_t len = 0;
 	int rc;
 
-	if ((rc = dec_m1_encode(k, m, buf, sizeof(buf), &len)) != 0)
-		return rc;
-	return proto_file_replace(path, buf, len, S_IRUSR | S_IWUSR);
+	if ((buf = malloc(DEC_M1_FILE_MAX)) == NULL)
+		return PROTO_ERR_NOMEM;
+	if ((rc = dec_m1_encode(k, m, buf, DEC_M1_FILE_MAX, &len)) == 0)
+		rc = proto_file_replace(path, buf, len, S_IRUSR | S_IWUSR);
+	free(buf);
+	return rc;
+}
+
+/* The index of ua's entry, or m->n. */
+static size_t
+find_index(const struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (memcmp(m->e[i].ua, ua, PROTO_UA_LEN) == 0)
+			break;
+	return i;
 }
 
 struct dec_m1_entry *
 dec_m1_find(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN])
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (memcmp(m->e[i].ua, ua, PROTO_UA_LEN) == 0)
-			return &m->e[i];
-	return NULL;
+	size_t i = find_index(m, ua);
+
+	return i < m->n ? &m->e[i] : NULL;
+}
+
+const struct dec_m1_entry *
+dec_m1_find_const(const struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN])
+{
+	size_t i = find_index(m, ua);
+
+	return i < m->n ? &m->e[i] : NULL;
+}
+
+static void
+remove_at(struct dec_m1 *m, size_t i)
+{
+	memmove(&m->e[i], &m->e[i + 1], (m->n - i - 1) * sizeof(m->e[0]));
+	m->n--;
+	memset(&m->e[m->n], 0, sizeof(m->e[0]));
 }
 
 int
 dec_m1_remove(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN])
 {
-	struct dec_m1_entry *e = dec_m1_find(m, ua);
-	size_t i;
+	size_t i = find_index(m, ua);
 
-	if (e == NULL)
+	if (i == m->n)
 		return PROTO_ERR_NOTFOUND;
-	i = (size_t)(e - m->e);
-	memmove(&m->e[i], &m->e[i + 1], (m->n - i - 1) * sizeof(m->e[0]));
-	m->n--;
-	memset(&m->e[m->n], 0, sizeof(m->e[0]));
+	remove_at(m, i);
+	return 0;
+}
+
+int
+dec_m1_ack(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN], uint32_t seq)
+{
+	size_t i = find_index(m, ua);
+
+	if (i == m->n)
+		return PROTO_ERR_NOTFOUND;
+	if (m->e[i].seq != seq)
+		return PROTO_ERR_RANGE; /* the center holds another block */
+	remove_at(m, i);
 	return 0;
 }
 
@@ -272,7 +320,7 @@ dec_m1_put(struct dec_m1 *m, const uint8_t *block, size_t len,
 					break;
 			if (i == m->n)
 				return PROTO_ERR_TOOBIG;
-			dec_m1_remove(m, m->e[i].ua);
+			remove_at(m, i);
 		}
 		e = &m->e[m->n++];
 	}

@@ -69,11 +69,20 @@ int dec_m1_decode(const struct dec_key *k, const uint8_t *buf, size_t len,
  */
 int dec_m1_put(struct dec_m1 *m, const uint8_t *block, size_t len,
     uint32_t change_ctr, uint64_t now);
-/* The entry of a UA, or NULL. */
+/* The entry of a UA, or NULL; it borrows m and moves when m changes. */
 struct dec_m1_entry *
 dec_m1_find(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN]);
-/* Drop the entry of a UA (after the center acknowledged it). */
+const struct dec_m1_entry *
+dec_m1_find_const(const struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN]);
+/* Drop the entry of a UA, whatever it holds. */
 int dec_m1_remove(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN]);
+/*
+ * The center acknowledged block seq of ua: drop ua's entry if it holds
+ * that very block.  PROTO_ERR_NOTFOUND when M1 has no entry of ua,
+ * PROTO_ERR_RANGE when the entry holds another block (older or newer: the
+ * center has not seen this one); nothing changes then.
+ */
+int dec_m1_ack(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN], uint32_t seq);
 /* Entries pending uplink. */
 size_t dec_m1_pending(const struct dec_m1 *m);
 

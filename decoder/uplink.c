@@ -9,9 +9,12 @@
 #include "../proto/tls.h"
 #include "uplink.h"
 
+/* One session's connection and the buffers its frames pass through. */
 struct conn {
 	SSL *ssl;
 	unsigned frames, cut_after;
+	uint8_t out[PROTO_UPLINK_HDR_LEN + PROTO_UPLINK_MAX_BODY];
+	uint8_t body[PROTO_UPLINK_MAX_BODY];
 };
 
 /* Count a frame; past the fault-injection point, act as a cut line. */
@@ -36,20 +39,22 @@ send_buf(struct conn *c, const uint8_t *buf, size_t n)
 static int
 send_blocks(struct conn *c, const struct dec_uplink_in *in)
 {
-	static uint8_t buf[PROTO_UPLINK_HDR_LEN + PROTO_UPLINK_MAX_BODY];
+	uint8_t *buf = c->out;
+	const size_t cap = sizeof(c->out);
 	struct proto_up_recovered rec;
 	struct proto_wr w;
 	int rc;
 
-	proto_wr_init(&w, buf, sizeof(buf));
+	proto_wr_init(&w, buf, cap);
 	if ((rc = proto_up_hello_encode(&in->hello, &w)) != 0 ||
 	    (rc = send_buf(c, buf, proto_wr_len(&w))) != 0)
 		return rc;
 	if (in->present != NULL) {
-		proto_wr_init(&w, buf, sizeof(buf));
+		proto_wr_init(&w, buf, cap);
 		if ((rc = proto_up_frame(&w, PROTO_UP_BLOCK,
 			 in->present_len)) != 0 ||
-		    (rc = proto_wr_bytes(&w, in->present, in->present_len)) ||
+		    (rc = proto_wr_bytes(&w, in->present, in->present_len)) !=
+			0 ||
 		    (rc = send_buf(c, buf, proto_wr_len(&w))) != 0)
 			return rc;
 	}
@@ -59,12 +64,12 @@ send_blocks(struct conn *c, const struct dec_uplink_in *in)
 		rec.stored_at = in->rec[i]->exported_at;
 		rec.block = in->rec[i]->block;
 		rec.len = in->rec[i]->len;
-		proto_wr_init(&w, buf, sizeof(buf));
+		proto_wr_init(&w, buf, cap);
 		if ((rc = proto_up_recovered_encode(&rec, &w)) != 0 ||
 		    (rc = send_buf(c, buf, proto_wr_len(&w))) != 0)
 			return rc;
 	}
-	proto_wr_init(&w, buf, sizeof(buf));
+	proto_wr_init(&w, buf, cap);
 	if ((rc = proto_up_frame(&w, PROTO_UP_END, 0)) != 0)
 		return rc;
 	return send_buf(c, buf, proto_wr_len(&w));
@@ -74,7 +79,6 @@ int
 dec_uplink_run(SSL_CTX *tls, const char *host, const char *port,
     const struct dec_uplink_in *in, struct dec_uplink_out *out)
 {
-	static uint8_t body[PROTO_UPLINK_MAX_BODY];
 	struct conn c = { .cut_after = in->cut_after };
 	uint8_t type;
 	size_t n;
@@ -87,10 +91,10 @@ dec_uplink_run(SSL_CTX *tls, const char *host, const char *port,
 	if ((rc = send_blocks(&c, in)) != 0)
 		goto out;
 	while (!done) {
-		if ((rc = proto_tls_read_frame(c.ssl, &type, body, sizeof(body),
-			 &n)) != 0 ||
+		if ((rc = proto_tls_read_frame(c.ssl, &type, c.body,
+			 sizeof(c.body), &n)) != 0 ||
 		    (rc = tick(&c)) != 0 ||
-		    (rc = proto_up_answer_take(&out->ans, type, body, n,
+		    (rc = proto_up_answer_take(&out->ans, type, c.body, n,
 			 &done)) != 0)
 			goto out;
 	}

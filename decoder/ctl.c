@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../proto/apdu.h"
+#include "../proto/ctl.h"
+#include "../proto/log.h"
+#include "../proto/num.h"
+#include "../proto/proto.h"
+#include "ctl.h"
+#include "ecm.h"
+#include "export.h"
+#include "session.h"
+#include "sync.h"
+
+#define CUT_MAX 1000 /* uplink cut=N: frames at most */
+
+struct dec_ctl {
+	int fd;
+	char path[sizeof(((struct dec_config *)0)->socket)];
+	struct proto_ctl_reply reply;
+};
+
+static void
+do_status(struct dec_state *st, struct proto_ctl_reply *r)
+{
+	const struct dec_card_state *s = &st->card.st;
+
+	proto_ctl_reply_add(r, "pcscd=%s\n", st->pcscd_up ? "up" : "down");
+	if (st->has_card)
+		proto_ctl_reply_add(r,
+		    "reader=%s\ncard=present\nua=%s\nlocked=%s\n"
+		    "change_ctr=%u\nexport_seq=%u\ncredit=%u\nfree_log=%u\n",
+		    st->card.reader, DEC_UA(s->ua), s->locked ? "yes" : "no",
+		    s->change_ctr, s->export_seq, s->credit, s->free_log);
+	else if (st->foreign[0] != '\0')
+		proto_ctl_reply_add(r, "reader=%s\ncard=foreign\n",
+		    st->foreign);
+	else
+		proto_ctl_reply_add(r, "card=absent\n");
+	proto_ctl_reply_add(r,
+	    "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
+	    "m1_pending=%zu\nlast_uplink=%lld\nlast_error=%s\n",
+	    (long long)st->last_export, st->last_export_seq, st->m1.n,
+	    dec_m1_pending(&st->m1), (long long)st->last_uplink,
+	    st->last_error);
+}
+
+static void
+do_export(struct dec_state *st, struct proto_ctl_reply *r)
+{
+	struct dec_export_result res;
+
+	if (dec_export_run(st, "requested", 0, &res) != 0) {
+		proto_ctl_reply_fail(r, "%s", res.why);
+		return;
+	}
+	dec_export_schedule(st, time(NULL));
+	proto_ctl_reply_add(r, "seq=%u\n", st->last_export_seq);
+}
+
+static void
+do_m1(struct dec_state *st, struct proto_ctl_reply *r)
+{
+	for (size_t i = 0; i < st->m1.n; i++) {
+		const struct dec_m1_entry *e = &st->m1.e[i];
+		struct proto_block b;
+		const char *kind = "?";
+
+		if (proto_block_parse(e->block, e->len, &b) == 0)
+			kind =
+			    b.kind == PROTO_BLOCK_EXPORT ? "export" : "uplink";
+		proto_ctl_reply_add(r, "entry=%s %s %u %u %llu %s %u\n",
+		    DEC_UA(e->ua),
+		    e->state == DEC_M1_PENDING ? "pending" : "acked", e->seq,
+		    (unsigned)e->len, (unsigned long long)e->exported_at, kind,
+		    e->change_ctr);
+	}
+}
+
+static void
+say_outcome(struct proto_ctl_reply *r, size_t i,
+    const struct dec_ecm_outcome *o)
+{
+	unsigned n = (unsigned)i + 1;
+
+	if (o->rc != 0)
+		proto_ctl_reply_add(r, "ecm=%u error %s\n", n,
+		    proto_strerror(o->rc));
+	else if (o->r.outcome == DEC_ECM_CW)
+		proto_ctl_reply_add(r, "ecm=%u cw\n", n);
+	else if (o->r.outcome == DEC_ECM_DENIED)
+		proto_ctl_reply_add(r, "ecm=%u denied\n", n);
+	else
+		proto_ctl_reply_add(r, "ecm=%u offer %u %u\n", n, o->r.event,
+		    o->r.price);
+}
+
+static void
+do_tune(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
+{
+	struct dec_tune_result res;
+	unsigned ch;
+
+	if (proto_parse_uint(arg, 0, 0xffff, &ch) != 0) {
+		proto_ctl_reply_fail(r, "tune wants a channel number: %s", arg);
+		return;
+	}
+	(void)dec_ecm_tune(st, ch, &res);
+	switch (res.step) {
+	case DEC_TUNE_NO_CARD:
+		proto_ctl_reply_fail(r, "no card");
+		break;
+	case DEC_TUNE_NO_FILE:
+		proto_ctl_reply_fail(r, "%s: %s", res.path,
+		    proto_strerror(res.rc));
+		break;
+	case DEC_TUNE_BAD_LINE:
+		proto_ctl_reply_fail(r, "%s: line %u is not an ECM", res.path,
+		    res.bad_line);
+		break;
+	default:
+		if (res.rc != 0)
+			proto_ctl_reply_fail(r, "%s: %s", res.path,
+			    proto_strerror(res.rc));
+		for (size_t i = 0; i < res.n; i++)
+			say_outcome(r, i, &res.ecm[i]);
+		break;
+	}
+	/* ECMs were fed: the card's counters moved */
+	if (res.step == DEC_TUNE_DONE || res.step == DEC_TUNE_BAD_LINE)
+		dec_export_after(st, "after ECMs");
+	dec_tune_result_free(&res);
+}
+
+static const char *
+buy_refusal(uint16_t sw)
+{
+	switch (sw) {
+	case SM_SW_NO_CREDIT:
+		return "insufficient credit";
+	case SM_SW_ALREADY_BOUGHT:
+		return "event already bought";
+	case SM_SW_LOG_FULL:
+		return "purchase log full: an uplink is needed";
+	case SM_SW_NOT_PURCHASABLE:
+		return "event not purchasable, or over";
+	default:
+		return proto_sw_str(sw);
+	}
+}
+
+static void
+do_buy(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
+{
+	struct dec_buy_result res;
+	uint32_t event;
+
+	if (proto_parse_u32(arg, 0, UINT32_MAX, &event) != 0) {
+		proto_ctl_reply_fail(r, "buy wants an event number: %s", arg);
+		return;
+	}
+	(void)dec_ecm_buy(st, event, &res);
+	switch (res.step) {
+	case DEC_BUY_DONE:
+		proto_ctl_reply_add(r, "purchase=%u\ncredit=%u\n", res.seq,
+		    res.credit);
+		dec_export_after(st, "purchase");
+		break;
+	case DEC_BUY_NO_CARD:
+		proto_ctl_reply_fail(r, "no card");
+		break;
+	case DEC_BUY_NO_OFFER:
+		proto_ctl_reply_fail(r,
+		    "no offer for event %u seen; tune to its channel first",
+		    event);
+		break;
+	default:
+		proto_ctl_reply_fail(r, "purchase refused: %s",
+		    res.rc == PROTO_ERR_STATE ? buy_refusal(res.sw) :
+						proto_strerror(res.rc));
+		break;
+	}
+}
+
+static const char *
+result_name(uint8_t status)
+{
+	return status == PROTO_UP_ACCEPTED ? "accepted" :
+	    status == PROTO_UP_DUPLICATE   ? "duplicate" :
+					     "rejected";
+}
+
+static void
+say_sync(struct proto_ctl_reply *r, const struct dec_sync_result *res)
+{
+	const struct proto_up_answer *a = &res->out.ans;
+
+	for (size_t i = 0; i < a->n_res; i++)
+		proto_ctl_reply_add(r, "block=%s %u %s %s\n",
+		    DEC_UA(a->res[i].ua), a->res[i].seq,
+		    result_name(a->res[i].status),
+		    proto_up_reason(a->res[i].reason));
+	proto_ctl_reply_add(r,
+	    "invoiced=%u\nflagged=%u\ncommands=%zu\napplied=%zu\n"
+	    "m1_deleted=%zu\n",
+	    a->invoiced, a->flagged, a->n_cmds, res->applied, res->deleted);
+}
+
+static void
+do_uplink(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
+{
+	struct dec_sync_result res;
+	unsigned cut = 0;
+
+	if (*arg != '\0' &&
+	    (strncmp(arg, "cut=", 4) != 0 ||
+		proto_parse_uint(arg + 4, 0, CUT_MAX, &cut) != 0)) {
+		proto_ctl_reply_fail(r,
+		    "uplink takes no argument but cut=N: %s", arg);
+		return;
+	}
+	if (dec_sync_run(st, cut, &res) != 0) {
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: %s; everything stays for the next try", __func__,
+		    res.why);
+		proto_ctl_reply_fail(r, "%s", res.why);
+		return;
+	}
+	say_sync(r, &res);
+	dec_export_after(st, "after uplink");
+}
+
+void
+dec_ctl_answer(struct dec_ctl *c, struct dec_state *st, const char *verb,
+    const char *arg, const char **reply, size_t *len)
+{
+	struct proto_ctl_reply *r = &c->reply;
+
+	proto_ctl_reply_reset(r);
+	if (strcmp(verb, "status") == 0 && *arg == '\0')
+		do_status(st, r);
+	else if (strcmp(verb, "export") == 0 && *arg == '\0')
+		do_export(st, r);
+	else if (strcmp(verb, "m1") == 0 && *arg == '\0')
+		do_m1(st, r);
+	else if (strcmp(verb, "tune") == 0)
+		do_tune(st, r, arg);
+	else if (strcmp(verb, "buy") == 0)
+		do_buy(st, r, arg);
+	else if (strcmp(verb, "uplink") == 0)
+		do_uplink(st, r, arg);
+	else
+		proto_ctl_reply_fail(r, "unknown request: %s", verb);
+	proto_ctl_reply_finish(r, reply, len);
+}
+
+void
+dec_ctl_serve(struct dec_ctl *c, struct dec_state *st)
+{
+	char req[PROTO_CTL_REQUEST_MAX], *arg;
+	const char *out;
+	size_t len;
+	int fd, rc;
+
+	if ((fd = accept(c->fd, NULL, NULL)) < 0)
+		return;
+	if ((rc = proto_ctl_read_request(fd, PROTO_CTL_TIMEOUT_MS, req,
+		 sizeof(req), &arg)) != 0) {
+		proto_ctl_reply_reset(&c->reply);
+		proto_ctl_reply_fail(&c->reply, "bad request: %s",
+		    proto_strerror(rc));
+		proto_ctl_reply_finish(&c->reply, &out, &len);
+	} else {
+		dec_ctl_answer(c, st, req, arg, &out, &len);
+	}
+	(void)proto_ctl_send(fd, out, len);
+	proto_ctl_reply_reset(&c->reply);
+	close(fd);
+}
+
+int
+dec_ctl_open(const char *path, struct dec_ctl **out)
+{
+	struct dec_ctl *c;
+	size_t n = strlen(path);
+	int rc;
+
+	if (n >= sizeof(c->path))
+		return PROTO_ERR_TOOBIG;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return PROTO_ERR_NOMEM;
+	memcpy(c->path, path, n + 1);
+	c->fd = -1;
+	if ((rc = proto_ctl_reply_init(&c->reply)) != 0 ||
+	    (rc = proto_ctl_listen(path, &c->fd)) != 0) {
+		proto_ctl_reply_free(&c->reply);
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+dec_ctl_close(struct dec_ctl **cp)
+{
+	struct dec_ctl *c = *cp;
+
+	if (c == NULL)
+		return;
+	close(c->fd);
+	unlink(c->path);
+	proto_ctl_reply_free(&c->reply);
+	free(c);
+	*cp = NULL;
+}
+
+int
+dec_ctl_fd(const struct dec_ctl *c)
+{
+	return c->fd;
+}

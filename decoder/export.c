@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <string.h>
+
+#include "../proto/apdu.h"
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "export.h"
+#include "session.h"
+
+int
+dec_export_due(const struct dec_state *st, enum dec_export_trigger t,
+    time_t now)
+{
+	const struct dec_m1_entry *e;
+
+	if (!st->has_card)
+		return 0;
+	switch (t) {
+	case DEC_EXPORT_CHANGED:
+		if (st->card.st.locked)
+			return 0;
+		e = dec_m1_find_const(&st->m1, st->card.st.ua);
+		return e == NULL || e->change_ctr != st->card.st.change_ctr;
+	case DEC_EXPORT_INTERVAL:
+		return dec_deadline_passed(st->next_export, now);
+	case DEC_EXPORT_ASKED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+failed(struct dec_export_result *res, enum dec_export_step step, int rc)
+{
+	res->step = step;
+	res->rc = rc;
+	return rc;
+}
+
+/* Put the block into the next M1 and the file; then M1 is that. */
+static int
+store_block(struct dec_state *st, struct dec_export_result *res,
+    const uint8_t *block, size_t len)
+{
+	int rc, err;
+
+	st->m1_next = st->m1;
+	if ((rc = dec_m1_put(&st->m1_next, block, len, st->card.st.change_ctr,
+		 (uint64_t)time(NULL))) != 0) {
+		if (rc == PROTO_ERR_TOOBIG)
+			dec_state_failed(st, res->why,
+			    "M1 is full: %zu entries wait for the center",
+			    dec_m1_pending(&st->m1));
+		else
+			dec_state_failed(st, res->why,
+			    "M1 refused the block: %s", proto_strerror(rc));
+		return failed(res,
+		    rc == PROTO_ERR_TOOBIG ? DEC_EXPORT_M1_FULL :
+					     DEC_EXPORT_M1_REFUSED,
+		    rc);
+	}
+	if ((rc = dec_m1_save(st->cfg.m1, &st->key, &st->m1_next)) != 0) {
+		err = errno;
+		dec_state_failed(st, res->why, "cannot write %.180s: %s",
+		    st->cfg.m1,
+		    rc == PROTO_ERR_IO ? strerror(err) : proto_strerror(rc));
+		return failed(res, DEC_EXPORT_M1_WRITE, rc);
+	}
+	st->m1 = st->m1_next;
+	return 0;
+}
+
+int
+dec_export_run(struct dec_state *st, const char *reason, int fresh,
+    struct dec_export_result *res)
+{
+	uint8_t block[PROTO_BLOCK_MAX];
+	struct proto_block b;
+	size_t len = 0;
+	uint16_t sw = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!st->has_card) {
+		dec_state_failed(st, res->why, "no card");
+		return failed(res, DEC_EXPORT_NO_CARD, PROTO_ERR_STATE);
+	}
+	memcpy(res->ua, st->card.st.ua, PROTO_UA_LEN);
+	if (!fresh && (rc = dec_session_refresh(st)) != 0) {
+		dec_state_failed(st, res->why, "the card did not answer: %s",
+		    proto_strerror(rc));
+		return failed(res, DEC_EXPORT_NO_ANSWER, rc);
+	}
+	memcpy(res->ua, st->card.st.ua, PROTO_UA_LEN);
+	if (st->card.st.locked) {
+		dec_state_failed(st, res->why, "card %s is transfer-locked",
+		    DEC_UA(res->ua));
+		return failed(res, DEC_EXPORT_LOCKED, PROTO_ERR_STATE);
+	}
+	if ((rc = dec_session_block(st, SM_INS_EXPORT, block, &len, &sw)) !=
+	    0) {
+		res->sw = sw;
+		dec_state_failed(st, res->why, "EXPORT failed: %s",
+		    rc == PROTO_ERR_STATE ? proto_sw_str(sw) :
+					    proto_strerror(rc));
+		return failed(res, DEC_EXPORT_REFUSED, rc);
+	}
+	if ((rc = store_block(st, res, block, len)) != 0)
+		return rc;
+	/* dec_card_block checked it parses, and is this card's */
+	(void)proto_block_parse(block, len, &b);
+	res->seq = b.seq;
+	res->len = len;
+	(void)dec_session_refresh(st);
+	st->last_export = time(NULL);
+	st->last_export_seq = b.seq;
+	proto_log(PROTO_LOG_NOTICE,
+	    "exported card %s (seq %u, %zu bytes, %s) into M1", DEC_UA(res->ua),
+	    b.seq, len, reason);
+	return 0;
+}
+
+void
+dec_export_schedule(struct dec_state *st, time_t now)
+{
+	st->next_export = dec_deadline(now, st->cfg.export_interval);
+}
+
+time_t
+dec_export_deadline(const struct dec_state *st)
+{
+	return st->has_card ? st->next_export : 0;
+}
+
+void
+dec_export_if_changed(struct dec_state *st, const char *reason)
+{
+	struct dec_export_result res;
+
+	if (!dec_export_due(st, DEC_EXPORT_CHANGED, time(NULL)))
+		return;
+	if (dec_export_run(st, reason, 1, &res) != 0)
+		proto_log(PROTO_LOG_ERR, "%s: export of card %s failed: %s",
+		    __func__, DEC_UA(res.ua), res.why);
+	dec_export_schedule(st, time(NULL));
+}
+
+void
+dec_export_after(struct dec_state *st, const char *reason)
+{
+	if (st->has_card && dec_session_refresh(st) == 0)
+		dec_export_if_changed(st, reason);
+}
+
+void
+dec_export_tick(struct dec_state *st, time_t now)
+{
+	struct dec_export_result res;
+
+	if (!dec_export_due(st, DEC_EXPORT_INTERVAL, now))
+		return;
+	if (dec_export_run(st, "interval", 0, &res) != 0)
+		proto_log(PROTO_LOG_WARNING, "%s: periodic export: %s",
+		    __func__, res.why);
+	dec_export_schedule(st, time(NULL));
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The decoder daemon's state, at the bottom of the daemon's modules: the
+ * configuration, the decoder key, M1, the session with the card, the
+ * offers seen in ECMs, the schedule and the last error.  One instance,
+ * owned by main (or by a test); every module gets it by pointer and none
+ * keeps a copy.  Which module writes what:
+ *
+ *   session.c   svc, card, has_card, foreign, offers (cleared on drop)
+ *   export.c    m1, m1_next, next_export, last_export, last_export_seq
+ *   ecm.c       offers
+ *   sync.c      m1, m1_next, tls, next_uplink, last_uplink
+ *   decoderd.c  cfg, key, pcscd_up (through events.c)
+ *   any         last_error, through dec_state_failed
+ */
+#ifndef DECODER_STATE_H
+#define DECODER_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include "../proto/sm.h"
+#include "card.h"
+#include "config.h"
+#include "m1.h"
+
+#define DEC_MAX_OFFERS 16          /* offers remembered for BUY */
+#define DEC_ECM_FILE_MAX (1 << 20) /* a channel's ECM file */
+#define DEC_WHY_MAX 512            /* a failure's sentence */
+
+/* A UA in hex, in storage the caller owns. */
+struct dec_ua_hex {
+	char s[2 * PROTO_UA_LEN + 1];
+};
+
+const char *dec_ua_hex(const uint8_t ua[PROTO_UA_LEN], struct dec_ua_hex *h);
+/* The same, in a buffer living to the end of the enclosing block. */
+#define DEC_UA(ua) dec_ua_hex((ua), &(struct dec_ua_hex){ { 0 } })
+
+/* An event a PPV ECM offered, with the ECM to buy it with. */
+struct dec_offer {
+	uint32_t event;
+	uint8_t ecm[PROTO_ECM_LEN];
+};
+
+struct dec_state {
+	struct dec_config cfg;
+	struct dec_key key; /* secret: wiped by dec_state_clear */
+	struct dec_m1 m1;   /* what the M1 file holds */
+	/* Scratch: the next M1 is built here, and replaces m1 only once
+	 * the file holds it. */
+	struct dec_m1 m1_next;
+
+	const struct dec_card_io *io; /* borrowed; outlives the state */
+	void *svc;                    /* io's service, NULL until needed */
+	int pcscd_up;
+	struct dec_card card; /* valid while has_card */
+	int has_card;
+	char foreign[DEC_READER_MAX]; /* a reader holding a card not ours */
+
+	struct dec_offer offers[DEC_MAX_OFFERS];
+	size_t n_offers;
+
+	time_t next_export; /* 0: no periodic export */
+	time_t last_export;
+	uint32_t last_export_seq;
+	SSL_CTX *tls;       /* made at the first uplink */
+	time_t next_uplink; /* 0: no scheduled uplink */
+	time_t last_uplink;
+	char last_error[DEC_WHY_MAX];
+};
+
+/* A deadline seconds after now; 0 (none) when seconds is 0. */
+time_t dec_deadline(time_t now, unsigned seconds);
+/* Whether deadline t (0: none) has come at now. */
+int dec_deadline_passed(time_t t, time_t now);
+
+/* Zero st, with the default configuration and the transport io. */
+void dec_state_init(struct dec_state *st, const struct dec_card_io *io);
+void dec_state_set_error(struct dec_state *st, const char *msg);
+/*
+ * An operation failed: the sentence into why (DEC_WHY_MAX bytes, for the
+ * caller's log line or reply) and into last_error.
+ */
+void dec_state_failed(struct dec_state *st, char *why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/*
+ * Release what st holds and wipe the key.  The session and the service
+ * must be gone first (dec_session_release).
+ */
+void dec_state_clear(struct dec_state *st);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The uplink session with the management center, as the daemon runs it:
+ * the present card's blocks (UPLINK BLOCKS) and every unacknowledged M1
+ * entry of another card go out (uplink.h does the wire); the center's
+ * commands are applied to the card in order, and an M1 entry is deleted
+ * only when the center acknowledged that very block (dec_m1_ack).  The
+ * caller applies the export policy after a session (dec_export_after).
+ */
+#ifndef DECODER_SYNC_H
+#define DECODER_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "state.h"
+#include "uplink.h"
+
+enum dec_sync_step {
+	DEC_SYNC_DONE = 0,
+	DEC_SYNC_CA,     /* the CA file would not load */
+	DEC_SYNC_CARD,   /* UPLINK BLOCKS failed (sw: the card's refusal) */
+	DEC_SYNC_CENTER, /* the session failed; nothing was applied */
+};
+
+struct dec_sync_result {
+	int rc;
+	enum dec_sync_step step;
+	uint16_t sw;
+	struct dec_uplink_out out; /* the center's answer, when done */
+	size_t applied;            /* commands the card took */
+	size_t deleted;            /* M1 entries acknowledged and deleted */
+	char why[DEC_WHY_MAX];     /* a failure in one sentence */
+};
+
+/*
+ * Run one session.  cut: fault injection (0, or cut the connection after
+ * that many frames).  On failure st->last_error holds res->why and M1 and
+ * the card are as they were.
+ */
+int
+dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res);
+/*
+ * Delete the M1 entries ans acknowledges (each only if M1 holds that very
+ * block: same UA and seq), durably.  Returns how many; 0 when the file
+ * could not be written (then M1 is unchanged, and logged).
+ */
+size_t
+dec_sync_forget_acked(struct dec_state *st, const struct proto_up_answer *ans);
+
+/* The next scheduled uplink: now + the interval (none if it is 0). */
+void dec_sync_schedule(struct dec_state *st, time_t now);
+/* Whether a scheduled uplink is due; when the loop must wake (0: never). */
+int dec_sync_due(const struct dec_state *st, time_t now);
+time_t dec_sync_deadline(const struct dec_state *st);
+
+#endif
