@@ -25,6 +25,8 @@ else
 		"$build/test/test_sm"
 		"$build/test/test_m1"
 		"$build/test/test_center"
+		"$build/test/test_center_rules"
+		"$build/test/test_keydir"
 		"$build/test/fuzz_parsers"
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"

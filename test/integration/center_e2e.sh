@@ -200,6 +200,13 @@ check_match "a malformed block" "result 0 malformed" \
 	"$(us session $DEC - "R:0102")"
 check_match "a frame of no known type ends the session" "error protocol" \
 	"$(us session $DEC - "X:77:00")"
+frames() { for _ in $(seq "$1"); do printf 'R:0102 '; done; }
+# shellcheck disable=SC2046
+check_match "a session of 32 blocks is read to its end" "result 31 malformed" \
+	"$(us session $DEC - $(frames 32))"
+# shellcheck disable=SC2046
+check_match "a 33rd block ends the session" "error protocol" \
+	"$(us session $DEC - $(frames 33))"
 check_eq "none of it reached the ledger" "$total" "$(invoices_all)"
 
 # --- the center killed between its commit and its answer --------------------

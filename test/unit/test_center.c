@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "centerfix.c"
 #include "../../center/db.h"
 #include "../../center/ingest.h"
 #include "../../proto/proto.h"
@@ -31,9 +32,8 @@ struct card {
 };
 
 struct fx {
-	char dir[64], path[128];
+	struct centerfix_db d;
 	struct cgs_keys keys;
-	struct cgs_db *db;
 	struct cgs_ctx *ctx;
 	struct card cards[NCARDS]; /* 0, 1 registered; 2 not */
 	uint8_t blk[8][PROTO_BLOCK_MAX];
@@ -49,14 +49,10 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ptv-cgs.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/c.db", f->dir);
 	if (proto_random(f->keys.master, PROTO_MASTER_LEN) != 0 ||
 	    proto_ec_keygen(f->keys.center_priv, f->keys.center_pub) != 0 ||
-	    cgs_db_open(f->path, &f->db) != 0 ||
-	    cgs_ctx_new(f->db, &f->keys, &f->ctx) != 0)
+	    centerfix_db_open(&f->d) != 0 ||
+	    cgs_ctx_new(f->d.db, &f->keys, &f->ctx) != 0)
 		return -1;
 	for (int i = 0; i < NCARDS; i++) {
 		struct card *c = &f->cards[i];
@@ -65,7 +61,7 @@ setup(void **state)
 		    proto_kt_derive(f->keys.master, c->ua, c->k.kt) != 0)
 			return -1;
 		if (i < 2 &&
-		    cgs_card_register(f->db, c->ua, c->k.sign_pub, v) != 0)
+		    cgs_card_register(f->d.db, c->ua, c->k.sign_pub, v) != 0)
 			return -1;
 	}
 	*state = f;
@@ -76,16 +72,9 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
 
 	cgs_ctx_free(&f->ctx);
-	cgs_db_close(&f->db);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	centerfix_db_remove(&f->d);
 	free(f);
 	return 0;
 }
@@ -150,16 +139,7 @@ session(struct fx *f, int p, int n, ...)
 static int64_t
 count(struct fx *f, const char *sql)
 {
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(cgs_db_sql(f->db), sql, -1, &st,
-			     NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return centerfix_count(f->d.db, sql);
 }
 
 static void
@@ -317,7 +297,7 @@ test_commands(void **state)
 	size_t n, flen;
 	struct proto_cmd c;
 
-	assert_int_equal(cgs_queue_command(f->db, &f->keys, f->cards[0].ua,
+	assert_int_equal(cgs_queue_command(f->d.db, &f->keys, f->cards[0].ua,
 			     PROTO_CMD_RELOAD, 500, 0),
 	    0);
 	/* card 0 present, unlocked, two purchases not yet acknowledged */
@@ -350,6 +330,32 @@ test_commands(void **state)
 	    0);
 }
 
+/* More blocks than a session holds: refused, nothing recorded. */
+static void
+test_too_many_blocks(void **state)
+{
+	struct fx *f = *state;
+
+	block(f, 0, 0, 1, 1, 0, 300, 0, 0);
+	memset(&f->s, 0, sizeof(f->s));
+	for (size_t i = 0; i < PROTO_UPLINK_MAX_BLOCKS; i++)
+		f->s.in[i] = (struct cgs_in_block){ .origin = R,
+			.block = f->blk[0],
+			.len = f->blen[0] };
+	f->s.n = PROTO_UPLINK_MAX_BLOCKS + 1;
+	assert_int_equal(cgs_ingest(f->ctx, &f->s), PROTO_ERR_ARG);
+	assert_int_equal(f->s.ans.n_res, 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM sessions"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks"), 0);
+	/* the most a session holds goes through: one invoice, 32 results */
+	f->s.n = PROTO_UPLINK_MAX_BLOCKS;
+	assert_int_equal(cgs_ingest(f->ctx, &f->s), 0);
+	assert_int_equal(f->s.ans.n_res, PROTO_UPLINK_MAX_BLOCKS);
+	assert_int_equal(f->s.ans.invoiced, 1);
+	assert_int_equal(f->s.ans.res[PROTO_UPLINK_MAX_BLOCKS - 1].status,
+	    PROTO_UP_DUPLICATE);
+}
+
 int
 main(void)
 {
@@ -360,6 +366,7 @@ main(void)
 		T(test_rejections),
 		T(test_flags),
 		T(test_commands),
+		T(test_too_many_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
