@@ -28,7 +28,8 @@ PROTO_SRC = proto/err.c proto/num.c proto/buf.c proto/tlv.c proto/apdu.c proto/f
             proto/m2.c proto/block.c proto/ecm.c proto/cmd.c \
             proto/uplink.c proto/tls.c proto/stop.c proto/keydir.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
-            card/applets.c card/sm.c
+            card/applets.c card/sm.c card/sm_state.c card/sm_ecm.c \
+            card/sm_cmd.c card/sm_perso.c
 
 DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/uplink.c decoder/pcsc.c decoder/state.c decoder/session.c \

@@ -29,6 +29,14 @@ struct card_rt {
 };
 
 static const uint8_t atr_hist_name[] = "PAYTV-SM";
+/* Category 80, card capabilities (4), issuer's data header (1), the name. */
+#define ATR_HIST_LEN (1 + 4 + 1 + (sizeof(atr_hist_name) - 1))
+/* TS, T0, TD1, TD2, TA3, TB3, the historical bytes, TCK. */
+#define ATR_LEN (6 + ATR_HIST_LEN + 1)
+
+_Static_assert(ATR_HIST_LEN <= 15 && sizeof(atr_hist_name) - 1 <= 15,
+    "T0 and the issuer's data header count in four bits");
+_Static_assert(ATR_LEN <= CARD_ATR_MAX, "the ATR fits CARD_ATR_MAX");
 
 size_t
 card_atr(uint8_t *buf, size_t cap)
@@ -40,12 +48,12 @@ card_atr(uint8_t *buf, size_t cap)
 	 * compact-TLV: 80, card capabilities 73 (selection by full DF name,
 	 * extended Lc and Le), card issuer's data 58 naming the card.  TCK.
 	 */
-	uint8_t atr[CARD_ATR_MAX];
-	size_t n = 0, k = 1 + 4 + 1 + (sizeof(atr_hist_name) - 1);
+	uint8_t atr[ATR_LEN];
+	size_t n = 0;
 	uint8_t tck = 0;
 
 	atr[n++] = 0x3b;
-	atr[n++] = (uint8_t)(0x80 | k);
+	atr[n++] = (uint8_t)(0x80 | ATR_HIST_LEN);
 	atr[n++] = 0x81;
 	atr[n++] = 0x31;
 	atr[n++] = 0xfe;

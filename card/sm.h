@@ -2,7 +2,8 @@
 /*
  * The security-module applet: UA, M2 (credit, purchase log, rights, usage
  * counters), the transfer lock, signed exports and center commands.  Its
- * APDUs are specified in card/APDU.md.
+ * APDUs are specified in card/APDU.md; its AID, INS codes, GET DATA
+ * objects and status words are defined in proto/sm.h.
  */
 #ifndef CARD_SM_H
 #define CARD_SM_H
@@ -33,7 +34,10 @@ struct card_sm_perso {
 int
 card_sm_personalize(struct card_store *store, const struct card_sm_perso *p);
 
-/* Decoded view of an SM card for tools (keys excluded). */
+/*
+ * Decoded view of an SM card for tools (keys excluded).  m2 is the card's
+ * data: wipe it with proto_m2_clear() when done.
+ */
 struct card_sm_view {
 	uint8_t ua[PROTO_UA_LEN];
 	uint32_t export_seq, card_time;

@@ -4,6 +4,16 @@
 #include "apdu.h"
 #include "proto.h"
 
+#define APDU_SIZE(f) PROTO_MEMBER_SIZE(struct proto_apdu, f)
+
+_Static_assert(PROTO_APDU_HDR_LEN ==
+	APDU_SIZE(cla) + APDU_SIZE(ins) + APDU_SIZE(p1) + APDU_SIZE(p2),
+    "the header is CLA INS P1 P2");
+_Static_assert(PROTO_APDU_MAX_CMD_LEN ==
+	PROTO_APDU_HDR_LEN + 3 /* 00 Lc Lc */ + PROTO_APDU_EXT_MAX_LC +
+	    2 /* Le Le */,
+    "the longest command is case 4E with the most data");
+
 static int
 apdu_body(struct proto_rd *r, struct proto_apdu *a)
 {

@@ -4,6 +4,33 @@
 #include "proto.h"
 #include "uplink.h"
 
+/* Bodies of fixed length. */
+#define HELLO_LEN (1 + PROTO_DECODER_ID_LEN + 1 + PROTO_UA_LEN)
+#define RESULT_LEN (2 + 1 + 1 + PROTO_UA_LEN + 4)
+#define ACK_LEN (PROTO_UA_LEN + 4)
+#define RECOVERED_HDR_LEN (PROTO_DECODER_ID_LEN + 8)
+
+#define HELLO_SIZE(f) PROTO_MEMBER_SIZE(struct proto_up_hello, f)
+#define RESULT_SIZE(f) PROTO_MEMBER_SIZE(struct proto_up_result, f)
+
+_Static_assert(HELLO_LEN ==
+	sizeof(uint8_t) /* version */ + HELLO_SIZE(decoder_id) +
+	    HELLO_SIZE(has_card) + HELLO_SIZE(ua),
+    "HELLO is the fields proto_up_hello_encode writes");
+_Static_assert(RESULT_LEN ==
+	RESULT_SIZE(index) + RESULT_SIZE(status) + RESULT_SIZE(reason) +
+	    RESULT_SIZE(ua) + RESULT_SIZE(seq),
+    "RESULT is the fields proto_up_result_encode writes");
+_Static_assert(RECOVERED_HDR_LEN ==
+	PROTO_MEMBER_SIZE(struct proto_up_recovered, decoder_id) +
+	    PROTO_MEMBER_SIZE(struct proto_up_recovered, stored_at),
+    "RECOVERED: decoder id and time before the block");
+_Static_assert(PROTO_UPLINK_MAX_BODY >= RECOVERED_HDR_LEN + PROTO_BLOCK_MAX &&
+	PROTO_UPLINK_MAX_BODY >= PROTO_CMD_MAX_LEN,
+    "the largest frames fit the body limit");
+_Static_assert(PROTO_UPLINK_HDR_LEN == sizeof(uint8_t) + sizeof(uint32_t),
+    "a frame header is type and length");
+
 int
 proto_up_frame(struct proto_wr *w, uint8_t type, size_t len)
 {
@@ -44,8 +71,7 @@ proto_up_hello_encode(const struct proto_up_hello *h, struct proto_wr *w)
 	struct proto_wr c = *w;
 	int rc;
 
-	if ((rc = proto_up_frame(&c, PROTO_UP_HELLO,
-		 1 + PROTO_DECODER_ID_LEN + 1 + PROTO_UA_LEN)) != 0 ||
+	if ((rc = proto_up_frame(&c, PROTO_UP_HELLO, HELLO_LEN)) != 0 ||
 	    (rc = proto_wr_u8(&c, PROTO_UPLINK_VERSION)) != 0 ||
 	    (rc = proto_wr_bytes(&c, h->decoder_id, PROTO_DECODER_ID_LEN)) ||
 	    (rc = proto_wr_u8(&c, h->has_card)) != 0 ||
@@ -84,7 +110,7 @@ proto_up_recovered_encode(const struct proto_up_recovered *x,
 	int rc;
 
 	if ((rc = proto_up_frame(&c, PROTO_UP_RECOVERED,
-		 PROTO_DECODER_ID_LEN + 8 + x->len)) != 0 ||
+		 RECOVERED_HDR_LEN + x->len)) != 0 ||
 	    (rc = proto_wr_bytes(&c, x->decoder_id, PROTO_DECODER_ID_LEN)) ||
 	    (rc = proto_wr_u64(&c, x->stored_at)) != 0 ||
 	    (rc = proto_wr_bytes(&c, x->block, x->len)) != 0)
@@ -118,8 +144,7 @@ proto_up_result_encode(const struct proto_up_result *x, struct proto_wr *w)
 	struct proto_wr c = *w;
 	int rc;
 
-	if ((rc = proto_up_frame(&c, PROTO_UP_RESULT,
-		 2 + 1 + 1 + PROTO_UA_LEN + 4)) != 0 ||
+	if ((rc = proto_up_frame(&c, PROTO_UP_RESULT, RESULT_LEN)) != 0 ||
 	    (rc = proto_wr_u16(&c, x->index)) != 0 ||
 	    (rc = proto_wr_u8(&c, x->status)) != 0 ||
 	    (rc = proto_wr_u8(&c, x->reason)) != 0 ||
@@ -158,7 +183,7 @@ proto_up_ack_encode(const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
 	struct proto_wr c = *w;
 	int rc;
 
-	if ((rc = proto_up_frame(&c, PROTO_UP_ACK, PROTO_UA_LEN + 4)) != 0 ||
+	if ((rc = proto_up_frame(&c, PROTO_UP_ACK, ACK_LEN)) != 0 ||
 	    (rc = proto_wr_bytes(&c, ua, PROTO_UA_LEN)) != 0 ||
 	    (rc = proto_wr_u32(&c, seq)) != 0)
 		return rc;

@@ -30,6 +30,7 @@ struct smfix {
 	uint8_t card_pub[PROTO_EC_PUB_LEN];
 	struct card_store *s;
 	struct card_rt *rt;
+	uint8_t cmd[PROTO_APDU_MAX_CMD_LEN]; /* the APDU being sent */
 	uint8_t out[70000];
 	size_t n;
 	struct image_snap snap;
@@ -119,7 +120,6 @@ static uint16_t
 smfix_tx(struct smfix *f, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
     const uint8_t *data, size_t lc, size_t ne)
 {
-	static uint8_t cmd[PROTO_APDU_MAX_CMD_LEN];
 	struct proto_apdu a = { .cla = cla,
 		.ins = ins,
 		.p1 = p1,
@@ -129,10 +129,10 @@ smfix_tx(struct smfix *f, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
 		.ne = ne };
 	struct proto_wr w;
 
-	proto_wr_init(&w, cmd, sizeof(cmd));
+	proto_wr_init(&w, f->cmd, sizeof(f->cmd));
 	if (proto_apdu_encode(&a, &w) != 0)
 		return 0;
-	f->n = card_rt_transmit(f->rt, cmd, proto_wr_len(&w), f->out,
+	f->n = card_rt_transmit(f->rt, f->cmd, proto_wr_len(&w), f->out,
 	    sizeof(f->out));
 	return (uint16_t)(f->out[f->n - 2] << 8 | f->out[f->n - 1]);
 }
@@ -140,9 +140,10 @@ smfix_tx(struct smfix *f, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
 static uint16_t
 smfix_select(struct smfix *f)
 {
-	static const uint8_t aid[] = { 0xf0, 'P', 'T', 'V', 'S', 'M', 0x01 };
+	static const uint8_t aid[SM_AID_LEN] = SM_AID_INIT;
 
-	return smfix_tx(f, 0x00, 0xa4, 0x04, 0x00, aid, sizeof(aid), 0);
+	return smfix_tx(f, 0x00, PROTO_INS_SELECT, PROTO_SELECT_BY_AID,
+	    PROTO_SELECT_FIRST, aid, sizeof(aid), 0);
 }
 
 static void
