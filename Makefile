@@ -68,7 +68,8 @@ $(O)/libdecoder.a: $(DEC_OBJ)
 $(O)/libcenter.a: $(CGS_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/vcard: $(O)/card/vcard.o $(O)/libcard.a $(O)/libproto.a
+$(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
+           $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)

@@ -46,6 +46,14 @@ struct card_store {
 	unsigned long commits;
 };
 
+_Static_assert(sizeof(IMAGE_MAGIC) - 1 == IMAGE_MAGIC_LEN, "the magic");
+/* What image_len adds to the regions' bytes, at most. */
+_Static_assert(IMAGE_MAGIC_LEN + 4 + CARD_SERIAL_LEN + 1 +
+	    CARD_MAX_APPLETS * (1 + CARD_AID_MAX + 4) + PROTO_SHA256_LEN <=
+	CARD_IMAGE_MAX - CARD_STORE_MAX,
+    "an image of a full store fits CARD_IMAGE_MAX");
+
+/* path NULL: a store in memory only. */
 static struct card_store *
 store_alloc(const char *path)
 {
@@ -53,7 +61,7 @@ store_alloc(const char *path)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if ((s->path = strdup(path)) == NULL) {
+	if (path != NULL && (s->path = strdup(path)) == NULL) {
 		free(s);
 		return NULL;
 	}
@@ -155,6 +163,8 @@ store_persist(struct card_store *s)
 	size_t len = 0;
 	int rc;
 
+	if (s->path == NULL)
+		return 0; /* in memory: the commit is the memory itself */
 	if ((rc = card_store_encode(s, &img, &len)) != 0)
 		return rc;
 	rc = proto_file_replace(s->path, img, len, S_IRUSR | S_IWUSR);
@@ -229,10 +239,26 @@ parse_image(const uint8_t *buf, size_t len, struct card_store *s)
 	return proto_rd_end(&body);
 }
 
+static int
+store_load(const char *path, const uint8_t *buf, size_t len,
+    struct card_store **out)
+{
+	struct card_store *s;
+	int rc;
+
+	if ((s = store_alloc(path)) == NULL)
+		return PROTO_ERR_NOMEM;
+	if ((rc = parse_image(buf, len, s)) != 0) {
+		card_store_free(&s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
 int
 card_store_open(const char *path, struct card_store **out)
 {
-	struct card_store *s = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc;
@@ -241,19 +267,35 @@ card_store_open(const char *path, struct card_store **out)
 		return PROTO_ERR_ARG;
 	if ((rc = proto_file_read(path, CARD_IMAGE_MAX, &buf, &len)) != 0)
 		return rc;
-	if ((s = store_alloc(path)) == NULL) {
-		rc = PROTO_ERR_NOMEM;
-		goto out;
-	}
-	if ((rc = parse_image(buf, len, s)) != 0)
-		goto out;
-	*out = s;
-	s = NULL;
-out:
-	card_store_free(&s);
+	rc = store_load(path, buf, len, out);
 	proto_cleanse(buf, len);
 	free(buf);
 	return rc;
+}
+
+int
+card_store_decode(const uint8_t *buf, size_t len, struct card_store **out)
+{
+	if (buf == NULL || out == NULL)
+		return PROTO_ERR_ARG;
+	if (len > CARD_IMAGE_MAX)
+		return PROTO_ERR_TOOBIG;
+	return store_load(NULL, buf, len, out);
+}
+
+int
+card_store_new_mem(const uint8_t serial[CARD_SERIAL_LEN],
+    struct card_store **out)
+{
+	struct card_store *s;
+
+	if (serial == NULL || out == NULL)
+		return PROTO_ERR_ARG;
+	if ((s = store_alloc(NULL)) == NULL)
+		return PROTO_ERR_NOMEM;
+	memcpy(s->serial, serial, CARD_SERIAL_LEN);
+	*out = s;
+	return 0;
 }
 
 int

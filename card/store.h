@@ -33,9 +33,18 @@ int card_store_create(const char *path, const uint8_t serial[CARD_SERIAL_LEN],
     struct card_store **out);
 /* Load an image; a corrupt or foreign file is PROTO_ERR_FORMAT/AUTH. */
 int card_store_open(const char *path, struct card_store **out);
+/*
+ * A store in memory only, for tests and fuzzing: the same transactions,
+ * and a commit writes nothing anywhere.  card_store_new_mem starts empty;
+ * card_store_decode loads an image (card_store_encode's output) with the
+ * checks of card_store_open.
+ */
+int card_store_new_mem(const uint8_t serial[CARD_SERIAL_LEN],
+    struct card_store **out);
+int card_store_decode(const uint8_t *buf, size_t len, struct card_store **out);
 void card_store_free(struct card_store **s);
 
-/* Borrowed: valid as long as the store. */
+/* Borrowed: valid as long as the store.  The path is NULL in memory. */
 const uint8_t *card_store_serial(const struct card_store *s);
 const char *card_store_path(const struct card_store *s);
 

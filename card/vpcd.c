@@ -16,7 +16,11 @@
 
 #include "../proto/buf.h"
 #include "../proto/proto.h"
+#include "runtime.h"
 #include "vpcd.h"
+
+_Static_assert(CARD_FRAME_MAX_DATA + 2 == CARD_VPCD_FRAME_MAX,
+    "a response frame is at most the runtime's data and the SW");
 
 #ifndef TCP_QUICKACK
 #define TCP_QUICKACK 12
@@ -89,19 +93,53 @@ card_vpcd_connect(const char *host, uint16_t port, int timeout_ms, int *out)
 	return 0;
 }
 
+/* Drop the frame handed out last. */
+static void
+rx_compact(struct card_vpcd_rx *rx)
+{
+	if (rx->consumed == 0)
+		return;
+	memmove(rx->buf, rx->buf + rx->consumed, rx->have - rx->consumed);
+	rx->have -= rx->consumed;
+	rx->consumed = 0;
+}
+
 /* A whole frame at the front of the buffer? */
 static int
 frame_ready(struct card_vpcd_rx *rx, const uint8_t **frame, size_t *len)
 {
 	struct proto_rd r;
+	const uint8_t *p;
 	uint16_t n;
 
 	proto_rd_init(&r, rx->buf, rx->have);
-	if (proto_rd_u16(&r, &n) != 0 || proto_rd_ptr(&r, n, frame) != 0)
+	if (proto_rd_u16(&r, &n) != 0 || proto_rd_ptr(&r, n, &p) != 0)
 		return 0;
+	*frame = p;
 	*len = n;
 	rx->consumed = 2 + (size_t)n;
 	return 1;
+}
+
+size_t
+card_vpcd_feed(struct card_vpcd_rx *rx, const uint8_t *p, size_t n)
+{
+	size_t room;
+
+	rx_compact(rx);
+	room = sizeof(rx->buf) - rx->have;
+	if (n > room)
+		n = room;
+	memcpy(rx->buf + rx->have, p, n);
+	rx->have += n;
+	return n;
+}
+
+int
+card_vpcd_take(struct card_vpcd_rx *rx, const uint8_t **frame, size_t *len)
+{
+	rx_compact(rx);
+	return frame_ready(rx, frame, len);
 }
 
 static int
@@ -124,12 +162,7 @@ card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
 {
 	int one = 1;
 
-	if (rx->consumed > 0) {
-		memmove(rx->buf, rx->buf + rx->consumed,
-		    rx->have - rx->consumed);
-		rx->have -= rx->consumed;
-		rx->consumed = 0;
-	}
+	rx_compact(rx);
 	if (fd >= 0 && read_more(fd, rx) != 0)
 		return PROTO_ERR_IO;
 	if (frame_ready(rx, frame, len))
@@ -151,6 +184,35 @@ card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
 		if (read_more(fd, rx) != 0)
 			return PROTO_ERR_IO;
 	return rx->have >= 2 ? 1 : 0;
+}
+
+int
+card_vpcd_answer(struct card_rt *rt, const uint8_t *frame, size_t len,
+    uint8_t *out, size_t cap, size_t *outlen)
+{
+	size_t n;
+
+	if (len != 1) {
+		if (cap < 2)
+			return PROTO_ERR_NOSPACE;
+		*outlen = card_rt_transmit(rt, frame, len, out, cap);
+		return 0;
+	}
+	switch (frame[0]) {
+	case CARD_VPCD_CTRL_ATR:
+		if ((n = card_atr(out, cap)) == 0)
+			return PROTO_ERR_NOSPACE;
+		*outlen = n;
+		return 0;
+	case CARD_VPCD_CTRL_OFF:
+	case CARD_VPCD_CTRL_ON:
+	case CARD_VPCD_CTRL_RESET:
+		card_rt_reset(rt);
+		*outlen = 0;
+		return 0;
+	default:
+		return PROTO_ERR_FORMAT;
+	}
 }
 
 int

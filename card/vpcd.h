@@ -44,4 +44,24 @@ int card_vpcd_recv(int fd, struct card_vpcd_rx *rx, const uint8_t **frame,
 /* Send one frame (length prefix and data in one write). */
 int card_vpcd_send(int fd, const uint8_t *data, size_t len);
 
+/*
+ * The framing without a socket, for tests and fuzzing: card_vpcd_feed
+ * appends up to n bytes and returns how many it took (fewer when the
+ * buffer is full, which happens only with a whole frame at its front);
+ * card_vpcd_take returns 1 with the next whole frame buffered (borrowed
+ * until the next call on rx), 0 if none is complete.
+ */
+size_t card_vpcd_feed(struct card_vpcd_rx *rx, const uint8_t *p, size_t n);
+int card_vpcd_take(struct card_vpcd_rx *rx, const uint8_t **frame, size_t *len);
+
+/*
+ * The card's answer to one frame from vpcd, into out (cap bytes): to an
+ * ATR request the ATR; to power off, on or reset nothing (*outlen 0), and
+ * the card is reset; to anything longer than one byte the response APDU.
+ * PROTO_ERR_FORMAT: an unknown control byte (no answer, nothing changed).
+ */
+struct card_rt;
+int card_vpcd_answer(struct card_rt *rt, const uint8_t *frame, size_t len,
+    uint8_t *out, size_t cap, size_t *outlen);
+
 #endif

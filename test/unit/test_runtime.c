@@ -22,6 +22,7 @@
 #include "../../card/applets.h"
 #include "../../card/runtime.h"
 #include "../../card/store.h"
+#include "../../card/vpcd.h"
 #include "../../proto/proto.h"
 
 /* A test applet: INS 01 returns P1P2 bytes; INS 02 leaves a transaction
@@ -341,6 +342,123 @@ test_atr(void **state)
 	assert_int_equal(card_atr(atr, 4), 0);
 }
 
+/* The bytes vpcd sends for one frame. */
+static size_t
+vpcd_frame(uint8_t *out, const uint8_t *body, size_t n)
+{
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	memcpy(out + 2, body, n);
+	return n + 2;
+}
+
+static void
+test_vpcd_framing(void **state)
+{
+	static struct card_vpcd_rx rx;
+	static uint8_t stream[3 * (2 + CARD_VPCD_FRAME_MAX)];
+	static const uint8_t apdu[] = { SELECT_IDENT };
+	static uint8_t big[CARD_VPCD_FRAME_MAX];
+	const uint8_t atr_req = CARD_VPCD_CTRL_ATR, *frame;
+	size_t n = 0, len, fed, got;
+
+	(void)state;
+	n += vpcd_frame(stream + n, &atr_req, 1);
+	n += vpcd_frame(stream + n, apdu, sizeof(apdu));
+	n += vpcd_frame(stream + n, NULL, 0);
+	memset(rx.buf, 0, sizeof(rx.buf));
+	rx.have = rx.consumed = 0;
+	/* byte by byte: a frame appears only when its last byte is in */
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(card_vpcd_feed(&rx, stream + i, 1), 1);
+		assert_int_equal(card_vpcd_take(&rx, &frame, &len), 0);
+	}
+	assert_int_equal(card_vpcd_feed(&rx, stream + 2, 1), 1);
+	assert_int_equal(card_vpcd_take(&rx, &frame, &len), 1);
+	assert_int_equal(len, 1);
+	assert_int_equal(frame[0], CARD_VPCD_CTRL_ATR);
+	assert_int_equal(card_vpcd_take(&rx, &frame, &len), 0);
+	/* the rest at once: two frames, the empty one included */
+	assert_int_equal(card_vpcd_feed(&rx, stream + 3, n - 3), n - 3);
+	assert_int_equal(card_vpcd_take(&rx, &frame, &len), 1);
+	assert_int_equal(len, sizeof(apdu));
+	assert_memory_equal(frame, apdu, sizeof(apdu));
+	assert_int_equal(card_vpcd_take(&rx, &frame, &len), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(card_vpcd_take(&rx, &frame, &len), 0);
+	assert_int_equal(rx.have, 0);
+
+	/* largest frames back to back: the buffer takes one at a time */
+	memset(big, 0x5a, sizeof(big));
+	n = vpcd_frame(stream, big, sizeof(big));
+	n += vpcd_frame(stream + n, big, sizeof(big));
+	fed = card_vpcd_feed(&rx, stream, n);
+	assert_int_equal(fed, sizeof(rx.buf));
+	assert_int_equal(card_vpcd_feed(&rx, stream + fed, n - fed), 0);
+	for (got = 0;;) {
+		if (card_vpcd_take(&rx, &frame, &len) == 1) {
+			assert_int_equal(len, sizeof(big));
+			assert_memory_equal(frame, big, len);
+			got++;
+		} else if (fed < n) {
+			fed += card_vpcd_feed(&rx, stream + fed, n - fed);
+		} else {
+			break;
+		}
+	}
+	assert_int_equal(got, 2);
+	assert_int_equal(fed, n);
+}
+
+static void
+test_vpcd_answer(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t select[] = { SELECT_TEST };
+	uint8_t c, atr[CARD_ATR_MAX];
+	size_t n = 99;
+
+	c = CARD_VPCD_CTRL_ATR;
+	assert_int_equal(card_vpcd_answer(f->rt, &c, 1, f->out, sizeof(f->out),
+			     &n),
+	    0);
+	assert_int_equal(n, card_atr(atr, sizeof(atr)));
+	assert_memory_equal(f->out, atr, n);
+	assert_int_equal(card_vpcd_answer(f->rt, &c, 1, f->out, 4, &n),
+	    PROTO_ERR_NOSPACE);
+
+	/* an APDU gets its response; a reset deselects */
+	assert_int_equal(card_vpcd_answer(f->rt, select, sizeof(select), f->out,
+			     sizeof(f->out), &n),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->out[0], 0x90);
+	assert_int_equal(TX(f, 0x00, 0x05, 0x00, 0x00, 0x01), 0x9000);
+	for (c = CARD_VPCD_CTRL_OFF; c <= CARD_VPCD_CTRL_RESET; c++) {
+		n = 99;
+		assert_int_equal(card_vpcd_answer(f->rt, &c, 1, f->out,
+				     sizeof(f->out), &n),
+		    0);
+		assert_int_equal(n, 0);
+		assert_int_equal(TX(f, 0x00, 0x05, 0x00, 0x00, 0x01), 0x6d00);
+		assert_int_equal(TX(f, SELECT_TEST), 0x9000);
+	}
+	/* an unknown control byte: no answer, still selected */
+	c = 0x03;
+	n = 99;
+	assert_int_equal(card_vpcd_answer(f->rt, &c, 1, f->out, sizeof(f->out),
+			     &n),
+	    PROTO_ERR_FORMAT);
+	assert_int_equal(n, 99);
+	assert_int_equal(TX(f, 0x00, 0x05, 0x00, 0x00, 0x01), 0x9000);
+	/* an empty frame is a malformed APDU */
+	assert_int_equal(card_vpcd_answer(f->rt, select, 0, f->out,
+			     sizeof(f->out), &n),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->out[0] << 8 | f->out[1], PROTO_SW_WRONG_LENGTH);
+}
+
 int
 main(void)
 {
@@ -354,6 +472,8 @@ main(void)
 		T(test_applet_faults),
 		T(test_reset),
 		cmocka_unit_test(test_atr),
+		cmocka_unit_test(test_vpcd_framing),
+		T(test_vpcd_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

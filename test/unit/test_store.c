@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
-/* Unit tests of the card store: transactions, abort, persistence, and
- * rejection of damaged images. */
+/* Unit tests of the card store: transactions, abort, persistence,
+ * rejection of damaged images, and the in-memory store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -216,6 +216,58 @@ test_damaged_images(void **state)
 	free(orig);
 }
 
+static void
+test_in_memory(void **state)
+{
+	struct fx *f = *state;
+	struct card_store *m = NULL, *copy = NULL;
+	uint8_t *img = NULL, *img2 = NULL, b[4];
+	size_t len, len2;
+	int id, id2;
+
+	assert_int_equal(card_store_new_mem(serial, &m), 0);
+	assert_null(card_store_path(m));
+	assert_memory_equal(card_store_serial(m), serial, CARD_SERIAL_LEN);
+	assert_int_equal(card_store_begin(m), 0);
+	assert_int_equal(card_store_add_region(m, aid, sizeof(aid), 64, &id),
+	    0);
+	assert_int_equal(card_store_commit(m), 0);
+	assert_int_equal(card_store_write(m, id, 0, "abcd", 4), 0);
+	assert_int_equal(card_store_commits(m), 2);
+	/* transactions as on a file: abort restores */
+	assert_int_equal(card_store_begin(m), 0);
+	assert_int_equal(card_store_write(m, id, 0, "wxyz", 4), 0);
+	card_store_abort(m);
+	assert_int_equal(card_store_read(m, id, 0, b, 4), 0);
+	assert_memory_equal(b, "abcd", 4);
+	/* nothing reached the disk */
+	assert_int_equal(access(f->path, F_OK), -1);
+
+	/* its image loads back with the checks of card_store_open */
+	assert_int_equal(card_store_encode(m, &img, &len), 0);
+	assert_int_equal(card_store_decode(img, len, &copy), 0);
+	assert_int_equal(card_store_region(copy, aid, sizeof(aid), &id2, NULL),
+	    0);
+	assert_int_equal(card_store_read(copy, id2, 0, b, 4), 0);
+	assert_memory_equal(b, "abcd", 4);
+	assert_int_equal(card_store_encode(copy, &img2, &len2), 0);
+	assert_int_equal(len2, len);
+	assert_memory_equal(img2, img, len);
+	card_store_free(&copy);
+	img[len - 1] ^= 1;
+	assert_int_equal(card_store_decode(img, len, &copy), PROTO_ERR_AUTH);
+	assert_null(copy);
+	assert_int_not_equal(card_store_decode(img, len - 1, &copy), 0);
+	assert_null(copy);
+	assert_int_equal(card_store_decode(img, CARD_IMAGE_MAX + 1, &copy),
+	    PROTO_ERR_TOOBIG);
+	assert_int_equal(card_store_decode(NULL, 0, &copy), PROTO_ERR_ARG);
+	assert_null(copy);
+	free(img);
+	free(img2);
+	card_store_free(&m);
+}
+
 int
 main(void)
 {
@@ -227,6 +279,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_capacity, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_images, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_in_memory, setup,
 		    teardown),
 	};
 
