@@ -48,6 +48,7 @@ BINS = $(O)/vcard $(O)/cardctl $(O)/headend $(O)/decoderd $(O)/decoderctl $(O)/c
 TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1 $(O)/test/test_center \
             $(O)/test/test_center_rules $(O)/test/test_keydir
+TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/fuzz_parsers \

@@ -271,6 +271,7 @@ dec_card_refresh(struct dec_card *c)
 	struct dec_card_state s;
 	int rc;
 
+	memset(&s, 0, sizeof(s)); /* padding too: states compare by bytes */
 	if ((rc = read_state(c, &s)) != 0)
 		return rc;
 	c->st = s;

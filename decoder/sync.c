@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <string.h>
 
 #include "../proto/apdu.h"
@@ -88,7 +89,8 @@ dec_sync_forget_acked(struct dec_state *st, const struct proto_up_answer *ans)
 		proto_log(PROTO_LOG_ERR,
 		    "%s: cannot write %s: %s; the entries stay for the next "
 		    "session",
-		    __func__, st->cfg.m1, proto_strerror(rc));
+		    __func__, st->cfg.m1,
+		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
 		return 0;
 	}
 	st->m1 = st->m1_next;

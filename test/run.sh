@@ -24,6 +24,8 @@ else
 		"$build/test/tear_store"
 		"$build/test/test_sm"
 		"$build/test/test_m1"
+		"$build/test/test_dec_card"
+		"$build/test/test_dec_export"
 		"$build/test/test_center"
 		"$build/test/test_center_rules"
 		"$build/test/test_keydir"

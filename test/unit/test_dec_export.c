@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L
+/*
+ * The decoder's export policy and M1's deletion rule, on the daemon's own
+ * modules (state, session, export, sync) with the card played from a tape:
+ * when an export is due (the change counter moved, the interval passed,
+ * asked), never from a transfer-locked card, never dropping another
+ * card's entry the center has not acknowledged, M1 and its file changed
+ * together or not at all; and an M1 entry leaves only when the center
+ * acknowledged that very block (same UA and seq).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../decoder/export.h"
+#include "../../decoder/session.h"
+#include "../../decoder/state.h"
+#include "../../decoder/sync.h"
+#include "../../proto/file.h"
+#include "../../proto/log.h"
+#include "test_dec_tape.h"
+
+#define UA(b)                               \
+	{                                   \
+		(b), 0x10, 2, 3, 4, 5, 6, 7 \
+	}
+
+static struct proto_card_keys keys;
+
+struct fx {
+	char dir[64];
+	struct dec_state st;
+	struct tape t;
+	struct dec_card_state cs; /* what the card says */
+};
+
+static int
+setup(void **state)
+{
+	(void)state;
+	proto_log_set_level(PROTO_LOG_ERR);
+	return tape_keys_make(&keys);
+}
+
+static int
+fx_new(void **state)
+{
+	static const struct dec_card_state cs = { .ua = UA(0xc1),
+		.change_ctr = 10,
+		.export_seq = 4,
+		.credit = 100,
+		.free_log = 64 };
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ptv-dexp.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	dec_state_init(&f->st, &tape_io);
+	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/m1", f->dir);
+	f->st.cfg.export_interval = 60;
+	if (proto_random(&f->st.key, sizeof(f->st.key)) != 0)
+		return -1;
+	f->st.svc = &f->t; /* the tape is the reader service */
+	f->cs = cs;
+	*state = f;
+	return 0;
+}
+
+static int
+fx_free(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/m1", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	tape_release(&f->t);
+	dec_state_clear(&f->st);
+	free(f);
+	return 0;
+}
+
+/* Start a tape: the card's ATR, SELECT and state (f->cs). */
+static void
+tape_card(struct fx *f)
+{
+	static const uint8_t atr[] = { 0x3b, 0x80, 0x80, 0x01, 0x01 };
+
+	tape_release(&f->t);
+	tape_answer(&f->t, atr, sizeof(atr), 0);
+	tape_sw(&f->t, PROTO_SW_OK);
+	tape_state(&f->t, &f->cs);
+}
+
+/* The card's next EXPORT answer: its block seq, chained as a card does. */
+static void
+tape_export(struct fx *f, uint32_t seq)
+{
+	uint8_t b[PROTO_BLOCK_MAX];
+
+	tape_chained(&f->t, b, tape_make_block(&keys, f->cs.ua, seq, 20, b),
+	    PROTO_SW_OK);
+}
+
+/* Play the tape from the start and open the session. */
+static void
+insert(struct fx *f)
+{
+	tape_rewind(&f->t);
+	assert_int_equal(dec_session_open(&f->st, "Tape Reader 00"), 0);
+	assert_true(f->st.has_card);
+}
+
+/* M1 as it is in memory, and its file's bytes (empty if none). */
+struct snap {
+	struct dec_m1 m1;
+	uint8_t *file;
+	size_t len;
+};
+
+static void
+snap_take(const struct fx *f, struct snap *s)
+{
+	s->m1 = f->st.m1;
+	s->file = NULL;
+	s->len = 0;
+	if (proto_file_read(f->st.cfg.m1, DEC_M1_FILE_MAX, &s->file, &s->len) !=
+	    0)
+		s->len = 0;
+}
+
+static void
+assert_unchanged(const struct fx *f, struct snap *s)
+{
+	struct snap now;
+
+	snap_take(f, &now);
+	assert_memory_equal(&now.m1, &s->m1, sizeof(s->m1));
+	assert_int_equal(now.len, s->len);
+	if (s->len > 0)
+		assert_memory_equal(now.file, s->file, s->len);
+	free(now.file);
+	free(s->file);
+}
+
+/* M1 holds blocks of other cards, pending unless acked, saved. */
+static void
+m1_of_others(struct fx *f, size_t n, size_t acked)
+{
+	uint8_t b[PROTO_BLOCK_MAX], ua[PROTO_UA_LEN] = UA(0);
+	size_t len;
+
+	for (size_t i = 0; i < n; i++) {
+		ua[0] = (uint8_t)(0xd0 + i);
+		len = tape_make_block(&keys, ua, 3, 1, b);
+		assert_int_equal(dec_m1_put(&f->st.m1, b, len, 1, 1000), 0);
+		if (i < acked)
+			f->st.m1.e[i].state = DEC_M1_ACKED;
+	}
+	assert_int_equal(dec_m1_save(f->st.cfg.m1, &f->st.key, &f->st.m1), 0);
+}
+
+/* --- when ------------------------------------------------------------------ */
+
+static void
+test_due_when_changed(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
+	tape_card(f);
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs); /* the refresh after the export */
+	insert(f);
+	/* no entry of this card in M1 */
+	assert_true(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res), 0);
+	assert_int_equal(res.seq, 5);
+	/* M1 has it at this change counter */
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
+	/* the counter moves: due again */
+	f->st.card.st.change_ctr++;
+	assert_true(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
+	/* but never for a locked card */
+	f->st.card.st.locked = 1;
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
+}
+
+static void
+test_due_interval_and_asked(void **state)
+{
+	struct fx *f = *state;
+
+	dec_export_schedule(&f->st, 1000);
+	assert_int_equal(f->st.next_export, 1060);
+	/* no card: nothing is due, and nothing to wake for */
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_INTERVAL, 2000));
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_ASKED, 2000));
+	assert_int_equal(dec_export_deadline(&f->st), 0);
+	tape_card(f);
+	insert(f);
+	dec_export_schedule(&f->st, 1000);
+	assert_int_equal(dec_export_deadline(&f->st), 1060);
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_INTERVAL, 1059));
+	assert_true(dec_export_due(&f->st, DEC_EXPORT_INTERVAL, 1060));
+	assert_true(dec_export_due(&f->st, DEC_EXPORT_ASKED, 0));
+	/* interval 0: never periodic */
+	f->st.cfg.export_interval = 0;
+	dec_export_schedule(&f->st, 1000);
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_INTERVAL, 1 << 30));
+	assert_int_equal(dec_export_deadline(&f->st), 0);
+}
+
+/* The interval exports even when nothing changed; the tick reschedules. */
+static void
+test_tick_exports_on_interval(void **state)
+{
+	struct fx *f = *state;
+	time_t now = time(NULL);
+
+	tape_card(f);
+	tape_state(&f->t, &f->cs); /* the tick reads the state first */
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs);
+	insert(f);
+	f->st.next_export = now + 100;
+	dec_export_tick(&f->st, now + 99);
+	assert_int_equal(f->t.n_cmds, 2); /* SELECT, GET DATA: nothing due */
+	dec_export_tick(&f->st, now + 100);
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_EXPORT), 1);
+	assert_non_null(dec_m1_find(&f->st.m1, f->cs.ua));
+	assert_true(f->st.next_export >= now + 60);
+}
+
+/* Asked: exported although the change counter did not move. */
+static void
+test_asked_exports_unchanged_card(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	struct dec_m1 back;
+
+	tape_card(f);
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs);
+	tape_state(&f->t, &f->cs); /* asked: GET DATA first */
+	tape_export(f, 6);
+	tape_state(&f->t, &f->cs);
+	insert(f);
+	assert_int_equal(dec_export_run(&f->st, "inserted", 1, &res), 0);
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
+	assert_int_equal(dec_export_run(&f->st, "requested", 0, &res), 0);
+	assert_int_equal(res.seq, 6);
+	assert_int_equal(f->st.last_export_seq, 6);
+	/* the file holds what memory holds */
+	assert_int_equal(dec_m1_load(f->st.cfg.m1, &f->st.key, &back), 0);
+	assert_int_equal(back.n, 1);
+	assert_memory_equal(&back.e[0], &f->st.m1.e[0], sizeof(back.e[0]));
+	assert_int_equal(back.e[0].seq, 6);
+	assert_int_equal(back.e[0].state, DEC_M1_PENDING);
+}
+
+/* --- never ------------------------------------------------------------------ */
+
+static void
+test_never_from_a_locked_card(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	struct snap s;
+
+	m1_of_others(f, 1, 0);
+	f->cs.locked = 1;
+	tape_card(f);
+	tape_state(&f->t, &f->cs);
+	tape_export(f, 5); /* a card that would answer EXPORT anyway */
+	insert(f);
+	snap_take(f, &s);
+	dec_export_if_changed(&f->st, "inserted");
+	assert_int_equal(f->t.n_cmds, 2); /* nothing after the state */
+	assert_int_equal(dec_export_run(&f->st, "requested", 0, &res),
+	    PROTO_ERR_STATE);
+	assert_int_equal(res.step, DEC_EXPORT_LOCKED);
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_EXPORT), 0);
+	assert_string_equal(res.why,
+	    "card c110020304050607 is transfer-locked");
+	assert_string_equal(f->st.last_error, res.why);
+	assert_unchanged(f, &s);
+}
+
+static void
+test_never_over_anothers_pending_entry(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	struct snap s;
+
+	/* M1 full of other cards' entries the center has not acknowledged */
+	m1_of_others(f, DEC_M1_MAX_ENTRIES, 0);
+	tape_card(f);
+	tape_export(f, 5);
+	insert(f);
+	snap_take(f, &s);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    PROTO_ERR_TOOBIG);
+	assert_int_equal(res.step, DEC_EXPORT_M1_FULL);
+	assert_string_equal(res.why,
+	    "M1 is full: 8 entries wait for the center");
+	assert_unchanged(f, &s);
+}
+
+static void
+test_an_acked_entry_makes_room(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	uint8_t gone[PROTO_UA_LEN];
+
+	m1_of_others(f, DEC_M1_MAX_ENTRIES, 1);
+	memcpy(gone, f->st.m1.e[0].ua, PROTO_UA_LEN);
+	tape_card(f);
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs);
+	insert(f);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res), 0);
+	assert_int_equal(f->st.m1.n, DEC_M1_MAX_ENTRIES);
+	assert_null(dec_m1_find(&f->st.m1, gone));
+	assert_non_null(dec_m1_find(&f->st.m1, f->cs.ua));
+	assert_int_equal(dec_m1_pending(&f->st.m1), DEC_M1_MAX_ENTRIES);
+}
+
+/* A new card beside the old card's pending entry: both stay. */
+static void
+test_old_cards_entry_stays(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	struct dec_m1_entry old;
+
+	m1_of_others(f, 1, 0);
+	old = f->st.m1.e[0];
+	tape_card(f);
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs);
+	insert(f);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res), 0);
+	assert_int_equal(f->st.m1.n, 2);
+	assert_non_null(dec_m1_find(&f->st.m1, old.ua));
+	assert_memory_equal(dec_m1_find(&f->st.m1, old.ua), &old, sizeof(old));
+}
+
+/* Refusals by the card or the disk leave M1 and its file alone. */
+static void
+test_failures_change_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	struct snap s;
+
+	m1_of_others(f, 2, 0);
+	tape_card(f);
+	tape_sw(&f->t, PROTO_SW_CONDITIONS); /* EXPORT refused */
+	tape_answer(&f->t, "\x90", 1, 0);    /* EXPORT without SW */
+	tape_export(f, 4);                   /* older than M1's copy */
+	tape_export(f, 5);                   /* then the disk fails */
+	insert(f);
+	snap_take(f, &s);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    PROTO_ERR_STATE);
+	assert_int_equal(res.step, DEC_EXPORT_REFUSED);
+	assert_int_equal(res.sw, PROTO_SW_CONDITIONS);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    PROTO_ERR_FORMAT);
+	assert_int_equal(res.step, DEC_EXPORT_REFUSED);
+	assert_true(f->st.has_card); /* a bad answer does not end it */
+	/* M1 already holds seq 4 of this card: an entry for seq 4 */
+	f->st.m1.e[1] = f->st.m1.e[0];
+	f->st.m1.e[1].seq = 4;
+	memcpy(f->st.m1.e[1].ua, f->cs.ua, PROTO_UA_LEN);
+	free(s.file);
+	snap_take(f, &s);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    PROTO_ERR_RANGE);
+	assert_int_equal(res.step, DEC_EXPORT_M1_REFUSED);
+	assert_unchanged(f, &s);
+	/* the file cannot be written: memory keeps the old M1 too */
+	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/no/such/m1", f->dir);
+	snap_take(f, &s);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res), PROTO_ERR_IO);
+	assert_int_equal(res.step, DEC_EXPORT_M1_WRITE);
+	assert_unchanged(f, &s);
+	/* the card gone in the middle: the session ends, M1 stays */
+	snap_take(f, &s);
+	assert_int_equal(dec_export_run(&f->st, "test", 0, &res), PROTO_ERR_IO);
+	assert_int_equal(res.step, DEC_EXPORT_NO_ANSWER);
+	assert_false(f->st.has_card);
+	assert_int_equal(dec_export_run(&f->st, "test", 0, &res),
+	    PROTO_ERR_STATE);
+	assert_int_equal(res.step, DEC_EXPORT_NO_CARD);
+	assert_unchanged(f, &s);
+}
+
+/* --- the deletion rule ------------------------------------------------- */
+
+static void
+test_ack_deletes_only_that_block(void **state)
+{
+	struct fx *f = *state;
+	static struct dec_m1 before;
+	uint8_t a[PROTO_UA_LEN] = UA(0xd0), other[PROTO_UA_LEN] = UA(0xee);
+
+	m1_of_others(f, 2, 0); /* 0xd0 and 0xd1, each at seq 3 */
+	before = f->st.m1;
+	assert_int_equal(dec_m1_ack(&f->st.m1, a, 2), PROTO_ERR_RANGE);
+	assert_int_equal(dec_m1_ack(&f->st.m1, a, 4), PROTO_ERR_RANGE);
+	assert_int_equal(dec_m1_ack(&f->st.m1, other, 3), PROTO_ERR_NOTFOUND);
+	assert_memory_equal(&f->st.m1, &before, sizeof(before));
+	assert_int_equal(dec_m1_ack(&f->st.m1, a, 3), 0);
+	assert_int_equal(f->st.m1.n, 1);
+	assert_null(dec_m1_find(&f->st.m1, a));
+}
+
+static void
+ack(struct proto_up_answer *ans, uint8_t ua0, uint32_t seq)
+{
+	uint8_t ua[PROTO_UA_LEN] = UA(ua0);
+
+	memcpy(ans->ack_ua[ans->n_acks], ua, PROTO_UA_LEN);
+	ans->ack_seq[ans->n_acks++] = seq;
+}
+
+static void
+test_sync_forgets_only_acked_blocks(void **state)
+{
+	struct fx *f = *state;
+	static struct proto_up_answer ans;
+	struct dec_m1 back;
+	struct snap s;
+
+	m1_of_others(f, 3, 0); /* 0xd0, 0xd1, 0xd2 at seq 3 */
+	/* an older seq, another UA, a newer seq: nothing is deleted */
+	memset(&ans, 0, sizeof(ans));
+	ack(&ans, 0xd0, 2);
+	ack(&ans, 0xee, 3);
+	ack(&ans, 0xd2, 4);
+	snap_take(f, &s);
+	assert_int_equal(dec_sync_forget_acked(&f->st, &ans), 0);
+	assert_unchanged(f, &s);
+	/* that very block: only it goes, in memory and in the file */
+	ack(&ans, 0xd1, 3);
+	assert_int_equal(dec_sync_forget_acked(&f->st, &ans), 1);
+	assert_int_equal(f->st.m1.n, 2);
+	assert_null(
+	    dec_m1_find(&f->st.m1, (const uint8_t *)"\xd1\x10\2\3\4\5\6\7"));
+	assert_int_equal(dec_m1_load(f->st.cfg.m1, &f->st.key, &back), 0);
+	assert_memory_equal(&back, &f->st.m1, sizeof(back));
+	/* an ack the file cannot take deletes nothing */
+	memset(&ans, 0, sizeof(ans));
+	ack(&ans, 0xd0, 3);
+	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/no/such/m1", f->dir);
+	snap_take(f, &s);
+	assert_int_equal(dec_sync_forget_acked(&f->st, &ans), 0);
+	assert_unchanged(f, &s);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_new, fx_free)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_due_when_changed),
+		T(test_due_interval_and_asked),
+		T(test_tick_exports_on_interval),
+		T(test_asked_exports_unchanged_card),
+		T(test_never_from_a_locked_card),
+		T(test_never_over_anothers_pending_entry),
+		T(test_an_acked_entry_makes_room),
+		T(test_old_cards_entry_stays),
+		T(test_failures_change_nothing),
+		T(test_ack_deletes_only_that_block),
+		T(test_sync_forgets_only_acked_blocks),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
