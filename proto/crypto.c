@@ -93,6 +93,7 @@ out:
 int
 proto_ec_keygen(uint8_t priv[PROTO_EC_PRIV_LEN], uint8_t pub[PROTO_EC_PUB_LEN])
 {
+	uint8_t d_raw[PROTO_EC_PRIV_LEN], q_raw[PROTO_EC_PUB_LEN];
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *d = NULL;
 	size_t n = 0;
@@ -100,14 +101,17 @@ proto_ec_keygen(uint8_t priv[PROTO_EC_PRIV_LEN], uint8_t pub[PROTO_EC_PUB_LEN])
 
 	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", EC_GROUP_NAME)) == NULL)
 		goto out;
-	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pub,
-		PROTO_EC_PUB_LEN, &n) != 1 ||
-	    n != PROTO_EC_PUB_LEN ||
+	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY,
+		q_raw, sizeof(q_raw), &n) != 1 ||
+	    n != sizeof(q_raw) ||
 	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1 ||
-	    BN_bn2binpad(d, priv, PROTO_EC_PRIV_LEN) != PROTO_EC_PRIV_LEN)
+	    BN_bn2binpad(d, d_raw, sizeof(d_raw)) != (int)sizeof(d_raw))
 		goto out;
+	memcpy(priv, d_raw, sizeof(d_raw));
+	memcpy(pub, q_raw, sizeof(q_raw));
 	rc = 0;
 out:
+	proto_cleanse(d_raw, sizeof(d_raw));
 	BN_clear_free(d);
 	EVP_PKEY_free(pkey);
 	return rc;
@@ -118,6 +122,7 @@ sig_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[PROTO_EC_SIG_LEN])
 {
 	const unsigned char *p = der;
 	const BIGNUM *r, *s;
+	uint8_t tmp[PROTO_EC_SIG_LEN];
 	ECDSA_SIG *sig;
 	int rc = PROTO_ERR_CRYPTO;
 
@@ -125,9 +130,11 @@ sig_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[PROTO_EC_SIG_LEN])
 	    (sig = d2i_ECDSA_SIG(NULL, &p, (long)len)) == NULL)
 		return PROTO_ERR_CRYPTO;
 	ECDSA_SIG_get0(sig, &r, &s);
-	if (BN_bn2binpad(r, raw, 32) == 32 &&
-	    BN_bn2binpad(s, raw + 32, 32) == 32)
+	if (BN_bn2binpad(r, tmp, 32) == 32 &&
+	    BN_bn2binpad(s, tmp + 32, 32) == 32) {
+		memcpy(raw, tmp, sizeof(tmp));
 		rc = 0;
+	}
 	ECDSA_SIG_free(sig);
 	return rc;
 }

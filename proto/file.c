@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "file.h"
 #include "proto.h"
 
@@ -175,7 +176,10 @@ proto_file_read(const char *path, size_t max, uint8_t **out, size_t *outlen)
 	buf = NULL;
 	rc = 0;
 out:
-	free(buf);
+	if (buf != NULL) {
+		proto_cleanse(buf, got); /* the file may hold keys */
+		free(buf);
+	}
 	close(fd);
 	return rc;
 }
