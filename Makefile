@@ -51,8 +51,20 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
 TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
-TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/fuzz_parsers \
-                 $(O)/test/ctl_send
+TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send
+
+# Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
+# Each builds as $(O)/fuzz/fuzz_NAME, linked with replay.o (a plain
+# program replaying test/fuzz/corpus/NAME/, run by make check) or, in
+# `make fuzz`, with libFuzzer.  Add a target's name here and commit its
+# corpus; extra objects go in FUZZ_OBJS_NAME.
+FUZZ_TARGETS = m2 block ecm cmd tlv apdu rapdu uplink_frames uplink_answer \
+               ctl_request ctl_reply m1 config registration num hex
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
+FUZZ_MAIN ?= $(O)/test/fuzz/replay.o
+FUZZ_LINK ?=
+FUZZ_LIBS = $(O)/libcard.a $(O)/libdecoder.a $(O)/libcenter.a $(O)/libproto.a
+FUZZ_OBJS_registration = $(O)/tools/keys.o $(O)/tools/util.o
 
 all: $(BINS)
 
@@ -60,14 +72,16 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/libproto.a: $(PROTO_OBJ)
-	$(AR) rcs $@ $^
-$(O)/libcard.a: $(CARD_OBJ)
-	$(AR) rcs $@ $^
-$(O)/libdecoder.a: $(DEC_OBJ)
-	$(AR) rcs $@ $^
-$(O)/libcenter.a: $(CGS_OBJ)
-	$(AR) rcs $@ $^
+# Archives are made afresh, and again when the Makefile changes, so an
+# object dropped from a list (a file split or removed) leaves them.
+$(O)/libproto.a: $(PROTO_OBJ) Makefile
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
+$(O)/libcard.a: $(CARD_OBJ) Makefile
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
+$(O)/libdecoder.a: $(DEC_OBJ) Makefile
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
+$(O)/libcenter.a: $(CGS_OBJ) Makefile
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
            $(O)/libcard.a $(O)/libproto.a
@@ -97,8 +111,16 @@ $(O)/test/%.o: test/unit/%.c
 	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
 $(O)/test/pcsc_send: $(O)/test/tools/pcsc_send.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCSC_LIBS)
-$(O)/test/fuzz_parsers: $(O)/test/fuzz/fuzz_parsers.o $(O)/tools/keys.o $(O)/tools/util.o $(O)/libdecoder.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/fuzz/fuzz_%: $(O)/test/fuzz/fuzz_%.o $(O)/test/fuzz/common.o $(FUZZ_MAIN) \
+    $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) \
+	    -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(foreach t,$(FUZZ_TARGETS),$(eval $(O)/fuzz/fuzz_$(t): $(FUZZ_OBJS_$(t))))
+$(O)/fuzz/mkcorpus: $(O)/test/fuzz/mkcorpus.o $(O)/test/fuzz/common.o $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) -lsqlite3 \
+	    $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
 	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
@@ -111,26 +133,51 @@ check: deps
 	$(MAKE) all tests
 	test/run.sh $(O)
 
-tests: $(TEST_BINS) $(BENCH_BINS) $(TOOL_TEST_BINS)
+tests: $(TEST_BINS) $(BENCH_BINS) $(TOOL_TEST_BINS) $(FUZZ_BINS)
 
 bench: deps
 	$(MAKE) all tests
 	test/bench/bench.sh $(O)
 
+# The sanitizer build (gcc, ASan + UBSan) in build-asan.  `make asan` runs
+# every test under it; make check runs its unit tests and fuzz replays
+# (test/sanitizers.sh builds them with asan-units).
+ASAN_VARS = O=build-asan HARDEN="-fPIE" \
+    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+    EXTRA_LDFLAGS="-fsanitize=address,undefined"
 asan: deps
-	$(MAKE) O=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    HARDEN="-fPIE" EXTRA_LDFLAGS="-fsanitize=address,undefined" all tests
+	$(MAKE) $(ASAN_VARS) all tests
 	PTV_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    test/run.sh build-asan
+asan-units:
+	$(MAKE) $(ASAN_VARS) unit-bins
+unit-bins: $(TEST_BINS) $(FUZZ_BINS)
+list-units:
+	@echo $(notdir $(TEST_BINS))
 
-# libFuzzer build of the same target, with clang (not part of check).
+# The fuzz targets built with clang and libFuzzer in build-fuzz, then each
+# run for FUZZ_SECONDS (test/fuzz/libfuzzer.sh, which make check runs with
+# a shorter budget).  New inputs go to a scratch directory, never into
+# the committed corpus.
+# The gcc build is the one whose warnings are errors; clang warns about a
+# few things gcc accepts (a vprintf wrapper without a format attribute,
+# OpenSSL's SSL_set_tlsext_host_name macro casting away const).
+FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+fuzz-build:
+	$(MAKE) O=build-fuzz CC=clang HARDEN="-fPIE" OPT="-g -O1 \
+	    -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE)" FUZZ_MAIN= \
+	    WERROR= \
+	    FUZZ_LINK="-fsanitize=fuzzer $(FUZZ_SANITIZE)" fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
 fuzz:
 	@test/deps.sh clang libclang-rt-14-dev
-	mkdir -p build-fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -DPTV_LIBFUZZER \
-	    $(PCSC_CFLAGS) -o build-fuzz/fuzz_parsers test/fuzz/fuzz_parsers.c \
-	    $(PROTO_SRC) decoder/m1.c tools/keys.c tools/util.c $(CRYPTO_LIBS)
-	build-fuzz/fuzz_parsers -max_total_time=$${FUZZ_SECONDS:-60}
+	$(MAKE) fuzz-build
+	PTV_FUZZ_SECONDS=$${FUZZ_SECONDS:-60} test/fuzz/libfuzzer.sh build-fuzz \
+	    $(FUZZ_TARGETS)
+# Rewrite the seed corpus (commit the result).
+fuzz-corpus: $(O)/fuzz/mkcorpus
+	$(O)/fuzz/mkcorpus test/fuzz/corpus
 
 demo: deps
 	$(MAKE) all
@@ -148,6 +195,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check tests bench asan fuzz demo install clean
+.PHONY: all deps check tests bench asan asan-units unit-bins list-units fuzz fuzz-build fuzz-bins fuzz-corpus \
+        demo install clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -3,7 +3,9 @@
 # Run every test of the project and print one summary line:
 #   N passed, N failed
 # Each test program speaks TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, the
-# shell tests through test/lib/tap.sh).  Exit status 1 on any failure.
+# shell tests through test/lib/tap.sh, the fuzz targets' corpus replays
+# through test/fuzz/replay.c).  Exit status 1 on any failure.  Each test's
+# wall time is printed after it.
 #
 # usage: test/run.sh BUILD_DIR [TEST...]
 set -u
@@ -29,12 +31,13 @@ else
 		"$build/test/test_center"
 		"$build/test/test_center_rules"
 		"$build/test/test_keydir"
-		"$build/test/fuzz_parsers"
+		"$build"/fuzz/fuzz_*
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"
 		"$root/test/integration/decoder_pcsc.sh"
 		"$root/test/integration/center_e2e.sh"
 		"$root/test/integration/decoder_valgrind.sh"
+		"$root/test/fuzz/libfuzzer.sh"
 	)
 fi
 
@@ -46,9 +49,11 @@ for t in "${tests[@]}"; do
 	name=${t#"$root/"}
 	name=${name#"$build/"}
 	echo "# --- $name"
+	start=$SECONDS
 	"$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
+	echo "# $name: $((SECONDS - start)) s"
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
