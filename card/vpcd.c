@@ -130,7 +130,8 @@ card_vpcd_feed(struct card_vpcd_rx *rx, const uint8_t *p, size_t n)
 	room = sizeof(rx->buf) - rx->have;
 	if (n > room)
 		n = room;
-	memcpy(rx->buf + rx->have, p, n);
+	if (n > 0)
+		memcpy(rx->buf + rx->have, p, n);
 	rx->have += n;
 	return n;
 }

@@ -348,7 +348,8 @@ vpcd_frame(uint8_t *out, const uint8_t *body, size_t n)
 {
 	out[0] = (uint8_t)(n >> 8);
 	out[1] = (uint8_t)n;
-	memcpy(out + 2, body, n);
+	if (n > 0)
+		memcpy(out + 2, body, n);
 	return n + 2;
 }
 
