@@ -20,6 +20,7 @@ struct run {
 	struct cgs_session *s;
 	struct cgs_ledger ledger;
 	struct cgs_present present;
+	size_t valid; /* blocks that passed every check */
 };
 
 /* One block on its way through a session. */
@@ -179,9 +180,11 @@ process_block(struct run *run, size_t i)
 		r->seq = w.b.seq;
 	}
 	r->reason = reason;
-	if (reason == PROTO_UP_OK &&
-	    (rc = apply_block(run, &w, &r->status)) != 0)
-		goto out;
+	if (reason == PROTO_UP_OK) {
+		if ((rc = apply_block(run, &w, &r->status)) != 0)
+			goto out;
+		run->valid++;
+	}
 	rc = cgs_db_block_record(run->c->db, &run->ledger.at,
 	    w.parsed ? w.b.ua : NULL, r->seq, w.in->origin, r);
 out:
@@ -198,6 +201,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	int rc;
 
 	memset(&s->ans, 0, sizeof(s->ans));
+	s->recorded = 0;
 	if (s->n > PROTO_UPLINK_MAX_BLOCKS)
 		return PROTO_ERR_ARG;
 	memset(&run, 0, sizeof(run));
@@ -221,14 +225,17 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 		goto out;
 	s->ans.invoiced = run.ledger.invoiced;
 	s->ans.flagged = run.ledger.flagged;
-	if ((rc = cgs_db_session_close(c->db, at.session_id, s->ans.invoiced,
-		 s->ans.flagged)) != 0)
+	if (run.valid > 0 &&
+	    ((rc = cgs_db_session_close(c->db, at.session_id, s->ans.invoiced,
+		  s->ans.flagged)) != 0 ||
+		(rc = cgs_db_commit(c->db)) != 0))
 		goto out;
-	rc = cgs_db_commit(c->db);
+	s->recorded = run.valid > 0;
 out:
-	if (rc != 0) {
+	/* an error, or nothing genuine: nothing is kept */
+	if (rc != 0 || !s->recorded)
 		cgs_db_rollback(c->db);
+	if (rc != 0)
 		memset(&s->ans, 0, sizeof(s->ans));
-	}
 	return rc;
 }

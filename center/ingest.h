@@ -27,6 +27,9 @@ struct cgs_session {
 	struct cgs_in_block in[PROTO_UPLINK_MAX_BLOCKS];
 	/* what the center answers */
 	struct proto_up_answer ans;
+	/* set by cgs_ingest: 1 if the session was recorded, 0 if it had no
+	 * valid block and nothing of it was kept */
+	int recorded;
 };
 
 /*
@@ -42,7 +45,10 @@ void cgs_ctx_free(struct cgs_ctx **c);
 /*
  * Process a session and fill s->ans.  On error nothing was recorded (the
  * transaction is rolled back) and s->ans is cleared.  A rejected block is
- * not an error: its result says why.
+ * not an error: its result says why.  A session with no valid block (none
+ * accepted or duplicate) is answered the same, but nothing of it is kept
+ * -- no session row, no block rows -- and s->recorded is 0: the caller
+ * counts it instead, so junk sessions cannot fill the database.
  */
 int cgs_ingest(struct cgs_ctx *c, struct cgs_session *s);
 

@@ -248,10 +248,20 @@ test_rejections(void **state)
 	assert_int_equal(f->s.ans.invoiced, 0);
 	assert_int_equal(f->s.ans.n_acks, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 0);
+	/* no valid block: answered, but nothing kept */
+	assert_int_equal(f->s.recorded, 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM sessions"), 0);
+	/* beside a genuine block, the rejected ones are kept with it */
+	block(f, 6, 0, 2, 1, 0, 300, 0, 0);
+	session(f, 0, 7, R, 0, R, 1, P, 2, R, 3, R, 4, R, 5, P, 6);
+	assert_int_equal(f->s.recorded, 1);
+	assert_int_equal(f->s.ans.res[6].status, PROTO_UP_ACCEPTED);
 	assert_int_equal(count(f,
 			     "SELECT COUNT(*) FROM blocks WHERE status "
 			     "= 'rejected'"),
 	    6);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM sessions"), 1);
 }
 
 static void
