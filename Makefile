@@ -37,7 +37,8 @@ DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/ctl.c
 CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/keycache.c center/separation.c center/ledger.c \
-            center/commands.c center/pool.c center/conn.c center/server.c
+            center/commands.c center/pool.c center/conn.c center/server.c \
+            center/io.c center/stats.c center/addrs.c
 
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
 DEC_OBJ   = $(DEC_SRC:%.c=$(O)/%.o)
@@ -51,7 +52,8 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
 TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
-TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send
+TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
+                 $(O)/test/trickle
 
 # Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
 # Each builds as $(O)/fuzz/fuzz_NAME, linked with replay.o (a plain
@@ -124,6 +126,8 @@ $(O)/fuzz/mkcorpus: $(O)/test/fuzz/mkcorpus.o $(O)/test/fuzz/common.o $(FUZZ_LIB
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
 	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/test/trickle: $(O)/test/tools/trickle.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 deps:

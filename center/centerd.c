@@ -3,9 +3,10 @@
  * centerd: the management center.  A TLS 1.3 server; each uplink session
  * runs on a thread of its own (server.c, conn.c) and is recorded through
  * a pooled database connection (pool.c, ingest.c), under limits (message
- * size, blocks per session, idle time, session time, sessions at once) so
- * that a slow or hostile client cannot hold the center.  This file is the
- * main: arguments, keys, wiring.
+ * size, blocks per session, time per frame, one deadline per connection,
+ * connections at once and per address) so that a slow or hostile client
+ * cannot hold the center.  This file is the main: arguments, keys,
+ * wiring.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -27,8 +28,12 @@
 #include "server.h"
 
 #define DEFAULT_PORT "7443"
-#define MAX_SESSIONS_DEFAULT 32
-#define LIMIT_MS_MAX 3600000u /* the largest time limit: an hour */
+#define MAX_SESSIONS_DEFAULT 256 /* connections at once: threads, memory */
+#define MAX_PER_ADDR_DEFAULT 8   /* of them from one address (-N) */
+#define IDLE_MS_DEFAULT 10000    /* the handshake, and each frame (-i) */
+#define SESSION_MS_DEFAULT 60000 /* a whole connection (-t) */
+#define LIMIT_MS_MAX 3600000u    /* the largest time limit: an hour */
+#define CONNS_MAX 65536u         /* the largest connection cap */
 #define PATH_CAP 4096
 
 /* What main owns; the sessions borrow keys and paths from it. */
@@ -48,24 +53,31 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: centerd [-f] -K keys-dir [-d db] [-a address] [-p port]\n"
-	    "               [-n max-sessions] [-i idle-ms] [-t session-ms] "
-	    "[-l level]\n"
+	    "               [-n max-sessions] [-N max-per-address] "
+	    "[-i idle-ms]\n"
+	    "               [-t session-ms] [-l level]\n"
 	    "  -K dir    operator keys (centerctl init): master.key, "
 	    "center.key,\n"
 	    "            server.crt, server.key\n"
 	    "  -d db     the SQLite database (default DIR/center.db)\n"
 	    "  -a, -p    listen address (127.0.0.1) and port (" DEFAULT_PORT
-	    ")\n");
+	    ")\n"
+	    "  -n, -N    connections served at once (%d), from one address "
+	    "(%d)\n"
+	    "  -i        ms for the TLS handshake and for each frame (%d)\n"
+	    "  -t        ms for a whole connection (%d)\n",
+	    MAX_SESSIONS_DEFAULT, MAX_PER_ADDR_DEFAULT, IDLE_MS_DEFAULT,
+	    SESSION_MS_DEFAULT);
 	exit(2);
 }
 
-/* A limit given on the command line: 1 to LIMIT_MS_MAX, or usage. */
+/* A limit given on the command line: 1 to max, or usage. */
 static int
-limit_arg(const char *s)
+limit_arg(const char *s, unsigned max)
 {
 	unsigned v;
 
-	if (proto_parse_uint(s, 1, LIMIT_MS_MAX, &v) != 0)
+	if (proto_parse_uint(s, 1, max, &v) != 0)
 		usage();
 	return (int)v;
 }
@@ -75,7 +87,7 @@ parse_args(int argc, char **argv, struct centerd *d)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "fhK:d:a:p:n:i:t:l:")) != -1) {
+	while ((c = getopt(argc, argv, "fhK:d:a:p:n:N:i:t:l:")) != -1) {
 		switch (c) {
 		case 'f':
 			d->fg = 1;
@@ -93,13 +105,17 @@ parse_args(int argc, char **argv, struct centerd *d)
 			d->conf.port = optarg;
 			break;
 		case 'n':
-			d->conf.max_sessions = limit_arg(optarg);
+			d->conf.max_sessions = limit_arg(optarg, CONNS_MAX);
+			break;
+		case 'N':
+			d->conf.max_per_addr = limit_arg(optarg, CONNS_MAX);
 			break;
 		case 'i':
-			d->conf.lim.idle_ms = limit_arg(optarg);
+			d->conf.lim.idle_ms = limit_arg(optarg, LIMIT_MS_MAX);
 			break;
 		case 't':
-			d->conf.lim.session_ms = limit_arg(optarg);
+			d->conf.lim.session_ms =
+			    limit_arg(optarg, LIMIT_MS_MAX);
 			break;
 		case 'l':
 			if (proto_log_level_parse(optarg, &d->level) != 0)
@@ -216,8 +232,9 @@ main(int argc, char **argv)
 	d->conf.addr = "127.0.0.1";
 	d->conf.port = DEFAULT_PORT;
 	d->conf.max_sessions = MAX_SESSIONS_DEFAULT;
-	d->conf.lim.idle_ms = 10000;
-	d->conf.lim.session_ms = 60000;
+	d->conf.max_per_addr = MAX_PER_ADDR_DEFAULT;
+	d->conf.lim.idle_ms = IDLE_MS_DEFAULT;
+	d->conf.lim.session_ms = SESSION_MS_DEFAULT;
 	d->level = PROTO_LOG_NOTICE;
 	parse_args(argc, argv, d);
 	proto_log_init("centerd", !d->fg, d->level);
@@ -226,8 +243,11 @@ main(int argc, char **argv)
 		centerd_free(d);
 		return 1;
 	}
-	proto_log(PROTO_LOG_NOTICE, "listening on %s:%s, database %s",
-	    d->conf.addr, d->conf.port, d->db_path);
+	proto_log(PROTO_LOG_NOTICE,
+	    "listening on %s:%s, database %s; at most %d connections, %d "
+	    "from one address, %d ms per frame, %d ms per connection",
+	    d->conf.addr, d->conf.port, d->db_path, d->conf.max_sessions,
+	    d->conf.max_per_addr, d->conf.lim.idle_ms, d->conf.lim.session_ms);
 	left = cgs_server_run(d->srv);
 	sessions = cgs_server_sessions(d->srv);
 	if (left == 0)

@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
-#include <netdb.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -13,20 +9,27 @@
 #include "../proto/file.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
-#include "../proto/tls.h"
 #include "../proto/uplink.h"
 #include "conn.h"
+#include "io.h"
+
+#define CLOSE_MS 200 /* an ERROR frame and the goodbye after a failure */
+#define ERROR_TEXT_MAX 63
 
 /* What one connection owns: the session and its frames' bodies. */
 struct conn {
-	SSL *ssl;
-	char peer[64];
+	struct cgs_io io;
+	const char *peer;               /* borrowed */
+	const struct cgs_conn_env *env; /* borrowed */
+	long deadline;                  /* the connection's, absolute */
+	enum cgs_event cut;             /* what a timeout now would be */
 	struct cgs_session s;
 	uint8_t store[PROTO_UPLINK_MAX_BLOCKS][PROTO_UPLINK_MAX_BODY];
 };
 
 static int
-send_frame(SSL *ssl, uint8_t type, const void *body, size_t len)
+send_frame(struct cgs_io *io, uint8_t type, const void *body, size_t len,
+    long until)
 {
 	uint8_t buf[PROTO_UPLINK_HDR_LEN + PROTO_UPLINK_MAX_BODY];
 	struct proto_wr w;
@@ -35,30 +38,48 @@ send_frame(SSL *ssl, uint8_t type, const void *body, size_t len)
 	if (proto_up_frame(&w, type, len) != 0 ||
 	    proto_wr_bytes(&w, body, len) != 0)
 		return PROTO_ERR_TOOBIG;
-	return proto_tls_write_all(ssl, buf, proto_wr_len(&w));
+	return cgs_io_write(io, buf, proto_wr_len(&w), until);
 }
 
+/* ERROR: the reason, and text (NULL: the reason's own). */
 static void
-send_error(SSL *ssl, uint8_t reason)
+send_error(struct cgs_io *io, uint8_t reason, const char *text, long until)
 {
-	uint8_t body[64];
-	const char *t = proto_up_reason(reason);
+	uint8_t body[1 + ERROR_TEXT_MAX];
+	const char *t = text != NULL ? text : proto_up_reason(reason);
 	size_t n = strlen(t);
 
-	if (n > sizeof(body) - 1)
-		n = sizeof(body) - 1;
+	if (n > ERROR_TEXT_MAX)
+		n = ERROR_TEXT_MAX;
 	body[0] = reason;
 	memcpy(body + 1, t, n);
-	(void)send_frame(ssl, PROTO_UP_ERROR, body, 1 + n);
+	(void)send_frame(io, PROTO_UP_ERROR, body, 1 + n, until);
 }
 
+/*
+ * When the next step (the handshake, a frame) must be done: the idle
+ * time from now, or the connection's deadline if that comes first.
+ * Notes which limit a timeout would be, for the counters.
+ */
 static long
-now_ms(void)
+step_deadline(struct conn *cn, enum cgs_event kind)
 {
-	struct timespec ts;
+	long t = cgs_now_ms() + cn->env->lim.idle_ms;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	cn->cut = kind;
+	if (t < cn->deadline)
+		return t;
+	if (kind != CGS_EV_CUT_HANDSHAKE)
+		cn->cut = CGS_EV_CUT_SESSION;
+	return cn->deadline;
+}
+
+static int
+read_frame(struct conn *cn, uint8_t *type, uint8_t *body, size_t cap,
+    size_t *len)
+{
+	return cgs_io_read_frame(&cn->io, type, body, cap, len,
+	    step_deadline(cn, CGS_EV_CUT_FRAME));
 }
 
 /* One block frame (BLOCK or RECOVERED) of len bytes in store[s->n]. */
@@ -91,32 +112,29 @@ take_block(struct conn *cn, uint8_t type, size_t len)
 
 /* Read HELLO, the blocks and END; the bodies are kept in cn->store. */
 static int
-read_session(struct conn *cn, long deadline)
+read_session(struct conn *cn)
 {
 	uint8_t body[PROTO_UPLINK_MAX_BODY], type;
 	struct cgs_session *s = &cn->s;
 	size_t len;
 	int rc;
 
-	if ((rc = proto_tls_read_frame(cn->ssl, &type, body, sizeof(body),
-		 &len)) != 0)
+	if ((rc = read_frame(cn, &type, body, sizeof(body), &len)) != 0)
 		return rc;
 	if (type != PROTO_UP_HELLO ||
 	    proto_up_hello_decode(body, len, &s->hello) != 0)
 		return PROTO_ERR_FORMAT;
 	for (;;) {
-		if (now_ms() > deadline)
-			return PROTO_ERR_IO;
 		if (s->n == PROTO_UPLINK_MAX_BLOCKS) {
 			/* room for END only */
-			if ((rc = proto_tls_read_frame(cn->ssl, &type, body,
-				 sizeof(body), &len)) != 0)
+			if ((rc = read_frame(cn, &type, body, sizeof(body),
+				 &len)) != 0)
 				return rc;
 			return type == PROTO_UP_END && len == 0 ?
 			    0 :
 			    PROTO_ERR_TOOBIG;
 		}
-		if ((rc = proto_tls_read_frame(cn->ssl, &type, cn->store[s->n],
+		if ((rc = read_frame(cn, &type, cn->store[s->n],
 			 PROTO_UPLINK_MAX_BODY, &len)) != 0)
 			return rc;
 		if (type == PROTO_UP_END && len == 0)
@@ -127,7 +145,7 @@ read_session(struct conn *cn, long deadline)
 }
 
 static int
-answer(SSL *ssl, const struct proto_up_answer *a)
+answer(struct cgs_io *io, const struct proto_up_answer *a, long until)
 {
 	uint8_t buf[64];
 	struct proto_wr w;
@@ -136,18 +154,18 @@ answer(SSL *ssl, const struct proto_up_answer *a)
 	for (size_t i = 0; i < a->n_res; i++) {
 		proto_wr_init(&w, buf, sizeof(buf));
 		if ((rc = proto_up_result_encode(&a->res[i], &w)) != 0 ||
-		    (rc = proto_tls_write_all(ssl, buf, proto_wr_len(&w))) != 0)
+		    (rc = cgs_io_write(io, buf, proto_wr_len(&w), until)) != 0)
 			return rc;
 	}
 	for (size_t i = 0; i < a->n_cmds; i++)
-		if ((rc = send_frame(ssl, PROTO_UP_COMMAND, a->cmds[i],
-			 a->cmd_len[i])) != 0)
+		if ((rc = send_frame(io, PROTO_UP_COMMAND, a->cmds[i],
+			 a->cmd_len[i], until)) != 0)
 			return rc;
 	for (size_t i = 0; i < a->n_acks; i++) {
 		proto_wr_init(&w, buf, sizeof(buf));
 		if ((rc = proto_up_ack_encode(a->ack_ua[i], a->ack_seq[i],
 			 &w)) != 0 ||
-		    (rc = proto_tls_write_all(ssl, buf, proto_wr_len(&w))) != 0)
+		    (rc = cgs_io_write(io, buf, proto_wr_len(&w), until)) != 0)
 			return rc;
 	}
 	proto_wr_init(&w, buf, sizeof(buf));
@@ -155,98 +173,152 @@ answer(SSL *ssl, const struct proto_up_answer *a)
 	    (rc = proto_wr_u32(&w, a->invoiced)) != 0 ||
 	    (rc = proto_wr_u32(&w, a->flagged)) != 0)
 		return rc;
-	return proto_tls_write_all(ssl, buf, proto_wr_len(&w));
+	return cgs_io_write(io, buf, proto_wr_len(&w), until);
 }
 
-static void
-serve_session(struct conn *cn, struct cgs_pool *pool,
-    const struct cgs_conn_limits *lim)
+/* Count e; the level to log it at: the interval's first, or INFO. */
+static int
+note(struct conn *cn, enum cgs_event e, int level)
 {
-	struct cgs_session *s = &cn->s;
-	struct cgs_slot *sl = NULL;
-	int rc;
+	return cgs_stats_note(cn->env->stats, e) ? level : PROTO_LOG_INFO;
+}
 
-	if ((rc = read_session(cn, now_ms() + lim->session_ms)) != 0) {
-		proto_log(PROTO_LOG_WARNING, "%s: session from %s dropped: %s",
-		    __func__, cn->peer, proto_strerror(rc));
-		send_error(cn->ssl, PROTO_UP_PROTOCOL);
-		goto out;
-	}
-	if ((sl = cgs_pool_take(pool)) == NULL)
-		rc = PROTO_ERR_NOMEM;
+static const char *
+more(int level)
+{
+	return level == PROTO_LOG_INFO ? "" :
+					 " (the next ones go to the summary)";
+}
+
+/* Why a session could not be read: the limit that cut it, or rc. */
+static void
+log_dropped(struct conn *cn, int rc)
+{
+	const struct cgs_conn_limits *lim = &cn->env->lim;
+	enum cgs_event e = cn->io.timed_out ? cn->cut : CGS_EV_DROPPED;
+	int level = note(cn, e, PROTO_LOG_WARNING);
+
+	if (e == CGS_EV_CUT_FRAME)
+		proto_log(level,
+		    "%s: session from %s dropped: a frame not complete "
+		    "within %d ms%s",
+		    __func__, cn->peer, lim->idle_ms, more(level));
+	else if (e == CGS_EV_CUT_SESSION)
+		proto_log(level,
+		    "%s: session from %s dropped: not done within %d ms%s",
+		    __func__, cn->peer, lim->session_ms, more(level));
 	else
-		rc = cgs_ingest(sl->ctx, s);
-	if (rc != 0) {
-		proto_log(PROTO_LOG_ERR, "%s: session from %s not recorded: %s",
-		    __func__, cn->peer, proto_strerror(rc));
-		send_error(cn->ssl, PROTO_UP_INTERNAL);
-		goto out;
+		proto_log(level, "%s: session from %s dropped: %s%s", __func__,
+		    cn->peer, proto_strerror(rc), more(level));
+}
+
+/* The session recorded, or counted: either way the client is answered. */
+static void
+log_ingested(struct conn *cn)
+{
+	const struct cgs_session *s = &cn->s;
+
+	if (!s->recorded) {
+		cgs_stats_junk(cn->env->stats, &s->ans);
+		proto_log(PROTO_LOG_INFO,
+		    "session from %s: no valid block among %zu: counted, not "
+		    "recorded",
+		    cn->peer, s->n);
+		return;
 	}
-	/* Committed: a crash from here on loses only the answer. */
-	proto_failpoint("center:committed");
+	(void)cgs_stats_note(cn->env->stats, CGS_EV_RECORDED);
 	proto_log(PROTO_LOG_NOTICE,
 	    "session from %s: %zu blocks, %u purchases invoiced, %u flagged, "
 	    "%zu commands",
 	    cn->peer, s->n, s->ans.invoiced, s->ans.flagged, s->ans.n_cmds);
-	if ((rc = answer(cn->ssl, &s->ans)) != 0)
+}
+
+static void
+serve_session(struct conn *cn)
+{
+	struct cgs_slot *sl = NULL;
+	int rc, level;
+
+	if ((rc = read_session(cn)) != 0) {
+		log_dropped(cn, rc);
+		send_error(&cn->io, PROTO_UP_PROTOCOL, NULL,
+		    cgs_now_ms() + CLOSE_MS);
+		goto out;
+	}
+	if ((sl = cgs_pool_take(cn->env->pool)) == NULL)
+		rc = PROTO_ERR_NOMEM;
+	else
+		rc = cgs_ingest(sl->ctx, &cn->s);
+	if (rc != 0) {
+		level = note(cn, CGS_EV_NOT_RECORDED, PROTO_LOG_ERR);
+		proto_log(level, "%s: session from %s not recorded: %s%s",
+		    __func__, cn->peer, proto_strerror(rc), more(level));
+		send_error(&cn->io, PROTO_UP_INTERNAL, NULL,
+		    cgs_now_ms() + CLOSE_MS);
+		goto out;
+	}
+	/* Committed: a crash from here on loses only the answer. */
+	proto_failpoint("center:committed");
+	log_ingested(cn);
+	if ((rc = answer(&cn->io, &cn->s.ans,
+		 cgs_now_ms() + cn->env->lim.idle_ms)) != 0)
 		proto_log(PROTO_LOG_WARNING,
 		    "%s: session from %s: the answer did not get through: %s",
 		    __func__, cn->peer, proto_strerror(rc));
 out:
-	cgs_pool_give(pool, sl);
-}
-
-/*
- * Half-close and drain what the client still sends, briefly, so that our
- * last frame (an ERROR, say) is not destroyed by a reset.
- */
-static void
-linger_close(int fd)
-{
-	char sink[4096];
-
-	(void)shutdown(fd, SHUT_WR);
-	(void)proto_tls_timeouts(fd, 200);
-	for (int i = 0; i < 64 && read(fd, sink, sizeof(sink)) > 0; i++)
-		;
-}
-
-static void
-peer_name(int fd, char *peer, size_t cap)
-{
-	struct sockaddr_storage sa;
-	socklen_t slen = sizeof(sa);
-
-	if (getpeername(fd, (struct sockaddr *)&sa, &slen) != 0 ||
-	    getnameinfo((struct sockaddr *)&sa, slen, peer, (socklen_t)cap,
-		NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(peer, cap, "?");
+	cgs_pool_give(cn->env->pool, sl);
 }
 
 void
-cgs_conn_serve(int fd, SSL_CTX *tls, struct cgs_pool *pool,
-    const struct cgs_conn_limits *lim)
+cgs_conn_serve(int fd, const char *peer, long accepted_ms,
+    const struct cgs_conn_env *env)
 {
 	struct conn *cn;
+	int level;
 
 	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
 		proto_log(PROTO_LOG_ERR, "%s: out of memory", __func__);
 		close(fd);
 		return;
 	}
-	peer_name(fd, cn->peer, sizeof(cn->peer));
-	if (proto_tls_timeouts(fd, lim->idle_ms) == 0 &&
-	    (cn->ssl = SSL_new(tls)) != NULL && SSL_set_fd(cn->ssl, fd) == 1 &&
-	    SSL_accept(cn->ssl) == 1) {
-		serve_session(cn, pool, lim);
-		SSL_shutdown(cn->ssl);
-		linger_close(fd);
+	cn->io.fd = fd;
+	cn->peer = peer;
+	cn->env = env;
+	cn->deadline = accepted_ms + env->lim.session_ms;
+	if ((cn->io.ssl = SSL_new(env->tls)) == NULL ||
+	    SSL_set_fd(cn->io.ssl, fd) != 1) {
+		proto_log(PROTO_LOG_ERR, "%s: no TLS for %s", __func__, peer);
+	} else if (cgs_io_accept(&cn->io,
+		       step_deadline(cn, CGS_EV_CUT_HANDSHAKE)) != 0) {
+		level = note(cn,
+		    cn->io.timed_out ? CGS_EV_CUT_HANDSHAKE :
+				       CGS_EV_HANDSHAKE_FAILED,
+		    PROTO_LOG_NOTICE);
+		proto_log(level, "%s: TLS handshake with %s %s%s", __func__,
+		    peer, cn->io.timed_out ? "not done in time" : "failed",
+		    more(level));
 	} else {
-		proto_log(PROTO_LOG_INFO, "%s: TLS handshake with %s failed",
-		    __func__, cn->peer);
+		serve_session(cn);
+		cgs_io_linger(&cn->io, cgs_now_ms() + CLOSE_MS);
 	}
-	SSL_free(cn->ssl);
+	SSL_free(cn->io.ssl);
 	ERR_clear_error();
 	close(fd);
 	free(cn);
+}
+
+void
+cgs_conn_refuse(int fd, const char *why, long until,
+    const struct cgs_conn_env *env)
+{
+	struct cgs_io io = { .fd = fd };
+
+	if ((io.ssl = SSL_new(env->tls)) != NULL &&
+	    SSL_set_fd(io.ssl, fd) == 1 && cgs_io_accept(&io, until) == 0) {
+		send_error(&io, PROTO_UP_BUSY, why, until);
+		cgs_io_linger(&io, until);
+	}
+	SSL_free(io.ssl);
+	ERR_clear_error();
+	close(fd);
 }

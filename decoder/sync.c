@@ -129,10 +129,16 @@ dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 	in.cut_after = cut;
 	if ((rc = dec_uplink_run(st->tls, st->cfg.center_host,
 		 st->cfg.center_port, &in, &res->out)) != 0) {
-		dec_state_failed(st, res->why, "uplink to %.200s:%s failed: %s",
-		    st->cfg.center_host, st->cfg.center_port,
-		    rc == PROTO_ERR_STATE ? proto_up_reason(a->error) :
-					    proto_strerror(rc));
+		if (rc == PROTO_ERR_STATE && a->error == PROTO_UP_BUSY)
+			dec_state_failed(st, res->why,
+			    "center %.200s:%s busy: try again later",
+			    st->cfg.center_host, st->cfg.center_port);
+		else
+			dec_state_failed(st, res->why,
+			    "uplink to %.200s:%s failed: %s",
+			    st->cfg.center_host, st->cfg.center_port,
+			    rc == PROTO_ERR_STATE ? proto_up_reason(a->error) :
+						    proto_strerror(rc));
 		res->step = DEC_SYNC_CENTER;
 		return res->rc = rc;
 	}

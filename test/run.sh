@@ -36,6 +36,7 @@ else
 		"$root/test/integration/sm_pcsc.sh"
 		"$root/test/integration/decoder_pcsc.sh"
 		"$root/test/integration/center_e2e.sh"
+		"$root/test/integration/center_slow.sh"
 		"$root/test/integration/decoder_valgrind.sh"
 		"$root/test/fuzz/libfuzzer.sh"
 	)
