@@ -39,9 +39,9 @@ on_present(struct dec_state *st, const char *reader)
 	rc = dec_session_open(st, reader);
 	if (rc == PROTO_ERR_NOTFOUND) {
 		proto_log(PROTO_LOG_WARNING,
-		    "the card in %s is not a security module of ours; left "
-		    "alone",
-		    reader);
+		    "%s: the card in %s is not a security module of ours; "
+		    "left alone",
+		    __func__, reader);
 		return;
 	}
 	if (rc != 0) {
@@ -77,7 +77,7 @@ dec_events_handle(struct dec_state *st, const struct dec_event *ev)
 	case DEC_EV_SERVICE_DOWN:
 		if (st->pcscd_up)
 			proto_log(PROTO_LOG_WARNING,
-			    "pcscd went away; waiting for it");
+			    "%s: pcscd went away; waiting for it", __func__);
 		st->pcscd_up = 0;
 		dec_session_release(st);
 		break;
