@@ -62,6 +62,7 @@ TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
 # corpus; extra objects go in FUZZ_OBJS_NAME.
 FUZZ_TARGETS = m2 block ecm cmd tlv apdu rapdu uplink_frames uplink_answer \
                ctl_request ctl_reply m1 config registration num hex
+FUZZ_TARGETS += card_answers
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
 FUZZ_MAIN ?= $(O)/test/fuzz/replay.o
 FUZZ_LINK ?=

@@ -8,7 +8,8 @@
  * open and SELECT, GET DATA, EXPORT, UPLINK BLOCKS, PROCESS ECM, BUY
  * EVENT, PROCESS COMMAND, round after round until the card is gone.
  * Every block the card code accepts from EXPORT goes into an M1, which
- * must then survive its own file encoding.
+ * must then survive its own file encoding; and the session must end with
+ * the connection closed.  A broken invariant is fuzz_fail() (common.h).
  *
  * Seeds: test/fuzz/corpus/card_answers/, a real card's answers recorded
  * by test/unit/test_dec_card.c.
@@ -21,8 +22,9 @@
 #include "../../decoder/m1.h"
 #include "../../proto/log.h"
 #include "../unit/test_dec_tape.h"
+#include "common.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define TARGET "card_answers"
 
 static int
 same_entry(const struct dec_m1_entry *a, const struct dec_m1_entry *b)
@@ -38,18 +40,21 @@ same_entry(const struct dec_m1_entry *a, const struct dec_m1_entry *b)
 static void
 check_m1(const struct dec_m1 *m)
 {
-	static const struct dec_key key = { .key = { 1, 2, 3 },
-		.id = { 4, 5, 6 } };
 	static uint8_t img[DEC_M1_FILE_MAX];
 	static struct dec_m1 back;
+	struct dec_key key;
 	size_t len = 0;
 
-	if (dec_m1_encode(&key, m, img, sizeof(img), &len) != 0 ||
-	    dec_m1_decode(&key, img, len, &back) != 0 || back.n != m->n)
-		abort();
+	memcpy(key.key, fuzz_m1_key, sizeof(key.key));
+	memcpy(key.id, fuzz_decoder_id, sizeof(key.id));
+	fuzz_require(dec_m1_encode(&key, m, img, sizeof(img), &len) == 0,
+	    TARGET, "M1 of accepted blocks encodes");
+	fuzz_require(dec_m1_decode(&key, img, len, &back) == 0 &&
+		back.n == m->n,
+	    TARGET, "M1 of accepted blocks decodes");
 	for (size_t i = 0; i < m->n; i++)
-		if (!same_entry(&back.e[i], &m->e[i]))
-			abort();
+		fuzz_require(same_entry(&back.e[i], &m->e[i]), TARGET,
+		    "M1 decodes to what was encoded");
 }
 
 int
@@ -62,8 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	proto_log_set_level(PROTO_LOG_ERR - 1); /* quiet */
 	tape_init(&t, data, size);
 	tape_script(&tape_io, &t, &in, TAPE_ROUNDS, &run);
-	if (t.connected)
-		abort(); /* the session must end with the connection closed */
+	fuzz_require(!t.connected, TARGET, "the session ends disconnected");
 	if (run.m1_puts > 0)
 		check_m1(&run.m1);
 	return 0;
