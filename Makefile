@@ -53,7 +53,7 @@ TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
-                 $(O)/test/trickle
+                 $(O)/test/trickle $(O)/test/card_apdu
 
 # Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
 # Each builds as $(O)/fuzz/fuzz_NAME, linked with replay.o (a plain
@@ -89,12 +89,12 @@ $(O)/libcenter.a: $(CGS_OBJ) Makefile
 $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
            $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
-$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
+$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
-$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/util.o $(O)/libproto.a
+$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/centerd: $(O)/center/centerd.o $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
@@ -124,6 +124,8 @@ $(O)/fuzz/mkcorpus: $(O)/test/fuzz/mkcorpus.o $(O)/test/fuzz/common.o $(FUZZ_LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) -lsqlite3 \
 	    $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/test/card_apdu: $(O)/test/tools/card_apdu.o $(O)/libcard.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
 	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
@@ -159,6 +161,8 @@ asan-units:
 unit-bins: $(TEST_BINS) $(FUZZ_BINS)
 list-units:
 	@echo $(notdir $(TEST_BINS))
+list-fuzz:
+	@echo $(FUZZ_TARGETS)
 
 # The fuzz targets built with clang and libFuzzer in build-fuzz, then each
 # run for FUZZ_SECONDS (test/fuzz/libfuzzer.sh, which make check runs with
@@ -200,7 +204,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check tests bench asan asan-units unit-bins list-units fuzz fuzz-build fuzz-bins fuzz-corpus \
+.PHONY: all deps check tests bench asan asan-units unit-bins list-units list-fuzz fuzz fuzz-build fuzz-bins fuzz-corpus \
         demo install clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

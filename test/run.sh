@@ -18,6 +18,11 @@ export PTV_BUILD="$build" PTV_ROOT="$root" CMOCKA_MESSAGE_OUTPUT=TAP
 if [ $# -gt 0 ]; then
 	tests=("$@")
 else
+	# the fuzz targets' corpus replays, as the Makefile lists them
+	fuzz=()
+	for t in $(make -s --no-print-directory -C "$root" list-fuzz); do
+		fuzz+=("$build/fuzz/fuzz_$t")
+	done
 	tests=(
 		"$build/test/test_proto"
 		"$build/test/test_formats"
@@ -31,7 +36,8 @@ else
 		"$build/test/test_center"
 		"$build/test/test_center_rules"
 		"$build/test/test_keydir"
-		"$build"/fuzz/fuzz_*
+		"${fuzz[@]}"
+		"$root/test/tools/cli.sh"
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"
 		"$root/test/integration/decoder_pcsc.sh"

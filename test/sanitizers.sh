@@ -47,10 +47,10 @@ run() {
 		    head -20 | sed 's/^/#   /'
 	fi
 }
-for t in $(make -C "$root" -s list-units); do
+for t in $(make -s --no-print-directory -C "$root" list-units); do
 	run "$t" "$build/test/$t"
 done
-for f in "$build"/fuzz/fuzz_*; do
-	run "$(basename "$f") replay" "$f"
+for t in $(make -s --no-print-directory -C "$root" list-fuzz); do
+	run "fuzz_$t replay" "$build/fuzz/fuzz_$t"
 done
 tap_done

@@ -24,7 +24,9 @@
 #include "../card/store.h"
 #include "../proto/crypto.h"
 #include "../proto/ctl.h"
+#include "../proto/num.h"
 #include "../proto/proto.h"
+#include "client.h"
 #include "keys.h"
 #include "util.h"
 
@@ -42,6 +44,7 @@ struct opts {
 	int json;
 	const char *pos[4];
 	int npos;
+	char who[UTIL_WHO_MAX]; /* "cardctl COMMAND", for errors */
 };
 
 static void
@@ -98,37 +101,35 @@ parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->npos == 0)
 		usage();
+	util_who(o->who, "cardctl", o->pos[0]);
 }
 
 /* The serial (= UA) from --serial/--ua, or a random one. */
 static int
 pick_serial(const struct opts *o, uint8_t serial[CARD_SERIAL_LEN])
 {
-	if (o->serial != NULL) {
-		if (util_hex_decode(o->serial, serial, CARD_SERIAL_LEN) != 0) {
-			fprintf(stderr,
-			    "cardctl: --serial/--ua wants %d hex "
-			    "digits: %s\n",
-			    2 * CARD_SERIAL_LEN, o->serial);
-			return 2;
-		}
-	} else if (proto_random(serial, CARD_SERIAL_LEN) != 0) {
-		fprintf(stderr, "cardctl: no random bytes\n");
-		return 1;
+	if (o->serial != NULL)
+		return util_arg_hex(o->who, "--serial/--ua", o->serial, serial,
+			   CARD_SERIAL_LEN) != 0 ?
+		    UTIL_EXIT_USAGE :
+		    0;
+	if (proto_random(serial, CARD_SERIAL_LEN) != 0) {
+		fprintf(stderr, "%s: no random bytes for a serial\n", o->who);
+		return UTIL_EXIT_FAIL;
 	}
 	return 0;
 }
 
 static int
-create_image(const char *path, const uint8_t serial[CARD_SERIAL_LEN],
-    struct card_store **s)
+create_image(const struct opts *o, const char *path,
+    const uint8_t serial[CARD_SERIAL_LEN], struct card_store **s)
 {
 	int rc;
 
 	if ((rc = card_store_create(path, serial, s)) != 0) {
-		fprintf(stderr, "cardctl: cannot create %s: %s\n", path,
+		fprintf(stderr, "%s: cannot create %s: %s\n", o->who, path,
 		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
-		return 1;
+		return UTIL_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -143,83 +144,55 @@ cmd_new(const struct opts *o)
 	if (o->npos != 2)
 		usage();
 	if ((rc = pick_serial(o, serial)) != 0 ||
-	    (rc = create_image(o->pos[1], serial, &s)) != 0)
+	    (rc = create_image(o, o->pos[1], serial, &s)) != 0)
 		return rc;
 	rc = card_rt_install(s, &card_ident_applet);
 	card_store_free(&s);
 	if (rc != 0) {
 		fprintf(stderr,
-		    "cardctl: cannot install the identity applet "
-		    "in %s: %s\n",
-		    o->pos[1], proto_strerror(rc));
-		return 1;
+		    "%s: cannot install the identity applet in %s: %s\n",
+		    o->who, o->pos[1], proto_strerror(rc));
+		return UTIL_EXIT_FAIL;
 	}
 	return 0;
 }
 
-/* Send a request; print the daemon's error and return 1 on failure. */
+/* One request to vcard; the client prints what failed. */
 static int
-call(const struct opts *o, const char *req, char **reply, size_t *len)
+call(const struct opts *o, const char *req, struct client_reply *r)
 {
-	const char *msg;
-	size_t mlen;
-	int rc;
-
-	rc = proto_ctl_call(o->socket, req, PROTO_CTL_TIMEOUT_MS + 60000, reply,
-	    len);
-	if (rc == PROTO_ERR_NOTFOUND) {
-		fprintf(stderr,
-		    "cardctl: vcard is not running (no daemon at "
-		    "%s)\n",
-		    o->socket);
-		return 1;
-	}
-	if (rc != 0) {
-		fprintf(stderr, "cardctl: %s: %s\n", o->socket,
-		    proto_strerror(rc));
-		return 1;
-	}
-	rc = proto_ctl_reply_status(*reply, *len, &msg, &mlen);
-	if (rc == PROTO_ERR_STATE) {
-		fprintf(stderr, "cardctl: %.*s\n", (int)mlen, msg);
-	} else if (rc != 0) {
-		fprintf(stderr, "cardctl: malformed reply from %s\n",
-		    o->socket);
-	}
-	if (rc != 0) {
-		free(*reply);
-		*reply = NULL;
-		return 1;
-	}
-	return 0;
+	return client_call(o->who, "vcard", o->socket, req,
+		   PROTO_CTL_TIMEOUT_MS + 60000, r) != 0 ?
+	    UTIL_EXIT_FAIL :
+	    0;
 }
 
 static int
 cmd_simple(const struct opts *o, const char *verb, int with_file)
 {
-	char req[PROTO_CTL_REQUEST_MAX], abs[PATH_MAX], *reply = NULL;
-	size_t len;
+	char req[PROTO_CTL_REQUEST_MAX], abs[PATH_MAX];
+	struct client_reply r;
 	int rc;
 
 	if (o->npos != (with_file ? 2 : 1))
 		usage();
 	if (with_file) {
 		if (realpath(o->pos[1], abs) == NULL) {
-			fprintf(stderr, "cardctl: %s: %s\n", o->pos[1],
+			fprintf(stderr, "%s: %s: %s\n", o->who, o->pos[1],
 			    strerror(errno));
-			return 1;
+			return UTIL_EXIT_FAIL;
 		}
 		if (strchr(abs, '\n') != NULL ||
 		    snprintf(req, sizeof(req), "%s %s", verb, abs) >=
 			(int)sizeof(req)) {
-			fprintf(stderr, "cardctl: unusable path: %s\n", abs);
-			return 1;
+			fprintf(stderr, "%s: unusable path: %s\n", o->who, abs);
+			return UTIL_EXIT_FAIL;
 		}
 	} else {
 		snprintf(req, sizeof(req), "%s", verb);
 	}
-	rc = call(o, req, &reply, &len);
-	free(reply);
+	rc = call(o, req, &r);
+	client_reply_free(&r);
 	return rc;
 }
 
@@ -228,17 +201,17 @@ cmd_status(const struct opts *o)
 {
 	static const char *const keys[] = { "inserted", "image", "serial",
 		"reader", "host", "port", "apdus", "commits", "connects" };
-	char *reply = NULL, val[PATH_MAX];
-	size_t len;
+	struct client_reply r;
+	char val[PATH_MAX];
 
 	if (o->npos != 1)
 		usage();
-	if (call(o, "status", &reply, &len) != 0)
-		return 1;
+	if (call(o, "status", &r) != 0)
+		return UTIL_EXIT_FAIL;
 	if (o->json)
 		printf("{");
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (proto_ctl_reply_get(reply, len, keys[i], val,
+		if (proto_ctl_reply_get(r.text, r.len, keys[i], val,
 			sizeof(val)) != 0)
 			val[0] = '\0';
 		if (o->json) {
@@ -259,23 +232,32 @@ cmd_status(const struct opts *o)
 	}
 	if (o->json)
 		printf("}\n");
-	free(reply);
+	client_reply_free(&r);
 	return 0;
 }
 
+/* --right CHANNEL:EXPIRY */
 static int
-parse_u32(const char *s, uint32_t *v)
+parse_right(const struct opts *o, const char *arg, struct proto_right *r)
 {
-	char *end;
-	unsigned long long x;
+	char ch[PROTO_NUM_MAX_DIGITS + 1];
+	const char *colon = strchr(arg, ':');
+	uint32_t c, e;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	x = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || x > UINT32_MAX)
-		return -1;
-	*v = (uint32_t)x;
+	if (colon == NULL || (size_t)(colon - arg) >= sizeof(ch)) {
+		fprintf(stderr,
+		    "%s: --right wants CHANNEL:EXPIRY (Unix time): %s\n",
+		    o->who, arg);
+		return UTIL_EXIT_USAGE;
+	}
+	memcpy(ch, arg, (size_t)(colon - arg));
+	ch[colon - arg] = '\0';
+	if (util_arg_u32(o->who, "--right's channel", ch, 0, 0xffff, &c) != 0 ||
+	    util_arg_u32(o->who, "--right's expiry", colon + 1, 0, UINT32_MAX,
+		&e) != 0)
+		return UTIL_EXIT_USAGE;
+	r->channel = (uint16_t)c;
+	r->expiry = e;
 	return 0;
 }
 
@@ -283,35 +265,20 @@ static int
 parse_perso(const struct opts *o, struct card_sm_perso *p)
 {
 	static const uint8_t versions[PROTO_VERSIONS_LEN] = { 1, 0, 1, 0 };
-	uint32_t ch, exp;
-	char buf[32], *colon;
-	int i;
+	int rc;
 
-	if (o->credit != NULL && parse_u32(o->credit, &p->credit) != 0) {
-		fprintf(stderr, "cardctl: --credit wants a whole number: %s\n",
-		    o->credit);
-		return 2;
-	}
-	for (i = 0; i < o->nrights; i++) {
-		snprintf(buf, sizeof(buf), "%s", o->rights[i]);
-		if ((colon = strchr(buf, ':')) == NULL)
-			goto bad;
-		*colon = '\0';
-		if (parse_u32(buf, &ch) != 0 || ch > 0xffff ||
-		    parse_u32(colon + 1, &exp) != 0)
-			goto bad;
-		p->rights[p->n_rights].channel = (uint16_t)ch;
-		p->rights[p->n_rights].expiry = exp;
+	if (o->credit != NULL &&
+	    util_arg_u32(o->who, "--credit", o->credit, 0, UINT32_MAX,
+		&p->credit) != 0)
+		return UTIL_EXIT_USAGE;
+	for (int i = 0; i < o->nrights; i++) {
+		if ((rc = parse_right(o, o->rights[i],
+			 &p->rights[p->n_rights])) != 0)
+			return rc;
 		p->n_rights++;
 	}
 	memcpy(p->versions, versions, sizeof(versions));
 	return 0;
-bad:
-	fprintf(stderr,
-	    "cardctl: --right wants CHANNEL:EXPIRY (Unix time): "
-	    "%s\n",
-	    o->rights[i]);
-	return 2;
 }
 
 static int
@@ -327,42 +294,45 @@ cmd_personalize(const struct opts *o)
 	if (o->npos != 2 || o->keys == NULL)
 		usage();
 	memset(&p, 0, sizeof(p));
+	memset(&k, 0, sizeof(k));
 	if ((rc = parse_perso(o, &p)) != 0 || (rc = pick_serial(o, p.ua)) != 0)
-		return rc;
+		goto out;
+	rc = UTIL_EXIT_FAIL;
 	if (snprintf(regpath, sizeof(regpath), "%s.reg", o->pos[1]) >=
-	    (int)sizeof(regpath))
-		return 2;
+	    (int)sizeof(regpath)) {
+		fprintf(stderr, "%s: path too long: %s\n", o->who, o->pos[1]);
+		goto out;
+	}
 	if (keys_load(o->keys, &k) != 0)
-		return 1;
-	rc = 1;
+		goto out;
 	if (!k.has_master || !k.has_ecm) {
-		fprintf(stderr, "cardctl: %s lacks master.key or ecm.key\n",
+		fprintf(stderr, "%s: %s lacks master.key or ecm.key\n", o->who,
 		    o->keys);
 		goto out;
 	}
 	if (proto_ec_keygen(p.keys.sign_priv, p.keys.sign_pub) != 0 ||
 	    proto_kt_derive(k.master, p.ua, p.keys.kt) != 0) {
-		fprintf(stderr, "cardctl: key generation failed\n");
+		fprintf(stderr, "%s: key generation failed\n", o->who);
 		goto out;
 	}
 	memcpy(p.center_pub, k.center_pub, PROTO_EC_PUB_LEN);
 	memcpy(p.ecm_key, k.ecm, PROTO_AES_KEY_LEN);
-	if (create_image(o->pos[1], p.ua, &s) != 0)
+	if (create_image(o, o->pos[1], p.ua, &s) != 0)
 		goto out;
 	if ((rc = card_rt_install(s, &card_ident_applet)) != 0 ||
 	    (rc = card_sm_personalize(s, &p)) != 0) {
-		fprintf(stderr, "cardctl: cannot personalize %s: %s\n",
+		fprintf(stderr, "%s: cannot personalize %s: %s\n", o->who,
 		    o->pos[1], proto_strerror(rc));
-		rc = 1;
+		rc = UTIL_EXIT_FAIL;
 		goto out;
 	}
 	memcpy(reg.ua, p.ua, PROTO_UA_LEN);
 	memcpy(reg.pub, p.keys.sign_pub, PROTO_EC_PUB_LEN);
 	memcpy(reg.versions, p.versions, PROTO_VERSIONS_LEN);
 	if ((rc = reg_write(regpath, &reg)) != 0) {
-		fprintf(stderr, "cardctl: cannot write %s: %s\n", regpath,
+		fprintf(stderr, "%s: cannot write %s: %s\n", o->who, regpath,
 		    proto_strerror(rc));
-		rc = 1;
+		rc = UTIL_EXIT_FAIL;
 		goto out;
 	}
 	rc = 0;
@@ -457,27 +427,28 @@ cmd_show(const struct opts *o)
 	if (o->npos != 2)
 		usage();
 	if ((rc = card_store_open(o->pos[1], &s)) != 0) {
-		fprintf(stderr, "cardctl: %s: %s\n", o->pos[1],
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->pos[1],
 		    proto_strerror(rc));
-		return 1;
+		return UTIL_EXIT_FAIL;
 	}
 	memset(&v, 0, sizeof(v));
 	rc = card_sm_view(s, &v);
 	if (rc != 0 && rc != PROTO_ERR_NOTFOUND) {
-		fprintf(stderr,
-		    "cardctl: %s: damaged security-module data: "
-		    "%s\n",
-		    o->pos[1], proto_strerror(rc));
-		card_store_free(&s);
-		return 1;
+		fprintf(stderr, "%s: %s: damaged security-module data: %s\n",
+		    o->who, o->pos[1], proto_strerror(rc));
+		rc = UTIL_EXIT_FAIL;
+		goto out;
 	}
 	sm = rc == 0;
 	if (o->json)
 		show_json(s, &v, sm);
 	else
 		show_text(s, &v, sm);
+	rc = 0;
+out:
+	proto_m2_clear(&v.m2);
 	card_store_free(&s);
-	return 0;
+	return rc;
 }
 
 int
@@ -503,5 +474,5 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "show") == 0)
 		return cmd_show(&o);
 	usage();
-	return 2;
+	return UTIL_EXIT_USAGE;
 }

@@ -49,6 +49,7 @@ struct opts {
 	int json;
 	const char *pos[8];
 	int npos;
+	char who[UTIL_WHO_MAX]; /* "centerctl COMMAND", for errors */
 };
 
 static void
@@ -84,7 +85,8 @@ write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert,
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) < 0 ||
 	    (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "centerctl: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "centerctl init: %s: %s\n", path,
+		    strerror(errno));
 		return 1;
 	}
 	ok = key != NULL ?
@@ -93,7 +95,7 @@ write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert,
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
 		ok = 0;
 	if (fclose(f) != 0 || !ok) {
-		fprintf(stderr, "centerctl: cannot write %s\n", path);
+		fprintf(stderr, "centerctl init: cannot write %s\n", path);
 		return 1;
 	}
 	return 0;
@@ -169,7 +171,8 @@ tls_init(const char *dir, const char *name)
 	    (sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
 	    (ca = make_cert(cak, "ptv operator CA", NULL, cak, 1, 1)) == NULL ||
 	    (srv = make_cert(sk, name, ca, cak, 2, 0)) == NULL) {
-		fprintf(stderr, "centerctl: cannot make the certificates\n");
+		fprintf(stderr,
+		    "centerctl init: cannot make the certificates\n");
 		goto out;
 	}
 	if (write_pem(dir, "ca.crt", NULL, ca, 0644) != 0 ||
@@ -191,7 +194,7 @@ static int
 open_db(const struct opts *o, struct cgs_db **db)
 {
 	if (cgs_db_open(o->db, db) != 0) {
-		fprintf(stderr, "centerctl: cannot open the database %s\n",
+		fprintf(stderr, "%s: cannot open the database %s\n", o->who,
 		    o->db);
 		return 1;
 	}
@@ -217,7 +220,7 @@ cmd_register(const struct opts *o)
 		}
 		r = cgs_card_register(db, reg.ua, reg.pub, reg.versions);
 		if (r != 0) {
-			fprintf(stderr, "centerctl: %s: %s\n", o->pos[i],
+			fprintf(stderr, "%s: %s: %s\n", o->who, o->pos[i],
 			    r == PROTO_ERR_EXISTS ? "this UA is registered "
 						    "with another key" :
 						    proto_strerror(r));
@@ -266,6 +269,8 @@ print_query(const struct opts *o, const char *sql, const char *const *keys,
 		return 1;
 	if (sqlite3_prepare_v2(cgs_db_sql(db), sql, -1, &st, NULL) !=
 	    SQLITE_OK) {
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
+		    sqlite3_errmsg(cgs_db_sql(db)));
 		cgs_db_close(&db);
 		return 1;
 	}
@@ -290,6 +295,9 @@ print_query(const struct opts *o, const char *sql, const char *const *keys,
 	}
 	if (o->json)
 		printf("]\n");
+	if (rc != SQLITE_DONE)
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
+		    sqlite3_errmsg(cgs_db_sql(db)));
 	sqlite3_finalize(st);
 	cgs_db_close(&db);
 	return rc == SQLITE_DONE ? 0 : 1;
@@ -337,20 +345,24 @@ cmd_flags(const struct opts *o)
 	    keys, num, 4);
 }
 
-static uint32_t
-num(const char *s, uint32_t max)
+/* reload UA AMOUNT, grant UA CHANNEL EXPIRY: the arguments. */
+static int
+queue_args(const struct opts *o, uint8_t type, uint8_t ua[PROTO_UA_LEN],
+    uint32_t *a1, uint32_t *a2)
 {
-	char *end;
-	unsigned long long v;
+	int grant = type == PROTO_CMD_GRANT;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > max) {
-		fprintf(stderr, "centerctl: not a number up to %u: %s\n", max,
-		    s);
-		exit(2);
-	}
-	return (uint32_t)v;
+	if (o->npos != (grant ? 4 : 3))
+		usage();
+	*a2 = 0;
+	if (util_arg_hex(o->who, "UA", o->pos[1], ua, PROTO_UA_LEN) != 0 ||
+	    util_arg_u32(o->who, grant ? "CHANNEL" : "AMOUNT", o->pos[2], 0,
+		grant ? 0xffff : UINT32_MAX, a1) != 0 ||
+	    (grant &&
+		util_arg_u32(o->who, "EXPIRY", o->pos[3], 0, UINT32_MAX, a2) !=
+		    0))
+		return UTIL_EXIT_USAGE;
+	return 0;
 }
 
 static int
@@ -361,37 +373,31 @@ cmd_queue(const struct opts *o, uint8_t type)
 	struct cgs_card card;
 	struct cgs_db *db = NULL;
 	uint8_t ua[PROTO_UA_LEN];
-	uint32_t a1, a2 = 0;
-	int rc = 1;
+	uint32_t a1, a2;
+	int rc;
 
-	if (o->npos != (type == PROTO_CMD_GRANT ? 4 : 3))
-		usage();
-	if (util_hex_decode(o->pos[1], ua, sizeof(ua)) != 0) {
-		fprintf(stderr, "centerctl: a UA is 16 hex digits: %s\n",
-		    o->pos[1]);
-		return 2;
-	}
-	a1 = num(o->pos[2], type == PROTO_CMD_GRANT ? 0xffff : UINT32_MAX);
-	if (type == PROTO_CMD_GRANT)
-		a2 = num(o->pos[3], UINT32_MAX);
+	memset(&k, 0, sizeof(k));
+	memset(&ck, 0, sizeof(ck));
+	if ((rc = queue_args(o, type, ua, &a1, &a2)) != 0)
+		goto out;
+	rc = UTIL_EXIT_FAIL;
 	if (keys_load(o->dir, &k) != 0)
-		return 1;
+		goto out;
 	if (!k.has_center_priv) {
-		fprintf(stderr, "centerctl: no center.key in %s\n", o->dir);
+		fprintf(stderr, "%s: no center.key in %s\n", o->who, o->dir);
 		goto out;
 	}
-	memset(&ck, 0, sizeof(ck));
 	memcpy(ck.center_priv, k.center_priv, PROTO_EC_PRIV_LEN);
 	memcpy(ck.center_pub, k.center_pub, PROTO_EC_PUB_LEN);
 	if (open_db(o, &db) != 0)
 		goto out;
 	if (cgs_card_get(db, ua, &card) != 0) {
-		fprintf(stderr, "centerctl: card %s is not registered\n",
+		fprintf(stderr, "%s: card %s is not registered\n", o->who,
 		    o->pos[1]);
 		goto out;
 	}
 	if (cgs_queue_command(db, &ck, ua, type, a1, a2) != 0) {
-		fprintf(stderr, "centerctl: cannot queue the command\n");
+		fprintf(stderr, "%s: cannot queue the command\n", o->who);
 		goto out;
 	}
 	rc = 0;
@@ -451,6 +457,7 @@ main(int argc, char **argv)
 	}
 	if (o.npos == 0)
 		usage();
+	util_who(o.who, "centerctl", o.pos[0]);
 	if (o.db == NULL) {
 		snprintf(o.dbbuf, sizeof(o.dbbuf), "%s/center.db", o.dir);
 		o.db = o.dbbuf;
@@ -462,11 +469,9 @@ main(int argc, char **argv)
 			    "abcdefghijklmnopqrstuvwxyz"
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
 			    strlen(o.name))) {
-			fprintf(stderr,
-			    "centerctl: --name wants a host name: "
-			    "%s\n",
-			    o.name);
-			return 2;
+			fprintf(stderr, "%s: --name wants a host name: %s\n",
+			    o.who, o.name);
+			return UTIL_EXIT_USAGE;
 		}
 		return keys_init(o.dir) != 0 ||
 		    tls_init(o.dir, o.name != NULL ? o.name : "localhost") != 0;

@@ -19,10 +19,12 @@
 #include "../proto/buf.h"
 #include "../proto/ctl.h"
 #include "../proto/proto.h"
+#include "client.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/decoderd.sock"
 #define CALL_TIMEOUT_MS 120000
+#define CUT_MAX 1000 /* as decoderd takes it */
 
 struct opts {
 	const char *socket;
@@ -30,6 +32,7 @@ struct opts {
 	int json;
 	const char *pos[3];
 	int npos;
+	char who[UTIL_WHO_MAX]; /* "decoderctl COMMAND", for errors */
 };
 
 static void
@@ -74,39 +77,7 @@ parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->npos == 0)
 		usage();
-}
-
-static int
-call(const struct opts *o, const char *req, char **reply, size_t *len)
-{
-	const char *msg;
-	size_t mlen;
-	int rc;
-
-	rc = proto_ctl_call(o->socket, req, CALL_TIMEOUT_MS, reply, len);
-	if (rc == PROTO_ERR_NOTFOUND) {
-		fprintf(stderr,
-		    "decoderctl: decoderd is not running (no daemon "
-		    "at %s)\n",
-		    o->socket);
-		return 1;
-	}
-	if (rc != 0) {
-		fprintf(stderr, "decoderctl: %s: %s\n", o->socket,
-		    proto_strerror(rc));
-		return 1;
-	}
-	if ((rc = proto_ctl_reply_status(*reply, *len, &msg, &mlen)) != 0) {
-		if (rc == PROTO_ERR_STATE)
-			fprintf(stderr, "decoderctl: %.*s\n", (int)mlen, msg);
-		else
-			fprintf(stderr, "decoderctl: malformed reply from %s\n",
-			    o->socket);
-		free(*reply);
-		*reply = NULL;
-		return 1;
-	}
-	return 0;
+	util_who(o->who, "decoderctl", o->pos[0]);
 }
 
 static int
@@ -230,43 +201,73 @@ print_lines(const char *reply, size_t len, const char *prefix)
 			printf("%.*s\n", (int)(n - k), line + k);
 }
 
+/*
+ * The request for the command line's command; numbers are checked here
+ * so a typo is named before anything is sent.
+ */
+static int
+request(const struct opts *o, char *req, size_t cap)
+{
+	const char *cmd = o->pos[0];
+	uint32_t v;
+
+	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "export") == 0 ||
+		strcmp(cmd, "m1") == 0) &&
+	    o->npos == 1) {
+		snprintf(req, cap, "%s", cmd);
+		return 0;
+	}
+	if (strcmp(cmd, "tune") == 0 && o->npos == 2) {
+		if (util_arg_u32(o->who, "CHANNEL", o->pos[1], 0, 0xffff, &v) !=
+		    0)
+			return UTIL_EXIT_USAGE;
+		snprintf(req, cap, "tune %u", v);
+		return 0;
+	}
+	if (strcmp(cmd, "buy") == 0 && o->npos == 2) {
+		if (util_arg_u32(o->who, "EVENT", o->pos[1], 0, UINT32_MAX,
+			&v) != 0)
+			return UTIL_EXIT_USAGE;
+		snprintf(req, cap, "buy %u", v);
+		return 0;
+	}
+	if (strcmp(cmd, "uplink") == 0 && o->npos == 1) {
+		if (o->cut == NULL) {
+			snprintf(req, cap, "uplink");
+			return 0;
+		}
+		if (util_arg_u32(o->who, "--cut-after", o->cut, 0, CUT_MAX,
+			&v) != 0)
+			return UTIL_EXIT_USAGE;
+		snprintf(req, cap, "uplink cut=%u", v);
+		return 0;
+	}
+	usage();
+	return UTIL_EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	char req[64], *reply = NULL;
+	struct client_reply r;
+	char req[64];
 	const char *cmd;
-	size_t len = 0;
 	int rc;
 
 	parse(argc, argv, &o);
 	cmd = o.pos[0];
-	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "export") == 0 ||
-		strcmp(cmd, "m1") == 0) &&
-	    o.npos == 1)
-		snprintf(req, sizeof(req), "%s", cmd);
-	else if ((strcmp(cmd, "tune") == 0 || strcmp(cmd, "buy") == 0) &&
-	    o.npos == 2 && strlen(o.pos[1]) < 20)
-		snprintf(req, sizeof(req), "%s %s", cmd, o.pos[1]);
-	else if (strcmp(cmd, "uplink") == 0 && o.npos == 1 && o.cut != NULL &&
-	    strlen(o.cut) < 20)
-		snprintf(req, sizeof(req), "uplink cut=%s", o.cut);
-	else if (strcmp(cmd, "uplink") == 0 && o.npos == 1)
-		snprintf(req, sizeof(req), "uplink");
-	else
-		usage();
-	if ((rc = call(&o, req, &reply, &len)) != 0)
+	if ((rc = request(&o, req, sizeof(req))) != 0)
 		return rc;
-	if (strcmp(cmd, "status") == 0)
-		print_pairs(reply, len, o.json);
-	else if (strcmp(cmd, "m1") == 0)
-		print_m1(reply, len, o.json);
+	if (client_call(o.who, "decoderd", o.socket, req, CALL_TIMEOUT_MS,
+		&r) != 0)
+		return UTIL_EXIT_FAIL;
+	if (strcmp(cmd, "m1") == 0)
+		print_m1(r.text, r.len, o.json);
 	else if (strcmp(cmd, "tune") == 0)
-		print_lines(reply, len, "ecm=");
-	else if (strcmp(cmd, "buy") == 0)
-		print_pairs(reply, len, o.json);
-	else if (strcmp(cmd, "uplink") == 0)
-		print_pairs(reply, len, o.json);
-	free(reply);
+		print_lines(r.text, r.len, "ecm=");
+	else if (strcmp(cmd, "export") != 0)
+		print_pairs(r.text, r.len, o.json);
+	client_reply_free(&r);
 	return 0;
 }

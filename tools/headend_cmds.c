@@ -12,9 +12,12 @@
  * ECMs and commands are printed in hex, one per line.  "open" verifies a
  * block against the card's registration record, decrypts it with the
  * transmission key re-derived from the master secret, and prints M2.
+ *
+ * Every command checks its arguments before the keys are loaded, and the
+ * keys, control words, transmission keys and decrypted M2 are wiped at
+ * one cleanup label on every path.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,20 @@ struct opts {
 	const char *channel, *event, *time, *end, *ppv, *cw, *ua, *counter;
 	const char *count, *period;
 	int sub, json;
+	char who[UTIL_WHO_MAX]; /* "headend ecm", "centerctl ecm" */
+};
+
+/* What "ecm" builds: count ECMs, period seconds apart. */
+struct ecm_job {
+	struct proto_ecm e;
+	uint32_t count, period;
+};
+
+/* The block "open" reads, owned by the command. */
+struct open_input {
+	char line[HEX_IN_MAX + 2];
+	uint8_t block[PROTO_BLOCK_MAX];
+	size_t len;
 };
 
 static void
@@ -48,7 +65,7 @@ usage(void)
 	    "               reload AMOUNT | grant CHANNEL EXPIRY | "
 	    "revoke CHANNEL\n"
 	    "       headend open DIR REGISTRATION [--json] HEXBLOCK|-\n");
-	exit(2);
+	exit(UTIL_EXIT_USAGE);
 }
 
 static const char **
@@ -80,6 +97,7 @@ opt_slot(struct opts *o, const char *name)
 static void
 parse(int argc, char **argv, struct opts *o)
 {
+	const char *prog = strrchr(argv[0], '/');
 	const char **slot;
 
 	for (int i = 1; i < argc; i++) {
@@ -100,26 +118,44 @@ parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->npos < 2)
 		usage();
+	util_who(o->who, prog != NULL ? prog + 1 : argv[0], o->pos[0]);
 }
 
-static uint32_t
-num(const char *s, const char *what, uint32_t max)
+/* An optional number: dflt when absent. */
+static int
+opt_u32(const struct opts *o, const char *what, const char *s, uint32_t max,
+    uint32_t dflt, uint32_t *v)
 {
-	char *end;
-	unsigned long long v;
-
 	if (s == NULL) {
-		fprintf(stderr, "headend: %s is required\n", what);
-		exit(2);
+		*v = dflt;
+		return 0;
 	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > max) {
-		fprintf(stderr, "headend: %s wants a number up to %u: %s\n",
-		    what, max, s);
-		exit(2);
-	}
-	return (uint32_t)v;
+	return util_arg_u32(o->who, what, s, 0, max, v);
+}
+
+static int
+ecm_args(const struct opts *o, struct ecm_job *j)
+{
+	uint32_t ch = 0;
+
+	if (o->npos != 2)
+		usage();
+	memset(j, 0, sizeof(*j));
+	if (util_arg_u32(o->who, "--channel", o->channel, 0, 0xffff, &ch) ||
+	    util_arg_u32(o->who, "--event", o->event, 0, UINT32_MAX,
+		&j->e.event) ||
+	    util_arg_u32(o->who, "--time", o->time, 0, UINT32_MAX,
+		&j->e.time) ||
+	    opt_u32(o, "--end", o->end, UINT32_MAX, UINT32_MAX,
+		&j->e.event_end) ||
+	    opt_u32(o, "--ppv", o->ppv, UINT32_MAX, 0, &j->e.price) ||
+	    opt_u32(o, "--count", o->count, 1000000, 1, &j->count) ||
+	    opt_u32(o, "--period", o->period, 86400, 10, &j->period))
+		return UTIL_EXIT_USAGE;
+	j->e.channel = (uint16_t)ch;
+	j->e.flags = (uint8_t)((o->sub ? PROTO_ECM_SUBSCRIPTION : 0) |
+	    (o->ppv ? PROTO_ECM_PPV : 0));
+	return 0;
 }
 
 static void
@@ -131,119 +167,129 @@ print_hex(const uint8_t *p, size_t n)
 }
 
 static int
-cmd_ecm(const struct opts *o, const struct op_keys *k)
+cmd_ecm(const struct opts *o, struct ecm_job *j, const struct op_keys *k)
 {
-	struct proto_ecm e;
 	uint8_t cw[PROTO_CW_LEN], ecm[PROTO_ECM_LEN];
-	uint32_t count = o->count ? num(o->count, "--count", 1000000) : 1;
-	uint32_t period = o->period ? num(o->period, "--period", 86400) : 10;
+	int rc = UTIL_EXIT_FAIL;
 
-	memset(&e, 0, sizeof(e));
-	e.channel = (uint16_t)num(o->channel, "--channel", 0xffff);
-	e.event = num(o->event, "--event", UINT32_MAX);
-	e.time = num(o->time, "--time", UINT32_MAX);
-	e.event_end = o->end ? num(o->end, "--end", UINT32_MAX) : UINT32_MAX;
-	e.flags = (uint8_t)((o->sub ? PROTO_ECM_SUBSCRIPTION : 0) |
-	    (o->ppv ? PROTO_ECM_PPV : 0));
-	e.price = o->ppv ? num(o->ppv, "--ppv", UINT32_MAX) : 0;
 	if (!k->has_ecm) {
-		fprintf(stderr, "headend: no ecm.key in %s\n", o->pos[1]);
-		return 1;
+		fprintf(stderr, "%s: no ecm.key in %s\n", o->who, o->pos[1]);
+		goto out;
 	}
-	for (uint32_t i = 0; i < count; i++) {
+	for (uint32_t i = 0; i < j->count; i++) {
 		if (o->cw != NULL) {
-			if (util_hex_decode(o->cw, cw, sizeof(cw)) != 0) {
-				fprintf(stderr,
-				    "headend: --cw wants 64 hex "
-				    "digits\n");
-				return 2;
+			if (util_arg_hex(o->who, "--cw", o->cw, cw,
+				sizeof(cw)) != 0) {
+				rc = UTIL_EXIT_USAGE;
+				goto out;
 			}
 		} else if (proto_random(cw, sizeof(cw)) != 0) {
-			return 1;
+			fprintf(stderr, "%s: no random control words\n",
+			    o->who);
+			goto out;
 		}
-		if (proto_ecm_build(&e, cw, k->ecm, ecm) != 0) {
-			fprintf(stderr, "headend: cannot build the ECM\n");
-			return 1;
+		if (proto_ecm_build(&j->e, cw, k->ecm, ecm) != 0) {
+			fprintf(stderr, "%s: cannot build the ECM\n", o->who);
+			goto out;
 		}
 		print_hex(ecm, sizeof(ecm));
-		e.time += period;
+		j->e.time += j->period;
 	}
+	rc = 0;
+out:
 	proto_cleanse(cw, sizeof(cw));
+	return rc;
+}
+
+/* The command's type and how many positional arguments it takes. */
+static int
+cmd_type(const char *verb, uint8_t *type, int *want)
+{
+	static const struct {
+		const char *verb;
+		uint8_t type;
+		int want;
+	} verbs[] = {
+		{ "unlock", PROTO_CMD_UNLOCK, 3 },
+		{ "ack", PROTO_CMD_ACK, 4 },
+		{ "reload", PROTO_CMD_RELOAD, 4 },
+		{ "grant", PROTO_CMD_GRANT, 5 },
+		{ "revoke", PROTO_CMD_REVOKE, 4 },
+	};
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verb, verbs[i].verb) == 0) {
+			*type = verbs[i].type;
+			*want = verbs[i].want;
+			return 0;
+		}
+	return PROTO_ERR_NOTFOUND;
+}
+
+static int
+cmd_args(const struct opts *o, struct proto_cmd *c)
+{
+	int want, chan;
+
+	if (o->npos < 3)
+		usage();
+	memset(c, 0, sizeof(*c));
+	if (cmd_type(o->pos[2], &c->type, &want) != 0 || o->npos != want)
+		usage();
+	chan = c->type == PROTO_CMD_GRANT || c->type == PROTO_CMD_REVOKE;
+	if (util_arg_hex(o->who, "--ua", o->ua, c->ua, PROTO_UA_LEN) != 0 ||
+	    util_arg_u32(o->who, "--counter", o->counter, 0, UINT32_MAX,
+		&c->counter) != 0 ||
+	    (want >= 4 &&
+		util_arg_u32(o->who, o->pos[2], o->pos[3], 0,
+		    chan ? 0xffff : UINT32_MAX, &c->arg1) != 0) ||
+	    (want == 5 &&
+		util_arg_u32(o->who, "EXPIRY", o->pos[4], 0, UINT32_MAX,
+		    &c->arg2) != 0))
+		return UTIL_EXIT_USAGE;
 	return 0;
 }
 
 static int
-cmd_cmd(const struct opts *o, const struct op_keys *k)
+cmd_cmd(const struct opts *o, const struct proto_cmd *c,
+    const struct op_keys *k)
 {
-	struct proto_cmd c;
 	uint8_t buf[PROTO_CMD_MAX_LEN];
 	struct proto_wr w;
-	const char *verb;
-	int want;
+	int rc;
 
-	if (o->npos < 3)
-		usage();
-	verb = o->pos[2];
-	memset(&c, 0, sizeof(c));
-	if (o->ua == NULL || util_hex_decode(o->ua, c.ua, PROTO_UA_LEN) != 0) {
-		fprintf(stderr, "headend: --ua wants 16 hex digits\n");
-		return 2;
-	}
-	c.counter = num(o->counter, "--counter", UINT32_MAX);
-	if (strcmp(verb, "unlock") == 0) {
-		c.type = PROTO_CMD_UNLOCK;
-		want = 3;
-	} else if (strcmp(verb, "ack") == 0 || strcmp(verb, "reload") == 0) {
-		c.type = verb[0] == 'a' ? PROTO_CMD_ACK : PROTO_CMD_RELOAD;
-		want = 4;
-	} else if (strcmp(verb, "grant") == 0) {
-		c.type = PROTO_CMD_GRANT;
-		want = 5;
-	} else if (strcmp(verb, "revoke") == 0) {
-		c.type = PROTO_CMD_REVOKE;
-		want = 4;
-	} else {
-		usage();
-	}
-	if (o->npos != want)
-		usage();
-	if (want >= 4)
-		c.arg1 = num(o->pos[3], verb,
-		    c.type == PROTO_CMD_GRANT || c.type == PROTO_CMD_REVOKE ?
-			0xffff :
-			UINT32_MAX);
-	if (want == 5)
-		c.arg2 = num(o->pos[4], "expiry", UINT32_MAX);
 	if (!k->has_center_priv) {
-		fprintf(stderr, "headend: no center.key in %s\n", o->pos[1]);
-		return 1;
+		fprintf(stderr, "%s: no center.key in %s\n", o->who, o->pos[1]);
+		return UTIL_EXIT_FAIL;
 	}
 	proto_wr_init(&w, buf, sizeof(buf));
-	if (proto_cmd_sign(&c, k->center_priv, k->center_pub, &w) != 0) {
-		fprintf(stderr, "headend: cannot sign the command\n");
-		return 1;
+	if ((rc = proto_cmd_sign(c, k->center_priv, k->center_pub, &w)) != 0) {
+		fprintf(stderr, "%s: cannot sign the command: %s\n", o->who,
+		    proto_strerror(rc));
+		return UTIL_EXIT_FAIL;
 	}
 	print_hex(buf, proto_wr_len(&w));
 	return 0;
 }
 
+/* The block: a hex argument, or one line of stdin for "-". */
 static int
-read_hex_arg(const char *arg, uint8_t *out, size_t cap, size_t *n)
+read_block(const char *arg, struct open_input *in)
 {
-	static char line[HEX_IN_MAX + 2];
 	size_t len;
 
 	if (strcmp(arg, "-") == 0) {
-		if (fgets(line, sizeof(line), stdin) == NULL)
-			return -1;
-		line[strcspn(line, "\r\n")] = '\0';
-		arg = line;
+		if (fgets(in->line, sizeof(in->line), stdin) == NULL)
+			return PROTO_ERR_IO;
+		in->line[strcspn(in->line, "\r\n")] = '\0';
+		arg = in->line;
 	}
 	len = strlen(arg);
-	if (len % 2 != 0 || len / 2 > cap ||
-	    util_hex_decode(arg, out, len / 2) != 0)
-		return -1;
-	*n = len / 2;
+	if (len % 2 != 0 || len / 2 > sizeof(in->block))
+		return PROTO_ERR_LENGTH;
+	if (util_hex_decode(arg, in->block, len / 2) != 0)
+		return PROTO_ERR_FORMAT;
+	in->len = len / 2;
 	return 0;
 }
 
@@ -282,50 +328,92 @@ print_m2(const struct proto_block *b, const struct proto_m2 *m, int json)
 		    m->purchases[i].time);
 }
 
+/* Parse the block and check it is the registered card's, signed by it. */
 static int
-cmd_open(const struct opts *o, const struct op_keys *k)
+open_check(const struct opts *o, const struct open_input *in,
+    const struct registration *reg, struct proto_block *b)
 {
-	static uint8_t buf[PROTO_BLOCK_MAX];
+	int rc;
+
+	if ((rc = proto_block_parse(in->block, in->len, b)) != 0) {
+		fprintf(stderr, "%s: malformed block: %s\n", o->who,
+		    proto_strerror(rc));
+		return rc;
+	}
+	if (memcmp(b->ua, reg->ua, PROTO_UA_LEN) != 0) {
+		fprintf(stderr, "%s: block of another card than %s's\n", o->who,
+		    o->pos[2]);
+		return PROTO_ERR_AUTH;
+	}
+	if ((rc = proto_block_verify(b, reg->pub)) != 0)
+		fprintf(stderr, "%s: signature: %s\n", o->who,
+		    proto_strerror(rc));
+	return rc;
+}
+
+static int
+cmd_open(const struct opts *o, const struct open_input *in,
+    const struct op_keys *k)
+{
 	struct registration reg;
 	struct proto_block b;
 	struct proto_m2 m;
 	uint8_t kt[PROTO_AES_KEY_LEN];
-	size_t n;
-	int rc;
+	int rc = UTIL_EXIT_FAIL;
 
-	if (o->npos != 4)
-		usage();
-	if (reg_read(o->pos[2], &reg) != 0)
-		return 1;
-	if (read_hex_arg(o->pos[3], buf, sizeof(buf), &n) != 0) {
-		fprintf(stderr, "headend: the block is not hex, or too long\n");
-		return 1;
+	memset(&m, 0, sizeof(m));
+	memset(kt, 0, sizeof(kt));
+	if (reg_read(o->pos[2], &reg) != 0 || open_check(o, in, &reg, &b) != 0)
+		goto out;
+	if (!k->has_master) {
+		fprintf(stderr, "%s: no master.key in %s\n", o->who, o->pos[1]);
+		goto out;
 	}
-	if ((rc = proto_block_parse(buf, n, &b)) != 0) {
-		fprintf(stderr, "headend: malformed block: %s\n",
+	if (proto_kt_derive(k->master, reg.ua, kt) != 0) {
+		fprintf(stderr, "%s: cannot derive the transmission key\n",
+		    o->who);
+		goto out;
+	}
+	if ((rc = proto_block_open(&b, kt, &m)) != 0) {
+		fprintf(stderr, "%s: cannot open the block: %s\n", o->who,
 		    proto_strerror(rc));
-		return 1;
-	}
-	if (memcmp(b.ua, reg.ua, PROTO_UA_LEN) != 0) {
-		fprintf(stderr, "headend: block of another card\n");
-		return 1;
-	}
-	if ((rc = proto_block_verify(&b, reg.pub)) != 0) {
-		fprintf(stderr, "headend: signature: %s\n", proto_strerror(rc));
-		return 1;
-	}
-	if (!k->has_master || proto_kt_derive(k->master, reg.ua, kt) != 0) {
-		fprintf(stderr, "headend: no master.key in %s\n", o->pos[1]);
-		return 1;
-	}
-	rc = proto_block_open(&b, kt, &m);
-	proto_cleanse(kt, sizeof(kt));
-	if (rc != 0) {
-		fprintf(stderr, "headend: cannot open the block: %s\n",
-		    proto_strerror(rc));
-		return 1;
+		rc = UTIL_EXIT_FAIL;
+		goto out;
 	}
 	print_m2(&b, &m, o->json);
+	rc = 0;
+out:
+	proto_cleanse(kt, sizeof(kt));
+	proto_m2_clear(&m);
+	return rc;
+}
+
+/* What a command needs before the keys are loaded, checked from o. */
+struct job {
+	struct ecm_job ecm;
+	struct proto_cmd cmd;
+	struct open_input open;
+};
+
+static int
+prepare(const struct opts *o, struct job *j)
+{
+	const char *cmd = o->pos[0];
+	int rc;
+
+	if (strcmp(cmd, "ecm") == 0)
+		return ecm_args(o, &j->ecm);
+	if (strcmp(cmd, "cmd") == 0)
+		return cmd_args(o, &j->cmd);
+	if (strcmp(cmd, "open") != 0)
+		usage();
+	if (o->npos != 4)
+		usage();
+	if ((rc = read_block(o->pos[3], &j->open)) != 0) {
+		fprintf(stderr, "%s: the block is not hex, or too long: %s\n",
+		    o->who, proto_strerror(rc));
+		return UTIL_EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -334,24 +422,30 @@ headend_main(int argc, char **argv)
 {
 	struct opts o;
 	struct op_keys k;
+	struct job j;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	memset(&k, 0, sizeof(k));
 	parse(argc, argv, &o);
-	if (strcmp(o.pos[0], "init") == 0)
-		return o.npos == 2 && keys_init(o.pos[1]) == 0 ? 0 : 1;
-	if (keys_load(o.pos[1], &k) != 0)
-		return 1;
+	if (strcmp(o.pos[0], "init") == 0) {
+		if (o.npos != 2)
+			usage();
+		return keys_init(o.pos[1]) == 0 ? 0 : UTIL_EXIT_FAIL;
+	}
+	if ((rc = prepare(&o, &j)) != 0)
+		goto out;
+	if (keys_load(o.pos[1], &k) != 0) {
+		rc = UTIL_EXIT_FAIL;
+		goto out;
+	}
 	if (strcmp(o.pos[0], "ecm") == 0)
-		rc = o.npos == 2 ? cmd_ecm(&o, &k) : 2;
+		rc = cmd_ecm(&o, &j.ecm, &k);
 	else if (strcmp(o.pos[0], "cmd") == 0)
-		rc = cmd_cmd(&o, &k);
-	else if (strcmp(o.pos[0], "open") == 0)
-		rc = cmd_open(&o, &k);
+		rc = cmd_cmd(&o, &j.cmd, &k);
 	else
-		rc = 2;
+		rc = cmd_open(&o, &j.open, &k);
+out:
 	keys_wipe(&k);
-	if (rc == 2)
-		usage();
 	return rc;
 }

@@ -48,10 +48,7 @@ else
 		exit
 	fi
 	build=$root/build-fuzz
-	targets=()
-	for f in "$build"/fuzz/fuzz_*; do
-		targets+=("${f##*/fuzz_}")
-	done
+	read -ra targets <<<"$(make -s --no-print-directory -C "$root" list-fuzz)"
 	secs=$((budget / ${#targets[@]}))
 	[ "$secs" -gt 30 ] && secs=30
 	[ "$secs" -lt 5 ] && secs=5

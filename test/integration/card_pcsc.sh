@@ -87,7 +87,7 @@ check_eq "GET DATA works after the pcscd restart" \
 check "cardctl eject" "$cardctl" eject
 err=$("$cardctl" eject 2>&1)
 check_eq "eject with no card: exit 1" 1 $?
-check_eq "eject with no card: says so" "cardctl: no card inserted" "$err"
+check_eq "eject with no card: says so" "cardctl eject: no card inserted" "$err"
 # what cardctl never sends, straight to vcard's control socket
 raw() { "$build/test/ctl_send" "$VCARD_SOCKET"; }
 check_eq "vcard: an unknown request" "error: unknown request: frob" \
@@ -128,7 +128,7 @@ check_eq "new with a short serial: exit 2" 2 $?
 err=$("$cardctl" -S "$tmp/none.sock" status 2>&1)
 check_eq "no daemon: exit 1" 1 $?
 check_eq "no daemon: one line naming the socket" \
-	"cardctl: vcard is not running (no daemon at $tmp/none.sock)" "$err"
+	"cardctl status: vcard is not running (no daemon at $tmp/none.sock)" "$err"
 "$build/vcard" -S "$sock" 2>/dev/null
 check_eq "a second vcard on the same socket refuses to start" 1 $?
 check "cardctl insert" "$cardctl" insert "$tmp/c1.img"

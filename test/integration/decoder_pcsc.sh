@@ -80,7 +80,7 @@ check_eq "tune 7 now gives control words" \
 err=$("$dctl" buy 42 2>&1)
 check_eq "buying it again: exit 1" 1 $?
 check_eq "and the card's refusal" \
-	"decoderctl: purchase refused: event already bought" "$err"
+	"decoderctl buy: purchase refused: event already bought" "$err"
 err=$("$dctl" buy 99 2>&1)
 check_match "buying what was never offered is refused" "no offer for event 99" \
 	"$err"
@@ -99,7 +99,7 @@ check_match "the daemon logs that the new card is locked" \
 	"card $UA2 is transfer-locked" "$(cat "$tmp/dec.log")"
 err=$("$dctl" export 2>&1)
 check_eq "export from a locked card is refused" \
-	"decoderctl: card $UA2 is transfer-locked" "$err"
+	"decoderctl export: card $UA2 is transfer-locked" "$err"
 check_eq "M1 still holds SC1's entry, unchanged" "$m1_before" \
 	"$(sha256sum <"$tmp/m1")"
 check_eq "and only it" "1" "$(status_of m1_entries)"
@@ -231,10 +231,10 @@ check_match "decoderd: a request without its line end" "^error: bad request" \
 printf 'not an ECM\n' >"$tmp/ecm/9.ecm"
 err=$("$dctl" tune 9 2>&1)
 check_eq "an ECM file with a bad line: named" \
-	"decoderctl: $tmp/ecm/9.ecm: line 1 is not an ECM" "$err"
+	"decoderctl tune: $tmp/ecm/9.ecm: line 1 is not an ECM" "$err"
 err=$("$dctl" tune 99 2>&1)
 check_eq "a channel without an ECM file: named" \
-	"decoderctl: $tmp/ecm/99.ecm: not found" "$err"
+	"decoderctl tune: $tmp/ecm/99.ecm: not found" "$err"
 check "the daemon answers normally after all that" card_is present
 
 # --- a card that answers garbage ---------------------------------------------
@@ -261,7 +261,7 @@ check "decoderd stops cleanly" stop_decoder
 check_eq "decoderctl: unknown command, exit 2" 2 $?
 err=$("$dctl" -S "$tmp/none.sock" status 2>&1)
 check_eq "decoderctl: no daemon, one line" \
-	"decoderctl: decoderd is not running (no daemon at $tmp/none.sock)" "$err"
+	"decoderctl status: decoderd is not running (no daemon at $tmp/none.sock)" "$err"
 "$build/decoderd" -f -i nope >/dev/null 2>&1
 check_eq "decoderd: bad flag value, exit 2" 2 $?
 printf 'reader = x\nfrobnicate = 1\n' >"$tmp/bad.conf"

@@ -22,18 +22,28 @@
 
 #include "../../proto/apdu.h"
 #include "../../proto/buf.h"
+#include "../../proto/num.h"
 
 #define MAX_AVOID 16
+#define RESP_MAX (PROTO_APDU_EXT_MAX_NE + 2) /* data and SW */
+#define WAIT_MAX 3600                        /* -w seconds */
 
 struct opts {
 	const char *reader;
-	unsigned long fuzz;
-	unsigned long seed;
+	uint32_t fuzz;
+	uint32_t seed;
 	uint8_t aid[16];
 	size_t aidlen;
 	uint16_t avoid[MAX_AVOID];
 	size_t navoid;
-	int wait_s;
+	unsigned wait_s;
+};
+
+/* The buffers of a run, owned by main. */
+struct io {
+	uint8_t cmd[PROTO_APDU_MAX_CMD_LEN];
+	uint8_t resp[RESP_MAX];
+	unsigned long seen[65536]; /* responses per status word */
 };
 
 static void
@@ -84,14 +94,14 @@ pick_reader(SCARDCONTEXT ctx, const char *want, char *out, size_t cap)
 }
 
 static int
-wait_card(SCARDCONTEXT ctx, const char *reader, int secs)
+wait_card(SCARDCONTEXT ctx, const char *reader, unsigned secs)
 {
 	SCARD_READERSTATE st;
 
 	memset(&st, 0, sizeof(st));
 	st.szReader = reader;
 	st.dwCurrentState = SCARD_STATE_UNAWARE;
-	for (int i = 0; i < secs * 10; i++) {
+	for (unsigned i = 0; i < secs * 10; i++) {
 		LONG rv = SCardGetStatusChange(ctx, 100, &st, 1);
 		if (rv == SCARD_S_SUCCESS || rv == SCARD_E_TIMEOUT) {
 			if (st.dwEventState & SCARD_STATE_PRESENT &&
@@ -110,7 +120,7 @@ transmit(SCARDHANDLE h, const uint8_t *cmd, size_t len, uint8_t *resp,
 	const SCARD_IO_REQUEST *pci = SCARD_PCI_T1;
 	LONG rv;
 
-	*rlen = 65538;
+	*rlen = RESP_MAX;
 	rv = SCardTransmit(h, pci, cmd, (DWORD)len, NULL, resp, rlen);
 	if (rv != SCARD_S_SUCCESS) {
 		fprintf(stderr, "pcsc_send: SCardTransmit: %s\n",
@@ -197,16 +207,15 @@ avoided(const struct opts *o, const uint8_t *cmd, size_t len)
 }
 
 static int
-fuzz(SCARDHANDLE h, const struct opts *o)
+fuzz(SCARDHANDLE h, const struct opts *o, struct io *io)
 {
-	static uint8_t cmd[512], resp[65538];
-	static unsigned long seen[65536];
+	uint8_t *cmd = io->cmd, *resp = io->resp;
 	unsigned long sent = 0, skipped = 0, distinct = 0;
 	DWORD rlen;
 	size_t len;
 
 	rng_state = o->seed * 2654435761u + 1;
-	for (unsigned long i = 0; i < o->fuzz; i++) {
+	for (uint32_t i = 0; i < o->fuzz; i++) {
 		if (o->aidlen > 0 && i % 50 == 0) {
 			cmd[0] = 0x00;
 			cmd[1] = 0xa4;
@@ -223,32 +232,33 @@ fuzz(SCARDHANDLE h, const struct opts *o)
 			continue;
 		}
 		if (transmit(h, cmd, len, resp, &rlen) != 0 || rlen < 2) {
-			fprintf(stderr, "pcsc_send: fuzz APDU %lu failed\n", i);
+			fprintf(stderr, "pcsc_send: fuzz: APDU %u failed\n", i);
 			return 1;
 		}
 		sent++;
-		if (seen[resp[rlen - 2] << 8 | resp[rlen - 1]]++ == 0)
+		if (io->seen[resp[rlen - 2] << 8 | resp[rlen - 1]]++ == 0)
 			distinct++;
 	}
 	printf("sent %lu apdus (%lu skipped), %lu distinct status words:", sent,
 	    skipped, distinct);
 	for (size_t sw = 0; sw < 65536; sw++)
-		if (seen[sw])
+		if (io->seen[sw])
 			printf(" %04zx", sw);
 	printf("\n");
 	return 0;
 }
 
 static int
-send_list(SCARDHANDLE h, char **apdus, int n)
+send_list(SCARDHANDLE h, char **apdus, int n, struct io *io)
 {
-	static uint8_t cmd[PROTO_APDU_MAX_CMD_LEN], resp[65538];
+	uint8_t *cmd = io->cmd, *resp = io->resp;
 	DWORD rlen;
 	size_t len;
 
 	for (int i = 0; i < n; i++) {
-		if (hex(apdus[i], cmd, sizeof(cmd), &len) != 0 || len < 2) {
-			fprintf(stderr, "pcsc_send: bad APDU: %s\n", apdus[i]);
+		if (hex(apdus[i], cmd, sizeof(io->cmd), &len) != 0 || len < 2) {
+			fprintf(stderr, "pcsc_send: send_list: bad APDU: %s\n",
+			    apdus[i]);
 			return 2;
 		}
 		if (transmit(h, cmd, len, resp, &rlen) != 0 || rlen < 2)
@@ -265,10 +275,12 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { .seed = 1 };
+	struct io *io = NULL;
 	SCARDCONTEXT ctx;
 	SCARDHANDLE h;
 	DWORD proto;
 	char reader[4096];
+	uint8_t clains[2];
 	int c, rc;
 
 	while ((c = getopt(argc, argv, "r:f:s:a:x:w:")) != -1) {
@@ -277,23 +289,30 @@ main(int argc, char **argv)
 			o.reader = optarg;
 			break;
 		case 'f':
-			o.fuzz = strtoul(optarg, NULL, 10);
+			if (proto_parse_u32(optarg, 1, UINT32_MAX, &o.fuzz) !=
+			    0)
+				usage();
 			break;
 		case 's':
-			o.seed = strtoul(optarg, NULL, 10);
+			if (proto_parse_u32(optarg, 0, UINT32_MAX, &o.seed) !=
+			    0)
+				usage();
 			break;
 		case 'w':
-			o.wait_s = atoi(optarg);
+			if (proto_parse_uint(optarg, 1, WAIT_MAX, &o.wait_s) !=
+			    0)
+				usage();
 			break;
 		case 'a':
 			if (hex(optarg, o.aid, sizeof(o.aid), &o.aidlen) != 0)
 				usage();
 			break;
 		case 'x':
-			if (o.navoid == MAX_AVOID)
+			if (o.navoid == MAX_AVOID ||
+			    proto_unhex(optarg, strlen(optarg), clains, 2) != 0)
 				usage();
 			o.avoid[o.navoid++] =
-			    (uint16_t)strtoul(optarg, NULL, 16);
+			    (uint16_t)(clains[0] << 8 | clains[1]);
 			break;
 		default:
 			usage();
@@ -303,11 +322,11 @@ main(int argc, char **argv)
 		usage();
 	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) !=
 	    SCARD_S_SUCCESS) {
-		fprintf(stderr, "pcsc_send: no pcscd\n");
+		fprintf(stderr, "pcsc_send: SCardEstablishContext: no pcscd\n");
 		return 1;
 	}
 	if (pick_reader(ctx, o.reader, reader, sizeof(reader)) != 0) {
-		fprintf(stderr, "pcsc_send: no reader %s\n",
+		fprintf(stderr, "pcsc_send: pick_reader: no reader %s\n",
 		    o.reader ? o.reader : "");
 		SCardReleaseContext(ctx);
 		return 1;
@@ -319,12 +338,20 @@ main(int argc, char **argv)
 	}
 	if (SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &h,
 		&proto) != SCARD_S_SUCCESS) {
-		fprintf(stderr, "pcsc_send: no card in %s\n", reader);
+		fprintf(stderr, "pcsc_send: SCardConnect: no card in %s\n",
+		    reader);
 		SCardReleaseContext(ctx);
 		return 1;
 	}
-	rc = o.fuzz > 0 ? fuzz(h, &o) :
-			  send_list(h, argv + optind, argc - optind);
+	if ((io = calloc(1, sizeof(*io))) == NULL) {
+		fprintf(stderr, "pcsc_send: main: out of memory\n");
+		rc = 1;
+	} else {
+		rc = o.fuzz > 0 ?
+		    fuzz(h, &o, io) :
+		    send_list(h, argv + optind, argc - optind, io);
+	}
+	free(io);
 	SCardDisconnect(h, SCARD_LEAVE_CARD);
 	SCardReleaseContext(ctx);
 	return rc;

@@ -78,7 +78,7 @@ send_frame(SSL *ssl, uint8_t type, const uint8_t *body, size_t n)
 static void
 print_answers(SSL *ssl)
 {
-	static uint8_t body[PROTO_UPLINK_MAX_BODY];
+	uint8_t body[PROTO_UPLINK_MAX_BODY];
 	struct proto_up_result r;
 	uint8_t type;
 	size_t n;
@@ -107,7 +107,7 @@ print_answers(SSL *ssl)
 static int
 session(SSL *ssl, int argc, char **argv)
 {
-	static uint8_t body[PROTO_UPLINK_MAX_BODY];
+	uint8_t body[PROTO_UPLINK_MAX_BODY];
 	struct proto_up_hello h;
 	struct proto_wr w;
 	size_t n;

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The command lines without daemons: headend, cardctl and centerctl on a
+# key directory and card images in a temporary directory, cardctl and
+# decoderctl against no daemon.  Every refusal is checked for its exit
+# status, for a message naming the command, and for having changed
+# nothing; `headend open` for the card's own block, another card's and a
+# tampered one (the block comes from card_apdu, the card run in process).
+set -u
+root=${PTV_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${PTV_BUILD:-$root/build}
+. "$root/test/lib/tap.sh"
+
+tmp=$(mktemp -d /tmp/ptv-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+k=$tmp/keys
+select_sm=00a4040007f0505456534d0100
+uplink_blocks=80420000000000
+
+# run: status in $rc, stdout in $out, stderr in $err
+run() {
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+sums() {
+	(cd "$1" && sha256sum -- * 2>/dev/null)
+}
+
+# refused "what" STATUS REGEX command...: the status, the message, no stdout
+refused() {
+	local what=$1 status=$2 regex=$3
+	shift 3
+	run "$@"
+	check_eq "$what: exit status" "$status" "$rc"
+	check_match "$what: names the command and the problem" "$regex" "$err"
+	check_eq "$what: prints nothing on stdout" "" "$out"
+}
+
+run "$build/headend" init "$k"
+check_eq "headend init makes a key directory" 0 "$rc"
+before=$(sums "$k")
+refused "headend init over existing keys" 1 "exists: refusing" \
+    "$build/headend" init "$k"
+check_eq "the keys are left as they were" "$before" "$(sums "$k")"
+
+refused "headend ecm with a channel out of range" 2 \
+    "^headend ecm: --channel wants a whole number from 0 to 65535: 70000" \
+    "$build/headend" ecm "$k" --channel 70000 --event 1 --time 1
+refused "headend ecm with a malformed control word" 2 \
+    "^headend ecm: --cw wants 64 hex digits: zz" \
+    "$build/headend" ecm "$k" --channel 7 --event 1 --time 1 --cw zz
+run "$build/headend" ecm "$k" --channel 7 --event 1 --time 1 --sub --count 3
+check_eq "headend ecm --count 3 prints three ECMs" "0 3" \
+    "$rc $(printf '%s\n' "$out" | grep -c '^[0-9A-F]\{160\}$')"
+
+refused "headend cmd with a short UA" 2 "^headend cmd: --ua wants 16 hex digits: 11" \
+    "$build/headend" cmd "$k" --ua 11 --counter 1 unlock
+refused "headend cmd with a bad expiry" 2 \
+    "^headend cmd: EXPIRY wants a whole number from 0 to 4294967295: x" \
+    "$build/headend" cmd "$k" --ua 1111111111111111 --counter 1 grant 7 x
+run "$build/headend" cmd "$k" --ua 1111111111111111 --counter 1 grant 7 99
+check_match "headend cmd signs a grant" "^0 [0-9A-F]{170}$" "$rc $out"
+
+img=$tmp/sc1.img
+refused "cardctl personalize with a bad credit" 2 \
+    "^cardctl personalize: --credit wants a whole number from 0 to 4294967295: 1x" \
+    "$build/cardctl" personalize "$img" --keys "$k" --credit 1x
+refused "cardctl personalize with a right padded past its number" 2 \
+    "^cardctl personalize: --right's expiry wants a whole number" \
+    "$build/cardctl" personalize "$img" --keys "$k" \
+    --right 000000000000000000000007:100000junk
+check "a refused personalization writes no image and no record" \
+    test ! -e "$img" -a ! -e "$img.reg"
+run "$build/cardctl" personalize "$img" --keys "$k" --credit 500 \
+    --ua 1111111111111111 --right 7:2000000000
+check_eq "cardctl personalize makes SC1" 0 "$rc"
+run "$build/cardctl" show "$img" --json
+check_match "cardctl show: SC1's credit, lock and right" \
+    '"credit":500.*"rights":\[\{"channel":7,"expiry":2000000000\}\]' "$out"
+run "$build/cardctl" personalize "$tmp/sc2.img" --keys "$k" \
+    --ua 2222222222222222
+check_eq "cardctl personalize makes SC2" 0 "$rc"
+
+run "$build/test/card_apdu" "$img" "$select_sm" "$uplink_blocks"
+block=$(printf '%s\n' "$out" | sed -n '2s/9000$//p')
+check_match "SC1 answers UPLINK BLOCKS with a block" '^0201' "$block"
+run "$build/headend" open "$k" "$img.reg" "$block"
+check_match "headend open shows SC1's M2" \
+    "^block uplink ua 1111111111111111 seq [0-9]+: credit 500, locked" "$out"
+run "$build/headend" open "$k" "$img.reg" --json - <<<"$block"
+check_match "headend open --json reads the block from stdin" \
+    '^\{"kind":"uplink","ua":"1111111111111111",.*"credit":500,"locked":true' \
+    "$out"
+refused "headend open with another card's record" 1 \
+    "^headend open: block of another card" \
+    "$build/headend" open "$k" "$tmp/sc2.img.reg" "$block"
+tampered=${block:0:60}$(printf '%s' "${block:60:2}" | tr '0-9a-f' '1-9a-f0')${block:62}
+refused "headend open of a tampered block" 1 "^headend open: signature: " \
+    "$build/headend" open "$k" "$img.reg" "$tampered"
+refused "headend open of no hex" 1 "^headend open: the block is not hex" \
+    "$build/headend" open "$k" "$img.reg" zz
+
+refused "cardctl status with no vcard" 1 \
+    "^cardctl status: vcard is not running \(no daemon at $tmp/none\)" \
+    "$build/cardctl" -S "$tmp/none" status
+refused "decoderctl status with no decoderd" 1 \
+    "^decoderctl status: decoderd is not running \(no daemon at $tmp/none\)" \
+    "$build/decoderctl" -S "$tmp/none" status
+refused "decoderctl tune checks its channel before connecting" 2 \
+    "^decoderctl tune: CHANNEL wants a whole number from 0 to 65535: 70000" \
+    "$build/decoderctl" -S "$tmp/none" tune 70000
+refused "decoderctl uplink checks --cut-after" 2 \
+    "^decoderctl uplink: --cut-after wants a whole number from 0 to 1000: -1" \
+    "$build/decoderctl" -S "$tmp/none" uplink --cut-after -1
+
+refused "centerctl reload with a short UA" 2 \
+    "^centerctl reload: UA wants 16 hex digits: 1111" \
+    "$build/centerctl" -K "$k" reload 1111 5
+refused "centerctl grant with a channel out of range" 2 \
+    "^centerctl grant: CHANNEL wants a whole number from 0 to 65535: 65536" \
+    "$build/centerctl" -K "$k" grant 1111111111111111 65536 99
+check "refused commands leave no database behind" test ! -e "$k/center.db"
+refused "centerctl ecm passes its errors on as its own" 2 \
+    "^centerctl ecm: --channel wants a whole number from 0 to 65535: x" \
+    "$build/centerctl" -K "$k" ecm --channel x
+tap_done
