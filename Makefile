@@ -26,7 +26,8 @@ CRYPTO_LIBS = -lssl -lcrypto
 PROTO_SRC = proto/err.c proto/num.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
             proto/crypto.c proto/log.c proto/ctl.c \
             proto/m2.c proto/block.c proto/ecm.c proto/cmd.c \
-            proto/uplink.c proto/tls.c proto/stop.c proto/keydir.c
+            proto/uplink.c proto/tls.c proto/stop.c proto/keydir.c \
+            proto/cert.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
             card/applets.c card/sm.c card/sm_state.c card/sm_ecm.c \
             card/sm_cmd.c card/sm_perso.c
@@ -50,6 +51,7 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1 $(O)/test/test_center \
             $(O)/test/test_center_rules $(O)/test/test_keydir
 TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
+TEST_BINS += $(O)/test/test_wire
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
@@ -60,7 +62,7 @@ TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
 # program replaying test/fuzz/corpus/NAME/, run by make check) or, in
 # `make fuzz`, with libFuzzer.  Add a target's name here and commit its
 # corpus; extra objects go in FUZZ_OBJS_NAME.
-FUZZ_TARGETS = m2 block ecm cmd tlv apdu rapdu uplink_frames uplink_answer \
+FUZZ_TARGETS = m2 block ecm cmd cert tlv apdu rapdu uplink_frames uplink_answer \
                ctl_request ctl_reply m1 config registration num hex
 FUZZ_TARGETS += card_answers
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)

@@ -28,7 +28,8 @@ _Static_assert(SM_STATE_LEN ==
 	STATE_SIZE(ua) + STATE_SIZE(locked) + STATE_SIZE(change_ctr) +
 	    STATE_SIZE(export_seq) + STATE_SIZE(credit) +
 	    sizeof(uint8_t) /* free log entries */ + STATE_SIZE(purchase_seq) +
-	    STATE_SIZE(acked_seq) + STATE_SIZE(cmd_ctr),
+	    STATE_SIZE(acked_seq) + STATE_SIZE(cmd_ctr) + STATE_SIZE(flags) +
+	    STATE_SIZE(bcast_ctr),
     "GET DATA's state object is the fields put_state writes");
 
 static const uint8_t sm_aid[SM_AID_LEN] = SM_AID_INIT;
@@ -48,7 +49,9 @@ put_state(const struct card_sm_state *s, struct proto_wr *w)
 	    (rc = proto_wr_u8(w, (uint8_t)card_sm_free_log(s))) != 0 ||
 	    (rc = proto_wr_u32(w, s->purchase_seq)) != 0 ||
 	    (rc = proto_wr_u32(w, s->acked_seq)) != 0 ||
-	    (rc = proto_wr_u32(w, s->cmd_ctr)) != 0)
+	    (rc = proto_wr_u32(w, s->cmd_ctr)) != 0 ||
+	    (rc = proto_wr_u8(w, s->flags)) != 0 ||
+	    (rc = proto_wr_u32(w, s->bcast_ctr)) != 0)
 		return rc;
 	return 0;
 }
@@ -92,6 +95,14 @@ get_data(struct card_ctx *ctx, const struct card_sm_state *s)
 	case SM_DO_CREDIT:
 		rc = proto_wr_u32(w, s->credit);
 		break;
+	case SM_DO_CERT:
+		if (!s->has_cert)
+			return PROTO_SW_REF_NOT_FOUND;
+		rc = proto_wr_bytes(w, s->cert, PROTO_CERT_LEN);
+		break;
+	case SM_DO_OUTCOMES:
+		rc = proto_outcomes_write(w, s->outcomes, s->n_outcomes);
+		break;
 	default:
 		return PROTO_SW_INCORRECT_P1P2;
 	}
@@ -100,10 +111,15 @@ get_data(struct card_ctx *ctx, const struct card_sm_state *s)
 
 /* --- EXPORT and UPLINK BLOCKS ------------------------------------------- */
 
+/*
+ * EXPORT (kind 01) takes no data; UPLINK BLOCKS (kind 02) takes the
+ * session's challenge, signed into its block.
+ */
 static uint16_t
 export_block(struct card_ctx *ctx, struct card_sm_state *s, uint8_t kind)
 {
 	const struct proto_apdu *a = ctx->apdu;
+	const uint8_t *challenge = NULL;
 	uint8_t body[PROTO_M2_MAX_LEN];
 	struct proto_m2 m;
 	struct proto_wr w;
@@ -114,10 +130,12 @@ export_block(struct card_ctx *ctx, struct card_sm_state *s, uint8_t kind)
 		sw = PROTO_SW_INCORRECT_P1P2;
 		goto out;
 	}
-	if (a->lc != 0) {
+	if (a->lc != (kind == PROTO_BLOCK_UPLINK ? SM_UPLINK_LC : 0)) {
 		sw = PROTO_SW_WRONG_LENGTH;
 		goto out;
 	}
+	if (kind == PROTO_BLOCK_UPLINK)
+		challenge = a->data;
 	if (kind == PROTO_BLOCK_EXPORT && s->locked) {
 		sw = PROTO_SW_CONDITIONS;
 		goto out;
@@ -132,8 +150,8 @@ export_block(struct card_ctx *ctx, struct card_sm_state *s, uint8_t kind)
 	card_sm_to_m2(s, &m);
 	proto_wr_init(&w, body, sizeof(body));
 	if (proto_m2_encode(&m, &w) == 0 &&
-	    proto_block_seal(kind, s->ua, s->export_seq, &s->keys, body,
-		proto_wr_len(&w), ctx->resp) == 0)
+	    proto_block_seal(kind, s->ua, s->export_seq, challenge, &s->keys,
+		body, proto_wr_len(&w), ctx->resp) == 0)
 		sw = PROTO_SW_OK;
 out:
 	proto_cleanse(body, sizeof(body));

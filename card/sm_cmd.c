@@ -66,6 +66,7 @@ card_sm_process_command(struct card_ctx *ctx, struct card_sm_state *s)
 	const struct proto_apdu *a = ctx->apdu;
 	struct proto_cmd c;
 	const uint8_t *sp, *sig;
+	uint32_t *ctr;
 	size_t slen;
 	uint16_t sw;
 
@@ -79,11 +80,12 @@ card_sm_process_command(struct card_ctx *ctx, struct card_sm_state *s)
 		return PROTO_SW_SECURITY;
 	if (memcmp(c.ua, s->ua, PROTO_UA_LEN) != 0)
 		return SM_SW_OTHER_UA;
-	if (c.counter <= s->cmd_ctr)
+	ctr = c.path == PROTO_CMD_PATH_BROADCAST ? &s->bcast_ctr : &s->cmd_ctr;
+	if (c.counter <= *ctr)
 		return SM_SW_REPLAYED;
 	if ((sw = apply_command(s, &c)) != PROTO_SW_OK)
 		return sw;
-	s->cmd_ctr = c.counter;
+	*ctr = c.counter;
 	s->change_ctr++;
 	return card_sm_save(ctx, s) == 0 ? PROTO_SW_OK : PROTO_SW_UNKNOWN;
 }

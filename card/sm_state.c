@@ -21,13 +21,15 @@ _Static_assert(STATE_SIZE(keys) ==
 	PROTO_EC_PRIV_LEN + PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN,
     "the card's keys are stored as their three fields");
 _Static_assert(CARD_SM_REGION_SIZE ==
-	STATE_SIZE(ua) + STATE_SIZE(locked) +
+	STATE_SIZE(ua) + STATE_SIZE(locked) + STATE_SIZE(flags) +
 	    sizeof(uint32_t) * CARD_SM_STATE_U32S + STATE_SIZE(versions) +
 	    STATE_SIZE(keys) + STATE_SIZE(center_pub) + STATE_SIZE(ecm_key) +
 	    STATE_SIZE(n_rights) + PROTO_PAIR_LEN * PROTO_M2_MAX_RIGHTS +
 	    STATE_SIZE(n_counts) + PROTO_PAIR_LEN * PROTO_M2_MAX_CHANNELS +
 	    STATE_SIZE(n_bought) + CARD_SM_BOUGHT_LEN * SM_MAX_BOUGHT +
-	    PROTO_PURCHASE_LEN * CARD_SM_LOG_SIZE,
+	    PROTO_PURCHASE_LEN * CARD_SM_LOG_SIZE + STATE_SIZE(n_outcomes) +
+	    PROTO_OUTCOME_LEN * PROTO_M2_MAX_OUTCOMES + STATE_SIZE(has_cert) +
+	    STATE_SIZE(cert),
     "the region is the fields encode_state writes");
 _Static_assert(CARD_SM_REGION_SIZE <= CARD_TX_CAPACITY,
     "the whole state is rewritten in one transaction");
@@ -66,26 +68,62 @@ rd_counts(struct proto_rd *r, struct card_sm_state *s)
 	return 0;
 }
 
+/* The outcome ring and the certificate, after the purchase log. */
+static int
+rd_tail(struct proto_rd *r, struct card_sm_state *s)
+{
+	int rc;
+
+	if ((rc = proto_rd_u8(r, &s->n_outcomes)) != 0)
+		return rc;
+	if (s->n_outcomes > PROTO_M2_MAX_OUTCOMES)
+		return PROTO_ERR_FORMAT;
+	for (size_t i = 0; i < PROTO_M2_MAX_OUTCOMES; i++)
+		if ((rc = proto_outcome_read(r, &s->outcomes[i])) != 0)
+			return rc;
+	if ((rc = proto_rd_u8(r, &s->has_cert)) != 0 ||
+	    (rc = proto_rd_bytes(r, s->cert, PROTO_CERT_LEN)) != 0)
+		return rc;
+	return s->has_cert > 1 ? PROTO_ERR_FORMAT : 0;
+}
+
+static int
+wr_tail(const struct card_sm_state *s, struct proto_wr *w)
+{
+	int rc;
+
+	if ((rc = proto_wr_u8(w, s->n_outcomes)) != 0)
+		return rc;
+	for (size_t i = 0; i < PROTO_M2_MAX_OUTCOMES; i++)
+		if ((rc = proto_outcome_write(w, &s->outcomes[i])) != 0)
+			return rc;
+	if ((rc = proto_wr_u8(w, s->has_cert)) != 0 ||
+	    (rc = proto_wr_bytes(w, s->cert, PROTO_CERT_LEN)) != 0)
+		return rc;
+	return 0;
+}
+
 static int
 decode_state(struct proto_rd *r, struct card_sm_state *s)
 {
 	uint32_t *u32s[] = { &s->credit, &s->purchase_seq, &s->acked_seq,
-		&s->export_seq, &s->change_ctr, &s->cmd_ctr, &s->cws,
-		&s->denials, &s->powerups, &s->card_time };
-	uint32_t reserved;
+		&s->export_seq, &s->change_ctr, &s->cmd_ctr, &s->bcast_ctr,
+		&s->cws, &s->denials, &s->powerups, &s->card_time };
 	int rc;
 
-	_Static_assert(sizeof(u32s) / sizeof(u32s[0]) + 1 == CARD_SM_STATE_U32S,
-	    "the words and the reserved one");
+	_Static_assert(sizeof(u32s) / sizeof(u32s[0]) == CARD_SM_STATE_U32S,
+	    "the region's 32-bit words");
 
 	if ((rc = proto_rd_bytes(r, s->ua, PROTO_UA_LEN)) != 0 ||
-	    (rc = proto_rd_u8(r, &s->locked)) != 0)
+	    (rc = proto_rd_u8(r, &s->locked)) != 0 ||
+	    (rc = proto_rd_u8(r, &s->flags)) != 0)
 		return rc;
+	if ((s->flags & ~PROTO_M2_FLAGS_ALL) != 0 || s->locked > 1)
+		return PROTO_ERR_FORMAT;
 	for (size_t i = 0; i < sizeof(u32s) / sizeof(u32s[0]); i++)
 		if ((rc = proto_rd_u32(r, u32s[i])) != 0)
 			return rc;
-	if ((rc = proto_rd_u32(r, &reserved)) != 0 ||
-	    (rc = proto_rd_bytes(r, s->versions, PROTO_VERSIONS_LEN)) != 0 ||
+	if ((rc = proto_rd_bytes(r, s->versions, PROTO_VERSIONS_LEN)) != 0 ||
 	    (rc = proto_rd_bytes(r, s->keys.sign_priv, PROTO_EC_PRIV_LEN)) ||
 	    (rc = proto_rd_bytes(r, s->keys.sign_pub, PROTO_EC_PUB_LEN)) ||
 	    (rc = proto_rd_bytes(r, s->keys.kt, PROTO_AES_KEY_LEN)) != 0 ||
@@ -104,6 +142,8 @@ decode_state(struct proto_rd *r, struct card_sm_state *s)
 	for (size_t i = 0; i < CARD_SM_LOG_SIZE; i++)
 		if ((rc = proto_purchase_read(r, &s->log[i])) != 0)
 			return rc;
+	if ((rc = rd_tail(r, s)) != 0)
+		return rc;
 	if (s->acked_seq > s->purchase_seq ||
 	    s->purchase_seq - s->acked_seq > CARD_SM_LOG_SIZE)
 		return PROTO_ERR_FORMAT;
@@ -114,15 +154,16 @@ static int
 encode_state(const struct card_sm_state *s, struct proto_wr *w)
 {
 	const uint32_t u32s[] = { s->credit, s->purchase_seq, s->acked_seq,
-		s->export_seq, s->change_ctr, s->cmd_ctr, s->cws, s->denials,
-		s->powerups, s->card_time, 0 /* reserved */ };
+		s->export_seq, s->change_ctr, s->cmd_ctr, s->bcast_ctr, s->cws,
+		s->denials, s->powerups, s->card_time };
 	int rc;
 
 	_Static_assert(sizeof(u32s) / sizeof(u32s[0]) == CARD_SM_STATE_U32S,
-	    "the words and the reserved one");
+	    "the region's 32-bit words");
 
 	if ((rc = proto_wr_bytes(w, s->ua, PROTO_UA_LEN)) != 0 ||
-	    (rc = proto_wr_u8(w, s->locked)) != 0)
+	    (rc = proto_wr_u8(w, s->locked)) != 0 ||
+	    (rc = proto_wr_u8(w, s->flags)) != 0)
 		return rc;
 	for (size_t i = 0; i < sizeof(u32s) / sizeof(u32s[0]); i++)
 		if ((rc = proto_wr_u32(w, u32s[i])) != 0)
@@ -154,7 +195,7 @@ encode_state(const struct card_sm_state *s, struct proto_wr *w)
 	for (size_t i = 0; i < CARD_SM_LOG_SIZE; i++)
 		if ((rc = proto_purchase_write(w, &s->log[i])) != 0)
 			return rc;
-	return 0;
+	return wr_tail(s, w);
 }
 
 int
@@ -247,4 +288,9 @@ card_sm_to_m2(const struct card_sm_state *s, struct proto_m2 *m)
 	m->n_purchases = (uint8_t)(s->purchase_seq - s->acked_seq);
 	for (uint32_t i = 0; i < m->n_purchases; i++)
 		m->purchases[i] = s->log[(s->acked_seq + i) % CARD_SM_LOG_SIZE];
+	m->clock = s->card_time;
+	m->flags = s->flags;
+	m->bcast_ctr = s->bcast_ctr;
+	m->n_outcomes = s->n_outcomes;
+	memcpy(m->outcomes, s->outcomes, sizeof(m->outcomes));
 }

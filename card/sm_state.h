@@ -31,8 +31,11 @@ struct card_sm_bought {
 struct card_sm_state {
 	uint8_t ua[PROTO_UA_LEN];
 	uint8_t locked;
+	uint8_t flags; /* PROTO_M2_FLAG_* */
 	uint32_t credit, purchase_seq, acked_seq, export_seq, change_ctr;
-	uint32_t cmd_ctr, cws, denials, powerups, card_time;
+	uint32_t cmd_ctr;   /* the last counter accepted on the uplink path */
+	uint32_t bcast_ctr; /* ... and on the broadcast path */
+	uint32_t cws, denials, powerups, card_time;
 	uint8_t versions[PROTO_VERSIONS_LEN];
 	struct proto_card_keys keys;
 	uint8_t center_pub[PROTO_EC_PUB_LEN];
@@ -44,25 +47,31 @@ struct card_sm_state {
 	uint8_t n_bought;
 	struct card_sm_bought bought[SM_MAX_BOUGHT];
 	struct proto_purchase log[CARD_SM_LOG_SIZE];
+	uint8_t n_outcomes; /* the latest consumed commands, oldest first */
+	struct proto_outcome outcomes[PROTO_M2_MAX_OUTCOMES];
+	uint8_t has_cert;
+	uint8_t cert[PROTO_CERT_LEN];
 };
 
 /*
- * The region, in this order: UA (8), lock (1), the eleven 32-bit words
- * (credit .. card time, and one reserved), versions (4), the card's keys
+ * The region, in this order: UA (8), lock (1), flags (1), the eleven
+ * 32-bit words (credit .. card time), versions (4), the card's keys
  * (signing private 32, public 65, transmission 32), the center's public
  * key (65), the ECM key (32), then every table at full size with its count
- * byte: rights, channel counts, bought events; then the purchase log.
+ * byte: rights, channel counts, bought events; the purchase log; the
+ * outcome ring with its count; the certificate with a presence byte.
  * sm_state.c ties the sum to the fields.
  */
 #define CARD_SM_STATE_U32S 11
-#define CARD_SM_REGION_SIZE                                               \
-	(PROTO_UA_LEN + 1 + 4 * CARD_SM_STATE_U32S + PROTO_VERSIONS_LEN + \
-	    PROTO_EC_PRIV_LEN + PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN +    \
-	    PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN + 1 +                    \
-	    PROTO_PAIR_LEN * PROTO_M2_MAX_RIGHTS + 1 +                    \
-	    PROTO_PAIR_LEN * PROTO_M2_MAX_CHANNELS + 1 +                  \
-	    CARD_SM_BOUGHT_LEN * SM_MAX_BOUGHT +                          \
-	    PROTO_PURCHASE_LEN * CARD_SM_LOG_SIZE)
+#define CARD_SM_REGION_SIZE                                                   \
+	(PROTO_UA_LEN + 1 + 1 + 4 * CARD_SM_STATE_U32S + PROTO_VERSIONS_LEN + \
+	    PROTO_EC_PRIV_LEN + PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN +        \
+	    PROTO_EC_PUB_LEN + PROTO_AES_KEY_LEN + 1 +                        \
+	    PROTO_PAIR_LEN * PROTO_M2_MAX_RIGHTS + 1 +                        \
+	    PROTO_PAIR_LEN * PROTO_M2_MAX_CHANNELS + 1 +                      \
+	    CARD_SM_BOUGHT_LEN * SM_MAX_BOUGHT +                              \
+	    PROTO_PURCHASE_LEN * CARD_SM_LOG_SIZE + 1 +                       \
+	    PROTO_OUTCOME_LEN * PROTO_M2_MAX_OUTCOMES + 1 + PROTO_CERT_LEN)
 
 /* Decode the applet's region of store into *s (wiped on failure). */
 int card_sm_load(const struct card_store *store, int region,

@@ -25,7 +25,10 @@ static int
 new_command(struct cgs_db *db, const struct cgs_keys *k,
     const uint8_t ua[PROTO_UA_LEN], uint8_t type, uint32_t arg1, uint32_t arg2)
 {
-	struct proto_cmd cmd = { .type = type, .arg1 = arg1, .arg2 = arg2 };
+	struct proto_cmd cmd = { .type = type,
+		.path = PROTO_CMD_PATH_UPLINK,
+		.arg1 = arg1,
+		.arg2 = arg2 };
 	uint8_t buf[PROTO_CMD_MAX_LEN];
 	struct cgs_card card;
 	struct proto_wr w;

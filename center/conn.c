@@ -110,6 +110,18 @@ take_block(struct conn *cn, uint8_t type, size_t len)
 	return 0;
 }
 
+/* A fresh nonce for this session, sent right after HELLO. */
+static int
+send_challenge(struct conn *cn)
+{
+	int rc;
+
+	if ((rc = proto_random(cn->s.challenge, PROTO_CHALLENGE_LEN)) != 0)
+		return rc;
+	return send_frame(&cn->io, PROTO_UP_CHALLENGE, cn->s.challenge,
+	    PROTO_CHALLENGE_LEN, step_deadline(cn, CGS_EV_CUT_FRAME));
+}
+
 /* Read HELLO, the blocks and END; the bodies are kept in cn->store. */
 static int
 read_session(struct conn *cn)
@@ -124,6 +136,8 @@ read_session(struct conn *cn)
 	if (type != PROTO_UP_HELLO ||
 	    proto_up_hello_decode(body, len, &s->hello) != 0)
 		return PROTO_ERR_FORMAT;
+	if ((rc = send_challenge(cn)) != 0)
+		return rc;
 	for (;;) {
 		if (s->n == PROTO_UPLINK_MAX_BLOCKS) {
 			/* room for END only */

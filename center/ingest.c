@@ -77,8 +77,22 @@ open_block(const struct cgs_ctx *c, struct work *w)
 }
 
 /*
+ * A BLOCK frame carries an uplink block made for this session's
+ * challenge; a RECOVERED frame an export block from M1.
+ */
+static int
+kind_fits(const struct cgs_session *s, const struct cgs_in_block *in,
+    const struct proto_block *b)
+{
+	if (in->origin == CGS_ORIGIN_RECOVERED)
+		return b->kind == PROTO_BLOCK_EXPORT;
+	return b->kind == PROTO_BLOCK_UPLINK &&
+	    memcmp(b->challenge, s->challenge, PROTO_CHALLENGE_LEN) == 0;
+}
+
+/*
  * The checks a block passes before its content counts, in order: its
- * layout; its route (a BLOCK frame must be the present card's); its
+ * layout; its kind for the frame (and the session's challenge); its route (a BLOCK frame must be the present card's); its
  * card's registration; the signature, by the key registered for the
  * header's UA (a block signed by another card's key fails here); its
  * decryption.  *reason is PROTO_UP_OK when all passed (w->m then holds
@@ -95,6 +109,10 @@ check_block(struct run *run, struct work *w, uint8_t *reason)
 		return 0;
 	}
 	w->parsed = 1;
+	if (!kind_fits(run->s, w->in, &w->b)) {
+		*reason = PROTO_UP_WRONG_KIND;
+		return 0;
+	}
 	cgs_separate(&run->s->hello, w->in->origin, w->b.ua, &w->route);
 	if ((*reason = w->route.refused) != PROTO_UP_OK)
 		return 0;

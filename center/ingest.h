@@ -23,6 +23,7 @@
 
 struct cgs_session {
 	struct proto_up_hello hello;
+	uint8_t challenge[PROTO_CHALLENGE_LEN]; /* the nonce CHALLENGE sent */
 	size_t n; /* at most PROTO_UPLINK_MAX_BLOCKS */
 	struct cgs_in_block in[PROTO_UPLINK_MAX_BLOCKS];
 	/* what the center answers */

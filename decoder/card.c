@@ -198,7 +198,9 @@ read_state(struct dec_card *c, struct dec_card_state *s)
 	    proto_rd_u8(&rd, &s->free_log) != 0 ||
 	    proto_rd_u32(&rd, &s->purchase_seq) != 0 ||
 	    proto_rd_u32(&rd, &s->acked_seq) != 0 ||
-	    proto_rd_u32(&rd, &s->cmd_ctr) != 0 || proto_rd_end(&rd) != 0 ||
+	    proto_rd_u32(&rd, &s->cmd_ctr) != 0 ||
+	    proto_rd_u8(&rd, &s->flags) != 0 ||
+	    proto_rd_u32(&rd, &s->bcast_ctr) != 0 || proto_rd_end(&rd) != 0 ||
 	    s->locked > 1) {
 		log_malformed(__func__, a.ins, r.sw, r.len);
 		return PROTO_ERR_FORMAT;
@@ -279,16 +281,17 @@ dec_card_refresh(struct dec_card *c)
 }
 
 int
-dec_card_block(struct dec_card *c, uint8_t ins, uint8_t *block, size_t cap,
-    size_t *len, uint16_t *sw)
+dec_card_block(struct dec_card *c, uint8_t ins, const uint8_t *challenge,
+    uint8_t *block, size_t cap, size_t *len, uint16_t *sw)
 {
 	uint8_t buf[PROTO_BLOCK_MAX];
 	struct proto_block b;
 	size_t n = 0;
 	int rc;
 
-	if ((rc = transceive(c, ins, NULL, 0, 1, buf, sizeof(buf), &n, sw)) !=
-	    0)
+	if ((rc = transceive(c, ins, challenge,
+		 challenge != NULL ? PROTO_CHALLENGE_LEN : 0, 1, buf,
+		 sizeof(buf), &n, sw)) != 0)
 		return rc;
 	if (*sw != PROTO_SW_OK) {
 		log_refusal(__func__, ins, *sw);

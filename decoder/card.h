@@ -59,6 +59,8 @@ struct dec_card_state {
 	uint32_t change_ctr, export_seq, credit;
 	uint8_t free_log;
 	uint32_t purchase_seq, acked_seq, cmd_ctr;
+	uint8_t flags; /* PROTO_M2_FLAG_* */
+	uint32_t bcast_ctr;
 };
 
 /*
@@ -104,14 +106,15 @@ void dec_card_close(struct dec_card *c);
 /* GET DATA 01 00 into c->st (only on success). */
 int dec_card_refresh(struct dec_card *c);
 /*
- * EXPORT (ins SM_INS_EXPORT) or UPLINK BLOCKS (SM_INS_UPLINK): the block,
- * checked to be a well-formed block of this card, into block (cap bytes)
+ * EXPORT (ins SM_INS_EXPORT, challenge NULL) or UPLINK BLOCKS
+ * (SM_INS_UPLINK, challenge: the session's PROTO_CHALLENGE_LEN bytes): the
+ * block, checked to be a well-formed block of this card, into block (cap bytes)
  * and *len, only on success.  When the card refused (PROTO_ERR_STATE), *sw
  * holds its status word; *sw is written whenever the card gave a final
  * status word.
  */
-int dec_card_block(struct dec_card *c, uint8_t ins, uint8_t *block, size_t cap,
-    size_t *len, uint16_t *sw);
+int dec_card_block(struct dec_card *c, uint8_t ins, const uint8_t *challenge,
+    uint8_t *block, size_t cap, size_t *len, uint16_t *sw);
 /* PROCESS ECM: *r only on success; the card's CW is wiped here. */
 int dec_card_ecm(struct dec_card *c, const uint8_t *ecm, size_t len,
     struct dec_ecm_result *r);

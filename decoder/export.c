@@ -100,8 +100,8 @@ dec_export_run(struct dec_state *st, const char *reason, int fresh,
 		    DEC_UA(res->ua));
 		return failed(res, DEC_EXPORT_LOCKED, PROTO_ERR_STATE);
 	}
-	if ((rc = dec_session_block(st, SM_INS_EXPORT, block, &len, &sw)) !=
-	    0) {
+	if ((rc = dec_session_block(st, SM_INS_EXPORT, NULL, block, &len,
+		 &sw)) != 0) {
 		res->sw = sw;
 		dec_state_failed(st, res->why, "EXPORT failed: %s",
 		    rc == PROTO_ERR_STATE ? proto_sw_str(sw) :

@@ -79,13 +79,14 @@ dec_session_refresh(struct dec_state *st)
 }
 
 int
-dec_session_block(struct dec_state *st, uint8_t ins, uint8_t *block,
-    size_t *len, uint16_t *sw)
+dec_session_block(struct dec_state *st, uint8_t ins, const uint8_t *challenge,
+    uint8_t *block, size_t *len, uint16_t *sw)
 {
 	int rc;
 
 	if ((rc = dec_session_begin(st)) != 0)
 		return rc;
 	return dec_session_end(st,
-	    dec_card_block(&st->card, ins, block, PROTO_BLOCK_MAX, len, sw));
+	    dec_card_block(&st->card, ins, challenge, block, PROTO_BLOCK_MAX,
+		len, sw));
 }

@@ -35,7 +35,7 @@ int dec_session_end(struct dec_state *st, int rc);
 /* GET DATA: st->card.st afresh, as one operation. */
 int dec_session_refresh(struct dec_state *st);
 /* EXPORT or UPLINK BLOCKS (dec_card_block), as one operation. */
-int dec_session_block(struct dec_state *st, uint8_t ins, uint8_t *block,
-    size_t *len, uint16_t *sw);
+int dec_session_block(struct dec_state *st, uint8_t ins,
+    const uint8_t *challenge, uint8_t *block, size_t *len, uint16_t *sw);
 
 #endif

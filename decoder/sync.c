@@ -11,30 +11,44 @@
 #include "session.h"
 #include "sync.h"
 
-/* What goes out: the present card's block, other cards' pending ones. */
+/* The present card's block, made when the center's challenge is known. */
+struct present {
+	struct dec_state *st;
+	struct dec_sync_result *res;
+	uint8_t block[PROTO_BLOCK_MAX];
+};
+
 static int
-build_in(struct dec_state *st, struct dec_uplink_in *in, uint8_t *block,
-    struct dec_sync_result *res)
+present_block(void *arg, const uint8_t challenge[PROTO_CHALLENGE_LEN],
+    const uint8_t **block, size_t *len)
 {
-	size_t blen = 0;
+	struct present *p = arg;
+	struct dec_sync_result *res = p->res;
 	int rc;
 
+	if ((rc = dec_session_block(p->st, SM_INS_UPLINK, challenge, p->block,
+		 len, &res->sw)) != 0) {
+		dec_state_failed(p->st, res->why, "UPLINK BLOCKS failed: %s",
+		    rc == PROTO_ERR_STATE ? proto_sw_str(res->sw) :
+					    proto_strerror(rc));
+		res->step = DEC_SYNC_CARD;
+		return rc;
+	}
+	*block = p->block;
+	return 0;
+}
+
+/* What goes out: the present card's block, other cards' pending ones. */
+static void
+build_in(struct dec_state *st, struct dec_uplink_in *in, struct present *p)
+{
 	memset(in, 0, sizeof(*in));
 	memcpy(in->hello.decoder_id, st->key.id, DEC_ID_LEN);
 	if (st->has_card) {
 		in->hello.has_card = 1;
 		memcpy(in->hello.ua, st->card.st.ua, PROTO_UA_LEN);
-		if ((rc = dec_session_block(st, SM_INS_UPLINK, block, &blen,
-			 &res->sw)) != 0) {
-			dec_state_failed(st, res->why,
-			    "UPLINK BLOCKS failed: %s",
-			    rc == PROTO_ERR_STATE ? proto_sw_str(res->sw) :
-						    proto_strerror(rc));
-			res->step = DEC_SYNC_CARD;
-			return rc;
-		}
-		in->present = block;
-		in->present_len = blen;
+		in->present = present_block;
+		in->present_arg = p;
 	}
 	for (size_t i = 0; i < st->m1.n; i++) {
 		const struct dec_m1_entry *e = &st->m1.e[i];
@@ -44,7 +58,6 @@ build_in(struct dec_state *st, struct dec_uplink_in *in, uint8_t *block,
 			continue;
 		in->rec[in->n_rec++] = e;
 	}
-	return 0;
 }
 
 /* Apply the center's commands in order; stop at the first refusal. */
@@ -111,7 +124,7 @@ log_rejected(const struct proto_up_answer *a)
 int
 dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 {
-	uint8_t block[PROTO_BLOCK_MAX];
+	struct present p = { .st = st, .res = res };
 	struct dec_uplink_in in;
 	const struct proto_up_answer *a = &res->out.ans;
 	int rc;
@@ -124,12 +137,14 @@ dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 		res->step = DEC_SYNC_CA;
 		return res->rc = rc;
 	}
-	if ((rc = build_in(st, &in, block, res)) != 0)
-		return res->rc = rc;
+	build_in(st, &in, &p);
 	in.cut_after = cut;
 	if ((rc = dec_uplink_run(st->tls, st->cfg.center_host,
 		 st->cfg.center_port, &in, &res->out)) != 0) {
-		if (rc == PROTO_ERR_STATE && a->error == PROTO_UP_BUSY)
+		if (res->step == DEC_SYNC_CARD)
+			return res->rc = rc;
+		if (rc == PROTO_ERR_STATE &&
+		    (a->error == PROTO_UP_BUSY || a->error == PROTO_UP_FULL))
 			dec_state_failed(st, res->why,
 			    "center %.200s:%s busy: try again later",
 			    st->cfg.center_host, st->cfg.center_port);

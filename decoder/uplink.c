@@ -36,25 +36,50 @@ send_buf(struct conn *c, const uint8_t *buf, size_t n)
 	return proto_tls_write_all(c->ssl, buf, n);
 }
 
+/* The center's first frame: CHALLENGE (or an ERROR, taken into out). */
 static int
-send_blocks(struct conn *c, const struct dec_uplink_in *in)
+read_challenge(struct conn *c, struct dec_uplink_out *out,
+    uint8_t nonce[PROTO_CHALLENGE_LEN])
 {
-	uint8_t *buf = c->out;
+	uint8_t type;
+	size_t n;
+	int rc, done = 0;
+
+	if ((rc = proto_tls_read_frame(c->ssl, &type, c->body, sizeof(c->body),
+		 &n)) != 0 ||
+	    (rc = tick(c)) != 0)
+		return rc;
+	if (type == PROTO_UP_CHALLENGE)
+		return proto_up_challenge_decode(c->body, n, nonce);
+	if (type == PROTO_UP_ERROR)
+		return proto_up_answer_take(&out->ans, type, c->body, n, &done);
+	return PROTO_ERR_FORMAT;
+}
+
+static int
+send_blocks(struct conn *c, const struct dec_uplink_in *in,
+    struct dec_uplink_out *out)
+{
+	uint8_t *buf = c->out, nonce[PROTO_CHALLENGE_LEN];
 	const size_t cap = sizeof(c->out);
 	struct proto_up_recovered rec;
+	const uint8_t *block;
 	struct proto_wr w;
+	size_t len;
 	int rc;
 
 	proto_wr_init(&w, buf, cap);
 	if ((rc = proto_up_hello_encode(&in->hello, &w)) != 0 ||
-	    (rc = send_buf(c, buf, proto_wr_len(&w))) != 0)
+	    (rc = send_buf(c, buf, proto_wr_len(&w))) != 0 ||
+	    (rc = read_challenge(c, out, nonce)) != 0)
 		return rc;
 	if (in->present != NULL) {
+		if ((rc = in->present(in->present_arg, nonce, &block, &len)) !=
+		    0)
+			return rc;
 		proto_wr_init(&w, buf, cap);
-		if ((rc = proto_up_frame(&w, PROTO_UP_BLOCK,
-			 in->present_len)) != 0 ||
-		    (rc = proto_wr_bytes(&w, in->present, in->present_len)) !=
-			0 ||
+		if ((rc = proto_up_frame(&w, PROTO_UP_BLOCK, len)) != 0 ||
+		    (rc = proto_wr_bytes(&w, block, len)) != 0 ||
 		    (rc = send_buf(c, buf, proto_wr_len(&w))) != 0)
 			return rc;
 	}
@@ -88,7 +113,7 @@ dec_uplink_run(SSL_CTX *tls, const char *host, const char *port,
 	if ((rc = proto_tls_connect(tls, host, port, DEC_UPLINK_TIMEOUT_MS,
 		 &c.ssl, &fd)) != 0)
 		return rc;
-	if ((rc = send_blocks(&c, in)) != 0)
+	if ((rc = send_blocks(&c, in, out)) != 0)
 		goto out;
 	while (!done) {
 		if ((rc = proto_tls_read_frame(c.ssl, &type, c.body,

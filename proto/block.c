@@ -9,14 +9,16 @@
 
 _Static_assert(PROTO_BLOCK_HDR_LEN ==
 	BLOCK_SIZE(kind) + sizeof(uint8_t) /* version */ + BLOCK_SIZE(ua) +
-	    BLOCK_SIZE(seq) + sizeof(uint32_t) /* body length */,
+	    BLOCK_SIZE(seq) + BLOCK_SIZE(challenge) +
+	    sizeof(uint32_t) /* body length */,
     "the header is the fields block_hdr writes");
 
 static const char kt_salt[] = "ptv transmission key v1";
+static const uint8_t no_challenge[PROTO_CHALLENGE_LEN];
 
 static int
 block_hdr(struct proto_wr *w, uint8_t kind, const uint8_t ua[PROTO_UA_LEN],
-    uint32_t seq, size_t body_len)
+    uint32_t seq, const uint8_t *challenge, size_t body_len)
 {
 	int rc;
 
@@ -24,23 +26,38 @@ block_hdr(struct proto_wr *w, uint8_t kind, const uint8_t ua[PROTO_UA_LEN],
 	    (rc = proto_wr_u8(w, PROTO_BLOCK_VERSION)) != 0 ||
 	    (rc = proto_wr_bytes(w, ua, PROTO_UA_LEN)) != 0 ||
 	    (rc = proto_wr_u32(w, seq)) != 0 ||
+	    (rc = proto_wr_bytes(w, challenge, PROTO_CHALLENGE_LEN)) != 0 ||
 	    (rc = proto_wr_u32(w, (uint32_t)body_len)) != 0)
 		return rc;
 	return 0;
 }
 
+/* Only an uplink block answers a challenge; an export block has zeros. */
+static int
+challenge_fits(uint8_t kind, const uint8_t *challenge)
+{
+	if (kind == PROTO_BLOCK_UPLINK)
+		return 1;
+	return kind == PROTO_BLOCK_EXPORT &&
+	    memcmp(challenge, no_challenge, PROTO_CHALLENGE_LEN) == 0;
+}
+
 int
 proto_block_seal(uint8_t kind, const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
-    const struct proto_card_keys *k, const uint8_t *body, size_t body_len,
-    struct proto_wr *w)
+    const uint8_t *challenge, const struct proto_card_keys *k,
+    const uint8_t *body, size_t body_len, struct proto_wr *w)
 {
 	struct proto_wr c = *w;
 	uint8_t *start = c.p + c.len, *iv, *ct, *tag, *sig;
 	int rc;
 
+	if (challenge == NULL)
+		challenge = no_challenge;
+	if (!challenge_fits(kind, challenge))
+		return PROTO_ERR_ARG;
 	if (body_len > PROTO_M2_MAX_LEN)
 		return PROTO_ERR_TOOBIG;
-	if ((rc = block_hdr(&c, kind, ua, seq, body_len)) != 0 ||
+	if ((rc = block_hdr(&c, kind, ua, seq, challenge, body_len)) != 0 ||
 	    (rc = proto_wr_reserve(&c, PROTO_GCM_IV_LEN, &iv)) != 0 ||
 	    (rc = proto_wr_reserve(&c, body_len, &ct)) != 0 ||
 	    (rc = proto_wr_reserve(&c, PROTO_GCM_TAG_LEN, &tag)) != 0 ||
@@ -67,10 +84,11 @@ block_hdr_read(struct proto_rd *r, struct proto_block *b)
 	    (rc = proto_rd_u8(r, &version)) != 0 ||
 	    (rc = proto_rd_bytes(r, b->ua, PROTO_UA_LEN)) != 0 ||
 	    (rc = proto_rd_u32(r, &b->seq)) != 0 ||
+	    (rc = proto_rd_bytes(r, b->challenge, PROTO_CHALLENGE_LEN)) != 0 ||
 	    (rc = proto_rd_u32(r, &body_len)) != 0)
 		return rc;
 	if (version != PROTO_BLOCK_VERSION ||
-	    (b->kind != PROTO_BLOCK_EXPORT && b->kind != PROTO_BLOCK_UPLINK))
+	    !challenge_fits(b->kind, b->challenge))
 		return PROTO_ERR_FORMAT;
 	if (body_len > PROTO_M2_MAX_LEN)
 		return PROTO_ERR_TOOBIG;

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Blocks: M2 encrypted under the card's transmission key and signed by the
- * card (card/APDU.md, "Blocks").
+ * card (card/APDU.md, "Block").
  *
- *   header     kind (1), version (1), UA (8), export sequence (4),
- *              body length (4): the GCM additional data
+ *   header     kind (1), version (1) = 2, UA (8), export sequence (4),
+ *              challenge (16), body length (4): the GCM additional data
  *   IV (12), ciphertext (body length), tag (16)
  *   signature  ECDSA P-256 over header .. tag (64)
+ *
+ * The challenge of an uplink block (kind 02) is the nonce of the center
+ * session it was made for, so a replayed block is no proof of presence;
+ * an export block (kind 01) carries zeros there.
  */
 #ifndef PROTO_BLOCK_H
 #define PROTO_BLOCK_H
@@ -19,10 +23,11 @@
 #include "m2.h"
 #include "ua.h"
 
-#define PROTO_BLOCK_VERSION 1
+#define PROTO_BLOCK_VERSION 2
 #define PROTO_BLOCK_EXPORT 0x01 /* made by EXPORT, for M1 */
 #define PROTO_BLOCK_UPLINK 0x02 /* made by UPLINK BLOCKS, for a session */
-#define PROTO_BLOCK_HDR_LEN (1 + 1 + PROTO_UA_LEN + 4 + 4)
+#define PROTO_CHALLENGE_LEN 16  /* a center session's nonce */
+#define PROTO_BLOCK_HDR_LEN (1 + 1 + PROTO_UA_LEN + 4 + PROTO_CHALLENGE_LEN + 4)
 #define PROTO_BLOCK_OVERHEAD                                          \
 	(PROTO_BLOCK_HDR_LEN + PROTO_GCM_IV_LEN + PROTO_GCM_TAG_LEN + \
 	    PROTO_EC_SIG_LEN)
@@ -32,6 +37,7 @@ struct proto_block {
 	uint8_t kind;
 	uint8_t ua[PROTO_UA_LEN];
 	uint32_t seq;
+	uint8_t challenge[PROTO_CHALLENGE_LEN]; /* zeros in an export block */
 	const uint8_t *iv; /* the pointers borrow the parsed buffer */
 	const uint8_t *ct;
 	size_t ct_len;
@@ -48,11 +54,18 @@ struct proto_card_keys {
 	uint8_t kt[PROTO_AES_KEY_LEN]; /* the transmission key */
 };
 
-/* Encrypt and sign an M2 body into a block. */
+/*
+ * Encrypt and sign an M2 body into a block.  challenge: the session's
+ * nonce for an uplink block; NULL (zeros) for an export block, which may
+ * carry nothing else (PROTO_ERR_ARG).
+ */
 int proto_block_seal(uint8_t kind, const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
-    const struct proto_card_keys *k, const uint8_t *body, size_t body_len,
-    struct proto_wr *w);
-/* Split a block into its fields; checks the layout only. */
+    const uint8_t *challenge, const struct proto_card_keys *k,
+    const uint8_t *body, size_t body_len, struct proto_wr *w);
+/*
+ * Split a block into its fields; checks the layout only (an export block
+ * with a challenge other than zeros is malformed).
+ */
 int proto_block_parse(const uint8_t *buf, size_t len, struct proto_block *b);
 int proto_block_verify(const struct proto_block *b,
     const uint8_t pub[PROTO_EC_PUB_LEN]);

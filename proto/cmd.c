@@ -19,8 +19,9 @@ _Static_assert(PROTO_CMD_PARAMS_MAX == PARAMS_GRANT &&
     "PROTO_CMD_PARAMS_MAX is the longest parameter layout");
 _Static_assert(PROTO_CMD_MAX_LEN ==
 	sizeof(uint8_t) /* version */ + CMD_SIZE(type) + CMD_SIZE(ua) +
-	    CMD_SIZE(counter) + sizeof(uint8_t) /* parameter length */ +
-	    PROTO_CMD_PARAMS_MAX + PROTO_EC_SIG_LEN,
+	    CMD_SIZE(path) + CMD_SIZE(counter) +
+	    sizeof(uint8_t) /* parameter length */ + PROTO_CMD_PARAMS_MAX +
+	    PROTO_EC_SIG_LEN,
     "a command is the fields proto_cmd_sign writes");
 
 static const struct cmd_type {
@@ -33,6 +34,8 @@ static const struct cmd_type {
 	{ PROTO_CMD_RELOAD, PARAMS_U32, "reload" },
 	{ PROTO_CMD_GRANT, PARAMS_GRANT, "grant" },
 	{ PROTO_CMD_REVOKE, PARAMS_CHANNEL, "revoke" },
+	{ PROTO_CMD_EXPORT, PARAMS_NONE, "export" },
+	{ PROTO_CMD_DISABLE, PARAMS_NONE, "disable" },
 };
 
 static const struct cmd_type *
@@ -52,6 +55,12 @@ proto_cmd_name(uint8_t type)
 	return t != NULL ? t->name : "unknown";
 }
 
+int
+proto_cmd_known(uint8_t type)
+{
+	return cmd_type(type) != NULL;
+}
+
 static int
 cmd_params_write(const struct proto_cmd *c, struct proto_wr *w)
 {
@@ -59,6 +68,8 @@ cmd_params_write(const struct proto_cmd *c, struct proto_wr *w)
 
 	switch (c->type) {
 	case PROTO_CMD_UNLOCK:
+	case PROTO_CMD_EXPORT:
+	case PROTO_CMD_DISABLE:
 		return 0;
 	case PROTO_CMD_ACK:
 	case PROTO_CMD_RELOAD:
@@ -85,11 +96,12 @@ proto_cmd_sign(const struct proto_cmd *c, const uint8_t priv[PROTO_EC_PRIV_LEN],
 	uint8_t *start = x.p + x.len, *sig;
 	int rc;
 
-	if (t == NULL)
+	if (t == NULL || c->path > PROTO_CMD_PATH_BROADCAST)
 		return PROTO_ERR_ARG;
 	if ((rc = proto_wr_u8(&x, PROTO_CMD_VERSION)) != 0 ||
 	    (rc = proto_wr_u8(&x, c->type)) != 0 ||
 	    (rc = proto_wr_bytes(&x, c->ua, PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_wr_u8(&x, c->path)) != 0 ||
 	    (rc = proto_wr_u32(&x, c->counter)) != 0 ||
 	    (rc = proto_wr_u8(&x, t->params_len)) != 0 ||
 	    (rc = cmd_params_write(c, &x)) != 0 ||
@@ -110,6 +122,8 @@ cmd_params_read(struct proto_rd *r, struct proto_cmd *c)
 
 	switch (c->type) {
 	case PROTO_CMD_UNLOCK:
+	case PROTO_CMD_EXPORT:
+	case PROTO_CMD_DISABLE:
 		return 0;
 	case PROTO_CMD_ACK:
 	case PROTO_CMD_RELOAD:
@@ -121,8 +135,8 @@ cmd_params_read(struct proto_rd *r, struct proto_cmd *c)
 		c->arg1 = v16;
 		return c->type == PROTO_CMD_GRANT ? proto_rd_u32(r, &c->arg2) :
 						    0;
-	default:
-		return PROTO_ERR_FORMAT;
+	default: /* a type we do not know: its parameters stay opaque */
+		return proto_rd_skip(r, proto_rd_left(r));
 	}
 }
 
@@ -142,11 +156,13 @@ proto_cmd_parse(const uint8_t *buf, size_t len, struct proto_cmd *out,
 	if ((rc = proto_rd_u8(&r, &version)) != 0 ||
 	    (rc = proto_rd_u8(&r, &c.type)) != 0 ||
 	    (rc = proto_rd_bytes(&r, c.ua, PROTO_UA_LEN)) != 0 ||
+	    (rc = proto_rd_u8(&r, &c.path)) != 0 ||
 	    (rc = proto_rd_u32(&r, &c.counter)) != 0 ||
 	    (rc = proto_rd_u8(&r, &plen)) != 0)
 		return rc;
 	t = cmd_type(c.type);
-	if (version != PROTO_CMD_VERSION || t == NULL || plen != t->params_len)
+	if (version != PROTO_CMD_VERSION || c.path > PROTO_CMD_PATH_BROADCAST ||
+	    (t != NULL ? plen != t->params_len : plen > PROTO_CMD_PARAMS_MAX))
 		return PROTO_ERR_FORMAT;
 	if ((rc = proto_rd_sub(&r, plen, &params)) != 0 ||
 	    (rc = cmd_params_read(&params, &c)) != 0 ||

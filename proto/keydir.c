@@ -26,11 +26,19 @@ struct key_file {
  */
 static const struct key_file files[] = {
 	{ "center.pub", PROTO_EC_PUB_LEN, PROTO_KEYDIR_CENTER_PUB, 0644 },
+	{ "issuer.pub", PROTO_EC_PUB_LEN, PROTO_KEYDIR_ISSUER_PUB, 0644 },
 	{ "master.key", PROTO_MASTER_LEN, PROTO_KEYDIR_MASTER, 0600 },
 	{ "ecm.key", PROTO_AES_KEY_LEN, PROTO_KEYDIR_ECM, 0600 },
-	{ "center.key", PROTO_KEYDIR_CENTER_LEN, PROTO_KEYDIR_CENTER, 0600 },
+	{ "center.key", PROTO_KEYDIR_PAIR_LEN, PROTO_KEYDIR_CENTER, 0600 },
+	{ "issuer.key", PROTO_KEYDIR_PAIR_LEN, PROTO_KEYDIR_ISSUER, 0600 },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
+
+/* The two key pairs as their files hold them: private, then public. */
+struct pairs {
+	uint8_t center[PROTO_KEYDIR_PAIR_LEN];
+	uint8_t issuer[PROTO_KEYDIR_PAIR_LEN];
+};
 
 static int
 key_path(char path[PATH_MAX], const char *dir, const char *name)
@@ -40,9 +48,9 @@ key_path(char path[PATH_MAX], const char *dir, const char *name)
 	return n < 0 || n >= PATH_MAX ? PROTO_ERR_TOOBIG : 0;
 }
 
-/* Where file f's bytes go in k (center.key: both halves, in both). */
+/* Where file f's bytes go in k (a key pair: both halves, in pairs). */
 static uint8_t *
-key_place(struct proto_keydir *k, uint8_t *both, unsigned bit)
+key_place(struct proto_keydir *k, struct pairs *pp, unsigned bit)
 {
 	switch (bit) {
 	case PROTO_KEYDIR_MASTER:
@@ -51,9 +59,37 @@ key_place(struct proto_keydir *k, uint8_t *both, unsigned bit)
 		return k->ecm;
 	case PROTO_KEYDIR_CENTER_PUB:
 		return k->center_pub;
+	case PROTO_KEYDIR_ISSUER_PUB:
+		return k->issuer_pub;
+	case PROTO_KEYDIR_ISSUER:
+		return pp->issuer;
 	default:
-		return both;
+		return pp->center;
 	}
+}
+
+/* A pair file's halves into priv, and into pub unless its .pub was read. */
+static void
+pair_split(const uint8_t pair[PROTO_KEYDIR_PAIR_LEN], int have_pub,
+    uint8_t priv[PROTO_EC_PRIV_LEN], uint8_t pub[PROTO_EC_PUB_LEN])
+{
+	memcpy(priv, pair, PROTO_EC_PRIV_LEN);
+	if (!have_pub)
+		memcpy(pub, pair + PROTO_EC_PRIV_LEN, PROTO_EC_PUB_LEN);
+}
+
+/* A new pair: in k, and as its file holds it. */
+static int
+pair_new(uint8_t priv[PROTO_EC_PRIV_LEN], uint8_t pub[PROTO_EC_PUB_LEN],
+    uint8_t pair[PROTO_KEYDIR_PAIR_LEN])
+{
+	int rc;
+
+	if ((rc = proto_ec_keygen(priv, pub)) != 0)
+		return rc;
+	memcpy(pair, priv, PROTO_EC_PRIV_LEN);
+	memcpy(pair + PROTO_EC_PRIV_LEN, pub, PROTO_EC_PUB_LEN);
+	return 0;
 }
 
 /*
@@ -64,7 +100,7 @@ key_place(struct proto_keydir *k, uint8_t *both, unsigned bit)
 static int
 read_key(const char *dir, const struct key_file *f, uint8_t *out)
 {
-	uint8_t buf[PROTO_KEYDIR_CENTER_LEN + 1];
+	uint8_t buf[PROTO_KEYDIR_PAIR_LEN + 1];
 	char path[PATH_MAX];
 	struct stat st;
 	size_t got = 0;
@@ -105,7 +141,7 @@ int
 proto_keydir_load(const char *dir, unsigned need, unsigned want,
     struct proto_keydir *out, const char **file)
 {
-	uint8_t both[PROTO_KEYDIR_CENTER_LEN];
+	struct pairs pp;
 	struct proto_keydir k;
 	const char *bad = NULL;
 	int rc = 0;
@@ -120,7 +156,7 @@ proto_keydir_load(const char *dir, unsigned need, unsigned want,
 
 		if (((need | want) & f->bit) == 0)
 			continue;
-		rc = read_key(dir, f, key_place(&k, both, f->bit));
+		rc = read_key(dir, f, key_place(&k, &pp, f->bit));
 		if (rc == PROTO_ERR_NOTFOUND && (need & f->bit) == 0) {
 			rc = 0;
 			continue;
@@ -131,15 +167,15 @@ proto_keydir_load(const char *dir, unsigned need, unsigned want,
 		}
 		k.have |= f->bit;
 	}
-	if (k.have & PROTO_KEYDIR_CENTER) {
-		memcpy(k.center_priv, both, PROTO_EC_PRIV_LEN);
-		if ((k.have & PROTO_KEYDIR_CENTER_PUB) == 0)
-			memcpy(k.center_pub, both + PROTO_EC_PRIV_LEN,
-			    PROTO_EC_PUB_LEN);
-	}
+	if (k.have & PROTO_KEYDIR_CENTER)
+		pair_split(pp.center, (k.have & PROTO_KEYDIR_CENTER_PUB) != 0,
+		    k.center_priv, k.center_pub);
+	if (k.have & PROTO_KEYDIR_ISSUER)
+		pair_split(pp.issuer, (k.have & PROTO_KEYDIR_ISSUER_PUB) != 0,
+		    k.issuer_priv, k.issuer_pub);
 	*out = k;
 out:
-	proto_cleanse(both, sizeof(both));
+	proto_cleanse(&pp, sizeof(pp));
 	proto_keydir_wipe(&k);
 	if (file != NULL)
 		*file = bad;
@@ -160,7 +196,7 @@ write_key(const char *dir, const struct key_file *f, const uint8_t *p)
 int
 proto_keydir_create(const char *dir, const char **file)
 {
-	uint8_t both[PROTO_KEYDIR_CENTER_LEN];
+	struct pairs pp;
 	struct proto_keydir k;
 	char path[PATH_MAX];
 	const char *bad = NULL;
@@ -168,7 +204,7 @@ proto_keydir_create(const char *dir, const char **file)
 	int rc, saved = 0;
 
 	memset(&k, 0, sizeof(k));
-	memset(both, 0, sizeof(both));
+	memset(&pp, 0, sizeof(pp));
 	if (dir == NULL) {
 		rc = PROTO_ERR_ARG;
 		goto out;
@@ -186,22 +222,20 @@ proto_keydir_create(const char *dir, const char **file)
 	}
 	if ((rc = proto_random(k.master, sizeof(k.master))) != 0 ||
 	    (rc = proto_random(k.ecm, sizeof(k.ecm))) != 0 ||
-	    (rc = proto_ec_keygen(k.center_priv, k.center_pub)) != 0)
+	    (rc = pair_new(k.center_priv, k.center_pub, pp.center)) != 0 ||
+	    (rc = pair_new(k.issuer_priv, k.issuer_pub, pp.issuer)) != 0)
 		goto out;
-	memcpy(both, k.center_priv, PROTO_EC_PRIV_LEN);
-	memcpy(both + PROTO_EC_PRIV_LEN, k.center_pub, PROTO_EC_PUB_LEN);
 	for (size_t i = NFILES; i-- > 0;) {
 		const struct key_file *f = &files[i];
 
-		if ((rc = write_key(dir, f, key_place(&k, both, f->bit))) !=
-		    0) {
+		if ((rc = write_key(dir, f, key_place(&k, &pp, f->bit))) != 0) {
 			saved = errno;
 			bad = f->name;
 			goto out;
 		}
 	}
 out:
-	proto_cleanse(both, sizeof(both));
+	proto_cleanse(&pp, sizeof(pp));
 	proto_keydir_wipe(&k);
 	if (file != NULL)
 		*file = bad;

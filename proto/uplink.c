@@ -103,6 +103,37 @@ proto_up_hello_decode(const uint8_t *b, size_t n, struct proto_up_hello *out)
 }
 
 int
+proto_up_challenge_encode(const uint8_t nonce[PROTO_CHALLENGE_LEN],
+    struct proto_wr *w)
+{
+	struct proto_wr c = *w;
+	int rc;
+
+	if ((rc = proto_up_frame(&c, PROTO_UP_CHALLENGE,
+		 PROTO_CHALLENGE_LEN)) != 0 ||
+	    (rc = proto_wr_bytes(&c, nonce, PROTO_CHALLENGE_LEN)) != 0)
+		return rc;
+	*w = c;
+	return 0;
+}
+
+int
+proto_up_challenge_decode(const uint8_t *b, size_t n,
+    uint8_t nonce[PROTO_CHALLENGE_LEN])
+{
+	uint8_t x[PROTO_CHALLENGE_LEN];
+	struct proto_rd r;
+	int rc;
+
+	proto_rd_init(&r, b, n);
+	if ((rc = proto_rd_bytes(&r, x, sizeof(x))) != 0 ||
+	    (rc = proto_rd_end(&r)) != 0)
+		return rc;
+	memcpy(nonce, x, sizeof(x));
+	return 0;
+}
+
+int
 proto_up_recovered_encode(const struct proto_up_recovered *x,
     struct proto_wr *w)
 {
@@ -290,7 +321,34 @@ proto_up_reason(uint8_t reason)
 		return "center busy";
 	case PROTO_UP_INTERNAL:
 		return "center internal error";
+	case PROTO_UP_WRONG_KIND:
+		return "wrong block kind for the frame, or not this session's "
+		       "challenge";
+	case PROTO_UP_STALE:
+		return "stale copy";
+	case PROTO_UP_REVOKED:
+		return "card revoked";
+	case PROTO_UP_FULL:
+		return "center busy: full, try again later";
+	case PROTO_UP_DEADLINE:
+		return "session deadline passed";
 	default:
 		return "unknown reason";
+	}
+}
+
+int
+proto_up_reason_final(uint8_t reason)
+{
+	switch (reason) {
+	case PROTO_UP_UNKNOWN_UA:
+	case PROTO_UP_BAD_SIGNATURE:
+	case PROTO_UP_UNDECRYPTABLE:
+	case PROTO_UP_MALFORMED:
+	case PROTO_UP_WRONG_KIND:
+	case PROTO_UP_REVOKED:
+		return 1;
+	default:
+		return 0;
 	}
 }

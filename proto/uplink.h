@@ -4,19 +4,22 @@
  * TLS 1.3.  Every message is a frame: type (1), body length (4), body.
  *
  * decoder -> center
- *   HELLO      version (1) = 1, decoder id (8), card present (1), UA (8)
- *   BLOCK      a block made by the present card (UPLINK BLOCKS)
+ *   HELLO      version (1) = 2, decoder id (8), card present (1), UA (8)
+ *   BLOCK      an uplink block (kind 02) made by the present card (UPLINK
+ *              BLOCKS) with this session's challenge
  *   RECOVERED  (type 0x81) decoder id (8), stored at (8, Unix seconds),
- *              a block from M1 of a card no longer present
+ *              an export block (kind 01) from M1
  *   END        empty: no more blocks
  * center -> decoder
+ *   CHALLENGE  nonce (16), fresh per session, right after HELLO
  *   RESULT     index (2), status (1), reason (1), UA (8), seq (4)
  *   COMMAND    a signed center command for the present card
  *   ACK        UA (8), seq (4): the center holds this M1 block durably
  *   DONE       purchases invoiced (4), anomalies flagged (4)
  *   ERROR      reason (1), text
- * The center answers only after everything the session recorded has
- * committed.
+ * Order: HELLO, CHALLENGE, BLOCK* RECOVERED* END, then RESULT* COMMAND*
+ * ACK* DONE (or ERROR).  The center answers only after everything the
+ * session recorded has committed.
  */
 #ifndef PROTO_UPLINK_H
 #define PROTO_UPLINK_H
@@ -27,7 +30,7 @@
 #include "buf.h"
 #include "sm.h"
 
-#define PROTO_UPLINK_VERSION 1
+#define PROTO_UPLINK_VERSION 2
 #define PROTO_UPLINK_HDR_LEN 5
 #define PROTO_UPLINK_MAX_BODY (PROTO_BLOCK_MAX + 64)
 #define PROTO_UPLINK_MAX_BLOCKS 32 /* blocks in one session */
@@ -41,6 +44,7 @@
 #define PROTO_UP_COMMAND 0x12
 #define PROTO_UP_ACK 0x13
 #define PROTO_UP_DONE 0x14
+#define PROTO_UP_CHALLENGE 0x15
 #define PROTO_UP_ERROR 0x1f
 
 /* RESULT status */
@@ -58,6 +62,13 @@
 #define PROTO_UP_PROTOCOL 6
 #define PROTO_UP_BUSY 7
 #define PROTO_UP_INTERNAL 8
+#define PROTO_UP_WRONG_KIND \
+	9                      /* BLOCK not kind 02 with the challenge, or
+				 RECOVERED not kind 01 */
+#define PROTO_UP_STALE 0x0a    /* older than the center holds from the card */
+#define PROTO_UP_REVOKED 0x0b  /* the card is revoked */
+#define PROTO_UP_FULL 0x0c     /* ERROR: the center is full, try later */
+#define PROTO_UP_DEADLINE 0x0d /* ERROR: the session's deadline passed */
 
 struct proto_up_hello {
 	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
@@ -107,6 +118,11 @@ int proto_up_header(const uint8_t hdr[PROTO_UPLINK_HDR_LEN], uint8_t *type,
 
 int proto_up_hello_encode(const struct proto_up_hello *h, struct proto_wr *w);
 int proto_up_hello_decode(const uint8_t *b, size_t n, struct proto_up_hello *h);
+/* CHALLENGE: the whole frame; decode takes its body, nonce only on success. */
+int proto_up_challenge_encode(const uint8_t nonce[PROTO_CHALLENGE_LEN],
+    struct proto_wr *w);
+int proto_up_challenge_decode(const uint8_t *b, size_t n,
+    uint8_t nonce[PROTO_CHALLENGE_LEN]);
 int proto_up_recovered_encode(const struct proto_up_recovered *r,
     struct proto_wr *w);
 int proto_up_recovered_decode(const uint8_t *b, size_t n,
@@ -125,6 +141,13 @@ int proto_up_ack_decode(const uint8_t *b, size_t n, uint8_t ua[PROTO_UA_LEN],
  */
 int proto_up_answer_take(struct proto_up_answer *a, uint8_t type,
     const uint8_t *body, size_t n, int *done);
+/* A static name of a reason ("unknown reason" for others); never NULL. */
 const char *proto_up_reason(uint8_t reason);
+/*
+ * 1 if a RESULT with this reason is final for its block (resending it can
+ * never succeed: unknown card, bad signature, cannot decrypt, malformed,
+ * wrong kind, revoked), else 0.
+ */
+int proto_up_reason_final(uint8_t reason);
 
 #endif

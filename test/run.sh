@@ -26,6 +26,7 @@ else
 	tests=(
 		"$build/test/test_proto"
 		"$build/test/test_formats"
+		"$build/test/test_wire"
 		"$build/test/test_store"
 		"$build/test/test_runtime"
 		"$build/test/tear_store"

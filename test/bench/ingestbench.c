@@ -61,7 +61,7 @@ seal(const struct proto_card_keys *ck, const uint8_t ua[PROTO_UA_LEN],
 	proto_wr_init(&bw, body, sizeof(body));
 	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
 	if (proto_m2_encode(&m, &bw) != 0 ||
-	    proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, ck, body,
+	    proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, NULL, ck, body,
 		proto_wr_len(&bw), &w) != 0)
 		return -1;
 	*len = proto_wr_len(&w);

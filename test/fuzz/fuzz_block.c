@@ -42,6 +42,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "block", "the signed part is all but the signature");
 	fuzz_require(memcmp(b.ua, data + 2, PROTO_UA_LEN) == 0, "block",
 	    "the UA is the header's");
+	fuzz_require(memcmp(b.challenge, data + 2 + PROTO_UA_LEN + 4,
+			 PROTO_CHALLENGE_LEN) == 0,
+	    "block", "the challenge is the header's");
+	if (b.kind == PROTO_BLOCK_EXPORT)
+		for (size_t i = 0; i < PROTO_CHALLENGE_LEN; i++)
+			fuzz_require(b.challenge[i] == 0, "block",
+			    "an export block answers no challenge");
 	if (proto_block_verify(&b, fuzz_sign_pub) != 0 ||
 	    proto_block_open(&b, fuzz_kt, &m) != 0)
 		return 0;

@@ -20,8 +20,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fuzz_require(m.n_counts <= PROTO_M2_MAX_CHANNELS &&
 		m.n_rights <= PROTO_M2_MAX_RIGHTS &&
-		m.n_purchases <= PROTO_M2_MAX_PURCHASES,
+		m.n_purchases <= PROTO_M2_MAX_PURCHASES &&
+		m.n_outcomes <= PROTO_M2_MAX_OUTCOMES,
 	    "m2", "counts within their limits");
+	fuzz_require((m.flags & ~PROTO_M2_FLAGS_ALL) == 0, "m2",
+	    "only known flags");
+	for (unsigned i = 0; i < m.n_outcomes; i++)
+		fuzz_require(m.outcomes[i].path <= PROTO_CMD_PATH_BROADCAST,
+		    "m2", "outcomes of known paths");
 	proto_wr_init(&w, out, sizeof(out));
 	fuzz_require(proto_m2_encode(&m, &w) == 0, "m2",
 	    "a decoded M2 encodes");

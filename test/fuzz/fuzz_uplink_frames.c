@@ -3,7 +3,7 @@
  * The frames a decoder sends the center, read as the center reads a
  * session: a frame header (proto_up_header), then its body by type --
  * HELLO, BLOCK, RECOVERED (with the block it carries), END -- and, for
- * the decoder's side, RESULT and ACK bodies.  The input is a sequence of
+ * the decoder's side, CHALLENGE, RESULT and ACK bodies.  The input is a sequence of
  * frames; reading stops at the first bad one, as a session does.
  * Invariants: a header never announces more than the limit; every body
  * that decodes encodes back to the same frame.
@@ -34,7 +34,7 @@ body(uint8_t type, const uint8_t *frame, const uint8_t *b, size_t n)
 	struct proto_up_recovered rec;
 	struct proto_up_result res;
 	struct proto_block blk;
-	uint8_t ua[PROTO_UA_LEN];
+	uint8_t ua[PROTO_UA_LEN], nonce[PROTO_CHALLENGE_LEN];
 	uint32_t seq;
 	struct proto_wr w;
 	size_t fl = PROTO_UPLINK_HDR_LEN + n;
@@ -60,6 +60,13 @@ body(uint8_t type, const uint8_t *frame, const uint8_t *b, size_t n)
 		    "a RECOVERED encodes");
 		same_frame(&w, frame, fl, "RECOVERED round trip");
 		return proto_block_parse(rec.block, rec.len, &blk);
+	case PROTO_UP_CHALLENGE:
+		if (proto_up_challenge_decode(b, n, nonce) != 0)
+			return -1;
+		fuzz_require(proto_up_challenge_encode(nonce, &w) == 0, T,
+		    "a CHALLENGE encodes");
+		same_frame(&w, frame, fl, "CHALLENGE round trip");
+		return 0;
 	case PROTO_UP_RESULT:
 		if (proto_up_result_decode(b, n, &res) != 0)
 			return -1;

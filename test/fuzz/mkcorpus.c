@@ -100,6 +100,23 @@ full_m2(struct proto_m2 *m)
 		.channel = 9,
 		.price = 200,
 		.time = 1700003600 };
+	m->clock = 1700003700;
+	m->flags = PROTO_M2_FLAG_EXPORT;
+	m->bcast_ctr = 2;
+	m->n_outcomes = 3;
+	m->outcomes[0] = (struct proto_outcome){ .path = PROTO_CMD_PATH_UPLINK,
+		.counter = 3,
+		.type = PROTO_CMD_GRANT,
+		.sw = 0x6a84 };
+	m->outcomes[1] = (struct proto_outcome){ .path = PROTO_CMD_PATH_UPLINK,
+		.counter = 4,
+		.type = PROTO_CMD_ACK,
+		.sw = 0x9000 };
+	m->outcomes[2] =
+	    (struct proto_outcome){ .path = PROTO_CMD_PATH_BROADCAST,
+		    .counter = 2,
+		    .type = PROTO_CMD_EXPORT,
+		    .sw = 0x9000 };
 }
 
 static int
@@ -123,7 +140,14 @@ card_keys(struct proto_card_keys *k)
 	memcpy(k->kt, fuzz_kt, sizeof(k->kt));
 }
 
-/* A block of kind over m, sealed with the fuzz card keys. */
+/* A session's challenge, as the uplink seeds carry it. */
+static const uint8_t nonce[PROTO_CHALLENGE_LEN] = { 0x6e, 0x6f, 0x6e, 0x63,
+	0x65, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+/*
+ * A block of kind over m, sealed with the fuzz card keys: an uplink block
+ * answers nonce, an export block carries no challenge.
+ */
 static int
 seal(uint8_t kind, const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
     const struct proto_m2 *m, struct proto_wr *w)
@@ -136,7 +160,8 @@ seal(uint8_t kind, const uint8_t ua[PROTO_UA_LEN], uint32_t seq,
 	card_keys(&k);
 	if ((rc = encode_m2(m, body, sizeof(body), &len)) != 0)
 		return rc;
-	return proto_block_seal(kind, ua, seq, &k, body, len, w);
+	return proto_block_seal(kind, ua, seq,
+	    kind == PROTO_BLOCK_UPLINK ? nonce : NULL, &k, body, len, w);
 }
 
 static int
@@ -206,7 +231,16 @@ seeds_cmd(void)
 		    .arg1 = 7,
 		    .arg2 = 2000000000 },
 		{ .type = PROTO_CMD_REVOKE, .counter = 5, .arg1 = 7 },
+		{ .type = PROTO_CMD_EXPORT,
+		    .path = PROTO_CMD_PATH_BROADCAST,
+		    .counter = 1 },
+		{ .type = PROTO_CMD_DISABLE,
+		    .path = PROTO_CMD_PATH_BROADCAST,
+		    .counter = 2 },
 	};
+	/* a type a newer center may send: signed by hand, parameters 3 */
+	uint8_t unknown[15 + 1 + 3 + PROTO_EC_SIG_LEN] = { PROTO_CMD_VERSION,
+		0x40, [10] = PROTO_CMD_PATH_BROADCAST, [14] = 3, [15] = 3 };
 	uint8_t buf[PROTO_CMD_MAX_LEN];
 	struct proto_wr w;
 
@@ -220,6 +254,31 @@ seeds_cmd(void)
 		    put_wr("cmd", proto_cmd_name(c.type), &w) != 0)
 			return -1;
 	}
+	memcpy(unknown + 2, ua1, PROTO_UA_LEN);
+	if (proto_ec_sign(fuzz_sign_priv, fuzz_sign_pub, unknown,
+		sizeof(unknown) - PROTO_EC_SIG_LEN,
+		unknown + sizeof(unknown) - PROTO_EC_SIG_LEN) != 0 ||
+	    put("cmd", "unknown-type", unknown, sizeof(unknown)) != 0)
+		return -1;
+	return 0;
+}
+
+/* A card certificate, signed with the fuzz key as the issuer's. */
+static int
+seeds_cert(void)
+{
+	static const uint8_t versions[PROTO_VERSIONS_LEN] = { 1, 0, 1, 0 };
+	uint8_t buf[PROTO_CERT_LEN];
+	struct proto_cert c;
+	struct proto_wr w;
+
+	memcpy(c.ua, ua1, PROTO_UA_LEN);
+	memcpy(c.pub, fuzz_sign_pub, PROTO_EC_PUB_LEN);
+	memcpy(c.versions, versions, PROTO_VERSIONS_LEN);
+	proto_wr_init(&w, buf, sizeof(buf));
+	if (proto_cert_sign(&c, fuzz_sign_priv, fuzz_sign_pub, &w) != 0 ||
+	    put_wr("cert", "card", &w) != 0)
+		return -1;
 	return 0;
 }
 
@@ -281,6 +340,12 @@ seeds_apdu(void)
 			.ne = 256 } },
 		{ "export-2e",
 		    { .cla = SM_CLA, .ins = SM_INS_EXPORT, .ne = 65536 } },
+		{ "uplink-4e",
+		    { .cla = SM_CLA,
+			.ins = SM_INS_UPLINK,
+			.data = nonce,
+			.lc = sizeof(nonce),
+			.ne = 65536 } },
 		{ "case3e",
 		    { .cla = SM_CLA,
 			.ins = SM_INS_COMMAND,
@@ -329,7 +394,10 @@ seeds_rapdu(void)
 	    0;
 }
 
-/* A session as a decoder sends it: HELLO, BLOCK, RECOVERED, END. */
+/*
+ * A session as both sides send it: HELLO, the center's CHALLENGE, the
+ * present card's uplink block for it, a RECOVERED export block, END.
+ */
 static int
 seeds_uplink_frames(void)
 {
@@ -347,16 +415,20 @@ seeds_uplink_frames(void)
 	memcpy(h.ua, ua2, PROTO_UA_LEN);
 	memcpy(rec.decoder_id, fuzz_decoder_id, sizeof(rec.decoder_id));
 	memcpy(res.ua, ua1, PROTO_UA_LEN);
+	proto_wr_init(&w, buf, sizeof(buf));
+	proto_wr_init(&bw, blk, sizeof(blk));
+	if (proto_up_hello_encode(&h, &w) != 0 ||
+	    proto_up_challenge_encode(nonce, &w) != 0 ||
+	    seal(PROTO_BLOCK_UPLINK, ua2, 2, &m, &bw) != 0 ||
+	    proto_up_frame(&w, PROTO_UP_BLOCK, proto_wr_len(&bw)) != 0 ||
+	    proto_wr_bytes(&w, blk, proto_wr_len(&bw)) != 0)
+		return -1;
 	proto_wr_init(&bw, blk, sizeof(blk));
 	if (seal(PROTO_BLOCK_EXPORT, ua1, 3, &m, &bw) != 0)
 		return -1;
 	rec.block = blk;
 	rec.len = proto_wr_len(&bw);
-	proto_wr_init(&w, buf, sizeof(buf));
-	if (proto_up_hello_encode(&h, &w) != 0 ||
-	    proto_up_frame(&w, PROTO_UP_BLOCK, rec.len) != 0 ||
-	    proto_wr_bytes(&w, blk, rec.len) != 0 ||
-	    proto_up_recovered_encode(&rec, &w) != 0 ||
+	if (proto_up_recovered_encode(&rec, &w) != 0 ||
 	    proto_up_frame(&w, PROTO_UP_END, 0) != 0 ||
 	    put_wr("uplink_frames", "session", &w) != 0)
 		return -1;
@@ -493,9 +565,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (seeds_m2_block() != 0 || seeds_ecm() != 0 || seeds_cmd() != 0 ||
-	    seeds_tlv() != 0 || seeds_apdu() != 0 || seeds_rapdu() != 0 ||
-	    seeds_uplink_frames() != 0 || seeds_uplink_answer() != 0 ||
-	    seeds_m1() != 0 || seeds_text() != 0) {
+	    seeds_cert() != 0 || seeds_tlv() != 0 || seeds_apdu() != 0 ||
+	    seeds_rapdu() != 0 || seeds_uplink_frames() != 0 ||
+	    seeds_uplink_answer() != 0 || seeds_m1() != 0 ||
+	    seeds_text() != 0) {
 		fprintf(stderr, "mkcorpus: a seed could not be made\n");
 		return 1;
 	}

@@ -175,18 +175,29 @@ check_match "as a sequence going backwards" "${UA[3]} .*went backwards" \
 check_eq "the ledger is unchanged" "$total" "$(invoices_all)"
 
 # --- forged and mis-bound blocks ------------------------------------------
-blk=$(send $SEL 80420000000000 | tail -1 | cut -d' ' -f1)
+# SC4's export block (kind 01), and its uplink block for an old challenge
+blk=$(send $SEL 80400000000000 | tail -1 | cut -d' ' -f1)
+old=$(send $SEL 80420000000010000102030405060708090A0B0C0D0E0F0000 |
+	tail -1 | cut -d' ' -f1)
 flip() {        # flip POS HEX: flip the low bit of byte POS
 	local b=${2:$((2 * $1)):2}
 	printf '%s%02X%s' "${2:0:$((2 * $1))}" $((0x$b ^ 1)) "${2:$((2 * $1 + 2))}"
 }
 us() { "$B/test/uplink_send" localhost 7443 center/ca.crt "$@"; }
+# B:@ -- the present card answers the session's challenge (UPLINK BLOCKS)
+export PTV_UPLINK_CARD="$B/test/pcsc_send -r 'Virtual PCD 00 00' $SEL \
+80420000000010{}0000"
 DEC=00000000000000aa
 check_match "a genuine block is accepted" "result 0 accepted" \
-	"$(us session $DEC "${UA[4]}" "B:$blk")"
+	"$(us session $DEC "${UA[4]}" "B:@")"
+check_match "an uplink block of another session: wrong kind" \
+	"result 0 wrong block kind" "$(us session $DEC "${UA[4]}" "B:$old")"
+check_match "an export block as the present one's: wrong kind" \
+	"result 0 wrong block kind" "$(us session $DEC "${UA[4]}" "B:$blk")"
+check_match "an uplink block as a recovered one: wrong kind" \
+	"result 0 wrong block kind" "$(us session $DEC - "R:$old")"
 check_match "a bit flipped in the ciphertext: bad signature" \
-	"result 0 bad signature" "$(us session $DEC "${UA[4]}" \
-	"B:$(flip 40 "$blk")")"
+	"result 0 bad signature" "$(us session $DEC - "R:$(flip 60 "$blk")")"
 misbound=${blk:0:4}${UA[2]}${blk:20}
 check_match "SC4's block relabelled as SC2's: bad signature" \
 	"result 0 bad signature" "$(us session $DEC - "R:$misbound")"
@@ -195,7 +206,7 @@ check_match "an unregistered UA: unknown card" "result 0 unknown card" \
 	"$(us session $DEC - "R:$unknown")"
 check_match "another card's block as the present one's: refused" \
 	"result 0 block of a card other" \
-	"$(us session $DEC "${UA[2]}" "B:$blk")"
+	"$(us session $DEC "${UA[2]}" "B:@")"
 check_match "a malformed block" "result 0 malformed" \
 	"$(us session $DEC - "R:0102")"
 check_match "a frame of no known type ends the session" "error protocol" \

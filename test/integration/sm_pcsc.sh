@@ -82,8 +82,14 @@ check "SC2 is in the reader" send -w 10
 out=$(send $SEL 80CA010300 "$(apdu 40)" 2>&1)
 check_eq "SC2 is locked and refuses EXPORT" "$(printf '9000\n01 9000\n6985')" \
 	"$out"
-out=$(send $SEL "$(apdu 42)" 2>&1 | tail -1)
+NONCE=00112233445566778899AABBCCDDEEFF
+out=$(send $SEL "$(apdu 42)" "$(apdu 42 "${NONCE:2}")" 2>&1)
+check_eq "UPLINK BLOCKS without the 16-byte challenge: 6700" \
+	"$(printf '9000\n6700\n6700')" "$out"
+out=$(send $SEL "$(apdu 42 "$NONCE")" 2>&1 | tail -1)
 check_match "SC2 gives UPLINK BLOCKS while locked" " 9000$" "$out"
+check_match "with the session's challenge in its header" \
+	"^02022222222222222222000000.{2}$NONCE" "$out"
 out=$(echo "${out%% *}" | "$headend" open "$tmp/ops" "$tmp/sc2.img.reg" -)
 check_match "SC2's uplink block opens" "block uplink ua $UA2 seq 1: .*locked" \
 	"$out"

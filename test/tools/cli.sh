@@ -15,7 +15,7 @@ tmp=$(mktemp -d /tmp/ptv-cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 k=$tmp/keys
 select_sm=00a4040007f0505456534d0100
-uplink_blocks=80420000000000
+uplink_blocks=80420000000010000102030405060708090A0B0C0D0E0F0000
 
 # run: status in $rc, stdout in $out, stderr in $err
 run() {
@@ -62,7 +62,7 @@ refused "headend cmd with a bad expiry" 2 \
     "^headend cmd: EXPIRY wants a whole number from 0 to 4294967295: x" \
     "$build/headend" cmd "$k" --ua 1111111111111111 --counter 1 grant 7 x
 run "$build/headend" cmd "$k" --ua 1111111111111111 --counter 1 grant 7 99
-check_match "headend cmd signs a grant" "^0 [0-9A-F]{170}$" "$rc $out"
+check_match "headend cmd signs a grant" "^0 [0-9A-F]{172}$" "$rc $out"
 
 img=$tmp/sc1.img
 refused "cardctl personalize with a bad credit" 2 \
@@ -86,7 +86,7 @@ check_eq "cardctl personalize makes SC2" 0 "$rc"
 
 run "$build/test/card_apdu" "$img" "$select_sm" "$uplink_blocks"
 block=$(printf '%s\n' "$out" | sed -n '2s/9000$//p')
-check_match "SC1 answers UPLINK BLOCKS with a block" '^0201' "$block"
+check_match "SC1 answers UPLINK BLOCKS with a block" '^0202' "$block"
 run "$build/headend" open "$k" "$img.reg" "$block"
 check_match "headend open shows SC1's M2" \
     "^block uplink ua 1111111111111111 seq [0-9]+: credit 500, locked" "$out"
@@ -97,7 +97,7 @@ check_match "headend open --json reads the block from stdin" \
 refused "headend open with another card's record" 1 \
     "^headend open: block of another card" \
     "$build/headend" open "$k" "$tmp/sc2.img.reg" "$block"
-tampered=${block:0:60}$(printf '%s' "${block:60:2}" | tr '0-9a-f' '1-9a-f0')${block:62}
+tampered=${block:0:100}$(printf '%s' "${block:100:2}" | tr '0-9a-f' '1-9a-f0')${block:102}
 refused "headend open of a tampered block" 1 "^headend open: signature: " \
     "$build/headend" open "$k" "$img.reg" "$tampered"
 refused "headend open of no hex" 1 "^headend open: the block is not hex" \

@@ -61,6 +61,8 @@ struct tc {
 	int busy;
 	uint8_t in[8];
 	size_t in_len;
+	size_t got;  /* bytes received in all */
+	size_t skip; /* of the CHALLENGE frame, still to drop */
 };
 
 static struct {
@@ -243,6 +245,23 @@ conn_cut(struct tc *c)
 	ERR_clear_error();
 }
 
+/*
+ * Keep the first bytes the center sent, but not the CHALLENGE it sends
+ * after HELLO: that is no answer.
+ */
+static void
+keep(struct tc *c, uint8_t b)
+{
+	if (c->got++ == 0 && b == PROTO_UP_CHALLENGE)
+		c->skip = PROTO_UPLINK_HDR_LEN + PROTO_CHALLENGE_LEN;
+	if (c->skip > 0) {
+		c->skip--;
+		return;
+	}
+	if (c->in_len < sizeof(c->in))
+		c->in[c->in_len++] = b;
+}
+
 /* The center sent something or closed: is it a cut? */
 static int
 conn_readable(struct tc *c)
@@ -257,8 +276,8 @@ conn_readable(struct tc *c)
 	}
 	while (SSL_read_ex(c->ssl, b, sizeof(b), &got) == 1) {
 		/* keep the first bytes: an ERROR frame's type and reason */
-		for (size_t i = 0; i < got && c->in_len < sizeof(c->in); i++)
-			c->in[c->in_len++] = b[i];
+		for (size_t i = 0; i < got; i++)
+			keep(c, b[i]);
 		if (c->in_len > PROTO_UPLINK_HDR_LEN &&
 		    c->in[0] == PROTO_UP_ERROR &&
 		    c->in[PROTO_UPLINK_HDR_LEN] == PROTO_UP_BUSY)

@@ -4,8 +4,11 @@
  * well-behaved decoder never would.
  *
  *   uplink_send HOST PORT CA session DECODER_ID_HEX UA_HEX|- FRAME...
- *       FRAME is B:HEX (a present-card block), R:HEX (a recovered
- *       block) or X:TYPE:HEX (any frame); prints the center's answers
+ *       FRAME is B:HEX (a present-card block), B:@ (the block the
+ *       command in $PTV_UPLINK_CARD prints, its {} replaced by this
+ *       session's challenge in hex: the card's answer to UPLINK BLOCKS),
+ *       R:HEX (a recovered block) or X:TYPE:HEX (any frame); prints
+ *       "challenge HEX", then the center's answers
  *   uplink_send HOST PORT CA huge       HELLO, then a frame claiming 4 GiB
  *   uplink_send HOST PORT CA silent     TLS, then nothing
  *   uplink_send HOST PORT - garbage     plain TCP, 4 KiB of noise
@@ -104,10 +107,62 @@ print_answers(SSL *ssl)
 	}
 }
 
+/* The center's CHALLENGE after HELLO (or the ERROR it sent instead). */
+static int
+read_challenge(SSL *ssl, uint8_t nonce[PROTO_CHALLENGE_LEN])
+{
+	static uint8_t body[PROTO_UPLINK_MAX_BODY];
+	char hex[2 * PROTO_CHALLENGE_LEN + 1];
+	uint8_t type;
+	size_t n;
+
+	if (proto_tls_read_frame(ssl, &type, body, sizeof(body), &n) != 0)
+		return 1;
+	if (type == PROTO_UP_ERROR) {
+		printf("error %s\n", proto_up_reason(n ? body[0] : 0));
+		return 1;
+	}
+	if (type != PROTO_UP_CHALLENGE ||
+	    proto_up_challenge_decode(body, n, nonce) != 0)
+		return 1;
+	proto_hex(nonce, PROTO_CHALLENGE_LEN, hex);
+	printf("challenge %s\n", hex);
+	return 0;
+}
+
+/*
+ * B:@ -- run $PTV_UPLINK_CARD with {} replaced by the challenge; the
+ * block is the first word of the last line it prints.
+ */
+static size_t
+card_block(const uint8_t nonce[PROTO_CHALLENGE_LEN], uint8_t *out, size_t cap)
+{
+	static char cmd[8192], line[2 * PROTO_UPLINK_MAX_BODY + 64],
+	    last[sizeof(line)];
+	const char *tmpl = getenv("PTV_UPLINK_CARD"), *at;
+	char hex[2 * PROTO_CHALLENGE_LEN + 1];
+	FILE *p;
+
+	if (tmpl == NULL || (at = strstr(tmpl, "{}")) == NULL)
+		return 0;
+	proto_hex(nonce, PROTO_CHALLENGE_LEN, hex);
+	snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(at - tmpl), tmpl, hex,
+	    at + 2);
+	if ((p = popen(cmd, "r")) == NULL)
+		return 0;
+	last[0] = '\0';
+	while (fgets(line, sizeof(line), p) != NULL)
+		memcpy(last, line, sizeof(line));
+	pclose(p);
+	last[strcspn(last, " \r\n")] = '\0';
+	return unhex(last, out, cap);
+}
+
 static int
 session(SSL *ssl, int argc, char **argv)
 {
 	uint8_t body[PROTO_UPLINK_MAX_BODY];
+	uint8_t nonce[PROTO_CHALLENGE_LEN];
 	struct proto_up_hello h;
 	struct proto_wr w;
 	size_t n;
@@ -124,9 +179,15 @@ session(SSL *ssl, int argc, char **argv)
 	if (proto_up_hello_encode(&h, &w) != 0 ||
 	    proto_tls_write_all(ssl, buf, proto_wr_len(&w)) != 0)
 		return 1;
+	if (read_challenge(ssl, nonce) != 0)
+		return 0; /* the center refused the HELLO: it said why */
+	fflush(stdout);
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		if (a[0] == 'B' && a[1] == ':') {
+		if (a[0] == 'B' && a[1] == ':' && strcmp(a + 2, "@") == 0) {
+			n = card_block(nonce, body, sizeof(body));
+			send_frame(ssl, PROTO_UP_BLOCK, body, n);
+		} else if (a[0] == 'B' && a[1] == ':') {
 			n = unhex(a + 2, body, sizeof(body));
 			send_frame(ssl, PROTO_UP_BLOCK, body, n);
 		} else if (a[0] == 'R' && a[1] == ':') {

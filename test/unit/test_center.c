@@ -36,8 +36,10 @@ struct fx {
 	struct cgs_keys keys;
 	struct cgs_ctx *ctx;
 	struct card cards[NCARDS]; /* 0, 1 registered; 2 not */
-	uint8_t blk[8][PROTO_BLOCK_MAX];
-	size_t blen[8];
+	/* each slot twice: an export block (M1), an uplink block (nonce) */
+	uint8_t blk[8][PROTO_BLOCK_MAX], blk_up[8][PROTO_BLOCK_MAX];
+	size_t blen[8], blen_up[8];
+	uint8_t nonce[PROTO_CHALLENGE_LEN]; /* every session's challenge */
 	struct cgs_session s;
 };
 
@@ -50,6 +52,7 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	if (proto_random(f->keys.master, PROTO_MASTER_LEN) != 0 ||
+	    proto_random(f->nonce, sizeof(f->nonce)) != 0 ||
 	    proto_ec_keygen(f->keys.center_priv, f->keys.center_pub) != 0 ||
 	    centerfix_db_open(&f->d) != 0 ||
 	    cgs_ctx_new(f->d.db, &f->keys, &f->ctx) != 0)
@@ -81,7 +84,9 @@ teardown(void **state)
 
 /*
  * Block slot b of card i: export seq, purchases 1..n (acked ones left
- * out), price of purchase 1, locked flag, command counter.
+ * out), price of purchase 1, locked flag, command counter.  Sealed as an
+ * export block (f->blk, what a RECOVERED frame carries) and as an uplink
+ * block for the sessions' challenge (f->blk_up, for a BLOCK frame).
  */
 static void
 block(struct fx *f, int b, int i, uint32_t seq, uint32_t n, uint32_t acked,
@@ -107,10 +112,15 @@ block(struct fx *f, int b, int i, uint32_t seq, uint32_t n, uint32_t acked,
 	proto_wr_init(&bw, body, sizeof(body));
 	proto_wr_init(&w, f->blk[b], PROTO_BLOCK_MAX);
 	assert_int_equal(proto_m2_encode(&m, &bw), 0);
-	assert_int_equal(proto_block_seal(PROTO_BLOCK_UPLINK, c->ua, seq, &c->k,
-			     body, proto_wr_len(&bw), &w),
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, c->ua, seq, NULL,
+			     &c->k, body, proto_wr_len(&bw), &w),
 	    0);
 	f->blen[b] = proto_wr_len(&w);
+	proto_wr_init(&w, f->blk_up[b], PROTO_BLOCK_MAX);
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_UPLINK, c->ua, seq,
+			     f->nonce, &c->k, body, proto_wr_len(&bw), &w),
+	    0);
+	f->blen_up[b] = proto_wr_len(&w);
 }
 
 /* A session: present card p (-1: none), then (origin, slot) pairs. */
@@ -120,6 +130,7 @@ session(struct fx *f, int p, int n, ...)
 	va_list ap;
 
 	memset(&f->s, 0, sizeof(f->s));
+	memcpy(f->s.challenge, f->nonce, sizeof(f->nonce));
 	if (p >= 0) {
 		f->s.hello.has_card = 1;
 		memcpy(f->s.hello.ua, f->cards[p].ua, PROTO_UA_LEN);
@@ -127,9 +138,10 @@ session(struct fx *f, int p, int n, ...)
 	va_start(ap, n);
 	for (int i = 0; i < n; i++) {
 		int origin = va_arg(ap, int), b = va_arg(ap, int);
+		int up = origin == CGS_ORIGIN_PRESENT;
 		f->s.in[i] = (struct cgs_in_block){ .origin = origin,
-			.block = f->blk[b],
-			.len = f->blen[b] };
+			.block = up ? f->blk_up[b] : f->blk[b],
+			.len = up ? f->blen_up[b] : f->blen[b] };
 	}
 	va_end(ap);
 	f->s.n = (size_t)n;
@@ -340,6 +352,47 @@ test_commands(void **state)
 	    0);
 }
 
+/*
+ * A BLOCK frame takes only an uplink block with this session's challenge,
+ * a RECOVERED frame only an export block: anything else is refused as
+ * the wrong kind and changes nothing.
+ */
+static void
+test_kinds(void **state)
+{
+	struct fx *f = *state;
+
+	block(f, 0, 0, 1, 1, 0, 300, 1, 0); /* card 0, locked, one film */
+	session(f, 0, 0);
+	f->s.n = 3;
+	f->s.in[0] = (struct cgs_in_block){ .origin = P,
+		.block = f->blk[0],
+		.len = f->blen[0] }; /* an export block as the present one */
+	f->s.in[1] = (struct cgs_in_block){ .origin = R,
+		.block = f->blk_up[0],
+		.len = f->blen_up[0] }; /* an uplink block from "M1" */
+	f->s.in[2] = (struct cgs_in_block){ .origin = P,
+		.block = f->blk_up[0],
+		.len = f->blen_up[0] };
+	f->s.challenge[3] ^= 1; /* a replay: another session's challenge */
+	assert_int_equal(cgs_ingest(f->ctx, &f->s), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(f->s.ans.res[i].status, PROTO_UP_REJECTED);
+		assert_int_equal(f->s.ans.res[i].reason, PROTO_UP_WRONG_KIND);
+	}
+	assert_int_equal(f->s.ans.invoiced, 0);
+	assert_int_equal(f->s.ans.n_acks, 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 0);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM cards WHERE ua = "
+			     "'1111111111111111' AND status = 'active'"),
+	    0);
+	/* the same block with this session's challenge is accepted */
+	session(f, 0, 1, P, 0);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.invoiced, 1);
+}
+
 /* More blocks than a session holds: refused, nothing recorded. */
 static void
 test_too_many_blocks(void **state)
@@ -376,6 +429,7 @@ main(void)
 		T(test_rejections),
 		T(test_flags),
 		T(test_commands),
+		T(test_kinds),
 		T(test_too_many_blocks),
 	};
 

@@ -74,7 +74,8 @@ setup(void **state)
 static void
 test_operations(void **state)
 {
-	static const uint8_t get_data[] = { 0x80, 0xca, 0x01, 0x00, 0x22 };
+	static const uint8_t get_data[] = { 0x80, 0xca, 0x01, 0x00,
+		SM_STATE_LEN };
 	uint8_t blk[PROTO_BLOCK_MAX], got[PROTO_BLOCK_MAX], cw[PROTO_CW_LEN],
 	    offer[10] = { 0, 0, 0, 42, 0, 0, 1, 44, 0, 7 },
 	    bought[8] = { 0, 0, 0, 5, 0, 0, 1, 0x90 },
@@ -108,8 +109,8 @@ test_operations(void **state)
 	assert_int_equal(t.last_len, sizeof(get_data));
 	assert_memory_equal(t.last, get_data, sizeof(get_data));
 
-	assert_int_equal(dec_card_block(&c, SM_INS_EXPORT, got, sizeof(got),
-			     &len, &sw),
+	assert_int_equal(dec_card_block(&c, SM_INS_EXPORT, NULL, got,
+			     sizeof(got), &len, &sw),
 	    0);
 	assert_int_equal(len, n);
 	assert_memory_equal(got, blk, n);
@@ -352,10 +353,13 @@ b_chain_long(struct tape *t)
 	fill(t, 1, PROTO_SW_OK);
 }
 
+/* Full 256-byte chunks that pass the block limit. */
+#define CHAIN_BIG_CHUNKS (PROTO_BLOCK_MAX / 256 + 1)
+
 static void
 b_chain_big(struct tape *t)
 {
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < CHAIN_BIG_CHUNKS; i++)
 		fill(t, 256, PROTO_SW_BYTES_REMAINING);
 	fill(t, 10, PROTO_SW_OK);
 }
@@ -464,7 +468,7 @@ static const struct bad bad[] = {
 	{ "EXPORT: 61xx more than 64 times", EXPORT, b_chain_long,
 	    PROTO_ERR_TOOBIG, 0, 1 + DEC_CHAIN_MAX },
 	{ "EXPORT: a chain over the block limit", EXPORT, b_chain_big,
-	    PROTO_ERR_TOOBIG, 0, 6 },
+	    PROTO_ERR_TOOBIG, 0, CHAIN_BIG_CHUNKS },
 	{ "EXPORT: another card's block", EXPORT, b_other_ua, PROTO_ERR_FORMAT,
 	    0, 0 },
 	{ "EXPORT: a block a byte short", EXPORT, b_truncated, PROTO_ERR_FORMAT,
@@ -509,7 +513,7 @@ run_op(struct dec_card *c, enum op op, struct outputs *o, uint16_t *sw)
 	case REFRESH:
 		return dec_card_refresh(c);
 	case EXPORT:
-		return dec_card_block(c, SM_INS_EXPORT, o->block,
+		return dec_card_block(c, SM_INS_EXPORT, NULL, o->block,
 		    sizeof(o->block), &o->len, sw);
 	case ECM:
 		return dec_card_ecm(c, ecm, sizeof(ecm), &o->ecm);

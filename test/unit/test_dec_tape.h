@@ -264,6 +264,8 @@ tape_state_bytes(const struct dec_card_state *s, uint8_t out[SM_STATE_LEN])
 	    proto_wr_u32(&w, s->purchase_seq) != 0 ||
 	    proto_wr_u32(&w, s->acked_seq) != 0 ||
 	    proto_wr_u32(&w, s->cmd_ctr) != 0 ||
+	    proto_wr_u8(&w, s->flags) != 0 ||
+	    proto_wr_u32(&w, s->bcast_ctr) != 0 ||
 	    proto_wr_len(&w) != SM_STATE_LEN)
 		abort();
 }
@@ -309,7 +311,7 @@ tape_make_block(const struct proto_card_keys *k, const uint8_t ua[PROTO_UA_LEN],
 	proto_wr_init(&bw, body, sizeof(body));
 	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
 	if (proto_m2_encode(&m, &bw) != 0 ||
-	    proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, k, body,
+	    proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, NULL, k, body,
 		proto_wr_len(&bw), &w) != 0)
 		abort();
 	return proto_wr_len(&w);
@@ -336,6 +338,7 @@ struct tape_input {
 	uint8_t ecm_ppv[PROTO_ECM_LEN]; /* an ECM of an event to buy */
 	uint8_t cmd[PROTO_CMD_MAX_LEN]; /* a center command */
 	size_t cmd_len;
+	uint8_t challenge[PROTO_CHALLENGE_LEN]; /* for UPLINK BLOCKS */
 };
 
 struct tape_run {
@@ -364,7 +367,8 @@ tape_op(struct tape_run *r, const struct tape_input *in, int op)
 	case TAPE_OP_EXPORT:
 	case TAPE_OP_UPLINK:
 		rc = dec_card_block(c,
-		    op == TAPE_OP_EXPORT ? SM_INS_EXPORT : SM_INS_UPLINK, block,
+		    op == TAPE_OP_EXPORT ? SM_INS_EXPORT : SM_INS_UPLINK,
+		    op == TAPE_OP_EXPORT ? NULL : in->challenge, block,
 		    sizeof(block), &len, &sw);
 		if (rc == 0 && op == TAPE_OP_EXPORT &&
 		    dec_m1_put(&r->m1, block, len, c->st.change_ctr, 0) == 0)

@@ -23,7 +23,8 @@
 #include "../../proto/proto.h"
 
 static const char *const names[] = { "master.key", "ecm.key", "center.key",
-	"center.pub" };
+	"center.pub", "issuer.key", "issuer.pub" };
+#define NNAMES (sizeof(names) / sizeof(names[0]))
 
 struct fx {
 	char dir[64];
@@ -49,7 +50,7 @@ teardown(void **state)
 	struct fx *f = *state;
 	char p[128];
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < NNAMES; i++) {
 		snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
 		unlink(p);
 	}
@@ -107,6 +108,8 @@ test_create_then_load(void **state)
 	assert_int_equal(mode_of(f, "ecm.key"), 0600);
 	assert_int_equal(mode_of(f, "center.key"), 0600);
 	assert_int_equal(mode_of(f, "center.pub"), 0644);
+	assert_int_equal(mode_of(f, "issuer.key"), 0600);
+	assert_int_equal(mode_of(f, "issuer.pub"), 0644);
 	assert_int_equal(proto_keydir_load(f->dir, PROTO_KEYDIR_ALL, 0, &k,
 			     &file),
 	    0);
@@ -122,6 +125,24 @@ test_create_then_load(void **state)
 	assert_int_equal(get(f, "center.pub", pub, sizeof(pub)), sizeof(pub));
 	assert_memory_equal(k.center_pub, pub, sizeof(pub));
 	assert_memory_equal(both + PROTO_EC_PRIV_LEN, pub, sizeof(pub));
+	/* the issuer's pair: its own, not the center's */
+	assert_int_equal(get(f, "issuer.key", both, sizeof(both)),
+	    sizeof(both));
+	assert_memory_equal(k.issuer_priv, both, PROTO_EC_PRIV_LEN);
+	assert_int_equal(get(f, "issuer.pub", pub, sizeof(pub)), sizeof(pub));
+	assert_memory_equal(k.issuer_pub, pub, sizeof(pub));
+	assert_memory_equal(both + PROTO_EC_PRIV_LEN, pub, sizeof(pub));
+	assert_memory_not_equal(k.issuer_pub, k.center_pub, sizeof(pub));
+	assert_memory_not_equal(k.issuer_priv, k.center_priv,
+	    PROTO_EC_PRIV_LEN);
+	/* the pair works: what the private half signs, the public verifies */
+	{
+		uint8_t sig[PROTO_EC_SIG_LEN];
+		assert_int_equal(proto_ec_sign(k.issuer_priv, k.issuer_pub, "x",
+				     1, sig),
+		    0);
+		assert_int_equal(proto_ec_verify(pub, "x", 1, sig), 0);
+	}
 	proto_keydir_wipe(&k);
 }
 
@@ -158,6 +179,16 @@ test_pub_from_center_key(void **state)
 	assert_memory_equal(k.center_pub, both + PROTO_EC_PRIV_LEN,
 	    PROTO_EC_PUB_LEN);
 	proto_keydir_wipe(&k);
+	/* and the issuer's from issuer.key */
+	get(f, "issuer.key", both, sizeof(both));
+	assert_int_equal(proto_keydir_load(f->dir, PROTO_KEYDIR_ISSUER, 0, &k,
+			     NULL),
+	    0);
+	assert_int_equal(k.have, PROTO_KEYDIR_ISSUER);
+	assert_memory_equal(k.issuer_priv, both, PROTO_EC_PRIV_LEN);
+	assert_memory_equal(k.issuer_pub, both + PROTO_EC_PRIV_LEN,
+	    PROTO_EC_PUB_LEN);
+	proto_keydir_wipe(&k);
 }
 
 /* Wanted files that are absent are fine; wanted files that are bad not. */
@@ -184,6 +215,18 @@ test_wanted(void **state)
 			     PROTO_KEYDIR_ECM, &k, &file),
 	    PROTO_ERR_LENGTH);
 	assert_string_equal(file, "ecm.key");
+	/* a directory made before the issuer key: wanted, absent, fine */
+	assert_int_equal(proto_keydir_load(f->dir, PROTO_KEYDIR_CENTER_PUB,
+			     PROTO_KEYDIR_ISSUER | PROTO_KEYDIR_ISSUER_PUB, &k,
+			     &file),
+	    0);
+	assert_int_equal(k.have, PROTO_KEYDIR_CENTER_PUB);
+	put(f, "issuer.pub", m, sizeof(m));
+	memset(&k, 0xee, sizeof(k));
+	assert_int_equal(proto_keydir_load(f->dir, PROTO_KEYDIR_CENTER_PUB,
+			     PROTO_KEYDIR_ISSUER_PUB, &k, &file),
+	    PROTO_ERR_LENGTH);
+	assert_string_equal(file, "issuer.pub");
 }
 
 /* Every failure: the file named, the caller's structure untouched. */

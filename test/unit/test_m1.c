@@ -40,7 +40,7 @@ block(uint8_t ua0, uint32_t seq, uint8_t *out)
 	proto_wr_init(&bw, body, sizeof(body));
 	assert_int_equal(proto_m2_encode(&m, &bw), 0);
 	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
-	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq,
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, NULL,
 			     &card_keys, body, proto_wr_len(&bw), &w),
 	    0);
 	return proto_wr_len(&w);

@@ -317,18 +317,33 @@ test_export(void **state)
 	struct proto_block b;
 	struct proto_m2 m;
 	uint8_t kt[PROTO_AES_KEY_LEN], blk[PROTO_BLOCK_MAX];
+	uint8_t nonce[SM_UPLINK_LC + 1];
 	size_t n;
 
-	assert_int_equal(buy(f, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300),
-	    0x9000);
+	assert_int_equal(proto_random(nonce, sizeof(nonce)), 0);
 	/* locked: EXPORT refused, UPLINK BLOCKS allowed */
 	REFUSED(f, PROTO_SW_CONDITIONS,
 	    smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 65536));
-	assert_int_equal(smfix_tx(f, 0x80, 0x42, 0, 0, NULL, 0, 65536), 0x9000);
+	/* UPLINK BLOCKS takes exactly the session's 16-byte challenge */
+	REFUSED(f, PROTO_SW_WRONG_LENGTH,
+	    smfix_tx(f, 0x80, 0x42, 0, 0, NULL, 0, 65536));
+	REFUSED(f, PROTO_SW_WRONG_LENGTH,
+	    smfix_tx(f, 0x80, 0x42, 0, 0, nonce, SM_UPLINK_LC - 1, 65536));
+	REFUSED(f, PROTO_SW_WRONG_LENGTH,
+	    smfix_tx(f, 0x80, 0x42, 0, 0, nonce, SM_UPLINK_LC + 1, 65536));
+	REFUSED(f, PROTO_SW_INCORRECT_P1P2,
+	    smfix_tx(f, 0x80, 0x42, 0, 1, nonce, SM_UPLINK_LC, 65536));
+	assert_int_equal(smfix_tx(f, 0x80, 0x42, 0, 0, nonce, SM_UPLINK_LC,
+			     65536),
+	    0x9000);
 	assert_int_equal(proto_block_parse(f->out, f->n - 2, &b), 0);
 	assert_int_equal(b.kind, PROTO_BLOCK_UPLINK);
 	assert_int_equal(b.seq, 1);
+	assert_memory_equal(b.challenge, nonce, PROTO_CHALLENGE_LEN);
+	assert_int_equal(proto_block_verify(&b, f->card_pub), 0);
 	assert_int_equal(smfix_send_cmd(f, PROTO_CMD_UNLOCK, 0, 0), 0x9000);
+	assert_int_equal(buy(f, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300),
+	    0x9000);
 	/* unlocked: a block in one extended response */
 	assert_int_equal(smfix_tx(f, 0x80, 0x40, 0, 0, NULL, 0, 65536), 0x9000);
 	n = f->n - 2;
@@ -337,6 +352,8 @@ test_export(void **state)
 	assert_int_equal(b.kind, PROTO_BLOCK_EXPORT);
 	assert_int_equal(b.seq, 2);
 	assert_memory_equal(b.ua, f->ua, PROTO_UA_LEN);
+	for (size_t i = 0; i < PROTO_CHALLENGE_LEN; i++)
+		assert_int_equal(b.challenge[i], 0);
 	assert_int_equal(proto_block_verify(&b, f->card_pub), 0);
 	assert_int_equal(proto_kt_derive(f->master, f->ua, kt), 0);
 	assert_int_equal(proto_block_open(&b, kt, &m), 0);
