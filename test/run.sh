@@ -39,12 +39,14 @@ else
 		"$build/test/test_keydir"
 		"${fuzz[@]}"
 		"$root/test/tools/cli.sh"
+		"$root/test/static/format.sh"
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"
 		"$root/test/integration/decoder_pcsc.sh"
 		"$root/test/integration/center_e2e.sh"
 		"$root/test/integration/center_slow.sh"
 		"$root/test/integration/decoder_valgrind.sh"
+		"$root/test/sanitizers.sh"
 		"$root/test/fuzz/libfuzzer.sh"
 	)
 fi

@@ -76,7 +76,7 @@ parse(int argc, char **argv, struct opts *o)
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			usage();
-		else if (strcmp(a, "--json") == 0)
+		if (strcmp(a, "--json") == 0)
 			o->json = 1;
 		else if ((strcmp(a, "-S") == 0 || strcmp(a, "--socket") == 0) &&
 		    i + 1 < argc)
@@ -92,12 +92,10 @@ parse(int argc, char **argv, struct opts *o)
 		else if (strcmp(a, "--right") == 0 && i + 1 < argc &&
 		    o->nrights < MAX_RIGHT_ARGS)
 			o->rights[o->nrights++] = argv[++i];
-		else if (a[0] == '-' && a[1] != '\0')
-			usage();
-		else if (o->npos < 4)
+		else if ((a[0] != '-' || a[1] == '\0') && o->npos < 4)
 			o->pos[o->npos++] = a;
 		else
-			usage();
+			usage(); /* an unknown option or one word too many */
 	}
 	if (o->npos == 0)
 		usage();

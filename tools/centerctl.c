@@ -438,7 +438,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			usage();
-		else if (strcmp(argv[i], "-K") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "-K") == 0 && i + 1 < argc)
 			o.dir = argv[++i];
 		else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
 			o.db = argv[++i];
@@ -448,12 +448,10 @@ main(int argc, char **argv)
 			o.json = 1;
 		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
 			o.name = argv[++i];
-		else if (argv[i][0] == '-')
-			usage();
-		else if (o.npos < 8)
+		else if (argv[i][0] != '-' && o.npos < 8)
 			o.pos[o.npos++] = argv[i];
 		else
-			usage();
+			usage(); /* an unknown option or one word too many */
 	}
 	if (o.npos == 0)
 		usage();

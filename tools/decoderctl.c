@@ -12,12 +12,14 @@
  *                                the line cut after N messages)
  */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../proto/buf.h"
 #include "../proto/ctl.h"
+#include "../proto/num.h"
 #include "../proto/proto.h"
 #include "client.h"
 #include "util.h"
@@ -60,7 +62,7 @@ parse(int argc, char **argv, struct opts *o)
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			usage();
-		else if (strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "--json") == 0)
 			o->json = 1;
 		else if (strcmp(argv[i], "--cut-after") == 0 && i + 1 < argc)
 			o->cut = argv[++i];
@@ -68,12 +70,10 @@ parse(int argc, char **argv, struct opts *o)
 			     strcmp(argv[i], "--socket") == 0) &&
 		    i + 1 < argc)
 			o->socket = argv[++i];
-		else if (argv[i][0] == '-')
-			usage();
-		else if (o->npos < 3)
+		else if (argv[i][0] != '-' && o->npos < 3)
 			o->pos[o->npos++] = argv[i];
 		else
-			usage();
+			usage(); /* an unknown option or one word too many */
 	}
 	if (o->npos == 0)
 		usage();
@@ -146,14 +146,46 @@ print_pairs(const char *reply, size_t len, int json)
 		printf("}\n");
 }
 
+/* One M1 entry as decoderd lists it: "entry=UA STATE SEQ BYTES AT KIND CHG". */
+struct m1_entry {
+	const char *ua, *state, *kind;
+	uint32_t seq, size, change;
+	uint64_t at;
+};
+
+/* Split line (modified in place) into an entry; -1 if it is not one. */
+static int
+m1_entry_parse(char *line, struct m1_entry *e)
+{
+	char *f[7], *save = NULL;
+	int n = 0;
+
+	for (char *t = strtok_r(line, " ", &save); t != NULL;
+	     t = strtok_r(NULL, " ", &save)) {
+		if (n == 7)
+			return -1;
+		f[n++] = t;
+	}
+	if (n != 7 || strlen(f[0]) > 16 || strlen(f[1]) > 8 ||
+	    strlen(f[5]) > 7 ||
+	    proto_parse_u32(f[2], 0, UINT32_MAX, &e->seq) != 0 ||
+	    proto_parse_u32(f[3], 0, UINT32_MAX, &e->size) != 0 ||
+	    proto_parse_u64(f[4], 0, UINT64_MAX, &e->at) != 0 ||
+	    proto_parse_u32(f[6], 0, UINT32_MAX, &e->change) != 0)
+		return -1;
+	e->ua = f[0];
+	e->state = f[1];
+	e->kind = f[5];
+	return 0;
+}
+
 static void
 print_m1(const char *reply, size_t len, int json)
 {
 	struct proto_rd r;
+	struct m1_entry e;
 	const char *line;
-	char ua[17], state[9], kind[8];
-	unsigned seq, size, change;
-	unsigned long long at;
+	char buf[256];
 	size_t n;
 	int k = 0;
 
@@ -164,24 +196,22 @@ print_m1(const char *reply, size_t len, int json)
 		printf("%-16s %-8s %6s %6s %11s %-6s %s\n", "UA", "STATE",
 		    "SEQ", "BYTES", "EXPORTED", "KIND", "CHANGE");
 	while (proto_ctl_next_line(&r, &line, &n) == 0) {
-		char buf[256];
 		if (n < 6 || n >= sizeof(buf) || memcmp(line, "entry=", 6) != 0)
 			continue;
 		memcpy(buf, line + 6, n - 6);
 		buf[n - 6] = '\0';
-		if (sscanf(buf, "%16s %8s %u %u %llu %7s %u", ua, state, &seq,
-			&size, &at, kind, &change) != 7)
+		if (m1_entry_parse(buf, &e) != 0)
 			continue;
 		if (json)
 			printf("%s{\"ua\":\"%s\",\"state\":\"%s\",\"seq\":%u,"
-			       "\"bytes\":%u,\"exported_at\":%llu,\"kind\":\"%"
-			       "s\","
-			       "\"change_ctr\":%u}",
-			    k ? "," : "", ua, state, seq, size, at, kind,
-			    change);
+			       "\"bytes\":%u,\"exported_at\":%" PRIu64
+			       ",\"kind\":\"%s\",\"change_ctr\":%u}",
+			    k ? "," : "", e.ua, e.state, e.seq, e.size, e.at,
+			    e.kind, e.change);
 		else
-			printf("%-16s %-8s %6u %6u %11llu %-6s %u\n", ua, state,
-			    seq, size, at, kind, change);
+			printf("%-16s %-8s %6u %6u %11" PRIu64 " %-6s %u\n",
+			    e.ua, e.state, e.seq, e.size, e.at, e.kind,
+			    e.change);
 		k++;
 	}
 	if (json)

@@ -103,18 +103,17 @@ parse(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0)
 			usage();
-		else if (strcmp(argv[i], "--sub") == 0)
+		if (strcmp(argv[i], "--sub") == 0)
 			o->sub = 1;
 		else if (strcmp(argv[i], "--json") == 0)
 			o->json = 1;
 		else if ((slot = opt_slot(o, argv[i])) != NULL && i + 1 < argc)
 			*slot = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] == '-')
-			usage();
-		else if (o->npos < MAX_ARGS)
+		else if ((argv[i][0] != '-' || argv[i][1] != '-') &&
+		    o->npos < MAX_ARGS)
 			o->pos[o->npos++] = argv[i];
 		else
-			usage();
+			usage(); /* an unknown option or one word too many */
 	}
 	if (o->npos < 2)
 		usage();

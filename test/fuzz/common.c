@@ -119,10 +119,3 @@ fuzz_fail(const char *target, const char *what)
 	fprintf(stderr, "fuzz_%s: invariant broken: %s\n", target, what);
 	abort();
 }
-
-void
-fuzz_require(int cond, const char *target, const char *what)
-{
-	if (!cond)
-		fuzz_fail(target, what);
-}

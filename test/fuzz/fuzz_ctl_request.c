@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fds[2];
 
 	/* Larger inputs only test the pipe: the reader stops at cap. */
-	if (size > 2 * PROTO_CTL_REQUEST_MAX || pipe(fds) != 0)
+	if (size > (size_t)2 * PROTO_CTL_REQUEST_MAX || pipe(fds) != 0)
 		return 0;
 	if (write(fds[1], data, size) != (ssize_t)size) {
 		close(fds[0]);

@@ -36,11 +36,7 @@ else
 		tap_done
 		exit
 	fi
-	if ! command -v clang >/dev/null; then
-		ok "# SKIP clang is not installed (test/deps.sh installs it)"
-		tap_done
-		exit
-	fi
+	require_tool clang
 	if ! make -C "$root" -s -j2 fuzz-build >"$tmp/build.log" 2>&1; then
 		not_ok "the libFuzzer build (make fuzz-build)"
 		tail -30 "$tmp/build.log" | sed 's/^/# /'

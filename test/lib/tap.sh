@@ -60,3 +60,12 @@ wait_for() {
 	done
 	return 1
 }
+
+# require_tool TOOL: a test that cannot run without TOOL passes as skipped
+# (one "ok # SKIP" line) and exits when TOOL is not installed.
+require_tool() {
+	command -v "$1" >/dev/null && return 0
+	ok "# SKIP $1 is not installed (test/deps.sh installs it)"
+	tap_done
+	exit 0
+}

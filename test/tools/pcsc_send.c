@@ -62,14 +62,14 @@ hex(const char *s, uint8_t *out, size_t cap, size_t *n)
 	size_t len = 0;
 
 	while (*s != '\0') {
-		unsigned v;
 		if (*s == ' ' || *s == ':') {
 			s++;
 			continue;
 		}
-		if (len == cap || sscanf(s, "%2x", &v) != 1 || s[1] == '\0')
+		if (len == cap || s[1] == '\0' ||
+		    proto_unhex(s, 2, out + len, 1) != 0)
 			return -1;
-		out[len++] = (uint8_t)v;
+		len++;
 		s += 2;
 	}
 	*n = len;
