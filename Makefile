@@ -65,11 +65,14 @@ TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
 FUZZ_TARGETS = m2 block ecm cmd cert tlv apdu rapdu uplink_frames uplink_answer \
                ctl_request ctl_reply m1 config registration num hex
 FUZZ_TARGETS += card_answers
+FUZZ_TARGETS += card_rt vpcd
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
 FUZZ_MAIN ?= $(O)/test/fuzz/replay.o
 FUZZ_LINK ?=
 FUZZ_LIBS = $(O)/libcard.a $(O)/libdecoder.a $(O)/libcenter.a $(O)/libproto.a
 FUZZ_OBJS_registration = $(O)/tools/keys.o $(O)/tools/util.o
+FUZZ_OBJS_card_rt = $(O)/test/fuzz/card_fixture.o
+FUZZ_OBJS_vpcd = $(O)/test/fuzz/card_fixture.o
 
 all: $(BINS)
 
@@ -128,6 +131,10 @@ $(O)/fuzz/mkcorpus: $(O)/test/fuzz/mkcorpus.o $(O)/test/fuzz/common.o $(FUZZ_LIB
 	    $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/test/card_apdu: $(O)/test/tools/card_apdu.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/fuzz/mkcorpus_card: $(O)/test/fuzz/mkcorpus_card.o \
+    $(O)/test/fuzz/card_fixture.o $(O)/test/fuzz/common.o $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) $(CRYPTO_LIBS)
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
 	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
@@ -187,8 +194,9 @@ fuzz:
 	PTV_FUZZ_SECONDS=$${FUZZ_SECONDS:-60} test/fuzz/libfuzzer.sh build-fuzz \
 	    $(FUZZ_TARGETS)
 # Rewrite the seed corpus (commit the result).
-fuzz-corpus: $(O)/fuzz/mkcorpus
+fuzz-corpus: $(O)/fuzz/mkcorpus $(O)/fuzz/mkcorpus_card
 	$(O)/fuzz/mkcorpus test/fuzz/corpus
+	$(O)/fuzz/mkcorpus_card test/fuzz/corpus
 
 # Static checks.  compile_commands.json is written from the flags above
 # (no network, no bear) for every C file the build compiles; fixtures that
