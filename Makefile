@@ -51,7 +51,7 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
             $(O)/test/test_runtime $(O)/test/tear_store $(O)/test/test_sm $(O)/test/test_m1 $(O)/test/test_center \
             $(O)/test/test_center_rules $(O)/test/test_keydir
 TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
-TEST_BINS += $(O)/test/test_wire
+TEST_BINS += $(O)/test/test_wire $(O)/test/test_sm_cmd
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
@@ -94,7 +94,7 @@ $(O)/libcenter.a: $(CGS_OBJ) Makefile
 $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
            $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
-$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
+$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/m2show.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
@@ -103,9 +103,9 @@ $(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/client.o $(O)/tools/util.o $
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/centerd: $(O)/center/centerd.o $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
-$(O)/centerctl: $(O)/tools/centerctl.o $(O)/tools/headend_cmds.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
+$(O)/centerctl: $(O)/tools/centerctl.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
-$(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
+$(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # Tests: cmocka unit tests include the .c under test to reach statics.

@@ -10,8 +10,9 @@
  * the card's keys and is wiped on every path.
  *
  * The change counter moves when M2's data that the center must see
- * changes: a purchase, an applied command.  Usage counters (ECMs, control
- * words, denials, power-ups) are exported too but do not move it.
+ * changes: a purchase, a consumed command (applied or refused: its
+ * outcome is new).  Usage counters (ECMs, control words, denials,
+ * power-ups) are exported too but do not move it.
  */
 #include <string.h>
 
@@ -142,8 +143,13 @@ export_block(struct card_ctx *ctx, struct card_sm_state *s, uint8_t kind)
 	}
 	/*
 	 * The sequence number is committed before the block leaves: a tear
-	 * after this point loses a number, never reuses one.
+	 * after this point loses a number, never reuses one.  An EXPORT also
+	 * answers the center's request for one (command 06) in the same
+	 * transaction.
 	 */
+	card_sm_expire(s);
+	if (kind == PROTO_BLOCK_EXPORT)
+		s->flags &= (uint8_t)~PROTO_M2_FLAG_EXPORT;
 	s->export_seq++;
 	if (card_sm_save(ctx, s) != 0)
 		goto out;

@@ -3,7 +3,11 @@
  * PROCESS ECM and BUY EVENT: the control words for what the card is
  * entitled to (a subscription right, or an event bought and running), and
  * impulse purchases on the card's credit.  Every ECM that authenticates
- * moves the usage counters; only a purchase moves the change counter.
+ * moves the usage counters and the card's clock, and drops the rights
+ * that clock has passed; only a purchase moves the change counter.  A
+ * disabled card answers both 9103 and changes nothing; a transfer-locked
+ * card buys nothing (9205), so nothing it records can be stranded on it
+ * before its first uplink, while its rights and ECMs keep working.
  */
 #include <string.h>
 
@@ -82,12 +86,17 @@ card_sm_process_ecm(struct card_ctx *ctx, struct card_sm_state *s)
 
 	if ((sw = open_ecm(ctx, s, &e, cw)) != PROTO_SW_OK)
 		goto out;
+	if (s->flags & PROTO_M2_FLAG_DISABLED) {
+		sw = SM_SW_DISABLED;
+		goto out;
+	}
+	count_ecm(s, e.channel);
+	advance_time(s, e.time);
+	card_sm_expire(s);
 	b = find_bought(s, e.event);
 	entitled = ((e.flags & PROTO_ECM_SUBSCRIPTION) &&
 		       has_right(s, e.channel, e.time)) ||
 	    (b >= 0 && e.time < s->bought[b].expiry);
-	count_ecm(s, e.channel);
-	advance_time(s, e.time);
 	if (entitled)
 		s->cws++;
 	else
@@ -132,6 +141,10 @@ expire_bought(struct card_sm_state *s)
 static uint16_t
 buy_checks(const struct card_sm_state *s, const struct proto_ecm *e)
 {
+	if (s->flags & PROTO_M2_FLAG_DISABLED)
+		return SM_SW_DISABLED;
+	if (s->locked)
+		return SM_SW_LOCKED;
 	if (!(e->flags & PROTO_ECM_PPV) || e->time >= e->event_end)
 		return SM_SW_NOT_PURCHASABLE;
 	if (find_bought(s, e->event) >= 0)
@@ -154,6 +167,7 @@ card_sm_buy_event(struct card_ctx *ctx, struct card_sm_state *s)
 	    (sw = buy_checks(s, &e)) != PROTO_SW_OK)
 		return sw;
 	advance_time(s, e.time);
+	card_sm_expire(s);
 	expire_bought(s);
 	if (s->n_bought == SM_MAX_BOUGHT)
 		return PROTO_SW_NOT_ENOUGH_MEMORY;

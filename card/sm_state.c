@@ -268,6 +268,19 @@ card_sm_free_log(const struct card_sm_state *s)
 }
 
 void
+card_sm_expire(struct card_sm_state *s)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < s->n_rights; i++)
+		if (s->rights[i].expiry > s->card_time)
+			s->rights[j++] = s->rights[i];
+	for (unsigned i = j; i < s->n_rights; i++)
+		memset(&s->rights[i], 0, sizeof(s->rights[i]));
+	s->n_rights = (uint8_t)j;
+}
+
+void
 card_sm_to_m2(const struct card_sm_state *s, struct proto_m2 *m)
 {
 	memset(m, 0, sizeof(*m));

@@ -88,6 +88,12 @@ void card_sm_state_clear(struct card_sm_state *s);
 
 /* Free purchase-log entries. */
 uint32_t card_sm_free_log(const struct card_sm_state *s);
+/*
+ * Drop the rights whose expiry <= the card's clock (they can never open an
+ * ECM again), so the rights table does not fill over the card's life.
+ * Called on every ECM, command and export, before it is saved.
+ */
+void card_sm_expire(struct card_sm_state *s);
 /* The M2 a block carries: the state without keys, the log in order. */
 void card_sm_to_m2(const struct card_sm_state *s, struct proto_m2 *m);
 

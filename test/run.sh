@@ -31,6 +31,7 @@ else
 		"$build/test/test_runtime"
 		"$build/test/tear_store"
 		"$build/test/test_sm"
+		"$build/test/test_sm_cmd"
 		"$build/test/test_m1"
 		"$build/test/test_dec_card"
 		"$build/test/test_dec_export"

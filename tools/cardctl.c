@@ -28,6 +28,7 @@
 #include "../proto/proto.h"
 #include "client.h"
 #include "keys.h"
+#include "m2show.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/vcard.sock"
@@ -303,13 +304,15 @@ cmd_personalize(const struct opts *o)
 	}
 	if (keys_load(o->keys, &k) != 0)
 		goto out;
-	if (!k.has_master || !k.has_ecm) {
-		fprintf(stderr, "%s: %s lacks master.key or ecm.key\n", o->who,
+	if (!k.has_master || !k.has_ecm || !k.has_issuer) {
+		fprintf(stderr,
+		    "%s: %s lacks master.key, ecm.key or issuer.key\n", o->who,
 		    o->keys);
 		goto out;
 	}
 	if (proto_ec_keygen(p.keys.sign_priv, p.keys.sign_pub) != 0 ||
-	    proto_kt_derive(k.master, p.ua, p.keys.kt) != 0) {
+	    proto_kt_derive(k.master, p.ua, p.keys.kt) != 0 ||
+	    card_sm_certify(&p, k.issuer_priv, k.issuer_pub) != 0) {
 		fprintf(stderr, "%s: key generation failed\n", o->who);
 		goto out;
 	}
@@ -327,6 +330,8 @@ cmd_personalize(const struct opts *o)
 	memcpy(reg.ua, p.ua, PROTO_UA_LEN);
 	memcpy(reg.pub, p.keys.sign_pub, PROTO_EC_PUB_LEN);
 	memcpy(reg.versions, p.versions, PROTO_VERSIONS_LEN);
+	reg.has_cert = 1;
+	memcpy(reg.cert, p.cert, PROTO_CERT_LEN);
 	if ((rc = reg_write(regpath, &reg)) != 0) {
 		fprintf(stderr, "%s: cannot write %s: %s\n", o->who, regpath,
 		    proto_strerror(rc));
@@ -345,72 +350,42 @@ static void
 show_text(const struct card_store *s, const struct card_sm_view *v, int sm)
 {
 	char hex[2 * PROTO_EC_PUB_LEN + 1];
-	const struct proto_m2 *m = &v->m2;
 
 	util_hex_encode(card_store_serial(s), CARD_SERIAL_LEN, hex);
-	printf("serial        %s\n", hex);
+	printf("serial          %s\n", hex);
 	if (!sm) {
-		printf("applets       identity\n");
+		printf("applets         identity\n");
 		return;
 	}
 	util_hex_encode(v->ua, PROTO_UA_LEN, hex);
-	printf("applets       identity, security-module\nua            %s\n",
+	printf("applets         identity, security-module\nua              "
+	       "%s\n",
 	    hex);
-	printf("transfer lock %s\ncredit        %u\n",
-	    m->locked ? "locked" : "unlocked", m->credit);
-	printf("purchases     %u made, %u acknowledged, %u in the log\n",
-	    m->purchase_seq, m->acked_seq, m->n_purchases);
-	printf("export seq    %u\nchange ctr    %u\ncommand ctr   %u\n",
-	    v->export_seq, m->change_ctr, m->cmd_ctr);
-	printf("counters      %u control words, %u denials, %u power-ups\n",
-	    m->cws, m->denials, m->powerups);
-	printf("versions      %u.%u.%u.%u\n", m->versions[0], m->versions[1],
-	    m->versions[2], m->versions[3]);
-	for (unsigned i = 0; i < m->n_counts; i++)
-		printf("ecms          channel %u: %u\n", m->counts[i].channel,
-		    m->counts[i].ecms);
-	for (unsigned i = 0; i < m->n_rights; i++)
-		printf("right         channel %u until %u\n",
-		    m->rights[i].channel, m->rights[i].expiry);
-	for (unsigned i = 0; i < m->n_purchases; i++)
-		printf("purchase      #%u event %u channel %u price %u at %u\n",
-		    m->purchases[i].seq, m->purchases[i].event,
-		    m->purchases[i].channel, m->purchases[i].price,
-		    m->purchases[i].time);
+	printf("export seq      %u\n", v->export_seq);
+	m2show_text(stdout, &v->m2, "");
 	util_hex_encode(v->sign_pub, PROTO_EC_PUB_LEN, hex);
-	printf("public key    %s\n", hex);
+	printf("public key      %s\ncertificate     %s\n", hex,
+	    v->has_cert ? "yes" : "no");
 }
 
 static void
 show_json(const struct card_store *s, const struct card_sm_view *v, int sm)
 {
-	char hex[2 * PROTO_EC_PUB_LEN + 1];
-	const struct proto_m2 *m = &v->m2;
+	char hex[2 * PROTO_CERT_LEN + 1];
 
 	util_hex_encode(card_store_serial(s), CARD_SERIAL_LEN, hex);
 	printf("{\"serial\":\"%s\",\"security_module\":%s", hex,
 	    sm ? "true" : "false");
 	if (sm) {
 		util_hex_encode(v->ua, PROTO_UA_LEN, hex);
-		printf(",\"ua\":\"%s\",\"locked\":%s,\"credit\":%u,"
-		       "\"purchase_seq\":%u,\"acked_seq\":%u,\"export_seq\":%u,"
-		       "\"change_ctr\":%u,\"cmd_ctr\":%u,\"cws\":%u,"
-		       "\"denials\":%u,\"powerups\":%u,\"rights\":[",
-		    hex, m->locked ? "true" : "false", m->credit,
-		    m->purchase_seq, m->acked_seq, v->export_seq, m->change_ctr,
-		    m->cmd_ctr, m->cws, m->denials, m->powerups);
-		for (unsigned i = 0; i < m->n_rights; i++)
-			printf("%s{\"channel\":%u,\"expiry\":%u}", i ? "," : "",
-			    m->rights[i].channel, m->rights[i].expiry);
-		printf("],\"purchases\":[");
-		for (unsigned i = 0; i < m->n_purchases; i++)
-			printf("%s{\"seq\":%u,\"event\":%u,\"channel\":%u,"
-			       "\"price\":%u,\"time\":%u}",
-			    i ? "," : "", m->purchases[i].seq,
-			    m->purchases[i].event, m->purchases[i].channel,
-			    m->purchases[i].price, m->purchases[i].time);
+		printf(",\"ua\":\"%s\",\"export_seq\":%u,", hex, v->export_seq);
+		m2show_json(stdout, &v->m2);
 		util_hex_encode(v->sign_pub, PROTO_EC_PUB_LEN, hex);
-		printf("],\"public_key\":\"%s\"", hex);
+		printf(",\"public_key\":\"%s\"", hex);
+		if (v->has_cert)
+			util_hex_encode(v->cert, PROTO_CERT_LEN, hex);
+		printf(",\"certificate\":%s%s%s", v->has_cert ? "\"" : "",
+		    v->has_cert ? hex : "null", v->has_cert ? "\"" : "");
 	}
 	printf("}\n");
 }

@@ -5,13 +5,15 @@
  *   headend init DIR
  *   headend ecm DIR --channel C --event E --time T [--end T] [--sub]
  *           [--ppv PRICE] [--cw HEX64] [--count N --period S]
- *   headend cmd DIR --ua HEX --counter N unlock | ack SEQ | reload AMOUNT
- *           | grant CHANNEL EXPIRY | revoke CHANNEL
+ *   headend cmd DIR --ua HEX --counter N [--path uplink|broadcast]
+ *           unlock | ack SEQ | reload AMOUNT | grant CHANNEL EXPIRY
+ *           | revoke CHANNEL | export | disable
  *   headend open DIR REGISTRATION [--json] HEXBLOCK|-
  *
- * ECMs and commands are printed in hex, one per line.  "open" verifies a
- * block against the card's registration record, decrypts it with the
- * transmission key re-derived from the master secret, and prints M2.
+ * ECMs and commands are printed in hex, one per line; a command on the
+ * broadcast path is an EMM.  "open" verifies a block against the card's
+ * registration record, decrypts it with the transmission key re-derived
+ * from the master secret, and prints every field of its M2.
  *
  * Every command checks its arguments before the keys are loaded, and the
  * keys, control words, transmission keys and decrypted M2 are wiped at
@@ -26,6 +28,7 @@
 #include "../proto/sm.h"
 #include "headend.h"
 #include "keys.h"
+#include "m2show.h"
 #include "util.h"
 
 #define MAX_ARGS 8
@@ -35,7 +38,7 @@ struct opts {
 	const char *pos[MAX_ARGS];
 	int npos;
 	const char *channel, *event, *time, *end, *ppv, *cw, *ua, *counter;
-	const char *count, *period;
+	const char *count, *period, *path;
 	int sub, json;
 	char who[UTIL_WHO_MAX]; /* "headend ecm", "centerctl ecm" */
 };
@@ -61,9 +64,11 @@ usage(void)
 	    "       headend ecm DIR --channel C --event E --time T [--end T]\n"
 	    "               [--sub] [--ppv PRICE] [--cw HEX64] "
 	    "[--count N --period S]\n"
-	    "       headend cmd DIR --ua HEX --counter N unlock | ack SEQ |\n"
-	    "               reload AMOUNT | grant CHANNEL EXPIRY | "
-	    "revoke CHANNEL\n"
+	    "       headend cmd DIR --ua HEX --counter N "
+	    "[--path uplink|broadcast]\n"
+	    "               unlock | ack SEQ | reload AMOUNT |\n"
+	    "               grant CHANNEL EXPIRY | revoke CHANNEL | export |\n"
+	    "               disable\n"
 	    "       headend open DIR REGISTRATION [--json] HEXBLOCK|-\n");
 	exit(UTIL_EXIT_USAGE);
 }
@@ -85,6 +90,7 @@ opt_slot(struct opts *o, const char *name)
 		{ "--counter", offsetof(struct opts, counter) },
 		{ "--count", offsetof(struct opts, count) },
 		{ "--period", offsetof(struct opts, period) },
+		{ "--path", offsetof(struct opts, path) },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -214,6 +220,8 @@ cmd_type(const char *verb, uint8_t *type, int *want)
 		{ "reload", PROTO_CMD_RELOAD, 4 },
 		{ "grant", PROTO_CMD_GRANT, 5 },
 		{ "revoke", PROTO_CMD_REVOKE, 4 },
+		{ "export", PROTO_CMD_EXPORT, 3 },
+		{ "disable", PROTO_CMD_DISABLE, 3 },
 	};
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -223,6 +231,22 @@ cmd_type(const char *verb, uint8_t *type, int *want)
 			return 0;
 		}
 	return PROTO_ERR_NOTFOUND;
+}
+
+/* --path: uplink (the default) or broadcast. */
+static int
+cmd_path(const struct opts *o, uint8_t *path)
+{
+	if (o->path == NULL || strcmp(o->path, "uplink") == 0)
+		*path = PROTO_CMD_PATH_UPLINK;
+	else if (strcmp(o->path, "broadcast") == 0)
+		*path = PROTO_CMD_PATH_BROADCAST;
+	else {
+		fprintf(stderr, "%s: --path wants uplink or broadcast: %s\n",
+		    o->who, o->path);
+		return UTIL_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int
@@ -235,6 +259,8 @@ cmd_args(const struct opts *o, struct proto_cmd *c)
 	memset(c, 0, sizeof(*c));
 	if (cmd_type(o->pos[2], &c->type, &want) != 0 || o->npos != want)
 		usage();
+	if (cmd_path(o, &c->path) != 0)
+		return UTIL_EXIT_USAGE;
 	chan = c->type == PROTO_CMD_GRANT || c->type == PROTO_CMD_REVOKE;
 	if (util_arg_hex(o->who, "--ua", o->ua, c->ua, PROTO_UA_LEN) != 0 ||
 	    util_arg_u32(o->who, "--counter", o->counter, 0, UINT32_MAX,
@@ -295,36 +321,25 @@ read_block(const char *arg, struct open_input *in)
 static void
 print_m2(const struct proto_block *b, const struct proto_m2 *m, int json)
 {
-	char ua[2 * PROTO_UA_LEN + 1];
+	const char *kind = b->kind == PROTO_BLOCK_EXPORT ? "export" : "uplink";
+	char ua[2 * PROTO_UA_LEN + 1], ch[2 * PROTO_CHALLENGE_LEN + 1];
 
 	util_hex_encode(b->ua, PROTO_UA_LEN, ua);
+	util_hex_encode(b->challenge, PROTO_CHALLENGE_LEN, ch);
 	if (json) {
-		printf("{\"kind\":\"%s\",\"ua\":\"%s\",\"seq\":%u,\"credit\":%"
-		       "u,"
-		       "\"locked\":%s,\"purchase_seq\":%u,\"acked_seq\":%u,"
-		       "\"change_ctr\":%u,\"cws\":%u,\"denials\":%u,"
-		       "\"purchases\":[",
-		    b->kind == PROTO_BLOCK_EXPORT ? "export" : "uplink", ua,
-		    b->seq, m->credit, m->locked ? "true" : "false",
-		    m->purchase_seq, m->acked_seq, m->change_ctr, m->cws,
-		    m->denials);
-		for (unsigned i = 0; i < m->n_purchases; i++)
-			printf("%s{\"seq\":%u,\"event\":%u,\"price\":%u}",
-			    i ? "," : "", m->purchases[i].seq,
-			    m->purchases[i].event, m->purchases[i].price);
-		printf("]}\n");
+		printf("{\"kind\":\"%s\",\"ua\":\"%s\",\"seq\":%u,"
+		       "\"challenge\":\"%s\",",
+		    kind, ua, b->seq, ch);
+		m2show_json(stdout, m);
+		printf("}\n");
 		return;
 	}
 	printf("block %s ua %s seq %u: credit %u, %s, purchases %u..%u, "
 	       "%u control words, %u denials\n",
-	    b->kind == PROTO_BLOCK_EXPORT ? "export" : "uplink", ua, b->seq,
-	    m->credit, m->locked ? "locked" : "unlocked", m->acked_seq + 1,
-	    m->purchase_seq, m->cws, m->denials);
-	for (unsigned i = 0; i < m->n_purchases; i++)
-		printf("  purchase #%u event %u channel %u price %u at %u\n",
-		    m->purchases[i].seq, m->purchases[i].event,
-		    m->purchases[i].channel, m->purchases[i].price,
-		    m->purchases[i].time);
+	    kind, ua, b->seq, m->credit, m->locked ? "locked" : "unlocked",
+	    m->acked_seq + 1, m->purchase_seq, m->cws, m->denials);
+	printf("  challenge       %s\n", ch);
+	m2show_text(stdout, m, "  ");
 }
 
 /* Parse the block and check it is the registered card's, signed by it. */

@@ -50,7 +50,8 @@ keys_load(const char *dir, struct op_keys *k)
 	int rc;
 
 	if ((rc = proto_keydir_load(dir, PROTO_KEYDIR_CENTER_PUB,
-		 PROTO_KEYDIR_MASTER | PROTO_KEYDIR_ECM | PROTO_KEYDIR_CENTER,
+		 PROTO_KEYDIR_MASTER | PROTO_KEYDIR_ECM | PROTO_KEYDIR_CENTER |
+		     PROTO_KEYDIR_ISSUER,
 		 &kd, &file)) != 0) {
 		fprintf(stderr, "%s/%s: %s\n", dir, file != NULL ? file : "",
 		    keydir_why(rc));
@@ -61,6 +62,9 @@ keys_load(const char *dir, struct op_keys *k)
 	memcpy(k->ecm, kd.ecm, sizeof(k->ecm));
 	memcpy(k->center_priv, kd.center_priv, sizeof(k->center_priv));
 	memcpy(k->center_pub, kd.center_pub, sizeof(k->center_pub));
+	memcpy(k->issuer_priv, kd.issuer_priv, sizeof(k->issuer_priv));
+	memcpy(k->issuer_pub, kd.issuer_pub, sizeof(k->issuer_pub));
+	k->has_issuer = (kd.have & PROTO_KEYDIR_ISSUER) != 0;
 	k->has_master = (kd.have & PROTO_KEYDIR_MASTER) != 0;
 	k->has_ecm = (kd.have & PROTO_KEYDIR_ECM) != 0;
 	k->has_center_priv = (kd.have & PROTO_KEYDIR_CENTER) != 0;
@@ -78,16 +82,20 @@ int
 reg_write(const char *path, const struct registration *r)
 {
 	char ua[2 * PROTO_UA_LEN + 1], pub[2 * PROTO_EC_PUB_LEN + 1],
-	    ver[2 * PROTO_VERSIONS_LEN + 1], buf[REG_MAX];
+	    ver[2 * PROTO_VERSIONS_LEN + 1], cert[2 * PROTO_CERT_LEN + 1],
+	    buf[REG_MAX];
 	int n;
 
 	util_hex_encode(r->ua, PROTO_UA_LEN, ua);
 	util_hex_encode(r->pub, PROTO_EC_PUB_LEN, pub);
 	util_hex_encode(r->versions, PROTO_VERSIONS_LEN, ver);
+	if (r->has_cert)
+		util_hex_encode(r->cert, PROTO_CERT_LEN, cert);
 	n = snprintf(buf, sizeof(buf),
 	    "ptv-registration 1\nua %s\n"
-	    "public-key %s\nversions %s\n",
-	    ua, pub, ver);
+	    "public-key %s\nversions %s\n%s%s%s",
+	    ua, pub, ver, r->has_cert ? "certificate " : "",
+	    r->has_cert ? cert : "", r->has_cert ? "\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return PROTO_ERR_TOOBIG;
 	return proto_file_replace(path, buf, (size_t)n, 0644);
@@ -96,7 +104,7 @@ reg_write(const char *path, const struct registration *r)
 static int
 reg_field(const char *line, size_t len, const char *key, uint8_t *out, size_t n)
 {
-	char hex[2 * PROTO_EC_PUB_LEN + 1];
+	char hex[2 * PROTO_CERT_LEN + 1];
 	size_t k = strlen(key);
 
 	if (len <= k + 1 || memcmp(line, key, k) != 0 || line[k] != ' ' ||
@@ -105,6 +113,31 @@ reg_field(const char *line, size_t len, const char *key, uint8_t *out, size_t n)
 	memcpy(hex, line + k + 1, 2 * n);
 	hex[2 * n] = '\0';
 	return util_hex_decode(hex, out, n);
+}
+
+/* The optional certificate line: a certificate naming r's fields. */
+static int
+reg_cert(struct proto_rd *rd, struct registration *r)
+{
+	struct proto_cert c;
+	const char *line;
+	size_t n;
+	int rc;
+
+	r->has_cert = 0;
+	if (proto_rd_left(rd) == 0)
+		return 0;
+	if ((rc = proto_ctl_next_line(rd, &line, &n)) != 0 ||
+	    (rc = reg_field(line, n, "certificate", r->cert, PROTO_CERT_LEN)) !=
+		0 ||
+	    (rc = proto_cert_parse(r->cert, PROTO_CERT_LEN, &c)) != 0)
+		return rc;
+	if (memcmp(c.ua, r->ua, PROTO_UA_LEN) != 0 ||
+	    memcmp(c.pub, r->pub, PROTO_EC_PUB_LEN) != 0 ||
+	    memcmp(c.versions, r->versions, PROTO_VERSIONS_LEN) != 0)
+		return PROTO_ERR_FORMAT;
+	r->has_cert = 1;
+	return 0;
 }
 
 int
@@ -129,7 +162,7 @@ reg_parse(const uint8_t *buf, size_t len, struct registration *out)
 	    (rc = proto_ctl_next_line(&rd, &line, &n)) != 0 ||
 	    (rc = reg_field(line, n, "versions", r.versions,
 		 PROTO_VERSIONS_LEN)) != 0 ||
-	    (rc = proto_rd_end(&rd)) != 0)
+	    (rc = reg_cert(&rd, &r)) != 0 || (rc = proto_rd_end(&rd)) != 0)
 		return rc;
 	*out = r;
 	return 0;

@@ -514,14 +514,28 @@ seeds_m1(void)
 static int
 seeds_text(void)
 {
+	static const uint8_t versions[PROTO_VERSIONS_LEN] = { 1, 0, 1, 0 };
 	char reg[512], ua[2 * PROTO_UA_LEN + 1], pub[2 * PROTO_EC_PUB_LEN + 1];
+	char reg2[1024], cert[2 * PROTO_CERT_LEN + 1];
+	uint8_t cb[PROTO_CERT_LEN];
+	struct proto_cert c;
+	struct proto_wr w;
 
 	proto_hex(ua1, PROTO_UA_LEN, ua);
 	proto_hex(fuzz_sign_pub, PROTO_EC_PUB_LEN, pub);
 	snprintf(reg, sizeof(reg),
 	    "ptv-registration 1\nua %s\npublic-key %s\nversions 01000100\n", ua,
 	    pub);
+	memcpy(c.ua, ua1, PROTO_UA_LEN);
+	memcpy(c.pub, fuzz_sign_pub, PROTO_EC_PUB_LEN);
+	memcpy(c.versions, versions, PROTO_VERSIONS_LEN);
+	proto_wr_init(&w, cb, sizeof(cb));
+	if (proto_cert_sign(&c, fuzz_sign_priv, fuzz_sign_pub, &w) != 0)
+		return -1;
+	proto_hex(cb, sizeof(cb), cert);
+	snprintf(reg2, sizeof(reg2), "%scertificate %s\n", reg, cert);
 	return put_text("registration", "card", reg) ||
+		put_text("registration", "card-certified", reg2) ||
 		put_text("ctl_request", "status", "status\n") ||
 		put_text("ctl_request", "insert",
 		    "insert /var/lib/ptv/sc1.img\n") ||

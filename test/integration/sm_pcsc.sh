@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The security-module applet through a real pcscd and vpcd: personalize two
-# cards, insert one, unlock it, buy an event, get its control words,
-# export; swap to the other card, see EXPORT refused while locked and
-# UPLINK BLOCKS allowed, unlock it with a signed command, export.  Blocks
-# are verified and opened by the head-end tool.  A fuzz sweep leaves the
-# card's image unchanged.
+# cards, insert one, read its certificate, unlock it, buy an event, get its
+# control words, export; swap to the other card, see BUY EVENT and EXPORT
+# refused while locked and UPLINK BLOCKS allowed, unlock it with a signed
+# command, export; a command it cannot carry out consumed (9303) and shown
+# in M2; an export ordered by EMM; the card disabled.  Blocks are verified
+# and opened by the head-end tool.  A fuzz sweep leaves the card's image
+# unchanged.
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 
@@ -49,6 +51,11 @@ check "SC1 is in the reader" send -w 10
 
 out=$(timeout 20 opensc-tool -r "$reader" -s $SEL -s 80CA010100 2>&1)
 check_match "opensc-tool reads SC1's UA" "11 11 11 11 11 11 11 11" "$out"
+out=$(send $SEL 80CA010900 2>&1 | tail -1)
+reg_cert=$(sed -n 's/^certificate //p' "$tmp/sc1.img.reg")
+check_eq "GET DATA 01 09: SC1's certificate, as in its registration" \
+	"$(echo "$reg_cert" | tr a-f A-F) 9000" "$(echo "$out" | tr a-f A-F)"
+check_match "signed for SC1's UA and key" "^01${UA1}04" "$reg_cert"
 
 unlock1=$("$headend" cmd "$tmp/ops" --ua $UA1 --counter 1 unlock)
 film1=$("$headend" ecm "$tmp/ops" --channel 7 --event 42 --time $T \
@@ -79,9 +86,11 @@ check_eq "SC1's block does not pass as SC2's" 1 $?
 # --- swap to SC2 -----------------------------------------------------------
 check "cardctl swap to SC2" "$cardctl" swap "$tmp/sc2.img"
 check "SC2 is in the reader" send -w 10
-out=$(send $SEL 80CA010300 "$(apdu 40)" 2>&1)
-check_eq "SC2 is locked and refuses EXPORT" "$(printf '9000\n01 9000\n6985')" \
-	"$out"
+out=$(send $SEL 80CA010300 "$(apdu 40)" "$(apdu 32 "$film2")" 2>&1)
+check_eq "SC2 is locked and refuses EXPORT and BUY EVENT" \
+	"$(printf '9000\n01 9000\n6985\n9205')" "$out"
+check_eq "the refused purchase changed nothing" "$(printf '9000\n000001F4 9000')" \
+	"$(send $SEL 80CA010804 2>&1)"
 NONCE=00112233445566778899AABBCCDDEEFF
 out=$(send $SEL "$(apdu 42)" "$(apdu 42 "${NONCE:2}")" 2>&1)
 check_eq "UPLINK BLOCKS without the 16-byte challenge: 6700" \
@@ -104,6 +113,44 @@ out=$(echo "$out" | tail -1 | cut -d' ' -f1 |
 	"$headend" open "$tmp/ops" "$tmp/sc2.img.reg" -)
 check_match "SC2's export opens, unlocked" \
 	"block export ua $UA2 seq 2: credit 500, unlocked" "$out"
+
+# --- commands the card cannot carry out are consumed ------------------------
+revoke=$("$headend" cmd "$tmp/ops" --ua $UA2 --counter 2 revoke 9)
+overflow=$("$headend" cmd "$tmp/ops" --ua $UA2 --counter 3 reload 4294967295)
+reload=$("$headend" cmd "$tmp/ops" --ua $UA2 --counter 4 reload 100)
+out=$(send $SEL "$(apdu 50 "$revoke")" "$(apdu 50 "$revoke")" \
+	"$(apdu 50 "$overflow")" "$(apdu 50 "$reload")" 80CA010800 2>&1)
+check_eq "refused commands consumed (9303 and why), a replay refused, the next applied" \
+	"$(printf '9000\n6A88 9303\n9301\n6A80 9303\n9000\n00000258 9000')" "$out"
+state=$(send $SEL 80CA010000 2>&1 | tail -1)
+check_eq "the uplink counter took all three" 00000004 "${state:60:8}"
+out=$(send $SEL "$(apdu 40)" 2>&1 | tail -1 | cut -d' ' -f1 |
+	"$headend" open "$tmp/ops" "$tmp/sc2.img.reg" -)
+check_match "M2 carries the outcomes: a revoke refused" \
+	"outcome +uplink #2 revoke: 6A88" "$out"
+check_match "a reload refused" "outcome +uplink #3 reload: 6A80" "$out"
+check_match "a reload applied" "outcome +uplink #4 reload: 9000" "$out"
+
+# --- an export ordered by EMM, then the card disabled ----------------------
+emm=$("$headend" cmd "$tmp/ops" --ua $UA2 --counter 1 --path broadcast export)
+out=$(send $SEL "$(apdu 50 "$emm")" 80CA010000 2>&1 | tail -1)
+check_eq "the EMM sets the export flag in the state" 01 "${out:68:2}"
+check_eq "and counts on the broadcast path" 00000001 "${out:70:8}"
+check_eq "the uplink path's counter is untouched" 00000004 "${out:60:8}"
+out=$(send $SEL "$(apdu 40)" 80CA010000 2>&1 | tail -1)
+check_eq "the next EXPORT clears it" 00 "${out:68:2}"
+disable=$("$headend" cmd "$tmp/ops" --ua $UA2 --counter 2 --path broadcast \
+	disable)
+tv=$("$headend" ecm "$tmp/ops" --channel 5 --event 1 --time $T --sub)
+out=$(send $SEL "$(apdu 50 "$disable")" "$(apdu 30 "$tv")" \
+	"$(apdu 32 "$film2")" "$(apdu 42 "$NONCE")" 2>&1)
+check_eq "disabled: no control words, no purchase" \
+	"$(printf '9000\n9000\n9103\n9103')" "$(echo "$out" | head -4)"
+check_match "but UPLINK BLOCKS still works" " 9000$" "$(echo "$out" | tail -1)"
+out=$(echo "$out" | tail -1 | cut -d' ' -f1 |
+	"$headend" open "$tmp/ops" "$tmp/sc2.img.reg" --json -)
+check_match "its M2 says it is disabled" '"disabled":true' "$out"
+check_match "and that the broadcast path reached 2" '"bcast_ctr":2' "$out"
 
 # --- fuzz the security module: nothing changes -----------------------------
 before=$(sha256sum <"$tmp/sc2.img")

@@ -27,6 +27,7 @@ struct smfix {
 	uint8_t ua[PROTO_UA_LEN];
 	uint8_t master[PROTO_MASTER_LEN], ecm_key[PROTO_AES_KEY_LEN];
 	uint8_t center_priv[PROTO_EC_PRIV_LEN], center_pub[PROTO_EC_PUB_LEN];
+	uint8_t issuer_priv[PROTO_EC_PRIV_LEN], issuer_pub[PROTO_EC_PUB_LEN];
 	uint8_t card_pub[PROTO_EC_PUB_LEN];
 	struct card_store *s;
 	struct card_rt *rt;
@@ -34,7 +35,9 @@ struct smfix {
 	uint8_t out[70000];
 	size_t n;
 	struct image_snap snap;
-	uint32_t counter;
+	uint32_t counter;  /* the last used on the uplink path */
+	uint32_t bcounter; /* ... and on the broadcast path */
+	int no_cert;       /* personalize without a certificate */
 };
 
 static int
@@ -56,6 +59,9 @@ smfix_personalize(struct smfix *f, uint32_t credit)
 	memcpy(f->card_pub, p.keys.sign_pub, PROTO_EC_PUB_LEN);
 	memcpy(p.center_pub, f->center_pub, PROTO_EC_PUB_LEN);
 	memcpy(p.ecm_key, f->ecm_key, PROTO_AES_KEY_LEN);
+	if (!f->no_cert &&
+	    (rc = card_sm_certify(&p, f->issuer_priv, f->issuer_pub)) != 0)
+		return rc;
 	if ((rc = card_store_create(f->path, f->ua, &f->s)) != 0 ||
 	    (rc = card_rt_install(f->s, &card_ident_applet)) != 0 ||
 	    (rc = card_sm_personalize(f->s, &p)) != 0)
@@ -91,6 +97,7 @@ smfix_new(uint32_t credit)
 	if (proto_random(f->master, sizeof(f->master)) != 0 ||
 	    proto_random(f->ecm_key, sizeof(f->ecm_key)) != 0 ||
 	    proto_ec_keygen(f->center_priv, f->center_pub) != 0 ||
+	    proto_ec_keygen(f->issuer_priv, f->issuer_pub) != 0 ||
 	    smfix_personalize(f, credit) != 0 || smfix_runtime(f) != 0)
 		return NULL;
 	return f;
@@ -164,12 +171,16 @@ smfix_ecm(struct smfix *f, uint16_t channel, uint32_t event, uint32_t time,
 		abort();
 }
 
-/* Sign a center command for this card (or another UA); returns length. */
+/*
+ * Sign a center command for this card (or another UA) on a path; returns
+ * its length.
+ */
 static size_t
-smfix_cmd(struct smfix *f, uint8_t type, uint32_t counter, uint32_t arg1,
-    uint32_t arg2, const uint8_t *ua, uint8_t *out)
+smfix_cmd_path(struct smfix *f, uint8_t type, uint8_t path, uint32_t counter,
+    uint32_t arg1, uint32_t arg2, const uint8_t *ua, uint8_t *out)
 {
 	struct proto_cmd c = { .type = type,
+		.path = path,
 		.counter = counter,
 		.arg1 = arg1,
 		.arg2 = arg2 };
@@ -182,11 +193,126 @@ smfix_cmd(struct smfix *f, uint8_t type, uint32_t counter, uint32_t arg1,
 	return proto_wr_len(&w);
 }
 
+/* The same on the uplink path. */
+static size_t
+smfix_cmd(struct smfix *f, uint8_t type, uint32_t counter, uint32_t arg1,
+    uint32_t arg2, const uint8_t *ua, uint8_t *out)
+{
+	return smfix_cmd_path(f, type, PROTO_CMD_PATH_UPLINK, counter, arg1,
+	    arg2, ua, out);
+}
+
+/* Send a command for this card with the path's next counter; Le 2. */
+static uint16_t
+smfix_send_cmd_path(struct smfix *f, uint8_t path, uint8_t type, uint32_t arg1,
+    uint32_t arg2)
+{
+	uint32_t *ctr =
+	    path == PROTO_CMD_PATH_BROADCAST ? &f->bcounter : &f->counter;
+	uint8_t c[PROTO_CMD_MAX_LEN];
+	size_t n = smfix_cmd_path(f, type, path, ++*ctr, arg1, arg2, NULL, c);
+
+	return smfix_tx(f, SM_CLA, SM_INS_COMMAND, 0, 0, c, n, 2);
+}
+
 static uint16_t
 smfix_send_cmd(struct smfix *f, uint8_t type, uint32_t arg1, uint32_t arg2)
 {
-	uint8_t c[PROTO_CMD_MAX_LEN];
-	size_t n = smfix_cmd(f, type, ++f->counter, arg1, arg2, NULL, c);
+	return smfix_send_cmd_path(f, PROTO_CMD_PATH_UPLINK, type, arg1, arg2);
+}
 
-	return smfix_tx(f, SM_CLA, SM_INS_COMMAND, 0, 0, c, n, 0);
+/* --- what the applet's tests check with ------------------------------- */
+
+static void __attribute__((unused)) snapshot(struct smfix *f)
+{
+	image_snapshot(f->s, &f->snap);
+}
+
+static void __attribute__((unused)) assert_unchanged(struct smfix *f)
+{
+	image_assert_unchanged(f->s, &f->snap);
+}
+
+/* Expect sw and an unchanged image. */
+#define REFUSED(f, sw, call)                    \
+	do {                                    \
+		snapshot(f);                    \
+		assert_int_equal((call), (sw)); \
+		assert_unchanged(f);            \
+	} while (0)
+
+static uint32_t __attribute__((unused)) be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A 4-byte GET DATA object. */
+static uint32_t __attribute__((unused)) get_u32(struct smfix *f, uint8_t p2)
+{
+	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, p2, NULL, 0, 4), 0x9000);
+	assert_int_equal(f->n, 6);
+	return be32(f->out);
+}
+
+/* The state object (GET DATA 01 00), decoded. */
+struct smfix_state {
+	uint8_t locked, free_log, flags;
+	uint32_t change_ctr, export_seq, credit, purchase_seq, acked_seq;
+	uint32_t cmd_ctr, bcast_ctr;
+};
+
+static void __attribute__((unused))
+smfix_state(struct smfix *f, struct smfix_state *st)
+{
+	struct proto_rd r;
+	uint8_t ua[PROTO_UA_LEN];
+
+	assert_int_equal(smfix_tx(f, 0x80, 0xca, 0x01, SM_DO_STATE, NULL, 0,
+			     256),
+	    0x9000);
+	assert_int_equal(f->n, SM_STATE_LEN + 2);
+	proto_rd_init(&r, f->out, SM_STATE_LEN);
+	assert_int_equal(proto_rd_bytes(&r, ua, sizeof(ua)), 0);
+	assert_memory_equal(ua, f->ua, sizeof(ua));
+	assert_int_equal(proto_rd_u8(&r, &st->locked), 0);
+	assert_int_equal(proto_rd_u32(&r, &st->change_ctr), 0);
+	assert_int_equal(proto_rd_u32(&r, &st->export_seq), 0);
+	assert_int_equal(proto_rd_u32(&r, &st->credit), 0);
+	assert_int_equal(proto_rd_u8(&r, &st->free_log), 0);
+	assert_int_equal(proto_rd_u32(&r, &st->purchase_seq), 0);
+	assert_int_equal(proto_rd_u32(&r, &st->acked_seq), 0);
+	assert_int_equal(proto_rd_u32(&r, &st->cmd_ctr), 0);
+	assert_int_equal(proto_rd_u8(&r, &st->flags), 0);
+	assert_int_equal(proto_rd_u32(&r, &st->bcast_ctr), 0);
+	assert_int_equal(proto_rd_end(&r), 0);
+}
+
+/* BUY EVENT on channel 7. */
+static uint16_t __attribute__((unused)) buy(struct smfix *f, uint32_t event,
+    uint32_t time, uint32_t end, uint8_t flags, uint32_t price)
+{
+	uint8_t ecm[PROTO_ECM_LEN];
+
+	smfix_ecm(f, 7, event, time, end, flags, price, NULL, ecm);
+	return smfix_tx(f, 0x80, 0x32, 0, 0, ecm, sizeof(ecm), 256);
+}
+
+/* cmocka setup and teardown: a card personalized and selected. */
+static int __attribute__((unused)) smfix_setup(void **state)
+{
+	struct smfix *f = smfix_new(FX_CREDIT);
+
+	if (f == NULL || smfix_select(f) != 0x9000)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int __attribute__((unused)) smfix_teardown(void **state)
+{
+	struct smfix *f = *state;
+
+	smfix_free(&f);
+	return 0;
 }

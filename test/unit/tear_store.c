@@ -7,8 +7,10 @@
  * state before the transaction or the state after it, never anything else,
  * and requires the card to work on afterwards.  The same sweep runs over
  * mutating APDUs through the runtime: the identity applet's INCREMENT and
- * the security module's BUY EVENT, PROCESS ECM, PROCESS COMMAND and
- * EXPORT (whose sequence number must never go backwards or repeat).
+ * the security module's BUY EVENT, PROCESS ECM (also one that drops an
+ * expired right), PROCESS COMMAND (applied; refused but consumed, 9303;
+ * export now; disable) and EXPORT (whose sequence number must never go
+ * backwards or repeat, also when it answers the center's request).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -243,6 +245,7 @@ test_sweep_apdu(void **state)
 static uint8_t sm_apdu[512];
 static size_t sm_apdu_len;
 static uint32_t sm_seq_before;
+static uint16_t sm_want = 0x9000; /* the SW of an uninterrupted run */
 
 static int
 sm_open(struct card_store **s, struct card_rt **rt)
@@ -264,7 +267,7 @@ sm_open(struct card_store **s, struct card_rt **rt)
 	    PROTO_ERR_STATE;
 }
 
-/* Send sm_apdu to the card in path; 0 if it answered 9000. */
+/* Send sm_apdu to the card in path; 0 if it answered sm_want. */
 static int
 sm_tx(void)
 {
@@ -277,7 +280,8 @@ sm_tx(void)
 	if ((rc = sm_open(&s, &rt)) == 0) {
 		n = card_rt_transmit(rt, sm_apdu, sm_apdu_len, out,
 		    sizeof(out));
-		rc = n >= 2 && out[n - 2] == 0x90 && out[n - 1] == 0 ?
+		rc = n >= 2 && out[n - 2] == sm_want >> 8 &&
+			out[n - 1] == (sm_want & 0xff) ?
 		    0 :
 		    PROTO_ERR_STATE;
 	}
@@ -325,6 +329,7 @@ sm_sweep(struct smfix *f)
 	sweep(sm_tx, before, blen);
 	free(before);
 	after_crash = NULL;
+	sm_want = 0x9000;
 	snprintf(path, sizeof(path), "%s/card.img", dir);
 }
 
@@ -335,10 +340,65 @@ test_sweep_sm_buy(void **state)
 	uint8_t ecm[PROTO_ECM_LEN];
 
 	(void)state;
+	assert_int_equal(smfix_send_cmd(f, PROTO_CMD_UNLOCK, 0, 0), 0x9000);
 	smfix_ecm(f, 7, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300, NULL, ecm);
 	set_apdu(0x32, ecm, sizeof(ecm), 256);
 	sm_sweep(f);
 	smfix_free(&f);
+}
+
+/* An ECM at the expiry of the card's right: the right goes with it. */
+static void
+test_sweep_sm_ecm_expiry(void **state)
+{
+	struct smfix *f = sm_card();
+	uint8_t ecm[PROTO_ECM_LEN];
+
+	(void)state;
+	smfix_ecm(f, 9, 1, FX_T0 + 1000, FX_T0 + 2000, 0, 0, NULL, ecm);
+	set_apdu(0x30, ecm, sizeof(ecm), 256);
+	sm_want = SM_SW_NOT_ENTITLED;
+	sm_sweep(f);
+	smfix_free(&f);
+}
+
+/*
+ * A command consumed but not carried out (revoke of a right not held):
+ * its counter, its outcome and the change counter commit together.
+ */
+static void
+test_sweep_sm_refused(void **state)
+{
+	struct smfix *f = sm_card();
+	uint8_t c[PROTO_CMD_MAX_LEN];
+	size_t n;
+
+	(void)state;
+	n = smfix_cmd(f, PROTO_CMD_REVOKE, 1, 999, 0, NULL, c);
+	set_apdu(0x50, c, n, 2);
+	sm_want = SM_SW_CMD_REFUSED;
+	sm_sweep(f);
+	smfix_free(&f);
+}
+
+/* Export now and disable, from the broadcast: a flag and a counter. */
+static void
+test_sweep_sm_flags(void **state)
+{
+	static const uint8_t types[] = { PROTO_CMD_EXPORT, PROTO_CMD_DISABLE };
+	uint8_t c[PROTO_CMD_MAX_LEN];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(types); i++) {
+		struct smfix *f = sm_card();
+
+		n = smfix_cmd_path(f, types[i], PROTO_CMD_PATH_BROADCAST, 1, 0,
+		    0, NULL, c);
+		set_apdu(0x50, c, n, 0);
+		sm_sweep(f);
+		smfix_free(&f);
+	}
 }
 
 static void
@@ -406,6 +466,25 @@ test_sweep_sm_export(void **state)
 	smfix_free(&f);
 }
 
+/*
+ * An EXPORT the center asked for: the sequence and the cleared request
+ * commit together (the images before and after differ in both).
+ */
+static void
+test_sweep_sm_export_requested(void **state)
+{
+	struct smfix *f = sm_card();
+
+	(void)state;
+	assert_int_equal(smfix_send_cmd(f, PROTO_CMD_UNLOCK, 0, 0), 0x9000);
+	assert_int_equal(smfix_send_cmd(f, PROTO_CMD_EXPORT, 0, 0), 0x9000);
+	sm_seq_before = 0;
+	set_apdu(0x40, NULL, 0, 4096);
+	after_crash = export_seq_moves_on;
+	sm_sweep(f);
+	smfix_free(&f);
+}
+
 int
 main(void)
 {
@@ -422,6 +501,14 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_sm_export, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_ecm_expiry, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_flags, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sm_export_requested,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

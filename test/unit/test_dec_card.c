@@ -671,9 +671,10 @@ static void
 test_applet_locked_then_unlocked(void **state)
 {
 	static const int want[2][TAPE_OPS] = {
-		{ 0, PROTO_ERR_STATE, 0, 0, 0, 0, 0 },
+		/* locked: no export, no purchase (9205); the unlock */
+		{ 0, PROTO_ERR_STATE, 0, 0, 0, PROTO_ERR_STATE, 0 },
 		/* exports now; the event is bought; the command replayed */
-		{ 0, 0, 0, 0, 0, PROTO_ERR_STATE, PROTO_ERR_STATE },
+		{ 0, 0, 0, 0, 0, 0, PROTO_ERR_STATE },
 	};
 	struct smfix *f = smfix_new(FX_CREDIT);
 	struct tape_input in;
