@@ -24,12 +24,15 @@ _Static_assert(CARD_SM_REGION_SIZE ==
 	STATE_SIZE(ua) + STATE_SIZE(locked) + STATE_SIZE(flags) +
 	    sizeof(uint32_t) * CARD_SM_STATE_U32S + STATE_SIZE(versions) +
 	    STATE_SIZE(keys) + STATE_SIZE(center_pub) + STATE_SIZE(ecm_key) +
-	    STATE_SIZE(n_rights) + PROTO_PAIR_LEN * PROTO_M2_MAX_RIGHTS +
-	    STATE_SIZE(n_counts) + PROTO_PAIR_LEN * PROTO_M2_MAX_CHANNELS +
-	    STATE_SIZE(n_bought) + CARD_SM_BOUGHT_LEN * SM_MAX_BOUGHT +
-	    PROTO_PURCHASE_LEN * CARD_SM_LOG_SIZE + STATE_SIZE(n_outcomes) +
-	    PROTO_OUTCOME_LEN * PROTO_M2_MAX_OUTCOMES + STATE_SIZE(has_cert) +
-	    STATE_SIZE(cert),
+	    STATE_SIZE(n_rights) +
+	    PROTO_PAIR_LEN * (size_t)PROTO_M2_MAX_RIGHTS +
+	    STATE_SIZE(n_counts) +
+	    PROTO_PAIR_LEN * (size_t)PROTO_M2_MAX_CHANNELS +
+	    STATE_SIZE(n_bought) + CARD_SM_BOUGHT_LEN * (size_t)SM_MAX_BOUGHT +
+	    PROTO_PURCHASE_LEN * (size_t)CARD_SM_LOG_SIZE +
+	    STATE_SIZE(n_outcomes) +
+	    PROTO_OUTCOME_LEN * (size_t)PROTO_M2_MAX_OUTCOMES +
+	    STATE_SIZE(has_cert) + STATE_SIZE(cert),
     "the region is the fields encode_state writes");
 _Static_assert(CARD_SM_REGION_SIZE <= CARD_TX_CAPACITY,
     "the whole state is rewritten in one transaction");

@@ -37,14 +37,15 @@ _Static_assert(PROTO_M2_TAIL_LEN ==
 	M2_SIZE(clock) + M2_SIZE(flags) + M2_SIZE(bcast_ctr),
     "M2's tail is the fields m2_tail_write writes");
 _Static_assert(PROTO_OUTCOMES_MAX_LEN ==
-	M2_SIZE(n_outcomes) + PROTO_OUTCOME_LEN * PROTO_M2_MAX_OUTCOMES,
+	M2_SIZE(n_outcomes) + PROTO_OUTCOME_LEN * (size_t)PROTO_M2_MAX_OUTCOMES,
     "the outcome ring: its count and its entries");
 _Static_assert(PROTO_M2_MAX_LEN ==
 	PROTO_M2_FIXED_LEN + M2_SIZE(n_counts) +
-	    PROTO_PAIR_LEN * PROTO_M2_MAX_CHANNELS + M2_SIZE(n_rights) +
-	    PROTO_PAIR_LEN * PROTO_M2_MAX_RIGHTS + M2_SIZE(n_purchases) +
-	    PROTO_PURCHASE_LEN * PROTO_M2_MAX_PURCHASES + PROTO_M2_TAIL_LEN +
-	    PROTO_OUTCOMES_MAX_LEN,
+	    PROTO_PAIR_LEN * (size_t)PROTO_M2_MAX_CHANNELS + M2_SIZE(n_rights) +
+	    PROTO_PAIR_LEN * (size_t)PROTO_M2_MAX_RIGHTS +
+	    M2_SIZE(n_purchases) +
+	    PROTO_PURCHASE_LEN * (size_t)PROTO_M2_MAX_PURCHASES +
+	    PROTO_M2_TAIL_LEN + PROTO_OUTCOMES_MAX_LEN,
     "M2's largest encoding: the fixed part, three full lists, the tail "
     "and a full ring");
 _Static_assert(PROTO_M2_MAX_CHANNELS <= UINT8_MAX &&

@@ -149,7 +149,8 @@ card_block(const uint8_t nonce[PROTO_CHALLENGE_LEN], uint8_t *out, size_t cap)
 	proto_hex(nonce, PROTO_CHALLENGE_LEN, hex);
 	snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(at - tmpl), tmpl, hex,
 	    at + 2);
-	if ((p = popen(cmd, "r")) == NULL)
+	/* the command the test gave, through the shell: a test tool's job */
+	if ((p = popen(cmd, "r")) == NULL) /* NOLINT(cert-env33-c) */
 		return 0;
 	last[0] = '\0';
 	while (fgets(line, sizeof(line), p) != NULL)

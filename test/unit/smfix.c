@@ -184,9 +184,10 @@ smfix_cmd_path(struct smfix *f, uint8_t type, uint8_t path, uint32_t counter,
 		.counter = counter,
 		.arg1 = arg1,
 		.arg2 = arg2 };
+	const uint8_t *to = ua != NULL ? ua : f->ua;
 	struct proto_wr w;
 
-	memcpy(c.ua, ua != NULL ? ua : f->ua, PROTO_UA_LEN);
+	memcpy(c.ua, to, PROTO_UA_LEN);
 	proto_wr_init(&w, out, PROTO_CMD_MAX_LEN);
 	if (proto_cmd_sign(&c, f->center_priv, f->center_pub, &w) != 0)
 		abort();

@@ -93,7 +93,7 @@ test_refused_is_consumed(void **state)
 	assert_int_equal(buy(f, 42, FX_T0, FX_T0 + 3600, PROTO_ECM_PPV, 300),
 	    0x9000);
 	/* the card holds right 5 from personalization: 15 more fill it */
-	for (uint16_t ch = 100; ch < 100 + PROTO_M2_MAX_RIGHTS - 1; ch++) {
+	for (uint32_t ch = 100; ch < 100 + PROTO_M2_MAX_RIGHTS - 1; ch++) {
 		assert_int_equal(smfix_send_cmd(f, PROTO_CMD_GRANT, ch,
 				     FX_T0 + 5000),
 		    0x9000);
@@ -359,7 +359,7 @@ test_expired_rights_dropped(void **state)
 	assert_int_equal(rights(f), 0);
 	proto_m2_clear(&m);
 	/* 16 rights over by the clock make room for new ones */
-	for (uint16_t ch = 100; ch < 100 + PROTO_M2_MAX_RIGHTS; ch++)
+	for (uint32_t ch = 100; ch < 100 + PROTO_M2_MAX_RIGHTS; ch++)
 		assert_int_equal(smfix_send_cmd(f, PROTO_CMD_GRANT, ch,
 				     FX_T0 + 5000),
 		    0x9000);
