@@ -52,6 +52,7 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
             $(O)/test/test_center_rules $(O)/test/test_keydir
 TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
 TEST_BINS += $(O)/test/test_wire $(O)/test/test_sm_cmd
+TEST_BINS += $(O)/test/test_dec_session
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \

@@ -208,8 +208,8 @@ read_state(struct dec_card *c, struct dec_card_state *s)
 	return 0;
 }
 
-static int
-select_sm(struct dec_card *c)
+int
+dec_card_select(struct dec_card *c)
 {
 	static const uint8_t aid[SM_AID_LEN] = SM_AID_INIT;
 	uint8_t resp[DEC_RAPDU_MAX];
@@ -224,8 +224,19 @@ select_sm(struct dec_card *c)
 	return exchange_ok(c, &a, resp, sizeof(resp), &r, PROTO_ERR_NOTFOUND);
 }
 
+/* An ATR the transport said is longer than the room it was given. */
+static int
+check_atr(const struct dec_card *c, size_t len, const char *func)
+{
+	if (len <= sizeof(c->atr))
+		return 0;
+	proto_log(PROTO_LOG_WARNING, "%s: %s: an ATR of %zu bytes", func,
+	    c->reader, len);
+	return PROTO_ERR_FORMAT;
+}
+
 int
-dec_card_open(const struct dec_card_io *io, void *svc, const char *reader,
+dec_card_connect(const struct dec_card_io *io, void *svc, const char *reader,
     struct dec_card *out)
 {
 	struct dec_card c;
@@ -244,19 +255,64 @@ dec_card_open(const struct dec_card_io *io, void *svc, const char *reader,
 		    proto_strerror(rc));
 		return rc;
 	}
-	if (c.atr_len > sizeof(c.atr)) {
-		proto_log(PROTO_LOG_WARNING, "%s: %s: an ATR of %zu bytes",
-		    __func__, reader, c.atr_len);
-		rc = PROTO_ERR_FORMAT;
-		goto fail;
+	if ((rc = check_atr(&c, c.atr_len, __func__)) != 0) {
+		dec_card_close(&c);
+		return rc;
 	}
-	if ((rc = select_sm(&c)) != 0 || (rc = read_state(&c, &c.st)) != 0)
-		goto fail;
 	*out = c;
 	return 0;
-fail:
-	dec_card_close(&c);
-	return rc;
+}
+
+int
+dec_card_open(const struct dec_card_io *io, void *svc, const char *reader,
+    struct dec_card *out)
+{
+	struct dec_card c;
+	int rc;
+
+	if ((rc = dec_card_connect(io, svc, reader, &c)) != 0)
+		return rc;
+	if ((rc = dec_card_select(&c)) != 0 ||
+	    (rc = read_state(&c, &c.st)) != 0) {
+		dec_card_close(&c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int
+dec_card_begin(struct dec_card *c)
+{
+	return c->h != NULL ? c->io->begin(c->h) : PROTO_ERR_IO;
+}
+
+void
+dec_card_end(struct dec_card *c)
+{
+	if (c->h != NULL)
+		c->io->end(c->h);
+}
+
+int
+dec_card_reconnect(struct dec_card *c)
+{
+	size_t n = sizeof(c->atr);
+	int rc;
+
+	if (c->h == NULL)
+		return PROTO_ERR_IO;
+	if ((rc = c->io->reconnect(c->h, c->atr, &n)) != 0 ||
+	    (rc = check_atr(c, n, __func__)) != 0)
+		return rc;
+	c->atr_len = n;
+	return 0;
+}
+
+int
+dec_card_probe(const struct dec_card *c)
+{
+	return c->h != NULL ? c->io->probe(c->h) : PROTO_ERR_IO;
 }
 
 void

@@ -26,10 +26,13 @@
 
 /*
  * A card transport.  Every function returns 0; PROTO_ERR_IO when the card
- * or the reader service went away (the session is over); or another
- * negative proto_err when the operation failed but the card is still
- * there.  Handles are opaque to the caller and live from a successful
- * open/connect to the matching close/disconnect.
+ * or the reader service went away, or the connection was reset under us
+ * (reconnect to tell which); PROTO_ERR_STATE when another program holds
+ * the card (a transaction or an exclusive connection of its own); or
+ * another negative proto_err when the operation failed but the card is
+ * still there.  No function waits for another program.  Handles are
+ * opaque to the caller and live from a successful open/connect to the
+ * matching close/disconnect.
  */
 struct dec_card_io {
 	/* The service the readers hang off (a PC/SC context). */
@@ -48,10 +51,30 @@ struct dec_card_io {
 	 */
 	int (*transmit)(void *h, const uint8_t *cmd, size_t len, uint8_t *resp,
 	    size_t *rlen);
+	/*
+	 * Take the card for a series of commands (a PC/SC transaction) and
+	 * release it; begin fails at once, PROTO_ERR_STATE, when another
+	 * program holds it.
+	 */
+	int (*begin)(void *h);
+	void (*end)(void *h);
+	/*
+	 * After a reset or a removal: connect h again to whatever card is in
+	 * the reader now, its ATR as in connect.  PROTO_ERR_IO: no card.
+	 */
+	int (*reconnect)(void *h, uint8_t *atr, size_t *atr_len);
+	/* What begin would say now, without taking the card. */
+	int (*probe)(void *h);
 };
 
 /* The default transport: libpcsclite (pcsc.c). */
 extern const struct dec_card_io dec_card_io_pcsc;
+/*
+ * Call once, before any thread of the process talks to pcscd: libpcsclite
+ * then answers "sharing violation" at once instead of waiting for another
+ * program's transaction to end (PCSCLITE_NO_BLOCKING).
+ */
+void dec_card_pcsc_init(void);
 
 struct dec_card_state {
 	uint8_t ua[PROTO_UA_LEN];
@@ -103,6 +126,20 @@ int dec_card_open(const struct dec_card_io *io, void *svc, const char *reader,
     struct dec_card *c);
 /* Disconnect; c->st stays.  Safe on a closed card. */
 void dec_card_close(struct dec_card *c);
+/*
+ * dec_card_open in steps, for a session that runs each operation in a
+ * transaction: connect (no APDU; *c written only on success), then
+ * between begin and end, select.  PROTO_ERR_NOTFOUND from select: the
+ * card refused our applet (not ours).
+ */
+int dec_card_connect(const struct dec_card_io *io, void *svc,
+    const char *reader, struct dec_card *c);
+int dec_card_select(struct dec_card *c);
+/* The transport's begin, end, reconnect and probe on c's connection. */
+int dec_card_begin(struct dec_card *c);
+void dec_card_end(struct dec_card *c);
+int dec_card_reconnect(struct dec_card *c);
+int dec_card_probe(const struct dec_card *c);
 /* GET DATA 01 00 into c->st (only on success). */
 int dec_card_refresh(struct dec_card *c);
 /*

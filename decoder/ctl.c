@@ -33,9 +33,15 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 	if (st->has_card)
 		proto_ctl_reply_add(r,
 		    "reader=%s\ncard=present\nua=%s\nlocked=%s\n"
-		    "change_ctr=%u\nexport_seq=%u\ncredit=%u\nfree_log=%u\n",
+		    "change_ctr=%u\nexport_seq=%u\ncredit=%u\nfree_log=%u\n"
+		    "held=%s\n",
 		    st->card.reader, DEC_UA(s->ua), s->locked ? "yes" : "no",
-		    s->change_ctr, s->export_seq, s->credit, s->free_log);
+		    s->change_ctr, s->export_seq, s->credit, s->free_log,
+		    dec_session_held(st) ? "yes" : "no");
+	else if (st->waiting[0] != '\0')
+		/* a card is there; another program holds it */
+		proto_ctl_reply_add(r, "reader=%s\ncard=held\nheld=yes\n",
+		    st->waiting);
 	else if (st->foreign[0] != '\0')
 		proto_ctl_reply_add(r, "reader=%s\ncard=foreign\n",
 		    st->foreign);
@@ -43,9 +49,10 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 		proto_ctl_reply_add(r, "card=absent\n");
 	proto_ctl_reply_add(r,
 	    "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
-	    "m1_pending=%zu\nlast_uplink=%lld\nlast_error=%s\n",
+	    "m1_pending=%zu\nlast_uplink=%lld\nreconnects=%lu\n"
+	    "last_error=%s\n",
 	    (long long)st->last_export, st->last_export_seq, st->m1.n,
-	    dec_m1_pending(&st->m1), (long long)st->last_uplink,
+	    dec_m1_pending(&st->m1), (long long)st->last_uplink, st->reconnects,
 	    st->last_error);
 }
 
@@ -112,7 +119,8 @@ do_tune(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
 	(void)dec_ecm_tune(st, ch, &res);
 	switch (res.step) {
 	case DEC_TUNE_NO_CARD:
-		proto_ctl_reply_fail(r, "no card");
+	case DEC_TUNE_HELD:
+		proto_ctl_reply_fail(r, "%s", dec_session_why(st, res.rc));
 		break;
 	case DEC_TUNE_NO_FILE:
 		proto_ctl_reply_fail(r, "%s: %s", res.path,
@@ -180,8 +188,9 @@ do_buy(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
 		break;
 	default:
 		proto_ctl_reply_fail(r, "purchase refused: %s",
-		    res.rc == PROTO_ERR_STATE ? buy_refusal(res.sw) :
-						proto_strerror(res.rc));
+		    res.rc == PROTO_ERR_STATE && res.sw != 0 ?
+			buy_refusal(res.sw) :
+			dec_session_why(st, res.rc));
 		break;
 	}
 }
@@ -199,6 +208,9 @@ say_sync(struct proto_ctl_reply *r, const struct dec_sync_result *res)
 {
 	const struct proto_up_answer *a = &res->out.ans;
 
+	if (res->present_rc != 0)
+		proto_ctl_reply_add(r, "present=unread: %s\n",
+		    res->present_why);
 	for (size_t i = 0; i < a->n_res; i++)
 		proto_ctl_reply_add(r, "block=%s %u %s %s\n",
 		    DEC_UA(a->res[i].ua), a->res[i].seq,

@@ -180,6 +180,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		pfd[1] = (struct pollfd){ .fd = ev_fd, .events = POLLIN };
 		timeout = sooner(dec_export_deadline(st), -1);
 		timeout = sooner(dec_sync_deadline(st), timeout);
+		timeout = sooner(dec_events_deadline(st), timeout);
 		if (poll(pfd, 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -192,6 +193,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 			dec_events_handle(st, &ev);
 		if (pfd[0].revents & POLLIN)
 			dec_ctl_serve(ctl, st);
+		dec_events_tick(st, time(NULL));
 		dec_export_tick(st, time(NULL));
 		if (dec_sync_due(st, time(NULL)))
 			scheduled_uplink(st);
@@ -234,6 +236,7 @@ main(int argc, char **argv)
 	struct dec_monitor *mon = NULL;
 	int fg = 0, ev_fd = -1, rc = 1;
 
+	dec_card_pcsc_init(); /* before the monitor's thread */
 	dec_state_init(&st, &dec_card_io_pcsc);
 	parse_args(argc, argv, &st.cfg, &fg);
 	proto_log_init("decoderd", !fg, st.cfg.log_level);

@@ -76,9 +76,7 @@ feed_ecm(struct dec_state *st, struct dec_tune_result *res,
 {
 	struct dec_ecm_outcome o = { 0 };
 
-	if ((o.rc = dec_session_begin(st)) == 0)
-		o.rc = dec_session_end(st,
-		    dec_card_ecm(&st->card, ecm, PROTO_ECM_LEN, &o.r));
+	o.rc = dec_card_ecm(&st->card, ecm, PROTO_ECM_LEN, &o.r);
 	if (o.rc == 0 && o.r.outcome == DEC_ECM_OFFER)
 		remember_offer(st, o.r.event, ecm);
 	return add_outcome(res, &o);
@@ -95,7 +93,7 @@ feed_file(struct dec_state *st, struct dec_tune_result *res,
 	int rc;
 
 	proto_rd_init(&rd, file, len);
-	while (proto_rd_left(&rd) > 0 && st->has_card) {
+	while (proto_rd_left(&rd) > 0) {
 		if (proto_ctl_next_line(&rd, &line, &n) != 0)
 			proto_rd_rest(&rd, (const uint8_t **)&line, &n);
 		if (n == 0)
@@ -107,6 +105,8 @@ feed_file(struct dec_state *st, struct dec_tune_result *res,
 		}
 		if ((rc = feed_ecm(st, res, ecm)) != 0)
 			return rc;
+		if (res->ecm[res->n - 1].rc == PROTO_ERR_IO)
+			return PROTO_ERR_IO; /* the card left */
 	}
 	return 0;
 }
@@ -131,9 +131,16 @@ dec_ecm_tune(struct dec_state *st, unsigned channel,
 		res->step = DEC_TUNE_NO_FILE;
 		return res->rc = rc;
 	}
-	rc = feed_file(st, res, file, len);
+	/* The whole file is one card operation. */
+	if ((rc = dec_session_begin(st)) != 0) {
+		res->step = st->held ? DEC_TUNE_HELD : DEC_TUNE_NO_CARD;
+		free(file);
+		return res->rc = rc;
+	}
+	rc = dec_session_end(st, feed_file(st, res, file, len));
 	free(file);
-	return res->rc = rc;
+	/* The card left meanwhile: the outcomes say so. */
+	return res->rc = rc == PROTO_ERR_IO ? 0 : rc;
 }
 
 void

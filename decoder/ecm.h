@@ -25,6 +25,7 @@ struct dec_ecm_outcome {
 enum dec_tune_step {
 	DEC_TUNE_DONE = 0, /* every ECM fed, or the card left meanwhile */
 	DEC_TUNE_NO_CARD,
+	DEC_TUNE_HELD,    /* another program holds the card */
 	DEC_TUNE_NO_FILE, /* the ECM file could not be read (rc says why) */
 	DEC_TUNE_BAD_LINE,
 };

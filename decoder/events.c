@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <string.h>
 
 #include "../proto/log.h"
@@ -23,20 +24,23 @@ log_inserted(const struct dec_state *st, const char *reader)
 		    DEC_UA(s->ua), st->m1.n);
 }
 
+/* Open the card in reader and apply the policy of an insertion. */
 static void
-on_present(struct dec_state *st, const char *reader)
+open_card(struct dec_state *st, const char *reader)
 {
-	int rc;
+	int was_waiting = strcmp(st->waiting, reader) == 0, rc;
 
-	if (st->has_card) {
-		proto_log(PROTO_LOG_INFO,
-		    "card in %s ignored: a session is open with %s", reader,
-		    st->card.reader);
+	rc = dec_session_open(st, reader);
+	if (rc == PROTO_ERR_STATE) {
+		if (!was_waiting)
+			proto_log(PROTO_LOG_NOTICE,
+			    "the card in %s is in use by another program; "
+			    "read once it is released",
+			    reader);
+		dec_state_set_error(st,
+		    "the card is in use by another program");
 		return;
 	}
-	if (st->cfg.reader[0] != '\0' && strstr(reader, st->cfg.reader) == NULL)
-		return;
-	rc = dec_session_open(st, reader);
 	if (rc == PROTO_ERR_NOTFOUND) {
 		proto_log(PROTO_LOG_WARNING,
 		    "%s: the card in %s is not a security module of ours; "
@@ -56,12 +60,48 @@ on_present(struct dec_state *st, const char *reader)
 }
 
 static void
+on_present(struct dec_state *st, const char *reader)
+{
+	if (st->has_card) {
+		proto_log(PROTO_LOG_INFO,
+		    "card in %s ignored: a session is open with %s", reader,
+		    st->card.reader);
+		return;
+	}
+	if (st->cfg.reader[0] != '\0' && strstr(reader, st->cfg.reader) == NULL)
+		return;
+	open_card(st, reader);
+}
+
+static void
 on_absent(struct dec_state *st, const char *reader)
 {
 	if (st->has_card && strcmp(reader, st->card.reader) == 0)
 		dec_session_drop(st, "removed");
 	if (strcmp(reader, st->foreign) == 0)
 		st->foreign[0] = '\0';
+	dec_session_unwait(st, reader);
+}
+
+void
+dec_events_tick(struct dec_state *st, time_t now)
+{
+	char reader[DEC_READER_MAX];
+
+	if (st->waiting[0] == '\0' || !dec_deadline_passed(st->next_open, now))
+		return;
+	if (st->has_card) {
+		dec_session_unwait(st, st->waiting);
+		return;
+	}
+	snprintf(reader, sizeof(reader), "%s", st->waiting);
+	open_card(st, reader);
+}
+
+time_t
+dec_events_deadline(const struct dec_state *st)
+{
+	return st->waiting[0] != '\0' ? st->next_open : 0;
 }
 
 void

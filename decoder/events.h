@@ -7,9 +7,18 @@
 #ifndef DECODER_EVENTS_H
 #define DECODER_EVENTS_H
 
+#include <time.h>
+
 #include "monitor.h"
 #include "state.h"
 
 void dec_events_handle(struct dec_state *st, const struct dec_event *ev);
+/*
+ * A card another program held at its insertion (or that replaced ours
+ * under a reset) is opened when its retry comes (st->waiting); when the
+ * loop must wake for it (0: never).
+ */
+void dec_events_tick(struct dec_state *st, time_t now);
+time_t dec_events_deadline(const struct dec_state *st);
 
 #endif

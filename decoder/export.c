@@ -73,8 +73,9 @@ store_block(struct dec_state *st, struct dec_export_result *res,
 	return 0;
 }
 
-int
-dec_export_run(struct dec_state *st, const char *reason, int fresh,
+/* The export, inside the card operation dec_export_run holds. */
+static int
+export_card(struct dec_state *st, const char *reason, int fresh,
     struct dec_export_result *res)
 {
 	uint8_t block[PROTO_BLOCK_MAX];
@@ -83,12 +84,6 @@ dec_export_run(struct dec_state *st, const char *reason, int fresh,
 	uint16_t sw = 0;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	if (!st->has_card) {
-		dec_state_failed(st, res->why, "no card");
-		return failed(res, DEC_EXPORT_NO_CARD, PROTO_ERR_STATE);
-	}
-	memcpy(res->ua, st->card.st.ua, PROTO_UA_LEN);
 	if (!fresh && (rc = dec_session_refresh(st)) != 0) {
 		dec_state_failed(st, res->why, "the card did not answer: %s",
 		    proto_strerror(rc));
@@ -123,6 +118,35 @@ dec_export_run(struct dec_state *st, const char *reason, int fresh,
 	return 0;
 }
 
+int
+dec_export_run(struct dec_state *st, const char *reason, int fresh,
+    struct dec_export_result *res)
+{
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!st->has_card) {
+		dec_state_failed(st, res->why, "no card");
+		return failed(res, DEC_EXPORT_NO_CARD, PROTO_ERR_STATE);
+	}
+	memcpy(res->ua, st->card.st.ua, PROTO_UA_LEN);
+	if ((rc = dec_session_begin(st)) != 0) {
+		if (st->held)
+			dec_state_failed(st, res->why, "%s",
+			    dec_session_why(st, rc));
+		else
+			dec_state_failed(st, res->why,
+			    "the card did not answer: %s", proto_strerror(rc));
+		return failed(res,
+		    st->held ? DEC_EXPORT_HELD : DEC_EXPORT_NO_ANSWER, rc);
+	}
+	/* The card calls inside are nested operations: they tell the
+	 * session of a lost card; an M1 file's I/O error is no card's. */
+	rc = export_card(st, reason, fresh, res);
+	(void)dec_session_end(st, 0);
+	return rc;
+}
+
 void
 dec_export_schedule(struct dec_state *st, time_t now)
 {
@@ -132,7 +156,20 @@ dec_export_schedule(struct dec_state *st, time_t now)
 time_t
 dec_export_deadline(const struct dec_state *st)
 {
-	return st->has_card ? st->next_export : 0;
+	if (!st->has_card)
+		return 0;
+	if (st->export_retry != 0 &&
+	    (st->next_export == 0 || st->export_retry < st->next_export))
+		return st->export_retry;
+	return st->next_export;
+}
+
+/* A card held by another program: the policy looks again soon. */
+static void
+retry_if_held(struct dec_state *st, const struct dec_export_result *res)
+{
+	st->export_retry =
+	    res->step == DEC_EXPORT_HELD ? time(NULL) + DEC_HELD_RETRY : 0;
 }
 
 void
@@ -145,14 +182,21 @@ dec_export_if_changed(struct dec_state *st, const char *reason)
 	if (dec_export_run(st, reason, 1, &res) != 0)
 		proto_log(PROTO_LOG_ERR, "%s: export of card %s failed: %s",
 		    __func__, DEC_UA(res.ua), res.why);
+	retry_if_held(st, &res);
 	dec_export_schedule(st, time(NULL));
 }
 
 void
 dec_export_after(struct dec_state *st, const char *reason)
 {
-	if (st->has_card && dec_session_refresh(st) == 0)
+	int rc;
+
+	if (!st->has_card)
+		return;
+	if ((rc = dec_session_refresh(st)) == 0)
 		dec_export_if_changed(st, reason);
+	else
+		st->export_retry = st->held ? time(NULL) + DEC_HELD_RETRY : 0;
 }
 
 void
@@ -160,10 +204,16 @@ dec_export_tick(struct dec_state *st, time_t now)
 {
 	struct dec_export_result res;
 
+	if (dec_deadline_passed(st->export_retry, now) && st->has_card) {
+		st->export_retry = 0;
+		dec_export_after(st, "card released");
+	}
 	if (!dec_export_due(st, DEC_EXPORT_INTERVAL, now))
 		return;
 	if (dec_export_run(st, "interval", 0, &res) != 0)
 		proto_log(PROTO_LOG_WARNING, "%s: periodic export: %s",
 		    __func__, res.why);
+	st->export_retry = res.step == DEC_EXPORT_HELD ? now + DEC_HELD_RETRY :
+							 st->export_retry;
 	dec_export_schedule(st, time(NULL));
 }

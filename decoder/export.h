@@ -41,6 +41,7 @@ enum dec_export_step {
 	DEC_EXPORT_DONE = 0,
 	DEC_EXPORT_NO_CARD,
 	DEC_EXPORT_NO_ANSWER, /* GET DATA before it failed */
+	DEC_EXPORT_HELD,      /* another program holds the card */
 	DEC_EXPORT_LOCKED,    /* the card is transfer-locked */
 	DEC_EXPORT_REFUSED,   /* EXPORT failed (sw: the card's answer) */
 	DEC_EXPORT_M1_FULL,   /* other cards' pending entries fill M1 */
@@ -75,7 +76,8 @@ time_t dec_export_deadline(const struct dec_state *st);
  * The policy after something may have changed the card (insertion, ECMs,
  * a purchase, an uplink): export if the change counter moved, log a
  * failure, restart the interval.  _if_changed trusts st->card.st;
- * _after reads the card's state first.
+ * _after reads the card's state first.  When another program holds the
+ * card, the policy is applied again DEC_HELD_RETRY s later (the tick).
  */
 void dec_export_if_changed(struct dec_state *st, const char *reason);
 void dec_export_after(struct dec_state *st, const char *reason);

@@ -6,8 +6,11 @@
  * owned by main (or by a test); every module gets it by pointer and none
  * keeps a copy.  Which module writes what:
  *
- *   session.c   svc, card, has_card, foreign, offers (cleared on drop)
- *   export.c    m1, m1_next, next_export, last_export, last_export_seq
+ *   session.c   svc, card, has_card, foreign, offers (cleared on drop),
+ *               the transaction (depth, lost, verify), held, reconnects,
+ *               waiting and next_open
+ *   export.c    m1, m1_next, next_export, export_retry, last_export,
+ *               last_export_seq
  *   ecm.c       offers
  *   sync.c      m1, m1_next, tls, next_uplink, last_uplink
  *   decoderd.c  cfg, key, pcscd_up (through events.c)
@@ -30,6 +33,7 @@
 #define DEC_MAX_OFFERS 16          /* offers remembered for BUY */
 #define DEC_ECM_FILE_MAX (1 << 20) /* a channel's ECM file */
 #define DEC_WHY_MAX 512            /* a failure's sentence */
+#define DEC_HELD_RETRY 1           /* s before trying a held card again */
 
 /* A UA in hex, in storage the caller owns. */
 struct dec_ua_hex {
@@ -60,11 +64,22 @@ struct dec_state {
 	struct dec_card card; /* valid while has_card */
 	int has_card;
 	char foreign[DEC_READER_MAX]; /* a reader holding a card not ours */
+	/* The card operation under way (dec_session_begin .. _end). */
+	unsigned depth; /* nested begins; the transaction is held at > 0 */
+	int lost;       /* the connection was lost inside it */
+	int verify;     /* reconnected: the card must show it is the same */
+	int held;       /* the last begin found the card held by another */
+	unsigned long reconnects;
+	/* A card in this reader to open at next_open: another program held
+	 * it, or it replaced the one we had. */
+	char waiting[DEC_READER_MAX];
+	time_t next_open;
 
 	struct dec_offer offers[DEC_MAX_OFFERS];
 	size_t n_offers;
 
-	time_t next_export; /* 0: no periodic export */
+	time_t next_export;  /* 0: no periodic export */
+	time_t export_retry; /* the policy again (the card was held); 0 */
 	time_t last_export;
 	uint32_t last_export_seq;
 	SSL_CTX *tls;       /* made at the first uplink */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../proto/apdu.h"
@@ -18,6 +19,20 @@ struct present {
 	uint8_t block[PROTO_BLOCK_MAX];
 };
 
+static void
+present_unread(struct dec_state *st, struct dec_sync_result *res, int rc)
+{
+	res->present_rc = rc;
+	snprintf(res->present_why, sizeof(res->present_why), "%s",
+	    rc == PROTO_ERR_STATE && res->sw != 0 ? proto_sw_str(res->sw) :
+						    dec_session_why(st, rc));
+	proto_log(PROTO_LOG_WARNING,
+	    "%s: UPLINK BLOCKS failed (%s): the session goes without the "
+	    "present card's block",
+	    __func__, res->present_why);
+}
+
+/* M1's entries of other cards go even when the card cannot be read. */
 static int
 present_block(void *arg, const uint8_t challenge[PROTO_CHALLENGE_LEN],
     const uint8_t **block, size_t *len)
@@ -28,11 +43,9 @@ present_block(void *arg, const uint8_t challenge[PROTO_CHALLENGE_LEN],
 
 	if ((rc = dec_session_block(p->st, SM_INS_UPLINK, challenge, p->block,
 		 len, &res->sw)) != 0) {
-		dec_state_failed(p->st, res->why, "UPLINK BLOCKS failed: %s",
-		    rc == PROTO_ERR_STATE ? proto_sw_str(res->sw) :
-					    proto_strerror(rc));
-		res->step = DEC_SYNC_CARD;
-		return rc;
+		present_unread(p->st, res, rc);
+		*block = NULL;
+		return 0;
 	}
 	*block = p->block;
 	return 0;
@@ -68,12 +81,18 @@ apply_commands(struct dec_state *st, const struct proto_up_answer *a)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < a->n_cmds && st->has_card; i++) {
-		if ((rc = dec_session_begin(st)) == 0)
-			rc = dec_session_end(st,
-			    dec_card_command(&st->card, a->cmds[i],
-				a->cmd_len[i], &sw));
-		if (rc != 0) {
+	if (a->n_cmds == 0)
+		return 0;
+	if ((rc = dec_session_begin(st)) != 0) {
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: %zu commands not applied: %s; the center sends them "
+		    "again",
+		    __func__, a->n_cmds, dec_session_why(st, rc));
+		return 0;
+	}
+	for (i = 0; i < a->n_cmds; i++) {
+		if ((rc = dec_card_command(&st->card, a->cmds[i], a->cmd_len[i],
+			 &sw)) != 0) {
 			proto_log(PROTO_LOG_WARNING,
 			    "%s: the card refused command %zu of %zu: %s",
 			    __func__, i + 1, a->n_cmds,
@@ -82,6 +101,7 @@ apply_commands(struct dec_state *st, const struct proto_up_answer *a)
 			break;
 		}
 	}
+	(void)dec_session_end(st, rc);
 	return i;
 }
 
@@ -141,8 +161,6 @@ dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 	in.cut_after = cut;
 	if ((rc = dec_uplink_run(st->tls, st->cfg.center_host,
 		 st->cfg.center_port, &in, &res->out)) != 0) {
-		if (res->step == DEC_SYNC_CARD)
-			return res->rc = rc;
 		if (rc == PROTO_ERR_STATE &&
 		    (a->error == PROTO_UP_BUSY || a->error == PROTO_UP_FULL))
 			dec_state_failed(st, res->why,

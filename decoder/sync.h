@@ -20,7 +20,7 @@
 enum dec_sync_step {
 	DEC_SYNC_DONE = 0,
 	DEC_SYNC_CA,     /* the CA file would not load */
-	DEC_SYNC_CARD,   /* UPLINK BLOCKS failed (sw: the card's refusal) */
+	DEC_SYNC_CARD,   /* (unused: the session goes without the card) */
 	DEC_SYNC_CENTER, /* the session failed; nothing was applied */
 };
 
@@ -31,7 +31,11 @@ struct dec_sync_result {
 	struct dec_uplink_out out; /* the center's answer, when done */
 	size_t applied;            /* commands the card took */
 	size_t deleted;            /* M1 entries acknowledged and deleted */
-	char why[DEC_WHY_MAX];     /* a failure in one sentence */
+	/* The present card could not be read (0: it was, or none): the
+	 * session went without its block (sw: the card's refusal). */
+	int present_rc;
+	char present_why[DEC_WHY_MAX];
+	char why[DEC_WHY_MAX]; /* a failure in one sentence */
 };
 
 /*

@@ -63,7 +63,7 @@ send_blocks(struct conn *c, const struct dec_uplink_in *in,
 	uint8_t *buf = c->out, nonce[PROTO_CHALLENGE_LEN];
 	const size_t cap = sizeof(c->out);
 	struct proto_up_recovered rec;
-	const uint8_t *block;
+	const uint8_t *block = NULL;
 	struct proto_wr w;
 	size_t len;
 	int rc;
@@ -77,6 +77,8 @@ send_blocks(struct conn *c, const struct dec_uplink_in *in,
 		if ((rc = in->present(in->present_arg, nonce, &block, &len)) !=
 		    0)
 			return rc;
+	}
+	if (in->present != NULL && block != NULL) {
 		proto_wr_init(&w, buf, cap);
 		if ((rc = proto_up_frame(&w, PROTO_UP_BLOCK, len)) != 0 ||
 		    (rc = proto_wr_bytes(&w, block, len)) != 0 ||

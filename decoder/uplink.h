@@ -22,7 +22,8 @@
 /*
  * Make the present card's block (UPLINK BLOCKS) for the session's
  * challenge: *block (borrowed, valid until the session ends) and *len on
- * success.  A failure ends the session with that error.
+ * success; *block NULL when the card could not be read (the session goes
+ * on without it).  A failure ends the session with that error.
  */
 typedef int (*dec_uplink_present_fn)(void *arg,
     const uint8_t challenge[PROTO_CHALLENGE_LEN], const uint8_t **block,

@@ -10,6 +10,14 @@
  *        well-formed.  Prints how many APDUs went and which status words
  *        came back.
  *   pcsc_send -w SECONDS [-r READER]     wait until a card is present
+ *
+ * As "another PC/SC client" beside a daemon sharing the reader:
+ *   -e          connect in exclusive mode instead of shared
+ *   -t MS       send the APDUs inside a transaction, held MS ms after the
+ *               last one (SCardBeginTransaction ... SCardEndTransaction)
+ *   -p MS       pause MS ms before each APDU
+ *   -d HOW      disconnect with leave (default), reset or unpower
+ * A PC/SC call that fails is named with its error on stderr (exit 1).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -27,6 +35,7 @@
 #define MAX_AVOID 16
 #define RESP_MAX (PROTO_APDU_EXT_MAX_NE + 2) /* data and SW */
 #define WAIT_MAX 3600                        /* -w seconds */
+#define HOLD_MAX 600000                      /* -t and -p, ms */
 
 struct opts {
 	const char *reader;
@@ -37,6 +46,11 @@ struct opts {
 	uint16_t avoid[MAX_AVOID];
 	size_t navoid;
 	unsigned wait_s;
+	int exclusive;
+	int hold;          /* -t: in a transaction */
+	unsigned hold_ms;  /* held after the last APDU */
+	unsigned pause_ms; /* before each APDU */
+	DWORD disposition;
 };
 
 /* The buffers of a run, owned by main. */
@@ -52,7 +66,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: pcsc_send [-r reader] APDU...\n"
 	    "       pcsc_send [-r reader] -f N [-s seed] [-a aid] [-x clains]\n"
-	    "       pcsc_send [-r reader] -w seconds\n");
+	    "       pcsc_send [-r reader] -w seconds\n"
+	    "  -e exclusive, -t MS hold a transaction, -p MS pause before "
+	    "each APDU,\n"
+	    "  -d leave|reset|unpower disposition at disconnect\n");
 	exit(2);
 }
 
@@ -248,8 +265,18 @@ fuzz(SCARDHANDLE h, const struct opts *o, struct io *io)
 	return 0;
 }
 
+static void
+sleep_ms(unsigned ms)
+{
+	if (ms > 0)
+		nanosleep(&(struct timespec){ .tv_sec = ms / 1000,
+			      .tv_nsec = (long)(ms % 1000) * 1000000 },
+		    NULL);
+}
+
 static int
-send_list(SCARDHANDLE h, char **apdus, int n, struct io *io)
+send_list(SCARDHANDLE h, const struct opts *o, char **apdus, int n,
+    struct io *io)
 {
 	uint8_t *cmd = io->cmd, *resp = io->resp;
 	DWORD rlen;
@@ -261,6 +288,7 @@ send_list(SCARDHANDLE h, char **apdus, int n, struct io *io)
 			    apdus[i]);
 			return 2;
 		}
+		sleep_ms(o->pause_ms);
 		if (transmit(h, cmd, len, resp, &rlen) != 0 || rlen < 2)
 			return 1;
 		for (DWORD j = 0; j + 2 < rlen; j++)
@@ -271,19 +299,60 @@ send_list(SCARDHANDLE h, char **apdus, int n, struct io *io)
 	return 0;
 }
 
+static int
+disposition(const char *how, DWORD *d)
+{
+	if (strcmp(how, "leave") == 0)
+		*d = SCARD_LEAVE_CARD;
+	else if (strcmp(how, "reset") == 0)
+		*d = SCARD_RESET_CARD;
+	else if (strcmp(how, "unpower") == 0)
+		*d = SCARD_UNPOWER_CARD;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+pcsc_failed(const char *what, LONG rv)
+{
+	fprintf(stderr, "pcsc_send: %s: %s\n", what, pcsc_stringify_error(rv));
+	return 1;
+}
+
+/* The APDUs (or the fuzz run), in a transaction held if asked. */
+static int
+run(SCARDHANDLE h, const struct opts *o, char **apdus, int n, struct io *io)
+{
+	LONG rv;
+	int rc;
+
+	if (o->hold && (rv = SCardBeginTransaction(h)) != SCARD_S_SUCCESS)
+		return pcsc_failed("SCardBeginTransaction", rv);
+	rc = o->fuzz > 0 ? fuzz(h, o, io) : send_list(h, o, apdus, n, io);
+	if (!o->hold)
+		return rc;
+	fflush(stdout); /* the caller may wait for it */
+	sleep_ms(o->hold_ms);
+	if ((rv = SCardEndTransaction(h, SCARD_LEAVE_CARD)) != SCARD_S_SUCCESS)
+		return pcsc_failed("SCardEndTransaction", rv);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .seed = 1 };
+	struct opts o = { .seed = 1, .disposition = SCARD_LEAVE_CARD };
 	struct io *io = NULL;
 	SCARDCONTEXT ctx;
 	SCARDHANDLE h;
 	DWORD proto;
 	char reader[4096];
 	uint8_t clains[2];
+	LONG rv;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "r:f:s:a:x:w:")) != -1) {
+	while ((c = getopt(argc, argv, "r:f:s:a:x:w:et:p:d:")) != -1) {
 		switch (c) {
 		case 'r':
 			o.reader = optarg;
@@ -301,6 +370,24 @@ main(int argc, char **argv)
 		case 'w':
 			if (proto_parse_uint(optarg, 1, WAIT_MAX, &o.wait_s) !=
 			    0)
+				usage();
+			break;
+		case 'e':
+			o.exclusive = 1;
+			break;
+		case 't':
+			o.hold = 1;
+			if (proto_parse_uint(optarg, 0, HOLD_MAX, &o.hold_ms) !=
+			    0)
+				usage();
+			break;
+		case 'p':
+			if (proto_parse_uint(optarg, 0, HOLD_MAX,
+				&o.pause_ms) != 0)
+				usage();
+			break;
+		case 'd':
+			if (disposition(optarg, &o.disposition) != 0)
 				usage();
 			break;
 		case 'a':
@@ -336,10 +423,12 @@ main(int argc, char **argv)
 		SCardReleaseContext(ctx);
 		return rc == 0 ? 0 : 1;
 	}
-	if (SCardConnect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &h,
-		&proto) != SCARD_S_SUCCESS) {
-		fprintf(stderr, "pcsc_send: SCardConnect: no card in %s\n",
-		    reader);
+	rv = SCardConnect(ctx, reader,
+	    o.exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED,
+	    SCARD_PROTOCOL_T1, &h, &proto);
+	if (rv != SCARD_S_SUCCESS) {
+		fprintf(stderr, "pcsc_send: SCardConnect: no card in %s: %s\n",
+		    reader, pcsc_stringify_error(rv));
 		SCardReleaseContext(ctx);
 		return 1;
 	}
@@ -347,12 +436,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "pcsc_send: main: out of memory\n");
 		rc = 1;
 	} else {
-		rc = o.fuzz > 0 ?
-		    fuzz(h, &o, io) :
-		    send_list(h, argv + optind, argc - optind, io);
+		rc = run(h, &o, argv + optind, argc - optind, io);
 	}
 	free(io);
-	SCardDisconnect(h, SCARD_LEAVE_CARD);
+	if ((rv = SCardDisconnect(h, o.disposition)) != SCARD_S_SUCCESS)
+		rc = pcsc_failed("SCardDisconnect", rv);
 	SCardReleaseContext(ctx);
 	return rc;
 }

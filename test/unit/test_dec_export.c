@@ -9,167 +9,9 @@
  * together or not at all; and an M1 entry leaves only when the center
  * acknowledged that very block (same UA and seq).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
 #include "../../decoder/export.h"
-#include "../../decoder/session.h"
-#include "../../decoder/state.h"
 #include "../../decoder/sync.h"
-#include "../../proto/file.h"
-#include "../../proto/log.h"
-#include "test_dec_tape.h"
-
-#define UA(b)                               \
-	{                                   \
-		(b), 0x10, 2, 3, 4, 5, 6, 7 \
-	}
-
-static struct proto_card_keys keys;
-
-struct fx {
-	char dir[64];
-	struct dec_state st;
-	struct tape t;
-	struct dec_card_state cs; /* what the card says */
-};
-
-static int
-setup(void **state)
-{
-	(void)state;
-	proto_log_set_level(PROTO_LOG_ERR);
-	return tape_keys_make(&keys);
-}
-
-static int
-fx_new(void **state)
-{
-	static const struct dec_card_state cs = { .ua = UA(0xc1),
-		.change_ctr = 10,
-		.export_seq = 4,
-		.credit = 100,
-		.free_log = 64 };
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ptv-dexp.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	dec_state_init(&f->st, &tape_io);
-	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/m1", f->dir);
-	f->st.cfg.export_interval = 60;
-	if (proto_random(&f->st.key, sizeof(f->st.key)) != 0)
-		return -1;
-	f->st.svc = &f->t; /* the tape is the reader service */
-	f->cs = cs;
-	*state = f;
-	return 0;
-}
-
-static int
-fx_free(void **state)
-{
-	struct fx *f = *state;
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/m1", f->dir);
-	unlink(path);
-	rmdir(f->dir);
-	tape_release(&f->t);
-	dec_state_clear(&f->st);
-	free(f);
-	return 0;
-}
-
-/* Start a tape: the card's ATR, SELECT and state (f->cs). */
-static void
-tape_card(struct fx *f)
-{
-	static const uint8_t atr[] = { 0x3b, 0x80, 0x80, 0x01, 0x01 };
-
-	tape_release(&f->t);
-	tape_answer(&f->t, atr, sizeof(atr), 0);
-	tape_sw(&f->t, PROTO_SW_OK);
-	tape_state(&f->t, &f->cs);
-}
-
-/* The card's next EXPORT answer: its block seq, chained as a card does. */
-static void
-tape_export(struct fx *f, uint32_t seq)
-{
-	uint8_t b[PROTO_BLOCK_MAX];
-
-	tape_chained(&f->t, b, tape_make_block(&keys, f->cs.ua, seq, 20, b),
-	    PROTO_SW_OK);
-}
-
-/* Play the tape from the start and open the session. */
-static void
-insert(struct fx *f)
-{
-	tape_rewind(&f->t);
-	assert_int_equal(dec_session_open(&f->st, "Tape Reader 00"), 0);
-	assert_true(f->st.has_card);
-}
-
-/* M1 as it is in memory, and its file's bytes (empty if none). */
-struct snap {
-	struct dec_m1 m1;
-	uint8_t *file;
-	size_t len;
-};
-
-static void
-snap_take(const struct fx *f, struct snap *s)
-{
-	s->m1 = f->st.m1;
-	s->file = NULL;
-	s->len = 0;
-	if (proto_file_read(f->st.cfg.m1, DEC_M1_FILE_MAX, &s->file, &s->len) !=
-	    0)
-		s->len = 0;
-}
-
-static void
-assert_unchanged(const struct fx *f, struct snap *s)
-{
-	struct snap now;
-
-	snap_take(f, &now);
-	assert_memory_equal(&now.m1, &s->m1, sizeof(s->m1));
-	assert_int_equal(now.len, s->len);
-	if (s->len > 0)
-		assert_memory_equal(now.file, s->file, s->len);
-	free(now.file);
-	free(s->file);
-}
-
-/* M1 holds blocks of other cards, pending unless acked, saved. */
-static void
-m1_of_others(struct fx *f, size_t n, size_t acked)
-{
-	uint8_t b[PROTO_BLOCK_MAX], ua[PROTO_UA_LEN] = UA(0);
-	size_t len;
-
-	for (size_t i = 0; i < n; i++) {
-		ua[0] = (uint8_t)(0xd0 + i);
-		len = tape_make_block(&keys, ua, 3, 1, b);
-		assert_int_equal(dec_m1_put(&f->st.m1, b, len, 1, 1000), 0);
-		if (i < acked)
-			f->st.m1.e[i].state = DEC_M1_ACKED;
-	}
-	assert_int_equal(dec_m1_save(f->st.cfg.m1, &f->st.key, &f->st.m1), 0);
-}
+#include "test_dec_fx.h"
 
 /* --- when ------------------------------------------------------------------ */
 
@@ -181,6 +23,7 @@ test_due_when_changed(void **state)
 
 	assert_false(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
 	tape_card(f);
+	tape_select(f);
 	tape_export(f, 5);
 	tape_state(&f->t, &f->cs); /* the refresh after the export */
 	insert(f);
@@ -231,6 +74,7 @@ test_tick_exports_on_interval(void **state)
 	time_t now = time(NULL);
 
 	tape_card(f);
+	tape_select(f);
 	tape_state(&f->t, &f->cs); /* the tick reads the state first */
 	tape_export(f, 5);
 	tape_state(&f->t, &f->cs);
@@ -253,8 +97,10 @@ test_asked_exports_unchanged_card(void **state)
 	struct dec_m1 back;
 
 	tape_card(f);
+	tape_select(f);
 	tape_export(f, 5);
 	tape_state(&f->t, &f->cs);
+	tape_select(f);
 	tape_state(&f->t, &f->cs); /* asked: GET DATA first */
 	tape_export(f, 6);
 	tape_state(&f->t, &f->cs);
@@ -284,6 +130,7 @@ test_never_from_a_locked_card(void **state)
 	m1_of_others(f, 1, 0);
 	f->cs.locked = 1;
 	tape_card(f);
+	tape_select(f);
 	tape_state(&f->t, &f->cs);
 	tape_export(f, 5); /* a card that would answer EXPORT anyway */
 	insert(f);
@@ -310,6 +157,7 @@ test_never_over_anothers_pending_entry(void **state)
 	/* M1 full of other cards' entries the center has not acknowledged */
 	m1_of_others(f, DEC_M1_MAX_ENTRIES, 0);
 	tape_card(f);
+	tape_select(f);
 	tape_export(f, 5);
 	insert(f);
 	snap_take(f, &s);
@@ -331,6 +179,7 @@ test_an_acked_entry_makes_room(void **state)
 	m1_of_others(f, DEC_M1_MAX_ENTRIES, 1);
 	memcpy(gone, f->st.m1.e[0].ua, PROTO_UA_LEN);
 	tape_card(f);
+	tape_select(f);
 	tape_export(f, 5);
 	tape_state(&f->t, &f->cs);
 	insert(f);
@@ -352,6 +201,7 @@ test_old_cards_entry_stays(void **state)
 	m1_of_others(f, 1, 0);
 	old = f->st.m1.e[0];
 	tape_card(f);
+	tape_select(f);
 	tape_export(f, 5);
 	tape_state(&f->t, &f->cs);
 	insert(f);
@@ -371,10 +221,14 @@ test_failures_change_nothing(void **state)
 
 	m1_of_others(f, 2, 0);
 	tape_card(f);
+	tape_select(f);
 	tape_sw(&f->t, PROTO_SW_CONDITIONS); /* EXPORT refused */
-	tape_answer(&f->t, "\x90", 1, 0);    /* EXPORT without SW */
-	tape_export(f, 4);                   /* older than M1's copy */
-	tape_export(f, 5);                   /* then the disk fails */
+	tape_select(f);
+	tape_answer(&f->t, "\x90", 1, 0); /* EXPORT without SW */
+	tape_select(f);
+	tape_export(f, 4); /* older than M1's copy */
+	tape_select(f);
+	tape_export(f, 5); /* then the disk fails */
 	insert(f);
 	snap_take(f, &s);
 	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),

@@ -14,6 +14,13 @@
  *   - past the last record the card is gone (PROTO_ERR_IO).
  * The transport also counts the commands sent and keeps the INS of each.
  *
+ * Transactions: begin and end are counted, and a command sent outside
+ * one is counted too (outside).  A test scripts what the next begins
+ * answer (tape_answers_add on begin_rc: 0, PROTO_ERR_STATE for a card another
+ * program holds, PROTO_ERR_IO for a reset connection) and what a
+ * reconnect answers (on reconnect_rc); a reconnect that succeeds
+ * takes the next record as the card's ATR, as connect does.
+ *
  * The reader service is the tape itself: a test sets st->svc = &tape
  * (tape_open refuses, as a reader service that is not there).
  */
@@ -33,6 +40,12 @@
 
 #define TAPE_LOG_MAX 512 /* INS bytes kept */
 #define TAPE_REC_MAX 0xffff
+#define TAPE_SCRIPT_MAX 8 /* scripted begin and reconnect answers */
+
+struct tape_answers {
+	int rc[TAPE_SCRIPT_MAX];
+	unsigned n, next;
+};
 
 struct tape {
 	/* playing */
@@ -43,6 +56,10 @@ struct tape {
 	uint8_t ins[TAPE_LOG_MAX];
 	uint8_t last[PROTO_APDU_HDR_LEN + 1 + PROTO_APDU_SHORT_MAX_LC + 1];
 	size_t last_len;
+	/* transactions */
+	int in_tx, held;
+	unsigned begins, ends, outside, reconnects;
+	struct tape_answers begin_rc, reconnect_rc;
 	/* building (tape_add and friends), or recording */
 	uint8_t *buf;
 	size_t len, cap;
@@ -64,6 +81,24 @@ tape_rewind(struct tape *t)
 	t->left = t->len;
 	t->n_cmds = 0;
 	t->connected = 0;
+	t->in_tx = 0;
+	t->begins = t->ends = t->outside = t->reconnects = 0;
+	t->begin_rc.next = t->reconnect_rc.next = 0;
+}
+
+/* The next answers of begin (or reconnect); past them, 0. */
+static inline void
+tape_answers_add(struct tape_answers *s, int rc)
+{
+	if (s->n == TAPE_SCRIPT_MAX)
+		abort();
+	s->rc[s->n++] = rc;
+}
+
+static inline int
+tape_answers_next(struct tape_answers *s)
+{
+	return s->next < s->n ? s->rc[s->next++] : 0;
 }
 
 static inline void
@@ -150,6 +185,7 @@ tape_transmit(void *h, const uint8_t *cmd, size_t len, uint8_t *resp,
 	if (t->n_cmds < TAPE_LOG_MAX)
 		t->ins[t->n_cmds] = len > 1 ? cmd[1] : 0;
 	t->n_cmds++;
+	t->outside += !t->in_tx;
 	t->last_len = len < sizeof(t->last) ? len : sizeof(t->last);
 	memcpy(t->last, cmd, t->last_len);
 	if (!tape_next(t, &rec, &n))
@@ -160,12 +196,61 @@ tape_transmit(void *h, const uint8_t *cmd, size_t len, uint8_t *resp,
 	return 0;
 }
 
+static inline int
+tape_begin(void *h)
+{
+	struct tape *t = h;
+	int rc = t->held ? PROTO_ERR_STATE : tape_answers_next(&t->begin_rc);
+
+	t->begins++;
+	t->in_tx = rc == 0;
+	return rc;
+}
+
+static inline void
+tape_end(void *h)
+{
+	struct tape *t = h;
+
+	t->ends++;
+	t->in_tx = 0;
+}
+
+static inline int
+tape_reconnect(void *h, uint8_t *atr, size_t *atr_len)
+{
+	struct tape *t = h;
+	const uint8_t *rec;
+	size_t n;
+	int rc = tape_answers_next(&t->reconnect_rc);
+
+	t->reconnects++;
+	if (rc != 0)
+		return rc;
+	if (!tape_next(t, &rec, &n))
+		return PROTO_ERR_IO;
+	tape_copy(rec, n, atr, atr_len);
+	return 0;
+}
+
+static inline int
+tape_probe(void *h)
+{
+	const struct tape *t = h;
+
+	return t->held ? PROTO_ERR_STATE : 0;
+}
+
 static const struct dec_card_io tape_io = {
 	.open = tape_open,
 	.close = tape_close,
 	.connect = tape_connect,
 	.disconnect = tape_disconnect,
 	.transmit = tape_transmit,
+	.begin = tape_begin,
+	.end = tape_end,
+	.reconnect = tape_reconnect,
+	.probe = tape_probe,
 };
 
 /* How many commands with this INS the decoder sent. */
