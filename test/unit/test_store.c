@@ -72,7 +72,7 @@ test_create_open(void **state)
 	struct card_store *s = NULL, *t = NULL;
 	uint8_t b[4];
 	size_t size;
-	int id, id2;
+	int id = -1, id2;
 
 	assert_int_equal(make_card(f->path, &s, &id), 0);
 	assert_int_equal(card_store_write(s, id, 60, "abcd", 4), 0);
@@ -105,7 +105,7 @@ test_abort_restores(void **state)
 	struct fx *f = *state;
 	struct card_store *s = NULL, *t = NULL;
 	uint8_t b[8];
-	int id, id3;
+	int id = -1, id3;
 
 	assert_int_equal(make_card(f->path, &s, &id), 0);
 	assert_int_equal(card_store_write(s, id, 0, "AAAAAAAA", 8), 0);
@@ -139,7 +139,7 @@ test_commit_capacity(void **state)
 	struct card_store *s = NULL;
 	static uint8_t big[CARD_TX_CAPACITY + 1];
 	uint8_t b[4];
-	int id, id2;
+	int id = -1, id2;
 
 	assert_int_equal(card_store_create(f->path, serial, &s), 0);
 	assert_int_equal(card_store_begin(s), 0);
@@ -223,7 +223,7 @@ test_in_memory(void **state)
 	struct card_store *m = NULL, *copy = NULL;
 	uint8_t *img = NULL, *img2 = NULL, b[4];
 	size_t len, len2;
-	int id, id2;
+	int id = -1, id2;
 
 	assert_int_equal(card_store_new_mem(serial, &m), 0);
 	assert_null(card_store_path(m));
