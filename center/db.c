@@ -15,45 +15,6 @@ struct cgs_db {
 	struct cgs_stmts *stmts;
 };
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS cards ("
-    " ua TEXT PRIMARY KEY,"
-    " public_key BLOB NOT NULL,"
-    " versions TEXT NOT NULL,"
-    " status TEXT NOT NULL,"
-    " registered_at BIGINT NOT NULL,"
-    " first_seen BIGINT, last_seen BIGINT, recovered_at BIGINT,"
-    " last_block_seq BIGINT NOT NULL DEFAULT 0,"
-    " cmd_counter BIGINT NOT NULL DEFAULT 0,"
-    " cmd_ctr_seen BIGINT NOT NULL DEFAULT 0,"
-    " locked INTEGER);"
-    "CREATE TABLE IF NOT EXISTS sessions ("
-    " id INTEGER PRIMARY KEY,"
-    " decoder_id TEXT NOT NULL, present_ua TEXT,"
-    " started_at BIGINT NOT NULL, blocks INTEGER NOT NULL,"
-    " invoiced INTEGER NOT NULL, flagged INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS blocks ("
-    " id INTEGER PRIMARY KEY, session_id BIGINT NOT NULL,"
-    " ua TEXT NOT NULL, seq BIGINT NOT NULL, origin TEXT NOT NULL,"
-    " status TEXT NOT NULL, reason TEXT NOT NULL,"
-    " received_at BIGINT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS blocks_ua_seq ON blocks (ua, seq);"
-    "CREATE TABLE IF NOT EXISTS purchases ("
-    " ua TEXT NOT NULL, seq BIGINT NOT NULL,"
-    " event BIGINT NOT NULL, channel INTEGER NOT NULL,"
-    " price BIGINT NOT NULL, bought_at BIGINT NOT NULL,"
-    " recorded_at BIGINT NOT NULL, session_id BIGINT NOT NULL,"
-    " via_ua TEXT, origin TEXT NOT NULL,"
-    " PRIMARY KEY (ua, seq));"
-    "CREATE TABLE IF NOT EXISTS flags ("
-    " id INTEGER PRIMARY KEY, ua TEXT, session_id BIGINT,"
-    " what TEXT NOT NULL, at BIGINT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS commands ("
-    " ua TEXT NOT NULL, counter BIGINT NOT NULL, type TEXT NOT NULL,"
-    " arg1 BIGINT NOT NULL, arg2 BIGINT NOT NULL, signed BLOB NOT NULL,"
-    " created_at BIGINT NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY (ua, counter));";
-
 int
 cgs_db_exec(struct cgs_db *db, const char *sql)
 {
@@ -88,7 +49,7 @@ cgs_db_open(const char *path, struct cgs_db **out)
 	    cgs_db_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
 	    cgs_db_exec(db, "PRAGMA synchronous=FULL") != 0 ||
 	    cgs_db_exec(db, "PRAGMA foreign_keys=ON") != 0 ||
-	    cgs_db_exec(db, schema) != 0) {
+	    cgs_db_migrate(db) != 0) {
 		cgs_db_close(&db);
 		return PROTO_ERR_IO;
 	}
@@ -126,6 +87,15 @@ cgs_db_bind_ua(sqlite3_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN])
 
 	proto_hex(ua, PROTO_UA_LEN, h);
 	sqlite3_bind_text(st, col, h, -1, SQLITE_TRANSIENT);
+}
+
+void
+cgs_db_bind_opt(sqlite3_stmt *st, int col, int has, int64_t v)
+{
+	if (has)
+		sqlite3_bind_int64(st, col, v);
+	else
+		sqlite3_bind_null(st, col);
 }
 
 int
@@ -200,6 +170,8 @@ card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], struct cgs_card *c)
 	c->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
 	c->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
 	c->max_invoiced = sqlite3_column_int64(st, 5);
+	c->bcast_counter = (uint32_t)sqlite3_column_int64(st, 6);
+	c->bcast_ctr_seen = (uint32_t)sqlite3_column_int64(st, 7);
 	return 0;
 }
 
@@ -210,7 +182,8 @@ cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	sqlite3_stmt *st = cgs_db_stmt(db,
 	    "SELECT public_key, status, last_block_seq, cmd_counter, "
 	    "cmd_ctr_seen, (SELECT COALESCE(MAX(seq), 0) FROM purchases p "
-	    "WHERE p.ua = c.ua) FROM cards c WHERE ua = ?");
+	    "WHERE p.ua = c.ua), bcast_counter, bcast_ctr_seen FROM cards c "
+	    "WHERE ua = ?");
 	int rc;
 
 	if (st == NULL)
@@ -221,27 +194,25 @@ cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	return rc;
 }
 
-/* One of the two updates below: ?1 now, ?2 block seq, ?3 command
- * counter, ?4 lock state (NULL: unchanged; unused by the second), ?5 the
- * UA. */
+/* One of the two updates below: ?1 now, ?2 block seq, ?3 lock state
+ * (NULL: unchanged; unused by the second), ?4 the UA. */
 static int
 card_seen(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], int64_t now,
-    uint32_t block_seq, uint32_t cmd_ctr, const uint8_t *locked)
+    uint32_t block_seq, const uint8_t *locked)
 {
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, block_seq);
-	sqlite3_bind_int64(st, 3, cmd_ctr);
 	if (locked != NULL)
-		sqlite3_bind_int(st, 4, *locked);
-	cgs_db_bind_ua(st, 5, ua);
+		sqlite3_bind_int(st, 3, *locked);
+	cgs_db_bind_ua(st, 4, ua);
 	return cgs_step_done(st);
 }
 
 int
 cgs_card_seen_present(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq, uint32_t cmd_ctr, const uint8_t *locked)
+    int64_t now, uint32_t block_seq, const uint8_t *locked)
 {
 	return card_seen(cgs_db_stmt(db,
 			     "UPDATE cards SET status = CASE WHEN status = "
@@ -250,20 +221,34 @@ cgs_card_seen_present(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 			     "first_seen = COALESCE(first_seen, ?1), "
 			     "last_seen = ?1, "
 			     "last_block_seq = MAX(last_block_seq, ?2), "
-			     "cmd_ctr_seen = MAX(cmd_ctr_seen, ?3), "
-			     "locked = COALESCE(?4, locked) WHERE ua = ?5"),
-	    ua, now, block_seq, cmd_ctr, locked);
+			     "locked = COALESCE(?3, locked) WHERE ua = ?4"),
+	    ua, now, block_seq, locked);
 }
 
 int
 cgs_card_seen_recovered(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq, uint32_t cmd_ctr)
+    int64_t now, uint32_t block_seq)
 {
 	return card_seen(cgs_db_stmt(db,
 			     "UPDATE cards SET status = '" CGS_RECOVERED "', "
 			     "recovered_at = COALESCE(recovered_at, ?1), "
-			     "last_block_seq = MAX(last_block_seq, ?2), "
-			     "cmd_ctr_seen = MAX(cmd_ctr_seen, ?3) "
-			     "WHERE ua = ?5"),
-	    ua, now, block_seq, cmd_ctr, NULL);
+			     "last_block_seq = MAX(last_block_seq, ?2) "
+			     "WHERE ua = ?4"),
+	    ua, now, block_seq, NULL);
+}
+
+int
+cgs_card_counters_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t cmd_ctr, uint32_t bcast_ctr)
+{
+	sqlite3_stmt *st = cgs_db_stmt(db,
+	    "UPDATE cards SET cmd_ctr_seen = MAX(cmd_ctr_seen, ?), "
+	    "bcast_ctr_seen = MAX(bcast_ctr_seen, ?) WHERE ua = ?");
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	sqlite3_bind_int64(st, 1, cmd_ctr);
+	sqlite3_bind_int64(st, 2, bcast_ctr);
+	cgs_db_bind_ua(st, 3, ua);
+	return cgs_step_done(st);
 }

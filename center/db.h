@@ -29,35 +29,59 @@
 
 struct cgs_db;
 
+/* The schema version this build makes and reads (db_schema.c). */
+#define CGS_DB_VERSION 2
+
 /* Card status, as centerctl cards shows it. */
 #define CGS_ISSUED "issued"               /* registered, never seen */
 #define CGS_ACTIVE "active"               /* seen as the present card */
 #define CGS_RECOVERED "retired-recovered" /* its data came back from M1 */
 
+/* A command's state (commands.h tells the life of one). */
+#define CGS_CMD_QUEUED "queued"       /* made, not sent yet */
+#define CGS_CMD_SENT "sent"           /* handed to a decoder, no outcome */
+#define CGS_CMD_APPLIED "applied"     /* the card reported 9000 */
+#define CGS_CMD_REFUSED "refused"     /* the card reported another SW */
+#define CGS_CMD_CONSUMED "consumed"   /* counter passed, outcome not known */
+#define CGS_CMD_CANCELLED "cancelled" /* by the operator, before an outcome */
+
 struct cgs_card {
 	uint8_t ua[PROTO_UA_LEN];
 	uint8_t pub[PROTO_EC_PUB_LEN];
 	char status[24];
-	uint32_t last_block_seq, cmd_counter, cmd_ctr_seen;
+	uint32_t last_block_seq;
+	/* per path: the last counter the center used, the last the card
+	 * showed in a block */
+	uint32_t cmd_counter, cmd_ctr_seen;
+	uint32_t bcast_counter, bcast_ctr_seen;
 	int64_t max_invoiced; /* highest purchase seq in the ledger */
 };
 
 /* --- the connection (db.c) ----------------------------------------------- */
 
-/* Open (creating the file and the schema if needed). */
+/* Open (creating the file if needed) and bring the schema up to date. */
 int cgs_db_open(const char *path, struct cgs_db **db);
 void cgs_db_close(struct cgs_db **db);
-/* The connection itself, for read-only reports (centerctl) and tests. */
+/* The connection itself, for tests. */
 sqlite3 *cgs_db_sql(struct cgs_db *db);
 int cgs_db_begin(struct cgs_db *db);
 int cgs_db_commit(struct cgs_db *db);
 void cgs_db_rollback(struct cgs_db *db);
-/* Run one statement with no result rows. */
+/* Run one statement (or several) with no result rows. */
 int cgs_db_exec(struct cgs_db *db, const char *sql);
-/* For db.c and db_session.c: the connection's prepared statement, and
- * a UA bound as the schema keeps it (hex text). */
+/* For db*.c: the connection's prepared statement, and a UA bound as the
+ * schema keeps it (hex text). */
 sqlite3_stmt *cgs_db_stmt(struct cgs_db *db, const char *sql);
 void cgs_db_bind_ua(sqlite3_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN]);
+/* A nullable column: SQL NULL when has is 0. */
+void cgs_db_bind_opt(sqlite3_stmt *st, int col, int has, int64_t v);
+
+/* --- the schema (db_schema.c) -------------------------------------------- */
+
+/* Take the database to CGS_DB_VERSION (one transaction); a database of a
+ * newer version is refused (PROTO_ERR_STATE). */
+int cgs_db_migrate(struct cgs_db *db);
+int cgs_db_version(struct cgs_db *db, int *version);
 
 /* --- cards (db.c) ----------------------------------------------------- */
 
@@ -70,20 +94,22 @@ int cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 /*
  * A block of the card was accepted as the present card's: active (unless
  * it was recovered already), first and last seen now, its lock state as
- * *locked says (NULL: left as it is).  Sequences and the command counter
- * seen only grow.
+ * *locked says (NULL: left as it is).  The block sequence only grows.
  */
 int cgs_card_seen_present(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq, uint32_t cmd_ctr, const uint8_t *locked);
+    int64_t now, uint32_t block_seq, const uint8_t *locked);
 /* A block of the card came back from M1: retired-recovered. */
 int cgs_card_seen_recovered(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq, uint32_t cmd_ctr);
+    int64_t now, uint32_t block_seq);
+/* A block showed the card's command counters (each only grows). */
+int cgs_card_counters_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t cmd_ctr, uint32_t bcast_ctr);
 
 /* --- one session's rows (db_session.c) --------------------------------- */
 
 /* What every row of a session is stamped with. */
 struct cgs_stamp {
-	int64_t session_id;
+	int64_t session_id; /* 0: no session (an operator's change) */
 	int64_t now;
 };
 
@@ -111,20 +137,41 @@ int cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
 int cgs_db_flag(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const char *what);
 
-/* Commands up to counter are done: the card's counter shows them. */
-int cgs_db_commands_done(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint32_t counter);
-/* Is a command of this type, not done, with arg1 >= min waiting? */
-int cgs_db_command_pending(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint8_t type, int64_t min, int *found);
-/* Store a signed command and make its counter the card's last used. */
+/* --- commands (db_cmd.c) ----------------------------------------------- */
+
+/* Store a signed command, queued, and make its counter the last used on
+ * its path for the card. */
 int cgs_db_command_add(struct cgs_db *db, const struct proto_cmd *c,
     const uint8_t *wire, size_t len, int64_t now);
+/* Is a command of this type on the uplink path, queued or sent, with
+ * arg1 >= min waiting? */
+int cgs_db_command_pending(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t type, int64_t min, int *found);
 /*
- * The card's commands not done, in counter order, at most max of them
- * (the rest wait for the next session): copied into cmds and lens.
+ * The card's uplink commands queued or sent, in counter order, at most
+ * max of them (the rest wait for the next session): copied into cmds and
+ * lens, and marked sent (now, one send more).
  */
-int cgs_db_commands_queued(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint8_t (*cmds)[PROTO_CMD_MAX_LEN], size_t *lens, size_t max, size_t *n);
+int cgs_db_commands_take(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint8_t (*cmds)[PROTO_CMD_MAX_LEN],
+    size_t *lens, size_t max, size_t *n);
+/*
+ * What the card reported of one command it consumed.  *known: 0 if the
+ * center has no command of that path and counter; *type_differs: 1 if it
+ * has one, of another type (nothing is changed then).  An outcome is
+ * final: a command applied or refused stays so; one consumed or
+ * cancelled takes the outcome reported (the truth is recorded).
+ */
+int cgs_db_command_outcome(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], const struct proto_outcome *o, int *known,
+    int *type_differs);
+/* The card's counter on path is counter: its commands queued or sent up
+ * to it are consumed (their outcome was not reported). */
+int cgs_db_commands_consumed(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint8_t path, uint32_t counter);
+/* Cancel a command queued or sent: PROTO_ERR_NOTFOUND if there is no such
+ * command, PROTO_ERR_STATE if it is past that (applied, refused, ...). */
+int cgs_db_command_cancel(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t path, uint32_t counter, int64_t now);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The rows an uplink session reads and writes: the session itself, what
- * became of each block, the ledger's purchases, the operator's flags and
- * the cards' commands.  All of it runs inside the session's transaction
+ * became of each block, the ledger's purchases and the operator's
+ * flags (the commands are in db_cmd.c).  All of it runs inside the session's transaction
  * (ingest.c), on statements prepared once per connection.
  */
 #include <string.h>
@@ -165,95 +165,4 @@ cgs_db_flag(struct cgs_db *db, const struct cgs_stamp *at,
 	sqlite3_bind_text(st, 3, what, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, at->now);
 	return cgs_step_done(st);
-}
-
-int
-cgs_db_commands_done(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint32_t counter)
-{
-	sqlite3_stmt *st = cgs_db_stmt(db,
-	    "UPDATE commands SET done = 1 WHERE ua = ? AND counter <= ?");
-
-	if (st == NULL)
-		return PROTO_ERR_IO;
-	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_int64(st, 2, counter);
-	return cgs_step_done(st);
-}
-
-int
-cgs_db_command_pending(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint8_t type, int64_t min, int *found)
-{
-	sqlite3_stmt *st = cgs_db_stmt(db,
-	    "SELECT 1 FROM commands WHERE ua = ? AND type = ? AND done = 0 "
-	    "AND arg1 >= ?");
-
-	if (st == NULL)
-		return PROTO_ERR_IO;
-	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_text(st, 2, proto_cmd_name(type), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, min);
-	return cgs_step_exists(st, found);
-}
-
-int
-cgs_db_command_add(struct cgs_db *db, const struct proto_cmd *c,
-    const uint8_t *wire, size_t len, int64_t now)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (len > PROTO_CMD_MAX_LEN)
-		return PROTO_ERR_ARG;
-	if ((st = cgs_db_stmt(db,
-		 "UPDATE cards SET cmd_counter = ? WHERE ua = ?")) == NULL)
-		return PROTO_ERR_IO;
-	sqlite3_bind_int64(st, 1, c->counter);
-	cgs_db_bind_ua(st, 2, c->ua);
-	if ((rc = cgs_step_done(st)) != 0)
-		return rc;
-	if ((st = cgs_db_stmt(db,
-		 "INSERT INTO commands (ua, counter, type, arg1, arg2, signed, "
-		 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) == NULL)
-		return PROTO_ERR_IO;
-	cgs_db_bind_ua(st, 1, c->ua);
-	sqlite3_bind_int64(st, 2, c->counter);
-	sqlite3_bind_text(st, 3, proto_cmd_name(c->type), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, c->arg1);
-	sqlite3_bind_int64(st, 5, c->arg2);
-	sqlite3_bind_blob(st, 6, wire, (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 7, now);
-	return cgs_step_done(st);
-}
-
-int
-cgs_db_commands_queued(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint8_t (*cmds)[PROTO_CMD_MAX_LEN], size_t *lens, size_t max, size_t *n)
-{
-	sqlite3_stmt *st = cgs_db_stmt(db,
-	    "SELECT signed FROM commands WHERE ua = ? AND done = 0 "
-	    "ORDER BY counter");
-	size_t got = 0;
-	int rc = SQLITE_DONE;
-
-	if (st == NULL)
-		return PROTO_ERR_IO;
-	cgs_db_bind_ua(st, 1, ua);
-	while (got < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int len = sqlite3_column_bytes(st, 0);
-		const void *p = sqlite3_column_blob(st, 0);
-
-		if (len <= 0 || len > PROTO_CMD_MAX_LEN || p == NULL)
-			continue;
-		memcpy(cmds[got], p, (size_t)len);
-		lens[got++] = (size_t)len;
-	}
-	if (got == max)
-		rc = SQLITE_ROW;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return PROTO_ERR_IO;
-	*n = got;
-	return 0;
 }

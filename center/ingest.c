@@ -156,17 +156,18 @@ apply_block(struct run *run, const struct work *w, uint8_t *status)
 		return rc;
 	if (rt->may & CGS_MAY_ACTIVATE)
 		rc = cgs_card_seen_present(db, w->b.ua, now, w->b.seq,
-		    w->m.cmd_ctr,
 		    (rt->may & CGS_MAY_SET_LOCK) ? &w->m.locked : NULL);
 	else if (rt->may & CGS_MAY_RETIRE)
-		rc = cgs_card_seen_recovered(db, w->b.ua, now, w->b.seq,
-		    w->m.cmd_ctr);
-	if (rc != 0)
+		rc = cgs_card_seen_recovered(db, w->b.ua, now, w->b.seq);
+	if (rc != 0 ||
+	    (!seen &&
+		(rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->m)) != 0))
 		return rc;
 	if (rt->may & CGS_MAY_COMMAND) {
 		run->present.seen = 1;
 		run->present.locked = w->m.locked;
 		run->present.acked = w->m.acked_seq;
+		run->present.purchase_seq = w->m.purchase_seq;
 	}
 	if ((rt->may & CGS_MAY_RELEASE_M1) &&
 	    ans->n_acks < PROTO_UPLINK_MAX_BLOCKS) {
@@ -238,7 +239,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 		if ((rc = process_block(&run, order[k])) != 0)
 			goto out;
 	if (s->hello.has_card &&
-	    (rc = cgs_commands_for_present(c->db, c->keys, s->hello.ua,
+	    (rc = cgs_commands_for_present(c->db, c->keys, &at, s->hello.ua,
 		 &run.present, &s->ans)) != 0)
 		goto out;
 	s->ans.invoiced = run.ledger.invoiced;

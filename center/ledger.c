@@ -16,9 +16,9 @@ cgs_ledger_begin(struct cgs_ledger *l, struct cgs_db *db,
 	l->at = *at;
 }
 
-/* Record an anomaly of the card for the operator, and count it. */
-static int
-flag(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN], const char *what)
+int
+cgs_ledger_flag(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
+    const char *what)
 {
 	char uah[2 * PROTO_UA_LEN + 1];
 
@@ -39,7 +39,7 @@ cgs_ledger_check_sequences(struct cgs_ledger *l, const struct cgs_card *card,
 		snprintf(what, sizeof(what),
 		    "block sequence went backwards: %u after %u", block_seq,
 		    card->last_block_seq);
-		if ((rc = flag(l, card->ua, what)) != 0)
+		if ((rc = cgs_ledger_flag(l, card->ua, what)) != 0)
 			return rc;
 	}
 	if ((int64_t)acked_seq > card->max_invoiced) {
@@ -47,7 +47,7 @@ cgs_ledger_check_sequences(struct cgs_ledger *l, const struct cgs_card *card,
 		    "purchase sequence jumps: the card freed up to %u, the "
 		    "ledger holds up to %lld",
 		    acked_seq, (long long)card->max_invoiced);
-		if ((rc = flag(l, card->ua, what)) != 0)
+		if ((rc = cgs_ledger_flag(l, card->ua, what)) != 0)
 			return rc;
 	}
 	return 0;
@@ -94,7 +94,7 @@ invoice_one(struct cgs_ledger *l, const struct cgs_card *card,
 	if (found && !cgs_purchase_same(&had, p)) {
 		snprintf(what, sizeof(what),
 		    "purchase %u differs from the one invoiced", p->seq);
-		return flag(l, card->ua, what);
+		return cgs_ledger_flag(l, card->ua, what);
 	}
 	return 0;
 }

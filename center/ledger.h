@@ -33,6 +33,10 @@ struct cgs_ledger {
 void cgs_ledger_begin(struct cgs_ledger *l, struct cgs_db *db,
     const struct cgs_stamp *at);
 
+/* Record an anomaly of the card for the operator (logged), and count it. */
+int cgs_ledger_flag(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
+    const char *what);
+
 /*
  * Flag what a block's sequences say, against what the center knew of the
  * card before it: an export sequence below the last one seen ("block

@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#define CGS_STMT_CACHE 32 /* more than the distinct statements of db*.c */
+#define CGS_STMT_CACHE 64 /* more than the distinct statements of db*.c */
 
 struct cgs_stmts;
 

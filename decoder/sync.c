@@ -73,12 +73,16 @@ build_in(struct dec_state *st, struct dec_uplink_in *in, struct present *p)
 	}
 }
 
-/* Apply the center's commands in order; stop at the first refusal. */
+/*
+ * Apply the center's commands in order.  A command the card consumed but
+ * refused (9303: it records why, for the center) does not stop the
+ * others; any other failure does.  Returns how many were applied.
+ */
 static size_t
 apply_commands(struct dec_state *st, const struct proto_up_answer *a)
 {
 	uint16_t sw = 0;
-	size_t i;
+	size_t i, applied = 0;
 	int rc;
 
 	if (a->n_cmds == 0)
@@ -91,8 +95,17 @@ apply_commands(struct dec_state *st, const struct proto_up_answer *a)
 		return 0;
 	}
 	for (i = 0; i < a->n_cmds; i++) {
-		if ((rc = dec_card_command(&st->card, a->cmds[i], a->cmd_len[i],
-			 &sw)) != 0) {
+		rc =
+		    dec_card_command(&st->card, a->cmds[i], a->cmd_len[i], &sw);
+		if (rc == PROTO_ERR_STATE && sw == SM_SW_CMD_REFUSED) {
+			proto_log(PROTO_LOG_NOTICE,
+			    "%s: the card consumed command %zu of %zu and "
+			    "refused it; its next block tells the center why",
+			    __func__, i + 1, a->n_cmds);
+			rc = 0;
+			continue;
+		}
+		if (rc != 0) {
 			proto_log(PROTO_LOG_WARNING,
 			    "%s: the card refused command %zu of %zu: %s",
 			    __func__, i + 1, a->n_cmds,
@@ -100,9 +113,10 @@ apply_commands(struct dec_state *st, const struct proto_up_answer *a)
 						    proto_strerror(rc));
 			break;
 		}
+		applied++;
 	}
 	(void)dec_session_end(st, rc);
-	return i;
+	return applied;
 }
 
 size_t

@@ -9,48 +9,32 @@
  *   centerctl [-K dir] cards [--json]       issued / active / recovered
  *   centerctl [-K dir] invoices [--json]    the ledger, per card
  *   centerctl [-K dir] flags [--json]       anomalies the center flagged
+ *   centerctl [-K dir] commands UA [--json] a card's commands and what
+ *                                           became of them
+ *   centerctl [-K dir] cancel UA COUNTER [--broadcast]
+ *                                           cancel a waiting command
  *   centerctl [-K dir] reload UA AMOUNT     queue a credit reload
  *   centerctl [-K dir] grant UA CHANNEL EXPIRY   queue a right
+ *   centerctl [-K dir] export UA            queue "export now"
  *   centerctl [-K dir] ecm ...              the head-end ECM builder
  *                                           (headend ecm DIR ...)
  * The directory is $CENTER_KEYS or /var/lib/ptv/center; the database is
  * DIR/center.db unless -d says otherwise.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
+#include "../center/commands.h"
 #include "../center/db.h"
-#include "../center/ingest.h"
-#include "../proto/file.h"
 #include "../proto/proto.h"
+#include "centerctl.h"
 #include "headend.h"
 #include "keys.h"
 #include "util.h"
 
 #define DEFAULT_DIR "/var/lib/ptv/center"
-#define CERT_DAYS 3650
-
-struct opts {
-	const char *dir, *db, *name;
-	char dbbuf[PATH_MAX];
-	int json;
-	const char *pos[8];
-	int npos;
-	char who[UTIL_WHO_MAX]; /* "centerctl COMMAND", for errors */
-};
 
 static void
 usage(void)
@@ -65,133 +49,21 @@ usage(void)
 	    "  invoices [--json]         purchases invoiced, per card\n"
 	    "  flags [--json]            anomalies flagged (sequences, "
 	    "conflicts)\n"
+	    "  commands UA [--json] [--cancel COUNTER [--broadcast]]\n"
+	    "                            a card's commands: queued, sent, "
+	    "applied,\n"
+	    "                            refused, consumed, cancelled\n"
+	    "  cancel UA COUNTER [--broadcast]   cancel a waiting command\n"
 	    "  reload UA AMOUNT          queue a credit reload for a card\n"
 	    "  grant UA CHANNEL EXPIRY   queue a subscription right\n"
+	    "  export UA                 queue \"export now\" for a card\n"
 	    "  ecm --channel C ...       build ECMs (see headend)\n"
 	    "The directory is $CENTER_KEYS or " DEFAULT_DIR ".\n");
 	exit(2);
 }
 
-/* --- TLS material --------------------------------------------------------- */
-
-static int
-write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert,
-    mode_t mode)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	int ok, fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "centerctl init: %s: %s\n", path,
-		    strerror(errno));
-		return 1;
-	}
-	ok = key != NULL ?
-	    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) :
-	    PEM_write_X509(f, cert);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		ok = 0;
-	if (fclose(f) != 0 || !ok) {
-		fprintf(stderr, "centerctl init: cannot write %s\n", path);
-		return 1;
-	}
-	return 0;
-}
-
-static int
-add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v;
-	X509_EXTENSION *ext;
-	int ok;
-
-	X509V3_set_ctx(&v, issuer, cert, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v, nid, value)) == NULL)
-		return 0;
-	ok = X509_add_ext(cert, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-static X509 *
-make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey,
-    long serial, int ca)
-{
-	X509 *c = X509_new();
-	X509_NAME *n;
-	char san[512];
-
-	if (c == NULL)
-		return NULL;
-	if (strcmp(cn, "localhost") == 0)
-		snprintf(san, sizeof(san), "DNS:localhost,IP:127.0.0.1,IP:::1");
-	else
-		snprintf(san, sizeof(san),
-		    "DNS:localhost,IP:127.0.0.1,IP:::1,"
-		    "DNS:%s",
-		    cn);
-	n = X509_get_subject_name(c);
-	if (X509_set_version(c, 2) != 1 ||
-	    ASN1_INTEGER_set(X509_get_serialNumber(c), serial) != 1 ||
-	    X509_gmtime_adj(X509_getm_notBefore(c), -3600) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(c), 86400L * CERT_DAYS) ==
-		NULL ||
-	    X509_set_pubkey(c, key) != 1 ||
-	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-		(const unsigned char *)cn, -1, -1, 0) != 1 ||
-	    X509_set_issuer_name(c,
-		issuer != NULL ? X509_get_subject_name(issuer) : n) != 1)
-		goto fail;
-	if (ca ? !add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE") ||
-		    !add_ext(c, c, NID_key_usage,
-			"critical,keyCertSign,cRLSign") :
-		 !add_ext(c, issuer, NID_basic_constraints, "CA:FALSE") ||
-		    !add_ext(c, issuer, NID_subject_alt_name, san) ||
-		    !add_ext(c, issuer, NID_ext_key_usage, "serverAuth"))
-		goto fail;
-	if (X509_sign(c, ikey, EVP_sha256()) == 0)
-		goto fail;
-	return c;
-fail:
-	X509_free(c);
-	return NULL;
-}
-
-static int
-tls_init(const char *dir, const char *name)
-{
-	EVP_PKEY *cak = NULL, *sk = NULL;
-	X509 *ca = NULL, *srv = NULL;
-	int rc = 1;
-
-	if ((cak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
-	    (sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
-	    (ca = make_cert(cak, "ptv operator CA", NULL, cak, 1, 1)) == NULL ||
-	    (srv = make_cert(sk, name, ca, cak, 2, 0)) == NULL) {
-		fprintf(stderr,
-		    "centerctl init: cannot make the certificates\n");
-		goto out;
-	}
-	if (write_pem(dir, "ca.crt", NULL, ca, 0644) != 0 ||
-	    write_pem(dir, "server.crt", NULL, srv, 0644) != 0 ||
-	    write_pem(dir, "server.key", sk, NULL, 0600) != 0)
-		goto out;
-	rc = 0;
-out:
-	X509_free(ca);
-	X509_free(srv);
-	EVP_PKEY_free(cak);
-	EVP_PKEY_free(sk);
-	return rc;
-}
-
-/* --- commands ----------------------------------------------------------- */
-
-static int
-open_db(const struct opts *o, struct cgs_db **db)
+int
+ctl_open_db(const struct opts *o, struct cgs_db **db)
 {
 	if (cgs_db_open(o->db, db) != 0) {
 		fprintf(stderr, "%s: cannot open the database %s\n", o->who,
@@ -210,7 +82,7 @@ cmd_register(const struct opts *o)
 
 	if (o->npos < 2)
 		usage();
-	if (open_db(o, &db) != 0)
+	if (ctl_open_db(o, &db) != 0)
 		return 1;
 	for (int i = 1; i < o->npos; i++) {
 		int r;
@@ -231,181 +103,141 @@ cmd_register(const struct opts *o)
 	return rc;
 }
 
-/* Column width: wide enough for the heading and the usual values. */
+/* The center's signing key, from the key directory. */
 static int
-col_width(const char *key, int num)
-{
-	int w = num ? 10 : 18, k = (int)strlen(key);
-
-	return k > w ? k : w;
-}
-
-static void
-json_or_text(int json, int first, const char *key, const char *val, int num)
-{
-	if (!json) {
-		/* numbers right-aligned, text left-aligned */
-		printf(num ? "%s%*s" : "%s%-*s", first ? "" : " ",
-		    col_width(key, num), val);
-		return;
-	}
-	printf("%s\"%s\":", first ? "" : ",", key);
-	if (num)
-		printf("%s", val[0] ? val : "null");
-	else
-		util_json_string(stdout, val);
-}
-
-/* Print the rows of a query, columns named by keys (1: numeric). */
-static int
-print_query(const struct opts *o, const char *sql, const char *const *keys,
-    const int *num, int ncol)
-{
-	struct cgs_db *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc, rows = 0;
-
-	if (open_db(o, &db) != 0)
-		return 1;
-	if (sqlite3_prepare_v2(cgs_db_sql(db), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
-		    sqlite3_errmsg(cgs_db_sql(db)));
-		cgs_db_close(&db);
-		return 1;
-	}
-	if (o->json)
-		printf("[");
-	else {
-		for (int i = 0; i < ncol; i++)
-			printf(num[i] ? "%s%*s" : "%s%-*s", i ? " " : "",
-			    col_width(keys[i], num[i]), keys[i]);
-		printf("\n");
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (o->json)
-			printf("%s{", rows ? "," : "");
-		for (int i = 0; i < ncol; i++) {
-			const unsigned char *v = sqlite3_column_text(st, i);
-			json_or_text(o->json, i == 0, keys[i],
-			    v != NULL ? (const char *)v : "", num[i]);
-		}
-		printf(o->json ? "}" : "\n");
-		rows++;
-	}
-	if (o->json)
-		printf("]\n");
-	if (rc != SQLITE_DONE)
-		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
-		    sqlite3_errmsg(cgs_db_sql(db)));
-	sqlite3_finalize(st);
-	cgs_db_close(&db);
-	return rc == SQLITE_DONE ? 0 : 1;
-}
-
-static int
-cmd_cards(const struct opts *o)
-{
-	static const char *const keys[] = { "ua", "status", "locked",
-		"last_block_seq", "purchases", "first_seen", "last_seen",
-		"recovered_at" };
-	static const int num[] = { 0, 0, 1, 1, 1, 1, 1, 1 };
-
-	return print_query(o,
-	    "SELECT ua, status, locked, last_block_seq, "
-	    "(SELECT COUNT(*) FROM purchases p WHERE p.ua = c.ua), first_seen, "
-	    "last_seen, recovered_at FROM cards c ORDER BY ua",
-	    keys, num, 8);
-}
-
-static int
-cmd_invoices(const struct opts *o)
-{
-	static const char *const keys[] = { "ua", "seq", "event", "channel",
-		"price", "bought_at", "recorded_at", "via_ua", "origin",
-		"session" };
-	static const int num[] = { 0, 1, 1, 1, 1, 1, 1, 0, 0, 1 };
-
-	return print_query(o,
-	    "SELECT ua, seq, event, channel, price, "
-	    "bought_at, recorded_at, via_ua, origin, session_id FROM purchases "
-	    "ORDER BY ua, seq",
-	    keys, num, 10);
-}
-
-static int
-cmd_flags(const struct opts *o)
-{
-	static const char *const keys[] = { "ua", "session", "at", "what" };
-	static const int num[] = { 0, 1, 1, 0 };
-
-	return print_query(o,
-	    "SELECT ua, session_id, at, what FROM flags "
-	    "ORDER BY id",
-	    keys, num, 4);
-}
-
-/* reload UA AMOUNT, grant UA CHANNEL EXPIRY: the arguments. */
-static int
-queue_args(const struct opts *o, uint8_t type, uint8_t ua[PROTO_UA_LEN],
-    uint32_t *a1, uint32_t *a2)
-{
-	int grant = type == PROTO_CMD_GRANT;
-
-	if (o->npos != (grant ? 4 : 3))
-		usage();
-	*a2 = 0;
-	if (util_arg_hex(o->who, "UA", o->pos[1], ua, PROTO_UA_LEN) != 0 ||
-	    util_arg_u32(o->who, grant ? "CHANNEL" : "AMOUNT", o->pos[2], 0,
-		grant ? 0xffff : UINT32_MAX, a1) != 0 ||
-	    (grant &&
-		util_arg_u32(o->who, "EXPIRY", o->pos[3], 0, UINT32_MAX, a2) !=
-		    0))
-		return UTIL_EXIT_USAGE;
-	return 0;
-}
-
-static int
-cmd_queue(const struct opts *o, uint8_t type)
+load_center_key(const struct opts *o, struct cgs_keys *ck)
 {
 	struct op_keys k;
-	struct cgs_keys ck;
-	struct cgs_card card;
-	struct cgs_db *db = NULL;
-	uint8_t ua[PROTO_UA_LEN];
-	uint32_t a1, a2;
-	int rc;
+	int rc = UTIL_EXIT_FAIL;
 
 	memset(&k, 0, sizeof(k));
-	memset(&ck, 0, sizeof(ck));
-	if ((rc = queue_args(o, type, ua, &a1, &a2)) != 0)
-		goto out;
-	rc = UTIL_EXIT_FAIL;
 	if (keys_load(o->dir, &k) != 0)
 		goto out;
 	if (!k.has_center_priv) {
 		fprintf(stderr, "%s: no center.key in %s\n", o->who, o->dir);
 		goto out;
 	}
-	memcpy(ck.center_priv, k.center_priv, PROTO_EC_PRIV_LEN);
-	memcpy(ck.center_pub, k.center_pub, PROTO_EC_PUB_LEN);
-	if (open_db(o, &db) != 0)
+	memcpy(ck->center_priv, k.center_priv, PROTO_EC_PRIV_LEN);
+	memcpy(ck->center_pub, k.center_pub, PROTO_EC_PUB_LEN);
+	rc = 0;
+out:
+	keys_wipe(&k);
+	return rc;
+}
+
+/* Queue a command of type with its arguments for ua, on path. */
+static int
+queue(const struct opts *o, const uint8_t ua[PROTO_UA_LEN], uint8_t path,
+    uint8_t type, uint32_t a1, uint32_t a2, struct cgs_made *made)
+{
+	struct cgs_keys ck;
+	struct cgs_db *db = NULL;
+	int rc = UTIL_EXIT_FAIL, r;
+
+	memset(&ck, 0, sizeof(ck));
+	if (load_center_key(o, &ck) != 0 || ctl_open_db(o, &db) != 0)
 		goto out;
-	if (cgs_card_get(db, ua, &card) != 0) {
-		fprintf(stderr, "%s: card %s is not registered\n", o->who,
-		    o->pos[1]);
-		goto out;
-	}
-	if (cgs_queue_command(db, &ck, ua, type, a1, a2) != 0) {
-		fprintf(stderr, "%s: cannot queue the command\n", o->who);
+	if ((r = cgs_queue_command(db, &ck, ua, path, type, a1, a2, made)) !=
+	    0) {
+		if (r == PROTO_ERR_NOTFOUND)
+			fprintf(stderr, "%s: card %s is not registered\n",
+			    o->who, o->pos[1]);
+		else
+			fprintf(stderr, "%s: cannot queue the command: %s\n",
+			    o->who, proto_strerror(r));
 		goto out;
 	}
 	rc = 0;
 out:
 	cgs_db_close(&db);
 	proto_cleanse(&ck, sizeof(ck));
-	keys_wipe(&k);
 	return rc;
+}
+
+/* The UA argument (pos[1]) of a command of n arguments. */
+static int
+ua_arg(const struct opts *o, int n, uint8_t ua[PROTO_UA_LEN])
+{
+	if (o->npos != n)
+		usage();
+	return util_arg_hex(o->who, "UA", o->pos[1], ua, PROTO_UA_LEN) != 0 ?
+	    UTIL_EXIT_USAGE :
+	    0;
+}
+
+/* reload UA AMOUNT, grant UA CHANNEL EXPIRY, export UA. */
+static int
+cmd_queue(const struct opts *o, uint8_t type)
+{
+	int grant = type == PROTO_CMD_GRANT;
+	uint8_t ua[PROTO_UA_LEN];
+	uint32_t a1 = 0, a2 = 0;
+
+	if (ua_arg(o, type == PROTO_CMD_EXPORT ? 2 : grant ? 4 : 3, ua) != 0)
+		return UTIL_EXIT_USAGE;
+	if (type != PROTO_CMD_EXPORT &&
+	    (util_arg_u32(o->who, grant ? "CHANNEL" : "AMOUNT", o->pos[2], 0,
+		 grant ? 0xffff : UINT32_MAX, &a1) != 0 ||
+		(grant &&
+		    util_arg_u32(o->who, "EXPIRY", o->pos[3], 0, UINT32_MAX,
+			&a2) != 0)))
+		return UTIL_EXIT_USAGE;
+	return queue(o, ua, PROTO_CMD_PATH_UPLINK, type, a1, a2, NULL);
+}
+
+/* Cancel the command COUNTER (cancel UA COUNTER, commands UA --cancel). */
+static int
+cancel(const struct opts *o, const uint8_t ua[PROTO_UA_LEN], const char *ctr)
+{
+	uint8_t path =
+	    o->broadcast ? PROTO_CMD_PATH_BROADCAST : PROTO_CMD_PATH_UPLINK;
+	struct cgs_db *db = NULL;
+	uint32_t counter;
+	int r;
+
+	if (util_arg_u32(o->who, "COUNTER", ctr, 1, UINT32_MAX, &counter) != 0)
+		return UTIL_EXIT_USAGE;
+	if (ctl_open_db(o, &db) != 0)
+		return UTIL_EXIT_FAIL;
+	r = cgs_cancel_command(db, ua, path, counter);
+	cgs_db_close(&db);
+	if (r == 0)
+		return 0;
+	if (r == PROTO_ERR_NOTFOUND)
+		fprintf(stderr,
+		    "%s: card %s has no command %u on the %s path\n", o->who,
+		    o->pos[1], counter,
+		    path == PROTO_CMD_PATH_UPLINK ? "uplink" : "broadcast");
+	else if (r == PROTO_ERR_STATE)
+		fprintf(stderr,
+		    "%s: command %u of card %s is past cancelling (centerctl "
+		    "commands shows what became of it)\n",
+		    o->who, counter, o->pos[1]);
+	else
+		fprintf(stderr, "%s: %s\n", o->who, proto_strerror(r));
+	return UTIL_EXIT_FAIL;
+}
+
+static int
+cmd_cancel(const struct opts *o)
+{
+	uint8_t ua[PROTO_UA_LEN];
+
+	if (ua_arg(o, 3, ua) != 0)
+		return UTIL_EXIT_USAGE;
+	return cancel(o, ua, o->pos[2]);
+}
+
+static int
+cmd_commands(const struct opts *o)
+{
+	uint8_t ua[PROTO_UA_LEN];
+
+	if (ua_arg(o, 2, ua) != 0)
+		return UTIL_EXIT_USAGE;
+	if (o->cancel != NULL)
+		return cancel(o, ua, o->cancel);
+	return ctl_show_commands(o, ua);
 }
 
 static int
@@ -425,34 +257,74 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 	return headend_main(n, av);
 }
 
+/*
+ * The options and positional arguments; usage() on anything else.  The
+ * command ecm takes the rest as headend's: returns the index after it
+ * (0: another command).
+ */
+static int
+parse(int argc, char **argv, struct opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], **field = NULL;
+
+		if (strcmp(a, "-K") == 0)
+			field = &o->dir;
+		else if (strcmp(a, "-d") == 0)
+			field = &o->db;
+		else if (strcmp(a, "--name") == 0)
+			field = &o->name;
+		else if (strcmp(a, "-o") == 0)
+			field = &o->out;
+		else if (strcmp(a, "--cancel") == 0)
+			field = &o->cancel;
+		if (field != NULL && i + 1 < argc) {
+			*field = argv[++i];
+			continue;
+		}
+		if (field == NULL && strcmp(a, "--json") == 0)
+			o->json = 1;
+		else if (field == NULL && strcmp(a, "--broadcast") == 0)
+			o->broadcast = 1;
+		else if (field != NULL || a[0] == '-' ||
+		    o->npos == CENTERCTL_POS_MAX)
+			usage(); /* --help, an unknown option, a word too many */
+		else if (o->npos == 0 && strcmp(a, "ecm") == 0)
+			return i + 1;
+		else
+			o->pos[o->npos++] = a;
+	}
+	return 0;
+}
+
+static int
+cmd_init(const struct opts *o)
+{
+	if (o->name != NULL &&
+	    (strlen(o->name) > 253 ||
+		strspn(o->name,
+		    "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		    strlen(o->name))) {
+		fprintf(stderr, "%s: --name wants a host name: %s\n", o->who,
+		    o->name);
+		return UTIL_EXIT_USAGE;
+	}
+	return keys_init(o->dir) != 0 ||
+	    ctl_tls_init(o->dir, o->name != NULL ? o->name : "localhost") != 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	const char *env = getenv("CENTER_KEYS");
-	int i;
+	int ecm;
 
 	memset(&o, 0, sizeof(o));
 	o.dir = env != NULL ? env : DEFAULT_DIR;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0)
-			usage();
-		if (strcmp(argv[i], "-K") == 0 && i + 1 < argc)
-			o.dir = argv[++i];
-		else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
-			o.db = argv[++i];
-		else if (strcmp(argv[i], "ecm") == 0)
-			return cmd_ecm(argc, argv, i + 1, o.dir);
-		else if (strcmp(argv[i], "--json") == 0)
-			o.json = 1;
-		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
-			o.name = argv[++i];
-		else if (argv[i][0] != '-' && o.npos < 8)
-			o.pos[o.npos++] = argv[i];
-		else
-			usage(); /* an unknown option or one word too many */
-	}
+	if ((ecm = parse(argc, argv, &o)) != 0)
+		return cmd_ecm(argc, argv, ecm, o.dir);
 	if (o.npos == 0)
 		usage();
 	util_who(o.who, "centerctl", o.pos[0]);
@@ -460,32 +332,26 @@ main(int argc, char **argv)
 		snprintf(o.dbbuf, sizeof(o.dbbuf), "%s/center.db", o.dir);
 		o.db = o.dbbuf;
 	}
-	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1) {
-		if (o.name != NULL &&
-		    (strlen(o.name) > 253 ||
-			strspn(o.name,
-			    "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-			    strlen(o.name))) {
-			fprintf(stderr, "%s: --name wants a host name: %s\n",
-			    o.who, o.name);
-			return UTIL_EXIT_USAGE;
-		}
-		return keys_init(o.dir) != 0 ||
-		    tls_init(o.dir, o.name != NULL ? o.name : "localhost") != 0;
-	}
+	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1)
+		return cmd_init(&o);
 	if (strcmp(o.pos[0], "register") == 0)
 		return cmd_register(&o);
 	if (strcmp(o.pos[0], "cards") == 0 && o.npos == 1)
-		return cmd_cards(&o);
+		return ctl_show_cards(&o);
 	if (strcmp(o.pos[0], "invoices") == 0 && o.npos == 1)
-		return cmd_invoices(&o);
+		return ctl_show_invoices(&o);
 	if (strcmp(o.pos[0], "flags") == 0 && o.npos == 1)
-		return cmd_flags(&o);
+		return ctl_show_flags(&o);
+	if (strcmp(o.pos[0], "commands") == 0)
+		return cmd_commands(&o);
+	if (strcmp(o.pos[0], "cancel") == 0)
+		return cmd_cancel(&o);
 	if (strcmp(o.pos[0], "reload") == 0)
 		return cmd_queue(&o, PROTO_CMD_RELOAD);
 	if (strcmp(o.pos[0], "grant") == 0)
 		return cmd_queue(&o, PROTO_CMD_GRANT);
+	if (strcmp(o.pos[0], "export") == 0)
+		return cmd_queue(&o, PROTO_CMD_EXPORT);
 	usage();
 	return 2;
 }

@@ -8,82 +8,19 @@
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 
-export CENTER_KEYS=$tmp/center VCARD_SOCKET=$tmp/vcard.sock \
-	DECODERD_SOCKET=$tmp/dec.sock
-cd "$tmp" || exit 1
+. "$root/test/lib/center.sh"
 
-B=$build
-dctl=$B/decoderctl
-cctl=$B/centerctl
-T=1800000000
-UA=(0 1111111111111111 2222222222222222 3333333333333333 4444444444444444
-	5555555555555555)
 SEL=00A4040007F0505456534D01
 send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
-quietly() { "$@" >/dev/null; }
-
-start_center() {
-	env "$@" "$B/centerd" -f -K center -i 2000 -t 20000 2>>center.log &
-	started
-	CENTER_PID=$!
-	for _ in $(seq 100); do
-		(exec 3<>/dev/tcp/127.0.0.1/7443) 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-stop_center() {
-	kill "$CENTER_PID"
-	wait "$CENTER_PID"
-	local rc=$?
-	CENTER_PID=
-	return $rc
-}
-start_decoder() {
-	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
-		-A center/ca.crt -C localhost:7443 -i 0 -l info 2>>dec.log &
-		started
-	DEC_PID=$!
-	wait_for 10 test -S "$DECODERD_SOCKET"
-}
-stop_decoder() {
-	kill "$DEC_PID"
-	wait "$DEC_PID"
-	local rc=$?
-	DEC_PID=
-	return $rc
-}
-status_of() { "$dctl" status | awk -v k="$1" '$1 == k { print $2 }'; }
-is() { [ "$(status_of "$1")" = "$2" ]; }
-m1_has() { "$dctl" m1 | grep -q "^$1 "; }
 invoices_of() {
 	"$cctl" invoices --json | grep -o "\"ua\":\"$1\"" | wc -l
 }
 invoices_all() { "$cctl" invoices --json | grep -o '"seq"' | wc -l; }
 card_status() { "$cctl" cards | awk -v u="$1" '$1 == u { print $2 }'; }
-swap_to() {
-	"$B/cardctl" swap "sc$1.img" && wait_for 10 is ua "${UA[$1]}"
-}
-buy() {         # buy CHANNEL EVENT
-	"$dctl" tune "$1" >/dev/null && "$dctl" buy "$2" >/dev/null
-}
 
-"$cctl" init
-for i in 1 2 3 4 5; do
-	"$B/cardctl" personalize "sc$i.img" --keys center --ua "${UA[$i]}" \
-		--credit 1000
-done
-"$cctl" register sc1.img.reg sc2.img.reg sc3.img.reg sc4.img.reg \
-	sc5.img.reg
-mkdir ecm
-"$cctl" ecm --channel 7 --event 42 --time $T --end $((T + 7200)) --ppv 300 \
-	--count 2 >ecm/7.ecm
-"$cctl" ecm --channel 8 --event 43 --time $T --end $((T + 7200)) --ppv 250 \
-	--count 2 >ecm/8.ecm
-
+center_setup 5
 check "centerd starts" start_center
-"$B/vcard" sc1.img 2>vcard.log &
-started
+start_vcard sc1.img
 check "decoderd starts" start_decoder
 check "it sees SC1" wait_for 10 is card present
 

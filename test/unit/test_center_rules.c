@@ -152,14 +152,22 @@ test_unlock_rule(void **state)
 static void
 test_ack_rule(void **state)
 {
-	struct cgs_present p = { .seen = 1, .acked = 3 };
+	struct cgs_present p = { .seen = 1, .acked = 3, .purchase_seq = 6 };
 
 	(void)state;
-	assert_true(cgs_rule_ack_invoiced_purchases(&p, 4));
-	assert_false(cgs_rule_ack_invoiced_purchases(&p, 3));
-	assert_false(cgs_rule_ack_invoiced_purchases(&p, 0));
+	assert_int_equal(cgs_rule_ack_upto(&p, 4, 0), 4);
+	/* freed that far already */
+	assert_int_equal(cgs_rule_ack_upto(&p, 3, 0), 0);
+	assert_int_equal(cgs_rule_ack_upto(&p, 0, 0), 0);
+	/* never past the card's own last purchase */
+	assert_int_equal(cgs_rule_ack_upto(&p, 9, 0), 6);
+	/* never past a purchase in conflict */
+	assert_int_equal(cgs_rule_ack_upto(&p, 6, 5), 4);
+	assert_int_equal(cgs_rule_ack_upto(&p, 6, 4), 0);
+	assert_int_equal(cgs_rule_ack_upto(&p, 6, 7), 6);
+	/* no fresh block of the card: nothing */
 	p.seen = 0;
-	assert_false(cgs_rule_ack_invoiced_purchases(&p, 4));
+	assert_int_equal(cgs_rule_ack_upto(&p, 4, 0), 0);
 }
 
 /* --- with a database --------------------------------------------------------- */
@@ -388,8 +396,12 @@ static void
 test_commands_for_present(void **state)
 {
 	struct fx *f = *state;
-	struct cgs_present locked = { .seen = 1, .locked = 1 };
-	struct cgs_present claim = { .seen = 0, .locked = 1 };
+	struct cgs_present locked = { .seen = 1,
+		.locked = 1,
+		.purchase_seq = 2 };
+	struct cgs_present claim = { .seen = 0,
+		.locked = 1,
+		.purchase_seq = 2 };
 	struct proto_up_answer a, b;
 	uint8_t t[PROTO_UP_MAX_COMMANDS];
 	uint32_t ctr[PROTO_UP_MAX_COMMANDS];
@@ -397,15 +409,16 @@ test_commands_for_present(void **state)
 
 	/* a claim of the card, no block of it: nothing is made */
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, ua_a,
-			     &claim, &a),
+	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, &f->at,
+			     ua_a, &claim, &a),
 	    0);
 	assert_int_equal(a.n_cmds, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands"), 0);
 	/* an operator reload, then the card is seen locked with purchases
 	 * invoiced: reload first (counter order), then unlock, then ack */
 	assert_int_equal(cgs_queue_command(f->d.db, &f->keys, ua_a,
-			     PROTO_CMD_RELOAD, 500, 0),
+			     PROTO_CMD_PATH_UPLINK, PROTO_CMD_RELOAD, 500, 0,
+			     NULL),
 	    0);
 	purchases(&m, 1, 2, 300);
 	assert_int_equal(cgs_ledger_invoice(&f->l,
@@ -414,8 +427,8 @@ test_commands_for_present(void **state)
 			     &m, ua_a, P),
 	    0);
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, ua_a,
-			     &locked, &a),
+	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, &f->at,
+			     ua_a, &locked, &a),
 	    0);
 	assert_int_equal(types(f, &a, t, ctr), 3);
 	assert_int_equal(t[0], PROTO_CMD_RELOAD);
@@ -427,8 +440,8 @@ test_commands_for_present(void **state)
 	/* the next session, nothing applied yet: the same three, unchanged,
 	 * and no second unlock or ack made */
 	memset(&b, 0, sizeof(b));
-	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, ua_a,
-			     &locked, &b),
+	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, &f->at,
+			     ua_a, &locked, &b),
 	    0);
 	assert_int_equal(b.n_cmds, 3);
 	for (size_t i = 0; i < 3; i++) {
@@ -436,23 +449,33 @@ test_commands_for_present(void **state)
 		assert_memory_equal(b.cmds[i], a.cmds[i], a.cmd_len[i]);
 	}
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands"), 3);
-	/* the card shows counter 2: reload and unlock are done */
-	assert_int_equal(cgs_card_seen_present(f->d.db, ua_a, 1001, 1, 2,
-			     &(uint8_t){ 0 }),
-	    0);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM commands WHERE state = "
+			     "'sent' AND sends = 2 AND sent_at = 1000"),
+	    3);
+	/* the card shows counter 2: reload and unlock are consumed (no
+	 * outcome in its ring) */
+	memset(&m, 0, sizeof(m));
+	m.cmd_ctr = 2;
+	assert_int_equal(cgs_commands_learn(&f->l, ua_a, &m), 0);
 	memset(&b, 0, sizeof(b));
-	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, ua_a,
-			     &(struct cgs_present){ .seen = 1, .acked = 0 },
+	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, &f->at,
+			     ua_a,
+			     &(struct cgs_present){ .seen = 1,
+				 .acked = 0,
+				 .purchase_seq = 2 },
 			     &b),
 	    0);
 	assert_int_equal(types(f, &b, t, ctr), 1);
 	assert_int_equal(t[0], PROTO_CMD_ACK);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands WHERE done"),
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM commands WHERE state = "
+			     "'consumed'"),
 	    2);
 	/* a card never registered: no command, no error, nothing stored */
 	memset(&b, 0, sizeof(b));
-	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, ua_b,
-			     &locked, &b),
+	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, &f->at,
+			     ua_b, &locked, &b),
 	    0);
 	assert_int_equal(b.n_cmds, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands"), 3);

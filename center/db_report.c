@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The operator's reports (report.h): read-only queries, each prepared for
+ * the one report and finalized after it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../proto/buf.h"
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "report.h"
+
+/* The caller's callback, of the report's type, and its argument. */
+struct ctx {
+	union {
+		cgs_card_cb card;
+		cgs_purchase_cb purchase;
+		cgs_flag_cb flag;
+		cgs_command_cb command;
+	} cb;
+	void *arg;
+};
+
+/* One report's row reader: the row into its type, to the callback. */
+typedef int (*row_fn)(sqlite3_stmt *st, const struct ctx *c);
+
+/*
+ * Run sql with ?1 the UA (NULL: SQL NULL, which the queries read as "every
+ * card"), each row through row.
+ */
+static int
+report(struct cgs_db *db, const char *sql, const uint8_t *ua, row_fn row,
+    const struct ctx *c)
+{
+	sqlite3 *sq = cgs_db_sql(db);
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(sq, sql, -1, &st, NULL) != SQLITE_OK) {
+		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
+		    sqlite3_errmsg(sq));
+		return PROTO_ERR_IO;
+	}
+	if (ua != NULL)
+		cgs_db_bind_ua(st, 1, ua);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((r = row(st, c)) != 0)
+			break;
+	if (r == 0 && rc != SQLITE_DONE) {
+		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
+		    sqlite3_errmsg(sq));
+		r = PROTO_ERR_IO;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Column i as text into buf (empty for NULL). */
+static void
+col_text(sqlite3_stmt *st, int i, char *buf, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	snprintf(buf, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* Column i as a UA: 1 if it holds one. */
+static int
+col_ua(sqlite3_stmt *st, int i, uint8_t ua[PROTO_UA_LEN])
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL &&
+	    proto_unhex((const char *)t, strlen((const char *)t), ua,
+		PROTO_UA_LEN) == 0;
+}
+
+static uint32_t
+col_u32(sqlite3_stmt *st, int i)
+{
+	return (uint32_t)sqlite3_column_int64(st, i);
+}
+
+/* --- cards -------------------------------------------------------------- */
+
+static int
+card_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_card_row r;
+
+	memset(&r, 0, sizeof(r));
+	(void)col_ua(st, 0, r.ua);
+	col_text(st, 1, r.status, sizeof(r.status));
+	r.locked = sqlite3_column_type(st, 2) == SQLITE_NULL ?
+	    -1 :
+	    sqlite3_column_int(st, 2) != 0;
+	r.last_block_seq = col_u32(st, 3);
+	r.purchases = col_u32(st, 4);
+	r.registered_at = sqlite3_column_int64(st, 5);
+	r.first_seen = sqlite3_column_int64(st, 6);
+	r.last_seen = sqlite3_column_int64(st, 7);
+	r.recovered_at = sqlite3_column_int64(st, 8);
+	return c->cb.card(c->arg, &r);
+}
+
+int
+cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
+    void *arg)
+{
+	struct ctx c = { .cb.card = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT ua, status, locked, last_block_seq, (SELECT COUNT(*) "
+	    "FROM purchases p WHERE p.ua = c.ua), registered_at, first_seen, "
+	    "last_seen, recovered_at FROM cards c WHERE ?1 IS NULL OR ua = ?1 "
+	    "ORDER BY ua",
+	    ua, card_row, &c);
+}
+
+/* --- the ledger ---------------------------------------------------------- */
+
+static int
+purchase_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_purchase_row r;
+
+	memset(&r, 0, sizeof(r));
+	(void)col_ua(st, 0, r.ua);
+	r.p.seq = col_u32(st, 1);
+	r.p.event = col_u32(st, 2);
+	r.p.channel = (uint16_t)sqlite3_column_int(st, 3);
+	r.p.price = col_u32(st, 4);
+	r.p.time = col_u32(st, 5);
+	r.recorded_at = sqlite3_column_int64(st, 6);
+	r.has_via = col_ua(st, 7, r.via);
+	col_text(st, 8, r.origin, sizeof(r.origin));
+	r.session = sqlite3_column_int64(st, 9);
+	return c->cb.purchase(c->arg, &r);
+}
+
+int
+cgs_report_purchases(struct cgs_db *db, const uint8_t *ua, cgs_purchase_cb cb,
+    void *arg)
+{
+	struct ctx c = { .cb.purchase = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT ua, seq, event, channel, price, bought_at, recorded_at, "
+	    "via_ua, origin, session_id FROM purchases WHERE ?1 IS NULL OR "
+	    "ua = ?1 ORDER BY ua, seq",
+	    ua, purchase_row, &c);
+}
+
+/* --- flags ---------------------------------------------------------------- */
+
+static int
+flag_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_flag_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	r.has_ua = col_ua(st, 1, r.ua);
+	r.session = sqlite3_column_int64(st, 2);
+	r.at = sqlite3_column_int64(st, 3);
+	col_text(st, 4, r.what, sizeof(r.what));
+	return c->cb.flag(c->arg, &r);
+}
+
+int
+cgs_report_flags(struct cgs_db *db, const uint8_t *ua, cgs_flag_cb cb,
+    void *arg)
+{
+	struct ctx c = { .cb.flag = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT id, ua, session_id, at, what FROM flags WHERE ?1 IS NULL "
+	    "OR ua = ?1 ORDER BY id",
+	    ua, flag_row, &c);
+}
+
+/* --- commands ------------------------------------------------------------- */
+
+static int
+command_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_command_row r;
+
+	memset(&r, 0, sizeof(r));
+	(void)col_ua(st, 0, r.ua);
+	r.path = (uint8_t)sqlite3_column_int(st, 1);
+	r.counter = col_u32(st, 2);
+	col_text(st, 3, r.type, sizeof(r.type));
+	r.arg1 = col_u32(st, 4);
+	r.arg2 = col_u32(st, 5);
+	col_text(st, 6, r.state, sizeof(r.state));
+	r.has_sw = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	r.sw = (uint16_t)sqlite3_column_int(st, 7);
+	r.sends = col_u32(st, 8);
+	r.created_at = sqlite3_column_int64(st, 9);
+	r.sent_at = sqlite3_column_int64(st, 10);
+	r.outcome_at = sqlite3_column_int64(st, 11);
+	r.cancelled_at = sqlite3_column_int64(st, 12);
+	return c->cb.command(c->arg, &r);
+}
+
+int
+cgs_report_commands(struct cgs_db *db, const uint8_t *ua, cgs_command_cb cb,
+    void *arg)
+{
+	struct ctx c = { .cb.command = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT ua, path, counter, type, arg1, arg2, state, sw, sends, "
+	    "created_at, sent_at, outcome_at, cancelled_at FROM commands "
+	    "WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua, path, counter",
+	    ua, command_row, &c);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * centerctl's output: rows as JSON objects (jansson), printed as one JSON
+ * array (--json) or as a table of chosen columns.  In the table a time
+ * (a field NAME with a sibling NAME_iso) shows as its date, a boolean as
+ * yes/no, null as "-", an object as key=value pairs.  And the pieces of
+ * the one schema every report uses (centerctl_show.c).
+ */
+#ifndef TOOLS_SHOW_H
+#define TOOLS_SHOW_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "../center/report.h"
+
+struct show_col {
+	const char *key; /* NULL ends a list */
+	int width;       /* 0: as wide as the value (the last column) */
+	int right;       /* numbers are right-aligned */
+};
+
+struct show_table {
+	int json;
+	const struct show_col *cols;
+	json_t *rows; /* --json: the array so far */
+	int failed;
+};
+
+/* Start a table (the text form prints its heading now). */
+void show_begin(struct show_table *t, int json, const struct show_col *cols);
+/* One row (owned: freed here).  Returns 0; a NULL row (no memory) marks
+ * the table failed. */
+int show_emit(void *table, json_t *row);
+/* Print what is left (--json: the array) if ok, free it all.  Returns
+ * non-zero if the table failed or could not be printed. */
+int show_end(struct show_table *t, int ok);
+/* Print one object's fields as "key: value" lines, indented. */
+void show_fields(json_t *o, const char *const *keys, int indent);
+/* Print a JSON value on stdout, compact, with a newline. */
+int show_json(const json_t *v);
+
+/* The schema's pieces: NAME and NAME_iso for a time (0: none, both
+ * null); a UA as hex (NULL: null); a status word (has 0: null). */
+void show_set_time(json_t *o, const char *key, int64_t t);
+void show_set_ua(json_t *o, const char *key, const uint8_t *ua);
+void show_set_sw(json_t *o, const char *key, int has, uint16_t sw);
+const char *show_path_name(uint8_t path);
+
+/* One row of each report, as an object of the schema. */
+json_t *show_card(const struct cgs_card_row *r);
+json_t *show_purchase(const struct cgs_purchase_row *r);
+json_t *show_flag(const struct cgs_flag_row *r);
+json_t *show_command(const struct cgs_command_row *r);
+extern const struct show_col show_card_cols[], show_purchase_cols[],
+    show_flag_cols[], show_command_cols[];
+
+#endif
