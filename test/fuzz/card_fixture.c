@@ -41,7 +41,9 @@ make_template(void)
 	int rc;
 
 	perso_fill(&p);
-	if ((rc = card_store_new_mem(fuzz_card_ua, &s)) != 0 ||
+	/* certified by the one fuzz key pair, as the issuer */
+	if ((rc = card_sm_certify(&p, fuzz_sign_priv, fuzz_sign_pub)) != 0 ||
+	    (rc = card_store_new_mem(fuzz_card_ua, &s)) != 0 ||
 	    (rc = card_rt_install(s, &card_ident_applet)) != 0 ||
 	    (rc = card_sm_personalize(s, &p)) != 0 ||
 	    (rc = card_store_encode(s, &template_img, &template_len)) != 0)

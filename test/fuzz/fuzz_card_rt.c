@@ -13,21 +13,25 @@
  *   - the response is 2 bytes or more, within the buffer, and ends in a
  *     status word the runtime may send; data comes only with 9000, 61xx,
  *     62xx, 63xx or 9xxx;
- *   - an error (64xx..6Fxx), a refused purchase (92xx), a refused
- *     command (93xx) or a power cycle left the card image byte for byte
- *     as it was;
+ *   - an error (64xx..6Fxx), a refused purchase (92xx), a command
+ *     replayed or for another card (9301, 9302) or a power cycle left the
+ *     card image byte for byte as it was;
  *   - the card's invariants (fuzz_card_check): no transaction open, the
  *     image loads back, the state decodes, its M2 passes proto's decoder;
- *   - counters never go back (export sequence, change counter, command
- *     counter, purchases, acknowledgements, control words, denials,
- *     power-ups); credit moves only with a purchase or a command that
- *     succeeded, the transfer lock only opens, and only by a command;
+ *   - counters never go back (export sequence, change counter, both
+ *     command counters, purchases, acknowledgements, control words,
+ *     denials, power-ups, the clock); credit moves only with a purchase or
+ *     a command that succeeded, the transfer lock only opens, and only by
+ *     a command; a command counter moves only when a command is consumed
+ *     (9000, or 9303 refused with its reason); a disabled card stays
+ *     disabled and sells nothing; a locked card sells nothing;
  *   - a control word goes out only for an ECM that opens under the
  *     operator key, and it is that ECM's;
  *   - a block the card hands out whole verifies under the card's key,
  *     opens under its transmission key and carries the card's M2, with
- *     the export sequence the card now shows; EXPORT never succeeds while
- *     the card was locked.
+ *     the export sequence the card now shows and the challenge it was
+ *     given (zeros for EXPORT); EXPORT never succeeds while the card was
+ *     locked.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,13 +81,17 @@ sw_may_carry_data(uint16_t sw)
 	    (hi >= 0x90 && hi <= 0x9f);
 }
 
-/* Status words after which nothing on the card may have changed. */
+/*
+ * Status words after which nothing on the card may have changed.  A
+ * command refused with 9303 was consumed: its counter and outcome moved.
+ */
 static int
 sw_refusal(uint16_t sw)
 {
 	uint8_t hi = (uint8_t)(sw >> 8);
 
-	return (hi >= 0x64 && hi <= 0x6f) || hi == 0x92 || hi == 0x93;
+	return (hi >= 0x64 && hi <= 0x6f) || hi == 0x92 ||
+	    sw == SM_SW_REPLAYED || sw == SM_SW_OTHER_UA;
 }
 
 static void
@@ -121,34 +129,56 @@ is_sm(const struct proto_apdu *a, uint8_t ins)
 	return a->cla == SM_CLA && a->ins == ins;
 }
 
-static void
-check_counters(const struct run *r, const struct proto_apdu *a)
+/* Done: the answer whole, or to be fetched with GET RESPONSE. */
+static int
+sw_done(uint16_t sw)
 {
-	const struct card_sm_view *b = &r->before, *n = &r->after;
-	/* done, the answer whole or to be fetched with GET RESPONSE */
-	int ok = r->sw == PROTO_SW_OK ||
-	    (r->sw & 0xff00) == PROTO_SW_BYTES_REMAINING;
+	return sw == PROTO_SW_OK || (sw & 0xff00) == PROTO_SW_BYTES_REMAINING;
+}
 
-	require(n->export_seq >= b->export_seq &&
-		n->m2.change_ctr >= b->m2.change_ctr &&
-		n->m2.cmd_ctr >= b->m2.cmd_ctr &&
-		n->m2.purchase_seq >= b->m2.purchase_seq &&
-		n->m2.acked_seq >= b->m2.acked_seq && n->m2.cws >= b->m2.cws &&
-		n->m2.denials >= b->m2.denials &&
-		n->m2.powerups >= b->m2.powerups,
+static void
+check_counters(const struct run *r)
+{
+	const struct proto_m2 *b = &r->before.m2, *n = &r->after.m2;
+
+	require(r->after.export_seq >= r->before.export_seq &&
+		n->change_ctr >= b->change_ctr && n->cmd_ctr >= b->cmd_ctr &&
+		n->bcast_ctr >= b->bcast_ctr &&
+		n->purchase_seq >= b->purchase_seq &&
+		n->acked_seq >= b->acked_seq && n->cws >= b->cws &&
+		n->denials >= b->denials && n->powerups >= b->powerups &&
+		n->clock >= b->clock,
 	    "a counter went back");
-	if (n->m2.credit != b->m2.credit)
+	require(!(b->flags & PROTO_M2_FLAG_DISABLED) ||
+		(n->flags & PROTO_M2_FLAG_DISABLED),
+	    "a disabled card came back");
+}
+
+/* What may move the card's credit, purchases, lock and command counters. */
+static void
+check_moves(const struct run *r, const struct proto_apdu *a)
+{
+	const struct proto_m2 *b = &r->before.m2, *n = &r->after.m2;
+	int ok = sw_done(r->sw);
+
+	if (n->cmd_ctr != b->cmd_ctr || n->bcast_ctr != b->bcast_ctr)
+		require(is_sm(a, SM_INS_COMMAND) &&
+			(ok || r->sw == SM_SW_CMD_REFUSED),
+		    "a command counter moved without a command consumed");
+	if (is_sm(a, SM_INS_BUY_EVENT) && ok)
+		require(!b->locked && !(b->flags & PROTO_M2_FLAG_DISABLED),
+		    "a purchase on a locked or disabled card");
+	if (n->credit != b->credit)
 		require(ok &&
-			((is_sm(a, SM_INS_BUY_EVENT) &&
-			     n->m2.credit < b->m2.credit) ||
+			((is_sm(a, SM_INS_BUY_EVENT) && n->credit < b->credit) ||
 			    is_sm(a, SM_INS_COMMAND)),
 		    "credit moved without a purchase or a command");
-	if (n->m2.purchase_seq != b->m2.purchase_seq)
+	if (n->purchase_seq != b->purchase_seq)
 		require(ok && is_sm(a, SM_INS_BUY_EVENT) &&
-			n->m2.purchase_seq == b->m2.purchase_seq + 1,
+			n->purchase_seq == b->purchase_seq + 1,
 		    "a purchase appeared without BUY EVENT");
-	if (n->m2.locked != b->m2.locked)
-		require(ok && is_sm(a, SM_INS_COMMAND) && !n->m2.locked,
+	if (n->locked != b->locked)
+		require(ok && is_sm(a, SM_INS_COMMAND) && !n->locked,
 		    "the transfer lock moved other than by an unlock");
 }
 
@@ -160,6 +190,8 @@ check_cw(const struct run *r, const struct proto_apdu *a)
 
 	if (!is_sm(a, SM_INS_PROCESS_ECM) || r->sw != PROTO_SW_OK)
 		return;
+	require(!(r->before.m2.flags & PROTO_M2_FLAG_DISABLED),
+	    "a control word from a disabled card");
 	require(proto_ecm_open(a->data, a->lc, fuzz_ecm_key, &e, cw) == 0,
 	    "a control word for an ECM that does not open");
 	/* 9000: the whole answer (a shorter Le gets 61xx) */
@@ -172,6 +204,7 @@ check_cw(const struct run *r, const struct proto_apdu *a)
 static void
 check_block(const struct run *r, const struct proto_apdu *a)
 {
+	static const uint8_t zeros[PROTO_CHALLENGE_LEN];
 	const struct card_sm_view *n = &r->after;
 	struct proto_block b;
 	struct proto_m2 m;
@@ -192,6 +225,11 @@ check_block(const struct run *r, const struct proto_apdu *a)
 	require(b.kind == kind && b.seq == n->export_seq &&
 		memcmp(b.ua, fuzz_card_ua, PROTO_UA_LEN) == 0,
 	    "the block's header is not the card's");
+	require(kind == PROTO_BLOCK_EXPORT ?
+		memcmp(b.challenge, zeros, PROTO_CHALLENGE_LEN) == 0 :
+		a->lc == PROTO_CHALLENGE_LEN &&
+		    memcmp(b.challenge, a->data, PROTO_CHALLENGE_LEN) == 0,
+	    "the block does not carry the challenge it was asked for");
 	require(proto_block_verify(&b, fuzz_sign_pub) == 0,
 	    "the card's block does not verify");
 	require(proto_block_open(&b, fuzz_kt, &m) == 0,
@@ -202,7 +240,9 @@ check_block(const struct run *r, const struct proto_apdu *a)
 		m.change_ctr == n->m2.change_ctr &&
 		m.cmd_ctr == n->m2.cmd_ctr && m.locked == n->m2.locked &&
 		m.n_purchases == n->m2.n_purchases &&
-		m.n_rights == n->m2.n_rights && m.n_counts == n->m2.n_counts,
+		m.n_rights == n->m2.n_rights && m.n_counts == n->m2.n_counts &&
+		m.flags == n->m2.flags && m.bcast_ctr == n->m2.bcast_ctr &&
+		m.n_outcomes == n->m2.n_outcomes,
 	    "the block's M2 is not the card's");
 	proto_m2_clear(&m);
 }
@@ -232,7 +272,8 @@ one_apdu(struct run *r, const uint8_t *cmd, size_t len)
 		r->after = r->before;
 	if (!parsed)
 		return;
-	check_counters(r, &a);
+	check_counters(r);
+	check_moves(r, &a);
 	check_cw(r, &a);
 	check_block(r, &a);
 }

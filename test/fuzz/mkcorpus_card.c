@@ -132,12 +132,14 @@ ecm(struct seq *s, uint8_t ins, uint16_t channel, uint32_t event, uint8_t flags)
 	    PROTO_APDU_SHORT_MAX_NE);
 }
 
-/* A center command for the fuzz card with the next counter. */
+/* A center command for the fuzz card on a path, with a counter. */
 static int
-command(struct seq *s, uint8_t type, uint32_t arg1, uint32_t arg2)
+command_on(struct seq *s, uint8_t path, uint32_t counter, uint8_t type,
+    uint32_t arg1, uint32_t arg2)
 {
 	struct proto_cmd c = { .type = type,
-		.counter = ++s->counter,
+		.path = path,
+		.counter = counter,
 		.arg1 = arg1,
 		.arg2 = arg2 };
 	uint8_t buf[PROTO_CMD_MAX_LEN];
@@ -151,7 +153,27 @@ command(struct seq *s, uint8_t type, uint32_t arg1, uint32_t arg2)
 		    proto_strerror(rc));
 		return rc;
 	}
-	return apdu(s, SM_CLA, SM_INS_COMMAND, 0, 0, buf, proto_wr_len(&w), 0);
+	return apdu(s, SM_CLA, SM_INS_COMMAND, 0, 0, buf, proto_wr_len(&w),
+	    PROTO_APDU_SHORT_MAX_NE);
+}
+
+/* The same in an uplink session, with the next counter. */
+static int
+command(struct seq *s, uint8_t type, uint32_t arg1, uint32_t arg2)
+{
+	return command_on(s, PROTO_CMD_PATH_UPLINK, ++s->counter, type, arg1,
+	    arg2);
+}
+
+/* UPLINK BLOCKS with a session's challenge. */
+static int
+uplink(struct seq *s, size_t ne)
+{
+	uint8_t challenge[PROTO_CHALLENGE_LEN];
+
+	memset(challenge, 0x5c, sizeof(challenge));
+	return apdu(s, SM_CLA, SM_INS_UPLINK, 0, 0, challenge,
+	    sizeof(challenge), ne);
 }
 
 static int
@@ -169,7 +191,7 @@ seeds_get_data(void)
 
 	seq_init(&s);
 	rc |= select_sm(&s);
-	for (uint8_t p2 = SM_DO_STATE; p2 <= SM_DO_CREDIT; p2++)
+	for (uint8_t p2 = SM_DO_STATE; p2 <= SM_DO_OUTCOMES; p2++)
 		rc |= get_data(&s, p2);
 	rc |= apdu(&s, 0x00, SM_INS_GET_DATA, SM_DO_P1, SM_DO_UA, NULL, 0, 8);
 	rc |= get_data(&s, 0x7f); /* 6A86 */
@@ -188,7 +210,10 @@ seeds_ecm_buy(void)
 	    PROTO_ECM_SUBSCRIPTION); /* entitled */
 	rc |= ecm(&s, SM_INS_PROCESS_ECM, PPV_CHANNEL, PPV_EVENT,
 	    PROTO_ECM_PPV); /* 9102: may be bought */
+	rc |= ecm(&s, SM_INS_BUY_EVENT, PPV_CHANNEL, PPV_EVENT,
+	    PROTO_ECM_PPV); /* 9205: locked */
 	rc |= put("card_rt", "ecm", &s);
+	rc |= command(&s, PROTO_CMD_UNLOCK, 0, 0);
 	rc |= ecm(&s, SM_INS_BUY_EVENT, PPV_CHANNEL, PPV_EVENT, PROTO_ECM_PPV);
 	rc |= ecm(&s, SM_INS_PROCESS_ECM, PPV_CHANNEL, PPV_EVENT,
 	    PROTO_ECM_PPV); /* entitled now */
@@ -208,14 +233,16 @@ seeds_export(void)
 	rc |= select_sm(&s);
 	rc |= apdu(&s, SM_CLA, SM_INS_EXPORT, 0, 0, NULL, 0,
 	    PROTO_APDU_EXT_MAX_NE); /* 6985: locked */
+	rc |= uplink(&s, PROTO_APDU_EXT_MAX_NE);
 	rc |= apdu(&s, SM_CLA, SM_INS_UPLINK, 0, 0, NULL, 0,
-	    PROTO_APDU_EXT_MAX_NE);
+	    PROTO_APDU_EXT_MAX_NE); /* 6700: no challenge */
 	rc |= command(&s, PROTO_CMD_UNLOCK, 0, 0);
+	rc |= command(&s, PROTO_CMD_EXPORT, 0, 0); /* the center asks */
 	rc |= ecm(&s, SM_INS_BUY_EVENT, PPV_CHANNEL, PPV_EVENT, PROTO_ECM_PPV);
 	rc |= apdu(&s, SM_CLA, SM_INS_EXPORT, 0, 0, NULL, 0,
 	    PROTO_APDU_EXT_MAX_NE);
 	/* a short Le: the block comes in pieces, 61xx and GET RESPONSE */
-	rc |= apdu(&s, SM_CLA, SM_INS_UPLINK, 0, 0, NULL, 0, 100);
+	rc |= uplink(&s, 100);
 	rc |= apdu(&s, 0x00, PROTO_INS_GET_RESPONSE, 0, 0, NULL, 0, 50);
 	rc |= apdu(&s, 0x00, PROTO_INS_GET_RESPONSE, 0, 0, NULL, 0,
 	    PROTO_APDU_SHORT_MAX_NE);
@@ -238,11 +265,26 @@ seeds_commands(void)
 	rc |= command(&s, PROTO_CMD_REVOKE, PPV_CHANNEL, 0);
 	rc |= ecm(&s, SM_INS_BUY_EVENT, PPV_CHANNEL, PPV_EVENT, PROTO_ECM_PPV);
 	rc |= command(&s, PROTO_CMD_ACK, 1, 0);
+	rc |= command(&s, PROTO_CMD_REVOKE, 99, 0); /* 9303: consumed */
+	rc |=
+	    command_on(&s, PROTO_CMD_PATH_BROADCAST, 1, PROTO_CMD_RELOAD, 5, 0);
 	rc |= get_data(&s, SM_DO_STATE);
+	rc |= get_data(&s, SM_DO_OUTCOMES);
 	/* the first command again: 9301 */
-	s.counter = 0;
+	rc |= command_on(&s, PROTO_CMD_PATH_UPLINK, 1, PROTO_CMD_UNLOCK, 0, 0);
+	rc |= put("card_rt", "commands", &s);
+
+	/* disabled for good: no more control words, nothing sold */
+	seq_init(&s);
+	rc |= select_sm(&s);
 	rc |= command(&s, PROTO_CMD_UNLOCK, 0, 0);
-	return rc | put("card_rt", "commands", &s);
+	rc |= command(&s, PROTO_CMD_DISABLE, 0, 0);
+	rc |= ecm(&s, SM_INS_PROCESS_ECM, FUZZ_CARD_CHANNEL, 1,
+	    PROTO_ECM_SUBSCRIPTION);
+	rc |= ecm(&s, SM_INS_BUY_EVENT, PPV_CHANNEL, PPV_EVENT, PROTO_ECM_PPV);
+	rc |= apdu(&s, SM_CLA, SM_INS_EXPORT, 0, 0, NULL, 0,
+	    PROTO_APDU_EXT_MAX_NE);
+	return rc | put("card_rt", "disable", &s);
 }
 
 static int
@@ -316,8 +358,7 @@ seeds_vpcd(void)
 	rc |= vpcd_frame(&s, (const uint8_t[]){ 0x03 }, 1);
 	rc |= vpcd_frame(&s, NULL, 0);
 	rc |= select_sm(&s);
-	rc |= apdu(&s, SM_CLA, SM_INS_UPLINK, 0, 0, NULL, 0,
-	    PROTO_APDU_EXT_MAX_NE);
+	rc |= uplink(&s, PROTO_APDU_EXT_MAX_NE);
 	rc |= proto_wr_u16(&s.w, 300);
 	rc |= proto_wr_bytes(&s.w, (const uint8_t[]){ 0x80, 0xca, 0x01 }, 3);
 	return rc | put("vpcd", "odd", &s);
