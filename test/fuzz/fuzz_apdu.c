@@ -20,7 +20,7 @@ same_apdu(const struct proto_apdu *a, const struct proto_apdu *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t buf[PROTO_APDU_MAX_CMD_LEN];
+	uint8_t buf[PROTO_APDU_MAX_CMD_LEN];
 	struct proto_apdu a, b;
 	struct proto_wr w;
 

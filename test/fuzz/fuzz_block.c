@@ -21,8 +21,8 @@ inside(const uint8_t *p, size_t n, const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct proto_m2 m;
-	static uint8_t out[PROTO_M2_MAX_LEN];
+	struct proto_m2 m;
+	uint8_t out[PROTO_M2_MAX_LEN];
 	struct proto_block b;
 	struct proto_wr w;
 

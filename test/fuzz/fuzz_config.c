@@ -38,7 +38,7 @@ check_strings(const struct dec_config *c)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct dec_config c, before;
+	struct dec_config c, before;
 	char path[64];
 	int fd, line = -1, rc;
 

@@ -31,8 +31,8 @@ same_m1(const struct dec_m1 *a, const struct dec_m1 *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct dec_m1 m, m2;
-	static uint8_t img[DEC_M1_FILE_MAX];
+	struct dec_m1 m, m2;
+	uint8_t img[DEC_M1_FILE_MAX];
 	struct dec_key k;
 	size_t len;
 

@@ -12,8 +12,8 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct proto_m2 m;
-	static uint8_t out[PROTO_M2_MAX_LEN];
+	struct proto_m2 m;
+	uint8_t out[PROTO_M2_MAX_LEN];
 	struct proto_wr w;
 
 	if (proto_m2_decode(data, size, &m) != 0)

@@ -50,7 +50,7 @@ same_answer(const struct proto_up_answer *a, const struct proto_up_answer *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct proto_up_answer a, before;
+	struct proto_up_answer a, before;
 	struct proto_rd r;
 	const uint8_t *b;
 	uint8_t type;
