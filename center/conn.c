@@ -48,12 +48,15 @@ send_error(struct cgs_io *io, uint8_t reason, const char *text, long until)
 	uint8_t body[1 + ERROR_TEXT_MAX];
 	const char *t = text != NULL ? text : proto_up_reason(reason);
 	size_t n = strlen(t);
+	struct proto_wr w;
 
 	if (n > ERROR_TEXT_MAX)
 		n = ERROR_TEXT_MAX;
-	body[0] = reason;
-	memcpy(body + 1, t, n);
-	(void)send_frame(io, PROTO_UP_ERROR, body, 1 + n, until);
+	/* The reason, then the text without its NUL. */
+	proto_wr_init(&w, body, sizeof(body));
+	if (proto_wr_u8(&w, reason) != 0 || proto_wr_bytes(&w, t, n) != 0)
+		return;
+	(void)send_frame(io, PROTO_UP_ERROR, body, proto_wr_len(&w), until);
 }
 
 /*

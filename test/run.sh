@@ -43,6 +43,7 @@ else
 		"${fuzz[@]}"
 		"$root/test/tools/cli.sh"
 		"$root/test/static/format.sh"
+		"$root/test/static/tidy.sh"
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"
 		"$root/test/integration/decoder_pcsc.sh"

@@ -17,6 +17,9 @@
 
 #include <winscard.h>
 
+#include "../../proto/buf.h"
+#include "secs.h"
+
 #define MAX_PREP 8
 
 static double
@@ -32,11 +35,10 @@ static size_t
 unhex(const char *s, uint8_t *out, size_t cap)
 {
 	size_t n = 0;
-	unsigned v;
 
 	while (s[0] != '\0' && s[1] != '\0' && n < cap &&
-	    sscanf(s, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
+	    proto_unhex(s, 2, out + n, 1) == 0) {
+		n++;
 		s += 2;
 	}
 	return n;
@@ -100,11 +102,9 @@ main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "r:t:p:")) != -1) {
 		if (c == 'r')
 			reader = optarg;
-		else if (c == 't')
-			secs = atof(optarg);
 		else if (c == 'p' && nprep < MAX_PREP)
 			prep[nprep++] = optarg;
-		else
+		else if (c != 't' || bench_secs(optarg, &secs) != 0)
 			return 2;
 	}
 	if (reader == NULL ||

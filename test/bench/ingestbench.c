@@ -24,6 +24,7 @@
 #include "../../center/ingest.h"
 #include "../../proto/crypto.h"
 #include "../../proto/sm.h"
+#include "secs.h"
 
 #define NCARDS 4096
 
@@ -150,10 +151,11 @@ main(int argc, char **argv)
 	struct cgs_ctx *ctx = NULL;
 	struct cgs_session *s = NULL;
 	char path[512];
-	double secs = argc > 2 ? atof(argv[2]) : 3, vr, cold, warm;
+	double secs = 3, vr, cold, warm;
 	unsigned long nb[2], ni[2];
+	int rc = 1;
 
-	if (argc < 2)
+	if (argc < 2 || (argc > 2 && bench_secs(argv[2], &secs) != 0))
 		return 2;
 	snprintf(path, sizeof(path), "%s/ingest.db", argv[1]);
 	unlink(path);
@@ -161,16 +163,16 @@ main(int argc, char **argv)
 	    proto_random(k.master, sizeof(k.master)) != 0 ||
 	    proto_ec_keygen(k.center_priv, k.center_pub) != 0 ||
 	    cgs_db_open(path, &db) != 0 || cgs_ctx_new(db, &k, &ctx) != 0)
-		return 1;
+		goto out;
 	cgs_db_exec(db, "BEGIN");
 	for (int i = 0; i < NCARDS; i++)
 		if (make_card(db, &k, i) != 0)
-			return 1;
+			goto out;
 	cgs_db_exec(db, "COMMIT");
 	vr = verify_rate(blen[0][0] - PROTO_EC_SIG_LEN, secs);
 	if ((cold = ingest_pass(ctx, s, 0, secs, &nb[0], &ni[0])) < 0 ||
 	    (warm = ingest_pass(ctx, s, 1, secs, &nb[1], &ni[1])) < 0)
-		return 1;
+		goto out;
 	printf("center ingest on one core (sessions of %d recovered blocks, "
 	       "durable commits):\n",
 	    PROTO_UPLINK_MAX_BLOCKS);
@@ -181,10 +183,12 @@ main(int argc, char **argv)
 	printf("  %-44s %8.0f /s  ratio %.2f  (%lu blocks, %lu invoiced)\n",
 	    "next block: key cached, 1 new of 3 purchases", warm, warm / vr,
 	    nb[1], ni[1]);
+	rc = 0;
+out:
 	cgs_ctx_free(&ctx);
 	cgs_db_close(&db);
 	free(s);
 	proto_cleanse(&k, sizeof(k));
 	unlink(path);
-	return 0;
+	return rc;
 }

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../proto/num.h"
+
 static const uint8_t atr[] = { 0x3b, 0x80, 0x80, 0x01, 0x01 };
 
 static int
@@ -56,12 +58,15 @@ main(int argc, char **argv)
 {
 	static uint8_t in[65537], out[65537];
 	struct sockaddr_in sa;
+	unsigned port = 35963;
 	int fd, one = 1;
 	size_t len, ne;
 
+	if (argc > 1 && proto_parse_uint(argv[1], 1, 65535, &port) != 0)
+		return 2;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons(argc > 1 ? (uint16_t)atoi(argv[1]) : 35963);
+	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (;;) {
 		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)

@@ -33,8 +33,10 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (long i = 0; i < n; i++) {
 		buf[0] = (uint8_t)i;
-		if (proto_file_replace(argv[1], buf, size, 0600) != 0)
+		if (proto_file_replace(argv[1], buf, size, 0600) != 0) {
+			free(buf);
 			return 1;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("%.0f\n",

@@ -39,11 +39,14 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "../../proto/num.h"
 #include "../../proto/proto.h"
 #include "../../proto/tls.h"
 #include "../../proto/uplink.h"
 
 #define MAX_CONNS 1024
+#define INTERVAL_MAX 600000 /* -i, ms */
+#define SECS_MAX 86400      /* -d */
 #define MAX_SRC 32
 #define MAX_HELD 65536
 #define BODY_CLAIM 1000
@@ -374,6 +377,17 @@ report(struct tc *cs, size_t n)
 	printf("\n");
 }
 
+/* A number argument from 1 to max, or usage(). */
+static long
+arg_num(const char *s, unsigned max)
+{
+	unsigned v;
+
+	if (proto_parse_uint(s, 1, max, &v) != 0)
+		usage();
+	return (long)v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -395,10 +409,10 @@ main(int argc, char **argv)
 				usage();
 			break;
 		case 'i':
-			g.interval = atol(optarg);
+			g.interval = arg_num(optarg, INTERVAL_MAX);
 			break;
 		case 'd':
-			secs = atol(optarg);
+			secs = arg_num(optarg, SECS_MAX);
 			break;
 		case 'w':
 			ready = optarg;
@@ -411,7 +425,7 @@ main(int argc, char **argv)
 		usage();
 	g.host = argv[optind];
 	g.port = argv[optind + 1];
-	n = atol(argv[optind + 4]);
+	n = arg_num(argv[optind + 4], MAX_CONNS);
 	if (strcmp(argv[optind + 3], "handshake") == 0)
 		g.mode = HANDSHAKE;
 	else if (strcmp(argv[optind + 3], "frame") == 0)

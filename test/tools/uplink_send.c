@@ -138,7 +138,7 @@ read_challenge(SSL *ssl, uint8_t nonce[PROTO_CHALLENGE_LEN])
 static size_t
 card_block(const uint8_t nonce[PROTO_CHALLENGE_LEN], uint8_t *out, size_t cap)
 {
-	static char cmd[8192], line[2 * PROTO_UPLINK_MAX_BODY + 64],
+	char cmd[8192], line[2 * PROTO_UPLINK_MAX_BODY + 64],
 	    last[sizeof(line)];
 	const char *tmpl = getenv("PTV_UPLINK_CARD"), *at;
 	char hex[2 * PROTO_CHALLENGE_LEN + 1];
