@@ -189,11 +189,9 @@ dec_export_if_changed(struct dec_state *st, const char *reason)
 void
 dec_export_after(struct dec_state *st, const char *reason)
 {
-	int rc;
-
 	if (!st->has_card)
 		return;
-	if ((rc = dec_session_refresh(st)) == 0)
+	if (dec_session_refresh(st) == 0)
 		dec_export_if_changed(st, reason);
 	else
 		st->export_retry = st->held ? time(NULL) + DEC_HELD_RETRY : 0;
