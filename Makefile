@@ -40,7 +40,8 @@ CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/keycache.c center/separation.c center/ledger.c \
             center/commands.c center/pool.c center/conn.c center/server.c \
             center/io.c center/stats.c center/addrs.c
-CGS_SRC  += center/db_schema.c center/db_cmd.c center/db_report.c
+CGS_SRC  += center/db_schema.c center/db_cmd.c center/db_report.c \
+            center/db_card.c
 
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
 DEC_OBJ   = $(DEC_SRC:%.c=$(O)/%.o)
@@ -54,7 +55,7 @@ TEST_BINS = $(O)/test/test_proto $(O)/test/test_formats $(O)/test/test_store \
 TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
 TEST_BINS += $(O)/test/test_wire $(O)/test/test_sm_cmd
 TEST_BINS += $(O)/test/test_dec_session
-TEST_BINS += $(O)/test/test_center_cmds
+TEST_BINS += $(O)/test/test_center_cmds $(O)/test/test_center_card
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
@@ -107,7 +108,8 @@ $(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/client.o $(O)/tools/util.o $
 $(O)/centerd: $(O)/center/centerd.o $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
 CENTERCTL_OBJ = $(O)/tools/centerctl.o $(O)/tools/centerctl_tls.o \
-                $(O)/tools/centerctl_show.o $(O)/tools/show.o
+                $(O)/tools/centerctl_show.o $(O)/tools/centerctl_card.o \
+                $(O)/tools/centerctl_emm.o $(O)/tools/show.o
 $(O)/centerctl: $(CENTERCTL_OBJ) $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -ljansson $(CRYPTO_LIBS)
 $(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a

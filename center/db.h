@@ -30,7 +30,7 @@
 struct cgs_db;
 
 /* The schema version this build makes and reads (db_schema.c). */
-#define CGS_DB_VERSION 2
+#define CGS_DB_VERSION 3
 
 /* Card status, as centerctl cards shows it. */
 #define CGS_ISSUED "issued"               /* registered, never seen */
@@ -111,6 +111,7 @@ int cgs_card_counters_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 struct cgs_stamp {
 	int64_t session_id; /* 0: no session (an operator's change) */
 	int64_t now;
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN]; /* the session's */
 };
 
 int cgs_db_session_open(struct cgs_db *db, const struct proto_up_hello *h,
@@ -136,6 +137,30 @@ int cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
 /* An anomaly for the operator (centerctl flags). */
 int cgs_db_flag(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const char *what);
+
+/* --- what the cards' blocks said (db_card.c) ------------------------- */
+
+/*
+ * The newest accepted block of a card: what its M2 said (m, without its
+ * purchases and outcomes, which live in the ledger and the commands),
+ * and the block, session, decoder and time it came by.
+ */
+struct cgs_card_data {
+	uint32_t block_seq;
+	int origin; /* CGS_ORIGIN_*: the frame it came in */
+	int64_t session_id, received_at;
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
+	struct proto_m2 m;
+};
+
+/* The card's data; *found 0 if no block of it was accepted yet. */
+int cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    struct cgs_card_data *d, int *found);
+/* Replace the card's data with what block seq (frame origin) said,
+ * stamped with at. */
+int cgs_db_card_data_put(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint32_t seq, int origin,
+    const struct proto_m2 *m);
 
 /* --- commands (db_cmd.c) ----------------------------------------------- */
 

@@ -18,6 +18,8 @@ struct ctx {
 		cgs_purchase_cb purchase;
 		cgs_flag_cb flag;
 		cgs_command_cb command;
+		cgs_session_cb session;
+		cgs_block_cb block;
 	} cb;
 	void *arg;
 };
@@ -216,4 +218,90 @@ cgs_report_commands(struct cgs_db *db, const uint8_t *ua, cgs_command_cb cb,
 	    "created_at, sent_at, outcome_at, cancelled_at FROM commands "
 	    "WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua, path, counter",
 	    ua, command_row, &c);
+}
+
+/* --- sessions and blocks ----------------------------------------------- */
+
+/* Column i as a decoder identity. */
+static void
+col_decoder(sqlite3_stmt *st, int i, uint8_t id[PROTO_DECODER_ID_LEN])
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	if (t != NULL)
+		(void)proto_unhex((const char *)t, strlen((const char *)t), id,
+		    PROTO_DECODER_ID_LEN);
+}
+
+static int
+session_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_session_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	col_decoder(st, 1, r.decoder_id);
+	r.has_present = col_ua(st, 2, r.present);
+	r.started_at = sqlite3_column_int64(st, 3);
+	r.blocks = col_u32(st, 4);
+	r.invoiced = col_u32(st, 5);
+	r.flagged = col_u32(st, 6);
+	return c->cb.session(c->arg, &r);
+}
+
+int
+cgs_report_sessions(struct cgs_db *db, const uint8_t *ua, cgs_session_cb cb,
+    void *arg)
+{
+	struct ctx c = { .cb.session = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT id, decoder_id, present_ua, started_at, blocks, invoiced, "
+	    "flagged FROM sessions s WHERE ?1 IS NULL OR present_ua = ?1 OR "
+	    "EXISTS (SELECT 1 FROM blocks b WHERE b.session_id = s.id AND "
+	    "b.ua = ?1) ORDER BY id",
+	    ua, session_row, &c);
+}
+
+static int
+block_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_block_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.session = sqlite3_column_int64(st, 0);
+	r.has_ua = col_ua(st, 1, r.ua);
+	r.seq = col_u32(st, 2);
+	col_text(st, 3, r.origin, sizeof(r.origin));
+	col_text(st, 4, r.status, sizeof(r.status));
+	col_text(st, 5, r.reason, sizeof(r.reason));
+	r.received_at = sqlite3_column_int64(st, 6);
+	col_decoder(st, 7, r.decoder_id);
+	return c->cb.block(c->arg, &r);
+}
+
+int
+cgs_report_blocks(struct cgs_db *db, const uint8_t *ua, cgs_block_cb cb,
+    void *arg)
+{
+	struct ctx c = { .cb.block = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT b.session_id, b.ua, b.seq, b.origin, b.status, b.reason, "
+	    "b.received_at, s.decoder_id FROM blocks b JOIN sessions s ON "
+	    "s.id = b.session_id WHERE ?1 IS NULL OR b.ua = ?1 ORDER BY b.id",
+	    ua, block_row, &c);
+}
+
+int
+cgs_report_card_data(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    cgs_data_cb cb, void *arg)
+{
+	struct cgs_card_data d;
+	int rc, found;
+
+	if ((rc = cgs_db_card_data_get(db, ua, &d, &found)) == 0 && found)
+		rc = cb(arg, &d);
+	proto_m2_clear(&d.m);
+	return rc;
 }

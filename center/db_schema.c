@@ -81,6 +81,27 @@ static const char *const migrations[] = {
 	"ALTER TABLE cards ADD COLUMN bcast_counter BIGINT NOT NULL DEFAULT 0;"
 	"ALTER TABLE cards ADD COLUMN bcast_ctr_seen BIGINT NOT NULL "
 	"DEFAULT 0;",
+
+	/*
+	 * 2 -> 3 (issue 10.2): what the newest accepted block of each card
+	 * said (credit, counters, clock, flags, versions, ECMs per channel,
+	 * rights), with the session, decoder and time it came by.
+	 */
+	"CREATE TABLE card_data ("
+	" ua TEXT PRIMARY KEY, block_seq BIGINT NOT NULL,"
+	" origin TEXT NOT NULL, session_id BIGINT NOT NULL,"
+	" decoder_id TEXT NOT NULL, received_at BIGINT NOT NULL,"
+	" credit BIGINT NOT NULL, purchase_seq BIGINT NOT NULL,"
+	" acked_seq BIGINT NOT NULL, change_ctr BIGINT NOT NULL,"
+	" cmd_ctr BIGINT NOT NULL, bcast_ctr BIGINT NOT NULL,"
+	" locked INTEGER NOT NULL, flags INTEGER NOT NULL,"
+	" versions TEXT NOT NULL, cws BIGINT NOT NULL,"
+	" denials BIGINT NOT NULL, powerups BIGINT NOT NULL,"
+	" clock BIGINT NOT NULL);"
+	"CREATE TABLE card_ecms (ua TEXT NOT NULL, channel INTEGER NOT NULL,"
+	" ecms BIGINT NOT NULL, PRIMARY KEY (ua, channel));"
+	"CREATE TABLE card_rights (ua TEXT NOT NULL, channel INTEGER NOT NULL,"
+	" expiry BIGINT NOT NULL, PRIMARY KEY (ua, channel));",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -131,6 +131,21 @@ check_block(struct run *run, struct work *w, uint8_t *reason)
 	return 0;
 }
 
+/* The card's data, if this block is newer than the one it came from. */
+static int
+record_data(struct run *run, const struct work *w)
+{
+	struct cgs_card_data d;
+	int rc, found;
+
+	if ((rc = cgs_db_card_data_get(run->c->db, w->b.ua, &d, &found)) == 0 &&
+	    (!found || w->b.seq > d.block_seq))
+		rc = cgs_db_card_data_put(run->c->db, &run->ledger.at, w->b.ua,
+		    w->b.seq, w->route.origin, &w->m);
+	proto_m2_clear(&d.m);
+	return rc;
+}
+
 /*
  * Record what a genuine block says, as far as its route allows: the
  * ledger's anomalies and invoices, the card's record, what the present
@@ -161,7 +176,8 @@ apply_block(struct run *run, const struct work *w, uint8_t *status)
 		rc = cgs_card_seen_recovered(db, w->b.ua, now, w->b.seq);
 	if (rc != 0 ||
 	    (!seen &&
-		(rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->m)) != 0))
+		((rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->m)) != 0 ||
+		    (rc = record_data(run, w)) != 0)))
 		return rc;
 	if (rt->may & CGS_MAY_COMMAND) {
 		run->present.seen = 1;
@@ -228,6 +244,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	run.s = s;
 	s->ans.n_res = s->n;
 	at.now = (int64_t)time(NULL);
+	memcpy(at.decoder_id, s->hello.decoder_id, PROTO_DECODER_ID_LEN);
 	if ((rc = cgs_db_begin(c->db)) != 0)
 		return rc;
 	if ((rc = cgs_db_session_open(c->db, &s->hello, s->n, at.now,

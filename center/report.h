@@ -55,10 +55,33 @@ struct cgs_command_row {
 	int64_t created_at, sent_at, outcome_at, cancelled_at;
 };
 
+struct cgs_session_row {
+	int64_t id, started_at;
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
+	int has_present;
+	uint8_t present[PROTO_UA_LEN]; /* the card HELLO named */
+	uint32_t blocks, invoiced, flagged;
+};
+
+struct cgs_block_row {
+	int64_t session, received_at;
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN]; /* the session's */
+	int has_ua;
+	uint8_t ua[PROTO_UA_LEN];
+	uint32_t seq;
+	char origin[12]; /* the frame: present, recovered */
+	char status[12]; /* accepted, duplicate, rejected */
+	char reason[96];
+};
+
 typedef int (*cgs_card_cb)(void *arg, const struct cgs_card_row *r);
 typedef int (*cgs_purchase_cb)(void *arg, const struct cgs_purchase_row *r);
 typedef int (*cgs_flag_cb)(void *arg, const struct cgs_flag_row *r);
 typedef int (*cgs_command_cb)(void *arg, const struct cgs_command_row *r);
+
+typedef int (*cgs_session_cb)(void *arg, const struct cgs_session_row *r);
+typedef int (*cgs_block_cb)(void *arg, const struct cgs_block_row *r);
+typedef int (*cgs_data_cb)(void *arg, const struct cgs_card_data *d);
 
 /* Every card, or the one ua names (NULL: all), by UA. */
 int cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
@@ -72,5 +95,17 @@ int cgs_report_flags(struct cgs_db *db, const uint8_t *ua, cgs_flag_cb cb,
 /* The commands, by UA, path and counter. */
 int cgs_report_commands(struct cgs_db *db, const uint8_t *ua, cgs_command_cb cb,
     void *arg);
+
+/* The sessions that named the card in HELLO or carried a block of it
+ * (every session: ua NULL), oldest first. */
+int cgs_report_sessions(struct cgs_db *db, const uint8_t *ua, cgs_session_cb cb,
+    void *arg);
+/* The blocks of the card (ua NULL: all), in the order they came. */
+int cgs_report_blocks(struct cgs_db *db, const uint8_t *ua, cgs_block_cb cb,
+    void *arg);
+/* What the card's newest accepted block said: cb once, or not at all if
+ * no block of it was accepted. */
+int cgs_report_card_data(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    cgs_data_cb cb, void *arg);
 
 #endif

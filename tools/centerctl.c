@@ -9,6 +9,8 @@
  *   centerctl [-K dir] cards [--json]       issued / active / recovered
  *   centerctl [-K dir] invoices [--json]    the ledger, per card
  *   centerctl [-K dir] flags [--json]       anomalies the center flagged
+ *   centerctl [-K dir] card UA [--json]     a card: its record, what its
+ *                                           newest block said, its history
  *   centerctl [-K dir] commands UA [--json] a card's commands and what
  *                                           became of them
  *   centerctl [-K dir] cancel UA COUNTER [--broadcast]
@@ -16,6 +18,9 @@
  *   centerctl [-K dir] reload UA AMOUNT     queue a credit reload
  *   centerctl [-K dir] grant UA CHANNEL EXPIRY   queue a right
  *   centerctl [-K dir] export UA            queue "export now"
+ *   centerctl [-K dir] emm UA TYPE [ARGS] [-o FILE]
+ *                                           an EMM: a command for the
+ *                                           broadcast, queued there
  *   centerctl [-K dir] ecm ...              the head-end ECM builder
  *                                           (headend ecm DIR ...)
  * The directory is $CENTER_KEYS or /var/lib/ptv/center; the database is
@@ -36,8 +41,8 @@
 
 #define DEFAULT_DIR "/var/lib/ptv/center"
 
-static void
-usage(void)
+void
+ctl_usage(void)
 {
 	fprintf(stderr,
 	    "usage: centerctl [-K dir] [-d db] COMMAND\n"
@@ -49,6 +54,12 @@ usage(void)
 	    "  invoices [--json]         purchases invoiced, per card\n"
 	    "  flags [--json]            anomalies flagged (sequences, "
 	    "conflicts)\n"
+	    "  card UA [--json]          a card: status, what its newest "
+	    "block said\n"
+	    "                            (usage, clock, credit, rights, "
+	    "versions),\n"
+	    "                            its sessions, blocks, commands, "
+	    "invoices\n"
 	    "  commands UA [--json] [--cancel COUNTER [--broadcast]]\n"
 	    "                            a card's commands: queued, sent, "
 	    "applied,\n"
@@ -57,6 +68,13 @@ usage(void)
 	    "  reload UA AMOUNT          queue a credit reload for a card\n"
 	    "  grant UA CHANNEL EXPIRY   queue a subscription right\n"
 	    "  export UA                 queue \"export now\" for a card\n"
+	    "  emm UA TYPE [ARGS] [-o FILE]   an EMM for the broadcast (hex "
+	    "line,\n"
+	    "                            appended to FILE): TYPE unlock, ack "
+	    "SEQ,\n"
+	    "                            reload AMOUNT, grant CHANNEL "
+	    "EXPIRY,\n"
+	    "                            revoke CHANNEL, export, disable\n"
 	    "  ecm --channel C ...       build ECMs (see headend)\n"
 	    "The directory is $CENTER_KEYS or " DEFAULT_DIR ".\n");
 	exit(2);
@@ -81,7 +99,7 @@ cmd_register(const struct opts *o)
 	int rc = 0;
 
 	if (o->npos < 2)
-		usage();
+		ctl_usage();
 	if (ctl_open_db(o, &db) != 0)
 		return 1;
 	for (int i = 1; i < o->npos; i++) {
@@ -103,9 +121,8 @@ cmd_register(const struct opts *o)
 	return rc;
 }
 
-/* The center's signing key, from the key directory. */
-static int
-load_center_key(const struct opts *o, struct cgs_keys *ck)
+int
+ctl_load_center_key(const struct opts *o, struct cgs_keys *ck)
 {
 	struct op_keys k;
 	int rc = UTIL_EXIT_FAIL;
@@ -125,9 +142,8 @@ out:
 	return rc;
 }
 
-/* Queue a command of type with its arguments for ua, on path. */
-static int
-queue(const struct opts *o, const uint8_t ua[PROTO_UA_LEN], uint8_t path,
+int
+ctl_queue(const struct opts *o, const uint8_t ua[PROTO_UA_LEN], uint8_t path,
     uint8_t type, uint32_t a1, uint32_t a2, struct cgs_made *made)
 {
 	struct cgs_keys ck;
@@ -135,7 +151,7 @@ queue(const struct opts *o, const uint8_t ua[PROTO_UA_LEN], uint8_t path,
 	int rc = UTIL_EXIT_FAIL, r;
 
 	memset(&ck, 0, sizeof(ck));
-	if (load_center_key(o, &ck) != 0 || ctl_open_db(o, &db) != 0)
+	if (ctl_load_center_key(o, &ck) != 0 || ctl_open_db(o, &db) != 0)
 		goto out;
 	if ((r = cgs_queue_command(db, &ck, ua, path, type, a1, a2, made)) !=
 	    0) {
@@ -154,12 +170,11 @@ out:
 	return rc;
 }
 
-/* The UA argument (pos[1]) of a command of n arguments. */
-static int
-ua_arg(const struct opts *o, int n, uint8_t ua[PROTO_UA_LEN])
+int
+ctl_ua_arg(const struct opts *o, int n, uint8_t ua[PROTO_UA_LEN])
 {
 	if (o->npos != n)
-		usage();
+		ctl_usage();
 	return util_arg_hex(o->who, "UA", o->pos[1], ua, PROTO_UA_LEN) != 0 ?
 	    UTIL_EXIT_USAGE :
 	    0;
@@ -173,7 +188,11 @@ cmd_queue(const struct opts *o, uint8_t type)
 	uint8_t ua[PROTO_UA_LEN];
 	uint32_t a1 = 0, a2 = 0;
 
-	if (ua_arg(o, type == PROTO_CMD_EXPORT ? 2 : grant ? 4 : 3, ua) != 0)
+	if (ctl_ua_arg(o,
+		type == PROTO_CMD_EXPORT ? 2 :
+		    grant                ? 4 :
+					   3,
+		ua) != 0)
 		return UTIL_EXIT_USAGE;
 	if (type != PROTO_CMD_EXPORT &&
 	    (util_arg_u32(o->who, grant ? "CHANNEL" : "AMOUNT", o->pos[2], 0,
@@ -182,7 +201,7 @@ cmd_queue(const struct opts *o, uint8_t type)
 		    util_arg_u32(o->who, "EXPIRY", o->pos[3], 0, UINT32_MAX,
 			&a2) != 0)))
 		return UTIL_EXIT_USAGE;
-	return queue(o, ua, PROTO_CMD_PATH_UPLINK, type, a1, a2, NULL);
+	return ctl_queue(o, ua, PROTO_CMD_PATH_UPLINK, type, a1, a2, NULL);
 }
 
 /* Cancel the command COUNTER (cancel UA COUNTER, commands UA --cancel). */
@@ -223,9 +242,19 @@ cmd_cancel(const struct opts *o)
 {
 	uint8_t ua[PROTO_UA_LEN];
 
-	if (ua_arg(o, 3, ua) != 0)
+	if (ctl_ua_arg(o, 3, ua) != 0)
 		return UTIL_EXIT_USAGE;
 	return cancel(o, ua, o->pos[2]);
+}
+
+static int
+cmd_card(const struct opts *o)
+{
+	uint8_t ua[PROTO_UA_LEN];
+
+	if (ctl_ua_arg(o, 2, ua) != 0)
+		return UTIL_EXIT_USAGE;
+	return ctl_show_card(o, ua);
 }
 
 static int
@@ -233,7 +262,7 @@ cmd_commands(const struct opts *o)
 {
 	uint8_t ua[PROTO_UA_LEN];
 
-	if (ua_arg(o, 2, ua) != 0)
+	if (ctl_ua_arg(o, 2, ua) != 0)
 		return UTIL_EXIT_USAGE;
 	if (o->cancel != NULL)
 		return cancel(o, ua, o->cancel);
@@ -247,7 +276,7 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 	int n = 0;
 
 	if (argc - first + 3 > 64)
-		usage();
+		ctl_usage();
 	av[n++] = (char *)(uintptr_t) "centerctl";
 	av[n++] = (char *)(uintptr_t) "ecm";
 	av[n++] = (char *)(uintptr_t)dir;
@@ -288,7 +317,7 @@ parse(int argc, char **argv, struct opts *o)
 			o->broadcast = 1;
 		else if (field != NULL || a[0] == '-' ||
 		    o->npos == CENTERCTL_POS_MAX)
-			usage(); /* --help, an unknown option, a word too many */
+			ctl_usage(); /* --help, an unknown option, a word too many */
 		else if (o->npos == 0 && strcmp(a, "ecm") == 0)
 			return i + 1;
 		else
@@ -326,7 +355,7 @@ main(int argc, char **argv)
 	if ((ecm = parse(argc, argv, &o)) != 0)
 		return cmd_ecm(argc, argv, ecm, o.dir);
 	if (o.npos == 0)
-		usage();
+		ctl_usage();
 	util_who(o.who, "centerctl", o.pos[0]);
 	if (o.db == NULL) {
 		snprintf(o.dbbuf, sizeof(o.dbbuf), "%s/center.db", o.dir);
@@ -342,6 +371,8 @@ main(int argc, char **argv)
 		return ctl_show_invoices(&o);
 	if (strcmp(o.pos[0], "flags") == 0 && o.npos == 1)
 		return ctl_show_flags(&o);
+	if (strcmp(o.pos[0], "card") == 0)
+		return cmd_card(&o);
 	if (strcmp(o.pos[0], "commands") == 0)
 		return cmd_commands(&o);
 	if (strcmp(o.pos[0], "cancel") == 0)
@@ -352,6 +383,8 @@ main(int argc, char **argv)
 		return cmd_queue(&o, PROTO_CMD_GRANT);
 	if (strcmp(o.pos[0], "export") == 0)
 		return cmd_queue(&o, PROTO_CMD_EXPORT);
-	usage();
+	if (strcmp(o.pos[0], "emm") == 0)
+		return ctl_cmd_emm(&o);
+	ctl_usage();
 	return 2;
 }

@@ -2,13 +2,15 @@
 /*
  * centerctl's pieces: the main and the commands that change the center
  * (centerctl.c), the TLS material of init (centerctl_tls.c), and the
- * reports, as text or JSON (centerctl_show.c).
+ * reports, as text or JSON (centerctl_show.c; one card's in
+ * centerctl_card.c).
  */
 #ifndef TOOLS_CENTERCTL_H
 #define TOOLS_CENTERCTL_H
 
 #include <limits.h>
 
+#include "../center/commands.h"
 #include "../center/db.h"
 #include "util.h"
 
@@ -23,8 +25,26 @@ struct opts {
 	char who[UTIL_WHO_MAX]; /* "centerctl COMMAND", for errors */
 };
 
+/* usage() on stderr, exit 2. */
+_Noreturn void ctl_usage(void);
 /* The database, or an error naming it (1). */
 int ctl_open_db(const struct opts *o, struct cgs_db **db);
+/* The UA argument (pos[1]) of a command of n words: usage() for another
+ * count, UTIL_EXIT_USAGE (said) for a bad UA. */
+int ctl_ua_arg(const struct opts *o, int n, uint8_t ua[PROTO_UA_LEN]);
+/* The center's signing key, from the key directory (errors said). */
+int ctl_load_center_key(const struct opts *o, struct cgs_keys *ck);
+/* Queue a command for ua on path, made (NULL: not wanted) receiving it;
+ * errors said, UTIL_EXIT_FAIL. */
+int
+ctl_queue(const struct opts *o, const uint8_t ua[PROTO_UA_LEN], uint8_t path,
+    uint8_t type, uint32_t a1, uint32_t a2, struct cgs_made *made);
+/* emm UA TYPE [ARGS] [-o FILE] (centerctl_emm.c). */
+int ctl_cmd_emm(const struct opts *o);
+/* Write a made EMM (o->out, or stdout); if it cannot be, cancel its
+ * command again.  Errors said, UTIL_EXIT_FAIL. */
+int ctl_emm_out(const struct opts *o, const uint8_t ua[PROTO_UA_LEN],
+    const struct cgs_made *m);
 
 /* init: a local CA and the server's certificate for name (and
  * localhost), written into dir. */
@@ -35,5 +55,7 @@ int ctl_show_cards(const struct opts *o);
 int ctl_show_invoices(const struct opts *o);
 int ctl_show_flags(const struct opts *o);
 int ctl_show_commands(const struct opts *o, const uint8_t ua[PROTO_UA_LEN]);
+/* card UA: the card's record, data and history (centerctl_card.c). */
+int ctl_show_card(const struct opts *o, const uint8_t ua[PROTO_UA_LEN]);
 
 #endif

@@ -2,7 +2,8 @@
 /*
  * Test fixture for the center's tests, #included by them: a database in a
  * temporary directory, removed with its WAL files, and the one number a
- * query answers.  Needs <cmocka.h> included first.
+ * query answers (centerfix_card.c adds a card whose blocks go through
+ * whole sessions).  Needs <cmocka.h> included first.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -22,38 +22,22 @@
 #include <cmocka.h>
 
 #include "centerfix.c"
+#include "centerfix_card.c"
 #include "../../center/commands.h"
 #include "../../center/ingest.h"
 #include "../../proto/apdu.h"
 #include "../../proto/proto.h"
 
-static const uint8_t ua[PROTO_UA_LEN] = { 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
-	0x11, 0x11 };
-
 struct fx {
-	struct centerfix_db d;
-	struct cgs_keys keys;
-	struct cgs_ctx *ctx;
-	struct proto_card_keys ck;
-	uint8_t blk[PROTO_BLOCK_MAX];
-	size_t blen;
-	uint32_t seq; /* the card's export sequence */
-	struct cgs_session s;
+	struct centerfix_card c;
 };
 
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	uint8_t v[4] = { 1, 0, 1, 0 };
 
-	if (f == NULL || proto_random(f->keys.master, PROTO_MASTER_LEN) != 0 ||
-	    proto_ec_keygen(f->keys.center_priv, f->keys.center_pub) != 0 ||
-	    proto_ec_keygen(f->ck.sign_priv, f->ck.sign_pub) != 0 ||
-	    proto_kt_derive(f->keys.master, ua, f->ck.kt) != 0 ||
-	    centerfix_db_open(&f->d) != 0 ||
-	    cgs_ctx_new(f->d.db, &f->keys, &f->ctx) != 0 ||
-	    cgs_card_register(f->d.db, ua, f->ck.sign_pub, v) != 0)
+	if (f == NULL || centerfix_card_setup(&f->c, 0x11) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -64,8 +48,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
-	cgs_ctx_free(&f->ctx);
-	centerfix_db_remove(&f->d);
+	centerfix_card_teardown(&f->c);
 	free(f);
 	return 0;
 }
@@ -73,7 +56,7 @@ teardown(void **state)
 static int64_t
 count(struct fx *f, const char *sql)
 {
-	return centerfix_count(f->d.db, sql);
+	return centerfix_count(f->c.d.db, sql);
 }
 
 /*
@@ -83,29 +66,7 @@ count(struct fx *f, const char *sql)
 static void
 session(struct fx *f, const struct proto_m2 *m)
 {
-	uint8_t body[PROTO_M2_MAX_LEN];
-	struct proto_wr w, bw;
-
-	memset(&f->s, 0, sizeof(f->s));
-	assert_int_equal(proto_random(f->s.challenge, PROTO_CHALLENGE_LEN), 0);
-	f->s.hello.has_card = 1;
-	memcpy(f->s.hello.ua, ua, PROTO_UA_LEN);
-	if (m != NULL) {
-		proto_wr_init(&bw, body, sizeof(body));
-		proto_wr_init(&w, f->blk, sizeof(f->blk));
-		assert_int_equal(proto_m2_encode(m, &bw), 0);
-		assert_int_equal(proto_block_seal(PROTO_BLOCK_UPLINK, ua,
-				     ++f->seq, f->s.challenge, &f->ck, body,
-				     proto_wr_len(&bw), &w),
-		    0);
-		f->blen = proto_wr_len(&w);
-		f->s.in[0] =
-		    (struct cgs_in_block){ .origin = CGS_ORIGIN_PRESENT,
-			    .block = f->blk,
-			    .len = f->blen };
-		f->s.n = 1;
-	}
-	assert_int_equal(cgs_ingest(f->ctx, &f->s), 0);
+	centerfix_card_session(&f->c, 0xaa, 1, CGS_ORIGIN_PRESENT, 0, m);
 }
 
 /* The counters of the commands in the last answer, verified. */
@@ -114,23 +75,23 @@ sent(struct fx *f, uint32_t *ctr, uint8_t *type)
 {
 	struct proto_cmd c;
 
-	for (size_t i = 0; i < f->s.ans.n_cmds; i++) {
-		assert_int_equal(proto_cmd_verify(f->s.ans.cmds[i],
-				     f->s.ans.cmd_len[i], f->keys.center_pub,
-				     &c),
+	for (size_t i = 0; i < f->c.s.ans.n_cmds; i++) {
+		assert_int_equal(proto_cmd_verify(f->c.s.ans.cmds[i],
+				     f->c.s.ans.cmd_len[i],
+				     f->c.keys.center_pub, &c),
 		    0);
 		assert_int_equal(c.path, PROTO_CMD_PATH_UPLINK);
 		ctr[i] = c.counter;
 		type[i] = c.type;
 	}
-	return f->s.ans.n_cmds;
+	return f->c.s.ans.n_cmds;
 }
 
 static void
 queue(struct fx *f, uint8_t path, uint8_t type, uint32_t a1, uint32_t a2)
 {
-	assert_int_equal(cgs_queue_command(f->d.db, &f->keys, ua, path, type,
-			     a1, a2, NULL),
+	assert_int_equal(cgs_queue_command(f->c.d.db, &f->c.keys, f->c.ua, path,
+			     type, a1, a2, NULL),
 	    0);
 }
 
@@ -236,9 +197,9 @@ test_refused_is_final(void **state)
 	/* applied before, out of the ring now: still applied */
 	assert_int_equal(is(f, 0, 1, "applied"), 1);
 	/* nothing is sent again: the refused grant above all */
-	assert_int_equal(f->s.ans.n_cmds, 0);
+	assert_int_equal(f->c.s.ans.n_cmds, 0);
 	session(f, &m);
-	assert_int_equal(f->s.ans.n_cmds, 0);
+	assert_int_equal(f->c.s.ans.n_cmds, 0);
 	assert_int_equal(is(f, 0, 17, "refused"), 1);
 	assert_int_equal(count(f,
 			     "SELECT sends FROM commands WHERE counter = "
@@ -262,7 +223,7 @@ test_consumed(void **state)
 	session(f, &m);
 	assert_int_equal(is(f, 0, 1, "consumed"), 1);
 	assert_int_equal(is(f, 0, 2, "applied"), 1);
-	assert_int_equal(f->s.ans.n_cmds, 1);
+	assert_int_equal(f->c.s.ans.n_cmds, 1);
 	assert_int_equal(is(f, 0, 3, "sent"), 1);
 	/* a later block, from the card's M1 copy, still holds the outcome
 	 * of 1: the truth replaces "consumed" */
@@ -281,7 +242,7 @@ test_consumed(void **state)
 	outcome(&m, PROTO_CMD_PATH_UPLINK, 3, PROTO_CMD_GRANT, PROTO_SW_OK);
 	session(f, &m);
 	assert_int_equal(is(f, 0, 3, "sent"), 1);
-	assert_int_equal(f->s.ans.flagged, 1);
+	assert_int_equal(f->c.s.ans.flagged, 1);
 	assert_int_equal(count(f,
 			     "SELECT COUNT(*) FROM flags WHERE what LIKE "
 			     "'%command 3 on the uplink path as a grant%'"),
@@ -290,7 +251,7 @@ test_consumed(void **state)
 	m.n_outcomes = 0;
 	outcome(&m, PROTO_CMD_PATH_UPLINK, 9, PROTO_CMD_GRANT, PROTO_SW_OK);
 	session(f, &m);
-	assert_int_equal(f->s.ans.flagged, 0);
+	assert_int_equal(f->c.s.ans.flagged, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM commands"), 3);
 }
 
@@ -304,15 +265,15 @@ test_cancel(void **state)
 
 	queue(f, PROTO_CMD_PATH_UPLINK, PROTO_CMD_RELOAD, 100, 0);
 	queue(f, PROTO_CMD_PATH_UPLINK, PROTO_CMD_RELOAD, 200, 0);
-	assert_int_equal(cgs_cancel_command(f->d.db, ua, PROTO_CMD_PATH_UPLINK,
-			     1),
+	assert_int_equal(cgs_cancel_command(f->c.d.db, f->c.ua,
+			     PROTO_CMD_PATH_UPLINK, 1),
 	    0);
 	assert_int_equal(is(f, 0, 1, "cancelled"), 1);
 	/* no such command, or one of another path */
-	assert_int_equal(cgs_cancel_command(f->d.db, ua, PROTO_CMD_PATH_UPLINK,
-			     7),
+	assert_int_equal(cgs_cancel_command(f->c.d.db, f->c.ua,
+			     PROTO_CMD_PATH_UPLINK, 7),
 	    PROTO_ERR_NOTFOUND);
-	assert_int_equal(cgs_cancel_command(f->d.db, ua,
+	assert_int_equal(cgs_cancel_command(f->c.d.db, f->c.ua,
 			     PROTO_CMD_PATH_BROADCAST, 2),
 	    PROTO_ERR_NOTFOUND);
 	memset(&m, 0, sizeof(m));
@@ -323,8 +284,8 @@ test_cancel(void **state)
 	m.cmd_ctr = 2;
 	outcome(&m, PROTO_CMD_PATH_UPLINK, 2, PROTO_CMD_RELOAD, PROTO_SW_OK);
 	session(f, &m);
-	assert_int_equal(cgs_cancel_command(f->d.db, ua, PROTO_CMD_PATH_UPLINK,
-			     2),
+	assert_int_equal(cgs_cancel_command(f->c.d.db, f->c.ua,
+			     PROTO_CMD_PATH_UPLINK, 2),
 	    PROTO_ERR_STATE);
 	assert_int_equal(is(f, 0, 2, "applied"), 1);
 	/* the cancelled one, out of the ring and under the counter, stays
@@ -335,11 +296,11 @@ test_cancel(void **state)
 	queue(f, PROTO_CMD_PATH_UPLINK, PROTO_CMD_RELOAD, 300, 0);
 	session(f, &m);
 	assert_int_equal(is(f, 0, 3, "sent"), 1);
-	assert_int_equal(cgs_cancel_command(f->d.db, ua, PROTO_CMD_PATH_UPLINK,
-			     3),
+	assert_int_equal(cgs_cancel_command(f->c.d.db, f->c.ua,
+			     PROTO_CMD_PATH_UPLINK, 3),
 	    0);
 	session(f, &m);
-	assert_int_equal(f->s.ans.n_cmds, 0);
+	assert_int_equal(f->c.s.ans.n_cmds, 0);
 	m.cmd_ctr = 3;
 	outcome(&m, PROTO_CMD_PATH_UPLINK, 3, PROTO_CMD_RELOAD, PROTO_SW_OK);
 	session(f, &m);
@@ -360,12 +321,12 @@ test_broadcast_path(void **state)
 	struct proto_m2 m;
 
 	queue(f, PROTO_CMD_PATH_UPLINK, PROTO_CMD_RELOAD, 100, 0);
-	assert_int_equal(cgs_queue_command(f->d.db, &f->keys, ua,
+	assert_int_equal(cgs_queue_command(f->c.d.db, &f->c.keys, f->c.ua,
 			     PROTO_CMD_PATH_BROADCAST, PROTO_CMD_EXPORT, 0, 0,
 			     &made),
 	    0);
 	assert_int_equal(proto_cmd_verify(made.wire, made.len,
-			     f->keys.center_pub, &c),
+			     f->c.keys.center_pub, &c),
 	    0);
 	assert_int_equal(c.path, PROTO_CMD_PATH_BROADCAST);
 	assert_int_equal(c.counter, 1); /* a counter of its own */
@@ -373,7 +334,7 @@ test_broadcast_path(void **state)
 	assert_int_equal(c.type, PROTO_CMD_EXPORT);
 	memset(&m, 0, sizeof(m));
 	session(f, &m);
-	assert_int_equal(f->s.ans.n_cmds, 1); /* the reload only */
+	assert_int_equal(f->c.s.ans.n_cmds, 1); /* the reload only */
 	assert_int_equal(is(f, 1, 1, "queued"), 1);
 	/* the card took the EMM from the broadcast */
 	m.bcast_ctr = 1;
@@ -382,12 +343,12 @@ test_broadcast_path(void **state)
 	assert_int_equal(is(f, 1, 1, "applied"), 1);
 	assert_int_equal(is(f, 0, 1, "sent"), 1);
 	/* the next EMM is numbered past what the card showed */
-	assert_int_equal(cgs_queue_command(f->d.db, &f->keys, ua,
+	assert_int_equal(cgs_queue_command(f->c.d.db, &f->c.keys, f->c.ua,
 			     PROTO_CMD_PATH_BROADCAST, PROTO_CMD_DISABLE, 0, 0,
 			     &made),
 	    0);
 	assert_int_equal(made.counter, 2);
-	assert_int_equal(cgs_queue_command(f->d.db, &f->keys, ua, 2,
+	assert_int_equal(cgs_queue_command(f->c.d.db, &f->c.keys, f->c.ua, 2,
 			     PROTO_CMD_DISABLE, 0, 0, &made),
 	    PROTO_ERR_ARG);
 }
@@ -400,8 +361,8 @@ test_hello_alone(void **state)
 
 	queue(f, PROTO_CMD_PATH_UPLINK, PROTO_CMD_RELOAD, 100, 0);
 	session(f, NULL);
-	assert_int_equal(f->s.ans.n_cmds, 0);
-	assert_int_equal(f->s.recorded, 0);
+	assert_int_equal(f->c.s.ans.n_cmds, 0);
+	assert_int_equal(f->c.s.recorded, 0);
 	assert_int_equal(is(f, 0, 1, "queued"), 1);
 	assert_int_equal(count(f, "SELECT sends FROM commands"), 0);
 }

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * centerctl card UA [--json]: one card as the center knows it -- its
+ * record, what its newest accepted block said (credit, counters, clock,
+ * flags, versions, ECMs per channel, rights; when, through which decoder,
+ * in which frame), and its history: sessions, blocks, commands, invoices,
+ * flags.  The JSON is one object of those parts, each row of the same
+ * schema as the other reports (show.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../center/report.h"
+#include "../proto/buf.h"
+#include "../proto/proto.h"
+#include "centerctl.h"
+#include "show.h"
+
+static void
+set_decoder(json_t *o, const char *key, const uint8_t id[PROTO_DECODER_ID_LEN])
+{
+	char h[2 * PROTO_DECODER_ID_LEN + 1];
+
+	proto_hex(id, PROTO_DECODER_ID_LEN, h);
+	json_object_set_new(o, key, json_string(h));
+}
+
+static json_t *
+pairs(const struct proto_m2 *m, int rights)
+{
+	json_t *a = json_array(), *p;
+	unsigned n = rights ? m->n_rights : m->n_counts;
+
+	for (unsigned i = 0; i < n; i++) {
+		p = json_object();
+		if (rights) {
+			json_object_set_new(p, "channel",
+			    json_integer(m->rights[i].channel));
+			show_set_time(p, "expiry", m->rights[i].expiry);
+		} else {
+			json_object_set_new(p, "channel",
+			    json_integer(m->counts[i].channel));
+			json_object_set_new(p, "ecms",
+			    json_integer(m->counts[i].ecms));
+		}
+		json_array_append_new(a, p);
+	}
+	return a;
+}
+
+/* The card's data, with the names headend open and cardctl show use. */
+static json_t *
+data_object(const struct cgs_card_data *d)
+{
+	const struct proto_m2 *m = &d->m;
+	json_t *o = json_object();
+	char v[24];
+
+	json_object_set_new(o, "block_seq", json_integer(d->block_seq));
+	json_object_set_new(o, "origin",
+	    json_string(
+		d->origin == CGS_ORIGIN_PRESENT ? "present" : "recovered"));
+	json_object_set_new(o, "session", json_integer(d->session_id));
+	set_decoder(o, "decoder", d->decoder_id);
+	show_set_time(o, "received_at", d->received_at);
+	json_object_set_new(o, "credit", json_integer(m->credit));
+	json_object_set_new(o, "locked", json_boolean(m->locked));
+	json_object_set_new(o, "purchase_seq", json_integer(m->purchase_seq));
+	json_object_set_new(o, "acked_seq", json_integer(m->acked_seq));
+	json_object_set_new(o, "change_ctr", json_integer(m->change_ctr));
+	json_object_set_new(o, "cmd_ctr", json_integer(m->cmd_ctr));
+	json_object_set_new(o, "bcast_ctr", json_integer(m->bcast_ctr));
+	show_set_time(o, "clock", m->clock);
+	json_object_set_new(o, "export_requested",
+	    json_boolean(m->flags & PROTO_M2_FLAG_EXPORT));
+	json_object_set_new(o, "disabled",
+	    json_boolean(m->flags & PROTO_M2_FLAG_DISABLED));
+	snprintf(v, sizeof(v), "%u.%u.%u.%u", m->versions[0], m->versions[1],
+	    m->versions[2], m->versions[3]);
+	json_object_set_new(o, "versions", json_string(v));
+	json_object_set_new(o, "cws", json_integer(m->cws));
+	json_object_set_new(o, "denials", json_integer(m->denials));
+	json_object_set_new(o, "powerups", json_integer(m->powerups));
+	json_object_set_new(o, "ecms", pairs(m, 0));
+	json_object_set_new(o, "rights", pairs(m, 1));
+	return o;
+}
+
+static json_t *
+session_object(const struct cgs_session_row *r)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "session", json_integer(r->id));
+	set_decoder(o, "decoder", r->decoder_id);
+	show_set_ua(o, "present_ua", r->has_present ? r->present : NULL);
+	show_set_time(o, "started_at", r->started_at);
+	json_object_set_new(o, "blocks", json_integer(r->blocks));
+	json_object_set_new(o, "invoiced", json_integer(r->invoiced));
+	json_object_set_new(o, "flagged", json_integer(r->flagged));
+	return o;
+}
+
+static json_t *
+block_object(const struct cgs_block_row *r)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "session", json_integer(r->session));
+	set_decoder(o, "decoder", r->decoder_id);
+	show_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
+	json_object_set_new(o, "seq", json_integer(r->seq));
+	json_object_set_new(o, "frame", json_string(r->origin));
+	json_object_set_new(o, "status", json_string(r->status));
+	json_object_set_new(o, "reason", json_string(r->reason));
+	show_set_time(o, "received_at", r->received_at);
+	return o;
+}
+
+static const struct show_col session_cols[] = {
+	{ "session", 7, 1 },
+	{ "decoder", 16, 0 },
+	{ "present_ua", 16, 0 },
+	{ "started_at", 20, 0 },
+	{ "blocks", 6, 1 },
+	{ "invoiced", 8, 1 },
+	{ "flagged", 7, 1 },
+	{ NULL, 0, 0 },
+};
+
+static const struct show_col block_cols[] = {
+	{ "session", 7, 1 },
+	{ "decoder", 16, 0 },
+	{ "seq", 5, 1 },
+	{ "frame", 9, 0 },
+	{ "status", 9, 0 },
+	{ "received_at", 20, 0 },
+	{ "reason", 0, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const char *const data_keys[] = { "block_seq", "origin", "session",
+	"decoder", "received_at", "credit", "locked", "purchase_seq",
+	"acked_seq", "change_ctr", "cmd_ctr", "bcast_ctr", "clock",
+	"export_requested", "disabled", "versions", "cws", "denials",
+	"powerups", NULL };
+
+/* What the report callbacks fill: the whole card, as one object. */
+struct card_out {
+	json_t *card, *data;
+	struct show_table t; /* the part being read */
+};
+
+static int
+each_card(void *arg, const struct cgs_card_row *r)
+{
+	struct card_out *c = arg;
+
+	json_decref(c->card);
+	c->card = show_card(r);
+	return 0;
+}
+
+static int
+each_data(void *arg, const struct cgs_card_data *d)
+{
+	struct card_out *c = arg;
+
+	c->data = data_object(d);
+	return 0;
+}
+
+static int
+each_session(void *arg, const struct cgs_session_row *r)
+{
+	return show_emit(&((struct card_out *)arg)->t, session_object(r));
+}
+
+static int
+each_block(void *arg, const struct cgs_block_row *r)
+{
+	return show_emit(&((struct card_out *)arg)->t, block_object(r));
+}
+
+static int
+each_command(void *arg, const struct cgs_command_row *r)
+{
+	return show_emit(&((struct card_out *)arg)->t, show_command(r));
+}
+
+static int
+each_purchase(void *arg, const struct cgs_purchase_row *r)
+{
+	return show_emit(&((struct card_out *)arg)->t, show_purchase(r));
+}
+
+static int
+each_flag(void *arg, const struct cgs_flag_row *r)
+{
+	return show_emit(&((struct card_out *)arg)->t, show_flag(r));
+}
+
+/* The text form's head: the card and its data. */
+static void
+print_head(json_t *card, json_t *data)
+{
+	static const char *const card_keys[] = { "status", "locked",
+		"last_block_seq", "purchases", "registered_at", "first_seen",
+		"last_seen", "recovered_at", NULL };
+	char v[512];
+	json_t *a, *e;
+	size_t i;
+
+	printf("card %s\n", json_string_value(json_object_get(card, "ua")));
+	show_fields(card, card_keys, 2);
+	if (data == NULL) {
+		printf("data: no block accepted yet\n");
+		return;
+	}
+	printf("data (the newest accepted block)\n");
+	show_fields(data, data_keys, 2);
+	for (int r = 0; r < 2; r++) {
+		size_t n = 0;
+		v[0] = '\0';
+		a = json_object_get(data, r ? "rights" : "ecms");
+		json_array_foreach(a, i, e)
+		{
+			json_t *x =
+			    json_object_get(e, r ? "expiry_iso" : "ecms");
+			char one[64];
+			if (r)
+				snprintf(one, sizeof(one), "%lld until %s",
+				    (long long)json_integer_value(
+					json_object_get(e, "channel")),
+				    json_string_value(x));
+			else
+				snprintf(one, sizeof(one), "%lld: %lld",
+				    (long long)json_integer_value(
+					json_object_get(e, "channel")),
+				    (long long)json_integer_value(x));
+			n += (size_t)snprintf(v + n,
+			    n < sizeof(v) ? sizeof(v) - n : 0, "%s%s",
+			    i ? ", " : "", one);
+		}
+		printf("  %-16s %s\n", r ? "rights" : "ecms",
+		    v[0] != '\0' ? v : "-");
+	}
+}
+
+/* One part of the history: a table, or an array in the object. */
+static int
+part(struct cgs_db *db, struct card_out *c, json_t *obj, const char *name,
+    const struct show_col *cols, int json, const uint8_t ua[PROTO_UA_LEN])
+{
+	int rc;
+
+	if (!json)
+		printf("\n%s\n", name);
+	show_begin(&c->t, json, cols);
+	if (strcmp(name, "sessions") == 0)
+		rc = cgs_report_sessions(db, ua, each_session, c);
+	else if (strcmp(name, "blocks") == 0)
+		rc = cgs_report_blocks(db, ua, each_block, c);
+	else if (strcmp(name, "commands") == 0)
+		rc = cgs_report_commands(db, ua, each_command, c);
+	else if (strcmp(name, "invoices") == 0)
+		rc = cgs_report_purchases(db, ua, each_purchase, c);
+	else
+		rc = cgs_report_flags(db, ua, each_flag, c);
+	if (rc == 0 && c->t.failed)
+		rc = PROTO_ERR_NOMEM;
+	if (json && rc == 0)
+		json_object_set(obj, name, c->t.rows);
+	(void)show_end(&c->t, 0);
+	return rc;
+}
+
+static int
+card_report(struct cgs_db *db, const struct opts *o,
+    const uint8_t ua[PROTO_UA_LEN], json_t **out)
+{
+	static const char *const names[] = { "sessions", "blocks", "commands",
+		"invoices", "flags" };
+	const struct show_col *cols[] = { session_cols, block_cols,
+		show_command_cols, show_purchase_cols, show_flag_cols };
+	struct card_out c;
+	json_t *obj = NULL;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = cgs_report_cards(db, ua, each_card, &c)) != 0 ||
+	    (rc = cgs_report_card_data(db, ua, each_data, &c)) != 0)
+		goto out;
+	if (c.card == NULL) {
+		rc = PROTO_ERR_NOTFOUND;
+		goto out;
+	}
+	if (o->json) {
+		obj = json_object();
+		json_object_set(obj, "card", c.card);
+		json_object_set(obj, "data",
+		    c.data != NULL ? c.data : json_null());
+	} else {
+		print_head(c.card, c.data);
+	}
+	for (size_t i = 0; i < 5 && rc == 0; i++)
+		rc = part(db, &c, obj, names[i], cols[i], o->json, ua);
+	if (rc == 0)
+		*out = obj;
+	else
+		json_decref(obj);
+out:
+	json_decref(c.card);
+	json_decref(c.data);
+	return rc;
+}
+
+int
+ctl_show_card(const struct opts *o, const uint8_t ua[PROTO_UA_LEN])
+{
+	struct cgs_db *db = NULL;
+	json_t *obj = NULL;
+	int rc;
+
+	if (ctl_open_db(o, &db) != 0)
+		return UTIL_EXIT_FAIL;
+	rc = card_report(db, o, ua, &obj);
+	cgs_db_close(&db);
+	if (rc == PROTO_ERR_NOTFOUND) {
+		fprintf(stderr, "%s: card %s is not registered\n", o->who,
+		    o->pos[1]);
+		return UTIL_EXIT_FAIL;
+	}
+	if (rc == 0 && obj != NULL && show_json(obj) != 0)
+		rc = PROTO_ERR_IO;
+	json_decref(obj);
+	if (rc != 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
+		    proto_strerror(rc != 0 ? rc : PROTO_ERR_IO));
+		return UTIL_EXIT_FAIL;
+	}
+	return 0;
+}
