@@ -93,7 +93,7 @@ cgs_commands_for_present(struct cgs_db *db, const struct cgs_keys *k,
     const struct cgs_present *p, struct proto_up_answer *ans)
 {
 	struct cgs_card card;
-	uint32_t ack;
+	uint32_t ack, conflict = 0;
 	int rc;
 
 	if (!p->seen)
@@ -103,7 +103,13 @@ cgs_commands_for_present(struct cgs_db *db, const struct cgs_keys *k,
 	if (cgs_rule_unlock_locked_present_card(p) &&
 	    (rc = queue_once(db, k, ua, PROTO_CMD_UNLOCK, 0)) != 0)
 		return rc;
-	if ((ack = cgs_rule_ack_upto(p, card.max_invoiced, 0)) != 0 &&
+	/* never acknowledged past a conflict: not even by an ack made
+	 * before it was seen, waiting still */
+	if ((rc = cgs_db_conflict_min(db, ua, &conflict)) != 0 ||
+	    (conflict > 0 &&
+		(rc = cgs_db_acks_cancel_from(db, ua, conflict, at->now)) != 0))
+		return rc;
+	if ((ack = cgs_rule_ack_upto(p, card.max_invoiced, conflict)) != 0 &&
 	    (rc = queue_once(db, k, ua, PROTO_CMD_ACK, ack)) != 0)
 		return rc;
 	return cgs_db_commands_take(db, at, ua, ans->cmds, ans->cmd_len,
@@ -189,6 +195,29 @@ cgs_cancel_command(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		return rc;
 	if ((rc = cgs_db_command_cancel(db, ua, path, counter,
 		 (int64_t)time(NULL))) != 0 ||
+	    (rc = cgs_db_commit(db)) != 0) {
+		cgs_db_rollback(db);
+		return rc;
+	}
+	return 0;
+}
+
+int
+cgs_revoke_card(struct cgs_db *db, const struct cgs_keys *k,
+    const uint8_t ua[PROTO_UA_LEN], struct cgs_made *emm)
+{
+	struct proto_cmd up = { .type = PROTO_CMD_DISABLE,
+		.path = PROTO_CMD_PATH_UPLINK },
+			 bc = { .type = PROTO_CMD_DISABLE,
+				 .path = PROTO_CMD_PATH_BROADCAST };
+	struct cgs_made m;
+	int rc;
+
+	if ((rc = cgs_db_begin(db)) != 0)
+		return rc;
+	if ((rc = cgs_card_revoke(db, ua, (int64_t)time(NULL))) != 0 ||
+	    (rc = new_command(db, k, ua, &up, &m)) != 0 ||
+	    (rc = new_command(db, k, ua, &bc, emm)) != 0 ||
 	    (rc = cgs_db_commit(db)) != 0) {
 		cgs_db_rollback(db);
 		return rc;

@@ -112,6 +112,17 @@ int cgs_queue_command(struct cgs_db *db, const struct cgs_keys *k,
     const uint8_t ua[PROTO_UA_LEN], uint8_t path, uint8_t type, uint32_t arg1,
     uint32_t arg2, struct cgs_made *made);
 
+/*
+ * Revoke a card (blacklist it), in one transaction: its sessions are
+ * refused from now on (PROTO_UP_REVOKED), and a signed "disable" is made
+ * for each path -- queued for an uplink session and, since its sessions
+ * are refused, as an EMM (emm receives it, to be broadcast).
+ * PROTO_ERR_NOTFOUND: never registered; PROTO_ERR_EXISTS: revoked
+ * already (nothing made).
+ */
+int cgs_revoke_card(struct cgs_db *db, const struct cgs_keys *k,
+    const uint8_t ua[PROTO_UA_LEN], struct cgs_made *emm);
+
 /* Cancel a waiting command (cgs_db_command_cancel), in a transaction. */
 int cgs_cancel_command(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint8_t path, uint32_t counter);

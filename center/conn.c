@@ -274,6 +274,14 @@ serve_session(struct conn *cn)
 		    cgs_now_ms() + CLOSE_MS);
 		goto out;
 	}
+	if (cn->s.refused != PROTO_UP_OK) {
+		level = note(cn, CGS_EV_REFUSED_REVOKED, PROTO_LOG_NOTICE);
+		proto_log(level, "%s: session from %s refused: %s%s", __func__,
+		    cn->peer, proto_up_reason(cn->s.refused), more(level));
+		send_error(&cn->io, cn->s.refused, NULL,
+		    cgs_now_ms() + CLOSE_MS);
+		goto out;
+	}
 	/* Committed: a crash from here on loses only the answer. */
 	proto_failpoint("center:committed");
 	log_ingested(cn);

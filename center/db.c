@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../proto/buf.h"
+#include "../proto/crypto.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "db.h"
@@ -120,11 +121,16 @@ int
 cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     const uint8_t pub[PROTO_EC_PUB_LEN], const uint8_t versions[4])
 {
+	struct proto_ec_pub *k = NULL;
 	struct cgs_card c;
 	sqlite3_stmt *st;
 	char vh[9];
 	int rc;
 
+	/* a key that is no point of the curve could never verify a block */
+	if ((rc = proto_ec_pub_new(pub, &k)) != 0)
+		return rc;
+	proto_ec_pub_free(&k);
 	if ((rc = cgs_card_get(db, ua, &c)) == 0)
 		return memcmp(c.pub, pub, PROTO_EC_PUB_LEN) == 0 ?
 		    0 :
@@ -172,6 +178,7 @@ card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], struct cgs_card *c)
 	c->max_invoiced = sqlite3_column_int64(st, 5);
 	c->bcast_counter = (uint32_t)sqlite3_column_int64(st, 6);
 	c->bcast_ctr_seen = (uint32_t)sqlite3_column_int64(st, 7);
+	c->revoked = sqlite3_column_type(st, 8) != SQLITE_NULL;
 	return 0;
 }
 
@@ -182,8 +189,8 @@ cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	sqlite3_stmt *st = cgs_db_stmt(db,
 	    "SELECT public_key, status, last_block_seq, cmd_counter, "
 	    "cmd_ctr_seen, (SELECT COALESCE(MAX(seq), 0) FROM purchases p "
-	    "WHERE p.ua = c.ua), bcast_counter, bcast_ctr_seen FROM cards c "
-	    "WHERE ua = ?");
+	    "WHERE p.ua = c.ua), bcast_counter, bcast_ctr_seen, revoked_at "
+	    "FROM cards c WHERE ua = ?");
 	int rc;
 
 	if (st == NULL)
@@ -194,47 +201,89 @@ cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	return rc;
 }
 
-/* One of the two updates below: ?1 now, ?2 block seq, ?3 lock state
- * (NULL: unchanged; unused by the second), ?4 the UA. */
+/* One of the two sightings: ?1 now, ?2 block seq, ?3 decoder, ?4 lock
+ * state (NULL: unchanged; unused by the second), ?5 the UA. */
 static int
-card_seen(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], int64_t now,
-    uint32_t block_seq, const uint8_t *locked)
+card_seen(sqlite3_stmt *st, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked)
 {
+	char dec[2 * PROTO_DECODER_ID_LEN + 1];
+
 	if (st == NULL)
 		return PROTO_ERR_IO;
-	sqlite3_bind_int64(st, 1, now);
+	proto_hex(at->decoder_id, PROTO_DECODER_ID_LEN, dec);
+	sqlite3_bind_int64(st, 1, at->now);
 	sqlite3_bind_int64(st, 2, block_seq);
+	sqlite3_bind_text(st, 3, dec, -1, SQLITE_TRANSIENT);
 	if (locked != NULL)
-		sqlite3_bind_int(st, 3, *locked);
-	cgs_db_bind_ua(st, 4, ua);
+		sqlite3_bind_int(st, 4, *locked);
+	cgs_db_bind_ua(st, 5, ua);
 	return cgs_step_done(st);
 }
 
 int
-cgs_card_seen_present(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq, const uint8_t *locked)
+cgs_card_seen_present(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked)
 {
 	return card_seen(cgs_db_stmt(db,
-			     "UPDATE cards SET status = CASE WHEN status = "
-			     "'" CGS_RECOVERED "' THEN status ELSE "
-			     "'" CGS_ACTIVE "' END, "
+			     "UPDATE cards SET status = '" CGS_ACTIVE "', "
 			     "first_seen = COALESCE(first_seen, ?1), "
-			     "last_seen = ?1, "
+			     "last_seen = ?1, seen_at = ?1, seen_via = ?3, "
+			     "seen_as = 'present', "
 			     "last_block_seq = MAX(last_block_seq, ?2), "
-			     "locked = COALESCE(?3, locked) WHERE ua = ?4"),
-	    ua, now, block_seq, locked);
+			     "locked = COALESCE(?4, locked) WHERE ua = ?5"),
+	    at, ua, block_seq, locked);
 }
 
 int
-cgs_card_seen_recovered(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq)
+cgs_card_seen_recovered(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq)
 {
 	return card_seen(cgs_db_stmt(db,
-			     "UPDATE cards SET status = '" CGS_RECOVERED "', "
+			     "UPDATE cards SET status = "
+			     "'" CGS_SEEN_RECOVERED "', "
 			     "recovered_at = COALESCE(recovered_at, ?1), "
+			     "seen_at = ?1, seen_via = ?3, "
+			     "seen_as = 'recovered', "
 			     "last_block_seq = MAX(last_block_seq, ?2) "
-			     "WHERE ua = ?4"),
-	    ua, now, block_seq, NULL);
+			     "WHERE ua = ?5"),
+	    at, ua, block_seq, NULL);
+}
+
+int
+cgs_card_decoder_holds(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN])
+{
+	sqlite3_stmt *st = cgs_db_stmt(db,
+	    "UPDATE cards SET status = '" CGS_RECOVERED "' WHERE status = "
+	    "'" CGS_SEEN_RECOVERED "' AND seen_via = ? AND ua <> ?");
+	char dec[2 * PROTO_DECODER_ID_LEN + 1];
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	proto_hex(at->decoder_id, PROTO_DECODER_ID_LEN, dec);
+	sqlite3_bind_text(st, 1, dec, -1, SQLITE_TRANSIENT);
+	cgs_db_bind_ua(st, 2, ua);
+	return cgs_step_done(st);
+}
+
+int
+cgs_card_revoke(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN], int64_t now)
+{
+	struct cgs_card c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = cgs_card_get(db, ua, &c)) != 0)
+		return rc;
+	if (c.revoked)
+		return PROTO_ERR_EXISTS;
+	if ((st = cgs_db_stmt(db,
+		 "UPDATE cards SET revoked_at = ? WHERE ua = ?")) == NULL)
+		return PROTO_ERR_IO;
+	sqlite3_bind_int64(st, 1, now);
+	cgs_db_bind_ua(st, 2, ua);
+	return cgs_step_done(st);
 }
 
 int

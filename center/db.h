@@ -30,12 +30,20 @@
 struct cgs_db;
 
 /* The schema version this build makes and reads (db_schema.c). */
-#define CGS_DB_VERSION 3
+#define CGS_DB_VERSION 4
 
-/* Card status, as centerctl cards shows it. */
-#define CGS_ISSUED "issued"               /* registered, never seen */
-#define CGS_ACTIVE "active"               /* seen as the present card */
-#define CGS_RECOVERED "retired-recovered" /* its data came back from M1 */
+/*
+ * Card status, as centerctl cards shows it: what its last sighting (its
+ * newest accepted block) says.  A revoked card is shown "revoked" besides.
+ */
+#define CGS_ISSUED "issued" /* registered, never seen */
+#define CGS_ACTIVE "active" /* last seen as a decoder's present card */
+/* last seen recovered from a decoder's M1, that decoder holding no card
+ * it proved present since */
+#define CGS_SEEN_RECOVERED "recovered"
+/* last seen recovered from a decoder that now holds another card */
+#define CGS_RECOVERED "retired-recovered"
+#define CGS_REVOKED "revoked" /* blacklisted by the operator */
 
 /* A command's state (commands.h tells the life of one). */
 #define CGS_CMD_QUEUED "queued"       /* made, not sent yet */
@@ -49,12 +57,20 @@ struct cgs_card {
 	uint8_t ua[PROTO_UA_LEN];
 	uint8_t pub[PROTO_EC_PUB_LEN];
 	char status[24];
+	int revoked;
 	uint32_t last_block_seq;
 	/* per path: the last counter the center used, the last the card
 	 * showed in a block */
 	uint32_t cmd_counter, cmd_ctr_seen;
 	uint32_t bcast_counter, bcast_ctr_seen;
 	int64_t max_invoiced; /* highest purchase seq in the ledger */
+};
+
+/* What every row of a session is stamped with. */
+struct cgs_stamp {
+	int64_t session_id; /* 0: no session (an operator's change) */
+	int64_t now;
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN]; /* the session's */
 };
 
 /* --- the connection (db.c) ----------------------------------------------- */
@@ -92,36 +108,41 @@ int cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 int cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c);
 /*
- * A block of the card was accepted as the present card's: active (unless
- * it was recovered already), first and last seen now, its lock state as
- * *locked says (NULL: left as it is).  The block sequence only grows.
+ * A fresh block of the card was accepted as the present card's, in the
+ * session at (its decoder): active, last seen there now as present, its
+ * lock state as *locked says (NULL: left as it is).  The block sequence
+ * only grows.
  */
-int cgs_card_seen_present(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq, const uint8_t *locked);
-/* A block of the card came back from M1: retired-recovered. */
-int cgs_card_seen_recovered(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    int64_t now, uint32_t block_seq);
+int cgs_card_seen_present(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked);
+/* A block of the card newer than any before came back from the M1 of the
+ * session's decoder: recovered, last seen there now as recovered. */
+int cgs_card_seen_recovered(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq);
+/* The session's decoder proved it holds card ua: the cards last seen
+ * recovered from it are retired. */
+int cgs_card_decoder_holds(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN]);
+/* Revoke a card: PROTO_ERR_NOTFOUND if never registered, PROTO_ERR_EXISTS
+ * if revoked already. */
+int
+cgs_card_revoke(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN], int64_t now);
 /* A block showed the card's command counters (each only grows). */
 int cgs_card_counters_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t cmd_ctr, uint32_t bcast_ctr);
 
 /* --- one session's rows (db_session.c) --------------------------------- */
 
-/* What every row of a session is stamped with. */
-struct cgs_stamp {
-	int64_t session_id; /* 0: no session (an operator's change) */
-	int64_t now;
-	uint8_t decoder_id[PROTO_DECODER_ID_LEN]; /* the session's */
-};
-
 int cgs_db_session_open(struct cgs_db *db, const struct proto_up_hello *h,
     size_t nblocks, int64_t now, int64_t *session_id);
+/* present_seen: a fresh block of the card HELLO named was accepted. */
 int cgs_db_session_close(struct cgs_db *db, int64_t session_id,
-    uint32_t invoiced, uint32_t flagged);
+    uint32_t invoiced, uint32_t flagged, int present_seen);
 
-/* What became of a block, under the frame it came in; ua NULL: unread. */
+/* What became of a block, under the frame it came in (in: who kept it,
+ * since when); ua NULL: unread. */
 int cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
-    const uint8_t *ua, uint32_t seq, int frame,
+    const uint8_t *ua, uint32_t seq, const struct cgs_in_block *in,
     const struct proto_up_result *r);
 /* Was this block (UA, export seq) accepted before, in any session? */
 int cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
@@ -134,6 +155,13 @@ int cgs_db_purchase_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 int cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p,
     const uint8_t via[PROTO_UA_LEN], int origin, int *added);
+/* Record a purchase that contradicts the invoiced one under its seq;
+ * *added 0 if this very contradiction was recorded before. */
+int cgs_db_conflict_add(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p, int *added);
+/* The lowest purchase seq of the card in conflict, 0 if none. */
+int cgs_db_conflict_min(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t *seq);
 /* An anomaly for the operator (centerctl flags). */
 int cgs_db_flag(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const char *what);
@@ -194,6 +222,10 @@ int cgs_db_command_outcome(struct cgs_db *db, const struct cgs_stamp *at,
  * to it are consumed (their outcome was not reported). */
 int cgs_db_commands_consumed(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint8_t path, uint32_t counter);
+/* Cancel the card's waiting acknowledgements of purchases up to seq or
+ * beyond (a purchase in conflict must stay on the card). */
+int cgs_db_acks_cancel_from(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t seq, int64_t now);
 /* Cancel a command queued or sent: PROTO_ERR_NOTFOUND if there is no such
  * command, PROTO_ERR_STATE if it is past that (applied, refused, ...). */
 int cgs_db_command_cancel(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],

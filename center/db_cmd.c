@@ -236,3 +236,20 @@ cgs_db_command_cancel(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	sqlite3_bind_int64(st, 4, counter);
 	return cgs_step_done(st);
 }
+
+int
+cgs_db_acks_cancel_from(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t seq, int64_t now)
+{
+	sqlite3_stmt *st = cgs_db_stmt(db,
+	    "UPDATE commands SET state = '" CGS_CMD_CANCELLED "', "
+	    "cancelled_at = ? WHERE ua = ? AND type = 'ack' AND arg1 >= ? "
+	    "AND " WAITING);
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	sqlite3_bind_int64(st, 1, now);
+	cgs_db_bind_ua(st, 2, ua);
+	sqlite3_bind_int64(st, 3, seq);
+	return cgs_step_done(st);
+}

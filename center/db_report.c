@@ -78,6 +78,17 @@ col_ua(sqlite3_stmt *st, int i, uint8_t ua[PROTO_UA_LEN])
 		PROTO_UA_LEN) == 0;
 }
 
+/* Column i as a decoder identity. */
+static void
+col_decoder(sqlite3_stmt *st, int i, uint8_t id[PROTO_DECODER_ID_LEN])
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	if (t != NULL)
+		(void)proto_unhex((const char *)t, strlen((const char *)t), id,
+		    PROTO_DECODER_ID_LEN);
+}
+
 static uint32_t
 col_u32(sqlite3_stmt *st, int i)
 {
@@ -103,6 +114,13 @@ card_row(sqlite3_stmt *st, const struct ctx *c)
 	r.first_seen = sqlite3_column_int64(st, 6);
 	r.last_seen = sqlite3_column_int64(st, 7);
 	r.recovered_at = sqlite3_column_int64(st, 8);
+	r.seen_at = sqlite3_column_int64(st, 9);
+	r.has_seen = sqlite3_column_type(st, 10) != SQLITE_NULL;
+	col_decoder(st, 10, r.seen_via);
+	col_text(st, 11, r.seen_as, sizeof(r.seen_as));
+	r.revoked_at = sqlite3_column_int64(st, 12);
+	if (r.revoked_at != 0)
+		snprintf(r.status, sizeof(r.status), "%s", CGS_REVOKED);
 	return c->cb.card(c->arg, &r);
 }
 
@@ -115,8 +133,8 @@ cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
 	return report(db,
 	    "SELECT ua, status, locked, last_block_seq, (SELECT COUNT(*) "
 	    "FROM purchases p WHERE p.ua = c.ua), registered_at, first_seen, "
-	    "last_seen, recovered_at FROM cards c WHERE ?1 IS NULL OR ua = ?1 "
-	    "ORDER BY ua",
+	    "last_seen, recovered_at, seen_at, seen_via, seen_as, revoked_at "
+	    "FROM cards c WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua",
 	    ua, card_row, &c);
 }
 
@@ -221,17 +239,6 @@ cgs_report_commands(struct cgs_db *db, const uint8_t *ua, cgs_command_cb cb,
 }
 
 /* --- sessions and blocks ----------------------------------------------- */
-
-/* Column i as a decoder identity. */
-static void
-col_decoder(sqlite3_stmt *st, int i, uint8_t id[PROTO_DECODER_ID_LEN])
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	if (t != NULL)
-		(void)proto_unhex((const char *)t, strlen((const char *)t), id,
-		    PROTO_DECODER_ID_LEN);
-}
 
 static int
 session_row(sqlite3_stmt *st, const struct ctx *c)

@@ -102,6 +102,32 @@ static const char *const migrations[] = {
 	" ecms BIGINT NOT NULL, PRIMARY KEY (ua, channel));"
 	"CREATE TABLE card_rights (ua TEXT NOT NULL, channel INTEGER NOT NULL,"
 	" expiry BIGINT NOT NULL, PRIMARY KEY (ua, channel));",
+
+	/*
+	 * 3 -> 4 (issue 10.4): where each card was last seen (the decoder,
+	 * when, as present or recovered) and whether the operator revoked
+	 * it; whether a session's HELLO was proven by a fresh block of its
+	 * card; who kept a recovered block and since when; the purchases
+	 * that contradict the invoiced ones (a clone's), each once.  A card
+	 * the old schema called retired-recovered was last seen so.
+	 */
+	"ALTER TABLE cards ADD COLUMN seen_at BIGINT;"
+	"ALTER TABLE cards ADD COLUMN seen_via TEXT;"
+	"ALTER TABLE cards ADD COLUMN seen_as TEXT;"
+	"ALTER TABLE cards ADD COLUMN revoked_at BIGINT;"
+	"UPDATE cards SET seen_as = 'recovered', seen_at = recovered_at"
+	" WHERE status = 'retired-recovered';"
+	"UPDATE cards SET seen_as = 'present', seen_at = last_seen"
+	" WHERE status = 'active';"
+	"ALTER TABLE sessions ADD COLUMN present_seen INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE blocks ADD COLUMN kept_by TEXT;"
+	"ALTER TABLE blocks ADD COLUMN stored_at BIGINT;"
+	"CREATE TABLE conflicts (ua TEXT NOT NULL, seq BIGINT NOT NULL,"
+	" event BIGINT NOT NULL, channel INTEGER NOT NULL,"
+	" price BIGINT NOT NULL, bought_at BIGINT NOT NULL,"
+	" session_id BIGINT NOT NULL, recorded_at BIGINT NOT NULL,"
+	" PRIMARY KEY (ua, seq, event, channel, price, bought_at));",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -44,28 +44,34 @@ cgs_db_session_open(struct cgs_db *db, const struct proto_up_hello *h,
 
 int
 cgs_db_session_close(struct cgs_db *db, int64_t session_id, uint32_t invoiced,
-    uint32_t flagged)
+    uint32_t flagged, int present_seen)
 {
 	sqlite3_stmt *st = cgs_db_stmt(db,
-	    "UPDATE sessions SET invoiced = ?, flagged = ? WHERE id = ?");
+	    "UPDATE sessions SET invoiced = ?, flagged = ?, present_seen = ? "
+	    "WHERE id = ?");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	sqlite3_bind_int64(st, 1, invoiced);
 	sqlite3_bind_int64(st, 2, flagged);
-	sqlite3_bind_int64(st, 3, session_id);
+	sqlite3_bind_int(st, 3, present_seen != 0);
+	sqlite3_bind_int64(st, 4, session_id);
 	return cgs_step_done(st);
 }
 
 int
 cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
-    const uint8_t *ua, uint32_t seq, int frame, const struct proto_up_result *r)
+    const uint8_t *ua, uint32_t seq, const struct cgs_in_block *in,
+    const struct proto_up_result *r)
 {
 	static const char *const status[] = { "accepted", "duplicate",
 		"rejected" };
 	sqlite3_stmt *st = cgs_db_stmt(db,
 	    "INSERT INTO blocks (session_id, ua, seq, origin, status, reason, "
-	    "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	    "received_at, kept_by, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?)");
+	int rec = in->origin == CGS_ORIGIN_RECOVERED;
+	char kept[2 * PROTO_DECODER_ID_LEN + 1];
 
 	if (st == NULL || r->status > PROTO_UP_REJECTED)
 		return PROTO_ERR_IO;
@@ -75,10 +81,14 @@ cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
 	else
 		sqlite3_bind_text(st, 2, "?", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, seq);
-	sqlite3_bind_text(st, 4, origin_name(frame), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, origin_name(in->origin), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, status[r->status], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, proto_up_reason(r->reason), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, at->now);
+	proto_hex(in->decoder_id, PROTO_DECODER_ID_LEN, kept);
+	if (rec)
+		sqlite3_bind_text(st, 8, kept, -1, SQLITE_TRANSIENT);
+	cgs_db_bind_opt(st, 9, rec, (int64_t)in->stored_at);
 	return cgs_step_done(st);
 }
 
@@ -122,6 +132,34 @@ cgs_db_purchase_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : PROTO_ERR_IO;
 }
 
+/* A purchase as the ledger and the conflicts keep it: columns 1 to 8 (UA,
+ * seq, event, channel, price, bought at, recorded at, session). */
+static void
+bind_purchase(sqlite3_stmt *st, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p)
+{
+	cgs_db_bind_ua(st, 1, ua);
+	sqlite3_bind_int64(st, 2, p->seq);
+	sqlite3_bind_int64(st, 3, p->event);
+	sqlite3_bind_int(st, 4, p->channel);
+	sqlite3_bind_int64(st, 5, p->price);
+	sqlite3_bind_int64(st, 6, p->time);
+	sqlite3_bind_int64(st, 7, at->now);
+	sqlite3_bind_int64(st, 8, at->session_id);
+}
+
+/* Step an INSERT ... ON CONFLICT DO NOTHING: *added, was a row new. */
+static int
+step_added(struct cgs_db *db, sqlite3_stmt *st, int *added)
+{
+	int rc;
+
+	if ((rc = cgs_step_done(st)) != 0)
+		return rc;
+	*added = sqlite3_changes(cgs_db_sql(db)) == 1;
+	return 0;
+}
+
 int
 cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p,
@@ -131,24 +169,45 @@ cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
 	    "INSERT INTO purchases (ua, seq, event, channel, price, "
 	    "bought_at, recorded_at, session_id, via_ua, origin) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	bind_purchase(st, at, ua, p);
+	cgs_db_bind_ua(st, 9, via);
+	sqlite3_bind_text(st, 10, origin_name(origin), -1, SQLITE_STATIC);
+	return step_added(db, st, added);
+}
+
+int
+cgs_db_conflict_add(struct cgs_db *db, const struct cgs_stamp *at,
+    const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p, int *added)
+{
+	sqlite3_stmt *st = cgs_db_stmt(db,
+	    "INSERT INTO conflicts (ua, seq, event, channel, price, bought_at, "
+	    "recorded_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT DO NOTHING");
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	bind_purchase(st, at, ua, p);
+	return step_added(db, st, added);
+}
+
+int
+cgs_db_conflict_min(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t *seq)
+{
+	sqlite3_stmt *st = cgs_db_stmt(db,
+	    "SELECT COALESCE(MIN(seq), 0) FROM conflicts WHERE ua = ?");
 	int rc;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_int64(st, 2, p->seq);
-	sqlite3_bind_int64(st, 3, p->event);
-	sqlite3_bind_int(st, 4, p->channel);
-	sqlite3_bind_int64(st, 5, p->price);
-	sqlite3_bind_int64(st, 6, p->time);
-	sqlite3_bind_int64(st, 7, at->now);
-	sqlite3_bind_int64(st, 8, at->session_id);
-	cgs_db_bind_ua(st, 9, via);
-	sqlite3_bind_text(st, 10, origin_name(origin), -1, SQLITE_STATIC);
-	if ((rc = cgs_step_done(st)) != 0)
-		return rc;
-	*added = sqlite3_changes(cgs_db_sql(db)) == 1;
-	return 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*seq = (uint32_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : PROTO_ERR_IO;
 }
 
 int

@@ -90,13 +90,40 @@ kind_fits(const struct cgs_session *s, const struct cgs_in_block *in,
 	    memcmp(b->challenge, s->challenge, PROTO_CHALLENGE_LEN) == 0;
 }
 
+uint8_t
+cgs_block_reason(enum cgs_check check, int rc)
+{
+	switch (rc) {
+	case PROTO_ERR_AUTH:
+		return check == CGS_CHECK_SIGNATURE ? PROTO_UP_BAD_SIGNATURE :
+						      PROTO_UP_UNDECRYPTABLE;
+	case PROTO_ERR_SHORT:
+	case PROTO_ERR_LENGTH:
+	case PROTO_ERR_FORMAT:
+	case PROTO_ERR_TRAILING:
+	case PROTO_ERR_RANGE:
+	case PROTO_ERR_TOOBIG:
+	case PROTO_ERR_DEPTH:
+		/* the signature's own bytes are checked by the signature; a
+		 * key that does not parse is the center's, not the block's */
+		return check == CGS_CHECK_OPEN ? PROTO_UP_MALFORMED :
+						 PROTO_UP_INTERNAL;
+	default:
+		return PROTO_UP_INTERNAL; /* memory, crypto library: retry */
+	}
+}
+
 /*
  * The checks a block passes before its content counts, in order: its
- * layout; its kind for the frame (and the session's challenge); its route (a BLOCK frame must be the present card's); its
- * card's registration; the signature, by the key registered for the
- * header's UA (a block signed by another card's key fails here); its
- * decryption.  *reason is PROTO_UP_OK when all passed (w->m then holds
- * the decrypted M2).  Returns an error only for a database failure.
+ * layout; its kind for the frame (and the session's challenge); its
+ * route (a BLOCK frame must be the present card's); its card's
+ * registration; the signature, by the key registered for the header's
+ * UA (a block signed by another card's key fails here); the card not
+ * revoked; its decryption.  *reason is PROTO_UP_OK when all passed (w->m
+ * then holds the decrypted M2).  A final reason is given only for what
+ * the block itself is; a passing failure of the center is
+ * PROTO_UP_INTERNAL, so the decoder sends the block again.  Returns an
+ * error only for a database failure.
  */
 static int
 check_block(struct run *run, struct work *w, uint8_t *reason)
@@ -120,64 +147,93 @@ check_block(struct run *run, struct work *w, uint8_t *reason)
 		*reason = PROTO_UP_UNKNOWN_UA;
 		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
 	}
-	if (cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
-		w->b.signed_len, w->b.sig) != 0) {
-		*reason = PROTO_UP_BAD_SIGNATURE;
+	if ((rc = cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
+		 w->b.signed_len, w->b.sig)) != 0) {
+		*reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
+		return 0;
+	}
+	if (w->card.revoked) {
+		*reason = PROTO_UP_REVOKED;
 		return 0;
 	}
 	if ((rc = open_block(c, w)) != 0)
-		*reason = rc == PROTO_ERR_AUTH ? PROTO_UP_UNDECRYPTABLE :
-						 PROTO_UP_MALFORMED;
+		*reason = cgs_block_reason(CGS_CHECK_OPEN, rc);
 	return 0;
 }
 
 /* The card's data, if this block is newer than the one it came from. */
 static int
-record_data(struct run *run, const struct work *w)
+record_data(struct run *run, const struct work *w,
+    const struct cgs_card_data *prev)
 {
-	struct cgs_card_data d;
+	if (prev != NULL && w->b.seq <= prev->block_seq)
+		return 0;
+	return cgs_db_card_data_put(run->c->db, &run->ledger.at, w->b.ua,
+	    w->b.seq, w->route.origin, &w->m);
+}
+
+/*
+ * What a new, not stale block of the card tells of it: its anomalies,
+ * its data, where it was seen.
+ */
+static int
+record_card(struct run *run, const struct work *w)
+{
+	const struct cgs_route *rt = &w->route;
+	const struct cgs_stamp *at = &run->ledger.at;
+	struct cgs_db *db = run->c->db;
+	struct cgs_card_data prev;
 	int rc, found;
 
-	if ((rc = cgs_db_card_data_get(run->c->db, w->b.ua, &d, &found)) == 0 &&
-	    (!found || w->b.seq > d.block_seq))
-		rc = cgs_db_card_data_put(run->c->db, &run->ledger.at, w->b.ua,
-		    w->b.seq, w->route.origin, &w->m);
-	proto_m2_clear(&d.m);
+	if ((rc = cgs_db_card_data_get(db, w->b.ua, &prev, &found)) != 0 ||
+	    (rc = cgs_ledger_check_sequences(&run->ledger, &w->card,
+		 found ? &prev : NULL, rt->origin, w->b.seq, &w->m)) != 0 ||
+	    (rc = record_data(run, w, found ? &prev : NULL)) != 0)
+		goto out;
+	if (rt->may & CGS_MAY_ACTIVATE)
+		rc = cgs_card_seen_present(db, at, w->b.ua, w->b.seq,
+		    (rt->may & CGS_MAY_SET_LOCK) ? &w->m.locked : NULL);
+	else if (rt->may & CGS_MAY_RETIRE)
+		rc = cgs_card_seen_recovered(db, at, w->b.ua, w->b.seq);
+out:
+	proto_m2_clear(&prev.m);
 	return rc;
 }
 
 /*
  * Record what a genuine block says, as far as its route allows: the
- * ledger's anomalies and invoices, the card's record, what the present
- * card's commands depend on, the decoder's leave to release its M1 copy.
- * *status: accepted, or duplicate for a block accepted before.
+ * ledger's invoices, the outcomes of the card's commands, and -- for a
+ * block new to the center and not stale -- its anomalies, its data, the
+ * card's sighting; what the present card's commands depend on; the
+ * decoder's leave to release its M1 copy.  A recovered block older than
+ * the newest the center holds of the card (the card moved on since) is
+ * stale: invoiced (the ledger compares), acknowledged, no anomaly, and
+ * it changes nothing of the card.  *status: accepted, or duplicate for a
+ * block accepted before; *reason PROTO_UP_STALE for a stale one.
  */
 static int
-apply_block(struct run *run, const struct work *w, uint8_t *status)
+apply_block(struct run *run, const struct work *w, uint8_t *status,
+    uint8_t *reason)
 {
 	const struct cgs_route *rt = &w->route;
-	struct cgs_db *db = run->c->db;
 	struct proto_up_answer *ans = &run->s->ans;
-	int64_t now = run->ledger.at.now;
-	int rc, seen;
+	int rc, seen, stale;
 
-	if ((rc = cgs_db_block_seen(db, w->b.ua, w->b.seq, &seen)) != 0 ||
-	    (rc = cgs_ledger_check_sequences(&run->ledger, &w->card, w->b.seq,
-		 w->m.acked_seq)) != 0)
+	if ((rc = cgs_db_block_seen(run->c->db, w->b.ua, w->b.seq, &seen)) != 0)
 		return rc;
+	/* a fresh block answers this session: seen before under its
+	 * sequence, it is another card's with the same UA (ledger flags) */
+	if (rt->origin == CGS_ORIGIN_PRESENT)
+		seen = 0;
+	stale = !seen && rt->origin == CGS_ORIGIN_RECOVERED &&
+	    w->b.seq < w->card.last_block_seq;
 	if ((rt->may & CGS_MAY_INVOICE) &&
 	    (rc = cgs_ledger_invoice(&run->ledger, &w->card, &w->m,
 		 run->s->hello.ua, rt->origin)) != 0)
 		return rc;
-	if (rt->may & CGS_MAY_ACTIVATE)
-		rc = cgs_card_seen_present(db, w->b.ua, now, w->b.seq,
-		    (rt->may & CGS_MAY_SET_LOCK) ? &w->m.locked : NULL);
-	else if (rt->may & CGS_MAY_RETIRE)
-		rc = cgs_card_seen_recovered(db, w->b.ua, now, w->b.seq);
-	if (rc != 0 ||
-	    (!seen &&
-		((rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->m)) != 0 ||
-		    (rc = record_data(run, w)) != 0)))
+	if (!seen &&
+	    ((rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->m)) != 0 ||
+		(!stale && (rc = record_card(run, w)) != 0)))
 		return rc;
 	if (rt->may & CGS_MAY_COMMAND) {
 		run->present.seen = 1;
@@ -191,6 +247,7 @@ apply_block(struct run *run, const struct work *w, uint8_t *status)
 		ans->ack_seq[ans->n_acks++] = w->b.seq;
 	}
 	*status = seen ? PROTO_UP_DUPLICATE : PROTO_UP_ACCEPTED;
+	*reason = stale ? PROTO_UP_STALE : PROTO_UP_OK;
 	return 0;
 }
 
@@ -216,15 +273,31 @@ process_block(struct run *run, size_t i)
 	}
 	r->reason = reason;
 	if (reason == PROTO_UP_OK) {
-		if ((rc = apply_block(run, &w, &r->status)) != 0)
+		if ((rc = apply_block(run, &w, &r->status, &r->reason)) != 0)
 			goto out;
 		run->valid++;
 	}
 	rc = cgs_db_block_record(run->c->db, &run->ledger.at,
-	    w.parsed ? w.b.ua : NULL, r->seq, w.in->origin, r);
+	    w.parsed ? w.b.ua : NULL, r->seq, w.in, r);
 out:
 	proto_m2_clear(&w.m); /* the decrypted M2, on every path */
 	return rc;
+}
+
+/* A session whose HELLO names a revoked card is refused whole. */
+static int
+refused(struct cgs_ctx *c, struct cgs_session *s)
+{
+	struct cgs_card card;
+	int rc;
+
+	if (!s->hello.has_card)
+		return 0;
+	if ((rc = cgs_card_get(c->db, s->hello.ua, &card)) != 0)
+		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
+	if (card.revoked)
+		s->refused = PROTO_UP_REVOKED;
+	return 0;
 }
 
 int
@@ -237,8 +310,11 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 
 	memset(&s->ans, 0, sizeof(s->ans));
 	s->recorded = 0;
+	s->refused = PROTO_UP_OK;
 	if (s->n > PROTO_UPLINK_MAX_BLOCKS)
 		return PROTO_ERR_ARG;
+	if ((rc = refused(c, s)) != 0 || s->refused != PROTO_UP_OK)
+		return rc;
 	memset(&run, 0, sizeof(run));
 	run.c = c;
 	run.s = s;
@@ -255,15 +331,17 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	for (size_t k = 0; k < n; k++)
 		if ((rc = process_block(&run, order[k])) != 0)
 			goto out;
-	if (s->hello.has_card &&
-	    (rc = cgs_commands_for_present(c->db, c->keys, &at, s->hello.ua,
-		 &run.present, &s->ans)) != 0)
+	/* proven: the decoder holds this card, not those it kept in M1 */
+	if (run.present.seen &&
+	    ((rc = cgs_card_decoder_holds(c->db, &at, s->hello.ua)) != 0 ||
+		(rc = cgs_commands_for_present(c->db, c->keys, &at, s->hello.ua,
+		     &run.present, &s->ans)) != 0))
 		goto out;
 	s->ans.invoiced = run.ledger.invoiced;
 	s->ans.flagged = run.ledger.flagged;
 	if (run.valid > 0 &&
 	    ((rc = cgs_db_session_close(c->db, at.session_id, s->ans.invoiced,
-		  s->ans.flagged)) != 0 ||
+		  s->ans.flagged, run.present.seen)) != 0 ||
 		(rc = cgs_db_commit(c->db)) != 0))
 		goto out;
 	s->recorded = run.valid > 0;

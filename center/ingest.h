@@ -31,7 +31,23 @@ struct cgs_session {
 	/* set by cgs_ingest: 1 if the session was recorded, 0 if it had no
 	 * valid block and nothing of it was kept */
 	int recorded;
+	/* set by cgs_ingest: PROTO_UP_OK, or why the whole session is
+	 * refused (PROTO_UP_REVOKED: its HELLO names a revoked card) --
+	 * answered with an ERROR, nothing recorded */
+	uint8_t refused;
 };
+
+/*
+ * What a failed check of a block makes its RESULT reason: the signature
+ * (PROTO_ERR_AUTH: bad signature) or the decryption (PROTO_ERR_AUTH:
+ * cannot decrypt; a layout error: malformed).  Anything else is the
+ * center's passing failure (memory, the crypto library, a key the center
+ * holds that does not parse): PROTO_UP_INTERNAL, not final, so the
+ * decoder keeps the block and sends it again.  Only causes in the block
+ * itself get a final reason (proto_up_reason_final).
+ */
+enum cgs_check { CGS_CHECK_SIGNATURE, CGS_CHECK_OPEN };
+uint8_t cgs_block_reason(enum cgs_check check, int rc);
 
 /*
  * Per-worker state kept between sessions: the database connection (with
@@ -44,7 +60,8 @@ cgs_ctx_new(struct cgs_db *db, const struct cgs_keys *k, struct cgs_ctx **out);
 void cgs_ctx_free(struct cgs_ctx **c);
 
 /*
- * Process a session and fill s->ans.  On error nothing was recorded (the
+ * Process a session and fill s->ans -- or refuse it whole (s->refused:
+ * nothing read, nothing recorded).  On error nothing was recorded (the
  * transaction is rolled back) and s->ans is cleared.  A rejected block is
  * not an error: its result says why.  A session with no valid block (none
  * accepted or duplicate) is answered the same, but nothing of it is kept

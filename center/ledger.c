@@ -28,25 +28,89 @@ cgs_ledger_flag(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
 	return cgs_db_flag(l->db, &l->at, ua, what);
 }
 
+/* One counter that only grows on a card, in an older and a newer block. */
+struct mono {
+	const char *name;
+	uint32_t was, now;
+};
+
+/* "name was -> now, ..." of the counters that went down, added to what;
+ * *k counts them. */
+static void
+went_down(const struct mono *c, size_t n, char *what, size_t cap, size_t *k)
+{
+	size_t len = strlen(what);
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].now >= c[i].was)
+			continue;
+		len += (size_t)snprintf(what + len, len < cap ? cap - len : 0,
+		    "%s%s %u -> %u", (*k)++ ? ", " : "", c[i].name, c[i].was,
+		    c[i].now);
+	}
+}
+
+/* The counters of prev (older) against m (newer block seq): flagged if
+ * any went down -- one card's counters only grow. */
+static int
+check_counters(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
+    const struct cgs_card_data *prev, uint32_t seq, const struct proto_m2 *m)
+{
+	const struct proto_m2 *o = &prev->m;
+	const struct mono c[] = {
+		{ "purchase seq", o->purchase_seq, m->purchase_seq },
+		{ "acknowledged seq", o->acked_seq, m->acked_seq },
+		{ "change counter", o->change_ctr, m->change_ctr },
+		{ "uplink command counter", o->cmd_ctr, m->cmd_ctr },
+		{ "broadcast command counter", o->bcast_ctr, m->bcast_ctr },
+		{ "control words", o->cws, m->cws },
+		{ "denials", o->denials, m->denials },
+		{ "power-ups", o->powerups, m->powerups },
+		{ "clock", o->clock, m->clock },
+	};
+	struct mono ch;
+	char what[512];
+	size_t k = 0;
+
+	snprintf(what, sizeof(what),
+	    "counters went backwards in block %u (after block %u): ", seq,
+	    prev->block_seq);
+	went_down(c, sizeof(c) / sizeof(c[0]), what, sizeof(what), &k);
+	for (unsigned i = 0; i < o->n_counts; i++)
+		for (unsigned j = 0; j < m->n_counts; j++)
+			if (o->counts[i].channel == m->counts[j].channel) {
+				ch = (struct mono){ "ECMs", o->counts[i].ecms,
+					m->counts[j].ecms };
+				went_down(&ch, 1, what, sizeof(what), &k);
+			}
+	return k > 0 ? cgs_ledger_flag(l, ua, what) : 0;
+}
+
 int
 cgs_ledger_check_sequences(struct cgs_ledger *l, const struct cgs_card *card,
-    uint32_t block_seq, uint32_t acked_seq)
+    const struct cgs_card_data *prev, int origin, uint32_t block_seq,
+    const struct proto_m2 *m)
 {
 	char what[160];
 	int rc;
 
-	if (block_seq < card->last_block_seq) {
+	/* a fresh block's sequence is new: the card issues each once */
+	if (origin == CGS_ORIGIN_PRESENT && block_seq <= card->last_block_seq) {
 		snprintf(what, sizeof(what),
-		    "block sequence went backwards: %u after %u", block_seq,
-		    card->last_block_seq);
+		    "export sequence went backwards: the card itself sent %u "
+		    "after %u",
+		    block_seq, card->last_block_seq);
 		if ((rc = cgs_ledger_flag(l, card->ua, what)) != 0)
 			return rc;
 	}
-	if ((int64_t)acked_seq > card->max_invoiced) {
+	if (prev != NULL && block_seq > prev->block_seq &&
+	    (rc = check_counters(l, card->ua, prev, block_seq, m)) != 0)
+		return rc;
+	if ((int64_t)m->acked_seq > card->max_invoiced) {
 		snprintf(what, sizeof(what),
 		    "purchase sequence jumps: the card freed up to %u, the "
 		    "ledger holds up to %lld",
-		    acked_seq, (long long)card->max_invoiced);
+		    m->acked_seq, (long long)card->max_invoiced);
 		if ((rc = cgs_ledger_flag(l, card->ua, what)) != 0)
 			return rc;
 	}
@@ -72,7 +136,7 @@ invoice_one(struct cgs_ledger *l, const struct cgs_card *card,
     const struct proto_purchase *p, const uint8_t via[PROTO_UA_LEN], int origin)
 {
 	struct proto_purchase had;
-	char what[160];
+	char what[200];
 	int rc, found = 0, added = 0;
 
 	if ((int64_t)p->seq <= card->max_invoiced &&
@@ -91,12 +155,19 @@ invoice_one(struct cgs_ledger *l, const struct cgs_card *card,
 			 &found)) != 0)
 			return rc;
 	}
-	if (found && !cgs_purchase_same(&had, p)) {
-		snprintf(what, sizeof(what),
-		    "purchase %u differs from the one invoiced", p->seq);
-		return cgs_ledger_flag(l, card->ua, what);
-	}
-	return 0;
+	if (!found || cgs_purchase_same(&had, p))
+		return 0;
+	/* a contradiction: recorded, flagged the first time it is seen */
+	if ((rc = cgs_db_conflict_add(l->db, &l->at, card->ua, p, &added)) !=
+		0 ||
+	    !added)
+		return rc;
+	snprintf(what, sizeof(what),
+	    "purchase %u differs from the one invoiced: event %u price %u at "
+	    "%u, invoiced event %u price %u at %u",
+	    p->seq, p->event, p->price, p->time, had.event, had.price,
+	    had.time);
+	return cgs_ledger_flag(l, card->ua, what);
 }
 
 int

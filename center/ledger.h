@@ -3,11 +3,12 @@
  * The ledger: every purchase a card made is invoiced exactly once, keyed
  * by (UA, purchase sequence), however often its block arrives -- retries,
  * replays, the same data from M1 and from the card, through several
- * decoders.  What the sequences contradict is flagged for the operator as
- * an anomaly (centerctl flags): a block older than one already seen, a
- * card that freed purchases the ledger never received, a purchase that
- * differs from the one invoiced under its number.  The invoice kept is
- * always the first one.
+ * decoders.  What a card's blocks contradict is flagged for the operator
+ * as an anomaly (centerctl flags): the card's own export sequence going
+ * back, counters going down in a newer block, a card that freed
+ * purchases the ledger never received, a purchase that differs from the
+ * one invoiced under its number (a clone's: recorded in conflicts).  The
+ * invoice kept is always the first one.
  *
  * A struct cgs_ledger is one session's use of the ledger: it stamps the
  * rows with the session and counts what the session invoiced and flagged.
@@ -38,20 +39,31 @@ int cgs_ledger_flag(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
     const char *what);
 
 /*
- * Flag what a block's sequences say, against what the center knew of the
- * card before it: an export sequence below the last one seen ("block
- * sequence went backwards"), purchases the card freed (acked_seq) beyond
- * the highest the ledger holds ("purchase sequence jumps").  Flags only;
- * the block is still processed.
+ * Flag what a genuine, non-stale block's sequences contradict, against
+ * what the center knew of the card before it (card; prev: what the
+ * card's newest block said, NULL if none):
+ *  - a fresh block of the card (origin present) whose export sequence is
+ *    below one seen before: the card itself went back ("export sequence
+ *    went backwards");
+ *  - a block newer than prev whose counters (purchase and acknowledged
+ *    sequences, change counter, command counters, control words,
+ *    denials, power-ups, clock, ECMs of a channel) are below prev's: one
+ *    card's counters only grow ("counters went backwards");
+ *  - purchases the card freed (acked_seq) beyond the highest the ledger
+ *    holds ("purchase sequence jumps").
+ * An older copy from M1 is no contradiction: ingest records it as stale
+ * and does not call this.  Flags only; the block is still processed.
  */
 int cgs_ledger_check_sequences(struct cgs_ledger *l,
-    const struct cgs_card *card, uint32_t block_seq, uint32_t acked_seq);
+    const struct cgs_card *card, const struct cgs_card_data *prev, int origin,
+    uint32_t block_seq, const struct proto_m2 *m);
 
 /*
  * Invoice each purchase of m (the card's, m taken from a block already
  * verified and opened) once: a (UA, seq) the ledger holds is not invoiced
  * again; if it differs from the invoiced one (event, price or time) it is
- * flagged and the first kept.  via is the session's present card,
+ * recorded as a conflict (flagged the first time) and the first kept.
+ * via is the session's present card,
  * origin (CGS_ORIGIN_*) how the block was routed.
  */
 int cgs_ledger_invoice(struct cgs_ledger *l, const struct cgs_card *card,

@@ -19,11 +19,17 @@
 
 struct cgs_card_row {
 	uint8_t ua[PROTO_UA_LEN];
-	char status[24];
-	int locked; /* -1 never seen, else 0 or 1 */
+	char status[24]; /* CGS_* of db.h; CGS_REVOKED when revoked */
+	int locked;      /* -1 never seen, else 0 or 1 */
 	uint32_t last_block_seq;
 	uint32_t purchases; /* invoiced */
 	int64_t registered_at, first_seen, last_seen, recovered_at;
+	/* where it was last seen: a decoder, when, as what */
+	int has_seen;
+	uint8_t seen_via[PROTO_DECODER_ID_LEN];
+	int64_t seen_at;
+	char seen_as[12]; /* present, recovered */
+	int64_t revoked_at;
 };
 
 struct cgs_purchase_row {

@@ -12,19 +12,14 @@ cgs_separate(const struct proto_up_hello *hello, int frame,
 
 	memset(r, 0, sizeof(*r));
 	r->refused = PROTO_UP_OK;
-	if (present) {
-		r->origin = CGS_ORIGIN_PRESENT;
+	r->origin = frame;
+	if (frame == CGS_ORIGIN_RECOVERED)
+		r->may = CGS_MAY_INVOICE | CGS_MAY_RETIRE | CGS_MAY_RELEASE_M1;
+	else if (present)
 		r->may = CGS_MAY_INVOICE | CGS_MAY_ACTIVATE | CGS_MAY_SET_LOCK |
 		    CGS_MAY_COMMAND;
-		if (frame == CGS_ORIGIN_RECOVERED)
-			r->may |= CGS_MAY_RELEASE_M1;
-	} else if (frame == CGS_ORIGIN_RECOVERED) {
-		r->origin = CGS_ORIGIN_RECOVERED;
-		r->may = CGS_MAY_INVOICE | CGS_MAY_RETIRE | CGS_MAY_RELEASE_M1;
-	} else {
-		r->origin = frame;
+	else
 		r->refused = PROTO_UP_WRONG_CARD;
-	}
 }
 
 size_t

@@ -34,12 +34,14 @@ struct cgs_in_block {
 
 /* What a block may change, by origin (bits of cgs_route.may). */
 #define CGS_MAY_INVOICE 0x01  /* its purchases enter the ledger */
-#define CGS_MAY_ACTIVATE 0x02 /* the card is active, seen now */
+#define CGS_MAY_ACTIVATE 0x02 /* the card is active, seen now as present */
 #define CGS_MAY_SET_LOCK 0x04 /* the card's lock state is recorded */
 /* its lock state and acknowledged purchases decide the present card's
  * commands (commands.h) */
 #define CGS_MAY_COMMAND 0x08
-#define CGS_MAY_RETIRE 0x10 /* the card is retired-recovered */
+/* the card is seen recovered from the session's decoder (retired once
+ * that decoder proves it holds another card) */
+#define CGS_MAY_RETIRE 0x10
 /* the decoder is told it may delete its M1 copy (an ACK) */
 #define CGS_MAY_RELEASE_M1 0x20
 
@@ -52,18 +54,20 @@ struct cgs_route {
 /*
  * Route one block whose header names ua, arriving in frame (CGS_ORIGIN_*)
  * of a session that hello opened:
- *  - the present card's UA, in either frame: the present card's; it may
- *    activate the card, record its lock state and drive its commands.  In
- *    a RECOVERED frame (the decoder's M1 copy of the card now in its
- *    reader) the decoder may also release that copy;
- *  - another UA in a RECOVERED frame: recovered from a retired card; it
- *    may retire that card and release the decoder's M1 copy, nothing of
- *    the present card;
+ *  - a BLOCK frame of the present card's UA: the present card's (the
+ *    frame's kind and challenge, checked before, make it fresh: the card
+ *    answered this session); it may activate the card, record its lock
+ *    state and drive its commands;
+ *  - any RECOVERED frame: recovered from a decoder's M1 -- an export
+ *    block, which proves nothing of where the card is now, even when its
+ *    UA is the present card's; it may record the card as seen recovered
+ *    and release the decoder's M1 copy, nothing of the present card;
  *  - another UA in a BLOCK frame (or a BLOCK in a session without a
  *    card): refused, PROTO_UP_WRONG_CARD; it changes nothing.
  * Both accepted origins invoice their purchases.  Whether the block is
- * genuine (registered, signed, decryptable) is checked afterwards and does
- * not change the route.
+ * genuine (registered, signed, decryptable), and whether a recovered one
+ * is older than what the center holds (stale), is checked afterwards and
+ * does not change the route.
  */
 void cgs_separate(const struct proto_up_hello *hello, int frame,
     const uint8_t ua[PROTO_UA_LEN], struct cgs_route *r);

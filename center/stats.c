@@ -22,6 +22,7 @@ static const char *const ev_text[CGS_EV_N] = {
 	[CGS_EV_DROPPED] = "sessions dropped (protocol)",
 	[CGS_EV_NOT_RECORDED] = "sessions not recorded (database)",
 	[CGS_EV_JUNK] = "sessions with no valid block",
+	[CGS_EV_REFUSED_REVOKED] = "sessions refused (revoked card)",
 	[CGS_EV_RECORDED] = "sessions recorded",
 };
 

@@ -15,7 +15,7 @@
 #include "../proto/uplink.h"
 
 #define CGS_STATS_INTERVAL_S 60 /* a summary at most this often */
-#define CGS_STATS_REASONS (PROTO_UP_INTERNAL + 1) /* RESULT reasons */
+#define CGS_STATS_REASONS (PROTO_UP_DEADLINE + 1) /* RESULT reasons */
 
 enum cgs_event {
 	CGS_EV_REFUSED_FULL,   /* refused: the center served its cap */
@@ -29,6 +29,7 @@ enum cgs_event {
 	CGS_EV_DROPPED,          /* a session not readable: protocol error */
 	CGS_EV_NOT_RECORDED,     /* a session the database did not take */
 	CGS_EV_JUNK,             /* a session with no valid block: counted */
+	CGS_EV_REFUSED_REVOKED,  /* refused: its HELLO names a revoked card */
 	CGS_EV_RECORDED,         /* a session recorded */
 	CGS_EV_N
 };

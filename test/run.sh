@@ -52,6 +52,7 @@ else
 		"$root/test/integration/center_e2e.sh"
 		"$root/test/integration/center_commands.sh"
 		"$root/test/integration/center_card.sh"
+		"$root/test/integration/center_story.sh"
 		"$root/test/integration/center_slow.sh"
 		"$root/test/integration/decoder_valgrind.sh"
 		"$root/test/sanitizers.sh"

@@ -21,6 +21,9 @@
  *   centerctl [-K dir] emm UA TYPE [ARGS] [-o FILE]
  *                                           an EMM: a command for the
  *                                           broadcast, queued there
+ *   centerctl [-K dir] revoke UA [-o FILE]  blacklist a card: its sessions
+ *                                           refused, "disable" queued and
+ *                                           made an EMM
  *   centerctl [-K dir] ecm ...              the head-end ECM builder
  *                                           (headend ecm DIR ...)
  * The directory is $CENTER_KEYS or /var/lib/ptv/center; the database is
@@ -75,6 +78,10 @@ ctl_usage(void)
 	    "                            reload AMOUNT, grant CHANNEL "
 	    "EXPIRY,\n"
 	    "                            revoke CHANNEL, export, disable\n"
+	    "  revoke UA [-o FILE]       blacklist a card: sessions refused, "
+	    "a\n"
+	    "                            signed disable queued and written as "
+	    "EMM\n"
 	    "  ecm --channel C ...       build ECMs (see headend)\n"
 	    "The directory is $CENTER_KEYS or " DEFAULT_DIR ".\n");
 	exit(2);
@@ -385,6 +392,8 @@ main(int argc, char **argv)
 		return cmd_queue(&o, PROTO_CMD_EXPORT);
 	if (strcmp(o.pos[0], "emm") == 0)
 		return ctl_cmd_emm(&o);
+	if (strcmp(o.pos[0], "revoke") == 0)
+		return ctl_cmd_revoke(&o);
 	ctl_usage();
 	return 2;
 }

@@ -41,6 +41,8 @@ ctl_queue(const struct opts *o, const uint8_t ua[PROTO_UA_LEN], uint8_t path,
     uint8_t type, uint32_t a1, uint32_t a2, struct cgs_made *made);
 /* emm UA TYPE [ARGS] [-o FILE] (centerctl_emm.c). */
 int ctl_cmd_emm(const struct opts *o);
+/* revoke UA [-o FILE]: blacklist the card, its disable EMM written out. */
+int ctl_cmd_revoke(const struct opts *o);
 /* Write a made EMM (o->out, or stdout); if it cannot be, cancel its
  * command again.  Errors said, UTIL_EXIT_FAIL. */
 int ctl_emm_out(const struct opts *o, const uint8_t ua[PROTO_UA_LEN],

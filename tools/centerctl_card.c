@@ -19,15 +19,6 @@
 #include "centerctl.h"
 #include "show.h"
 
-static void
-set_decoder(json_t *o, const char *key, const uint8_t id[PROTO_DECODER_ID_LEN])
-{
-	char h[2 * PROTO_DECODER_ID_LEN + 1];
-
-	proto_hex(id, PROTO_DECODER_ID_LEN, h);
-	json_object_set_new(o, key, json_string(h));
-}
-
 static json_t *
 pairs(const struct proto_m2 *m, int rights)
 {
@@ -64,7 +55,7 @@ data_object(const struct cgs_card_data *d)
 	    json_string(
 		d->origin == CGS_ORIGIN_PRESENT ? "present" : "recovered"));
 	json_object_set_new(o, "session", json_integer(d->session_id));
-	set_decoder(o, "decoder", d->decoder_id);
+	show_set_decoder(o, "decoder", d->decoder_id);
 	show_set_time(o, "received_at", d->received_at);
 	json_object_set_new(o, "credit", json_integer(m->credit));
 	json_object_set_new(o, "locked", json_boolean(m->locked));
@@ -95,7 +86,7 @@ session_object(const struct cgs_session_row *r)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "session", json_integer(r->id));
-	set_decoder(o, "decoder", r->decoder_id);
+	show_set_decoder(o, "decoder", r->decoder_id);
 	show_set_ua(o, "present_ua", r->has_present ? r->present : NULL);
 	show_set_time(o, "started_at", r->started_at);
 	json_object_set_new(o, "blocks", json_integer(r->blocks));
@@ -110,7 +101,7 @@ block_object(const struct cgs_block_row *r)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "session", json_integer(r->session));
-	set_decoder(o, "decoder", r->decoder_id);
+	show_set_decoder(o, "decoder", r->decoder_id);
 	show_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
 	json_object_set_new(o, "seq", json_integer(r->seq));
 	json_object_set_new(o, "frame", json_string(r->origin));
@@ -209,7 +200,8 @@ print_head(json_t *card, json_t *data)
 {
 	static const char *const card_keys[] = { "status", "locked",
 		"last_block_seq", "purchases", "registered_at", "first_seen",
-		"last_seen", "recovered_at", NULL };
+		"last_seen", "recovered_at", "seen_as", "seen_via", "seen_at",
+		"revoked_at", NULL };
 	char v[512];
 	json_t *a, *e;
 	size_t i;

@@ -127,3 +127,35 @@ ctl_cmd_emm(const struct opts *o)
 		return UTIL_EXIT_FAIL;
 	return ctl_emm_out(o, ua, &m);
 }
+
+int
+ctl_cmd_revoke(const struct opts *o)
+{
+	uint8_t ua[PROTO_UA_LEN];
+	struct cgs_db *db = NULL;
+	struct cgs_keys ck;
+	struct cgs_made m;
+	int rc = UTIL_EXIT_FAIL, r;
+
+	if (ctl_ua_arg(o, 2, ua) != 0)
+		return UTIL_EXIT_USAGE;
+	memset(&ck, 0, sizeof(ck));
+	if (ctl_load_center_key(o, &ck) != 0 || ctl_open_db(o, &db) != 0)
+		goto out;
+	if ((r = cgs_revoke_card(db, &ck, ua, &m)) != 0) {
+		fprintf(stderr, "%s: card %s %s\n", o->who, o->pos[1],
+		    r == PROTO_ERR_NOTFOUND ?
+			"is not registered" :
+			r == PROTO_ERR_EXISTS ?
+			"is revoked already (centerctl emm UA "
+			"disable makes another EMM)" :
+			proto_strerror(r));
+		goto out;
+	}
+	cgs_db_close(&db);
+	rc = ctl_emm_out(o, ua, &m);
+out:
+	cgs_db_close(&db);
+	proto_cleanse(&ck, sizeof(ck));
+	return rc;
+}

@@ -64,6 +64,19 @@ show_set_sw(json_t *o, const char *key, int has, uint16_t sw)
 	json_object_set_new(o, key, has ? json_string(h) : json_null());
 }
 
+void
+show_set_decoder(json_t *o, const char *key, const uint8_t *id)
+{
+	char h[2 * PROTO_DECODER_ID_LEN + 1];
+
+	if (id == NULL) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	proto_hex(id, PROTO_DECODER_ID_LEN, h);
+	json_object_set_new(o, key, json_string(h));
+}
+
 const char *
 show_path_name(uint8_t path)
 {
@@ -156,6 +169,12 @@ show_card(const struct cgs_card_row *r)
 	show_set_time(o, "first_seen", r->first_seen);
 	show_set_time(o, "last_seen", r->last_seen);
 	show_set_time(o, "recovered_at", r->recovered_at);
+	json_object_set_new(o, "revoked", json_boolean(r->revoked_at != 0));
+	show_set_time(o, "revoked_at", r->revoked_at);
+	show_set_time(o, "seen_at", r->seen_at);
+	show_set_decoder(o, "seen_via", r->has_seen ? r->seen_via : NULL);
+	json_object_set_new(o, "seen_as",
+	    r->seen_as[0] != '\0' ? json_string(r->seen_as) : json_null());
 	return o;
 }
 
@@ -237,8 +256,9 @@ const struct show_col show_card_cols[] = {
 	{ "locked", 6, 0 },
 	{ "last_block_seq", 14, 1 },
 	{ "purchases", 9, 1 },
-	{ "last_seen", 20, 0 },
-	{ "recovered_at", 20, 0 },
+	{ "seen_as", 9, 0 },
+	{ "seen_via", 16, 0 },
+	{ "seen_at", 0, 0 },
 	{ NULL, 0, 0 },
 };
 

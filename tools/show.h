@@ -46,6 +46,8 @@ int show_json(const json_t *v);
 void show_set_time(json_t *o, const char *key, int64_t t);
 void show_set_ua(json_t *o, const char *key, const uint8_t *ua);
 void show_set_sw(json_t *o, const char *key, int has, uint16_t sw);
+/* A decoder's identity as hex (NULL: null). */
+void show_set_decoder(json_t *o, const char *key, const uint8_t *id);
 const char *show_path_name(uint8_t path);
 
 /* One row of each report, as an object of the schema. */

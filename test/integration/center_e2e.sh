@@ -3,7 +3,8 @@
 # The whole system through real pcscd + vpcd + vcard + decoderd + centerd:
 # the scenario of the design brief; the line cut after each message of a
 # session, then retried; the same recovered block through two decoders;
-# an old M1 restored after acknowledgement; forged and mis-bound blocks;
+# an old M1 restored after acknowledgement (a stale copy); forged and
+# mis-bound blocks;
 # the center killed between its commit and its answer; hostile clients.
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
@@ -106,9 +107,11 @@ cp m1.old m1
 start_decoder
 wait_for 10 is card present
 out=$("$dctl" uplink)
-check_match "the old block is flagged" "flagged +[1-9]" "$out"
-check_match "as a sequence going backwards" "${UA[3]} .*went backwards" \
-	"$("$cctl" flags)"
+check_match "the old block is a stale copy, acknowledged" \
+	"block +${UA[3]} [0-9]+ accepted stale copy" "$out"
+check_match "not an anomaly" "flagged +0" "$out"
+check "and nothing of SC3 is flagged" bash -c \
+	"! \"$cctl\" flags | grep -q '^${UA[3]} '"
 check_eq "the ledger is unchanged" "$total" "$(invoices_all)"
 
 # --- forged and mis-bound blocks ------------------------------------------
@@ -131,6 +134,13 @@ check_match "an uplink block of another session: wrong kind" \
 	"result 0 wrong block kind" "$(us session $DEC "${UA[4]}" "B:$old")"
 check_match "an export block as the present one's: wrong kind" \
 	"result 0 wrong block kind" "$(us session $DEC "${UA[4]}" "B:$blk")"
+"$cctl" reload "${UA[4]}" 5
+out=$(us session $DEC "${UA[4]}")
+check_match "a HELLO alone is answered" "done" "$out"
+check "but gets none of the card's commands" bash -c \
+	"! printf '%s' \"\$1\" | grep -q '^command'" _ "$out"
+check_eq "the reload still waits, never sent" "queued 0" \
+	"$("$cctl" commands "${UA[4]}" | awk '$3 == "reload" { print $4, $6 }')"
 check_match "an uplink block as a recovered one: wrong kind" \
 	"result 0 wrong block kind" "$(us session $DEC - "R:$old")"
 check_match "a bit flipped in the ciphertext: bad signature" \

@@ -283,15 +283,20 @@ test_flags(void **state)
 
 	block(f, 0, 0, 7, 2, 0, 300, 0, 0);
 	session(f, -1, 1, R, 0);
-	/* an older block afterwards: flagged, nothing invoiced */
+	/* an older copy afterwards (another decoder's M1): stale, recorded
+	 * and acknowledged, not flagged, nothing invoiced */
 	block(f, 1, 0, 6, 1, 0, 300, 0, 0);
 	session(f, -1, 1, R, 1);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.res[0].reason, PROTO_UP_STALE);
+	assert_int_equal(f->s.ans.n_acks, 1);
 	assert_int_equal(f->s.ans.invoiced, 0);
-	assert_int_equal(f->s.ans.flagged, 1);
+	assert_int_equal(f->s.ans.flagged, 0);
 	assert_int_equal(count(f,
-			     "SELECT COUNT(*) FROM flags WHERE what "
-			     "LIKE '%went backwards%'"),
+			     "SELECT COUNT(*) FROM blocks WHERE seq = 6 AND "
+			     "reason = 'stale copy' AND status = 'accepted'"),
 	    1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags"), 0);
 	/* the same purchase number with another price: flagged, kept */
 	block(f, 2, 0, 8, 2, 0, 999, 0, 0);
 	session(f, -1, 1, R, 2);

@@ -5,7 +5,12 @@
  * network (issue 10.2): the newest accepted block's credit, counters,
  * clock, flags, versions, ECMs per channel and rights, with the block,
  * session, decoder and frame they came by; an older copy, a duplicate or
- * a rejected block changes none of it.
+ * a rejected block changes none of it.  And the card's story (issue
+ * 10.4): active, recovered, retired, active again; a stale copy from
+ * another decoder; a HELLO alone and a replayed block change nothing; a
+ * clone's conflicting purchases flagged once and never acknowledged; a
+ * revoked card's sessions refused.  And issue 9.4: final reasons only for
+ * what is in the block.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +25,9 @@
 
 #include "centerfix.c"
 #include "centerfix_card.c"
+#include "../../center/commands.h"
 #include "../../center/report.h"
+#include "../../proto/proto.h"
 
 #define P CGS_ORIGIN_PRESENT
 #define R CGS_ORIGIN_RECOVERED
@@ -181,6 +188,386 @@ test_data_report(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* --- the card's story (issue 10.4) ----------------------------------- */
+
+/* A second card, B, on f's center. */
+struct other {
+	uint8_t ua[PROTO_UA_LEN];
+	struct proto_card_keys ck;
+	uint8_t blk[PROTO_BLOCK_MAX];
+	size_t blen;
+	uint32_t seq;
+};
+
+static void
+other_card(struct centerfix_card *f, struct other *b)
+{
+	uint8_t v[4] = { 1, 0, 1, 0 };
+
+	memset(b, 0, sizeof(*b));
+	memset(b->ua, 0x22, PROTO_UA_LEN);
+	assert_int_equal(proto_ec_keygen(b->ck.sign_priv, b->ck.sign_pub), 0);
+	assert_int_equal(proto_kt_derive(f->keys.master, b->ua, b->ck.kt), 0);
+	assert_int_equal(cgs_card_register(f->d.db, b->ua, b->ck.sign_pub, v),
+	    0);
+}
+
+/*
+ * Decoder dec proves B present (a fresh block) and hands in its M1 copy
+ * of f's card (export block seq a_seq of m): one session.
+ */
+static void
+swap_session(struct centerfix_card *f, struct other *b, uint8_t dec,
+    uint32_t a_seq, const struct proto_m2 *m)
+{
+	uint8_t body[PROTO_M2_MAX_LEN], ablk[PROTO_BLOCK_MAX];
+	struct proto_m2 bm;
+	struct proto_wr w, bw;
+	size_t alen;
+
+	memset(&f->s, 0, sizeof(f->s));
+	assert_int_equal(proto_random(f->s.challenge, PROTO_CHALLENGE_LEN), 0);
+	memset(f->s.hello.decoder_id, dec, PROTO_DECODER_ID_LEN);
+	f->s.hello.has_card = 1;
+	memcpy(f->s.hello.ua, b->ua, PROTO_UA_LEN);
+	proto_wr_init(&bw, body, sizeof(body));
+	proto_wr_init(&w, ablk, sizeof(ablk));
+	assert_int_equal(proto_m2_encode(m, &bw), 0);
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, f->ua, a_seq,
+			     NULL, &f->ck, body, proto_wr_len(&bw), &w),
+	    0);
+	alen = proto_wr_len(&w);
+	memset(&bm, 0, sizeof(bm));
+	proto_wr_init(&bw, body, sizeof(body));
+	proto_wr_init(&w, b->blk, sizeof(b->blk));
+	assert_int_equal(proto_m2_encode(&bm, &bw), 0);
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_UPLINK, b->ua, ++b->seq,
+			     f->s.challenge, &b->ck, body, proto_wr_len(&bw),
+			     &w),
+	    0);
+	b->blen = proto_wr_len(&w);
+	f->s.in[0] = (struct cgs_in_block){ .origin = P,
+		.block = b->blk,
+		.len = b->blen };
+	f->s.in[1] = (struct cgs_in_block){ .origin = R,
+		.block = ablk,
+		.len = alen,
+		.stored_at = 1234 };
+	memset(f->s.in[1].decoder_id, dec, PROTO_DECODER_ID_LEN);
+	f->s.n = 2;
+	assert_int_equal(cgs_ingest(f->ctx, &f->s), 0);
+}
+
+/* The card's status and where it was last seen, as one string. */
+static void
+story(struct centerfix_card *f, const char *want)
+{
+	sqlite3_stmt *st;
+	char got[96];
+
+	assert_int_equal(sqlite3_prepare_v2(cgs_db_sql(f->d.db),
+			     "SELECT status || ' ' || COALESCE(seen_as, '-') "
+			     "|| "
+			     "' ' || COALESCE(substr(seen_via, 1, 2), '-') || "
+			     "' ' || COALESCE(locked, '-') FROM cards WHERE ua "
+			     "= '1111111111111111'",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(got, sizeof(got), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_string_equal(got, want);
+}
+
+static void
+test_story(void **state)
+{
+	struct centerfix_card *f = *state;
+	struct other b;
+	struct proto_m2 m;
+
+	other_card(f, &b);
+	story(f, "issued - - -");
+	memset(&m, 0, sizeof(m));
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m); /* A in decoder aa */
+	story(f, "active present aa 0");
+	/* A's copy recovered from decoder bb, which holds no card it
+	 * proved: recovered, not retired */
+	centerfix_card_session(f, 0xbb, 0, R, 0, &m);
+	story(f, "recovered recovered bb 0");
+	/* bb proves B present later: A is retired */
+	swap_session(f, &b, 0xbb, ++f->seq, &m);
+	story(f, "retired-recovered recovered bb 0");
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM sessions WHERE present_seen "
+			     "= 1 AND present_ua = '2222222222222222'"),
+	    1);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM blocks WHERE kept_by = "
+			     "'bbbbbbbbbbbbbbbb' AND stored_at = 1234"),
+	    1);
+	/* A back in a reader as the present card: active again (its
+	 * export sequence moved on meanwhile: 5 to 8 went elsewhere) */
+	f->seq += 4;
+	centerfix_card_session(f, 0xcc, 1, P, 0, &m);
+	story(f, "active present cc 0");
+	/* a stale copy of A from bb's M1 (A moved on since): recorded as
+	 * stale, acknowledged, not flagged; A stays active where it is, B
+	 * does not retire it */
+	swap_session(f, &b, 0xbb, 6, &m);
+	assert_int_equal(f->s.ans.res[1].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.res[1].reason, PROTO_UP_STALE);
+	assert_int_equal(f->s.ans.n_acks, 1);
+	assert_int_equal(f->s.ans.flagged, 0);
+	story(f, "active present cc 0");
+	/* the M1 copy of the present card itself proves nothing of it */
+	m.locked = 1;
+	centerfix_card_session(f, 0xdd, 1, R, 0, &m);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.n_cmds, 0); /* no unlock */
+	story(f, "recovered recovered dd 0");
+	assert_int_equal(centerfix_count(f->d.db, "SELECT COUNT(*) FROM flags"),
+	    0);
+}
+
+/* A HELLO alone, or a replayed uplink block, changes nothing. */
+static void
+test_freshness(void **state)
+{
+	struct centerfix_card *f = *state;
+	struct cgs_session replay;
+	struct proto_m2 m;
+
+	memset(&m, 0, sizeof(m));
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m); /* unlocked */
+	assert_int_equal(cgs_queue_command(f->d.db, &f->keys, f->ua,
+			     PROTO_CMD_PATH_UPLINK, PROTO_CMD_RELOAD, 5, 0,
+			     NULL),
+	    0);
+	/* a locked block of the card, in this session: then replayed */
+	m.locked = 1;
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	assert_int_equal(f->s.ans.n_cmds, 2); /* the reload, the unlock */
+	replay = f->s;
+	m.locked = 0;
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m); /* unlocked again */
+	story(f, "active present aa 0");
+	/* HELLO alone, from another decoder */
+	centerfix_card_session(f, 0xbb, 1, P, 0, NULL);
+	assert_int_equal(f->s.recorded, 0);
+	assert_int_equal(f->s.ans.n_cmds, 0);
+	story(f, "active present aa 0");
+	/* the recorded locked block, replayed in a new session (another
+	 * challenge): wrong kind, nothing changes */
+	assert_int_equal(proto_random(replay.challenge, PROTO_CHALLENGE_LEN),
+	    0);
+	memset(replay.hello.decoder_id, 0xbb, PROTO_DECODER_ID_LEN);
+	assert_int_equal(cgs_ingest(f->ctx, &replay), 0);
+	assert_int_equal(replay.ans.res[0].reason, PROTO_UP_WRONG_KIND);
+	assert_int_equal(replay.ans.n_cmds, 0);
+	assert_int_equal(replay.recorded, 0);
+	story(f, "active present aa 0");
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM commands WHERE type = "
+			     "'unlock'"),
+	    1);
+}
+
+/* A cloned card: two cards, one UA, purchases that conflict. */
+static void
+test_clone(void **state)
+{
+	struct centerfix_card *f = *state;
+	struct proto_m2 m, clone;
+	uint8_t types[PROTO_UP_MAX_COMMANDS] = { 0 };
+
+	memset(&m, 0, sizeof(m));
+	m.purchase_seq = 2;
+	m.n_purchases = 2;
+	for (uint32_t i = 0; i < 2; i++)
+		m.purchases[i] = (struct proto_purchase){ .seq = i + 1,
+			.event = 42 + i,
+			.channel = 7,
+			.price = 300,
+			.time = 1000 };
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	assert_int_equal(f->s.ans.invoiced, 2);
+	/* the clone bought other films under the same numbers */
+	clone = m;
+	clone.purchases[1].event = 99;
+	centerfix_card_session(f, 0xbb, 1, P, 0, &clone);
+	assert_int_equal(f->s.ans.flagged, 1);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM flags WHERE what LIKE "
+			     "'purchase 2 differs from the one invoiced: "
+			     "event 99%'"),
+	    1);
+	/* acknowledged up to 1 only: purchase 2's evidence stays on the
+	 * card; the ack queued before (up to 2) is not sent to it either */
+	for (size_t i = 0; i < f->s.ans.n_cmds; i++) {
+		struct proto_cmd c;
+		assert_int_equal(proto_cmd_verify(f->s.ans.cmds[i],
+				     f->s.ans.cmd_len[i], f->keys.center_pub,
+				     &c),
+		    0);
+		types[i] = c.type;
+		assert_true(c.type != PROTO_CMD_ACK || c.arg1 <= 2);
+	}
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM commands WHERE type = 'ack' "
+			     "AND arg1 = 2"),
+	    1);
+	/* the same conflict again: not flagged twice, nothing invoiced */
+	centerfix_card_session(f, 0xbb, 1, P, 0, &clone);
+	assert_int_equal(f->s.ans.flagged, 0);
+	assert_int_equal(f->s.ans.invoiced, 0);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM conflicts"),
+	    1);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT event FROM purchases WHERE seq = 2"),
+	    43);
+	(void)types;
+}
+
+/* The acknowledgement stops before the first purchase in conflict. */
+static void
+test_clone_ack(void **state)
+{
+	struct centerfix_card *f = *state;
+	struct proto_m2 m;
+
+	memset(&m, 0, sizeof(m));
+	m.purchase_seq = 1;
+	m.n_purchases = 1;
+	m.purchases[0] = (struct proto_purchase){ .seq = 1,
+		.event = 42,
+		.channel = 7,
+		.price = 300,
+		.time = 1000 };
+	/* the invoice comes from M1, so no ack is made yet */
+	centerfix_card_session(f, 0xaa, 0, R, 0, &m);
+	m.purchases[0].event = 43; /* the clone, present */
+	centerfix_card_session(f, 0xbb, 1, P, 0, &m);
+	assert_int_equal(f->s.ans.flagged, 1);
+	assert_int_equal(f->s.ans.n_cmds, 0);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM commands WHERE type = "
+			     "'ack'"),
+	    0);
+}
+
+static void
+test_revoked(void **state)
+{
+	struct centerfix_card *f = *state;
+	struct cgs_made emm;
+	struct proto_cmd c;
+	struct proto_m2 m;
+	uint8_t nobody[PROTO_UA_LEN] = { 0x99 };
+
+	memset(&m, 0, sizeof(m));
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	assert_int_equal(cgs_revoke_card(f->d.db, &f->keys, f->ua, &emm), 0);
+	assert_int_equal(proto_cmd_verify(emm.wire, emm.len, f->keys.center_pub,
+			     &c),
+	    0);
+	assert_int_equal(c.type, PROTO_CMD_DISABLE);
+	assert_int_equal(c.path, PROTO_CMD_PATH_BROADCAST);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM commands WHERE type = "
+			     "'disable' AND state = 'queued'"),
+	    2);
+	/* again, or a card never registered: refused, nothing made */
+	assert_int_equal(cgs_revoke_card(f->d.db, &f->keys, f->ua, &emm),
+	    PROTO_ERR_EXISTS);
+	assert_int_equal(cgs_revoke_card(f->d.db, &f->keys, nobody, &emm),
+	    PROTO_ERR_NOTFOUND);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM commands"),
+	    2);
+	/* its sessions are refused whole: nothing recorded */
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	assert_int_equal(f->s.refused, PROTO_UP_REVOKED);
+	assert_int_equal(f->s.recorded, 0);
+	assert_int_equal(f->s.ans.n_res, 0);
+	assert_int_equal(f->s.ans.n_cmds, 0);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM sessions"),
+	    1);
+	/* its block recovered elsewhere: rejected as revoked (final) */
+	centerfix_card_session(f, 0xbb, 0, R, 0, &m);
+	assert_int_equal(f->s.refused, PROTO_UP_OK);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_REJECTED);
+	assert_int_equal(f->s.ans.res[0].reason, PROTO_UP_REVOKED);
+	assert_true(proto_up_reason_final(PROTO_UP_REVOKED));
+	assert_int_equal(f->s.ans.n_acks, 0);
+}
+
+/* Issue 9.4: a final reason only for what the block itself is. */
+static void
+test_reasons(void **state)
+{
+	static const struct {
+		enum cgs_check check;
+		int rc;
+		uint8_t reason;
+	} t[] = {
+		{ CGS_CHECK_SIGNATURE, PROTO_ERR_AUTH, PROTO_UP_BAD_SIGNATURE },
+		{ CGS_CHECK_SIGNATURE, PROTO_ERR_NOMEM, PROTO_UP_INTERNAL },
+		{ CGS_CHECK_SIGNATURE, PROTO_ERR_CRYPTO, PROTO_UP_INTERNAL },
+		{ CGS_CHECK_SIGNATURE, PROTO_ERR_FORMAT, PROTO_UP_INTERNAL },
+		{ CGS_CHECK_OPEN, PROTO_ERR_AUTH, PROTO_UP_UNDECRYPTABLE },
+		{ CGS_CHECK_OPEN, PROTO_ERR_FORMAT, PROTO_UP_MALFORMED },
+		{ CGS_CHECK_OPEN, PROTO_ERR_SHORT, PROTO_UP_MALFORMED },
+		{ CGS_CHECK_OPEN, PROTO_ERR_TRAILING, PROTO_UP_MALFORMED },
+		{ CGS_CHECK_OPEN, PROTO_ERR_TOOBIG, PROTO_UP_MALFORMED },
+		{ CGS_CHECK_OPEN, PROTO_ERR_RANGE, PROTO_UP_MALFORMED },
+		{ CGS_CHECK_OPEN, PROTO_ERR_NOMEM, PROTO_UP_INTERNAL },
+		{ CGS_CHECK_OPEN, PROTO_ERR_CRYPTO, PROTO_UP_INTERNAL },
+		{ CGS_CHECK_OPEN, PROTO_ERR_IO, PROTO_UP_INTERNAL },
+	};
+	/* every reason the center puts in a RESULT, and whether it is final */
+	static const struct {
+		uint8_t reason;
+		int final;
+	} r[] = {
+		{ PROTO_UP_OK, 0 },
+		{ PROTO_UP_UNKNOWN_UA, 1 },
+		{ PROTO_UP_BAD_SIGNATURE, 1 },
+		{ PROTO_UP_UNDECRYPTABLE, 1 },
+		{ PROTO_UP_MALFORMED, 1 },
+		{ PROTO_UP_WRONG_CARD, 0 },
+		{ PROTO_UP_INTERNAL, 0 },
+		{ PROTO_UP_WRONG_KIND, 1 },
+		{ PROTO_UP_STALE, 0 },
+		{ PROTO_UP_REVOKED, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(cgs_block_reason(t[i].check, t[i].rc),
+		    t[i].reason);
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		assert_int_equal(proto_up_reason_final(r[i].reason),
+		    r[i].final);
+}
+
+/* A key that is no point of the curve is never registered. */
+static void
+test_register_bad_key(void **state)
+{
+	struct centerfix_card *f = *state;
+	uint8_t pub[PROTO_EC_PUB_LEN], ua[PROTO_UA_LEN] = { 0x77 };
+	uint8_t v[4] = { 1, 0, 1, 0 };
+
+	memset(pub, 0x04, sizeof(pub));
+	assert_int_equal(cgs_card_register(f->d.db, ua, pub, v),
+	    PROTO_ERR_FORMAT);
+	assert_int_equal(centerfix_count(f->d.db, "SELECT COUNT(*) FROM cards"),
+	    1);
+}
+
 int
 main(void)
 {
@@ -188,6 +575,13 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_data_newest),
 		T(test_data_report),
+		T(test_story),
+		T(test_freshness),
+		T(test_clone),
+		T(test_clone_ack),
+		T(test_revoked),
+		cmocka_unit_test(test_reasons),
+		T(test_register_bad_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -419,6 +419,11 @@ test_migrations(void **state)
 	assert_int_equal(centerfix_count(d.db,
 			     "SELECT cmd_counter + bcast_counter FROM cards"),
 	    2);
+	/* an active card was last seen present; no card revoked */
+	assert_int_equal(centerfix_count(d.db,
+			     "SELECT COUNT(*) FROM cards WHERE seen_as = "
+			     "'present' AND revoked_at IS NULL"),
+	    1);
 	/* opened again: nothing to do, nothing changed */
 	cgs_db_close(&d.db);
 	assert_int_equal(cgs_db_open(d.path, &d.db), 0);
