@@ -12,6 +12,8 @@ WERROR   ?= -Werror
 
 PCSC_CFLAGS := $(shell pkg-config --cflags libpcsclite 2>/dev/null || echo -I/usr/include/PCSC)
 PCSC_LIBS   := $(shell pkg-config --libs libpcsclite 2>/dev/null || echo -lpcsclite)
+# sd_notify for the daemons' readiness (proto/daemon.c)
+SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wcast-qual -Wwrite-strings \
        -Wmissing-prototypes -Wstrict-prototypes -Wconversion \
@@ -28,6 +30,7 @@ PROTO_SRC = proto/err.c proto/num.c proto/buf.c proto/tlv.c proto/apdu.c proto/f
             proto/m2.c proto/block.c proto/ecm.c proto/cmd.c \
             proto/uplink.c proto/tls.c proto/stop.c proto/keydir.c \
             proto/cert.c
+PROTO_SRC += proto/daemon.c
 CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
             card/applets.c card/sm.c card/sm_state.c card/sm_ecm.c \
             card/sm_cmd.c card/sm_perso.c
@@ -56,6 +59,7 @@ TEST_BINS += $(O)/test/test_dec_card $(O)/test/test_dec_export
 TEST_BINS += $(O)/test/test_wire $(O)/test/test_sm_cmd
 TEST_BINS += $(O)/test/test_dec_session
 TEST_BINS += $(O)/test/test_center_cmds $(O)/test/test_center_card
+TEST_BINS += $(O)/test/test_causes
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
@@ -97,16 +101,18 @@ $(O)/libcenter.a: $(CGS_OBJ) Makefile
 
 $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
            $(O)/libcard.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
 $(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/m2show.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS) \
+	    $(SYSTEMD_LIBS)
 $(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/centerd: $(O)/center/centerd.o $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS) \
+	    $(SYSTEMD_LIBS)
 CENTERCTL_OBJ = $(O)/tools/centerctl.o $(O)/tools/centerctl_tls.o \
                 $(O)/tools/centerctl_show.o $(O)/tools/centerctl_card.o \
                 $(O)/tools/centerctl_emm.o $(O)/tools/show.o

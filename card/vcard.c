@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,28 +18,43 @@
 
 #include "../proto/crypto.h"
 #include "../proto/ctl.h"
+#include "../proto/daemon.h"
 #include "../proto/log.h"
 #include "../proto/num.h"
 #include "../proto/proto.h"
 #include "../proto/stop.h"
 #include "vcard.h"
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: vcard [-d] [-H host] [-p port] [-S socket] [-w swap-ms] "
-	    "[image]\n"
-	    "  -H host    vpcd host (default 127.0.0.1)\n"
-	    "  -p port    vpcd port (default %d; slot n is %d + n)\n"
-	    "  -S socket  control socket (default %s, or $VCARD_SOCKET)\n"
-	    "  -w ms      pause between eject and insert on swap (default %d)\n"
-	    "  -d         debug logging; -q errors only\n"
-	    "  image      card image to insert at start\n",
-	    CARD_VPCD_PORT, CARD_VPCD_PORT, VCARD_DEFAULT_SOCKET,
-	    VCARD_SWAP_DELAY_MS);
-	exit(2);
-}
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SWAP_PAUSE_MAX_MS 60000
+
+static const char help[] =
+    "usage: vcard [OPTIONS] [IMAGE]\n"
+    "Serve a card image to the vpcd reader of pcscd as a real card; cardctl\n"
+    "inserts, ejects and swaps images through the control socket.\n"
+    "  IMAGE                  a card image to insert at start\n"
+    "  -H, --host HOST        vpcd's host (127.0.0.1), resolved at start\n"
+    "  -p, --port PORT        vpcd's port (" STR(
+	CARD_VPCD_PORT) "; "
+			"reader slot n is " STR(
+			    CARD_VPCD_PORT) " + n)\n"
+					    "  -S, --socket PATH      the "
+					    "control socket "
+					    "(" VCARD_DEFAULT_SOCKET ",\n"
+					    "                         or "
+					    "$VCARD_SOCKET), mode 0600\n"
+					    "  -w, --swap-pause TIME  the "
+					    "card's absence on a swap (1s; at "
+					    "most "
+					    "1min),\n"
+					    "                         longer "
+					    "than pcscd's 400 ms "
+					    "poll\n" PROTO_DAEMON_HELP
+					    "TIME is a number and a "
+					    "unit: " PROTO_DURATION_UNITS ".\n"
+					    "SIGTERM or SIGINT stop vcard; "
+					    "SIGHUP is ignored.\n";
 
 static int
 serve(struct vcard *v)
@@ -70,29 +86,28 @@ serve(struct vcard *v)
 	return 0;
 }
 
-static unsigned
-parse_number(const char *s, unsigned min, unsigned max)
-{
-	unsigned x;
-
-	if (proto_parse_uint(s, min, max, &x) != 0)
-		usage();
-	return x;
-}
-
 static void
-parse_args(int argc, char **argv, struct vcard *v, const char **image)
+parse_args(int argc, char **argv, struct vcard *v, struct proto_daemon_opts *d,
+    const char **image)
 {
-	int c, level = PROTO_LOG_NOTICE;
+	static const struct option longs[] = {
+		PROTO_DAEMON_LONGOPTS,
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "swap-pause", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t ms;
+	unsigned port;
+	int c;
 
-	while ((c = getopt(argc, argv, "dqhH:p:S:w:")) != -1) {
+	proto_daemon_opts_init(d);
+	while ((c = getopt_long(argc, argv,
+		    PROTO_DAEMON_OPTSTRING "H:p:S:w:", longs, NULL)) != -1) {
+		if (proto_daemon_opt("vcard", help, c, argv, d))
+			continue;
 		switch (c) {
-		case 'd':
-			level = PROTO_LOG_DEBUG;
-			break;
-		case 'q':
-			level = PROTO_LOG_ERR;
-			break;
 		case 'H':
 			v->host = optarg;
 			break;
@@ -100,19 +115,49 @@ parse_args(int argc, char **argv, struct vcard *v, const char **image)
 			v->ctl_path = optarg;
 			break;
 		case 'p':
-			v->port = (uint16_t)parse_number(optarg, 1, UINT16_MAX);
+			if (proto_parse_uint(optarg, 1, UINT16_MAX, &port) != 0)
+				proto_daemon_usage_error("vcard",
+				    "-p wants a port from 1 to 65535: %s",
+				    optarg);
+			v->port = (uint16_t)port;
 			break;
 		case 'w':
-			v->swap_delay_ms = (int)parse_number(optarg, 0, 60000);
+			if (proto_parse_duration(optarg, SWAP_PAUSE_MAX_MS,
+				&ms) != 0)
+				proto_daemon_usage_error("vcard",
+				    "-w wants a time of at most 1min "
+				    "(500ms, 2s): %s",
+				    optarg);
+			v->swap_delay_ms = (int)ms;
 			break;
 		default:
-			usage();
+			proto_daemon_usage_error("vcard", "unknown option -%c",
+			    c);
 		}
 	}
 	if (argc - optind > 1)
-		usage();
+		proto_daemon_usage_error("vcard",
+		    "one card image at most, not also %s", argv[optind + 1]);
 	*image = optind < argc ? argv[optind] : NULL;
-	proto_log_init("vcard", 0, level);
+}
+
+/* vpcd's host must resolve: a typo is said now, not retried forever. */
+static int
+check_vpcd_host(const struct vcard *v)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(v->host, NULL, &hints, &res)) != 0) {
+		fprintf(stderr, "vcard: vpcd host %s: %s\n", v->host,
+		    proto_strerror(rc == EAI_SYSTEM ? proto_err_sys(errno) :
+						      proto_err_gai(rc)));
+		return PROTO_ERR_NOTFOUND;
+	}
+	freeaddrinfo(res);
+	return 0;
 }
 
 static int
@@ -165,7 +210,7 @@ insert_first(struct vcard *v, const char *image)
 
 	if (realpath(image, abs) == NULL) {
 		fprintf(stderr, "vcard: %s: %s\n", image, strerror(errno));
-		return PROTO_ERR_IO;
+		return proto_err_sys(errno);
 	}
 	if ((rc = vcard_load(abs, &v->store, &v->rt)) != 0) {
 		fprintf(stderr, "vcard: cannot load %s: %s\n", image,
@@ -176,36 +221,65 @@ insert_first(struct vcard *v, const char *image)
 	return 0;
 }
 
+/* Everything checked and opened before vcard says it is ready. */
+static int
+start(struct vcard *v, const char *image)
+{
+	int rc;
+
+	if ((rc = check_vpcd_host(v)) != 0)
+		return rc;
+	if ((rc = proto_daemon_socket_dir(v->ctl_path)) != 0 ||
+	    (rc = proto_ctl_listen(v->ctl_path, &v->ctl_fd)) != 0) {
+		fprintf(stderr, "vcard: control socket %s: %s\n", v->ctl_path,
+		    rc == PROTO_ERR_EXISTS ? "another vcard is running" :
+					     proto_strerror(rc));
+		return rc;
+	}
+	if (image != NULL && (rc = insert_first(v, image)) != 0)
+		return rc;
+	vcard_link_try(v);
+	if (v->store != NULL && v->link_fd < 0)
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: vpcd at %s:%u does not answer: is pcscd running, "
+		    "with the vpcd driver (vsmartcard-vpcd)?  vcard retries "
+		    "every %d ms",
+		    __func__, v->host, (unsigned)v->port, VCARD_RETRY_MS);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct proto_daemon_opts d;
 	struct vcard *v = NULL;
 	const char *image;
+	char status[128];
 	int rc;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0)
-		usage();
 	if ((rc = vcard_new(&v)) != 0) {
 		fprintf(stderr, "vcard: %s\n", proto_strerror(rc));
 		return 1;
 	}
-	parse_args(argc, argv, v, &image);
+	parse_args(argc, argv, v, &d, &image);
+	proto_log_init("vcard", d.syslog, d.level);
+	if (d.background && (rc = proto_daemon_detach()) != 0) {
+		fprintf(stderr, "vcard: cannot detach: %s\n",
+		    proto_strerror(rc));
+		vcard_free(&v);
+		return 1;
+	}
 	proto_signals_init();
-	if ((rc = proto_ctl_listen(v->ctl_path, &v->ctl_fd)) != 0) {
-		fprintf(stderr, "vcard: control socket %s: %s\n", v->ctl_path,
-		    rc == PROTO_ERR_EXISTS ? "another vcard is running" :
-					     proto_strerror(rc));
+	if (start(v, image) != 0) {
 		vcard_free(&v);
 		return 1;
 	}
-	if (image != NULL && insert_first(v, image) != 0) {
-		vcard_free(&v);
-		return 1;
-	}
-	proto_log(PROTO_LOG_NOTICE, "serving vpcd %s:%u, control %s", v->host,
-	    (unsigned)v->port, v->ctl_path);
-	vcard_link_try(v);
+	snprintf(status, sizeof(status), "serving vpcd %s:%u, control %s",
+	    v->host, (unsigned)v->port, v->ctl_path);
+	proto_log(PROTO_LOG_NOTICE, "%s", status);
+	proto_daemon_ready(status);
 	rc = serve(v);
+	proto_daemon_stopping();
 	vcard_free(&v);
 	return rc;
 }

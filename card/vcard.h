@@ -16,7 +16,7 @@
 #include "store.h"
 #include "vpcd.h"
 
-#define VCARD_DEFAULT_SOCKET "/run/vcard.sock"
+#define VCARD_DEFAULT_SOCKET "/run/vcard/vcard.sock"
 #define VCARD_RETRY_MS 250
 #define VCARD_CONNECT_TIMEOUT_MS 1000
 #define VCARD_SWAP_DELAY_MS 1000

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../proto/daemon.h"
 #include "../proto/keydir.h"
 #include "../proto/log.h"
 #include "../proto/num.h"
@@ -30,7 +31,7 @@
 #define DEFAULT_PORT "7443"
 #define MAX_SESSIONS_DEFAULT 256 /* connections at once: threads, memory */
 #define MAX_PER_ADDR_DEFAULT 8   /* of them from one address (-N) */
-#define IDLE_MS_DEFAULT 10000    /* the handshake, and each frame (-i) */
+#define IDLE_MS_DEFAULT 10000    /* the handshake, and each frame (-I) */
 #define SESSION_MS_DEFAULT 60000 /* a whole connection (-t) */
 #define LIMIT_MS_MAX 3600000u    /* the largest time limit: an hour */
 #define CONNS_MAX 65536u         /* the largest connection cap */
@@ -41,61 +42,113 @@ struct centerd {
 	struct cgs_server_conf conf;
 	const char *keys_dir, *db_path;
 	char db_buf[PATH_CAP], cert[PATH_CAP], key[PATH_CAP];
-	int fg, level;
+	struct proto_daemon_opts opts;
 	struct cgs_keys keys;
 	SSL_CTX *tls;
 	struct cgs_pool *pool;
 	struct cgs_server *srv;
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: centerd [-f] -K keys-dir [-d db] [-a address] [-p port]\n"
-	    "               [-n max-sessions] [-N max-per-address] "
-	    "[-i idle-ms]\n"
-	    "               [-t session-ms] [-l level]\n"
-	    "  -K dir    operator keys (centerctl init): master.key, "
-	    "center.key,\n"
-	    "            server.crt, server.key\n"
-	    "  -d db     the SQLite database (default DIR/center.db)\n"
-	    "  -a, -p    listen address (127.0.0.1) and port (" DEFAULT_PORT
-	    ")\n"
-	    "  -n, -N    connections served at once (%d), from one address "
-	    "(%d)\n"
-	    "  -i        ms for the TLS handshake and for each frame (%d)\n"
-	    "  -t        ms for a whole connection (%d)\n",
-	    MAX_SESSIONS_DEFAULT, MAX_PER_ADDR_DEFAULT, IDLE_MS_DEFAULT,
-	    SESSION_MS_DEFAULT);
-	exit(2);
-}
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-/* A limit given on the command line: 1 to max, or usage. */
+static const char help[] =
+    "usage: centerd -K DIR [OPTIONS]\n"
+    "The management center: uplink sessions over TLS 1.3, the separation\n"
+    "module, the exactly-once ledger, signed commands back to the cards.\n"
+    "  -K, --keys DIR          the operator key directory (centerctl "
+    "init):\n"
+    "                          master.key, center.key, server.crt, "
+    "server.key\n"
+    "  -D, --database FILE     the SQLite database (DIR/center.db)\n"
+    "  -a, --address ADDRESS   the address to listen on (127.0.0.1; "
+    "0.0.0.0:\n"
+    "                          every IPv4 address, :: every address)\n"
+    "  -p, --port PORT         the port (" DEFAULT_PORT ")\n"
+    "  -n, --max-connections N    connections served at once "
+    "(" STR(
+	MAX_SESSIONS_DEFAULT) ")\n"
+			      "  -N, --max-per-address N    of them from one "
+			      "address, or IPv6 /64 "
+			      "(" STR(
+				  MAX_PER_ADDR_DEFAULT) ")\n"
+							"  -I, --frame-timeout "
+							"TIME   the TLS "
+							"handshake, and each "
+							"frame (10s)\n"
+							"  -t, "
+							"--session-timeout "
+							"TIME a whole "
+							"connection (1min)\n"
+							"  TIME: a number and "
+							"a "
+							"unit,"
+							" " PROTO_DURATION_UNITS
+							", at most "
+							"1h."
+							"\n" PROTO_DAEMON_HELP
+							"SIGTERM or SIGINT "
+							"stop centerd "
+							"(sessions under way "
+							"finish); SIGHUP "
+							"is\nignored: centerd "
+							"has no configuration "
+							"file.\n";
+
+/* A cap on connections: 1 to CONNS_MAX, or a usage error naming it. */
 static int
-limit_arg(const char *s, unsigned max)
+cap_arg(const char *flag, const char *s)
 {
 	unsigned v;
 
-	if (proto_parse_uint(s, 1, max, &v) != 0)
-		usage();
+	if (proto_parse_uint(s, 1, CONNS_MAX, &v) != 0)
+		proto_daemon_usage_error("centerd",
+		    "%s wants a whole number from 1 to %u: %s", flag, CONNS_MAX,
+		    s);
 	return (int)v;
+}
+
+/* A time limit: 1 ms to an hour, or a usage error naming it. */
+static int
+time_arg(const char *flag, const char *s)
+{
+	uint64_t ms;
+
+	if (proto_parse_duration(s, LIMIT_MS_MAX, &ms) != 0 || ms == 0)
+		proto_daemon_usage_error("centerd",
+		    "%s wants a time from 1ms to 1h (500ms, 10s, 1min): %s",
+		    flag, s);
+	return (int)ms;
 }
 
 static void
 parse_args(int argc, char **argv, struct centerd *d)
 {
+	static const struct option longs[] = {
+		PROTO_DAEMON_LONGOPTS,
+		{ "keys", required_argument, NULL, 'K' },
+		{ "database", required_argument, NULL, 'D' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "max-connections", required_argument, NULL, 'n' },
+		{ "max-per-address", required_argument, NULL, 'N' },
+		{ "frame-timeout", required_argument, NULL, 'I' },
+		{ "session-timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int c;
 
-	while ((c = getopt(argc, argv, "fhK:d:a:p:n:N:i:t:l:")) != -1) {
+	proto_daemon_opts_init(&d->opts);
+	while ((c = getopt_long(argc, argv,
+		    PROTO_DAEMON_OPTSTRING "K:D:a:p:n:N:I:t:", longs, NULL)) !=
+	    -1) {
+		if (proto_daemon_opt("centerd", help, c, argv, &d->opts))
+			continue;
 		switch (c) {
-		case 'f':
-			d->fg = 1;
-			break;
 		case 'K':
 			d->keys_dir = optarg;
 			break;
-		case 'd':
+		case 'D':
 			d->db_path = optarg;
 			break;
 		case 'a':
@@ -105,28 +158,28 @@ parse_args(int argc, char **argv, struct centerd *d)
 			d->conf.port = optarg;
 			break;
 		case 'n':
-			d->conf.max_sessions = limit_arg(optarg, CONNS_MAX);
+			d->conf.max_sessions = cap_arg("-n", optarg);
 			break;
 		case 'N':
-			d->conf.max_per_addr = limit_arg(optarg, CONNS_MAX);
+			d->conf.max_per_addr = cap_arg("-N", optarg);
 			break;
-		case 'i':
-			d->conf.lim.idle_ms = limit_arg(optarg, LIMIT_MS_MAX);
+		case 'I':
+			d->conf.lim.idle_ms = time_arg("-I", optarg);
 			break;
 		case 't':
-			d->conf.lim.session_ms =
-			    limit_arg(optarg, LIMIT_MS_MAX);
-			break;
-		case 'l':
-			if (proto_log_level_parse(optarg, &d->level) != 0)
-				usage();
+			d->conf.lim.session_ms = time_arg("-t", optarg);
 			break;
 		default:
-			usage();
+			proto_daemon_usage_error("centerd",
+			    "unknown option -%c", c);
 		}
 	}
-	if (optind != argc || d->keys_dir == NULL)
-		usage();
+	if (optind != argc)
+		proto_daemon_usage_error("centerd",
+		    "takes no arguments besides options: %s", argv[optind]);
+	if (d->keys_dir == NULL)
+		proto_daemon_usage_error("centerd",
+		    "-K DIR, the operator key directory, is required");
 }
 
 /* DIR/name into buf, or an error naming what did not fit. */
@@ -155,9 +208,10 @@ load_keys(struct centerd *d)
 	    0) {
 		fprintf(stderr, "centerd: %s/%s: %s\n", d->keys_dir,
 		    file != NULL ? file : "",
-		    rc == PROTO_ERR_LENGTH ? "wrong size" :
-			rc == PROTO_ERR_IO ? strerror(errno) :
-					     proto_strerror(rc));
+		    rc == PROTO_ERR_LENGTH       ? "wrong size" :
+			rc == PROTO_ERR_NOTFOUND ? "no such file (make the "
+						   "keys with centerctl init)" :
+						   proto_strerror(rc));
 		return rc;
 	}
 	memcpy(d->keys.master, kd.master, PROTO_MASTER_LEN);
@@ -190,8 +244,8 @@ prepare(struct centerd *d)
 	}
 	/* Create the schema before serving; fail early on a bad path. */
 	if ((rc = cgs_db_open(d->db_path, &db)) != 0) {
-		fprintf(stderr, "centerd: cannot open database %s\n",
-		    d->db_path);
+		fprintf(stderr, "centerd: cannot open database %s: %s\n",
+		    d->db_path, proto_strerror(rc));
 		return rc;
 	}
 	cgs_db_close(&db);
@@ -201,7 +255,9 @@ prepare(struct centerd *d)
 	}
 	if ((rc = cgs_server_new(&d->conf, d->tls, d->pool, &d->srv)) != 0) {
 		fprintf(stderr, "centerd: cannot listen on %s:%s: %s\n",
-		    d->conf.addr, d->conf.port, strerror(errno));
+		    d->conf.addr, d->conf.port,
+		    proto_err_errno(rc) != 0 ? proto_strerror(rc) :
+					       strerror(errno));
 		return rc;
 	}
 	return 0;
@@ -223,7 +279,8 @@ main(int argc, char **argv)
 {
 	struct centerd *d;
 	unsigned long sessions;
-	int left;
+	char status[256];
+	int left, rc;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		fprintf(stderr, "centerd: out of memory\n");
@@ -235,20 +292,29 @@ main(int argc, char **argv)
 	d->conf.max_per_addr = MAX_PER_ADDR_DEFAULT;
 	d->conf.lim.idle_ms = IDLE_MS_DEFAULT;
 	d->conf.lim.session_ms = SESSION_MS_DEFAULT;
-	d->level = PROTO_LOG_NOTICE;
 	parse_args(argc, argv, d);
-	proto_log_init("centerd", !d->fg, d->level);
+	proto_log_init("centerd", d->opts.syslog, d->opts.level);
+	if (d->opts.background && (rc = proto_daemon_detach()) != 0) {
+		fprintf(stderr, "centerd: cannot detach: %s\n",
+		    proto_strerror(rc));
+		centerd_free(d);
+		return 1;
+	}
 	proto_signals_init();
 	if (prepare(d) != 0) {
 		centerd_free(d);
 		return 1;
 	}
+	snprintf(status, sizeof(status), "listening on %s:%s, database %s",
+	    d->conf.addr, d->conf.port, d->db_path);
 	proto_log(PROTO_LOG_NOTICE,
-	    "listening on %s:%s, database %s; at most %d connections, %d "
-	    "from one address, %d ms per frame, %d ms per connection",
-	    d->conf.addr, d->conf.port, d->db_path, d->conf.max_sessions,
-	    d->conf.max_per_addr, d->conf.lim.idle_ms, d->conf.lim.session_ms);
+	    "%s; at most %d connections, %d from one address, %d ms per "
+	    "frame, %d ms per connection",
+	    status, d->conf.max_sessions, d->conf.max_per_addr,
+	    d->conf.lim.idle_ms, d->conf.lim.session_ms);
+	proto_daemon_ready(status);
 	left = cgs_server_run(d->srv);
+	proto_daemon_stopping();
 	sessions = cgs_server_sessions(d->srv);
 	if (left == 0)
 		centerd_free(d);

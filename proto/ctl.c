@@ -38,11 +38,11 @@ ctl_connect(const char *path, int *out)
 	if ((rc = ctl_addr(path, &sa)) != 0)
 		return rc;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return PROTO_ERR_IO;
+		return proto_err_sys(errno);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		rc = errno == ENOENT || errno == ECONNREFUSED ?
 		    PROTO_ERR_NOTFOUND :
-		    PROTO_ERR_IO;
+		    proto_err_sys(errno);
 		close(fd);
 		return rc;
 	}
@@ -55,7 +55,7 @@ proto_ctl_listen(const char *path, int *out)
 {
 	struct sockaddr_un sa;
 	mode_t old;
-	int fd, probe, rc;
+	int fd, probe = -1, rc;
 
 	if ((rc = ctl_addr(path, &sa)) != 0)
 		return rc;
@@ -65,13 +65,14 @@ proto_ctl_listen(const char *path, int *out)
 	}
 	(void)unlink(path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return PROTO_ERR_IO;
+		return proto_err_sys(errno);
 	old = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc != 0 || listen(fd, 8) != 0) {
+		rc = proto_err_sys(errno);
 		close(fd);
-		return PROTO_ERR_IO;
+		return rc;
 	}
 	*out = fd;
 	return 0;
@@ -109,15 +110,16 @@ read_until(int fd, int timeout_ms, int stop_at_lf, char *buf, size_t cap,
 	size_t have = 0;
 	long left;
 	ssize_t n;
+	int rc;
 
 	deadline_in(&deadline, timeout_ms);
 	for (;;) {
 		if ((left = ms_left(&deadline)) <= 0)
-			return PROTO_ERR_IO;
-		if (poll(&pfd, 1, (int)left) <= 0) {
-			if (errno == EINTR)
+			return proto_err_sys(ETIMEDOUT);
+		if ((rc = poll(&pfd, 1, (int)left)) <= 0) {
+			if (rc < 0 && errno == EINTR)
 				continue;
-			return PROTO_ERR_IO;
+			return proto_err_sys(rc < 0 ? errno : ETIMEDOUT);
 		}
 		if (have == cap - 1)
 			return PROTO_ERR_TOOBIG;
@@ -125,7 +127,7 @@ read_until(int fd, int timeout_ms, int stop_at_lf, char *buf, size_t cap,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return PROTO_ERR_IO;
+			return proto_err_sys(errno);
 		if (n == 0)
 			break;
 		have += (size_t)n;
@@ -169,7 +171,7 @@ proto_ctl_send(int fd, const char *reply, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return PROTO_ERR_IO;
+			return proto_err_sys(n < 0 ? errno : EPIPE);
 		reply += n;
 		len -= (size_t)n;
 	}

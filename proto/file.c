@@ -54,7 +54,7 @@ write_all(int fd, const uint8_t *p, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return PROTO_ERR_IO;
+			return proto_err_sys(n < 0 ? errno : ENOSPC);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -80,9 +80,9 @@ fsync_dir_of(const char *path)
 	}
 	dir[n] = '\0';
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return PROTO_ERR_IO;
+		return proto_err_sys(errno);
 	if (fsync(fd) != 0)
-		rc = PROTO_ERR_IO;
+		rc = proto_err_sys(errno);
 	close(fd);
 	return rc;
 }
@@ -92,7 +92,7 @@ proto_file_replace(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	const uint8_t *p = data;
-	int fd = -1, rc = PROTO_ERR_IO, n;
+	int fd = -1, rc, n;
 
 	if (path == NULL || (data == NULL && len > 0))
 		return PROTO_ERR_ARG;
@@ -101,8 +101,10 @@ proto_file_replace(const char *path, const void *data, size_t len, mode_t mode)
 		return PROTO_ERR_TOOBIG;
 	proto_failpoint("replace:open");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
+	if (fd < 0) {
+		rc = proto_err_sys(errno);
 		goto out;
+	}
 	/* A crash halfway through the write leaves a torn temporary file. */
 	if ((rc = write_all(fd, p, len / 2)) != 0)
 		goto out;
@@ -110,17 +112,21 @@ proto_file_replace(const char *path, const void *data, size_t len, mode_t mode)
 	if ((rc = write_all(fd, p + len / 2, len - len / 2)) != 0)
 		goto out;
 	proto_failpoint("replace:written");
-	rc = PROTO_ERR_IO;
-	if (fsync(fd) != 0)
+	if (fsync(fd) != 0) {
+		rc = proto_err_sys(errno);
 		goto out;
+	}
 	proto_failpoint("replace:synced");
 	if (close(fd) != 0) {
+		rc = proto_err_sys(errno);
 		fd = -1;
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0)
+	if (rename(tmp, path) != 0) {
+		rc = proto_err_sys(errno);
 		goto out;
+	}
 	proto_failpoint("replace:renamed");
 	if ((rc = fsync_dir_of(path)) != 0)
 		goto out;
@@ -140,14 +146,21 @@ proto_file_read(const char *path, size_t max, uint8_t **out, size_t *outlen)
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0;
-	int fd, rc = PROTO_ERR_IO;
+	int fd, rc;
 
 	if (path == NULL || out == NULL || outlen == NULL)
 		return PROTO_ERR_ARG;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? PROTO_ERR_NOTFOUND : PROTO_ERR_IO;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return errno == ENOENT ? PROTO_ERR_NOTFOUND :
+					 proto_err_sys(errno);
+	if (fstat(fd, &st) != 0) {
+		rc = proto_err_sys(errno);
 		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = proto_err_sys(S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+		goto out;
+	}
 	if ((uintmax_t)st.st_size > max) {
 		rc = PROTO_ERR_TOOBIG;
 		goto out;
@@ -161,8 +174,10 @@ proto_file_read(const char *path, size_t max, uint8_t **out, size_t *outlen)
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			rc = proto_err_sys(errno);
 			goto out;
+		}
 		if (n == 0)
 			break;
 		got += (size_t)n;

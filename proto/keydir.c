@@ -95,7 +95,7 @@ pair_new(uint8_t priv[PROTO_EC_PRIV_LEN], uint8_t pub[PROTO_EC_PUB_LEN],
 /*
  * Read a key file of exactly f->len bytes into out, through a stack
  * buffer wiped on every path (one byte more than the key tells a file
- * that is too long).  errno is kept for PROTO_ERR_IO.
+ * that is too long).  A failed system call's errno is in the value.
  */
 static int
 read_key(const char *dir, const struct key_file *f, uint8_t *out)
@@ -109,16 +109,24 @@ read_key(const char *dir, const struct key_file *f, uint8_t *out)
 	if ((rc = key_path(path, dir, f->name)) != 0)
 		return rc;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? PROTO_ERR_NOTFOUND : PROTO_ERR_IO;
-	rc = PROTO_ERR_IO;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return errno == ENOENT ? PROTO_ERR_NOTFOUND :
+					 proto_err_sys(errno);
+	if (fstat(fd, &st) != 0) {
+		rc = proto_err_sys(errno);
 		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = proto_err_sys(EINVAL);
+		goto out;
+	}
 	while (got < f->len + 1) {
 		ssize_t n = read(fd, buf + got, f->len + 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			rc = proto_err_sys(errno);
 			goto out;
+		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
@@ -216,8 +224,8 @@ proto_keydir_create(const char *dir, const char **file)
 		goto out;
 	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		rc = PROTO_ERR_IO;
 		saved = errno;
+		rc = proto_err_sys(saved);
 		goto out;
 	}
 	if ((rc = proto_random(k.master, sizeof(k.master))) != 0 ||

@@ -56,7 +56,7 @@ struct proto_keydir {
  * is not NULL, names the file that failed (a static string; NULL on
  * success): PROTO_ERR_NOTFOUND (a needed file is absent), PROTO_ERR_LENGTH
  * (a file of the wrong size), PROTO_ERR_TOOBIG (the path is too long),
- * PROTO_ERR_IO (errno says why), PROTO_ERR_ARG.
+ * a system call's error (proto_err_sys: it names its errno), PROTO_ERR_ARG.
  */
 int proto_keydir_load(const char *dir, unsigned need, unsigned want,
     struct proto_keydir *k, const char **file);
@@ -66,8 +66,8 @@ int proto_keydir_load(const char *dir, unsigned need, unsigned want,
  * absent, then the six files are written durably.  Refuses with
  * PROTO_ERR_EXISTS (*file = "center.pub") if dir holds keys already.  On
  * failure *file, when file is not NULL, names the file that failed, or is
- * NULL when dir itself could not be created; errno is kept for
- * PROTO_ERR_IO.  No key stays in memory on any path.
+ * NULL when dir itself could not be created; a system call's error names
+ * its errno (and errno is kept).  No key stays in memory on any path.
  */
 int proto_keydir_create(const char *dir, const char **file);
 

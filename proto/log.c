@@ -2,16 +2,44 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "num.h"
 #include "proto.h"
 
 static const char *log_ident = "ptv";
 static int log_syslog;
+static int log_journal;
 static int log_level = PROTO_LOG_NOTICE;
+
+int
+proto_log_to_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	char dev[PROTO_NUM_MAX_DIGITS + 1];
+	const char *colon;
+	uint64_t d, i;
+	struct stat st;
+
+	/* "DEVICE:INODE" of the stream systemd connected standard error to:
+	 * still the journal only if standard error is that very file */
+	if (v == NULL || (colon = strchr(v, ':')) == NULL ||
+	    (size_t)(colon - v) >= sizeof(dev))
+		return 0;
+	memcpy(dev, v, (size_t)(colon - v));
+	dev[colon - v] = '\0';
+	if (proto_parse_u64(dev, 0, UINT64_MAX, &d) != 0 ||
+	    proto_parse_u64(colon + 1, 0, UINT64_MAX, &i) != 0 ||
+	    fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_dev == d && (uint64_t)st.st_ino == i;
+}
 
 void
 proto_log_init(const char *ident, int use_syslog, int level)
@@ -19,6 +47,7 @@ proto_log_init(const char *ident, int use_syslog, int level)
 	log_ident = ident;
 	log_syslog = use_syslog;
 	log_level = level;
+	log_journal = !use_syslog && proto_log_to_journal();
 	if (use_syslog)
 		openlog(ident, LOG_PID, LOG_DAEMON);
 }
@@ -57,7 +86,7 @@ proto_log(int level, const char *fmt, ...)
 {
 	static const char *const tags[] = { "", "", "", "error", "warning",
 		"notice", "info", "debug" };
-	char msg[1024];
+	char msg[1024], date[32];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -67,13 +96,19 @@ proto_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (level < PROTO_LOG_ERR || level > PROTO_LOG_DEBUG)
+		level = PROTO_LOG_ERR;
 	if (log_syslog) {
 		syslog(level, "%s", msg);
 		return;
 	}
+	if (log_journal) {
+		fprintf(stderr, "<%d>%s\n", level, msg);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	fprintf(stderr, "%02d:%02d:%02d.%03ld %s[%s]: %s\n", tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_ident,
-	    level >= 0 && level <= PROTO_LOG_DEBUG ? tags[level] : "?", msg);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ %s[%ld]: %s: %s\n", date,
+	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), tags[level], msg);
 }

@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Logging shared by the daemons: stderr in the foreground, syslog
- * otherwise.  Messages name the function that failed (use __func__).
+ * Logging shared by the daemons.  Messages name the function that failed
+ * (use __func__).  Three destinations:
+ *   - standard error (the default), one line per message:
+ *       2026-12-01T19:58:26.123Z decoderd[412]: warning: MESSAGE
+ *     (the date in UTC, ISO 8601), or, when standard error is the journal
+ *     (systemd sets $JOURNAL_STREAM to its device and inode), the message
+ *     behind its syslog priority, "<4>MESSAGE": journald keeps the level
+ *     and adds the date, the program and the PID itself;
+ *   - syslog (LOG_DAEMON), when asked for (the daemons' -s).
  */
 #ifndef PROTO_LOG_H
 #define PROTO_LOG_H
@@ -14,10 +21,15 @@ enum proto_log_level {
 	PROTO_LOG_DEBUG = 7,
 };
 
+/* The level names proto_log_level_parse takes, for usage texts. */
+#define PROTO_LOG_LEVEL_NAMES "error, warning, notice, info, debug"
+
 /* ident is borrowed for the life of the process. */
 void proto_log_init(const char *ident, int use_syslog, int level);
 void proto_log_set_level(int level);
 int proto_log_level_parse(const char *name, int *level);
+/* Non-zero when standard error is the journal ($JOURNAL_STREAM). */
+int proto_log_to_journal(void);
 void proto_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -23,4 +23,13 @@ int proto_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 int proto_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
 int proto_parse_uint(const char *s, unsigned min, unsigned max, unsigned *v);
 
+/*
+ * A duration: decimal digits, then a unit -- ms, s, min, h or d -- or
+ * none for seconds ("500ms", "10s", "10", "5min", "1h").  Into *ms, at
+ * most max_ms.  PROTO_ERR_FORMAT (no digits, another unit, blanks),
+ * PROTO_ERR_RANGE (over max_ms).
+ */
+#define PROTO_DURATION_UNITS "ms, s, min, h or d (none: seconds)"
+int proto_parse_duration(const char *s, uint64_t max_ms, uint64_t *ms);
+
 #endif

@@ -3,6 +3,13 @@
  * TLS 1.3 over OpenSSL for the uplink, and frame I/O on a TLS stream.
  * Sockets are blocking with send and receive timeouts (the idle limit);
  * an SSL* is used by one thread at a time.
+ *
+ * Failures carry their cause (proto.h): a file's or a socket's errno
+ * (ENOENT, ECONNREFUSED, ETIMEDOUT for a timeout, ECONNRESET for a peer
+ * that closed), a host name that does not resolve (PROTO_ERR_GAI), why
+ * the peer's certificate was refused (PROTO_ERR_X509: expired, unknown
+ * CA, host name mismatch), the TLS alert or protocol error (PROTO_ERR_TLS);
+ * proto_strerror() says which.  OpenSSL's error queue is left empty.
  */
 #ifndef PROTO_TLS_H
 #define PROTO_TLS_H
@@ -12,8 +19,11 @@
 
 #include <openssl/ssl.h>
 
+/* The certificate chain and key files; a key not matching the
+ * certificate is PROTO_ERR_AUTH. */
 int proto_tls_server_ctx(const char *cert, const char *key, SSL_CTX **out);
-/* Verify the peer against ca; the name checked is host. */
+/* Verify the peer against ca (PROTO_ERR_NOTFOUND: no certificate in the
+ * file); the name checked is host. */
 int proto_tls_client_ctx(const char *ca, SSL_CTX **out);
 /* Set send and receive timeouts on a socket. */
 int proto_tls_timeouts(int fd, int ms);

@@ -41,6 +41,7 @@ else
 		"$build/test/test_center_cmds"
 		"$build/test/test_center_card"
 		"$build/test/test_keydir"
+		"$build/test/test_causes"
 		"${fuzz[@]}"
 		"$root/test/tools/cli.sh"
 		"$root/test/static/format.sh"

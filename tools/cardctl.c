@@ -31,7 +31,7 @@
 #include "m2show.h"
 #include "util.h"
 
-#define DEFAULT_SOCKET "/run/vcard.sock"
+#define DEFAULT_SOCKET "/run/vcard/vcard.sock"
 
 #define MAX_RIGHT_ARGS PROTO_M2_MAX_RIGHTS
 

@@ -16,7 +16,7 @@ SEL=00A4040007F0505456494401
 
 "$cardctl" new "$tmp/c1.img" --serial 1111111111111111
 "$cardctl" new "$tmp/c2.img" --serial 2222222222222222
-"$build/vcard" -w 1000 "$tmp/c1.img" 2>"$tmp/vcard.log" &
+"$build/vcard" -w 1s "$tmp/c1.img" 2>"$tmp/vcard.log" &
 started
 VCARD_PID=$!
 check "vcard's card appears in the reader" send -w 10

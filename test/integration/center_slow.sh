@@ -22,8 +22,8 @@ cd "$tmp" || exit 1
 B=$build
 dctl=$B/decoderctl
 cctl=$B/centerctl
-IDLE=2000      # centerd -i: the longest a frame (or the handshake) may take
-SESSION=3000   # centerd -t: the whole connection
+IDLE=2000      # centerd -I (ms): the longest a frame (or the handshake) may take
+SESSION=3000   # centerd -t (ms): the whole connection
 MAXCONN=24     # centerd -n
 PERADDR=8      # the default per-address cap (centerd -N)
 UA1=1111111111111111
@@ -52,7 +52,7 @@ between() { [ "$2" -le "$1" ] && [ "$1" -le "$3" ]; }
 
 port_open() { (exec 3<>/dev/tcp/127.0.0.1/7443) 2>/dev/null; }
 start_center() {
-	"$B/centerd" -f -K center -i $IDLE -t $SESSION -n $MAXCONN \
+	"$B/centerd" -f -K center -I ${IDLE}ms -t ${SESSION}ms -n $MAXCONN \
 		2>>center.log &
 	started
 	CENTER_PID=$!

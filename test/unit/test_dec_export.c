@@ -9,6 +9,8 @@
  * together or not at all; and an M1 entry leaves only when the center
  * acknowledged that very block (same UA and seq).
  */
+#include <errno.h>
+
 #include "../../decoder/export.h"
 #include "../../decoder/sync.h"
 #include "test_dec_fx.h"
@@ -252,7 +254,8 @@ test_failures_change_nothing(void **state)
 	/* the file cannot be written: memory keeps the old M1 too */
 	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/no/such/m1", f->dir);
 	snap_take(f, &s);
-	assert_int_equal(dec_export_run(&f->st, "test", 1, &res), PROTO_ERR_IO);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    proto_err_sys(ENOENT));
 	assert_int_equal(res.step, DEC_EXPORT_M1_WRITE);
 	assert_unchanged(f, &s);
 	/* the card gone in the middle: the session ends, M1 stays */
