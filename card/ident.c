@@ -12,16 +12,13 @@
  */
 #include <string.h>
 
+#include "../proto/apdu.h"
 #include "../proto/buf.h"
 #include "../proto/crypto.h"
 #include "applets.h"
 
-#define INS_GET_DATA 0xca
 #define INS_INCREMENT 0x10
-#define INS_GET_CHALLENGE 0x84
 #define CHALLENGE_MAX 4096
-#define CLA_ISO 0x00
-#define CLA_PROPRIETARY 0x80
 #define OFF_COUNTER 0
 #define REGION_SIZE 4
 
@@ -115,13 +112,13 @@ ident_process(struct card_ctx *ctx)
 {
 	const struct proto_apdu *a = ctx->apdu;
 
-	if (a->cla == CLA_ISO && a->ins == INS_GET_DATA)
+	if (a->cla == PROTO_CLA_ISO && a->ins == PROTO_INS_GET_DATA)
 		return get_data(ctx);
-	if (a->cla == CLA_PROPRIETARY && a->ins == INS_INCREMENT)
+	if (a->cla == PROTO_CLA_PROPRIETARY && a->ins == INS_INCREMENT)
 		return increment(ctx);
-	if (a->cla == CLA_ISO && a->ins == INS_GET_CHALLENGE)
+	if (a->cla == PROTO_CLA_ISO && a->ins == PROTO_INS_GET_CHALLENGE)
 		return get_challenge(ctx);
-	if (a->cla != CLA_ISO && a->cla != CLA_PROPRIETARY)
+	if (a->cla != PROTO_CLA_ISO && a->cla != PROTO_CLA_PROPRIETARY)
 		return PROTO_SW_CLA_NOT_SUPPORTED;
 	return PROTO_SW_INS_NOT_SUPPORTED;
 }

@@ -172,11 +172,12 @@ sm_dispatch(struct card_ctx *ctx, struct card_sm_state *s)
 {
 	const struct proto_apdu *a = ctx->apdu;
 
-	if (a->ins == SM_INS_GET_DATA && (a->cla == 0x00 || a->cla == SM_CLA))
+	if (a->ins == SM_INS_GET_DATA &&
+	    (a->cla == PROTO_CLA_ISO || a->cla == SM_CLA))
 		return get_data(ctx, s);
 	if (a->cla != SM_CLA)
-		return a->cla == 0x00 ? PROTO_SW_INS_NOT_SUPPORTED :
-					PROTO_SW_CLA_NOT_SUPPORTED;
+		return a->cla == PROTO_CLA_ISO ? PROTO_SW_INS_NOT_SUPPORTED :
+						 PROTO_SW_CLA_NOT_SUPPORTED;
 	switch (a->ins) {
 	case SM_INS_PROCESS_ECM:
 		return card_sm_process_ecm(ctx, s);

@@ -59,12 +59,17 @@ int proto_rapdu_parse(const uint8_t *buf, size_t len, struct proto_rapdu *r);
 /* Whether the parsed command used the extended form. */
 int proto_apdu_is_extended(const struct proto_apdu *a);
 
-/* Status words used across the project. */
-/* Interindustry instructions (ISO 7816-4) the runtime and the decoder use. */
+/* Interindustry class and instructions (ISO 7816-4) used across the project. */
+#define PROTO_CLA_ISO 0x00
+#define PROTO_CLA_PROPRIETARY 0x80 /* b8 set: not interindustry */
+#define PROTO_INS_GET_CHALLENGE 0x84
+#define PROTO_INS_GET_DATA 0xca
 #define PROTO_INS_SELECT 0xa4
 #define PROTO_INS_GET_RESPONSE 0xc0
 #define PROTO_SELECT_BY_AID 0x04 /* P1 of SELECT */
 #define PROTO_SELECT_FIRST 0x00  /* P2: first or only occurrence, FCI */
+
+/* Status words used across the project. */
 
 #define PROTO_SW_OK 0x9000
 #define PROTO_SW_BYTES_REMAINING 0x6100 /* 61xx */

@@ -270,9 +270,14 @@ proto_unhex(const char *hex, size_t len, uint8_t *out, size_t n)
 {
 	if (len != 2 * n)
 		return PROTO_ERR_LENGTH;
+	/* All digits checked before the first byte is written: out is left
+	 * as it was on error. */
+	for (size_t i = 0; i < len; i++)
+		if (hexval(hex[i]) < 0)
+			return PROTO_ERR_FORMAT;
 	for (size_t i = 0; i < n; i++) {
 		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
+		if (hi < 0 || lo < 0) /* checked above; for the analyzer */
 			return PROTO_ERR_FORMAT;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}

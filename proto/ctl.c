@@ -318,7 +318,7 @@ proto_ctl_reply_add(struct proto_ctl_reply *r, const char *fmt, ...)
 	r->len += (size_t)n;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 reply_error(struct proto_ctl_reply *r, const char *fmt, va_list ap)
 {
 	char msg[PROTO_CTL_ERROR_MAX];

@@ -10,6 +10,7 @@
 #ifndef PROTO_SM_H
 #define PROTO_SM_H
 
+#include "apdu.h"
 #include "block.h"
 #include "cert.h"
 #include "cmd.h"
@@ -39,8 +40,8 @@
 #define SM_SW_CMD_REFUSED 0x9303
 
 /* The proprietary class; GET DATA is also accepted under CLA 00. */
-#define SM_CLA 0x80
-#define SM_INS_GET_DATA 0xca
+#define SM_CLA PROTO_CLA_PROPRIETARY
+#define SM_INS_GET_DATA PROTO_INS_GET_DATA
 #define SM_INS_PROCESS_ECM 0x30
 #define SM_INS_BUY_EVENT 0x32
 #define SM_INS_EXPORT 0x40

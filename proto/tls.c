@@ -131,6 +131,22 @@ proto_tls_timeouts(int fd, int ms)
 	return 0;
 }
 
+/*
+ * The SNI extension: SSL_set_tlsext_host_name is a macro that casts its
+ * name to void *, so it gets a copy rather than our const string.
+ */
+static int
+set_server_name(SSL *ssl, const char *host)
+{
+	char name[256];
+	size_t n = strlen(host);
+
+	if (n >= sizeof(name))
+		return 0;
+	memcpy(name, host, n + 1);
+	return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+
 static int
 tcp_connect(const char *host, const char *port, int timeout_ms, int *out)
 {
@@ -176,8 +192,7 @@ proto_tls_connect(SSL_CTX *ctx, const char *host, const char *port,
 	if ((rc = tcp_connect(host, port, timeout_ms, &fd)) != 0)
 		return rc;
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
-	    SSL_set_tlsext_host_name(ssl, host) != 1 ||
-	    SSL_set1_host(ssl, host) != 1) {
+	    set_server_name(ssl, host) != 1 || SSL_set1_host(ssl, host) != 1) {
 		rc = queued_err(PROTO_ERR_CRYPTO);
 		goto fail;
 	}

@@ -20,7 +20,7 @@ set -u
 root=${PTV_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$root/test/lib/tap.sh"
 
-budget=${PTV_FUZZ_BUDGET:-400} # seconds of fuzzing in all, for make check
+budget=${PTV_FUZZ_BUDGET:-200} # seconds of fuzzing in all, for make check
 jobs=${PTV_FUZZ_JOBS:-2}
 tmp=$(mktemp -d /tmp/ptv-fuzz.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -413,6 +413,25 @@ test_parse_num(void **state)
 }
 
 static void
+test_unhex(void **state)
+{
+	uint8_t out[3] = { 0xaa, 0xbb, 0xcc };
+	const uint8_t want[3] = { 0x01, 0xab, 0xef };
+	const uint8_t orig[3] = { 0xaa, 0xbb, 0xcc };
+
+	(void)state;
+	/* A bad digit anywhere, even in the last byte: nothing written. */
+	assert_int_equal(proto_unhex("01abeg", 6, out, 3), PROTO_ERR_FORMAT);
+	assert_memory_equal(out, orig, 3);
+	assert_int_equal(proto_unhex("0x01ab", 6, out, 3), PROTO_ERR_FORMAT);
+	assert_memory_equal(out, orig, 3);
+	assert_int_equal(proto_unhex("01abef0", 7, out, 3), PROTO_ERR_LENGTH);
+	assert_memory_equal(out, orig, 3);
+	assert_int_equal(proto_unhex("01ABef", 6, out, 3), 0);
+	assert_memory_equal(out, want, 3);
+}
+
+static void
 test_ctl_reply_builder(void **state)
 {
 	struct proto_ctl_reply r;
@@ -466,6 +485,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rd_ints),
 		cmocka_unit_test(test_parse_num),
+		cmocka_unit_test(test_unhex),
 		cmocka_unit_test(test_rd_short_does_not_advance),
 		cmocka_unit_test(test_wr_bounds),
 		cmocka_unit_test(test_tlv_table),
