@@ -14,6 +14,9 @@ PCSC_CFLAGS := $(shell pkg-config --cflags libpcsclite 2>/dev/null || echo -I/us
 PCSC_LIBS   := $(shell pkg-config --libs libpcsclite 2>/dev/null || echo -lpcsclite)
 # sd_notify for the daemons' readiness (proto/daemon.c)
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+# The operator console (centerd -A): HTTPS by libmicrohttpd, JSON by jansson.
+MHD_CFLAGS  := $(shell pkg-config --cflags libmicrohttpd jansson 2>/dev/null)
+MHD_LIBS    := $(shell pkg-config --libs libmicrohttpd jansson 2>/dev/null || echo -lmicrohttpd -ljansson)
 
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wcast-qual -Wwrite-strings \
        -Wmissing-prototypes -Wstrict-prototypes -Wconversion \
@@ -46,7 +49,11 @@ CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
 CGS_SRC  += center/db_schema.c center/db_cmd.c center/db_report.c \
             center/db_card.c
 
+CONSOLE_SRC = center/console.c center/view.c center/page.c center/metrics.c \
+              center/html.c center/token.c
+
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
+CONSOLE_OBJ = $(CONSOLE_SRC:%.c=$(O)/%.o)
 DEC_OBJ   = $(DEC_SRC:%.c=$(O)/%.o)
 CGS_OBJ   = $(CGS_SRC:%.c=$(O)/%.o)
 CARD_OBJ  = $(CARD_SRC:%.c=$(O)/%.o)
@@ -60,6 +67,7 @@ TEST_BINS += $(O)/test/test_wire $(O)/test/test_sm_cmd
 TEST_BINS += $(O)/test/test_dec_session
 TEST_BINS += $(O)/test/test_center_cmds $(O)/test/test_center_card
 TEST_BINS += $(O)/test/test_causes
+TEST_BINS += $(O)/test/test_console
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
@@ -98,6 +106,9 @@ $(O)/libdecoder.a: $(DEC_OBJ) Makefile
 	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 $(O)/libcenter.a: $(CGS_OBJ) Makefile
 	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
+$(O)/libconsole.a: $(CONSOLE_OBJ) Makefile
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
+$(CONSOLE_OBJ): CFLAGS += $(MHD_CFLAGS)
 
 $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
            $(O)/libcard.a $(O)/libproto.a
@@ -110,8 +121,8 @@ $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
 	    $(SYSTEMD_LIBS)
 $(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
-$(O)/centerd: $(O)/center/centerd.o $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS) \
+$(O)/centerd: $(O)/center/centerd.o $(O)/libconsole.a $(O)/libcenter.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(MHD_LIBS) $(CRYPTO_LIBS) \
 	    $(SYSTEMD_LIBS)
 CENTERCTL_OBJ = $(O)/tools/centerctl.o $(O)/tools/centerctl_tls.o \
                 $(O)/tools/centerctl_show.o $(O)/tools/centerctl_card.o \
@@ -127,6 +138,8 @@ $(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libdecoder.a $(O)/libcenter.a $(O
 $(O)/bench/%: $(O)/test/bench/%.o $(O)/libcard.a $(O)/libcenter.a $(O)/libproto.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
+$(O)/test/test_console: $(O)/test/test_console.o $(O)/libconsole.a $(O)/libcenter.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 $(MHD_LIBS) $(CRYPTO_LIBS)
 $(O)/test/%.o: test/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<

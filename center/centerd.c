@@ -24,6 +24,7 @@
 #include "../proto/stop.h"
 #include "../proto/tls.h"
 #include "commands.h"
+#include "console.h"
 #include "db.h"
 #include "pool.h"
 #include "server.h"
@@ -42,11 +43,14 @@ struct centerd {
 	struct cgs_server_conf conf;
 	const char *keys_dir, *db_path;
 	char db_buf[PATH_CAP], cert[PATH_CAP], key[PATH_CAP];
+	const char *console_addr; /* -A: the operator console, or NULL */
+	char token[PATH_CAP];
 	struct proto_daemon_opts opts;
 	struct cgs_keys keys;
 	SSL_CTX *tls;
 	struct cgs_pool *pool;
 	struct cgs_server *srv;
+	struct cgs_console *console;
 };
 
 #define STR_(x) #x
@@ -80,6 +84,15 @@ static const char help[] =
 							"--session-timeout "
 							"TIME a whole "
 							"connection (1min)\n"
+							"  -A, --console "
+							"HOST:PORT the "
+							"operator console over "
+							"HTTPS, on its own\n"
+							"                      "
+							"    address (off; "
+							"e.g."
+							" " CGS_CONSOLE_DEFAULT
+							")\n"
 							"  TIME: a number and "
 							"a "
 							"unit,"
@@ -134,14 +147,15 @@ parse_args(int argc, char **argv, struct centerd *d)
 		{ "max-per-address", required_argument, NULL, 'N' },
 		{ "frame-timeout", required_argument, NULL, 'I' },
 		{ "session-timeout", required_argument, NULL, 't' },
+		{ "console", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	proto_daemon_opts_init(&d->opts);
 	while ((c = getopt_long(argc, argv,
-		    PROTO_DAEMON_OPTSTRING "K:D:a:p:n:N:I:t:", longs, NULL)) !=
-	    -1) {
+		    PROTO_DAEMON_OPTSTRING "K:D:a:p:n:N:I:t:A:", longs,
+		    NULL)) != -1) {
 		if (proto_daemon_opt("centerd", help, c, argv, &d->opts))
 			continue;
 		switch (c) {
@@ -168,6 +182,9 @@ parse_args(int argc, char **argv, struct centerd *d)
 			break;
 		case 't':
 			d->conf.lim.session_ms = time_arg("-t", optarg);
+			break;
+		case 'A':
+			d->console_addr = optarg;
 			break;
 		default:
 			proto_daemon_usage_error("centerd",
@@ -221,6 +238,28 @@ load_keys(struct centerd *d)
 	return 0;
 }
 
+/* The operator console, if asked for, on the server's counters. */
+static int
+start_console(struct centerd *d)
+{
+	struct cgs_console_conf cc = { .listen = d->console_addr,
+		.cert = d->cert,
+		.key = d->key,
+		.token_file = d->token,
+		.db_path = d->db_path,
+		.stats = cgs_server_stats(d->srv) };
+	int rc;
+
+	if (d->console_addr == NULL)
+		return 0;
+	if ((rc = dir_path(d->token, d->keys_dir, CGS_CONSOLE_TOKEN)) != 0)
+		return rc;
+	if ((rc = cgs_console_start(&cc, &d->console)) != 0)
+		fprintf(stderr, "centerd: cannot serve the console on %s: %s\n",
+		    d->console_addr, proto_strerror(rc));
+	return rc;
+}
+
 /* Everything the server needs before it listens; errors on stderr. */
 static int
 prepare(struct centerd *d)
@@ -260,13 +299,14 @@ prepare(struct centerd *d)
 					       strerror(errno));
 		return rc;
 	}
-	return 0;
+	return start_console(d);
 }
 
 /* Free what no session uses any more; secrets wiped. */
 static void
 centerd_free(struct centerd *d)
 {
+	cgs_console_stop(&d->console);
 	cgs_server_free(&d->srv);
 	cgs_pool_free(&d->pool);
 	SSL_CTX_free(d->tls);
@@ -312,8 +352,12 @@ main(int argc, char **argv)
 	    "frame, %d ms per connection",
 	    status, d->conf.max_sessions, d->conf.max_per_addr,
 	    d->conf.lim.idle_ms, d->conf.lim.session_ms);
+	if (d->console != NULL)
+		proto_log(PROTO_LOG_NOTICE, "operator console on https://%s/",
+		    d->console_addr);
 	proto_daemon_ready(status);
 	left = cgs_server_run(d->srv);
+	cgs_console_stop(&d->console);
 	proto_daemon_stopping();
 	sessions = cgs_server_sessions(d->srv);
 	if (left == 0)

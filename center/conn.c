@@ -235,6 +235,7 @@ log_ingested(struct conn *cn)
 {
 	const struct cgs_session *s = &cn->s;
 
+	cgs_stats_answered(cn->env->stats, &s->ans);
 	if (!s->recorded) {
 		cgs_stats_junk(cn->env->stats, &s->ans);
 		proto_log(PROTO_LOG_INFO,
@@ -254,6 +255,7 @@ static void
 serve_session(struct conn *cn)
 {
 	struct cgs_slot *sl = NULL;
+	long long t0;
 	int rc, level;
 
 	if ((rc = read_session(cn)) != 0) {
@@ -262,10 +264,18 @@ serve_session(struct conn *cn)
 		    cgs_now_ms() + CLOSE_MS);
 		goto out;
 	}
+	t0 = cgs_now_us();
 	if ((sl = cgs_pool_take(cn->env->pool)) == NULL)
 		rc = PROTO_ERR_NOMEM;
 	else
 		rc = cgs_ingest(sl->ctx, &cn->s);
+	if (rc == 0 && cn->s.refused == PROTO_UP_OK) {
+		cgs_hist_add(&cn->env->stats->ingest,
+		    (unsigned long long)(cgs_now_us() - t0));
+		if (cn->s.recorded)
+			cgs_hist_add(&cn->env->stats->commit,
+			    (unsigned long long)cn->s.commit_us);
+	}
 	if (rc != 0) {
 		level = note(cn, CGS_EV_NOT_RECORDED, PROTO_LOG_ERR);
 		proto_log(level, "%s: session from %s not recorded: %s%s",

@@ -14,6 +14,7 @@
 /* The caller's callback, of the report's type, and its argument. */
 struct ctx {
 	union {
+		cgs_count_cb count;
 		cgs_card_cb card;
 		cgs_purchase_cb purchase;
 		cgs_flag_cb flag;
@@ -28,11 +29,18 @@ struct ctx {
 typedef int (*row_fn)(sqlite3_stmt *st, const struct ctx *c);
 
 /*
- * Run sql with ?1 the UA (NULL: SQL NULL, which the queries read as "every
- * card"), each row through row.
+ * A query's parameters: ?1 a UA, ?2 and ?3 texts, ?4 and ?5 integers.  A
+ * NULL one is SQL NULL, which the queries read as "any".
  */
+struct params {
+	const uint8_t *ua;
+	const char *t2, *t3;
+	int64_t i4, i5;
+};
+
+/* Run sql with p's parameters, each row through row. */
 static int
-report(struct cgs_db *db, const char *sql, const uint8_t *ua, row_fn row,
+report_p(struct cgs_db *db, const char *sql, const struct params *p, row_fn row,
     const struct ctx *c)
 {
 	sqlite3 *sq = cgs_db_sql(db);
@@ -44,8 +52,17 @@ report(struct cgs_db *db, const char *sql, const uint8_t *ua, row_fn row,
 		    sqlite3_errmsg(sq));
 		return PROTO_ERR_IO;
 	}
-	if (ua != NULL)
-		cgs_db_bind_ua(st, 1, ua);
+	if (p->ua != NULL)
+		cgs_db_bind_ua(st, 1, p->ua);
+	/* a statement may use fewer: those binds are out of range, ignored */
+	if (p->t2 != NULL)
+		sqlite3_bind_text(st, 2, p->t2, -1, SQLITE_TRANSIENT);
+	if (p->t3 != NULL)
+		sqlite3_bind_text(st, 3, p->t3, -1, SQLITE_TRANSIENT);
+	if (sqlite3_bind_parameter_count(st) >= 4)
+		sqlite3_bind_int64(st, 4, p->i4);
+	if (sqlite3_bind_parameter_count(st) >= 5)
+		sqlite3_bind_int64(st, 5, p->i5);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((r = row(st, c)) != 0)
 			break;
@@ -56,6 +73,16 @@ report(struct cgs_db *db, const char *sql, const uint8_t *ua, row_fn row,
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* Run sql with ?1 the UA (NULL: every card), each row through row. */
+static int
+report(struct cgs_db *db, const char *sql, const uint8_t *ua, row_fn row,
+    const struct ctx *c)
+{
+	struct params p = { .ua = ua };
+
+	return report_p(db, sql, &p, row, c);
 }
 
 /* Column i as text into buf (empty for NULL). */
@@ -124,6 +151,13 @@ card_row(sqlite3_stmt *st, const struct ctx *c)
 	return c->cb.card(c->arg, &r);
 }
 
+/* The columns card_row reads. */
+#define CARD_SELECT                                                         \
+	"SELECT ua, status, locked, last_block_seq, (SELECT COUNT(*) FROM " \
+	"purchases p WHERE p.ua = c.ua), registered_at, first_seen, "       \
+	"last_seen, recovered_at, seen_at, seen_via, seen_as, revoked_at "  \
+	"FROM cards c"
+
 int
 cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
     void *arg)
@@ -131,11 +165,8 @@ cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
 	struct ctx c = { .cb.card = cb, .arg = arg };
 
 	return report(db,
-	    "SELECT ua, status, locked, last_block_seq, (SELECT COUNT(*) "
-	    "FROM purchases p WHERE p.ua = c.ua), registered_at, first_seen, "
-	    "last_seen, recovered_at, seen_at, seen_via, seen_as, revoked_at "
-	    "FROM cards c WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua",
-	    ua, card_row, &c);
+	    CARD_SELECT " WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua", ua,
+	    card_row, &c);
 }
 
 /* --- the ledger ---------------------------------------------------------- */
@@ -159,6 +190,11 @@ purchase_row(sqlite3_stmt *st, const struct ctx *c)
 	return c->cb.purchase(c->arg, &r);
 }
 
+/* The columns purchase_row reads. */
+#define PURCHASE_SELECT                                                   \
+	"SELECT ua, seq, event, channel, price, bought_at, recorded_at, " \
+	"via_ua, origin, session_id FROM purchases"
+
 int
 cgs_report_purchases(struct cgs_db *db, const uint8_t *ua, cgs_purchase_cb cb,
     void *arg)
@@ -166,10 +202,8 @@ cgs_report_purchases(struct cgs_db *db, const uint8_t *ua, cgs_purchase_cb cb,
 	struct ctx c = { .cb.purchase = cb, .arg = arg };
 
 	return report(db,
-	    "SELECT ua, seq, event, channel, price, bought_at, recorded_at, "
-	    "via_ua, origin, session_id FROM purchases WHERE ?1 IS NULL OR "
-	    "ua = ?1 ORDER BY ua, seq",
-	    ua, purchase_row, &c);
+	    PURCHASE_SELECT " WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua, seq", ua,
+	    purchase_row, &c);
 }
 
 /* --- flags ---------------------------------------------------------------- */
@@ -311,4 +345,195 @@ cgs_report_card_data(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		rc = cb(arg, &d);
 	proto_m2_clear(&d.m);
 	return rc;
+}
+
+/* --- the console's views ------------------------------------------------ */
+
+static int
+count_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_count_row r;
+	int n = sqlite3_column_count(st);
+
+	memset(&r, 0, sizeof(r));
+	/* (status, n), (status, reason, n) or (at, status, n) */
+	if (n == 3 && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+		r.at = sqlite3_column_int64(st, 0);
+		col_text(st, 1, r.status, sizeof(r.status));
+	} else {
+		col_text(st, 0, r.status, sizeof(r.status));
+		if (n == 3)
+			col_text(st, 1, r.reason, sizeof(r.reason));
+	}
+	r.n = (uint64_t)sqlite3_column_int64(st, n - 1);
+	return c->cb.count(c->arg, &r);
+}
+
+/* The status a card is shown with: revoked over the others. */
+#define CARD_STATUS \
+	"CASE WHEN revoked_at IS NOT NULL THEN 'revoked' ELSE status END"
+
+int
+cgs_report_card_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
+{
+	struct ctx c = { .cb.count = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT " CARD_STATUS ", COUNT(*) FROM cards GROUP BY 1 ORDER BY 1",
+	    NULL, count_row, &c);
+}
+
+int
+cgs_report_block_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
+{
+	struct ctx c = { .cb.count = cb, .arg = arg };
+
+	return report(db,
+	    "SELECT status, reason, COUNT(*) FROM blocks GROUP BY status, "
+	    "reason ORDER BY status, reason",
+	    NULL, count_row, &c);
+}
+
+int
+cgs_report_ingest(struct cgs_db *db, int64_t since, int64_t bucket_s,
+    cgs_count_cb cb, void *arg)
+{
+	struct ctx c = { .cb.count = cb, .arg = arg };
+	struct params p = { .i4 = bucket_s, .i5 = since };
+
+	if (bucket_s <= 0)
+		return PROTO_ERR_ARG;
+	return report_p(db,
+	    "SELECT received_at - received_at % ?4, status, COUNT(*) FROM "
+	    "blocks WHERE received_at >= ?5 GROUP BY 1, 2 ORDER BY 1, 2",
+	    &p, count_row, &c);
+}
+
+/* The first column of sql's one row, an integer. */
+static int
+scalar_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	*(uint64_t *)c->arg = (uint64_t)sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int
+scalar(struct cgs_db *db, const char *sql, const struct params *p, uint64_t *n)
+{
+	struct ctx c = { .arg = n };
+
+	*n = 0;
+	return report_p(db, sql, p, scalar_row, &c);
+}
+
+int
+cgs_report_session_count(struct cgs_db *db, int64_t since, uint64_t *n)
+{
+	struct params p = { .i4 = since };
+
+	return scalar(db,
+	    "SELECT COUNT(*) FROM sessions WHERE started_at >= ?4", &p, n);
+}
+
+int
+cgs_report_flag_count(struct cgs_db *db, uint64_t *n)
+{
+	struct params p = { 0 };
+
+	return scalar(db, "SELECT COUNT(*) FROM flags", &p, n);
+}
+
+/*
+ * A page: its count (count_sql) and its rows (sql), with ?1 the page's
+ * UA, ?2 and ?3 the filters t2 and t3, ?4 and ?5 its limit and offset.
+ */
+static int
+page(struct cgs_db *db, const struct cgs_page *pg, const char *t2,
+    const char *t3, const char *count_sql, const char *sql, row_fn row,
+    const struct ctx *c, uint64_t *total)
+{
+	struct params p = { .ua = pg->ua,
+		.t2 = t2,
+		.t3 = t3,
+		.i4 = pg->limit,
+		.i5 = pg->offset };
+	int rc;
+
+	if ((rc = scalar(db, count_sql, &p, total)) != 0)
+		return rc;
+	return report_p(db, sql, &p, row, c);
+}
+
+#define CARDS_WHERE                                                      \
+	" WHERE (?1 IS NULL OR ua = ?1) AND (?2 IS NULL OR " CARD_STATUS \
+	" = ?2)"
+#define PAGE_RANGE " LIMIT ?4 OFFSET ?5"
+
+int
+cgs_report_cards_page(struct cgs_db *db, const struct cgs_page *pg,
+    cgs_card_cb cb, void *arg, uint64_t *total)
+{
+	struct ctx c = { .cb.card = cb, .arg = arg };
+
+	return page(db, pg, pg->status, NULL,
+	    "SELECT COUNT(*) FROM cards" CARDS_WHERE,
+	    CARD_SELECT CARDS_WHERE " ORDER BY ua" PAGE_RANGE, card_row, &c,
+	    total);
+}
+
+#define PURCHASES_WHERE \
+	" WHERE (?1 IS NULL OR ua = ?1) AND (?2 IS NULL OR origin = ?2)"
+
+int
+cgs_report_purchases_page(struct cgs_db *db, const struct cgs_page *pg,
+    cgs_purchase_cb cb, void *arg, uint64_t *total)
+{
+	struct ctx c = { .cb.purchase = cb, .arg = arg };
+
+	return page(db, pg, pg->origin, NULL,
+	    "SELECT COUNT(*) FROM purchases" PURCHASES_WHERE,
+	    PURCHASE_SELECT PURCHASES_WHERE
+	    " ORDER BY recorded_at DESC, ua, seq DESC" PAGE_RANGE,
+	    purchase_row, &c, total);
+}
+
+/* text as a LIKE pattern "%text%", its own % _ and \ escaped by \. */
+static int
+like_pattern(const char *text, char *buf, size_t cap)
+{
+	size_t n = 0, len = strlen(text);
+
+	if (len > CGS_PAGE_TEXT_MAX || cap < 2 * len + 3)
+		return PROTO_ERR_TOOBIG;
+	buf[n++] = '%';
+	for (; *text != '\0'; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			buf[n++] = '\\';
+		buf[n++] = *text;
+	}
+	buf[n++] = '%';
+	buf[n] = '\0';
+	return 0;
+}
+
+#define FLAGS_WHERE                           \
+	" WHERE (?1 IS NULL OR ua = ?1) AND " \
+	"(?3 IS NULL OR what LIKE ?3 ESCAPE '\\')"
+
+int
+cgs_report_flags_page(struct cgs_db *db, const struct cgs_page *pg,
+    cgs_flag_cb cb, void *arg, uint64_t *total)
+{
+	struct ctx c = { .cb.flag = cb, .arg = arg };
+	char pat[2 * CGS_PAGE_TEXT_MAX + 3];
+	int rc;
+
+	if (pg->text != NULL &&
+	    (rc = like_pattern(pg->text, pat, sizeof(pat))) != 0)
+		return rc;
+	return page(db, pg, NULL, pg->text != NULL ? pat : NULL,
+	    "SELECT COUNT(*) FROM flags" FLAGS_WHERE,
+	    "SELECT id, ua, session_id, at, what FROM flags" FLAGS_WHERE
+	    " ORDER BY id DESC" PAGE_RANGE,
+	    flag_row, &c, total);
 }

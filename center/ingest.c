@@ -7,6 +7,7 @@
 #include "ingest.h"
 #include "keycache.h"
 #include "ledger.h"
+#include "stats.h"
 
 struct cgs_ctx {
 	struct cgs_db *db;
@@ -311,6 +312,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	memset(&s->ans, 0, sizeof(s->ans));
 	s->recorded = 0;
 	s->refused = PROTO_UP_OK;
+	s->commit_us = 0;
 	if (s->n > PROTO_UPLINK_MAX_BLOCKS)
 		return PROTO_ERR_ARG;
 	if ((rc = refused(c, s)) != 0 || s->refused != PROTO_UP_OK)
@@ -340,10 +342,16 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	s->ans.invoiced = run.ledger.invoiced;
 	s->ans.flagged = run.ledger.flagged;
 	if (run.valid > 0 &&
-	    ((rc = cgs_db_session_close(c->db, at.session_id, s->ans.invoiced,
-		  s->ans.flagged, run.present.seen)) != 0 ||
-		(rc = cgs_db_commit(c->db)) != 0))
+	    (rc = cgs_db_session_close(c->db, at.session_id, s->ans.invoiced,
+		 s->ans.flagged, run.present.seen)) != 0)
 		goto out;
+	if (run.valid > 0) {
+		long long t0 = cgs_now_us();
+
+		if ((rc = cgs_db_commit(c->db)) != 0)
+			goto out;
+		s->commit_us = cgs_now_us() - t0;
+	}
 	s->recorded = run.valid > 0;
 out:
 	/* an error, or nothing genuine: nothing is kept */

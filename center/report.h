@@ -114,4 +114,52 @@ int cgs_report_blocks(struct cgs_db *db, const uint8_t *ua, cgs_block_cb cb,
 int cgs_report_card_data(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     cgs_data_cb cb, void *arg);
 
+/* --- the console's views (overview, lists with filters and paging) -------- */
+
+/* One count of a breakdown: by status (and reason), or by time. */
+struct cgs_count_row {
+	char status[24];
+	char reason[96];
+	int64_t at; /* the start of a time bucket */
+	uint64_t n;
+};
+typedef int (*cgs_count_cb)(void *arg, const struct cgs_count_row *r);
+
+/* Cards by status (revoked counted as revoked), by status. */
+int cgs_report_card_counts(struct cgs_db *db, cgs_count_cb cb, void *arg);
+/* Recorded blocks by status and reason. */
+int cgs_report_block_counts(struct cgs_db *db, cgs_count_cb cb, void *arg);
+/* Recorded blocks received since (Unix s) in buckets of bucket_s seconds,
+ * by bucket and status, oldest first. */
+int cgs_report_ingest(struct cgs_db *db, int64_t since, int64_t bucket_s,
+    cgs_count_cb cb, void *arg);
+/* Sessions recorded since (0: ever). */
+int cgs_report_session_count(struct cgs_db *db, int64_t since, uint64_t *n);
+/* Anomalies (flags) recorded. */
+int cgs_report_flag_count(struct cgs_db *db, uint64_t *n);
+
+#define CGS_PAGE_TEXT_MAX 64 /* the longest text filter */
+
+/*
+ * A page of a list: the rows after offset, at most limit of them, that
+ * pass the filters (each NULL: any), and how many pass in all.
+ */
+struct cgs_page {
+	const uint8_t *ua;  /* the card */
+	const char *status; /* cards: a CGS_* status */
+	const char *origin; /* invoices: present, recovered */
+	const char *text;   /* anomalies: contained in the text */
+	uint32_t offset, limit;
+};
+
+int cgs_report_cards_page(struct cgs_db *db, const struct cgs_page *pg,
+    cgs_card_cb cb, void *arg, uint64_t *total);
+/* Invoices, newest first. */
+int cgs_report_purchases_page(struct cgs_db *db, const struct cgs_page *pg,
+    cgs_purchase_cb cb, void *arg, uint64_t *total);
+/* Anomalies, newest first.  PROTO_ERR_TOOBIG for a text filter longer
+ * than CGS_PAGE_TEXT_MAX. */
+int cgs_report_flags_page(struct cgs_db *db, const struct cgs_page *pg,
+    cgs_flag_cb cb, void *arg, uint64_t *total);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../proto/log.h"
 #include "io.h"
@@ -25,6 +26,9 @@ static const char *const ev_text[CGS_EV_N] = {
 	[CGS_EV_REFUSED_REVOKED] = "sessions refused (revoked card)",
 	[CGS_EV_RECORDED] = "sessions recorded",
 };
+
+const unsigned long cgs_hist_bounds_us[CGS_HIST_BUCKETS - 1] = { 500, 1000,
+	2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000 };
 
 struct line {
 	char b[LINE_MAX_LEN];
@@ -51,6 +55,36 @@ line_add(struct line *l, const char *fmt, ...)
 		    sizeof(l->b) - l->n - 1;
 }
 
+static void
+hist_init(struct cgs_hist *h)
+{
+	for (int i = 0; i < CGS_HIST_BUCKETS; i++)
+		atomic_init(&h->bucket[i], 0);
+	atomic_init(&h->count, 0);
+	atomic_init(&h->sum_us, 0);
+}
+
+void
+cgs_hist_add(struct cgs_hist *h, unsigned long long us)
+{
+	int i = 0;
+
+	while (i < CGS_HIST_BUCKETS - 1 && us > cgs_hist_bounds_us[i])
+		i++;
+	atomic_fetch_add(&h->bucket[i], 1);
+	atomic_fetch_add(&h->sum_us, us);
+	atomic_fetch_add(&h->count, 1);
+}
+
+long long
+cgs_now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
 void
 cgs_stats_init(struct cgs_stats *s)
 {
@@ -61,6 +95,11 @@ cgs_stats_init(struct cgs_stats *s)
 	}
 	for (int i = 0; i < CGS_STATS_REASONS; i++)
 		atomic_init(&s->junk_blocks[i], 0);
+	for (int st = 0; st < CGS_STATS_STATUSES; st++)
+		for (int i = 0; i < CGS_STATS_REASONS; i++)
+			atomic_init(&s->blocks[st][i], 0);
+	hist_init(&s->ingest);
+	hist_init(&s->commit);
 	s->report_at = cgs_now_ms();
 }
 
@@ -83,6 +122,17 @@ cgs_stats_junk(struct cgs_stats *s, const struct proto_up_answer *a)
 	for (size_t i = 0; i < a->n_res; i++)
 		if (a->res[i].reason < CGS_STATS_REASONS)
 			atomic_fetch_add(&s->junk_blocks[a->res[i].reason], 1);
+}
+
+void
+cgs_stats_answered(struct cgs_stats *s, const struct proto_up_answer *a)
+{
+	for (size_t i = 0; i < a->n_res; i++)
+		if (a->res[i].status < CGS_STATS_STATUSES &&
+		    a->res[i].reason < CGS_STATS_REASONS)
+			atomic_fetch_add(&s->blocks[a->res[i].status]
+						   [a->res[i].reason],
+			    1);
 }
 
 /* The counters' values less base (NULL: none) into d and dj. */

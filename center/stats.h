@@ -15,7 +15,21 @@
 #include "../proto/uplink.h"
 
 #define CGS_STATS_INTERVAL_S 60 /* a summary at most this often */
-#define CGS_STATS_REASONS (PROTO_UP_DEADLINE + 1) /* RESULT reasons */
+#define CGS_STATS_REASONS (PROTO_UP_DEADLINE + 1)  /* RESULT reasons */
+#define CGS_STATS_STATUSES (PROTO_UP_REJECTED + 1) /* RESULT statuses */
+
+/*
+ * A latency histogram, as Prometheus reads one: counts per bucket (not
+ * cumulative here; the last bucket is +Inf), their number and their sum.
+ * The bounds are cgs_hist_bounds_us.
+ */
+#define CGS_HIST_BUCKETS 12
+extern const unsigned long cgs_hist_bounds_us[CGS_HIST_BUCKETS - 1];
+struct cgs_hist {
+	atomic_ulong bucket[CGS_HIST_BUCKETS];
+	atomic_ulong count;
+	atomic_ullong sum_us;
+};
 
 enum cgs_event {
 	CGS_EV_REFUSED_FULL,   /* refused: the center served its cap */
@@ -42,6 +56,11 @@ struct cgs_stats {
 	/* the reporting thread's own: what its last summary covered */
 	unsigned long seen[CGS_EV_N], seen_junk[CGS_STATS_REASONS];
 	long report_at;
+	/* every block answered (recorded sessions and junk ones), by its
+	 * RESULT status and reason */
+	atomic_ulong blocks[CGS_STATS_STATUSES][CGS_STATS_REASONS];
+	struct cgs_hist ingest; /* a session's ingest, to its commit */
+	struct cgs_hist commit; /* the database's commit of a session */
 };
 
 void cgs_stats_init(struct cgs_stats *s);
@@ -53,6 +72,12 @@ void cgs_stats_init(struct cgs_stats *s);
 int cgs_stats_note(struct cgs_stats *s, enum cgs_event e);
 /* A session that had no valid block: counted, with its blocks' reasons. */
 void cgs_stats_junk(struct cgs_stats *s, const struct proto_up_answer *a);
+/* The blocks of an answered session, by status and reason. */
+void cgs_stats_answered(struct cgs_stats *s, const struct proto_up_answer *a);
+/* One observation of us microseconds. */
+void cgs_hist_add(struct cgs_hist *h, unsigned long long us);
+/* CLOCK_MONOTONIC in microseconds, for the histograms. */
+long long cgs_now_us(void);
 /*
  * From one thread, as often as it likes: once an interval has passed, a
  * line of what changed in it (if anything but recorded sessions did).

@@ -347,7 +347,9 @@ cmd_init(const struct opts *o)
 		return UTIL_EXIT_USAGE;
 	}
 	return keys_init(o->dir) != 0 ||
-	    ctl_tls_init(o->dir, o->name != NULL ? o->name : "localhost") != 0;
+	    ctl_tls_init(o->dir, o->name != NULL ? o->name : "localhost") !=
+	    0 ||
+	    ctl_token_init(o->dir) != 0;
 }
 
 int

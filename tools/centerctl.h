@@ -51,6 +51,8 @@ int ctl_emm_out(const struct opts *o, const uint8_t ua[PROTO_UA_LEN],
 /* init: a local CA and the server's certificate for name (and
  * localhost), written into dir. */
 int ctl_tls_init(const char *dir, const char *name);
+/* The console's admin token, DIR/console.token (0600), made anew. */
+int ctl_token_init(const char *dir);
 
 /* The reports: cards, invoices, flags, commands UA, card UA. */
 int ctl_show_cards(const struct opts *o);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * centerctl init's TLS material: a local operator CA and the server's
- * certificate (for localhost and the host name given), as PEM files.
+ * certificate (for localhost and the host name given), as PEM files; and
+ * the operator console's admin token.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -17,6 +18,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "../center/console.h"
+#include "../proto/buf.h"
+#include "../proto/crypto.h"
 #include "centerctl.h"
 
 #define CERT_DAYS 3650
@@ -132,5 +136,40 @@ out:
 	X509_free(srv);
 	EVP_PKEY_free(cak);
 	EVP_PKEY_free(sk);
+	return rc;
+}
+
+int
+ctl_token_init(const char *dir)
+{
+	uint8_t rnd[CGS_CONSOLE_TOKEN_LEN / 2];
+	char path[PATH_MAX], hex[CGS_CONSOLE_TOKEN_LEN + 2];
+	int fd, rc = 1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, CGS_CONSOLE_TOKEN);
+	if (proto_random(rnd, sizeof(rnd)) != 0) {
+		fprintf(stderr, "centerctl init: no random bytes\n");
+		return 1;
+	}
+	proto_hex(rnd, sizeof(rnd), hex);
+	hex[CGS_CONSOLE_TOKEN_LEN] = '\n';
+	hex[CGS_CONSOLE_TOKEN_LEN + 1] = '\0';
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+	    write(fd, hex, CGS_CONSOLE_TOKEN_LEN + 1) !=
+		CGS_CONSOLE_TOKEN_LEN + 1 ||
+	    fsync(fd) != 0) {
+		fprintf(stderr, "centerctl init: %s: %s\n", path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0 && close(fd) != 0 && rc == 0) {
+		fprintf(stderr, "centerctl init: %s: %s\n", path,
+		    strerror(errno));
+		rc = 1;
+	}
+	proto_cleanse(rnd, sizeof(rnd));
+	proto_cleanse(hex, sizeof(hex));
 	return rc;
 }

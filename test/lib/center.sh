@@ -16,7 +16,9 @@ UA=(0 1111111111111111 2222222222222222 3333333333333333 4444444444444444
 quietly() { "$@" >/dev/null; }
 
 start_center() {
-	env "$@" "$B/centerd" -f -K center -I 2s -t 20s 2>>center.log &
+	# shellcheck disable=SC2086 # CENTERD_ARGS: more options, split
+	env "$@" "$B/centerd" -f -K center -I 2s -t 20s ${CENTERD_ARGS:-} \
+		2>>center.log &
 	started
 	CENTER_PID=$!
 	for _ in $(seq 100); do

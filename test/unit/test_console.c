@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L
+/*
+ * The operator console's pieces without a browser: the one escaping
+ * function, the text buffer's limits, the admin address and the login's
+ * redirect, the admin token's file, a page rendered from a database whose
+ * fields hold markup, the list filters (a text filter's own wildcards),
+ * and the Prometheus text of the counters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "centerfix.c"
+#include "../../center/console.h"
+#include "../../center/view.h"
+#include "../../proto/proto.h"
+
+/* What sb holds (the buffer's own, or "" when empty). */
+static const char *
+text(const struct cgs_sb *sb)
+{
+	return sb->b != NULL ? sb->b : "";
+}
+
+static void
+test_html_esc(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "" },
+		{ "plain 1111111111111111", "plain 1111111111111111" },
+		{ "&", "&amp;" },
+		{ "<", "&lt;" },
+		{ ">", "&gt;" },
+		{ "\"", "&quot;" },
+		{ "'", "&#39;" },
+		{ "<b id=\"x\">1111111111111111</b>",
+		    "&lt;b id=&quot;x&quot;&gt;1111111111111111&lt;/b&gt;" },
+		{ "a&amp;b", "a&amp;amp;b" },
+		{ "<script>alert('x')</script>",
+		    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" },
+		{ "\xc3\xa9t\xc3\xa9 <", "\xc3\xa9t\xc3\xa9 &lt;" },
+	};
+	struct cgs_sb sb;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cgs_sb_init(&sb);
+		cgs_html_esc(&sb, cases[i].in);
+		assert_int_equal(sb.err, 0);
+		assert_string_equal(text(&sb), cases[i].out);
+		cgs_sb_free(&sb);
+	}
+}
+
+static void
+test_url_esc(void **state)
+{
+	struct cgs_sb sb;
+
+	(void)state;
+	cgs_sb_init(&sb);
+	cgs_url_esc(&sb, "a-Z_0.~ &\"<%/?=");
+	assert_string_equal(text(&sb), "a-Z_0.~%20%26%22%3C%25%2F%3F%3D");
+	cgs_sb_free(&sb);
+}
+
+static void
+test_sb_limits(void **state)
+{
+	struct cgs_sb sb;
+	char *out = NULL, *big;
+	size_t n = 0;
+
+	(void)state;
+	cgs_sb_init(&sb);
+	assert_int_equal(cgs_sb_take(&sb, &out, &n), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(n, 0);
+	free(out);
+	out = NULL;
+
+	/* past the limit: the failure sticks, nothing is handed over */
+	assert_non_null(big = malloc(CGS_SB_MAX / 2 + 2));
+	memset(big, 'x', CGS_SB_MAX / 2 + 1);
+	big[CGS_SB_MAX / 2 + 1] = '\0';
+	cgs_sb_init(&sb);
+	cgs_sb_raw(&sb, big);
+	assert_int_equal(sb.err, 0);
+	cgs_sb_raw(&sb, big);
+	assert_int_equal(sb.err, PROTO_ERR_TOOBIG);
+	cgs_sb_raw(&sb, "more");
+	assert_int_equal(cgs_sb_take(&sb, &out, &n), PROTO_ERR_TOOBIG);
+	assert_null(out);
+	assert_null(sb.b);
+	free(big);
+
+	cgs_sb_init(&sb);
+	cgs_sb_printf(&sb, "%d-%s", 42, "x");
+	cgs_sb_time(&sb, 0);
+	cgs_sb_time(&sb, 1800000000);
+	assert_int_equal(cgs_sb_take(&sb, &out, &n), 0);
+	assert_string_equal(out, "42-x-2027-01-15 08:00:00Z");
+	assert_int_equal(n, strlen(out));
+	free(out);
+}
+
+static void
+test_split(void **state)
+{
+	static const char *const bad[] = { "", "7444", ":7444",
+		"host:", "host:0", "host:65536", "host:7x", "::1:7444",
+		"[::1]7444", "host:-1" };
+	char host[64];
+	unsigned port = 0;
+
+	(void)state;
+	assert_int_equal(cgs_console_split("127.0.0.1:7444", host, sizeof(host),
+			     &port),
+	    0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 7444);
+	assert_int_equal(cgs_console_split("[::1]:443", host, sizeof(host),
+			     &port),
+	    0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 443);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(host, "unchanged");
+		port = 9;
+		assert_int_equal(cgs_console_split(bad[i], host, sizeof(host),
+				     &port),
+		    PROTO_ERR_FORMAT);
+		assert_string_equal(host, "unchanged");
+	}
+	assert_int_equal(cgs_console_split("averyveryverylonghostname:1", host,
+			     8, &port),
+	    PROTO_ERR_FORMAT);
+}
+
+static void
+test_next(void **state)
+{
+	static const char *const good[] = { "/", "/card/1111111111111111",
+		"/invoices?ua=11&page=2", "/anomalies?q=a%20b" };
+	static const char *const bad[] = { "", "//evil.example/",
+		"https://evil.example/", "javascript:alert(1)", "/a\"b",
+		"/<script>", "/a b", "card", "/\\\\evil" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(cgs_console_next_ok(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(cgs_console_next_ok(bad[i]));
+}
+
+/* Write s into dir/name with mode; the path into path. */
+static void
+put(const char *dir, const char *name, const char *s, mode_t mode, char *path,
+    size_t cap)
+{
+	FILE *f;
+
+	snprintf(path, cap, "%s/%s", dir, name);
+	unlink(path);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(s, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+test_token(void **state)
+{
+	static const char tok[] =
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	char dir[] = "/tmp/ptv-tok.XXXXXX", path[128];
+	struct cgs_token t, before;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memset(&t, 0x5a, sizeof(t));
+	before = t;
+	put(dir, "t", tok, 0644, path, sizeof(path));
+	assert_int_equal(cgs_token_load(path, &t), PROTO_ERR_STATE);
+	put(dir, "t", "0011", 0600, path, sizeof(path));
+	assert_int_equal(cgs_token_load(path, &t), PROTO_ERR_FORMAT);
+	put(dir, "t",
+	    "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	    0600, path, sizeof(path));
+	assert_int_equal(cgs_token_load(path, &t), PROTO_ERR_FORMAT);
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(cgs_token_load(path, &t), PROTO_ERR_IO);
+	assert_memory_equal(&t, &before, sizeof(t)); /* untouched */
+
+	put(dir, "t",
+	    "00112233445566778899aabbccddeeff00112233445566778899"
+	    "aabbccddeeff\n",
+	    0600, path, sizeof(path));
+	assert_int_equal(cgs_token_load(path, &t), 0);
+	assert_int_equal(strlen(t.cookie), 64);
+	assert_true(cgs_token_ok(&t, tok));
+	assert_false(cgs_token_ok(&t, NULL));
+	assert_false(cgs_token_ok(&t, ""));
+	assert_false(cgs_token_ok(&t, t.cookie)); /* the cookie is no token */
+	assert_false(cgs_token_ok(&t,
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef"
+	    "0"));
+	assert_true(cgs_token_cookie_ok(&t, t.cookie));
+	assert_false(cgs_token_cookie_ok(&t, tok)); /* nor the token a cookie */
+	assert_false(cgs_token_cookie_ok(&t, NULL));
+	assert_false(cgs_token_cookie_ok(&t, ""));
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A database whose stored fields hold markup, and a card. */
+static void
+markup_db(struct centerfix_db *d)
+{
+	assert_int_equal(centerfix_db_open(d), 0);
+	assert_int_equal(cgs_db_exec(d->db,
+			     "INSERT INTO cards (ua, public_key, versions, "
+			     "status, registered_at) VALUES "
+			     "('1111111111111111', x'00', '01010101', "
+			     "'active', 1800000000);"
+			     "INSERT INTO flags (ua, session_id, what, at) "
+			     "VALUES ('1111111111111111', 1, "
+			     "'<script>x</script>50% off', 1800000000),"
+			     "(NULL, 2, '500 off', 1800000001),"
+			     "(NULL, 3, 'a_b', 1800000002);"),
+	    0);
+	assert_int_equal(centerfix_count(d->db, "SELECT COUNT(*) FROM flags"),
+	    3);
+}
+
+static void
+test_page_escapes(void **state)
+{
+	struct centerfix_db d;
+	struct cgs_page pg = { .limit = 50 };
+	struct cgs_sb sb;
+	json_t *v = NULL;
+
+	(void)state;
+	markup_db(&d);
+	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 3);
+	cgs_sb_init(&sb);
+	cgs_page_anomalies(v, &sb);
+	assert_int_equal(sb.err, 0);
+	assert_non_null(strstr(text(&sb),
+	    "&lt;script&gt;x&lt;/script&gt;50% "
+	    "off"));
+	assert_null(strstr(text(&sb), "<script"));
+	cgs_sb_free(&sb);
+	json_decref(v);
+
+	/* a filter's value in the form is escaped too */
+	pg.text = "\"><script>";
+	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 0);
+	cgs_sb_init(&sb);
+	cgs_page_anomalies(v, &sb);
+	assert_non_null(
+	    strstr(text(&sb), "value=\"&quot;&gt;&lt;script&gt;\""));
+	assert_null(strstr(text(&sb), "<script"));
+	cgs_sb_free(&sb);
+	json_decref(v);
+	centerfix_db_remove(&d);
+}
+
+static void
+test_filters(void **state)
+{
+	struct centerfix_db d;
+	struct cgs_page pg = { .limit = 50 };
+	uint8_t ua[PROTO_UA_LEN];
+	json_t *v = NULL;
+	char longer[CGS_PAGE_TEXT_MAX + 2];
+
+	(void)state;
+	markup_db(&d);
+	/* % and _ are the text's own, not wildcards */
+	pg.text = "50%";
+	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
+	json_decref(v);
+	pg.text = "_";
+	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
+	json_decref(v);
+	/* paging: newest first, the total whatever the page */
+	pg.text = NULL;
+	pg.limit = 1;
+	pg.offset = 1;
+	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 3);
+	assert_int_equal(json_array_size(json_object_get(v, "rows")), 1);
+	assert_string_equal(json_string_value(
+				json_object_get(json_array_get(json_object_get(v,
+								   "rows"),
+						    0),
+				    "what")),
+	    "500 off");
+	json_decref(v);
+	/* by card */
+	memset(ua, 0x11, sizeof(ua));
+	pg.ua = ua;
+	pg.offset = 0;
+	pg.limit = 50;
+	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
+	json_decref(v);
+	pg.ua = NULL;
+	pg.status = "active";
+	assert_int_equal(cgs_view_cards(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
+	json_decref(v);
+	pg.status = "revoked";
+	assert_int_equal(cgs_view_cards(d.db, &pg, &v), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "total")), 0);
+	json_decref(v);
+	/* refused: a text too long, a page too large; nothing handed */
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	pg.status = NULL;
+	pg.text = longer;
+	v = NULL;
+	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), PROTO_ERR_TOOBIG);
+	assert_null(v);
+	pg.text = NULL;
+	pg.limit = CGS_VIEW_PAGE_MAX + 1;
+	assert_int_equal(cgs_view_invoices(d.db, &pg, &v), PROTO_ERR_RANGE);
+	assert_null(v);
+	/* an unknown card */
+	memset(ua, 0x99, sizeof(ua));
+	assert_int_equal(cgs_view_card(d.db, ua, &v), PROTO_ERR_NOTFOUND);
+	assert_null(v);
+	centerfix_db_remove(&d);
+}
+
+static void
+test_metrics(void **state)
+{
+	struct cgs_stats *s = calloc(1, sizeof(*s));
+	struct proto_up_answer *a = calloc(1, sizeof(*a));
+	struct cgs_sb sb;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(a);
+	cgs_stats_init(s);
+	a->n_res = 3;
+	a->res[0].status = PROTO_UP_ACCEPTED;
+	a->res[1].status = PROTO_UP_REJECTED;
+	a->res[1].reason = PROTO_UP_BAD_SIGNATURE;
+	a->res[2].status = PROTO_UP_REJECTED;
+	a->res[2].reason = PROTO_UP_BAD_SIGNATURE;
+	cgs_stats_answered(s, a);
+	(void)cgs_stats_note(s, CGS_EV_RECORDED);
+	(void)cgs_stats_note(s, CGS_EV_REFUSED_ADDR);
+	cgs_hist_add(&s->ingest, 400);     /* <= 0.0005 */
+	cgs_hist_add(&s->ingest, 3000);    /* <= 0.005 */
+	cgs_hist_add(&s->ingest, 9000000); /* +Inf */
+	cgs_sb_init(&sb);
+	assert_int_equal(cgs_metrics_text(NULL, s, &sb), 0);
+	assert_int_equal(sb.err, 0);
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_sessions_total{outcome=\"recorded\"} 1\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_connections_refused_total{reason=\"per_address\"} "
+	    "1\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_blocks_total{status=\"accepted\",reason=\"ok\"} "
+	    "1\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_blocks_total{status=\"rejected\",reason=\"bad "
+	    "signature\"} 2\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_ingest_seconds_bucket{le=\"0.0005\"} 1\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_ingest_seconds_bucket{le=\"0.005\"} 2\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_ingest_seconds_bucket{le=\"1\"} 2\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_ingest_seconds_bucket{le=\"+Inf\"} 3\n"));
+	assert_non_null(strstr(text(&sb),
+	    "\nptv_center_ingest_seconds_sum 9.003400\n"
+	    "ptv_center_ingest_seconds_count 3\n"));
+	assert_non_null(
+	    strstr(text(&sb), "\nptv_center_db_commit_seconds_count 0\n"));
+	cgs_sb_free(&sb);
+	free(a);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_esc),
+		cmocka_unit_test(test_url_esc),
+		cmocka_unit_test(test_sb_limits),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_next),
+		cmocka_unit_test(test_token),
+		cmocka_unit_test(test_page_escapes),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_metrics),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
