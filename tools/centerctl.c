@@ -4,7 +4,8 @@
  *
  *   centerctl [-K dir] init [--name HOST]   operator keys, a local CA and
  *                                           the server certificate (for
- *                                           localhost and HOST)
+ *                                           localhost and HOST), the
+ *                                           console's admin token
  *   centerctl [-K dir] register FILE.reg... import cards' registrations
  *   centerctl [-K dir] cards [--json]       issued / active / recovered
  *   centerctl [-K dir] invoices [--json]    the ledger, per card
@@ -51,7 +52,8 @@ ctl_usage(void)
 	    "usage: centerctl [-K dir] [-d db] COMMAND\n"
 	    "  init [--name HOST]        operator keys, local CA, server "
 	    "certificate\n"
-	    "                            (valid for localhost and HOST)\n"
+	    "                            (valid for localhost and HOST),\n"
+	    "                            the console's token (console.token)\n"
 	    "  register FILE.reg...      import card registration records\n"
 	    "  cards [--json]            cards and their status\n"
 	    "  invoices [--json]         purchases invoiced, per card\n"

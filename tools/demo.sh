@@ -47,6 +47,7 @@ wait_status() {     # wait_status KEY VALUE
 T=1800000000
 UA1=1111111111111111
 UA2=2222222222222222
+CONSOLE=127.0.0.1:7444     # the operator console (centerd -A)
 
 say "The operator sets up the management center: master secret, signing" \
 	"key, a local CA and the center's TLS certificate."
@@ -67,8 +68,9 @@ mkdir ecm
 
 say "The center and the decoder start; SC1 goes into the reader. A new" \
 	"card is transfer-locked."
-"$B/centerd" -f -K center 2>center.log &
+"$B/centerd" -f -K center -A "$CONSOLE" 2>center.log &
 PIDS+=($!)
+CENTERD_PID=$!
 "$B/vcard" sc1.img 2>vcard.log &
 PIDS+=($!)
 "$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k decoder.key -e ecm \
@@ -127,3 +129,27 @@ n=$("$B/centerctl" invoices --json | grep -o '"seq"' | wc -l)
 [ "$n" -eq 2 ] || fail "expected 2 invoices, found $n"
 printf '\n\033[1mDone: SC1 consumed 550 of its credit on two films; both are\n'
 printf 'invoiced once, though SC1 never reached the center itself.\033[0m\n'
+
+say "The operator's console: centerd serves it over HTTPS on its own" \
+	"address, to the holder of the admin token (centerctl init made it)."
+tok=$(cat center/console.token)
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert center/ca.crt \
+	"https://$CONSOLE/" 2>/dev/null)
+printf '   without the token: HTTP %s\n' "$code"
+curl -s --cacert center/ca.crt -H "Authorization: Bearer $tok" \
+	"https://$CONSOLE/metrics" 2>/dev/null |
+	grep -E '^ptv_center_(sessions_total\{outcome="recorded"|blocks_total|cards\{)' |
+	sed 's/^/     /'
+printf '\n\033[1mThe console: https://%s/\033[0m (token in %s)\n' \
+	"$CONSOLE" "$tmp/center/console.token"
+printf '   log in: https://%s/login?token=%s\n' "$CONSOLE" "$tok"
+if [ -n "${DEMO_WAIT:-}" ]; then
+	printf '   It lives in the demo'"'"'s network namespace; from another shell:\n'
+	printf '     nsenter -t %s -n curl -k -H "Authorization: Bearer %s" https://%s/api/overview\n' \
+		"$CENTERD_PID" "$tok" "$CONSOLE"
+	printf '     nsenter -t %s -n chromium --headless --no-sandbox --ignore-certificate-errors --screenshot=/tmp/console.png "https://%s/login?token=%s"\n' \
+		"$CENTERD_PID" "$CONSOLE" "$tok"
+	printf '   Waiting (DEMO_WAIT is set): Ctrl-C ends the demo.\n'
+	trap 'exit 0' INT TERM
+	while kill -0 "$CENTERD_PID" 2>/dev/null; do sleep 1; done
+fi
