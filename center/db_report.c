@@ -29,19 +29,52 @@ struct ctx {
 typedef int (*row_fn)(sqlite3_stmt *st, const struct ctx *c);
 
 /*
- * A query's parameters: ?1 a UA, ?2 and ?3 texts, ?4 and ?5 integers.  A
- * NULL one is SQL NULL, which the queries read as "any".
+ * A query's parameter: a UA, a text or an integer; a UA or a text that is
+ * NULL is SQL NULL, which the queries read as "any".  A query numbers its
+ * parameters ?1 to ?n and every one is bound, as PostgreSQL wants.
  */
-struct params {
+struct param {
+	enum { P_UA, P_TEXT, P_INT } kind;
 	const uint8_t *ua;
-	const char *t2, *t3;
-	int64_t i4, i5;
+	const char *text;
+	int64_t i;
 };
 
-/* Run sql with p's parameters, each row through row. */
+#define UA_P(u)                         \
+	{                               \
+		.kind = P_UA, .ua = (u) \
+	}
+#define TEXT_P(t)                           \
+	{                                   \
+		.kind = P_TEXT, .text = (t) \
+	}
+#define INT_P(v)                        \
+	{                               \
+		.kind = P_INT, .i = (v) \
+	}
+
+static void
+bind(sqlite3_stmt *st, const struct param *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		int col = (int)k + 1;
+
+		if (p[k].kind == P_INT)
+			sqlite3_bind_int64(st, col, p[k].i);
+		else if (p[k].kind == P_UA && p[k].ua != NULL)
+			cgs_db_bind_ua(st, col, p[k].ua);
+		else if (p[k].kind == P_TEXT && p[k].text != NULL)
+			sqlite3_bind_text(st, col, p[k].text, -1,
+			    SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, col);
+	}
+}
+
+/* Run sql with its n parameters p, each row through row. */
 static int
-report_p(struct cgs_db *db, const char *sql, const struct params *p, row_fn row,
-    const struct ctx *c)
+report_p(struct cgs_db *db, const char *sql, const struct param *p, size_t n,
+    row_fn row, const struct ctx *c)
 {
 	sqlite3 *sq = cgs_db_sql(db);
 	sqlite3_stmt *st = NULL;
@@ -52,17 +85,7 @@ report_p(struct cgs_db *db, const char *sql, const struct params *p, row_fn row,
 		    sqlite3_errmsg(sq));
 		return PROTO_ERR_IO;
 	}
-	if (p->ua != NULL)
-		cgs_db_bind_ua(st, 1, p->ua);
-	/* a statement may use fewer: those binds are out of range, ignored */
-	if (p->t2 != NULL)
-		sqlite3_bind_text(st, 2, p->t2, -1, SQLITE_TRANSIENT);
-	if (p->t3 != NULL)
-		sqlite3_bind_text(st, 3, p->t3, -1, SQLITE_TRANSIENT);
-	if (sqlite3_bind_parameter_count(st) >= 4)
-		sqlite3_bind_int64(st, 4, p->i4);
-	if (sqlite3_bind_parameter_count(st) >= 5)
-		sqlite3_bind_int64(st, 5, p->i5);
+	bind(st, p, n);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((r = row(st, c)) != 0)
 			break;
@@ -80,9 +103,9 @@ static int
 report(struct cgs_db *db, const char *sql, const uint8_t *ua, row_fn row,
     const struct ctx *c)
 {
-	struct params p = { .ua = ua };
+	struct param p[] = { UA_P(ua) };
 
-	return report_p(db, sql, &p, row, c);
+	return report_p(db, sql, p, 1, row, c);
 }
 
 /* Column i as text into buf (empty for NULL). */
@@ -349,23 +372,40 @@ cgs_report_card_data(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 
 /* --- the console's views ------------------------------------------------ */
 
+/* The rows of a breakdown: (status, n), (status, reason, n), (at, status,
+ * n). */
 static int
-count_row(sqlite3_stmt *st, const struct ctx *c)
+status_count_row(sqlite3_stmt *st, const struct ctx *c)
 {
 	struct cgs_count_row r;
-	int n = sqlite3_column_count(st);
 
 	memset(&r, 0, sizeof(r));
-	/* (status, n), (status, reason, n) or (at, status, n) */
-	if (n == 3 && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
-		r.at = sqlite3_column_int64(st, 0);
-		col_text(st, 1, r.status, sizeof(r.status));
-	} else {
-		col_text(st, 0, r.status, sizeof(r.status));
-		if (n == 3)
-			col_text(st, 1, r.reason, sizeof(r.reason));
-	}
-	r.n = (uint64_t)sqlite3_column_int64(st, n - 1);
+	col_text(st, 0, r.status, sizeof(r.status));
+	r.n = (uint64_t)sqlite3_column_int64(st, 1);
+	return c->cb.count(c->arg, &r);
+}
+
+static int
+reason_count_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_count_row r;
+
+	memset(&r, 0, sizeof(r));
+	col_text(st, 0, r.status, sizeof(r.status));
+	col_text(st, 1, r.reason, sizeof(r.reason));
+	r.n = (uint64_t)sqlite3_column_int64(st, 2);
+	return c->cb.count(c->arg, &r);
+}
+
+static int
+time_count_row(sqlite3_stmt *st, const struct ctx *c)
+{
+	struct cgs_count_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.at = sqlite3_column_int64(st, 0);
+	col_text(st, 1, r.status, sizeof(r.status));
+	r.n = (uint64_t)sqlite3_column_int64(st, 2);
 	return c->cb.count(c->arg, &r);
 }
 
@@ -378,9 +418,9 @@ cgs_report_card_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
 {
 	struct ctx c = { .cb.count = cb, .arg = arg };
 
-	return report(db,
+	return report_p(db,
 	    "SELECT " CARD_STATUS ", COUNT(*) FROM cards GROUP BY 1 ORDER BY 1",
-	    NULL, count_row, &c);
+	    NULL, 0, status_count_row, &c);
 }
 
 int
@@ -388,10 +428,10 @@ cgs_report_block_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
 {
 	struct ctx c = { .cb.count = cb, .arg = arg };
 
-	return report(db,
+	return report_p(db,
 	    "SELECT status, reason, COUNT(*) FROM blocks GROUP BY status, "
 	    "reason ORDER BY status, reason",
-	    NULL, count_row, &c);
+	    NULL, 0, reason_count_row, &c);
 }
 
 int
@@ -399,14 +439,14 @@ cgs_report_ingest(struct cgs_db *db, int64_t since, int64_t bucket_s,
     cgs_count_cb cb, void *arg)
 {
 	struct ctx c = { .cb.count = cb, .arg = arg };
-	struct params p = { .i4 = bucket_s, .i5 = since };
+	struct param p[] = { INT_P(bucket_s), INT_P(since) };
 
 	if (bucket_s <= 0)
 		return PROTO_ERR_ARG;
 	return report_p(db,
-	    "SELECT received_at - received_at % ?4, status, COUNT(*) FROM "
-	    "blocks WHERE received_at >= ?5 GROUP BY 1, 2 ORDER BY 1, 2",
-	    &p, count_row, &c);
+	    "SELECT received_at - received_at % ?1, status, COUNT(*) FROM "
+	    "blocks WHERE received_at >= ?2 GROUP BY 1, 2 ORDER BY 1, 2",
+	    p, 2, time_count_row, &c);
 }
 
 /* The first column of sql's one row, an integer. */
@@ -418,56 +458,53 @@ scalar_row(sqlite3_stmt *st, const struct ctx *c)
 }
 
 static int
-scalar(struct cgs_db *db, const char *sql, const struct params *p, uint64_t *n)
+scalar(struct cgs_db *db, const char *sql, const struct param *p, size_t np,
+    uint64_t *n)
 {
 	struct ctx c = { .arg = n };
 
 	*n = 0;
-	return report_p(db, sql, p, scalar_row, &c);
+	return report_p(db, sql, p, np, scalar_row, &c);
 }
 
 int
 cgs_report_session_count(struct cgs_db *db, int64_t since, uint64_t *n)
 {
-	struct params p = { .i4 = since };
+	struct param p[] = { INT_P(since) };
 
 	return scalar(db,
-	    "SELECT COUNT(*) FROM sessions WHERE started_at >= ?4", &p, n);
+	    "SELECT COUNT(*) FROM sessions WHERE started_at >= ?1", p, 1, n);
 }
 
 int
 cgs_report_flag_count(struct cgs_db *db, uint64_t *n)
 {
-	struct params p = { 0 };
-
-	return scalar(db, "SELECT COUNT(*) FROM flags", &p, n);
+	return scalar(db, "SELECT COUNT(*) FROM flags", NULL, 0, n);
 }
 
 /*
  * A page: its count (count_sql) and its rows (sql), with ?1 the page's
- * UA, ?2 and ?3 the filters t2 and t3, ?4 and ?5 its limit and offset.
+ * UA, ?2 the filter, ?3 and ?4 its limit and offset (the count takes the
+ * first two).
  */
 static int
-page(struct cgs_db *db, const struct cgs_page *pg, const char *t2,
-    const char *t3, const char *count_sql, const char *sql, row_fn row,
-    const struct ctx *c, uint64_t *total)
+page(struct cgs_db *db, const struct cgs_page *pg, const char *filter,
+    const char *count_sql, const char *sql, row_fn row, const struct ctx *c,
+    uint64_t *total)
 {
-	struct params p = { .ua = pg->ua,
-		.t2 = t2,
-		.t3 = t3,
-		.i4 = pg->limit,
-		.i5 = pg->offset };
+	struct param p[] = { UA_P(pg->ua), TEXT_P(filter), INT_P(pg->limit),
+		INT_P(pg->offset) };
 	int rc;
 
-	if ((rc = scalar(db, count_sql, &p, total)) != 0)
+	if ((rc = scalar(db, count_sql, p, 2, total)) != 0)
 		return rc;
-	return report_p(db, sql, &p, row, c);
+	return report_p(db, sql, p, 4, row, c);
 }
 
 #define CARDS_WHERE                                                      \
 	" WHERE (?1 IS NULL OR ua = ?1) AND (?2 IS NULL OR " CARD_STATUS \
 	" = ?2)"
-#define PAGE_RANGE " LIMIT ?4 OFFSET ?5"
+#define PAGE_RANGE " LIMIT ?3 OFFSET ?4"
 
 int
 cgs_report_cards_page(struct cgs_db *db, const struct cgs_page *pg,
@@ -475,7 +512,7 @@ cgs_report_cards_page(struct cgs_db *db, const struct cgs_page *pg,
 {
 	struct ctx c = { .cb.card = cb, .arg = arg };
 
-	return page(db, pg, pg->status, NULL,
+	return page(db, pg, pg->status,
 	    "SELECT COUNT(*) FROM cards" CARDS_WHERE,
 	    CARD_SELECT CARDS_WHERE " ORDER BY ua" PAGE_RANGE, card_row, &c,
 	    total);
@@ -490,7 +527,7 @@ cgs_report_purchases_page(struct cgs_db *db, const struct cgs_page *pg,
 {
 	struct ctx c = { .cb.purchase = cb, .arg = arg };
 
-	return page(db, pg, pg->origin, NULL,
+	return page(db, pg, pg->origin,
 	    "SELECT COUNT(*) FROM purchases" PURCHASES_WHERE,
 	    PURCHASE_SELECT PURCHASES_WHERE
 	    " ORDER BY recorded_at DESC, ua, seq DESC" PAGE_RANGE,
@@ -518,7 +555,7 @@ like_pattern(const char *text, char *buf, size_t cap)
 
 #define FLAGS_WHERE                           \
 	" WHERE (?1 IS NULL OR ua = ?1) AND " \
-	"(?3 IS NULL OR what LIKE ?3 ESCAPE '\\')"
+	"(?2 IS NULL OR what LIKE ?2 ESCAPE '\\')"
 
 int
 cgs_report_flags_page(struct cgs_db *db, const struct cgs_page *pg,
@@ -531,7 +568,7 @@ cgs_report_flags_page(struct cgs_db *db, const struct cgs_page *pg,
 	if (pg->text != NULL &&
 	    (rc = like_pattern(pg->text, pat, sizeof(pat))) != 0)
 		return rc;
-	return page(db, pg, NULL, pg->text != NULL ? pat : NULL,
+	return page(db, pg, pg->text != NULL ? pat : NULL,
 	    "SELECT COUNT(*) FROM flags" FLAGS_WHERE,
 	    "SELECT id, ua, session_id, at, what FROM flags" FLAGS_WHERE
 	    " ORDER BY id DESC" PAGE_RANGE,

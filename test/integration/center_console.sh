@@ -88,6 +88,24 @@ check_eq "plain HTTP gets no page" 000 "$(code "http://$ADMIN/")"
 check_match "the console is on the admin address only" "refused|000" \
 	"$(code "https://127.0.0.1:7443/" 2>&1)"
 
+# the login form: its POST sets the cookie (not the token), which opens
+# the pages; a wrong token or a form too large is refused
+hdr=$(curl -s -D - -o /dev/null --cacert center/ca.crt \
+	--data "token=$TOKEN&next=/invoices" "$URL/login" | tr -d '\r')
+check_match "the form's POST: 303 to where it was going" \
+	"^HTTP/1.1 303 .*Location: /invoices" "$(printf '%s' "$hdr" | tr '\n' ' ')"
+cookie=$(printf '%s\n' "$hdr" |
+	sed -n 's/^Set-Cookie: ptv_console=\([0-9a-f]*\); .*HttpOnly.*/\1/p')
+check_eq "the cookie opens the pages" 200 \
+	"$(code -b "ptv_console=$cookie" "$URL/invoices")"
+check "the cookie is not the token" test "${cookie:-$TOKEN}" != "$TOKEN"
+check_eq "a wrong token in the form: 401" 401 \
+	"$(code --data "token=00&next=/" "$URL/login")"
+check_eq "a form too large: 413" 413 \
+	"$(code --data "token=$(printf 'a%.0s' $(seq 1100))" "$URL/login")"
+check_match "logging out clears the cookie" "ptv_console=; Path=/; Max-Age=0" \
+	"$(curl -s -D - -o /dev/null --cacert center/ca.crt "$URL/logout")"
+
 # --- the browser ------------------------------------------------------------
 spki=$(openssl x509 -in center/server.crt -pubkey -noout |
 	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary |
@@ -161,6 +179,13 @@ check_match "the injected anomaly is text" '&lt;img id="inj2"' \
 	"$(rows card.out anomalies)"
 check "no element of either" bash -c \
 	"! grep -q '<b id=\"inj\"\\|<img id=\"inj2\"\\|<script' card.out"
+
+check "chromium loads a page of SC1's invoices" browse dom inv.out \
+	"/invoices%3Fua%3D${UA[1]}%26per%3D1"
+check_match "one of two, and a link to the next" \
+	"<p id=\"pager\">1.1 of 2 <a rel=\"next\" href=\"/invoices\?ua=${UA[1]}&amp;page=2&amp;per=1\">next</a>" \
+	"$(cat inv.out)"
+check_eq "one row" 1 "$(rows inv.out invoices | grep -c "/card/${UA[2]}")"
 
 check "a screenshot of the overview" browse png "$art/console-overview.png" /
 check "a screenshot of SC1's page" browse png "$art/console-card.png" \
