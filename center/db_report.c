@@ -322,8 +322,7 @@ cgs_report_sessions(struct cgs_db *db, const uint8_t *ua, cgs_session_cb cb,
 	return report(db,
 	    "SELECT id, decoder_id, present_ua, started_at, blocks, invoiced, "
 	    "flagged FROM sessions s WHERE ?1 IS NULL OR present_ua = ?1 OR "
-	    "EXISTS (SELECT 1 FROM blocks b WHERE b.session_id = s.id AND "
-	    "b.ua = ?1) ORDER BY id",
+	    "id IN (SELECT session_id FROM blocks WHERE ua = ?1) ORDER BY id",
 	    ua, session_row, &c);
 }
 
