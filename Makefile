@@ -41,7 +41,8 @@ CARD_SRC  = card/store.c card/runtime.c card/vpcd.c card/ident.c \
 DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/uplink.c decoder/pcsc.c decoder/state.c decoder/session.c \
             decoder/events.c decoder/export.c decoder/ecm.c decoder/sync.c \
-            decoder/ctl.c
+            decoder/ctl.c decoder/ctlsock.c decoder/upjob.c \
+            decoder/files.c
 CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/keycache.c center/separation.c center/ledger.c \
             center/commands.c center/pool.c center/conn.c center/server.c \
@@ -71,6 +72,7 @@ TEST_BINS += $(O)/test/test_console
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
+                 $(O)/test/stallcenter \
                  $(O)/test/trickle $(O)/test/card_apdu
 
 # Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
@@ -111,6 +113,7 @@ $(O)/libconsole.a: $(CONSOLE_OBJ) Makefile
 $(CONSOLE_OBJ): CFLAGS += $(MHD_CFLAGS)
 
 $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
+           $(O)/card/vcard_lock.o \
            $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
 $(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/m2show.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
@@ -166,6 +169,8 @@ $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/test/trickle: $(O)/test/tools/trickle.o $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/test/stallcenter: $(O)/test/tools/stallcenter.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 deps:

@@ -19,6 +19,7 @@
 #include "../proto/crypto.h"
 #include "../proto/ctl.h"
 #include "../proto/daemon.h"
+#include "../proto/file.h"
 #include "../proto/log.h"
 #include "../proto/num.h"
 #include "../proto/proto.h"
@@ -179,6 +180,7 @@ vcard_new(struct vcard **out)
 	v->swap_delay_ms = VCARD_SWAP_DELAY_MS;
 	v->ctl_fd = -1;
 	v->link_fd = -1;
+	v->image_lock = v->port_lock = -1;
 	*out = v;
 	return 0;
 }
@@ -191,6 +193,9 @@ vcard_free(struct vcard **vp)
 	if (v == NULL)
 		return;
 	vcard_unload(v);
+	proto_file_unlock(&v->image_lock);
+	if (v->port_lock >= 0)
+		close(v->port_lock);
 	if (v->ctl_fd >= 0) {
 		close(v->ctl_fd);
 		unlink(v->ctl_path);
@@ -205,12 +210,17 @@ vcard_free(struct vcard **vp)
 static int
 insert_first(struct vcard *v, const char *image)
 {
-	char abs[PATH_MAX];
+	char abs[PATH_MAX], why[PROTO_CTL_ERROR_MAX];
 	int rc;
 
 	if (realpath(image, abs) == NULL) {
 		fprintf(stderr, "vcard: %s: %s\n", image, strerror(errno));
 		return proto_err_sys(errno);
+	}
+	if ((rc = vcard_claim_image(v, abs, &v->image_lock, why,
+		 sizeof(why))) != 0) {
+		fprintf(stderr, "vcard: %s\n", why);
+		return rc;
 	}
 	if ((rc = vcard_load(abs, &v->store, &v->rt)) != 0) {
 		fprintf(stderr, "vcard: cannot load %s: %s\n", image,
@@ -229,6 +239,13 @@ start(struct vcard *v, const char *image)
 
 	if ((rc = check_vpcd_host(v)) != 0)
 		return rc;
+	if ((rc = vcard_claim_port(v)) != 0) {
+		fprintf(stderr, "vcard: vpcd %s:%u: %s\n", v->host,
+		    (unsigned)v->port,
+		    rc == PROTO_ERR_EXISTS ? "another vcard serves it" :
+					     proto_strerror(rc));
+		return rc;
+	}
 	if ((rc = proto_daemon_socket_dir(v->ctl_path)) != 0 ||
 	    (rc = proto_ctl_listen(v->ctl_path, &v->ctl_fd)) != 0) {
 		fprintf(stderr, "vcard: control socket %s: %s\n", v->ctl_path,

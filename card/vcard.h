@@ -34,6 +34,8 @@ struct vcard {
 	int link_fd;
 	struct card_store *store;
 	struct card_rt *rt;
+	int image_lock; /* the store's image, held (vcard_claim_image) */
+	int port_lock;  /* the vpcd slot, held (vcard_claim_port) */
 	struct card_vpcd_rx rx;
 	uint8_t out[CARD_VPCD_FRAME_MAX];
 	struct proto_ctl_reply reply; /* to the request being handled */
@@ -45,6 +47,17 @@ int
 vcard_load(const char *path, struct card_store **store, struct card_rt **rt);
 /* Remove the card: close the link, free the runtime and the store. */
 void vcard_unload(struct vcard *v);
+/*
+ * vcard_lock.c: one vcard per image and per vpcd slot.  claim_image:
+ * hold path (a lock beside it) before loading it; *lock -1 when it is v's
+ * image already.  PROTO_ERR_EXISTS: another vcard holds it (why says so).
+ * release_image: the card in v is now the one claimed with lock.
+ * claim_port: hold host:port for v's life (v->port_lock).
+ */
+int vcard_claim_image(struct vcard *v, const char *path, int *lock, char *why,
+    size_t cap);
+void vcard_release_image(struct vcard *v, int lock);
+int vcard_claim_port(struct vcard *v);
 /* Connect to vpcd when a card is in and no link is up (quietly retried). */
 void vcard_link_try(struct vcard *v);
 void vcard_link_close(struct vcard *v);

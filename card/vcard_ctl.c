@@ -12,25 +12,42 @@
 #include <unistd.h>
 
 #include "../proto/buf.h"
+#include "../proto/file.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "vcard.h"
 
+/* Another vcard's image is refused (why: the reply). */
+static int
+claim(struct vcard *v, const char *path, int *lock)
+{
+	char why[PROTO_CTL_ERROR_MAX];
+	int rc;
+
+	if ((rc = vcard_claim_image(v, path, lock, why, sizeof(why))) != 0)
+		proto_ctl_reply_fail(&v->reply, "%s", why);
+	return rc;
+}
+
 static int
 insert(struct vcard *v, const char *path)
 {
-	int rc;
+	int rc, lock;
 
 	if (path[0] != '/') {
 		proto_ctl_reply_fail(&v->reply,
 		    "image path must be absolute: %s", path);
 		return PROTO_ERR_ARG;
 	}
+	if ((rc = claim(v, path, &lock)) != 0)
+		return rc;
 	if ((rc = vcard_load(path, &v->store, &v->rt)) != 0) {
 		proto_ctl_reply_fail(&v->reply, "cannot load %s: %s", path,
 		    proto_strerror(rc));
+		proto_file_unlock(&lock);
 		return rc;
 	}
+	vcard_release_image(v, lock);
 	proto_log(PROTO_LOG_NOTICE, "card inserted: %s", path);
 	vcard_link_try(v);
 	return 0;
@@ -44,6 +61,7 @@ do_eject(struct vcard *v)
 		return;
 	}
 	vcard_unload(v);
+	proto_file_unlock(&v->image_lock);
 	proto_log(PROTO_LOG_NOTICE, "card ejected");
 }
 
@@ -65,7 +83,7 @@ do_swap(struct vcard *v, const char *path)
 	struct card_store *s = NULL;
 	struct card_rt *rt = NULL;
 	struct timespec ts;
-	int rc;
+	int rc, lock;
 
 	if (path[0] != '/') {
 		proto_ctl_reply_fail(&v->reply,
@@ -73,9 +91,12 @@ do_swap(struct vcard *v, const char *path)
 		return;
 	}
 	/* Load first: a bad image changes nothing. */
+	if (claim(v, path, &lock) != 0)
+		return;
 	if ((rc = vcard_load(path, &s, &rt)) != 0) {
 		proto_ctl_reply_fail(&v->reply, "cannot load %s: %s", path,
 		    proto_strerror(rc));
+		proto_file_unlock(&lock);
 		return;
 	}
 	if (v->store != NULL) {
@@ -89,6 +110,7 @@ do_swap(struct vcard *v, const char *path)
 	}
 	v->store = s;
 	v->rt = rt;
+	vcard_release_image(v, lock);
 	proto_log(PROTO_LOG_NOTICE, "card inserted: %s", path);
 	vcard_link_try(v);
 }

@@ -21,6 +21,7 @@ dec_config_defaults(struct dec_config *c)
 	snprintf(c->socket, sizeof(c->socket), "/run/decoderd.sock");
 	snprintf(c->ecm_dir, sizeof(c->ecm_dir), "/var/lib/ptv/ecm");
 	c->export_interval = 3600;
+	c->uplink_deadline = 60;
 	snprintf(c->center_host, sizeof(c->center_host), "localhost");
 	snprintf(c->center_port, sizeof(c->center_port), "7443");
 	snprintf(c->ca, sizeof(c->ca), "/etc/ptv/ca.crt");
@@ -85,6 +86,9 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 		return set_center(c, v);
 	if (strcmp(key, "uplink_interval") == 0)
 		return set_seconds(&c->uplink_interval, v);
+	if (strcmp(key, "uplink_deadline") == 0)
+		return proto_parse_uint(v, 1, DEC_UPLINK_DEADLINE_MAX,
+		    &c->uplink_deadline);
 	if (strcmp(key, "log_level") == 0)
 		return proto_log_level_parse(v, &c->log_level);
 	if (strcmp(key, "export_interval") == 0)

@@ -15,6 +15,7 @@
  *   ca               the CA file the center's certificate must chain to
  *                                               (/etc/ptv/ca.crt)
  *   uplink_interval  seconds between scheduled uplinks, 0 = never (0)
+ *   uplink_deadline  seconds an uplink session may last, all of it (60)
  */
 #ifndef DECODER_CONFIG_H
 #define DECODER_CONFIG_H
@@ -22,6 +23,7 @@
 #include <limits.h>
 
 #define DEC_CONFIG_MAX 16384
+#define DEC_UPLINK_DEADLINE_MAX 3600 /* s */
 
 struct dec_config {
 	char reader[256];
@@ -34,6 +36,7 @@ struct dec_config {
 	char ca[PATH_MAX];
 	unsigned export_interval;
 	unsigned uplink_interval;
+	unsigned uplink_deadline;
 	int log_level;
 };
 

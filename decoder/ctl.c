@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "../proto/apdu.h"
 #include "../proto/ctl.h"
@@ -17,12 +14,6 @@
 #include "sync.h"
 
 #define CUT_MAX 1000 /* uplink cut=N: frames at most */
-
-struct dec_ctl {
-	int fd;
-	char path[sizeof(((struct dec_config *)0)->socket)];
-	struct proto_ctl_reply reply;
-};
 
 static void
 do_status(struct dec_state *st, struct proto_ctl_reply *r)
@@ -49,11 +40,11 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 		proto_ctl_reply_add(r, "card=absent\n");
 	proto_ctl_reply_add(r,
 	    "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
-	    "m1_pending=%zu\nlast_uplink=%lld\nreconnects=%lu\n"
+	    "m1_pending=%zu\nuplink=%s\nlast_uplink=%lld\nreconnects=%lu\n"
 	    "last_error=%s\n",
 	    (long long)st->last_export, st->last_export_seq, st->m1.n,
-	    dec_m1_pending(&st->m1), (long long)st->last_uplink, st->reconnects,
-	    st->last_error);
+	    dec_m1_pending(&st->m1), st->sync != NULL ? "running" : "idle",
+	    (long long)st->last_uplink, st->reconnects, st->last_error);
 }
 
 static void
@@ -203,11 +194,15 @@ result_name(uint8_t status)
 					     "rejected";
 }
 
-static void
-say_sync(struct proto_ctl_reply *r, const struct dec_sync_result *res)
+void
+dec_ctl_say_uplink(struct proto_ctl_reply *r, const struct dec_sync_result *res)
 {
 	const struct proto_up_answer *a = &res->out.ans;
 
+	if (res->rc != 0) {
+		proto_ctl_reply_fail(r, "%s", res->why);
+		return;
+	}
 	if (res->present_rc != 0)
 		proto_ctl_reply_add(r, "present=unread: %s\n",
 		    res->present_why);
@@ -222,7 +217,8 @@ say_sync(struct proto_ctl_reply *r, const struct dec_sync_result *res)
 	    a->invoiced, a->flagged, a->n_cmds, res->applied, res->deleted);
 }
 
-static void
+/* The reply waits for the session's end (dec_ctl_uplink_done). */
+static int
 do_uplink(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
 {
 	struct dec_sync_result res;
@@ -233,26 +229,24 @@ do_uplink(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
 		proto_parse_uint(arg + 4, 0, CUT_MAX, &cut) != 0)) {
 		proto_ctl_reply_fail(r,
 		    "uplink takes no argument but cut=N: %s", arg);
-		return;
+		return 0;
 	}
-	if (dec_sync_run(st, cut, &res) != 0) {
+	if (st->sync != NULL && cut == 0)
+		return DEC_CTL_PENDING; /* the session under way answers */
+	if (dec_sync_start(st, cut, &res) != 0) {
 		proto_log(PROTO_LOG_WARNING,
 		    "%s: %s; everything stays for the next try", __func__,
 		    res.why);
 		proto_ctl_reply_fail(r, "%s", res.why);
-		return;
+		return 0;
 	}
-	say_sync(r, &res);
-	dec_export_after(st, "after uplink");
+	return DEC_CTL_PENDING;
 }
 
-void
-dec_ctl_answer(struct dec_ctl *c, struct dec_state *st, const char *verb,
-    const char *arg, const char **reply, size_t *len)
+int
+dec_ctl_answer(struct proto_ctl_reply *r, struct dec_state *st,
+    const char *verb, const char *arg)
 {
-	struct proto_ctl_reply *r = &c->reply;
-
-	proto_ctl_reply_reset(r);
 	if (strcmp(verb, "status") == 0 && *arg == '\0')
 		do_status(st, r);
 	else if (strcmp(verb, "export") == 0 && *arg == '\0')
@@ -264,75 +258,8 @@ dec_ctl_answer(struct dec_ctl *c, struct dec_state *st, const char *verb,
 	else if (strcmp(verb, "buy") == 0)
 		do_buy(st, r, arg);
 	else if (strcmp(verb, "uplink") == 0)
-		do_uplink(st, r, arg);
+		return do_uplink(st, r, arg);
 	else
 		proto_ctl_reply_fail(r, "unknown request: %s", verb);
-	proto_ctl_reply_finish(r, reply, len);
-}
-
-void
-dec_ctl_serve(struct dec_ctl *c, struct dec_state *st)
-{
-	char req[PROTO_CTL_REQUEST_MAX], *arg;
-	const char *out;
-	size_t len;
-	int fd, rc;
-
-	if ((fd = accept(c->fd, NULL, NULL)) < 0)
-		return;
-	if ((rc = proto_ctl_read_request(fd, PROTO_CTL_TIMEOUT_MS, req,
-		 sizeof(req), &arg)) != 0) {
-		proto_ctl_reply_reset(&c->reply);
-		proto_ctl_reply_fail(&c->reply, "bad request: %s",
-		    proto_strerror(rc));
-		proto_ctl_reply_finish(&c->reply, &out, &len);
-	} else {
-		dec_ctl_answer(c, st, req, arg, &out, &len);
-	}
-	(void)proto_ctl_send(fd, out, len);
-	proto_ctl_reply_reset(&c->reply);
-	close(fd);
-}
-
-int
-dec_ctl_open(const char *path, struct dec_ctl **out)
-{
-	struct dec_ctl *c;
-	size_t n = strlen(path);
-	int rc;
-
-	if (n >= sizeof(c->path))
-		return PROTO_ERR_TOOBIG;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return PROTO_ERR_NOMEM;
-	memcpy(c->path, path, n + 1);
-	c->fd = -1;
-	if ((rc = proto_ctl_reply_init(&c->reply)) != 0 ||
-	    (rc = proto_ctl_listen(path, &c->fd)) != 0) {
-		proto_ctl_reply_free(&c->reply);
-		free(c);
-		return rc;
-	}
-	*out = c;
 	return 0;
-}
-
-void
-dec_ctl_close(struct dec_ctl **cp)
-{
-	struct dec_ctl *c = *cp;
-
-	if (c == NULL)
-		return;
-	close(c->fd);
-	unlink(c->path);
-	proto_ctl_reply_free(&c->reply);
-	free(c);
-	*cp = NULL;
-}
-
-int
-dec_ctl_fd(const struct dec_ctl *c)
-{
-	return c->fd;
 }

@@ -27,6 +27,7 @@
 #include "ctl.h"
 #include "events.h"
 #include "export.h"
+#include "files.h"
 #include "m1.h"
 #include "monitor.h"
 #include "session.h"
@@ -43,9 +44,11 @@ usage(void)
 	    "[-l level]\n"
 	    "                [-C center-host:port] [-A ca-file] "
 	    "[-u uplink-seconds]\n"
+	    "                [-t uplink-deadline]\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -c config   configuration file (key = value lines)\n"
-	    "  -i seconds  periodic export interval (0: never)\n");
+	    "  -i seconds  periodic export interval (0: never)\n"
+	    "  -t seconds  the longest an uplink session may last (60)\n");
 	exit(2);
 }
 
@@ -67,13 +70,14 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		['l'] = "log_level",
 		['C'] = "center",
 		['A'] = "ca",
-		['u'] = "uplink_interval" };
+		['u'] = "uplink_interval",
+		['t'] = "uplink_deadline" };
 	int opt, line, rc;
 
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
-	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:C:A:u:", longs,
-		    NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv,
+		    "fhc:r:m:k:S:e:i:l:C:A:u:t:", longs, NULL)) != -1) {
 		if (opt != 'c')
 			continue;
 		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
@@ -87,8 +91,8 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		}
 	}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "fhc:r:m:k:S:e:i:l:C:A:u:", longs,
-		    NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv,
+		    "fhc:r:m:k:S:e:i:l:C:A:u:t:", longs, NULL)) != -1) {
 		if (opt == 'f') {
 			*fg = 1;
 		} else if (opt == 'c') {
@@ -111,35 +115,6 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		usage();
 }
 
-/* An unreadable M1 is moved aside, never overwritten: start empty. */
-static void
-load_m1(struct dec_state *st)
-{
-	char aside[PATH_MAX + 64];
-	int rc;
-
-	rc = dec_m1_load(st->cfg.m1, &st->key, &st->m1);
-	if (rc == 0) {
-		proto_log(PROTO_LOG_INFO, "M1 %s: %zu entries", st->cfg.m1,
-		    st->m1.n);
-		return;
-	}
-	memset(&st->m1, 0, sizeof(st->m1));
-	snprintf(aside, sizeof(aside), "%s.corrupt-%lld", st->cfg.m1,
-	    (long long)time(NULL));
-	if (rename(st->cfg.m1, aside) == 0)
-		proto_log(PROTO_LOG_ERR,
-		    "%s: M1 %s is unreadable (%s): moved aside to %s; "
-		    "starting with an empty M1",
-		    __func__, st->cfg.m1, proto_strerror(rc), aside);
-	else
-		proto_log(PROTO_LOG_ERR,
-		    "%s: M1 %s is unreadable (%s) and cannot be moved aside: "
-		    "%s",
-		    __func__, st->cfg.m1, proto_strerror(rc), strerror(errno));
-	dec_state_set_error(st, "M1 was unreadable and was moved aside");
-}
-
 /* The sooner of timeout (-1: none) and the ms until t (0: none). */
 static int
 sooner(time_t t, int timeout)
@@ -154,45 +129,83 @@ sooner(time_t t, int timeout)
 	return timeout < 0 || ms < timeout ? ms : timeout;
 }
 
+/* The sooner of two poll timeouts (-1: none). */
+static int
+sooner_ms(int a, int b)
+{
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
+}
+
 static void
 scheduled_uplink(struct dec_state *st)
 {
 	struct dec_sync_result res;
 
-	if (dec_sync_run(st, 0, &res) == 0)
-		dec_export_after(st, "after uplink");
-	else
+	if (st->sync == NULL && dec_sync_start(st, 0, &res) != 0)
 		proto_log(PROTO_LOG_WARNING, "%s: scheduled uplink: %s",
 		    __func__, res.why);
 	dec_sync_schedule(st, time(NULL));
 }
 
+/* A session ended: whoever asked hears how, and the policy follows. */
+static void
+uplink_over(struct dec_state *st, struct dec_ctl *ctl,
+    const struct dec_sync_result *res)
+{
+	dec_ctl_uplink_done(ctl, res);
+	if (res->rc == 0)
+		dec_export_after(st, "after uplink");
+	else
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: %s; everything stays for the "
+		    "next try",
+		    __func__, res->why);
+}
+
+/* What the loop waits on: the monitor, the uplink's worker, the clients. */
+static size_t
+poll_set(struct dec_state *st, struct dec_ctl *ctl, int ev_fd, struct pollfd *p)
+{
+	size_t n = 0;
+
+	p[n++] = (struct pollfd){ .fd = ev_fd, .events = POLLIN };
+	if (dec_sync_fd(st) >= 0)
+		p[n++] =
+		    (struct pollfd){ .fd = dec_sync_fd(st), .events = POLLIN };
+	return n + dec_ctl_pollfds(ctl, p + n);
+}
+
 static int
 serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[2 + DEC_CTL_POLLFDS];
+	struct dec_sync_result res;
 	struct dec_event ev;
+	size_t n;
 	int timeout;
 
 	while (!proto_stop_requested()) {
-		pfd[0] =
-		    (struct pollfd){ .fd = dec_ctl_fd(ctl), .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = ev_fd, .events = POLLIN };
+		n = poll_set(st, ctl, ev_fd, pfd);
 		timeout = sooner(dec_export_deadline(st), -1);
 		timeout = sooner(dec_sync_deadline(st), timeout);
 		timeout = sooner(dec_events_deadline(st), timeout);
-		if (poll(pfd, 2, timeout) < 0) {
+		timeout = sooner_ms(dec_sync_wait_ms(st), timeout);
+		timeout = sooner_ms(dec_ctl_wait_ms(ctl), timeout);
+		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			proto_log(PROTO_LOG_ERR, "%s: poll: %s", __func__,
 			    strerror(errno));
 			return 1;
 		}
-		if ((pfd[1].revents & POLLIN) &&
+		if ((pfd[0].revents & POLLIN) &&
 		    dec_monitor_read(ev_fd, &ev) == 0)
 			dec_events_handle(st, &ev);
-		if (pfd[0].revents & POLLIN)
-			dec_ctl_serve(ctl, st);
+		if (dec_sync_step(st, &res))
+			uplink_over(st, ctl, &res);
+		dec_ctl_serve(ctl, st, pfd, n);
 		dec_events_tick(st, time(NULL));
 		dec_export_tick(st, time(NULL));
 		if (dec_sync_due(st, time(NULL)))
@@ -206,14 +219,14 @@ static int
 start(struct dec_state *st, struct dec_ctl **ctl, struct dec_monitor **mon,
     int *ev_fd)
 {
+	char why[DEC_WHY_MAX];
 	int rc;
 
-	if ((rc = dec_key_load_or_create(st->cfg.key, &st->key)) != 0) {
-		fprintf(stderr, "decoderd: key file %s: %s\n", st->cfg.key,
-		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
+	if ((rc = dec_files_open(st, why)) != 0) {
+		fprintf(stderr, "decoderd: %s\n", why);
+		proto_log(PROTO_LOG_ERR, "%s: %s", __func__, why);
 		return rc;
 	}
-	load_m1(st);
 	if ((rc = dec_ctl_open(st->cfg.socket, ctl)) != 0) {
 		fprintf(stderr, "decoderd: control socket %s: %s\n",
 		    st->cfg.socket,
@@ -248,6 +261,7 @@ main(int argc, char **argv)
 	    "decoder %s: M1 %s (%zu entries), control %s", DEC_UA(st.key.id),
 	    st.cfg.m1, st.m1.n, st.cfg.socket);
 	rc = serve(&st, ctl, ev_fd);
+	dec_sync_stop(&st);
 	dec_monitor_stop(&mon);
 	close(ev_fd);
 	dec_session_drop(&st, "released at shutdown");
@@ -255,6 +269,7 @@ main(int argc, char **argv)
 	proto_log(PROTO_LOG_NOTICE, "stopped");
 out:
 	dec_ctl_close(&ctl);
+	dec_files_close(&st);
 	dec_state_clear(&st); /* the decoder key, on every path */
 	return rc;
 }

@@ -21,6 +21,7 @@ dec_state_init(struct dec_state *st, const struct dec_card_io *io)
 	memset(st, 0, sizeof(*st));
 	dec_config_defaults(&st->cfg);
 	st->io = io;
+	st->m1_lock = st->key_lock = -1;
 }
 
 void
@@ -46,6 +47,15 @@ dec_state_clear(struct dec_state *st)
 	SSL_CTX_free(st->tls);
 	st->tls = NULL;
 	proto_cleanse(&st->key, sizeof(st->key));
+}
+
+long
+dec_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 time_t

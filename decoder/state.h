@@ -12,8 +12,10 @@
  *   export.c    m1, m1_next, next_export, export_retry, last_export,
  *               last_export_seq
  *   ecm.c       offers
- *   sync.c      m1, m1_next, tls, next_uplink, last_uplink
- *   decoderd.c  cfg, key, pcscd_up (through events.c)
+ *   sync.c      m1, m1_next, tls, sync, uplink_since, next_uplink,
+ *               last_uplink
+ *   files.c     key, m1 (loaded), m1_lock, key_lock
+ *   decoderd.c  cfg, pcscd_up (through events.c)
  *   any         last_error, through dec_state_failed
  */
 #ifndef DECODER_STATE_H
@@ -45,6 +47,8 @@ const char *dec_ua_hex(const uint8_t ua[PROTO_UA_LEN], struct dec_ua_hex *h);
 #define DEC_UA(ua) dec_ua_hex((ua), &(struct dec_ua_hex){ { 0 } })
 
 /* An event a PPV ECM offered, with the ECM to buy it with. */
+struct dec_sync; /* sync.c's */
+
 struct dec_offer {
 	uint32_t event;
 	uint8_t ecm[PROTO_ECM_LEN];
@@ -52,8 +56,9 @@ struct dec_offer {
 
 struct dec_state {
 	struct dec_config cfg;
-	struct dec_key key; /* secret: wiped by dec_state_clear */
-	struct dec_m1 m1;   /* what the M1 file holds */
+	struct dec_key key;    /* secret: wiped by dec_state_clear */
+	int m1_lock, key_lock; /* held while the daemon runs (files.c) */
+	struct dec_m1 m1;      /* what the M1 file holds */
 	/* Scratch: the next M1 is built here, and replaces m1 only once
 	 * the file holds it. */
 	struct dec_m1 m1_next;
@@ -82,12 +87,16 @@ struct dec_state {
 	time_t export_retry; /* the policy again (the card was held); 0 */
 	time_t last_export;
 	uint32_t last_export_seq;
-	SSL_CTX *tls;       /* made at the first uplink */
-	time_t next_uplink; /* 0: no scheduled uplink */
+	SSL_CTX *tls;          /* made at the first uplink */
+	struct dec_sync *sync; /* the session under way, or NULL */
+	time_t uplink_since;   /* its start */
+	time_t next_uplink;    /* 0: no scheduled uplink */
 	time_t last_uplink;
 	char last_error[DEC_WHY_MAX];
 };
 
+/* Milliseconds of CLOCK_MONOTONIC, the clock of sub-second deadlines. */
+long dec_now_ms(void);
 /* A deadline seconds after now; 0 (none) when seconds is 0. */
 time_t dec_deadline(time_t now, unsigned seconds);
 /* Whether deadline t (0: none) has come at now. */

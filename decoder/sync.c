@@ -1,67 +1,93 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../proto/apdu.h"
 #include "../proto/buf.h"
+#include "../proto/crypto.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "../proto/tls.h"
 #include "session.h"
 #include "sync.h"
+#include "upjob.h"
 
-/* The present card's block, made when the center's challenge is known. */
-struct present {
-	struct dec_state *st;
-	struct dec_sync_result *res;
+/* A session under way: its job, and what the loop keeps of it. */
+struct dec_sync {
+	struct dec_upjob *job;
+	struct dec_sync_result res;
+	struct proto_up_hello hello; /* what it claims */
 	uint8_t block[PROTO_BLOCK_MAX];
+	long deadline; /* dec_now_ms */
+	int cancelled;
 };
 
 static void
-present_unread(struct dec_state *st, struct dec_sync_result *res, int rc)
+present_unread(struct dec_state *st, struct dec_sync_result *res, int rc,
+    const char *why)
 {
 	res->present_rc = rc;
 	snprintf(res->present_why, sizeof(res->present_why), "%s",
-	    rc == PROTO_ERR_STATE && res->sw != 0 ? proto_sw_str(res->sw) :
-						    dec_session_why(st, rc));
+	    why != NULL ? why :
+		rc == PROTO_ERR_STATE && res->sw != 0 ?
+			  proto_sw_str(res->sw) :
+			  dec_session_why(st, rc));
 	proto_log(PROTO_LOG_WARNING,
 	    "%s: UPLINK BLOCKS failed (%s): the session goes without the "
 	    "present card's block",
 	    __func__, res->present_why);
 }
 
-/* M1's entries of other cards go even when the card cannot be read. */
+/* The card the HELLO claimed, if it is still the one in the reader. */
 static int
-present_block(void *arg, const uint8_t challenge[PROTO_CHALLENGE_LEN],
-    const uint8_t **block, size_t *len)
+same_card(const struct dec_state *st, const struct proto_up_hello *h)
 {
-	struct present *p = arg;
-	struct dec_sync_result *res = p->res;
-	int rc;
-
-	if ((rc = dec_session_block(p->st, SM_INS_UPLINK, challenge, p->block,
-		 len, &res->sw)) != 0) {
-		present_unread(p->st, res, rc);
-		*block = NULL;
-		return 0;
-	}
-	*block = p->block;
-	return 0;
+	return st->has_card && memcmp(st->card.st.ua, h->ua, PROTO_UA_LEN) == 0;
 }
 
-/* What goes out: the present card's block, other cards' pending ones. */
+/*
+ * The job asks for the present card's block, made for the challenge.  M1's
+ * entries of other cards go even when the card cannot be read.
+ */
 static void
-build_in(struct dec_state *st, struct dec_uplink_in *in, struct present *p)
+give_block(struct dec_state *st, struct dec_sync *s,
+    const uint8_t challenge[PROTO_CHALLENGE_LEN])
+{
+	size_t len = 0;
+	int rc;
+
+	if (!same_card(st, &s->hello)) {
+		present_unread(st, &s->res, PROTO_ERR_STATE,
+		    "the card left during the session");
+		dec_upjob_give(s->job, NULL, 0);
+		return;
+	}
+	if ((rc = dec_session_block(st, SM_INS_UPLINK, challenge, s->block,
+		 &len, &s->res.sw)) != 0) {
+		present_unread(st, &s->res, rc, NULL);
+		len = 0;
+	}
+	dec_upjob_give(s->job, rc == 0 ? s->block : NULL, len);
+}
+
+/* What goes out: HELLO, the present card's block, M1's of other cards. */
+static void
+build_in(const struct dec_state *st, struct dec_upjob_in *in)
 {
 	memset(in, 0, sizeof(*in));
+	in->tls = st->tls;
+	in->host = st->cfg.center_host;
+	in->port = st->cfg.center_port;
 	memcpy(in->hello.decoder_id, st->key.id, DEC_ID_LEN);
 	if (st->has_card) {
 		in->hello.has_card = 1;
 		memcpy(in->hello.ua, st->card.st.ua, PROTO_UA_LEN);
-		in->present = present_block;
-		in->present_arg = p;
+		in->present = 1;
 	}
 	for (size_t i = 0; i < st->m1.n; i++) {
 		const struct dec_m1_entry *e = &st->m1.e[i];
@@ -155,49 +181,189 @@ log_rejected(const struct proto_up_answer *a)
 			    proto_up_reason(a->res[i].reason));
 }
 
-int
-dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
+static int
+start_failed(struct dec_sync_result *res, enum dec_sync_step step, int rc)
 {
-	struct present p = { .st = st, .res = res };
-	struct dec_uplink_in in;
-	const struct proto_up_answer *a = &res->out.ans;
+	res->step = step;
+	return res->rc = rc;
+}
+
+int
+dec_sync_start(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
+{
+	struct dec_upjob_in in;
+	struct dec_sync *s;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (st->sync != NULL) {
+		dec_state_failed(st, res->why, "an uplink is under way");
+		return start_failed(res, DEC_SYNC_CENTER, PROTO_ERR_EXISTS);
+	}
 	if (st->tls == NULL &&
 	    (rc = proto_tls_client_ctx(st->cfg.ca, &st->tls)) != 0) {
 		dec_state_failed(st, res->why, "CA file %.200s: %s", st->cfg.ca,
 		    proto_strerror(rc));
-		res->step = DEC_SYNC_CA;
-		return res->rc = rc;
+		return start_failed(res, DEC_SYNC_CA, rc);
 	}
-	build_in(st, &in, &p);
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		dec_state_failed(st, res->why, "uplink: out of memory");
+		return start_failed(res, DEC_SYNC_CENTER, PROTO_ERR_NOMEM);
+	}
+	build_in(st, &in);
 	in.cut_after = cut;
-	if ((rc = dec_uplink_run(st->tls, st->cfg.center_host,
-		 st->cfg.center_port, &in, &res->out)) != 0) {
-		if (rc == PROTO_ERR_STATE &&
-		    (a->error == PROTO_UP_BUSY || a->error == PROTO_UP_FULL))
-			dec_state_failed(st, res->why,
-			    "center %.200s:%s busy: try again later",
-			    st->cfg.center_host, st->cfg.center_port);
-		else
-			dec_state_failed(st, res->why,
-			    "uplink to %.200s:%s failed: %s",
-			    st->cfg.center_host, st->cfg.center_port,
-			    rc == PROTO_ERR_STATE ? proto_up_reason(a->error) :
-						    proto_strerror(rc));
-		res->step = DEC_SYNC_CENTER;
-		return res->rc = rc;
+	s->hello = in.hello;
+	if ((rc = dec_upjob_start(&in, &s->job)) != 0) {
+		free(s);
+		dec_state_failed(st, res->why, "cannot start an uplink: %s",
+		    proto_strerror(rc));
+		return start_failed(res, DEC_SYNC_CENTER, rc);
+	}
+	s->deadline = dec_now_ms() + 1000L * st->cfg.uplink_deadline;
+	st->sync = s;
+	st->uplink_since = time(NULL);
+	return 0;
+}
+
+static void
+session_failed(struct dec_state *st, const struct dec_sync *s, int rc,
+    struct dec_sync_result *res)
+{
+	const struct proto_up_answer *a = &res->out.ans;
+	const char *host = st->cfg.center_host, *port = st->cfg.center_port;
+
+	if (s->cancelled)
+		dec_state_failed(st, res->why,
+		    "uplink to %.200s:%s: no answer within its deadline "
+		    "(%u s)",
+		    host, port, st->cfg.uplink_deadline);
+	else if (rc == PROTO_ERR_STATE &&
+	    (a->error == PROTO_UP_BUSY || a->error == PROTO_UP_FULL))
+		dec_state_failed(st, res->why,
+		    "center %.200s:%s busy: try again later", host, port);
+	else
+		dec_state_failed(st, res->why, "uplink to %.200s:%s failed: %s",
+		    host, port,
+		    rc == PROTO_ERR_STATE ? proto_up_reason(a->error) :
+					    proto_strerror(rc));
+	res->step = DEC_SYNC_CENTER;
+	res->rc = rc != 0 ? rc : PROTO_ERR_IO;
+}
+
+/* The job is done: apply what the center answered. */
+static void
+finish(struct dec_state *st, struct dec_sync_result *res)
+{
+	struct dec_sync *s = st->sync;
+	const struct proto_up_answer *a = &res->out.ans;
+	int rc;
+
+	*res = s->res;
+	rc = dec_upjob_finish(&s->job, &res->out);
+	if (rc != 0) { /* (a session done as it was stopped stands) */
+		session_failed(st, s, rc, res);
+		memset(&res->out, 0, sizeof(res->out)); /* not to act on */
+		goto out;
 	}
 	log_rejected(a);
-	res->applied = apply_commands(st, a);
+	/* the commands are for the card the HELLO claimed */
+	if (same_card(st, &s->hello))
+		res->applied = apply_commands(st, a);
 	res->deleted = dec_sync_forget_acked(st, a);
 	st->last_uplink = time(NULL);
 	proto_log(PROTO_LOG_NOTICE,
 	    "uplink: %zu blocks sent, %u purchases invoiced, %zu of %zu "
 	    "commands applied, %zu M1 entries acknowledged and deleted",
 	    a->n_res, a->invoiced, res->applied, a->n_cmds, res->deleted);
+out:
+	proto_cleanse(s, sizeof(*s));
+	free(s);
+	st->sync = NULL;
+}
+
+int
+dec_sync_step(struct dec_state *st, struct dec_sync_result *res)
+{
+	struct dec_sync *s = st->sync;
+	uint8_t challenge[PROTO_CHALLENGE_LEN];
+
+	if (s == NULL)
+		return 0;
+	switch (dec_upjob_poll(s->job, challenge)) {
+	case DEC_UPJOB_NEED_BLOCK:
+		give_block(st, s, challenge);
+		return 0;
+	case DEC_UPJOB_DONE:
+		finish(st, res);
+		return 1;
+	default:
+		break;
+	}
+	if (s->cancelled || dec_now_ms() >= s->deadline) {
+		if (!s->cancelled)
+			proto_log(PROTO_LOG_WARNING,
+			    "%s: the uplink passed its deadline (%u s): "
+			    "stopping it",
+			    __func__, st->cfg.uplink_deadline);
+		s->cancelled = 1;
+		dec_upjob_cancel(s->job);
+	}
 	return 0;
+}
+
+int
+dec_sync_fd(const struct dec_state *st)
+{
+	return st->sync != NULL ? dec_upjob_fd(st->sync->job) : -1;
+}
+
+int
+dec_sync_wait_ms(const struct dec_state *st)
+{
+	long left;
+
+	if (st->sync == NULL)
+		return -1;
+	if (st->sync->cancelled)
+		return DEC_SYNC_RESIGNAL_MS;
+	left = st->sync->deadline - dec_now_ms();
+	return left <= 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
+}
+
+int
+dec_sync_wait(struct dec_state *st, struct dec_sync_result *res)
+{
+	struct pollfd p;
+	int ms;
+
+	for (;;) {
+		if (dec_sync_step(st, res))
+			return res->rc;
+		p = (struct pollfd){ .fd = dec_sync_fd(st), .events = POLLIN };
+		ms = dec_sync_wait_ms(st);
+		(void)poll(&p, 1, ms < 0 || ms > 1000 ? 1000 : ms);
+	}
+}
+
+void
+dec_sync_stop(struct dec_state *st)
+{
+	struct dec_sync_result res;
+
+	if (st->sync == NULL)
+		return;
+	st->sync->cancelled = 1;
+	(void)dec_sync_wait(st, &res);
+}
+
+int
+dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
+{
+	int rc;
+
+	if ((rc = dec_sync_start(st, cut, res)) != 0)
+		return rc;
+	return dec_sync_wait(st, res);
 }
 
 void

@@ -17,6 +17,8 @@
 #include "state.h"
 #include "uplink.h"
 
+#define DEC_SYNC_RESIGNAL_MS 100 /* a stopped worker is woken again */
+
 enum dec_sync_step {
 	DEC_SYNC_DONE = 0,
 	DEC_SYNC_CA,     /* the CA file would not load */
@@ -39,10 +41,31 @@ struct dec_sync_result {
 };
 
 /*
- * Run one session.  cut: fault injection (0, or cut the connection after
- * that many frames).  On failure st->last_error holds res->why and M1 and
- * the card are as they were.
+ * A session runs on a worker (upjob.h) while the loop goes on: start it,
+ * poll dec_sync_fd, and call dec_sync_step after every poll; it returns 1
+ * once the session is over, with *res.  The card work stays on the
+ * loop's thread (the present card's block is made in dec_sync_step, the
+ * center's commands applied there).  The session has one deadline,
+ * cfg.uplink_deadline s after its start, whatever the center sends or
+ * does not: past it the worker is stopped and the session fails.
+ *
+ * dec_sync_start: 0, or res says why not (PROTO_ERR_EXISTS: one runs).
+ * cut: fault injection (0, or cut the connection after that many
+ * frames).  On failure st->last_error holds res->why and M1 and the card
+ * are as they were.
  */
+int
+dec_sync_start(struct dec_state *st, unsigned cut, struct dec_sync_result *res);
+int dec_sync_step(struct dec_state *st, struct dec_sync_result *res);
+/* -1 when no session runs. */
+int dec_sync_fd(const struct dec_state *st);
+/* How long the loop may sleep for the session's sake (-1: forever). */
+int dec_sync_wait_ms(const struct dec_state *st);
+/* Step until the session is over; its rc. */
+int dec_sync_wait(struct dec_state *st, struct dec_sync_result *res);
+/* Stop a session under way and wait for it (at shutdown). */
+void dec_sync_stop(struct dec_state *st);
+/* Start and wait: one whole session (tests). */
 int
 dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res);
 /*

@@ -140,16 +140,12 @@ read_until(int fd, int timeout_ms, int stop_at_lf, char *buf, size_t cap,
 }
 
 int
-proto_ctl_read_request(int fd, int timeout_ms, char *buf, size_t cap,
-    char **arg)
+proto_ctl_split_request(char *buf, size_t len, char **arg)
 {
 	char *lf, *sp;
-	size_t len;
-	int rc;
 
-	if ((rc = read_until(fd, timeout_ms, 1, buf, cap, &len)) != 0)
-		return rc;
-	if ((lf = memchr(buf, '\n', len)) == NULL || lf != buf + len - 1)
+	if (len == 0 || (lf = memchr(buf, '\n', len)) == NULL ||
+	    lf != buf + len - 1)
 		return PROTO_ERR_FORMAT;
 	*lf = '\0';
 	if (memchr(buf, '\0', len - 1) != NULL)
@@ -161,6 +157,18 @@ proto_ctl_read_request(int fd, int timeout_ms, char *buf, size_t cap,
 		*arg = lf;
 	}
 	return 0;
+}
+
+int
+proto_ctl_read_request(int fd, int timeout_ms, char *buf, size_t cap,
+    char **arg)
+{
+	size_t len;
+	int rc;
+
+	if ((rc = read_until(fd, timeout_ms, 1, buf, cap, &len)) != 0)
+		return rc;
+	return proto_ctl_split_request(buf, len, arg);
 }
 
 int

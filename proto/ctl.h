@@ -29,6 +29,11 @@ int proto_ctl_listen(const char *path, int *fd);
  */
 int proto_ctl_read_request(int fd, int timeout_ms, char *buf, size_t cap,
     char **arg);
+/*
+ * The same split on a request already read: buf holds len bytes, the
+ * last of them the only LF and no NUL before it (else PROTO_ERR_FORMAT).
+ */
+int proto_ctl_split_request(char *buf, size_t len, char **arg);
 /* Send all of a reply. */
 int proto_ctl_send(int fd, const char *reply, size_t len);
 

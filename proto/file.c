@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* flock */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,4 +198,59 @@ out:
 	}
 	close(fd);
 	return rc;
+}
+
+/* The pid a lock file names, 0 if it names none. */
+static long
+lock_holder(int fd)
+{
+	char buf[24];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 ? pid : 0;
+}
+
+int
+proto_file_lock(const char *path, int *out, long *holder)
+{
+	char lock[PATH_MAX], pid[24];
+	int fd, n;
+
+	*holder = 0;
+	if (snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock))
+		return PROTO_ERR_TOOBIG;
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return PROTO_ERR_IO;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = errno;
+		if (n == EWOULDBLOCK)
+			*holder = lock_holder(fd);
+		close(fd);
+		errno = n;
+		return n == EWOULDBLOCK ? PROTO_ERR_EXISTS : PROTO_ERR_IO;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		close(fd);
+		return PROTO_ERR_IO;
+	}
+	*out = fd;
+	return 0;
+}
+
+void
+proto_file_unlock(int *fd)
+{
+	if (*fd < 0)
+		return;
+	/* Name no holder any more (a failure leaves a stale pid only). */
+	if (ftruncate(*fd, 0) != 0)
+		errno = 0;
+	close(*fd);
+	*fd = -1;
 }

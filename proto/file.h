@@ -26,6 +26,16 @@ int
 proto_file_read(const char *path, size_t max, uint8_t **out, size_t *outlen);
 
 /*
+ * Hold path exclusively for as long as *fd stays open: an flock on
+ * "path.lock" beside it (created 0600; path itself may be replaced by
+ * proto_file_replace meanwhile), which names our pid.  PROTO_ERR_EXISTS:
+ * another process holds it, and *holder is its pid (0 if unknown).
+ * proto_file_unlock closes *fd and sets it to -1 (-1 already: nothing).
+ */
+int proto_file_lock(const char *path, int *fd, long *holder);
+void proto_file_unlock(int *fd);
+
+/*
  * Failpoints: crash-test hooks.  When the environment variable
  * PROTO_CRASH_AT holds N > 0, the N-th failpoint reached in this process
  * ends it at once with _exit(PROTO_CRASH_EXIT), as a kill -9 or a power cut

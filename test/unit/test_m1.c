@@ -4,21 +4,28 @@
  * M1 and the decoder's configuration: round trips, the entry policy (one
  * entry per card, never dropping another card's pending entry, never
  * going back to an older block), and rejection of damaged, truncated and
- * foreign M1 files and of bad configuration lines.
+ * foreign M1 files and of bad configuration lines; the daemon's files
+ * (files.c): M1 moved aside only when proven bad, and the locks that keep
+ * a second daemon off the same M1 and key.
  */
+#include <limits.h>
 #include <setjmp.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../decoder/config.h"
+#include "../../decoder/files.h"
 #include "../../decoder/m1.h"
+#include "../../decoder/state.h"
 #include "../../proto/file.h"
 #include "../../proto/proto.h"
 #include "../../proto/sm.h"
@@ -223,6 +230,153 @@ test_config(void **state)
 	rmdir(dir);
 }
 
+static void
+test_verdicts(void **state)
+{
+	static const int bad[] = { PROTO_ERR_AUTH, PROTO_ERR_FORMAT,
+		PROTO_ERR_SHORT, PROTO_ERR_LENGTH, PROTO_ERR_TRAILING,
+		PROTO_ERR_TOOBIG };
+	static const int unreadable[] = { PROTO_ERR_IO, PROTO_ERR_NOMEM,
+		PROTO_ERR_CRYPTO, PROTO_ERR_ARG, PROTO_ERR_STATE };
+
+	(void)state;
+	assert_int_equal(dec_files_verdict(0), DEC_M1_LOADED);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(dec_files_verdict(bad[i]), DEC_M1_BAD);
+	for (size_t i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++)
+		assert_int_equal(dec_files_verdict(unreadable[i]),
+		    DEC_M1_UNREADABLE);
+}
+
+struct files_fx {
+	char dir[32];
+	struct dec_state st;
+};
+
+static void
+files_fx_init(struct files_fx *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ptv-files.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	dec_state_init(&f->st, NULL);
+	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/m1", f->dir);
+	snprintf(f->st.cfg.key, sizeof(f->st.cfg.key), "%s/key", f->dir);
+}
+
+/* How many files the directory holds. */
+static int
+files_in(const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n +=
+		    strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void
+files_fx_free(struct files_fx *f)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	dec_files_close(&f->st);
+	dec_state_clear(&f->st);
+	assert_non_null(d = opendir(f->dir));
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+		if (unlink(path) != 0)
+			assert_int_equal(rmdir(path), 0);
+	}
+	closedir(d);
+	assert_int_equal(rmdir(f->dir), 0);
+}
+
+/* Unreadable, not proven bad: left as it is, and the daemon stops. */
+static void
+test_m1_unreadable_stays(void **state)
+{
+	static struct files_fx f;
+	char why[DEC_WHY_MAX];
+	struct stat sb;
+
+	(void)state;
+	files_fx_init(&f);
+	/* M1's path names a directory: it cannot be read */
+	assert_int_equal(mkdir(f.st.cfg.m1, 0700), 0);
+	assert_int_equal(dec_files_open(&f.st, why), PROTO_ERR_IO);
+	assert_non_null(strstr(why, "cannot read M1"));
+	assert_non_null(strstr(why, "it is left as it is"));
+	assert_int_equal(stat(f.st.cfg.m1, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	/* nothing moved aside: m1, key, and the two lock files */
+	assert_int_equal(files_in(f.dir), 4);
+	/* the locks were given back */
+	assert_int_equal(f.st.m1_lock, -1);
+	assert_int_equal(f.st.key_lock, -1);
+	files_fx_free(&f);
+}
+
+/* Proven bad: moved aside, the daemon starts with an empty M1. */
+static void
+test_m1_bad_moved_aside(void **state)
+{
+	static struct files_fx f;
+	char why[DEC_WHY_MAX];
+
+	(void)state;
+	files_fx_init(&f);
+	assert_int_equal(proto_file_replace(f.st.cfg.m1, "not an M1", 9, 0600),
+	    0);
+	assert_int_equal(dec_files_open(&f.st, why), 0);
+	assert_int_equal(f.st.m1.n, 0);
+	assert_int_equal(access(f.st.cfg.m1, F_OK), -1);
+	assert_int_equal(files_in(f.dir), 4); /* key, aside, two locks */
+	assert_string_equal(f.st.last_error,
+	    "M1 was unreadable and was moved aside");
+	files_fx_free(&f);
+}
+
+/* A second daemon on the same M1, or the same key, is refused. */
+static void
+test_locks(void **state)
+{
+	static struct files_fx a, b;
+	char why[DEC_WHY_MAX], want[PATH_MAX + 128];
+
+	(void)state;
+	files_fx_init(&a);
+	files_fx_init(&b);
+	assert_int_equal(dec_files_open(&a.st, why), 0);
+	b.st.cfg = a.st.cfg; /* the same M1 and key */
+	assert_int_equal(dec_files_open(&b.st, why), PROTO_ERR_EXISTS);
+	snprintf(want, sizeof(want),
+	    "M1 %s is in use by another decoderd (pid %ld)", a.st.cfg.m1,
+	    (long)getpid());
+	assert_string_equal(why, want);
+	/* the same key with another M1 */
+	snprintf(b.st.cfg.m1, sizeof(b.st.cfg.m1), "%s/m1", b.dir);
+	assert_int_equal(dec_files_open(&b.st, why), PROTO_ERR_EXISTS);
+	assert_non_null(strstr(why, "key file"));
+	assert_int_equal(b.st.m1_lock, -1); /* nothing kept held */
+	/* once the first lets go, the second starts */
+	dec_files_close(&a.st);
+	b.st.cfg = a.st.cfg;
+	assert_int_equal(dec_files_open(&b.st, why), 0);
+	assert_memory_equal(&b.st.key, &a.st.key, sizeof(a.st.key));
+	files_fx_free(&b);
+	files_fx_free(&a);
+}
+
 int
 main(void)
 {
@@ -231,6 +385,10 @@ main(void)
 		cmocka_unit_test(test_file_roundtrip_and_damage),
 		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_m1_unreadable_stays),
+		cmocka_unit_test(test_m1_bad_moved_aside),
+		cmocka_unit_test(test_locks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

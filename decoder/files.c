@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../proto/file.h"
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "files.h"
+
+enum dec_m1_verdict
+dec_files_verdict(int rc)
+{
+	switch (rc) {
+	case 0:
+		return DEC_M1_LOADED;
+	case PROTO_ERR_AUTH:     /* the tag, or another decoder's file */
+	case PROTO_ERR_FORMAT:   /* the content does not parse */
+	case PROTO_ERR_SHORT:    /* truncated */
+	case PROTO_ERR_LENGTH:   /* a length field that lies */
+	case PROTO_ERR_TRAILING: /* bytes after the end */
+	case PROTO_ERR_TOOBIG:   /* larger than any M1 */
+	case PROTO_ERR_DEPTH:
+		return DEC_M1_BAD;
+	default: /* I/O, permissions, memory, the crypto library */
+		return DEC_M1_UNREADABLE;
+	}
+}
+
+/* The failure of a call that set errno, in words. */
+static const char *
+why_of(int rc, int err)
+{
+	return rc == PROTO_ERR_IO && err != 0 ? strerror(err) :
+						proto_strerror(rc);
+}
+
+static int
+lock(const char *what, const char *path, int *fd, char *why)
+{
+	long holder = 0;
+	int rc;
+
+	if ((rc = proto_file_lock(path, fd, &holder)) == 0)
+		return 0;
+	if (rc == PROTO_ERR_EXISTS && holder > 0)
+		snprintf(why, DEC_WHY_MAX,
+		    "%s %.300s is in use by another decoderd (pid %ld)", what,
+		    path, holder);
+	else if (rc == PROTO_ERR_EXISTS)
+		snprintf(why, DEC_WHY_MAX,
+		    "%s %.300s is in use by another decoderd", what, path);
+	else
+		snprintf(why, DEC_WHY_MAX, "cannot lock %s %.300s: %s", what,
+		    path, why_of(rc, errno));
+	return rc;
+}
+
+/* Proven bad: keep it aside for the operator, start with an empty M1. */
+static void
+move_aside(struct dec_state *st, int rc)
+{
+	char aside[PATH_MAX + 64];
+
+	memset(&st->m1, 0, sizeof(st->m1));
+	snprintf(aside, sizeof(aside), "%s.corrupt-%lld", st->cfg.m1,
+	    (long long)time(NULL));
+	if (rename(st->cfg.m1, aside) == 0)
+		proto_log(PROTO_LOG_ERR,
+		    "%s: M1 %s is unreadable (%s): moved aside to %s; "
+		    "starting with an empty M1",
+		    __func__, st->cfg.m1, proto_strerror(rc), aside);
+	else
+		proto_log(PROTO_LOG_ERR,
+		    "%s: M1 %s is unreadable (%s) and cannot be moved aside: "
+		    "%s",
+		    __func__, st->cfg.m1, proto_strerror(rc), strerror(errno));
+	dec_state_set_error(st, "M1 was unreadable and was moved aside");
+}
+
+static int
+load_m1(struct dec_state *st, char *why)
+{
+	int rc, err;
+
+	errno = 0;
+	rc = dec_m1_load(st->cfg.m1, &st->key, &st->m1);
+	err = errno;
+	switch (dec_files_verdict(rc)) {
+	case DEC_M1_LOADED:
+		proto_log(PROTO_LOG_INFO, "M1 %s: %zu entries", st->cfg.m1,
+		    st->m1.n);
+		return 0;
+	case DEC_M1_BAD:
+		move_aside(st, rc);
+		return 0;
+	default:
+		memset(&st->m1, 0, sizeof(st->m1));
+		snprintf(why, DEC_WHY_MAX,
+		    "cannot read M1 %.300s: %s; it is left as it is",
+		    st->cfg.m1, why_of(rc, err));
+		return rc;
+	}
+}
+
+int
+dec_files_open(struct dec_state *st, char *why)
+{
+	int rc;
+
+	if ((rc = lock("M1", st->cfg.m1, &st->m1_lock, why)) != 0 ||
+	    (rc = lock("key file", st->cfg.key, &st->key_lock, why)) != 0)
+		goto fail;
+	if ((rc = dec_key_load_or_create(st->cfg.key, &st->key)) != 0) {
+		snprintf(why, DEC_WHY_MAX, "key file %.300s: %s", st->cfg.key,
+		    why_of(rc, errno));
+		goto fail;
+	}
+	if ((rc = load_m1(st, why)) != 0)
+		goto fail;
+	return 0;
+fail:
+	dec_files_close(st);
+	return rc;
+}
+
+void
+dec_files_close(struct dec_state *st)
+{
+	proto_file_unlock(&st->m1_lock);
+	proto_file_unlock(&st->key_lock);
+}
