@@ -120,6 +120,7 @@ for mode in trickle tls tcp; do
 done
 stop_decoder
 start_decoder
+check "it sees SC1 again" wait_for 10 is card present
 check_match "the same decoder uplinks to the real center" "accepted" \
 	"$("$dctl" uplink 2>&1)"
 check "SC1 exported into M1" wait_for 5 test -n "$(m1_seq_of $UA1)"
@@ -129,7 +130,7 @@ check "decoderd stops" stop_decoder
 m1_before=$(sha256sum <m1)
 chmod 000 m1
 : >dec.log
-err=$(setpriv --bounding-set -dac_override,-dac_read_search \
+err=$(timeout 10 setpriv --bounding-set -dac_override,-dac_read_search \
 	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm -i 0 \
 	2>&1)
 check_eq "an M1 it may not read: decoderd does not start" 1 $?
@@ -148,12 +149,12 @@ check_match "an M1 proven bad is moved aside" "moved aside to m1.corrupt-" \
 check "and the daemon runs" wait_for 10 is card present
 
 # --- one decoderd per M1 and per key ----------------------------------------
-err=$("$B/decoderd" -f -S other.sock -m m1 -k other.key -i 0 2>&1)
+err=$(timeout 10 "$B/decoderd" -f -S other.sock -m m1 -k other.key -i 0 2>&1)
 check_eq "a second decoderd on the same M1 refuses to start" 1 $?
 check_match "naming the one that holds it" \
 	"^decoderd: M1 m1 is in use by another decoderd \(pid $DEC_PID\)$" \
 	"$err"
-err=$("$B/decoderd" -f -S other.sock -m other.m1 -k dec.key -i 0 2>&1)
+err=$(timeout 10 "$B/decoderd" -f -S other.sock -m other.m1 -k dec.key -i 0 2>&1)
 check_eq "so does one on the same key" 1 $?
 check_match "saying so" "key file dec.key is in use by another decoderd" \
 	"$err"
