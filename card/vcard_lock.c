@@ -35,7 +35,8 @@ vcard_claim_image(struct vcard *v, const char *path, int *lock, char *why,
 		snprintf(why, cap, "%s is in use by another vcard (pid %ld)",
 		    path, holder);
 	else
-		snprintf(why, cap, "cannot lock %s: %s", path, strerror(errno));
+		snprintf(why, cap, "cannot lock %s: %s", path,
+		    proto_strerror(rc));
 	return rc;
 }
 
@@ -59,13 +60,14 @@ vcard_claim_port(struct vcard *v)
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path) - 1)
 		return PROTO_ERR_TOOBIG;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return PROTO_ERR_IO;
+		return proto_err_sys(errno);
 	if (bind(fd, (struct sockaddr *)&sa,
 		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 		    (size_t)n)) != 0) {
 		err = errno;
 		close(fd);
-		return err == EADDRINUSE ? PROTO_ERR_EXISTS : PROTO_ERR_IO;
+		return err == EADDRINUSE ? PROTO_ERR_EXISTS :
+					   proto_err_sys(err);
 	}
 	v->port_lock = fd;
 	return 0;

@@ -225,19 +225,20 @@ proto_file_lock(const char *path, int *out, long *holder)
 	if (snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock))
 		return PROTO_ERR_TOOBIG;
 	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return PROTO_ERR_IO;
+		return proto_err_sys(errno);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		n = errno;
 		if (n == EWOULDBLOCK)
 			*holder = lock_holder(fd);
 		close(fd);
 		errno = n;
-		return n == EWOULDBLOCK ? PROTO_ERR_EXISTS : PROTO_ERR_IO;
+		return n == EWOULDBLOCK ? PROTO_ERR_EXISTS : proto_err_sys(n);
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		n = errno != 0 ? errno : ENOSPC;
 		close(fd);
-		return PROTO_ERR_IO;
+		return proto_err_sys(n);
 	}
 	*out = fd;
 	return 0;

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -236,7 +237,8 @@ test_verdicts(void **state)
 	static const int bad[] = { PROTO_ERR_AUTH, PROTO_ERR_FORMAT,
 		PROTO_ERR_SHORT, PROTO_ERR_LENGTH, PROTO_ERR_TRAILING,
 		PROTO_ERR_TOOBIG };
-	static const int unreadable[] = { PROTO_ERR_IO, PROTO_ERR_NOMEM,
+	const int unreadable[] = { PROTO_ERR_IO, proto_err_sys(EACCES),
+		proto_err_sys(EIO), proto_err_sys(EISDIR), PROTO_ERR_NOMEM,
 		PROTO_ERR_CRYPTO, PROTO_ERR_ARG, PROTO_ERR_STATE };
 
 	(void)state;
@@ -313,7 +315,7 @@ test_m1_unreadable_stays(void **state)
 	files_fx_init(&f);
 	/* M1's path names a directory: it cannot be read */
 	assert_int_equal(mkdir(f.st.cfg.m1, 0700), 0);
-	assert_int_equal(dec_files_open(&f.st, why), PROTO_ERR_IO);
+	assert_int_equal(dec_files_open(&f.st, why), proto_err_sys(EISDIR));
 	assert_non_null(strstr(why, "cannot read M1"));
 	assert_non_null(strstr(why, "it is left as it is"));
 	assert_int_equal(stat(f.st.cfg.m1, &sb), 0);
