@@ -22,6 +22,8 @@ dec_config_defaults(struct dec_config *c)
 	snprintf(c->ecm_dir, sizeof(c->ecm_dir), "/var/lib/ptv/ecm");
 	c->export_interval = 3600;
 	c->uplink_deadline = 60;
+	c->first_contact = 1;
+	c->first_contact_max = 60;
 	snprintf(c->center_host, sizeof(c->center_host), "localhost");
 	snprintf(c->center_port, sizeof(c->center_port), "7443");
 	snprintf(c->ca, sizeof(c->ca), "/etc/ptv/ca.crt");
@@ -45,6 +47,19 @@ static int
 set_seconds(unsigned *dst, const char *v)
 {
 	return proto_parse_uint(v, 0, SECONDS_MAX, dst);
+}
+
+/* yes or no */
+static int
+set_bool(int *dst, const char *v)
+{
+	if (strcmp(v, "yes") == 0)
+		*dst = 1;
+	else if (strcmp(v, "no") == 0)
+		*dst = 0;
+	else
+		return PROTO_ERR_FORMAT;
+	return 0;
 }
 
 /* host:port, the port all digits */
@@ -89,6 +104,11 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 	if (strcmp(key, "uplink_deadline") == 0)
 		return proto_parse_uint(v, 1, DEC_UPLINK_DEADLINE_MAX,
 		    &c->uplink_deadline);
+	if (strcmp(key, "first_contact") == 0)
+		return set_bool(&c->first_contact, v);
+	if (strcmp(key, "first_contact_max") == 0)
+		return proto_parse_uint(v, 1, DEC_CONTACT_MAX_MAX,
+		    &c->first_contact_max);
 	if (strcmp(key, "log_level") == 0)
 		return proto_log_level_parse(v, &c->log_level);
 	if (strcmp(key, "export_interval") == 0)

@@ -16,6 +16,10 @@
  *                                               (/etc/ptv/ca.crt)
  *   uplink_interval  seconds between scheduled uplinks, 0 = never (0)
  *   uplink_deadline  seconds an uplink session may last, all of it (60)
+ *   first_contact    yes: a transfer-locked card's insertion starts an
+ *                    uplink at once, tried again while it fails (yes)
+ *   first_contact_max  seconds between those tries at most: 2 s after the
+ *                    first failure, doubling up to this (60)
  */
 #ifndef DECODER_CONFIG_H
 #define DECODER_CONFIG_H
@@ -24,6 +28,7 @@
 
 #define DEC_CONFIG_MAX 16384
 #define DEC_UPLINK_DEADLINE_MAX 3600 /* s */
+#define DEC_CONTACT_MAX_MAX 86400    /* s, first_contact_max at most */
 
 struct dec_config {
 	char reader[256];
@@ -37,6 +42,8 @@ struct dec_config {
 	unsigned export_interval;
 	unsigned uplink_interval;
 	unsigned uplink_deadline;
+	int first_contact;
+	unsigned first_contact_max;
 	int log_level;
 };
 

@@ -41,10 +41,12 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 	proto_ctl_reply_add(r,
 	    "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
 	    "m1_pending=%zu\nuplink=%s\nlast_uplink=%lld\nreconnects=%lu\n"
-	    "last_error=%s\n",
+	    "first_contact=%s\ncontact_tries=%lu\nlast_error=%s\n",
 	    (long long)st->last_export, st->last_export_seq, st->m1.n,
 	    dec_m1_pending(&st->m1), st->sync != NULL ? "running" : "idle",
-	    (long long)st->last_uplink, st->reconnects, st->last_error);
+	    (long long)st->last_uplink, st->reconnects,
+	    st->contact_at != 0 ? "pending" : "none", st->contact_tries,
+	    st->last_error);
 }
 
 static void
@@ -147,6 +149,9 @@ buy_refusal(uint16_t sw)
 		return "purchase log full: an uplink is needed";
 	case SM_SW_NOT_PURCHASABLE:
 		return "event not purchasable, or over";
+	case SM_SW_LOCKED:
+		return "the card is transfer-locked until the center has "
+		       "seen it";
 	default:
 		return proto_sw_str(sw);
 	}

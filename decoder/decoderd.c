@@ -44,11 +44,14 @@ usage(void)
 	    "[-l level]\n"
 	    "                [-C center-host:port] [-A ca-file] "
 	    "[-u uplink-seconds]\n"
-	    "                [-t uplink-deadline]\n"
+	    "                [-t uplink-deadline] [-L yes|no] [-R seconds]\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -c config   configuration file (key = value lines)\n"
 	    "  -i seconds  periodic export interval (0: never)\n"
-	    "  -t seconds  the longest an uplink session may last (60)\n");
+	    "  -t seconds  the longest an uplink session may last (60)\n"
+	    "  -L yes|no   uplink at once when a transfer-locked card is "
+	    "inserted (yes)\n"
+	    "  -R seconds  its tries 2 s apart, doubling up to this (60)\n");
 	exit(2);
 }
 
@@ -71,13 +74,15 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		['C'] = "center",
 		['A'] = "ca",
 		['u'] = "uplink_interval",
-		['t'] = "uplink_deadline" };
+		['t'] = "uplink_deadline",
+		['L'] = "first_contact",
+		['R'] = "first_contact_max" };
 	int opt, line, rc;
 
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:l:C:A:u:t:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
 		if (opt != 'c')
 			continue;
 		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
@@ -92,7 +97,7 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:l:C:A:u:t:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
 		if (opt == 'f') {
 			*fg = 1;
 		} else if (opt == 'c') {
@@ -149,6 +154,18 @@ scheduled_uplink(struct dec_state *st)
 	dec_sync_schedule(st, time(NULL));
 }
 
+/* A transfer-locked card's first contact, or its next try. */
+static void
+contact_uplink(struct dec_state *st)
+{
+	struct dec_sync_result res;
+
+	if (dec_sync_start(st, 0, &res) == 0)
+		return;
+	proto_log(PROTO_LOG_WARNING, "%s: %s", __func__, res.why);
+	dec_sync_contact_after(st, &res, time(NULL));
+}
+
 /* A session ended: whoever asked hears how, and the policy follows. */
 static void
 uplink_over(struct dec_state *st, struct dec_ctl *ctl,
@@ -162,6 +179,7 @@ uplink_over(struct dec_state *st, struct dec_ctl *ctl,
 		    "%s: %s; everything stays for the "
 		    "next try",
 		    __func__, res->why);
+	dec_sync_contact_after(st, res, time(NULL));
 }
 
 /* What the loop waits on: the monitor, the uplink's worker, the clients. */
@@ -190,6 +208,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		n = poll_set(st, ctl, ev_fd, pfd);
 		timeout = sooner(dec_export_deadline(st), -1);
 		timeout = sooner(dec_sync_deadline(st), timeout);
+		timeout = sooner(dec_sync_contact_deadline(st), timeout);
 		timeout = sooner(dec_events_deadline(st), timeout);
 		timeout = sooner_ms(dec_sync_wait_ms(st), timeout);
 		timeout = sooner_ms(dec_ctl_wait_ms(ctl), timeout);
@@ -210,6 +229,8 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		dec_export_tick(st, time(NULL));
 		if (dec_sync_due(st, time(NULL)))
 			scheduled_uplink(st);
+		if (dec_sync_contact_due(st, time(NULL)))
+			contact_uplink(st);
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "events.h"
 #include "export.h"
 #include "session.h"
+#include "sync.h"
 
 static void
 log_inserted(const struct dec_state *st, const char *reader)
@@ -57,6 +58,7 @@ open_card(struct dec_state *st, const char *reader)
 	log_inserted(st, reader);
 	dec_export_schedule(st, time(NULL));
 	dec_export_if_changed(st, "inserted");
+	dec_sync_contact_arrived(st, time(NULL));
 }
 
 static void

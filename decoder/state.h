@@ -13,7 +13,7 @@
  *               last_export_seq
  *   ecm.c       offers
  *   sync.c      m1, m1_next, tls, sync, uplink_since, next_uplink,
- *               last_uplink
+ *               last_uplink, the first contact (contact_*)
  *   files.c     key, m1 (loaded), m1_lock, key_lock
  *   decoderd.c  cfg, pcscd_up (through events.c)
  *   any         last_error, through dec_state_failed
@@ -92,6 +92,12 @@ struct dec_state {
 	time_t uplink_since;   /* its start */
 	time_t next_uplink;    /* 0: no scheduled uplink */
 	time_t last_uplink;
+	/* The first contact of a transfer-locked card (sync.c): the next
+	 * try (0: none), the wait after it fails, since when. */
+	time_t contact_at, contact_since;
+	unsigned contact_wait;
+	unsigned long contact_tries;
+	uint8_t contact_ua[PROTO_UA_LEN];
 	char last_error[DEC_WHY_MAX];
 };
 

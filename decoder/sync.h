@@ -18,6 +18,7 @@
 #include "uplink.h"
 
 #define DEC_SYNC_RESIGNAL_MS 100 /* a stopped worker is woken again */
+#define DEC_CONTACT_FIRST_WAIT 2 /* s after a first contact failed */
 
 enum dec_sync_step {
 	DEC_SYNC_DONE = 0,
@@ -81,5 +82,29 @@ void dec_sync_schedule(struct dec_state *st, time_t now);
 /* Whether a scheduled uplink is due; when the loop must wake (0: never). */
 int dec_sync_due(const struct dec_state *st, time_t now);
 time_t dec_sync_deadline(const struct dec_state *st);
+
+/*
+ * The first contact (cfg.first_contact): a transfer-locked card may not
+ * buy or export until the center has unlocked it, so its insertion starts
+ * an uplink at once, and a session that fails (the center cannot be
+ * reached, is busy, the card could not be read or did not take the
+ * center's commands) is tried again after DEC_CONTACT_FIRST_WAIT s,
+ * doubling up to cfg.first_contact_max.  It ends when the card is
+ * unlocked or leaves, or when a session went through and the center did
+ * not unlock it (the center's choice: a later uplink asks again).
+ *
+ * _arrived: a card was opened (insertion, or a new card after a reset).
+ * _due: whether to start the session now (none under way, the same card
+ * still there and locked); _deadline: when the loop must wake (0: never).
+ * _after: any session ended (started for the contact or not), after the
+ * card's state was read again.
+ */
+void dec_sync_contact_arrived(struct dec_state *st, time_t now);
+int dec_sync_contact_due(struct dec_state *st, time_t now);
+time_t dec_sync_contact_deadline(const struct dec_state *st);
+void dec_sync_contact_after(struct dec_state *st,
+    const struct dec_sync_result *res, time_t now);
+/* The wait after one more failure: DEC_CONTACT_FIRST_WAIT, doubled, cap. */
+unsigned dec_sync_backoff(unsigned wait, unsigned cap);
 
 #endif

@@ -24,7 +24,7 @@ SEL=00A4040007F0505456534D01
 # $tmp/dec.log; waits for its socket
 start_decoder() {
 	env "$@" "$build/decoderd" -f -l info -m "$tmp/m1" -k "$tmp/dec.key" \
-		-S "$DECODERD_SOCKET" -e "$tmp/ecm" -i 0 2>>"$tmp/dec.log" &
+		-S "$DECODERD_SOCKET" -e "$tmp/ecm" -i 0 -L no 2>>"$tmp/dec.log" &
 		started
 	DEC_PID=$!
 	wait_for 10 test -S "$DECODERD_SOCKET"

@@ -4,7 +4,8 @@
 # and how to start, stop and ask them.
 #   start_center [CENTERD-ARGS...]   centerd -f -K center, log center.log
 #   start_decoder [DECODERD-ARGS...] decoderd on dec.sock, m1, dec.key, ecm/,
-#                                    the center on localhost:7443, log dec.log
+#                                    the center on localhost:7443, log dec.log,
+#                                    no first contact unless -L yes
 #   stop_center, stop_decoder        kill, wait, its exit status
 #   status_of KEY, is KEY VALUE      decoderctl status
 #   m1_seq_of UA                     the seq of UA's M1 entry, or nothing
@@ -37,7 +38,7 @@ stop_center() {
 }
 start_decoder() {
 	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
-		-A center/ca.crt -C localhost:7443 -i 0 -l info "$@" \
+		-A center/ca.crt -C localhost:7443 -i 0 -l info -L no "$@" \
 		2>>dec.log &
 	started
 	DEC_PID=$!

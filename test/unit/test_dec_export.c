@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 
+#include <limits.h>
+
 #include "../../decoder/export.h"
 #include "../../decoder/sync.h"
 #include "test_dec_fx.h"
@@ -332,6 +334,120 @@ test_sync_forgets_only_acked_blocks(void **state)
 	assert_unchanged(f, &s);
 }
 
+/* --- the first contact of a transfer-locked card ---------------------------- */
+
+static void
+test_contact_backoff(void **state)
+{
+	(void)state;
+	assert_int_equal(dec_sync_backoff(0, 60), DEC_CONTACT_FIRST_WAIT);
+	assert_int_equal(dec_sync_backoff(2, 60), 4);
+	assert_int_equal(dec_sync_backoff(16, 60), 32);
+	assert_int_equal(dec_sync_backoff(32, 60), 60);
+	assert_int_equal(dec_sync_backoff(60, 60), 60);
+	/* a cap below the first wait is the wait */
+	assert_int_equal(dec_sync_backoff(0, 1), 1);
+	/* no overflow */
+	assert_int_equal(dec_sync_backoff(UINT_MAX, UINT_MAX), UINT_MAX);
+	assert_int_equal(dec_sync_backoff(UINT_MAX / 2 + 1, UINT_MAX),
+	    UINT_MAX);
+}
+
+/* A locked card: due at once, then 2 s, 4 s, 8 s after each failure. */
+static void
+test_contact_tries_again(void **state)
+{
+	struct fx *f = *state;
+	struct dec_sync_result res;
+	const time_t t = 1000;
+
+	f->cs.locked = 1;
+	tape_card(f);
+	insert(f);
+	f->st.cfg.first_contact_max = 8;
+	dec_sync_contact_arrived(&f->st, t);
+	assert_true(dec_sync_contact_due(&f->st, t));
+	assert_int_equal(dec_sync_contact_deadline(&f->st), t);
+	memset(&res, 0, sizeof(res));
+	res.rc = PROTO_ERR_IO; /* the center could not be reached */
+	dec_sync_contact_after(&f->st, &res, t);
+	assert_false(dec_sync_contact_due(&f->st, t + 1));
+	assert_true(dec_sync_contact_due(&f->st, t + 2));
+	dec_sync_contact_after(&f->st, &res, t + 2);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 6);
+	dec_sync_contact_after(&f->st, &res, t + 6);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 14);
+	dec_sync_contact_after(&f->st, &res, t + 14);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 22); /* cap */
+	assert_int_equal(f->st.contact_tries, 4);
+	/* the session went, but the card could not be read: again */
+	res.rc = 0;
+	res.present_rc = PROTO_ERR_STATE;
+	dec_sync_contact_after(&f->st, &res, t + 22);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 30);
+	/* the center sent commands the card did not take: again */
+	res.present_rc = 0;
+	res.out.ans.n_cmds = 1;
+	res.applied = 0;
+	dec_sync_contact_after(&f->st, &res, t + 30);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 38);
+	/* a session under way: not due, and nothing to wake for */
+	f->st.sync = (struct dec_sync *)&res;
+	assert_false(dec_sync_contact_due(&f->st, t + 100));
+	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	f->st.sync = NULL;
+	/* unlocked by it: over */
+	f->st.card.st.locked = 0;
+	res.applied = 1;
+	dec_sync_contact_after(&f->st, &res, t + 40);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	assert_false(dec_sync_contact_due(&f->st, t + 100));
+	assert_int_equal(f->st.contact_tries, 7);
+}
+
+/* When there is no first contact to make, or no more. */
+static void
+test_contact_ends(void **state)
+{
+	struct fx *f = *state;
+	struct dec_sync_result res;
+	const time_t t = 1000;
+
+	memset(&res, 0, sizeof(res));
+	/* an unlocked card needs none */
+	tape_card(f);
+	insert(f);
+	dec_sync_contact_arrived(&f->st, t);
+	assert_false(dec_sync_contact_due(&f->st, t));
+	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	/* nor a locked one with first_contact off */
+	f->st.card.st.locked = 1;
+	f->st.cfg.first_contact = 0;
+	dec_sync_contact_arrived(&f->st, t);
+	assert_false(dec_sync_contact_due(&f->st, t));
+	/* the center answered, the card took everything, still locked:
+	 * the center's choice, no more tries */
+	f->st.cfg.first_contact = 1;
+	dec_sync_contact_arrived(&f->st, t);
+	assert_true(dec_sync_contact_due(&f->st, t));
+	dec_sync_contact_after(&f->st, &res, t);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	/* the card left: no try for it, even when one was due */
+	dec_sync_contact_arrived(&f->st, t);
+	res.rc = PROTO_ERR_IO;
+	dec_sync_contact_after(&f->st, &res, t);
+	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 2);
+	f->st.has_card = 0;
+	assert_false(dec_sync_contact_due(&f->st, t + 2));
+	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	/* another card in its place is not the one the contact was for */
+	f->st.has_card = 1;
+	dec_sync_contact_arrived(&f->st, t);
+	f->st.card.st.ua[0] ^= 1;
+	assert_false(dec_sync_contact_due(&f->st, t));
+	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_new, fx_free)
 
 int
@@ -349,6 +465,9 @@ main(void)
 		T(test_failures_change_nothing),
 		T(test_ack_deletes_only_that_block),
 		T(test_sync_forgets_only_acked_blocks),
+		cmocka_unit_test(test_contact_backoff),
+		T(test_contact_tries_again),
+		T(test_contact_ends),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
