@@ -113,6 +113,8 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 		return proto_log_level_parse(v, &c->log_level);
 	if (strcmp(key, "export_interval") == 0)
 		return set_seconds(&c->export_interval, v);
+	if (strcmp(key, "usage_export_gap") == 0)
+		return set_seconds(&c->usage_export_gap, v);
 	return PROTO_ERR_NOTFOUND;
 }
 

@@ -18,6 +18,10 @@
  *   uplink_deadline  seconds an uplink session may last, all of it (60)
  *   first_contact    yes: a transfer-locked card's insertion starts an
  *                    uplink at once, tried again while it fails (yes)
+ *   usage_export_gap  seconds: a change of the card's usage data (ECMs,
+ *                    control words, denials, power-ups) exports too, at
+ *                    most one export per this many seconds; 0: usage
+ *                    alone never exports (0)
  *   first_contact_max  seconds between those tries at most: 2 s after the
  *                    first failure, doubling up to this (60)
  */
@@ -40,6 +44,7 @@ struct dec_config {
 	char center_port[16];
 	char ca[PATH_MAX];
 	unsigned export_interval;
+	unsigned usage_export_gap;
 	unsigned uplink_interval;
 	unsigned uplink_deadline;
 	int first_contact;

@@ -48,6 +48,8 @@ usage(void)
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -c config   configuration file (key = value lines)\n"
 	    "  -i seconds  periodic export interval (0: never)\n"
+	    "  -g seconds  usage changes export too, at most once per "
+	    "this gap (0: never)\n"
 	    "  -t seconds  the longest an uplink session may last (60)\n"
 	    "  -L yes|no   uplink at once when a transfer-locked card is "
 	    "inserted (yes)\n"
@@ -70,6 +72,7 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		['S'] = "socket",
 		['e'] = "ecm_dir",
 		['i'] = "export_interval",
+		['g'] = "usage_export_gap",
 		['l'] = "log_level",
 		['C'] = "center",
 		['A'] = "ca",
@@ -82,7 +85,7 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
 		if (opt != 'c')
 			continue;
 		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
@@ -97,7 +100,7 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
 		if (opt == 'f') {
 			*fg = 1;
 		} else if (opt == 'c') {

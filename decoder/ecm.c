@@ -77,6 +77,8 @@ feed_ecm(struct dec_state *st, struct dec_tune_result *res,
 	struct dec_ecm_outcome o = { 0 };
 
 	o.rc = dec_card_ecm(&st->card, ecm, PROTO_ECM_LEN, &o.r);
+	if (o.rc == 0) /* authenticated: the usage counters moved */
+		dec_state_usage(st, time(NULL));
 	if (o.rc == 0 && o.r.outcome == DEC_ECM_OFFER)
 		remember_offer(st, o.r.event, ecm);
 	return add_outcome(res, &o);

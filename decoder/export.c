@@ -27,9 +27,30 @@ dec_export_due(const struct dec_state *st, enum dec_export_trigger t,
 		return dec_deadline_passed(st->next_export, now);
 	case DEC_EXPORT_ASKED:
 		return 1;
+	case DEC_EXPORT_USAGE:
+		return !st->card.st.locked &&
+		    dec_deadline_passed(dec_export_usage_at(st), now);
 	default:
 		return 0;
 	}
+}
+
+time_t
+dec_export_usage_at(const struct dec_state *st)
+{
+	const struct dec_m1_entry *e;
+	time_t at = st->usage_since, last;
+
+	if (st->cfg.usage_export_gap == 0 || at == 0 || !st->has_card)
+		return 0;
+	if ((e = dec_m1_find_const(&st->m1, st->card.st.ua)) != NULL) {
+		/* a clock set back: the gap counts from the change */
+		last =
+		    e->exported_at < (uint64_t)at ? (time_t)e->exported_at : at;
+		if (last + (time_t)st->cfg.usage_export_gap > at)
+			at = last + (time_t)st->cfg.usage_export_gap;
+	}
+	return st->usage_retry > at ? st->usage_retry : at;
 }
 
 static int
@@ -112,6 +133,7 @@ export_card(struct dec_state *st, const char *reason, int fresh,
 	(void)dec_session_refresh(st);
 	st->last_export = time(NULL);
 	st->last_export_seq = b.seq;
+	st->usage_since = st->usage_retry = 0; /* the block carries it */
 	proto_log(PROTO_LOG_NOTICE,
 	    "exported card %s (seq %u, %zu bytes, %s) into M1", DEC_UA(res->ua),
 	    b.seq, len, reason);
@@ -153,48 +175,85 @@ dec_export_schedule(struct dec_state *st, time_t now)
 	st->next_export = dec_deadline(now, st->cfg.export_interval);
 }
 
+/* The sooner of two deadlines (0: none). */
+static time_t
+sooner(time_t a, time_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
 time_t
 dec_export_deadline(const struct dec_state *st)
 {
+	time_t t;
+
 	if (!st->has_card)
 		return 0;
-	if (st->export_retry != 0 &&
-	    (st->next_export == 0 || st->export_retry < st->next_export))
-		return st->export_retry;
-	return st->next_export;
+	t = sooner(st->next_export, st->export_retry);
+	/* a locked card waits for its unlock, not for the clock */
+	return st->card.st.locked ? t : sooner(t, dec_export_usage_at(st));
 }
 
-/* A card held by another program: the policy looks again soon. */
+/*
+ * An export failed or could not start: the policy looks again soon when
+ * another program holds the card, and a pending usage export waits (a
+ * second when held, else a gap), so a failing one is not tried at every
+ * turn of the loop.
+ */
 static void
-retry_if_held(struct dec_state *st, const struct dec_export_result *res)
+not_now(struct dec_state *st, int held, time_t now)
 {
-	st->export_retry =
-	    res->step == DEC_EXPORT_HELD ? time(NULL) + DEC_HELD_RETRY : 0;
+	st->export_retry = held ? now + DEC_HELD_RETRY : 0;
+	if (st->usage_since != 0)
+		st->usage_retry = now +
+		    (held ? DEC_HELD_RETRY : (time_t)st->cfg.usage_export_gap);
+}
+
+/*
+ * The policy at now, on st->card.st as last read: a change of M2 proper
+ * exports at once, a change of usage once its gap passed.
+ */
+static void
+policy(struct dec_state *st, const char *reason, time_t now)
+{
+	struct dec_export_result res;
+	int changed = dec_export_due(st, DEC_EXPORT_CHANGED, now);
+
+	if (!changed && !dec_export_due(st, DEC_EXPORT_USAGE, now))
+		return;
+	if (dec_export_run(st, changed ? reason : "usage changed", 1, &res) !=
+	    0) {
+		proto_log(PROTO_LOG_ERR, "%s: export of card %s failed: %s",
+		    __func__, DEC_UA(res.ua), res.why);
+		not_now(st, res.step == DEC_EXPORT_HELD, now);
+	} else {
+		st->export_retry = 0;
+	}
+	dec_export_schedule(st, now);
 }
 
 void
 dec_export_if_changed(struct dec_state *st, const char *reason)
 {
-	struct dec_export_result res;
+	policy(st, reason, time(NULL));
+}
 
-	if (!dec_export_due(st, DEC_EXPORT_CHANGED, time(NULL)))
+/* The card's state read afresh, then the policy. */
+static void
+after(struct dec_state *st, const char *reason, time_t now)
+{
+	if (!st->has_card)
 		return;
-	if (dec_export_run(st, reason, 1, &res) != 0)
-		proto_log(PROTO_LOG_ERR, "%s: export of card %s failed: %s",
-		    __func__, DEC_UA(res.ua), res.why);
-	retry_if_held(st, &res);
-	dec_export_schedule(st, time(NULL));
+	if (dec_session_refresh(st) == 0)
+		policy(st, reason, now);
+	else
+		not_now(st, st->held, now);
 }
 
 void
 dec_export_after(struct dec_state *st, const char *reason)
 {
-	if (!st->has_card)
-		return;
-	if (dec_session_refresh(st) == 0)
-		dec_export_if_changed(st, reason);
-	else
-		st->export_retry = st->held ? time(NULL) + DEC_HELD_RETRY : 0;
+	after(st, reason, time(NULL));
 }
 
 void
@@ -204,8 +263,10 @@ dec_export_tick(struct dec_state *st, time_t now)
 
 	if (dec_deadline_passed(st->export_retry, now) && st->has_card) {
 		st->export_retry = 0;
-		dec_export_after(st, "card released");
+		after(st, "card released", now);
 	}
+	if (dec_export_due(st, DEC_EXPORT_USAGE, now))
+		after(st, "usage changed", now);
 	if (!dec_export_due(st, DEC_EXPORT_INTERVAL, now))
 		return;
 	if (dec_export_run(st, "interval", 0, &res) != 0)

@@ -4,7 +4,10 @@
  * M1 keeps.
  *
  * When: the card's change counter moved since M1's copy, the export
- * interval passed, or someone asked.  Never from a transfer-locked card:
+ * interval passed, someone asked, or (cfg.usage_export_gap > 0) the
+ * card's usage data changed, at most one such export per gap: usage
+ * changes at every ECM, so they are coalesced, while a change of M2
+ * proper exports at once.  Never from a transfer-locked card:
  * an export checks the lock as the card states it right then.  What M1
  * keeps: one entry per card; a new block replaces only its own card's
  * entry, and another card's entry the center has not acknowledged is
@@ -24,6 +27,7 @@ enum dec_export_trigger {
 	DEC_EXPORT_CHANGED = 1, /* the card's change counter moved */
 	DEC_EXPORT_INTERVAL,    /* the periodic export is due */
 	DEC_EXPORT_ASKED,       /* a request (decoderctl export) */
+	DEC_EXPORT_USAGE,       /* usage data changed, the gap passed */
 };
 
 /*
@@ -31,7 +35,8 @@ enum dec_export_trigger {
  * read.  CHANGED: a card is present, unlocked, and M1 holds no entry of it
  * or one made at another change counter.  INTERVAL: a card is present
  * and now is at or past st->next_export (0: never).  ASKED: a card is
- * present.
+ * present.  USAGE: a card is present, unlocked, its usage changed
+ * (st->usage_since), and now is at or past dec_export_usage_at.
  */
 int dec_export_due(const struct dec_state *st, enum dec_export_trigger t,
     time_t now);
@@ -68,20 +73,27 @@ struct dec_export_result {
 int dec_export_run(struct dec_state *st, const char *reason, int fresh,
     struct dec_export_result *res);
 
+/*
+ * When a usage export is due (0: none pending, or the policy is off): the
+ * change, but not before cfg.usage_export_gap s after the card's last
+ * export into M1, nor before a failed usage export's retry.
+ */
+time_t dec_export_usage_at(const struct dec_state *st);
+
 /* Restart the interval from now (no periodic export if it is 0). */
 void dec_export_schedule(struct dec_state *st, time_t now);
 /* When the loop must wake for the next periodic export; 0: never. */
 time_t dec_export_deadline(const struct dec_state *st);
 /*
  * The policy after something may have changed the card (insertion, ECMs,
- * a purchase, an uplink): export if the change counter moved, log a
- * failure, restart the interval.  _if_changed trusts st->card.st;
+ * a purchase, an uplink): export if the change counter moved, or if the
+ * usage changed and its gap passed; log a failure, restart the interval.  _if_changed trusts st->card.st;
  * _after reads the card's state first.  When another program holds the
  * card, the policy is applied again DEC_HELD_RETRY s later (the tick).
  */
 void dec_export_if_changed(struct dec_state *st, const char *reason);
 void dec_export_after(struct dec_state *st, const char *reason);
-/* The periodic export, when due. */
+/* The periodic export and the coalesced usage export, when due. */
 void dec_export_tick(struct dec_state *st, time_t now);
 
 #endif

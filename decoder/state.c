@@ -42,6 +42,13 @@ dec_state_failed(struct dec_state *st, char *why, const char *fmt, ...)
 }
 
 void
+dec_state_usage(struct dec_state *st, time_t now)
+{
+	if (st->has_card && st->usage_since == 0)
+		st->usage_since = now;
+}
+
+void
 dec_state_clear(struct dec_state *st)
 {
 	SSL_CTX_free(st->tls);

@@ -10,13 +10,14 @@
  *               the transaction (depth, lost, verify), held, reconnects,
  *               waiting and next_open
  *   export.c    m1, m1_next, next_export, export_retry, last_export,
- *               last_export_seq
+ *               last_export_seq, usage_retry; usage_since cleared
  *   ecm.c       offers
  *   sync.c      m1, m1_next, tls, sync, uplink_since, next_uplink,
  *               last_uplink, the first contact (contact_*)
  *   files.c     key, m1 (loaded), m1_lock, key_lock
  *   decoderd.c  cfg, pcscd_up (through events.c)
- *   any         last_error, through dec_state_failed
+ *   any         last_error, through dec_state_failed; usage_since,
+ *               through dec_state_usage (session.c clears it on drop)
  */
 #ifndef DECODER_STATE_H
 #define DECODER_STATE_H
@@ -87,6 +88,10 @@ struct dec_state {
 	time_t export_retry; /* the policy again (the card was held); 0 */
 	time_t last_export;
 	uint32_t last_export_seq;
+	/* The card's usage data changed since its last export (ECMs fed, a
+	 * power-up): since when (0: not), and a failed usage export's next
+	 * try. */
+	time_t usage_since, usage_retry;
 	SSL_CTX *tls;          /* made at the first uplink */
 	struct dec_sync *sync; /* the session under way, or NULL */
 	time_t uplink_since;   /* its start */
@@ -111,6 +116,8 @@ int dec_deadline_passed(time_t t, time_t now);
 /* Zero st, with the default configuration and the transport io. */
 void dec_state_init(struct dec_state *st, const struct dec_card_io *io);
 void dec_state_set_error(struct dec_state *st, const char *msg);
+/* The present card's usage data changed at now (the first change counts). */
+void dec_state_usage(struct dec_state *st, time_t now);
 /*
  * An operation failed: the sentence into why (DEC_WHY_MAX bytes, for the
  * caller's log line or reply) and into last_error.

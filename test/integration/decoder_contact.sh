@@ -14,7 +14,6 @@ set -u
 . "$root/test/lib/system.sh"
 
 UA=(0 1111111111111111 2222222222222222 3333333333333333)
-T=1800000000
 buy() { "$dctl" tune "$1" >/dev/null && "$dctl" buy "$2"; }
 swap_to() { "$B/cardctl" swap "sc$1.img" && wait_for 10 is ua "${UA[$1]}"; }
 card_field() {  # card_field IMAGE KEY: a field of cardctl show --json
@@ -26,15 +25,7 @@ sessions_of() { # the center's sessions in which UA was the present card
 		grep -o '"session":' | wc -l
 }
 
-"$cctl" init >/dev/null
-for i in 1 2 3; do
-	"$B/cardctl" personalize "sc$i.img" --keys center --ua "${UA[$i]}" \
-		--credit 1000
-	"$cctl" register "sc$i.img.reg" >/dev/null
-done
-mkdir ecm
-"$cctl" ecm --channel 7 --event 42 --time $T --end $((T + 7200)) \
-	--ppv 300 --count 2 >ecm/7.ecm
+check "SC1, SC2, SC3 personalized and registered" setup_cards 3
 
 # --- the center up: the lock lasts as long as one session ----------------
 check "centerd starts" start_center

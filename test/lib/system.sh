@@ -6,6 +6,9 @@
 #   start_decoder [DECODERD-ARGS...] decoderd on dec.sock, m1, dec.key, ecm/,
 #                                    the center on localhost:7443, log dec.log,
 #                                    no first contact unless -L yes
+#   setup_cards N                    the operator's keys in center/, SC1..SCN
+#                                    (sc1.img..., UA 1111..., credit 1000)
+#                                    registered, film 42's ECMs in ecm/7.ecm
 #   stop_center, stop_decoder        kill, wait, its exit status
 #   status_of KEY, is KEY VALUE      decoderctl status
 #   m1_seq_of UA                     the seq of UA's M1 entry, or nothing
@@ -28,6 +31,18 @@ start_center() {
 	started
 	CENTER_PID=$!
 	wait_for 5 center_port_open
+}
+setup_cards() {
+	local t=1800000000 i
+	"$cctl" init >/dev/null || return 1
+	for i in $(seq "$1"); do
+		"$B/cardctl" personalize "sc$i.img" --keys center \
+			--ua "$(printf '%016d' 0 | tr 0 "$i")" --credit 1000 &&
+			"$cctl" register "sc$i.img.reg" >/dev/null || return 1
+	done
+	mkdir -p ecm
+	"$cctl" ecm --channel 7 --event 42 --time $t --end $((t + 7200)) \
+		--ppv 300 --count 2 >ecm/7.ecm
 }
 stop_center() {
 	kill "$CENTER_PID"

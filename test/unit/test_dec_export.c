@@ -448,6 +448,137 @@ test_contact_ends(void **state)
 	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
 }
 
+/* --- usage data: exported too, coalesced ------------------------------------ */
+
+/*
+ * A card exported once at insertion (seq 5), usage exports every 60 s,
+ * no periodic one; on the tape, a second export (seq 6) after a GET DATA.
+ */
+static void
+usage_card(struct fx *f, struct dec_export_result *res)
+{
+	f->st.cfg.export_interval = 0;
+	f->st.cfg.usage_export_gap = 60;
+	tape_card(f);
+	tape_select(f);
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs);
+	tape_select(f);
+	tape_state(&f->t, &f->cs);
+	tape_select(f);
+	tape_export(f, 6);
+	tape_state(&f->t, &f->cs);
+	insert(f);
+	assert_int_equal(dec_export_run(&f->st, "inserted", 1, res), 0);
+}
+
+/* Usage changes within a gap make one export, at the gap's end. */
+static void
+test_usage_coalesced(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	time_t t;
+
+	usage_card(f, &res);
+	t = (time_t)dec_m1_find(&f->st.m1, f->cs.ua)->exported_at;
+	/* the export carried the power-up: nothing pending */
+	assert_int_equal(f->st.usage_since, 0);
+	assert_int_equal(dec_export_usage_at(&f->st), 0);
+	/* ECMs at t + 1, t + 10, t + 20: one export, a gap after the last */
+	dec_state_usage(&f->st, t + 1);
+	dec_state_usage(&f->st, t + 10);
+	dec_state_usage(&f->st, t + 20);
+	assert_int_equal(dec_export_usage_at(&f->st), t + 60);
+	assert_int_equal(dec_export_deadline(&f->st), t + 60);
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_USAGE, t + 59));
+	/* the change counter did not move: no other trigger is due */
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_CHANGED, t + 59));
+	dec_export_tick(&f->st, t + 59);
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_EXPORT), 1);
+	assert_true(dec_export_due(&f->st, DEC_EXPORT_USAGE, t + 60));
+	dec_export_tick(&f->st, t + 60);
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_EXPORT), 2);
+	assert_int_equal(dec_m1_find(&f->st.m1, f->cs.ua)->seq, 6);
+	/* nothing pending after it */
+	assert_int_equal(f->st.usage_since, 0);
+	assert_int_equal(dec_export_deadline(&f->st), 0);
+	dec_export_tick(&f->st, t + 1000);
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_EXPORT), 2);
+}
+
+/* Long after the last export, a usage change exports at once. */
+static void
+test_usage_after_a_gap(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	time_t now = time(NULL);
+
+	usage_card(f, &res);
+	dec_m1_find(&f->st.m1, f->cs.ua)->exported_at = (uint64_t)now - 600;
+	dec_state_usage(&f->st, now);
+	assert_int_equal(dec_export_usage_at(&f->st), now);
+	dec_export_after(&f->st, "after ECMs");
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_EXPORT), 2);
+	assert_int_equal(f->st.usage_since, 0);
+}
+
+/* Off (gap 0), or a locked card: usage never exports. */
+static void
+test_usage_never(void **state)
+{
+	struct fx *f = *state;
+
+	f->st.cfg.export_interval = 0;
+	f->cs.locked = 1;
+	tape_card(f);
+	insert(f);
+	f->st.cfg.usage_export_gap = 60;
+	dec_state_usage(&f->st, 1000);
+	/* no M1 entry: due at the change, but not from a locked card */
+	assert_int_equal(dec_export_usage_at(&f->st), f->st.usage_since);
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_USAGE, 1 << 30));
+	assert_int_equal(dec_export_deadline(&f->st), 0);
+	/* and nothing with the policy off */
+	f->st.card.st.locked = 0;
+	f->st.cfg.usage_export_gap = 0;
+	assert_int_equal(dec_export_usage_at(&f->st), 0);
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_USAGE, 1 << 30));
+	assert_int_equal(dec_export_deadline(&f->st), 0);
+	/* nor without a card */
+	f->st.cfg.usage_export_gap = 60;
+	f->st.has_card = 0;
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_USAGE, 1 << 30));
+	f->st.has_card = 1;
+}
+
+/* A usage export that fails changes nothing and waits a gap. */
+static void
+test_usage_failure_waits(void **state)
+{
+	struct fx *f = *state;
+	struct snap s;
+	time_t now = time(NULL);
+
+	f->st.cfg.export_interval = 0;
+	f->st.cfg.usage_export_gap = 60;
+	m1_of_others(f, DEC_M1_MAX_ENTRIES, 0); /* M1 full of pending */
+	tape_card(f);
+	tape_select(f); /* the tick reads the state first */
+	tape_state(&f->t, &f->cs);
+	tape_select(f);
+	tape_export(f, 5); /* M1 cannot take it */
+	insert(f);
+	dec_state_usage(&f->st, now);
+	snap_take(f, &s);
+	dec_export_tick(&f->st, now);
+	assert_unchanged(f, &s);
+	assert_true(f->st.usage_retry >= now + 60);
+	assert_false(dec_export_due(&f->st, DEC_EXPORT_USAGE, now + 59));
+	assert_true(dec_export_deadline(&f->st) >= now + 60);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_new, fx_free)
 
 int
@@ -468,6 +599,10 @@ main(void)
 		cmocka_unit_test(test_contact_backoff),
 		T(test_contact_tries_again),
 		T(test_contact_ends),
+		T(test_usage_coalesced),
+		T(test_usage_after_a_gap),
+		T(test_usage_never),
+		T(test_usage_failure_waits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
