@@ -97,6 +97,8 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 		return set_str(c->ecm_dir, sizeof(c->ecm_dir), v);
 	if (strcmp(key, "ca") == 0)
 		return set_str(c->ca, sizeof(c->ca), v);
+	if (strcmp(key, "metrics_file") == 0)
+		return set_str(c->metrics_file, sizeof(c->metrics_file), v);
 	if (strcmp(key, "center") == 0)
 		return set_center(c, v);
 	if (strcmp(key, "uplink_interval") == 0)

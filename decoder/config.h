@@ -16,6 +16,8 @@
  *                                               (/etc/ptv/ca.crt)
  *   uplink_interval  seconds between scheduled uplinks, 0 = never (0)
  *   uplink_deadline  seconds an uplink session may last, all of it (60)
+ *   metrics_file     where to keep the metrics for node_exporter's
+ *                    textfile collector; empty: nowhere ()
  *   first_contact    yes: a transfer-locked card's insertion starts an
  *                    uplink at once, tried again while it fails (yes)
  *   usage_export_gap  seconds: a change of the card's usage data (ECMs,
@@ -43,6 +45,7 @@ struct dec_config {
 	char center_host[256];
 	char center_port[16];
 	char ca[PATH_MAX];
+	char metrics_file[PATH_MAX];
 	unsigned export_interval;
 	unsigned usage_export_gap;
 	unsigned uplink_interval;

@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "ecm.h"
 #include "export.h"
+#include "metrics.h"
 #include "session.h"
 #include "sync.h"
 
@@ -222,6 +223,24 @@ dec_ctl_say_uplink(struct proto_ctl_reply *r, const struct dec_sync_result *res)
 	    a->invoiced, a->flagged, a->n_cmds, res->applied, res->deleted);
 }
 
+/* The Prometheus text, a line of it in each m= value. */
+static void
+do_metrics(struct dec_state *st, struct proto_ctl_reply *r)
+{
+	static char text[DEC_METRICS_MAX];
+	const char *p, *lf;
+	size_t len;
+
+	if ((len = dec_metrics_text(st, text, sizeof(text))) == 0) {
+		proto_ctl_reply_fail(r, "metrics: more than %d bytes",
+		    DEC_METRICS_MAX);
+		return;
+	}
+	for (p = text; (lf = memchr(p, '\n', len - (size_t)(p - text))) != NULL;
+	     p = lf + 1)
+		proto_ctl_reply_add(r, "m=%.*s\n", (int)(lf - p), p);
+}
+
 /* The reply waits for the session's end (dec_ctl_uplink_done). */
 static int
 do_uplink(struct dec_state *st, struct proto_ctl_reply *r, const char *arg)
@@ -264,6 +283,8 @@ dec_ctl_answer(struct proto_ctl_reply *r, struct dec_state *st,
 		do_buy(st, r, arg);
 	else if (strcmp(verb, "uplink") == 0)
 		return do_uplink(st, r, arg);
+	else if (strcmp(verb, "metrics") == 0 && *arg == '\0')
+		do_metrics(st, r);
 	else
 		proto_ctl_reply_fail(r, "unknown request: %s", verb);
 	return 0;

@@ -8,6 +8,7 @@
  *   tune CHANNEL    feed the channel's ECMs; each ECM's outcome
  *   buy EVENT       buy an event an ECM offered
  *   uplink [cut=N]  run an uplink session now
+ *   metrics         the metrics (metrics.h), one m=LINE per line
  *
  * The only module that writes reply text: the others return results,
  * this one says them.

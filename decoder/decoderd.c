@@ -28,6 +28,7 @@
 #include "events.h"
 #include "export.h"
 #include "files.h"
+#include "metrics.h"
 #include "m1.h"
 #include "monitor.h"
 #include "session.h"
@@ -45,6 +46,7 @@ usage(void)
 	    "                [-C center-host:port] [-A ca-file] "
 	    "[-u uplink-seconds]\n"
 	    "                [-t uplink-deadline] [-L yes|no] [-R seconds]\n"
+	    "                [-g seconds] [-M metrics-file]\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -c config   configuration file (key = value lines)\n"
 	    "  -i seconds  periodic export interval (0: never)\n"
@@ -53,7 +55,8 @@ usage(void)
 	    "  -t seconds  the longest an uplink session may last (60)\n"
 	    "  -L yes|no   uplink at once when a transfer-locked card is "
 	    "inserted (yes)\n"
-	    "  -R seconds  its tries 2 s apart, doubling up to this (60)\n");
+	    "  -R seconds  its tries 2 s apart, doubling up to this (60)\n"
+	    "  -M file     keep the metrics there too, for node_exporter\n");
 	exit(2);
 }
 
@@ -79,13 +82,14 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		['u'] = "uplink_interval",
 		['t'] = "uplink_deadline",
 		['L'] = "first_contact",
-		['R'] = "first_contact_max" };
+		['R'] = "first_contact_max",
+		['M'] = "metrics_file" };
 	int opt, line, rc;
 
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:", longs, NULL)) != -1) {
 		if (opt != 'c')
 			continue;
 		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
@@ -100,7 +104,7 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:", longs, NULL)) != -1) {
 		if (opt == 'f') {
 			*fg = 1;
 		} else if (opt == 'c') {
@@ -201,11 +205,12 @@ poll_set(struct dec_state *st, struct dec_ctl *ctl, int ev_fd, struct pollfd *p)
 static int
 serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 {
+	static struct dec_metrics_file mf;
 	struct pollfd pfd[2 + DEC_CTL_POLLFDS];
 	struct dec_sync_result res;
 	struct dec_event ev;
 	size_t n;
-	int timeout;
+	int timeout, metrics_ms = dec_metrics_file_tick(&mf, st, 1);
 
 	while (!proto_stop_requested()) {
 		n = poll_set(st, ctl, ev_fd, pfd);
@@ -215,6 +220,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		timeout = sooner(dec_events_deadline(st), timeout);
 		timeout = sooner_ms(dec_sync_wait_ms(st), timeout);
 		timeout = sooner_ms(dec_ctl_wait_ms(ctl), timeout);
+		timeout = sooner_ms(metrics_ms, timeout);
 		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -234,7 +240,9 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 			scheduled_uplink(st);
 		if (dec_sync_contact_due(st, time(NULL)))
 			contact_uplink(st);
+		metrics_ms = dec_metrics_file_tick(&mf, st, 0);
 	}
+	(void)dec_metrics_file_tick(&mf, st, 1);
 	return 0;
 }
 

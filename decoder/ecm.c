@@ -70,6 +70,19 @@ add_outcome(struct dec_tune_result *res, const struct dec_ecm_outcome *o)
 	return 0;
 }
 
+static void
+count_ecm(struct dec_counters *n, const struct dec_ecm_outcome *o)
+{
+	if (o->rc != 0)
+		n->ecm_failed++;
+	else if (o->r.outcome == DEC_ECM_CW)
+		n->ecm_cw++;
+	else if (o->r.outcome == DEC_ECM_DENIED)
+		n->ecm_denied++;
+	else
+		n->ecm_offer++;
+}
+
 static int
 feed_ecm(struct dec_state *st, struct dec_tune_result *res,
     const uint8_t ecm[PROTO_ECM_LEN])
@@ -79,6 +92,7 @@ feed_ecm(struct dec_state *st, struct dec_tune_result *res,
 	o.rc = dec_card_ecm(&st->card, ecm, PROTO_ECM_LEN, &o.r);
 	if (o.rc == 0) /* authenticated: the usage counters moved */
 		dec_state_usage(st, time(NULL));
+	count_ecm(&st->n, &o);
 	if (o.rc == 0 && o.r.outcome == DEC_ECM_OFFER)
 		remember_offer(st, o.r.event, ecm);
 	return add_outcome(res, &o);
@@ -174,9 +188,11 @@ dec_ecm_buy(struct dec_state *st, uint32_t event, struct dec_buy_result *res)
 		    dec_card_buy(&st->card, o->ecm, PROTO_ECM_LEN, &res->seq,
 			&res->credit, &res->sw));
 	if (rc != 0) {
+		st->n.purchases_refused++;
 		res->step = DEC_BUY_FAILED;
 		return res->rc = rc;
 	}
+	st->n.purchases++;
 	proto_log(PROTO_LOG_NOTICE,
 	    "card %s bought event %u (purchase %u, credit left %u)",
 	    DEC_UA(st->card.st.ua), event, res->seq, res->credit);

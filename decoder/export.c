@@ -153,6 +153,7 @@ dec_export_run(struct dec_state *st, const char *reason, int fresh,
 	}
 	memcpy(res->ua, st->card.st.ua, PROTO_UA_LEN);
 	if ((rc = dec_session_begin(st)) != 0) {
+		st->n.export_failures++;
 		if (st->held)
 			dec_state_failed(st, res->why, "%s",
 			    dec_session_why(st, rc));
@@ -166,6 +167,10 @@ dec_export_run(struct dec_state *st, const char *reason, int fresh,
 	 * session of a lost card; an M1 file's I/O error is no card's. */
 	rc = export_card(st, reason, fresh, res);
 	(void)dec_session_end(st, 0);
+	if (rc == 0)
+		st->n.exports++;
+	else
+		st->n.export_failures++;
 	return rc;
 }
 

@@ -69,6 +69,7 @@ dec_session_open(struct dec_state *st, const char *reader)
 	st->foreign[0] = '\0';
 	st->usage_since = st->usage_retry = 0;
 	dec_state_usage(st, time(NULL)); /* a power-up */
+	st->n.inserted++;
 	return 0;
 }
 
@@ -83,6 +84,7 @@ dec_session_drop(struct dec_state *st, const char *why)
 	st->has_card = 0;
 	st->depth = 0;
 	st->n_offers = 0;
+	st->n.removed++;
 	st->usage_since = st->usage_retry = 0;
 	proto_log(PROTO_LOG_NOTICE, "card %s %s; M1 kept (%zu entries)",
 	    DEC_UA(st->card.st.ua), why, st->m1.n);
@@ -118,6 +120,7 @@ reconnect(struct dec_state *st)
 	if ((rc = dec_card_reconnect(&st->card)) == 0) {
 		st->verify = 1;
 		st->reconnects++;
+		st->n.resets++;
 		dec_state_usage(st, time(NULL)); /* reset: a power-up */
 		proto_log(PROTO_LOG_NOTICE,
 		    "card %s in %s: PC/SC reported a reset or a removal; "

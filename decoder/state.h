@@ -16,6 +16,8 @@
  *               last_uplink, the first contact (contact_*)
  *   files.c     key, m1 (loaded), m1_lock, key_lock
  *   decoderd.c  cfg, pcscd_up (through events.c)
+ *   each        its own counters in n (session.c the card's events,
+ *               export.c exports, sync.c uplinks, ecm.c ECMs, purchases)
  *   any         last_error, through dec_state_failed; usage_since,
  *               through dec_state_usage (session.c clears it on drop)
  */
@@ -53,6 +55,17 @@ struct dec_sync; /* sync.c's */
 struct dec_offer {
 	uint32_t event;
 	uint8_t ecm[PROTO_ECM_LEN];
+};
+
+/* What happened since the daemon started (metrics.h shows them). */
+struct dec_counters {
+	unsigned long exports, export_failures;
+	unsigned long uplinks_ok, uplinks_rejected, uplinks_failed;
+	unsigned long blocks_accepted, blocks_duplicate, blocks_rejected;
+	unsigned long commands_applied, m1_acked;
+	unsigned long inserted, removed, resets;
+	unsigned long ecm_cw, ecm_denied, ecm_offer, ecm_failed;
+	unsigned long purchases, purchases_refused;
 };
 
 struct dec_state {
@@ -104,6 +117,7 @@ struct dec_state {
 	unsigned long contact_tries;
 	uint8_t contact_ua[PROTO_UA_LEN];
 	char last_error[DEC_WHY_MAX];
+	struct dec_counters n;
 };
 
 /* Milliseconds of CLOCK_MONOTONIC, the clock of sub-second deadlines. */

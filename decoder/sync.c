@@ -183,10 +183,34 @@ log_rejected(const struct proto_up_answer *a)
 }
 
 static int
-start_failed(struct dec_sync_result *res, enum dec_sync_step step, int rc)
+start_failed(struct dec_state *st, struct dec_sync_result *res,
+    enum dec_sync_step step, int rc)
 {
+	if (rc != PROTO_ERR_EXISTS) /* not one of its own: one runs */
+		st->n.uplinks_failed++;
 	res->step = step;
 	return res->rc = rc;
+}
+
+/* What the center said of each block, and of the session. */
+static void
+count_answer(struct dec_counters *n, const struct proto_up_answer *a)
+{
+	size_t rejected = 0;
+
+	for (size_t i = 0; i < a->n_res; i++) {
+		if (a->res[i].status == PROTO_UP_ACCEPTED)
+			n->blocks_accepted++;
+		else if (a->res[i].status == PROTO_UP_DUPLICATE)
+			n->blocks_duplicate++;
+		else
+			rejected++;
+	}
+	n->blocks_rejected += rejected;
+	if (rejected > 0)
+		n->uplinks_rejected++;
+	else
+		n->uplinks_ok++;
 }
 
 int
@@ -199,17 +223,17 @@ dec_sync_start(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 	memset(res, 0, sizeof(*res));
 	if (st->sync != NULL) {
 		dec_state_failed(st, res->why, "an uplink is under way");
-		return start_failed(res, DEC_SYNC_CENTER, PROTO_ERR_EXISTS);
+		return start_failed(st, res, DEC_SYNC_CENTER, PROTO_ERR_EXISTS);
 	}
 	if (st->tls == NULL &&
 	    (rc = proto_tls_client_ctx(st->cfg.ca, &st->tls)) != 0) {
 		dec_state_failed(st, res->why, "CA file %.200s: %s", st->cfg.ca,
 		    proto_strerror(rc));
-		return start_failed(res, DEC_SYNC_CA, rc);
+		return start_failed(st, res, DEC_SYNC_CA, rc);
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		dec_state_failed(st, res->why, "uplink: out of memory");
-		return start_failed(res, DEC_SYNC_CENTER, PROTO_ERR_NOMEM);
+		return start_failed(st, res, DEC_SYNC_CENTER, PROTO_ERR_NOMEM);
 	}
 	build_in(st, &in);
 	in.cut_after = cut;
@@ -218,7 +242,7 @@ dec_sync_start(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 		free(s);
 		dec_state_failed(st, res->why, "cannot start an uplink: %s",
 		    proto_strerror(rc));
-		return start_failed(res, DEC_SYNC_CENTER, rc);
+		return start_failed(st, res, DEC_SYNC_CENTER, rc);
 	}
 	s->deadline = dec_now_ms() + 1000L * st->cfg.uplink_deadline;
 	st->sync = s;
@@ -249,6 +273,7 @@ session_failed(struct dec_state *st, const struct dec_sync *s, int rc,
 					    proto_strerror(rc));
 	res->step = DEC_SYNC_CENTER;
 	res->rc = rc != 0 ? rc : PROTO_ERR_IO;
+	st->n.uplinks_failed++;
 }
 
 /* The job is done: apply what the center answered. */
@@ -267,10 +292,13 @@ finish(struct dec_state *st, struct dec_sync_result *res)
 		goto out;
 	}
 	log_rejected(a);
+	count_answer(&st->n, a);
 	/* the commands are for the card the HELLO claimed */
 	if (same_card(st, &s->hello))
 		res->applied = apply_commands(st, a);
 	res->deleted = dec_sync_forget_acked(st, a);
+	st->n.commands_applied += res->applied;
+	st->n.m1_acked += res->deleted;
 	st->last_uplink = time(NULL);
 	proto_log(PROTO_LOG_NOTICE,
 	    "uplink: %zu blocks sent, %u purchases invoiced, %zu of %zu "

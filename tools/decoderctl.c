@@ -7,9 +7,15 @@
  *   decoderctl m1 [--json]       M1's entries (what the decoder can read)
  *   decoderctl tune CHANNEL      feed the channel's ECMs to the card
  *   decoderctl buy EVENT         impulse purchase of an offered event
+ *   decoderctl metrics           the daemon's metrics, Prometheus text
  *   decoderctl uplink [--cut-after N]   a session with the center now;
  *                                (--cut-after: fault injection for tests,
  *                                the line cut after N messages)
+ *
+ * uplink exits 1 when the session failed, and also when it went through
+ * but the center rejected a block: each rejected block is named on
+ * standard error with the center's reason, so a script (or the operator
+ * following the README) cannot take a dead entry for a delivered one.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -47,6 +53,7 @@ usage(void)
 	    "  m1 [--json]        M1's entries\n"
 	    "  tune CHANNEL       feed the channel's ECMs to the card\n"
 	    "  buy EVENT          buy an event the card offered\n"
+	    "  metrics            the daemon's metrics (Prometheus text)\n"
 	    "  uplink [--cut-after N]  a session with the center now\n"
 	    "The socket is $DECODERD_SOCKET or " DEFAULT_SOCKET ".\n");
 	exit(2);
@@ -232,6 +239,56 @@ print_lines(const char *reply, size_t len, const char *prefix)
 }
 
 /*
+ * An uplink's blocks the center rejected ("block=UA SEQ rejected
+ * REASON..." lines), each named on stderr: how many.
+ */
+/* The next space-separated word of *p, NUL-terminated in place. */
+static char *
+word(char **p)
+{
+	char *w = *p, *sp;
+
+	if ((sp = strchr(w, ' ')) == NULL) {
+		*p = w + strlen(w);
+	} else {
+		*sp = '\0';
+		*p = sp + 1;
+	}
+	return w;
+}
+
+static int
+say_rejected(const char *who, const char *reply, size_t len)
+{
+	static const char tag[] = "block=";
+	const size_t t = sizeof(tag) - 1;
+	char buf[512], *p, *ua, *seq;
+	struct proto_rd r;
+	const char *line;
+	size_t n;
+	int rejected = 0;
+
+	proto_rd_init(&r, reply, len);
+	while (proto_ctl_next_line(&r, &line, &n) == 0) {
+		if (n <= t || n - t >= sizeof(buf) || memcmp(line, tag, t) != 0)
+			continue;
+		memcpy(buf, line + t, n - t);
+		buf[n - t] = '\0';
+		/* UA SEQ RESULT REASON... */
+		p = buf;
+		ua = word(&p);
+		seq = word(&p);
+		if (strcmp(word(&p), "rejected") != 0)
+			continue;
+		fprintf(stderr,
+		    "%s: the center rejected block %s of card %s: %s\n", who,
+		    seq, ua, p);
+		rejected++;
+	}
+	return rejected;
+}
+
+/*
  * The request for the command line's command; numbers are checked here
  * so a typo is named before anything is sent.
  */
@@ -242,7 +299,7 @@ request(const struct opts *o, char *req, size_t cap)
 	uint32_t v;
 
 	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "export") == 0 ||
-		strcmp(cmd, "m1") == 0) &&
+		strcmp(cmd, "m1") == 0 || strcmp(cmd, "metrics") == 0) &&
 	    o->npos == 1) {
 		snprintf(req, cap, "%s", cmd);
 		return 0;
@@ -296,8 +353,12 @@ main(int argc, char **argv)
 		print_m1(r.text, r.len, o.json);
 	else if (strcmp(cmd, "tune") == 0)
 		print_lines(r.text, r.len, "ecm=");
+	else if (strcmp(cmd, "metrics") == 0)
+		print_lines(r.text, r.len, "m=");
 	else if (strcmp(cmd, "export") != 0)
 		print_pairs(r.text, r.len, o.json);
+	if (strcmp(cmd, "uplink") == 0 && say_rejected(o.who, r.text, r.len))
+		rc = UTIL_EXIT_FAIL;
 	client_reply_free(&r);
-	return 0;
+	return rc;
 }
