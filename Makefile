@@ -17,6 +17,10 @@ SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsyste
 # The operator console (centerd -A): HTTPS by libmicrohttpd, JSON by jansson.
 MHD_CFLAGS  := $(shell pkg-config --cflags libmicrohttpd jansson 2>/dev/null)
 MHD_LIBS    := $(shell pkg-config --libs libmicrohttpd jansson 2>/dev/null || echo -lmicrohttpd -ljansson)
+# the center's two engines: SQLite and PostgreSQL's libpq
+PQ_CFLAGS   := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PCSC_CFLAGS += $(PQ_CFLAGS)
+DB_LIBS      = -lsqlite3 -lpq
 
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wcast-qual -Wwrite-strings \
        -Wmissing-prototypes -Wstrict-prototypes -Wconversion \
@@ -49,6 +53,7 @@ CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/io.c center/stats.c center/addrs.c
 CGS_SRC  += center/db_schema.c center/db_cmd.c center/db_report.c \
             center/db_card.c
+CGS_SRC  += center/store_sqlite.c center/store_pg.c
 
 CONSOLE_SRC = center/console.c center/view.c center/page.c center/metrics.c \
               center/html.c center/token.c
@@ -125,24 +130,24 @@ $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
 $(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/centerd: $(O)/center/centerd.o $(O)/libconsole.a $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(MHD_LIBS) $(CRYPTO_LIBS) \
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(DB_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) \
 	    $(SYSTEMD_LIBS)
 CENTERCTL_OBJ = $(O)/tools/centerctl.o $(O)/tools/centerctl_tls.o \
                 $(O)/tools/centerctl_show.o $(O)/tools/centerctl_card.o \
                 $(O)/tools/centerctl_emm.o $(O)/tools/show.o
 $(O)/centerctl: $(CENTERCTL_OBJ) $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -ljansson $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DB_LIBS) -ljansson $(CRYPTO_LIBS)
 $(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # Tests: cmocka unit tests include the .c under test to reach statics.
 $(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libdecoder.a $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(DB_LIBS) $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/bench/%: $(O)/test/bench/%.o $(O)/libcard.a $(O)/libcenter.a $(O)/libproto.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DB_LIBS) $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/test/test_console: $(O)/test/test_console.o $(O)/libconsole.a $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 $(MHD_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(DB_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS)
 $(O)/test/%.o: test/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
@@ -152,11 +157,11 @@ $(O)/fuzz/fuzz_%: $(O)/test/fuzz/fuzz_%.o $(O)/test/fuzz/common.o $(FUZZ_MAIN) \
     $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) \
-	    -lsqlite3 $(CRYPTO_LIBS) $(PCSC_LIBS)
+	    $(DB_LIBS) $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(foreach t,$(FUZZ_TARGETS),$(eval $(O)/fuzz/fuzz_$(t): $(FUZZ_OBJS_$(t))))
 $(O)/fuzz/mkcorpus: $(O)/test/fuzz/mkcorpus.o $(O)/test/fuzz/common.o $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) -lsqlite3 \
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) $(DB_LIBS) \
 	    $(CRYPTO_LIBS) $(PCSC_LIBS)
 $(O)/test/card_apdu: $(O)/test/tools/card_apdu.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)

@@ -64,7 +64,8 @@ static const char help[] =
     "init):\n"
     "                          master.key, center.key, server.crt, "
     "server.key\n"
-    "  -D, --database FILE     the SQLite database (DIR/center.db)\n"
+    "  -D, --database, --db DB a SQLite file or a postgresql:// URL\n"
+    "                          ($CENTER_DB, else DIR/center.db)\n"
     "  -a, --address ADDRESS   the address to listen on (127.0.0.1; "
     "0.0.0.0:\n"
     "                          every IPv4 address, :: every address)\n"
@@ -141,6 +142,7 @@ parse_args(int argc, char **argv, struct centerd *d)
 		PROTO_DAEMON_LONGOPTS,
 		{ "keys", required_argument, NULL, 'K' },
 		{ "database", required_argument, NULL, 'D' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "max-connections", required_argument, NULL, 'n' },
@@ -153,6 +155,7 @@ parse_args(int argc, char **argv, struct centerd *d)
 	int c;
 
 	proto_daemon_opts_init(&d->opts);
+	d->db_path = getenv("CENTER_DB");
 	while ((c = getopt_long(argc, argv,
 		    PROTO_DAEMON_OPTSTRING "K:D:a:p:n:N:I:t:A:", longs,
 		    NULL)) != -1) {

@@ -9,50 +9,26 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "db.h"
-#include "stmt.h"
-
-struct cgs_db {
-	sqlite3 *sql;
-	struct cgs_stmts *stmts;
-};
+#include "store.h"
 
 int
 cgs_db_exec(struct cgs_db *db, const char *sql)
 {
-	char *err = NULL;
-
-	if (sqlite3_exec(db->sql, sql, NULL, NULL, &err) != SQLITE_OK) {
-		proto_log(PROTO_LOG_ERR, "%s: %s", __func__, err ? err : "?");
-		sqlite3_free(err);
-		return PROTO_ERR_IO;
-	}
-	return 0;
+	return db->e->exec(db, sql);
 }
 
 int
-cgs_db_open(const char *path, struct cgs_db **out)
+cgs_db_open(const char *target, struct cgs_db **out)
 {
-	struct cgs_db *db;
+	const struct cgs_engine *e = cgs_engine_for(target);
+	struct cgs_db *db = NULL;
+	int rc;
 
-	if ((db = calloc(1, sizeof(*db))) == NULL)
-		return PROTO_ERR_NOMEM;
-	if (sqlite3_open_v2(path, &db->sql,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX,
-		NULL) != SQLITE_OK) {
-		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
-		    sqlite3_errmsg(db->sql));
+	if ((rc = e->open(target, &db)) != 0)
+		return rc;
+	if ((rc = cgs_db_migrate(db)) != 0) {
 		cgs_db_close(&db);
-		return PROTO_ERR_IO;
-	}
-	sqlite3_busy_timeout(db->sql, 10000);
-	if (cgs_stmts_new(db->sql, &db->stmts) != 0 ||
-	    cgs_db_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
-	    cgs_db_exec(db, "PRAGMA synchronous=FULL") != 0 ||
-	    cgs_db_exec(db, "PRAGMA foreign_keys=ON") != 0 ||
-	    cgs_db_migrate(db) != 0) {
-		cgs_db_close(&db);
-		return PROTO_ERR_IO;
+		return rc;
 	}
 	*out = db;
 	return 0;
@@ -63,46 +39,31 @@ cgs_db_close(struct cgs_db **dbp)
 {
 	if (dbp == NULL || *dbp == NULL)
 		return;
-	cgs_stmts_free(&(*dbp)->stmts);
-	sqlite3_close((*dbp)->sql);
-	free(*dbp);
+	cgs_stmts_free(*dbp);
+	(*dbp)->e->close(*dbp);
 	*dbp = NULL;
 }
 
-sqlite3 *
-cgs_db_sql(struct cgs_db *db)
+const char *
+cgs_db_engine(const struct cgs_db *db)
 {
-	return db->sql;
-}
-
-sqlite3_stmt *
-cgs_db_stmt(struct cgs_db *db, const char *sql)
-{
-	return cgs_stmts_get(db->stmts, sql);
+	return db->e->name;
 }
 
 void
-cgs_db_bind_ua(sqlite3_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN])
+cgs_db_bind_ua(struct cgs_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN])
 {
 	char h[2 * PROTO_UA_LEN + 1];
 
 	proto_hex(ua, PROTO_UA_LEN, h);
-	sqlite3_bind_text(st, col, h, -1, SQLITE_TRANSIENT);
-}
-
-void
-cgs_db_bind_opt(sqlite3_stmt *st, int col, int has, int64_t v)
-{
-	if (has)
-		sqlite3_bind_int64(st, col, v);
-	else
-		sqlite3_bind_null(st, col);
+	cgs_bind_text(st, col, h);
 }
 
 int
 cgs_db_begin(struct cgs_db *db)
 {
-	return cgs_db_exec(db, "BEGIN IMMEDIATE");
+	db->conflict = 0;
+	return cgs_db_exec(db, db->e->begin);
 }
 
 int
@@ -114,7 +75,16 @@ cgs_db_commit(struct cgs_db *db)
 void
 cgs_db_rollback(struct cgs_db *db)
 {
-	(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	int conflict = db->conflict;
+
+	(void)db->e->exec(db, "ROLLBACK");
+	db->conflict = conflict;
+}
+
+int
+cgs_db_conflicted(const struct cgs_db *db)
+{
+	return db->conflict;
 }
 
 int
@@ -123,7 +93,7 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 {
 	struct proto_ec_pub *k = NULL;
 	struct cgs_card c;
-	sqlite3_stmt *st;
+	struct cgs_stmt *st;
 	char vh[9];
 	int rc;
 
@@ -137,48 +107,46 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		    PROTO_ERR_EXISTS;
 	if (rc != PROTO_ERR_NOTFOUND)
 		return rc;
-	if ((st = cgs_db_stmt(db,
+	if ((st = cgs_stmt(db,
 		 "INSERT INTO cards (ua, public_key, versions, status, "
 		 "registered_at) VALUES (?, ?, ?, ?, ?)")) == NULL)
 		return PROTO_ERR_IO;
 	proto_hex(versions, 4, vh);
 	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_blob(st, 2, pub, PROTO_EC_PUB_LEN, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, vh, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, CGS_ISSUED, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+	cgs_bind_blob(st, 2, pub, PROTO_EC_PUB_LEN);
+	cgs_bind_text(st, 3, vh);
+	cgs_bind_text(st, 4, CGS_ISSUED);
+	cgs_bind_i64(st, 5, (int64_t)time(NULL));
 	return cgs_step_done(st);
 }
 
 /* The card's row; the statement is the caller's to reset. */
 static int
-card_row(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], struct cgs_card *c)
+card_row(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN],
+    struct cgs_card *c)
 {
-	const void *pub;
-	const unsigned char *status;
-	int rc = sqlite3_step(st);
+	const uint8_t *pub;
+	const char *status;
+	size_t n;
+	int rc = cgs_step(st);
 
-	if (rc == SQLITE_DONE)
-		return PROTO_ERR_NOTFOUND;
-	if (rc != SQLITE_ROW ||
-	    sqlite3_column_bytes(st, 0) != PROTO_EC_PUB_LEN ||
-	    (pub = sqlite3_column_blob(st, 0)) == NULL ||
-	    (status = sqlite3_column_text(st, 1)) == NULL) {
-		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
-		    rc == SQLITE_ROW ? "a card row is damaged" :
-				       sqlite3_errmsg(sqlite3_db_handle(st)));
+	if (rc <= 0)
+		return rc == 0 ? PROTO_ERR_NOTFOUND : rc;
+	if ((pub = cgs_col_blob(st, 0, &n)) == NULL || n != PROTO_EC_PUB_LEN ||
+	    (status = cgs_col_text(st, 1)) == NULL) {
+		proto_log(PROTO_LOG_ERR, "%s: a card row is damaged", __func__);
 		return PROTO_ERR_IO;
 	}
 	memcpy(c->ua, ua, PROTO_UA_LEN);
 	memcpy(c->pub, pub, PROTO_EC_PUB_LEN);
-	snprintf(c->status, sizeof(c->status), "%s", (const char *)status);
-	c->last_block_seq = (uint32_t)sqlite3_column_int64(st, 2);
-	c->cmd_counter = (uint32_t)sqlite3_column_int64(st, 3);
-	c->cmd_ctr_seen = (uint32_t)sqlite3_column_int64(st, 4);
-	c->max_invoiced = sqlite3_column_int64(st, 5);
-	c->bcast_counter = (uint32_t)sqlite3_column_int64(st, 6);
-	c->bcast_ctr_seen = (uint32_t)sqlite3_column_int64(st, 7);
-	c->revoked = sqlite3_column_type(st, 8) != SQLITE_NULL;
+	snprintf(c->status, sizeof(c->status), "%s", status);
+	c->last_block_seq = (uint32_t)cgs_col_i64(st, 2);
+	c->cmd_counter = (uint32_t)cgs_col_i64(st, 3);
+	c->cmd_ctr_seen = (uint32_t)cgs_col_i64(st, 4);
+	c->max_invoiced = cgs_col_i64(st, 5);
+	c->bcast_counter = (uint32_t)cgs_col_i64(st, 6);
+	c->bcast_ctr_seen = (uint32_t)cgs_col_i64(st, 7);
+	c->revoked = !cgs_col_null(st, 8);
 	return 0;
 }
 
@@ -186,7 +154,7 @@ int
 cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "SELECT public_key, status, last_block_seq, cmd_counter, "
 	    "cmd_ctr_seen, (SELECT COALESCE(MAX(seq), 0) FROM purchases p "
 	    "WHERE p.ua = c.ua), bcast_counter, bcast_ctr_seen, revoked_at "
@@ -197,14 +165,17 @@ cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
 	rc = card_row(st, ua, c);
-	sqlite3_reset(st);
+	cgs_reset(st);
 	return rc;
 }
+
+/* The larger of last_block_seq and ?2, as both engines write it. */
+#define SEQ_MAX "CASE WHEN last_block_seq > ?2 THEN last_block_seq ELSE ?2 END"
 
 /* One of the two sightings: ?1 now, ?2 block seq, ?3 decoder, ?4 lock
  * state (NULL: unchanged; unused by the second), ?5 the UA. */
 static int
-card_seen(sqlite3_stmt *st, const struct cgs_stamp *at,
+card_seen(struct cgs_stmt *st, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked)
 {
 	char dec[2 * PROTO_DECODER_ID_LEN + 1];
@@ -212,11 +183,11 @@ card_seen(sqlite3_stmt *st, const struct cgs_stamp *at,
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	proto_hex(at->decoder_id, PROTO_DECODER_ID_LEN, dec);
-	sqlite3_bind_int64(st, 1, at->now);
-	sqlite3_bind_int64(st, 2, block_seq);
-	sqlite3_bind_text(st, 3, dec, -1, SQLITE_TRANSIENT);
+	cgs_bind_i64(st, 1, at->now);
+	cgs_bind_i64(st, 2, block_seq);
+	cgs_bind_text(st, 3, dec);
 	if (locked != NULL)
-		sqlite3_bind_int(st, 4, *locked);
+		cgs_bind_i64(st, 4, *locked);
 	cgs_db_bind_ua(st, 5, ua);
 	return cgs_step_done(st);
 }
@@ -225,12 +196,12 @@ int
 cgs_card_seen_present(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked)
 {
-	return card_seen(cgs_db_stmt(db,
+	return card_seen(cgs_stmt(db,
 			     "UPDATE cards SET status = '" CGS_ACTIVE "', "
 			     "first_seen = COALESCE(first_seen, ?1), "
 			     "last_seen = ?1, seen_at = ?1, seen_via = ?3, "
 			     "seen_as = 'present', "
-			     "last_block_seq = MAX(last_block_seq, ?2), "
+			     "last_block_seq = " SEQ_MAX ", "
 			     "locked = COALESCE(?4, locked) WHERE ua = ?5"),
 	    at, ua, block_seq, locked);
 }
@@ -239,13 +210,13 @@ int
 cgs_card_seen_recovered(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq)
 {
-	return card_seen(cgs_db_stmt(db,
+	return card_seen(cgs_stmt(db,
 			     "UPDATE cards SET status = "
 			     "'" CGS_SEEN_RECOVERED "', "
 			     "recovered_at = COALESCE(recovered_at, ?1), "
 			     "seen_at = ?1, seen_via = ?3, "
 			     "seen_as = 'recovered', "
-			     "last_block_seq = MAX(last_block_seq, ?2) "
+			     "last_block_seq = " SEQ_MAX " "
 			     "WHERE ua = ?5"),
 	    at, ua, block_seq, NULL);
 }
@@ -254,7 +225,7 @@ int
 cgs_card_decoder_holds(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN])
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "UPDATE cards SET status = '" CGS_RECOVERED "' WHERE status = "
 	    "'" CGS_SEEN_RECOVERED "' AND seen_via = ? AND ua <> ?");
 	char dec[2 * PROTO_DECODER_ID_LEN + 1];
@@ -262,7 +233,7 @@ cgs_card_decoder_holds(struct cgs_db *db, const struct cgs_stamp *at,
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	proto_hex(at->decoder_id, PROTO_DECODER_ID_LEN, dec);
-	sqlite3_bind_text(st, 1, dec, -1, SQLITE_TRANSIENT);
+	cgs_bind_text(st, 1, dec);
 	cgs_db_bind_ua(st, 2, ua);
 	return cgs_step_done(st);
 }
@@ -271,17 +242,17 @@ int
 cgs_card_revoke(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN], int64_t now)
 {
 	struct cgs_card c;
-	sqlite3_stmt *st;
+	struct cgs_stmt *st;
 	int rc;
 
 	if ((rc = cgs_card_get(db, ua, &c)) != 0)
 		return rc;
 	if (c.revoked)
 		return PROTO_ERR_EXISTS;
-	if ((st = cgs_db_stmt(db,
+	if ((st = cgs_stmt(db,
 		 "UPDATE cards SET revoked_at = ? WHERE ua = ?")) == NULL)
 		return PROTO_ERR_IO;
-	sqlite3_bind_int64(st, 1, now);
+	cgs_bind_i64(st, 1, now);
 	cgs_db_bind_ua(st, 2, ua);
 	return cgs_step_done(st);
 }
@@ -290,14 +261,16 @@ int
 cgs_card_counters_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t cmd_ctr, uint32_t bcast_ctr)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
-	    "UPDATE cards SET cmd_ctr_seen = MAX(cmd_ctr_seen, ?), "
-	    "bcast_ctr_seen = MAX(bcast_ctr_seen, ?) WHERE ua = ?");
+	struct cgs_stmt *st = cgs_stmt(db,
+	    "UPDATE cards SET cmd_ctr_seen = CASE WHEN cmd_ctr_seen > ?1 "
+	    "THEN cmd_ctr_seen ELSE ?1 END, bcast_ctr_seen = CASE WHEN "
+	    "bcast_ctr_seen > ?2 THEN bcast_ctr_seen ELSE ?2 END WHERE ua = "
+	    "?3");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
-	sqlite3_bind_int64(st, 1, cmd_ctr);
-	sqlite3_bind_int64(st, 2, bcast_ctr);
+	cgs_bind_i64(st, 1, cmd_ctr);
+	cgs_bind_i64(st, 2, bcast_ctr);
 	cgs_db_bind_ua(st, 3, ua);
 	return cgs_step_done(st);
 }

@@ -1,23 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The center's state in SQLite: one file, WAL, synchronous=FULL (a commit
- * is durable when it returns).  Every SQL statement of centerd is in
- * db.c (connection, schema, transactions, cards) and db_session.c (the
- * rows a session writes: sessions, blocks, purchases, flags, commands);
- * the modules above call the functions declared here and hold no SQL.
- * The schema uses only types and statements PostgreSQL accepts as they
- * are (INTEGER, BIGINT, TEXT, BYTEA-compatible BLOB through the driver,
- * ON CONFLICT DO NOTHING), so these functions are the seam a storage
- * interface with several engines would take.
+ * The center's state, on one of two engines (store.h): SQLite, one file
+ * (the default), or PostgreSQL, one database that several centerd
+ * instances share.  Every SQL statement of centerd is in the db*.c files,
+ * written once for both engines, behind the functions declared here; the
+ * modules above call them and hold no SQL.
  *
  * A struct cgs_db is one connection, used by one thread at a time; its
- * statements are prepared once and kept (stmt.h).  Functions return 0 or
- * a negative proto_err (PROTO_ERR_IO for a database failure, logged).
+ * statements are prepared once and kept.  Functions return 0 or a
+ * negative proto_err (PROTO_ERR_IO for a database failure, logged).
  */
 #ifndef CENTER_DB_H
 #define CENTER_DB_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,22 +70,30 @@ struct cgs_stamp {
 
 /* --- the connection (db.c) ----------------------------------------------- */
 
-/* Open (creating the file if needed) and bring the schema up to date. */
-int cgs_db_open(const char *path, struct cgs_db **db);
+/*
+ * Open target -- a SQLite file (created if needed) or a postgresql:// URL
+ * -- and bring the schema up to date.
+ */
+int cgs_db_open(const char *target, struct cgs_db **db);
 void cgs_db_close(struct cgs_db **db);
-/* The connection itself, for tests. */
-sqlite3 *cgs_db_sql(struct cgs_db *db);
+/* The engine's name: "sqlite" or "postgresql". */
+const char *cgs_db_engine(const struct cgs_db *db);
 int cgs_db_begin(struct cgs_db *db);
 int cgs_db_commit(struct cgs_db *db);
 void cgs_db_rollback(struct cgs_db *db);
+/*
+ * Did the transaction fail only because a concurrent one conflicted with
+ * it (another instance on the same rows: a serialization failure or a
+ * deadlock on PostgreSQL, a writer holding SQLite's file too long)?  Then
+ * the whole transaction may be run again, from its begin.
+ */
+int cgs_db_conflicted(const struct cgs_db *db);
 /* Run one statement (or several) with no result rows. */
 int cgs_db_exec(struct cgs_db *db, const char *sql);
-/* For db*.c: the connection's prepared statement, and a UA bound as the
- * schema keeps it (hex text). */
-sqlite3_stmt *cgs_db_stmt(struct cgs_db *db, const char *sql);
-void cgs_db_bind_ua(sqlite3_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN]);
-/* A nullable column: SQL NULL when has is 0. */
-void cgs_db_bind_opt(sqlite3_stmt *st, int col, int has, int64_t v);
+/* For db*.c: a UA bound as the schema keeps it (hex text). */
+struct cgs_stmt;
+void
+cgs_db_bind_ua(struct cgs_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN]);
 
 /* --- the schema (db_schema.c) -------------------------------------------- */
 

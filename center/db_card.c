@@ -11,7 +11,7 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "db.h"
-#include "stmt.h"
+#include "store.h"
 
 static const char *
 origin_text(int origin)
@@ -21,65 +21,65 @@ origin_text(int origin)
 
 /* The pairs (channel, value) of one card's table: ecms or rights. */
 static int
-pairs_get(sqlite3_stmt *st, const uint8_t ua[PROTO_UA_LEN], uint16_t *ch,
+pairs_get(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN], uint16_t *ch,
     uint32_t *v, size_t max, uint8_t *n)
 {
 	size_t got = 0;
-	int rc;
+	int rc = 0;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && got < max) {
-		ch[got] = (uint16_t)sqlite3_column_int(st, 0);
-		v[got++] = (uint32_t)sqlite3_column_int64(st, 1);
+	while (got < max && (rc = cgs_step(st)) == 1) {
+		ch[got] = (uint16_t)cgs_col_i64(st, 0);
+		v[got++] = (uint32_t)cgs_col_i64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return PROTO_ERR_IO;
+	cgs_reset(st);
+	if (rc < 0)
+		return rc;
 	*n = (uint8_t)got;
 	return 0;
 }
 
 /* The card_data row's columns into d (the statement's columns 0..17). */
 static void
-data_row(sqlite3_stmt *st, struct cgs_card_data *d)
+data_row(struct cgs_stmt *st, struct cgs_card_data *d)
 {
-	const unsigned char *t;
+	const char *t;
 	struct proto_m2 *m = &d->m;
 
-	d->block_seq = (uint32_t)sqlite3_column_int64(st, 0);
-	t = sqlite3_column_text(st, 1);
-	d->origin = t != NULL && strcmp((const char *)t, "present") == 0 ?
+	d->block_seq = (uint32_t)cgs_col_i64(st, 0);
+	t = cgs_col_text(st, 1);
+	d->origin = t != NULL && strcmp(t, "present") == 0 ?
 	    CGS_ORIGIN_PRESENT :
 	    CGS_ORIGIN_RECOVERED;
-	d->session_id = sqlite3_column_int64(st, 2);
-	if ((t = sqlite3_column_text(st, 3)) != NULL)
-		(void)proto_unhex((const char *)t, strlen((const char *)t),
-		    d->decoder_id, PROTO_DECODER_ID_LEN);
-	d->received_at = sqlite3_column_int64(st, 4);
-	m->credit = (uint32_t)sqlite3_column_int64(st, 5);
-	m->purchase_seq = (uint32_t)sqlite3_column_int64(st, 6);
-	m->acked_seq = (uint32_t)sqlite3_column_int64(st, 7);
-	m->change_ctr = (uint32_t)sqlite3_column_int64(st, 8);
-	m->cmd_ctr = (uint32_t)sqlite3_column_int64(st, 9);
-	m->bcast_ctr = (uint32_t)sqlite3_column_int64(st, 10);
-	m->locked = (uint8_t)sqlite3_column_int(st, 11);
-	m->flags = (uint8_t)sqlite3_column_int(st, 12);
-	if ((t = sqlite3_column_text(st, 13)) != NULL)
-		(void)proto_unhex((const char *)t, strlen((const char *)t),
-		    m->versions, PROTO_VERSIONS_LEN);
-	m->cws = (uint32_t)sqlite3_column_int64(st, 14);
-	m->denials = (uint32_t)sqlite3_column_int64(st, 15);
-	m->powerups = (uint32_t)sqlite3_column_int64(st, 16);
-	m->clock = (uint32_t)sqlite3_column_int64(st, 17);
+	d->session_id = cgs_col_i64(st, 2);
+	if ((t = cgs_col_text(st, 3)) != NULL)
+		(void)proto_unhex(t, strlen(t), d->decoder_id,
+		    PROTO_DECODER_ID_LEN);
+	d->received_at = cgs_col_i64(st, 4);
+	m->credit = (uint32_t)cgs_col_i64(st, 5);
+	m->purchase_seq = (uint32_t)cgs_col_i64(st, 6);
+	m->acked_seq = (uint32_t)cgs_col_i64(st, 7);
+	m->change_ctr = (uint32_t)cgs_col_i64(st, 8);
+	m->cmd_ctr = (uint32_t)cgs_col_i64(st, 9);
+	m->bcast_ctr = (uint32_t)cgs_col_i64(st, 10);
+	m->locked = (uint8_t)cgs_col_i64(st, 11);
+	m->flags = (uint8_t)cgs_col_i64(st, 12);
+	if ((t = cgs_col_text(st, 13)) != NULL)
+		(void)proto_unhex(t, strlen(t), m->versions,
+		    PROTO_VERSIONS_LEN);
+	m->cws = (uint32_t)cgs_col_i64(st, 14);
+	m->denials = (uint32_t)cgs_col_i64(st, 15);
+	m->powerups = (uint32_t)cgs_col_i64(st, 16);
+	m->clock = (uint32_t)cgs_col_i64(st, 17);
 }
 
 int
 cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card_data *d, int *found)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "SELECT block_seq, origin, session_id, decoder_id, received_at, "
 	    "credit, purchase_seq, acked_seq, change_ctr, cmd_ctr, bcast_ctr, "
 	    "locked, flags, versions, cws, denials, powerups, clock "
@@ -92,14 +92,14 @@ cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		return PROTO_ERR_IO;
 	memset(d, 0, sizeof(*d));
 	cgs_db_bind_ua(st, 1, ua);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = cgs_step(st)) == 1)
 		data_row(st, d);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return PROTO_ERR_IO;
-	if ((*found = rc == SQLITE_ROW) == 0)
+	cgs_reset(st);
+	if (rc < 0)
+		return rc;
+	if ((*found = rc == 1) == 0)
 		return 0;
-	if ((rc = pairs_get(cgs_db_stmt(db,
+	if ((rc = pairs_get(cgs_stmt(db,
 				"SELECT channel, ecms FROM card_ecms WHERE ua "
 				"= ? "
 				"ORDER BY channel"),
@@ -108,7 +108,7 @@ cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	for (unsigned i = 0; i < d->m.n_counts; i++)
 		d->m.counts[i] =
 		    (struct proto_chan_count){ .channel = ch[i], .ecms = v[i] };
-	if ((rc = pairs_get(cgs_db_stmt(db,
+	if ((rc = pairs_get(cgs_stmt(db,
 				"SELECT channel, expiry FROM card_rights WHERE "
 				"ua = ? "
 				"ORDER BY channel"),
@@ -122,8 +122,9 @@ cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 
 /* Replace one card's pairs: delete with del, insert each with ins. */
 static int
-pairs_put(sqlite3_stmt *del, sqlite3_stmt *ins, const uint8_t ua[PROTO_UA_LEN],
-    const uint16_t *ch, const uint32_t *v, unsigned n)
+pairs_put(struct cgs_stmt *del, struct cgs_stmt *ins,
+    const uint8_t ua[PROTO_UA_LEN], const uint16_t *ch, const uint32_t *v,
+    unsigned n)
 {
 	int rc;
 
@@ -133,10 +134,9 @@ pairs_put(sqlite3_stmt *del, sqlite3_stmt *ins, const uint8_t ua[PROTO_UA_LEN],
 	if ((rc = cgs_step_done(del)) != 0)
 		return rc;
 	for (unsigned i = 0; i < n; i++) {
-		sqlite3_clear_bindings(ins);
 		cgs_db_bind_ua(ins, 1, ua);
-		sqlite3_bind_int(ins, 2, ch[i]);
-		sqlite3_bind_int64(ins, 3, v[i]);
+		cgs_bind_i64(ins, 2, ch[i]);
+		cgs_bind_i64(ins, 3, v[i]);
 		if ((rc = cgs_step_done(ins)) != 0)
 			return rc;
 	}
@@ -149,7 +149,7 @@ data_put(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint32_t seq, int origin,
     const struct proto_m2 *m)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO card_data (ua, block_seq, origin, session_id, "
 	    "decoder_id, received_at, credit, purchase_seq, acked_seq, "
 	    "change_ctr, cmd_ctr, bcast_ctr, locked, flags, versions, cws, "
@@ -171,18 +171,18 @@ data_put(struct cgs_db *db, const struct cgs_stamp *at,
 	proto_hex(at->decoder_id, PROTO_DECODER_ID_LEN, dec);
 	proto_hex(m->versions, PROTO_VERSIONS_LEN, ver);
 	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_text(st, 3, origin_text(origin), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, at->session_id);
-	sqlite3_bind_text(st, 5, dec, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, at->now);
+	cgs_bind_i64(st, 2, seq);
+	cgs_bind_text(st, 3, origin_text(origin));
+	cgs_bind_i64(st, 4, at->session_id);
+	cgs_bind_text(st, 5, dec);
+	cgs_bind_i64(st, 6, at->now);
 	for (int i = 0; i < 6; i++)
-		sqlite3_bind_int64(st, 7 + i, n[i]);
-	sqlite3_bind_int(st, 13, m->locked);
-	sqlite3_bind_int(st, 14, m->flags);
-	sqlite3_bind_text(st, 15, ver, -1, SQLITE_TRANSIENT);
+		cgs_bind_i64(st, 7 + i, n[i]);
+	cgs_bind_i64(st, 13, m->locked);
+	cgs_bind_i64(st, 14, m->flags);
+	cgs_bind_text(st, 15, ver);
 	for (int i = 0; i < 4; i++)
-		sqlite3_bind_int64(st, 16 + i, use[i]);
+		cgs_bind_i64(st, 16 + i, use[i]);
 	return cgs_step_done(st);
 }
 
@@ -205,9 +205,8 @@ cgs_db_card_data_put(struct cgs_db *db, const struct cgs_stamp *at,
 		ch[n] = m->counts[n].channel;
 		v[n] = m->counts[n].ecms;
 	}
-	if ((rc = pairs_put(cgs_db_stmt(db,
-				"DELETE FROM card_ecms WHERE ua = ?"),
-		 cgs_db_stmt(db,
+	if ((rc = pairs_put(cgs_stmt(db, "DELETE FROM card_ecms WHERE ua = ?"),
+		 cgs_stmt(db,
 		     "INSERT INTO card_ecms (ua, channel, ecms) VALUES (?, ?, "
 		     "?) ON CONFLICT DO NOTHING"),
 		 ua, ch, v, n)) != 0)
@@ -216,9 +215,8 @@ cgs_db_card_data_put(struct cgs_db *db, const struct cgs_stamp *at,
 		ch[n] = m->rights[n].channel;
 		v[n] = m->rights[n].expiry;
 	}
-	return pairs_put(cgs_db_stmt(db,
-			     "DELETE FROM card_rights WHERE ua = ?"),
-	    cgs_db_stmt(db,
+	return pairs_put(cgs_stmt(db, "DELETE FROM card_rights WHERE ua = ?"),
+	    cgs_stmt(db,
 		"INSERT INTO card_rights (ua, channel, expiry) VALUES (?, ?, "
 		"?) ON CONFLICT DO NOTHING"),
 	    ua, ch, v, n);

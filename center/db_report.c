@@ -10,6 +10,7 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "report.h"
+#include "store.h"
 
 /* The caller's callback, of the report's type, and its argument. */
 struct ctx {
@@ -26,7 +27,7 @@ struct ctx {
 };
 
 /* One report's row reader: the row into its type, to the callback. */
-typedef int (*row_fn)(sqlite3_stmt *st, const struct ctx *c);
+typedef int (*row_fn)(struct cgs_stmt *st, const struct ctx *c);
 
 /*
  * A query's parameter: a UA, a text or an integer; a UA or a text that is
@@ -54,20 +55,19 @@ struct param {
 	}
 
 static void
-bind(sqlite3_stmt *st, const struct param *p, size_t n)
+bind(struct cgs_stmt *st, const struct param *p, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
 		int col = (int)k + 1;
 
 		if (p[k].kind == P_INT)
-			sqlite3_bind_int64(st, col, p[k].i);
+			cgs_bind_i64(st, col, p[k].i);
 		else if (p[k].kind == P_UA && p[k].ua != NULL)
 			cgs_db_bind_ua(st, col, p[k].ua);
 		else if (p[k].kind == P_TEXT && p[k].text != NULL)
-			sqlite3_bind_text(st, col, p[k].text, -1,
-			    SQLITE_TRANSIENT);
+			cgs_bind_text(st, col, p[k].text);
 		else
-			sqlite3_bind_null(st, col);
+			cgs_bind_null(st, col);
 	}
 }
 
@@ -76,26 +76,17 @@ static int
 report_p(struct cgs_db *db, const char *sql, const struct param *p, size_t n,
     row_fn row, const struct ctx *c)
 {
-	sqlite3 *sq = cgs_db_sql(db);
-	sqlite3_stmt *st = NULL;
+	struct cgs_stmt *st = cgs_stmt(db, sql);
 	int rc, r = 0;
 
-	if (sqlite3_prepare_v2(sq, sql, -1, &st, NULL) != SQLITE_OK) {
-		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
-		    sqlite3_errmsg(sq));
+	if (st == NULL)
 		return PROTO_ERR_IO;
-	}
 	bind(st, p, n);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = cgs_step(st)) == 1)
 		if ((r = row(st, c)) != 0)
 			break;
-	if (r == 0 && rc != SQLITE_DONE) {
-		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
-		    sqlite3_errmsg(sq));
-		r = PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
-	return r;
+	cgs_reset(st);
+	return r == 0 && rc < 0 ? rc : r;
 }
 
 /* Run sql with ?1 the UA (NULL: every card), each row through row. */
@@ -110,65 +101,60 @@ report(struct cgs_db *db, const char *sql, const uint8_t *ua, row_fn row,
 
 /* Column i as text into buf (empty for NULL). */
 static void
-col_text(sqlite3_stmt *st, int i, char *buf, size_t cap)
+col_text(struct cgs_stmt *st, int i, char *buf, size_t cap)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = cgs_col_text(st, i);
 
-	snprintf(buf, cap, "%s", t != NULL ? (const char *)t : "");
+	snprintf(buf, cap, "%s", t != NULL ? t : "");
 }
 
 /* Column i as a UA: 1 if it holds one. */
 static int
-col_ua(sqlite3_stmt *st, int i, uint8_t ua[PROTO_UA_LEN])
+col_ua(struct cgs_stmt *st, int i, uint8_t ua[PROTO_UA_LEN])
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = cgs_col_text(st, i);
 
-	return t != NULL &&
-	    proto_unhex((const char *)t, strlen((const char *)t), ua,
-		PROTO_UA_LEN) == 0;
+	return t != NULL && proto_unhex(t, strlen(t), ua, PROTO_UA_LEN) == 0;
 }
 
 /* Column i as a decoder identity. */
 static void
-col_decoder(sqlite3_stmt *st, int i, uint8_t id[PROTO_DECODER_ID_LEN])
+col_decoder(struct cgs_stmt *st, int i, uint8_t id[PROTO_DECODER_ID_LEN])
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = cgs_col_text(st, i);
 
 	if (t != NULL)
-		(void)proto_unhex((const char *)t, strlen((const char *)t), id,
-		    PROTO_DECODER_ID_LEN);
+		(void)proto_unhex(t, strlen(t), id, PROTO_DECODER_ID_LEN);
 }
 
 static uint32_t
-col_u32(sqlite3_stmt *st, int i)
+col_u32(struct cgs_stmt *st, int i)
 {
-	return (uint32_t)sqlite3_column_int64(st, i);
+	return (uint32_t)cgs_col_i64(st, i);
 }
 
 /* --- cards -------------------------------------------------------------- */
 
 static int
-card_row(sqlite3_stmt *st, const struct ctx *c)
+card_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_card_row r;
 
 	memset(&r, 0, sizeof(r));
 	(void)col_ua(st, 0, r.ua);
 	col_text(st, 1, r.status, sizeof(r.status));
-	r.locked = sqlite3_column_type(st, 2) == SQLITE_NULL ?
-	    -1 :
-	    sqlite3_column_int(st, 2) != 0;
+	r.locked = cgs_col_null(st, 2) ? -1 : cgs_col_i64(st, 2) != 0;
 	r.last_block_seq = col_u32(st, 3);
 	r.purchases = col_u32(st, 4);
-	r.registered_at = sqlite3_column_int64(st, 5);
-	r.first_seen = sqlite3_column_int64(st, 6);
-	r.last_seen = sqlite3_column_int64(st, 7);
-	r.recovered_at = sqlite3_column_int64(st, 8);
-	r.seen_at = sqlite3_column_int64(st, 9);
-	r.has_seen = sqlite3_column_type(st, 10) != SQLITE_NULL;
+	r.registered_at = cgs_col_i64(st, 5);
+	r.first_seen = cgs_col_i64(st, 6);
+	r.last_seen = cgs_col_i64(st, 7);
+	r.recovered_at = cgs_col_i64(st, 8);
+	r.seen_at = cgs_col_i64(st, 9);
+	r.has_seen = !cgs_col_null(st, 10);
 	col_decoder(st, 10, r.seen_via);
 	col_text(st, 11, r.seen_as, sizeof(r.seen_as));
-	r.revoked_at = sqlite3_column_int64(st, 12);
+	r.revoked_at = cgs_col_i64(st, 12);
 	if (r.revoked_at != 0)
 		snprintf(r.status, sizeof(r.status), "%s", CGS_REVOKED);
 	return c->cb.card(c->arg, &r);
@@ -195,7 +181,7 @@ cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
 /* --- the ledger ---------------------------------------------------------- */
 
 static int
-purchase_row(sqlite3_stmt *st, const struct ctx *c)
+purchase_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_purchase_row r;
 
@@ -203,13 +189,13 @@ purchase_row(sqlite3_stmt *st, const struct ctx *c)
 	(void)col_ua(st, 0, r.ua);
 	r.p.seq = col_u32(st, 1);
 	r.p.event = col_u32(st, 2);
-	r.p.channel = (uint16_t)sqlite3_column_int(st, 3);
+	r.p.channel = (uint16_t)cgs_col_i64(st, 3);
 	r.p.price = col_u32(st, 4);
 	r.p.time = col_u32(st, 5);
-	r.recorded_at = sqlite3_column_int64(st, 6);
+	r.recorded_at = cgs_col_i64(st, 6);
 	r.has_via = col_ua(st, 7, r.via);
 	col_text(st, 8, r.origin, sizeof(r.origin));
-	r.session = sqlite3_column_int64(st, 9);
+	r.session = cgs_col_i64(st, 9);
 	return c->cb.purchase(c->arg, &r);
 }
 
@@ -232,15 +218,15 @@ cgs_report_purchases(struct cgs_db *db, const uint8_t *ua, cgs_purchase_cb cb,
 /* --- flags ---------------------------------------------------------------- */
 
 static int
-flag_row(sqlite3_stmt *st, const struct ctx *c)
+flag_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_flag_row r;
 
 	memset(&r, 0, sizeof(r));
-	r.id = sqlite3_column_int64(st, 0);
+	r.id = cgs_col_i64(st, 0);
 	r.has_ua = col_ua(st, 1, r.ua);
-	r.session = sqlite3_column_int64(st, 2);
-	r.at = sqlite3_column_int64(st, 3);
+	r.session = cgs_col_i64(st, 2);
+	r.at = cgs_col_i64(st, 3);
 	col_text(st, 4, r.what, sizeof(r.what));
 	return c->cb.flag(c->arg, &r);
 }
@@ -260,25 +246,25 @@ cgs_report_flags(struct cgs_db *db, const uint8_t *ua, cgs_flag_cb cb,
 /* --- commands ------------------------------------------------------------- */
 
 static int
-command_row(sqlite3_stmt *st, const struct ctx *c)
+command_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_command_row r;
 
 	memset(&r, 0, sizeof(r));
 	(void)col_ua(st, 0, r.ua);
-	r.path = (uint8_t)sqlite3_column_int(st, 1);
+	r.path = (uint8_t)cgs_col_i64(st, 1);
 	r.counter = col_u32(st, 2);
 	col_text(st, 3, r.type, sizeof(r.type));
 	r.arg1 = col_u32(st, 4);
 	r.arg2 = col_u32(st, 5);
 	col_text(st, 6, r.state, sizeof(r.state));
-	r.has_sw = sqlite3_column_type(st, 7) != SQLITE_NULL;
-	r.sw = (uint16_t)sqlite3_column_int(st, 7);
+	r.has_sw = !cgs_col_null(st, 7);
+	r.sw = (uint16_t)cgs_col_i64(st, 7);
 	r.sends = col_u32(st, 8);
-	r.created_at = sqlite3_column_int64(st, 9);
-	r.sent_at = sqlite3_column_int64(st, 10);
-	r.outcome_at = sqlite3_column_int64(st, 11);
-	r.cancelled_at = sqlite3_column_int64(st, 12);
+	r.created_at = cgs_col_i64(st, 9);
+	r.sent_at = cgs_col_i64(st, 10);
+	r.outcome_at = cgs_col_i64(st, 11);
+	r.cancelled_at = cgs_col_i64(st, 12);
 	return c->cb.command(c->arg, &r);
 }
 
@@ -298,15 +284,15 @@ cgs_report_commands(struct cgs_db *db, const uint8_t *ua, cgs_command_cb cb,
 /* --- sessions and blocks ----------------------------------------------- */
 
 static int
-session_row(sqlite3_stmt *st, const struct ctx *c)
+session_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_session_row r;
 
 	memset(&r, 0, sizeof(r));
-	r.id = sqlite3_column_int64(st, 0);
+	r.id = cgs_col_i64(st, 0);
 	col_decoder(st, 1, r.decoder_id);
 	r.has_present = col_ua(st, 2, r.present);
-	r.started_at = sqlite3_column_int64(st, 3);
+	r.started_at = cgs_col_i64(st, 3);
 	r.blocks = col_u32(st, 4);
 	r.invoiced = col_u32(st, 5);
 	r.flagged = col_u32(st, 6);
@@ -327,18 +313,18 @@ cgs_report_sessions(struct cgs_db *db, const uint8_t *ua, cgs_session_cb cb,
 }
 
 static int
-block_row(sqlite3_stmt *st, const struct ctx *c)
+block_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_block_row r;
 
 	memset(&r, 0, sizeof(r));
-	r.session = sqlite3_column_int64(st, 0);
+	r.session = cgs_col_i64(st, 0);
 	r.has_ua = col_ua(st, 1, r.ua);
 	r.seq = col_u32(st, 2);
 	col_text(st, 3, r.origin, sizeof(r.origin));
 	col_text(st, 4, r.status, sizeof(r.status));
 	col_text(st, 5, r.reason, sizeof(r.reason));
-	r.received_at = sqlite3_column_int64(st, 6);
+	r.received_at = cgs_col_i64(st, 6);
 	col_decoder(st, 7, r.decoder_id);
 	return c->cb.block(c->arg, &r);
 }
@@ -374,37 +360,37 @@ cgs_report_card_data(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 /* The rows of a breakdown: (status, n), (status, reason, n), (at, status,
  * n). */
 static int
-status_count_row(sqlite3_stmt *st, const struct ctx *c)
+status_count_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_count_row r;
 
 	memset(&r, 0, sizeof(r));
 	col_text(st, 0, r.status, sizeof(r.status));
-	r.n = (uint64_t)sqlite3_column_int64(st, 1);
+	r.n = (uint64_t)cgs_col_i64(st, 1);
 	return c->cb.count(c->arg, &r);
 }
 
 static int
-reason_count_row(sqlite3_stmt *st, const struct ctx *c)
+reason_count_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_count_row r;
 
 	memset(&r, 0, sizeof(r));
 	col_text(st, 0, r.status, sizeof(r.status));
 	col_text(st, 1, r.reason, sizeof(r.reason));
-	r.n = (uint64_t)sqlite3_column_int64(st, 2);
+	r.n = (uint64_t)cgs_col_i64(st, 2);
 	return c->cb.count(c->arg, &r);
 }
 
 static int
-time_count_row(sqlite3_stmt *st, const struct ctx *c)
+time_count_row(struct cgs_stmt *st, const struct ctx *c)
 {
 	struct cgs_count_row r;
 
 	memset(&r, 0, sizeof(r));
-	r.at = sqlite3_column_int64(st, 0);
+	r.at = cgs_col_i64(st, 0);
 	col_text(st, 1, r.status, sizeof(r.status));
-	r.n = (uint64_t)sqlite3_column_int64(st, 2);
+	r.n = (uint64_t)cgs_col_i64(st, 2);
 	return c->cb.count(c->arg, &r);
 }
 
@@ -450,9 +436,9 @@ cgs_report_ingest(struct cgs_db *db, int64_t since, int64_t bucket_s,
 
 /* The first column of sql's one row, an integer. */
 static int
-scalar_row(sqlite3_stmt *st, const struct ctx *c)
+scalar_row(struct cgs_stmt *st, const struct ctx *c)
 {
-	*(uint64_t *)c->arg = (uint64_t)sqlite3_column_int64(st, 0);
+	*(uint64_t *)c->arg = (uint64_t)cgs_col_i64(st, 0);
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 #include "../proto/buf.h"
 #include "../proto/proto.h"
 #include "db.h"
-#include "stmt.h"
+#include "store.h"
 
 static const char *
 origin_name(int origin)
@@ -23,39 +23,40 @@ cgs_db_session_open(struct cgs_db *db, const struct proto_up_hello *h,
     size_t nblocks, int64_t now, int64_t *session_id)
 {
 	char dec[2 * PROTO_DECODER_ID_LEN + 1];
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO sessions (decoder_id, present_ua, started_at, "
-	    "blocks, invoiced, flagged) VALUES (?, ?, ?, ?, 0, 0)");
+	    "blocks, invoiced, flagged) VALUES (?, ?, ?, ?, 0, 0) RETURNING "
+	    "id");
 	int rc;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	proto_hex(h->decoder_id, PROTO_DECODER_ID_LEN, dec);
-	sqlite3_bind_text(st, 1, dec, -1, SQLITE_TRANSIENT);
+	cgs_bind_text(st, 1, dec);
 	if (h->has_card)
 		cgs_db_bind_ua(st, 2, h->ua);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)nblocks);
-	if ((rc = cgs_step_done(st)) != 0)
-		return rc;
-	*session_id = sqlite3_last_insert_rowid(cgs_db_sql(db));
-	return 0;
+	cgs_bind_i64(st, 3, now);
+	cgs_bind_i64(st, 4, (int64_t)nblocks);
+	if ((rc = cgs_step(st)) == 1)
+		*session_id = cgs_col_i64(st, 0);
+	cgs_reset(st);
+	return rc == 1 ? 0 : rc < 0 ? rc : PROTO_ERR_IO;
 }
 
 int
 cgs_db_session_close(struct cgs_db *db, int64_t session_id, uint32_t invoiced,
     uint32_t flagged, int present_seen)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "UPDATE sessions SET invoiced = ?, flagged = ?, present_seen = ? "
 	    "WHERE id = ?");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
-	sqlite3_bind_int64(st, 1, invoiced);
-	sqlite3_bind_int64(st, 2, flagged);
-	sqlite3_bind_int(st, 3, present_seen != 0);
-	sqlite3_bind_int64(st, 4, session_id);
+	cgs_bind_i64(st, 1, invoiced);
+	cgs_bind_i64(st, 2, flagged);
+	cgs_bind_i64(st, 3, present_seen != 0);
+	cgs_bind_i64(st, 4, session_id);
 	return cgs_step_done(st);
 }
 
@@ -66,7 +67,7 @@ cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
 {
 	static const char *const status[] = { "accepted", "duplicate",
 		"rejected" };
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO blocks (session_id, ua, seq, origin, status, reason, "
 	    "received_at, kept_by, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
 	    "?)");
@@ -75,20 +76,20 @@ cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
 
 	if (st == NULL || r->status > PROTO_UP_REJECTED)
 		return PROTO_ERR_IO;
-	sqlite3_bind_int64(st, 1, at->session_id);
+	cgs_bind_i64(st, 1, at->session_id);
 	if (ua != NULL)
 		cgs_db_bind_ua(st, 2, ua);
 	else
-		sqlite3_bind_text(st, 2, "?", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, seq);
-	sqlite3_bind_text(st, 4, origin_name(in->origin), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, status[r->status], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, proto_up_reason(r->reason), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, at->now);
+		cgs_bind_text(st, 2, "?");
+	cgs_bind_i64(st, 3, seq);
+	cgs_bind_text(st, 4, origin_name(in->origin));
+	cgs_bind_text(st, 5, status[r->status]);
+	cgs_bind_text(st, 6, proto_up_reason(r->reason));
+	cgs_bind_i64(st, 7, at->now);
 	proto_hex(in->decoder_id, PROTO_DECODER_ID_LEN, kept);
 	if (rec)
-		sqlite3_bind_text(st, 8, kept, -1, SQLITE_TRANSIENT);
-	cgs_db_bind_opt(st, 9, rec, (int64_t)in->stored_at);
+		cgs_bind_text(st, 8, kept);
+	cgs_bind_opt(st, 9, rec, (int64_t)in->stored_at);
 	return cgs_step_done(st);
 }
 
@@ -96,14 +97,14 @@ int
 cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t seq, int *seen)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "SELECT 1 FROM blocks WHERE ua = ? AND seq = ? AND "
 	    "status <> 'rejected'");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_int64(st, 2, seq);
+	cgs_bind_i64(st, 2, seq);
 	return cgs_step_exists(st, seen);
 }
 
@@ -111,7 +112,7 @@ int
 cgs_db_purchase_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t seq, struct proto_purchase *p, int *found)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "SELECT event, channel, price, bought_at FROM purchases "
 	    "WHERE ua = ? AND seq = ?");
 	int rc;
@@ -119,45 +120,41 @@ cgs_db_purchase_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_int64(st, 2, seq);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	cgs_bind_i64(st, 2, seq);
+	if ((rc = cgs_step(st)) == 1) {
 		p->seq = seq;
-		p->event = (uint32_t)sqlite3_column_int64(st, 0);
-		p->channel = (uint16_t)sqlite3_column_int(st, 1);
-		p->price = (uint32_t)sqlite3_column_int64(st, 2);
-		p->time = (uint32_t)sqlite3_column_int64(st, 3);
+		p->event = (uint32_t)cgs_col_i64(st, 0);
+		p->channel = (uint16_t)cgs_col_i64(st, 1);
+		p->price = (uint32_t)cgs_col_i64(st, 2);
+		p->time = (uint32_t)cgs_col_i64(st, 3);
 	}
-	*found = rc == SQLITE_ROW;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : PROTO_ERR_IO;
+	*found = rc == 1;
+	cgs_reset(st);
+	return rc < 0 ? rc : 0;
 }
 
 /* A purchase as the ledger and the conflicts keep it: columns 1 to 8 (UA,
  * seq, event, channel, price, bought at, recorded at, session). */
 static void
-bind_purchase(sqlite3_stmt *st, const struct cgs_stamp *at,
+bind_purchase(struct cgs_stmt *st, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p)
 {
 	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_int64(st, 2, p->seq);
-	sqlite3_bind_int64(st, 3, p->event);
-	sqlite3_bind_int(st, 4, p->channel);
-	sqlite3_bind_int64(st, 5, p->price);
-	sqlite3_bind_int64(st, 6, p->time);
-	sqlite3_bind_int64(st, 7, at->now);
-	sqlite3_bind_int64(st, 8, at->session_id);
+	cgs_bind_i64(st, 2, p->seq);
+	cgs_bind_i64(st, 3, p->event);
+	cgs_bind_i64(st, 4, p->channel);
+	cgs_bind_i64(st, 5, p->price);
+	cgs_bind_i64(st, 6, p->time);
+	cgs_bind_i64(st, 7, at->now);
+	cgs_bind_i64(st, 8, at->session_id);
 }
 
-/* Step an INSERT ... ON CONFLICT DO NOTHING: *added, was a row new. */
+/* Step an INSERT ... ON CONFLICT DO NOTHING RETURNING 1: *added, was a
+ * row new (it returned one). */
 static int
-step_added(struct cgs_db *db, sqlite3_stmt *st, int *added)
+step_added(struct cgs_stmt *st, int *added)
 {
-	int rc;
-
-	if ((rc = cgs_step_done(st)) != 0)
-		return rc;
-	*added = sqlite3_changes(cgs_db_sql(db)) == 1;
-	return 0;
+	return cgs_step_exists(st, added);
 }
 
 int
@@ -165,63 +162,64 @@ cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p,
     const uint8_t via[PROTO_UA_LEN], int origin, int *added)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO purchases (ua, seq, event, channel, price, "
 	    "bought_at, recorded_at, session_id, via_ua, origin) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+	    "RETURNING 1");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	bind_purchase(st, at, ua, p);
 	cgs_db_bind_ua(st, 9, via);
-	sqlite3_bind_text(st, 10, origin_name(origin), -1, SQLITE_STATIC);
-	return step_added(db, st, added);
+	cgs_bind_text(st, 10, origin_name(origin));
+	return step_added(st, added);
 }
 
 int
 cgs_db_conflict_add(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p, int *added)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO conflicts (ua, seq, event, channel, price, bought_at, "
 	    "recorded_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON CONFLICT DO NOTHING");
+	    "ON CONFLICT DO NOTHING RETURNING 1");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	bind_purchase(st, at, ua, p);
-	return step_added(db, st, added);
+	return step_added(st, added);
 }
 
 int
 cgs_db_conflict_min(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t *seq)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "SELECT COALESCE(MIN(seq), 0) FROM conflicts WHERE ua = ?");
 	int rc;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*seq = (uint32_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : PROTO_ERR_IO;
+	if ((rc = cgs_step(st)) == 1)
+		*seq = (uint32_t)cgs_col_i64(st, 0);
+	cgs_reset(st);
+	return rc == 1 ? 0 : rc < 0 ? rc : PROTO_ERR_IO;
 }
 
 int
 cgs_db_flag(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const char *what)
 {
-	sqlite3_stmt *st = cgs_db_stmt(db,
+	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO flags (ua, session_id, what, at) VALUES (?, ?, ?, ?)");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	sqlite3_bind_int64(st, 2, at->session_id);
-	sqlite3_bind_text(st, 3, what, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, at->now);
+	cgs_bind_i64(st, 2, at->session_id);
+	cgs_bind_text(st, 3, what);
+	cgs_bind_i64(st, 4, at->now);
 	return cgs_step_done(st);
 }

@@ -28,7 +28,8 @@
  *   centerctl [-K dir] ecm ...              the head-end ECM builder
  *                                           (headend ecm DIR ...)
  * The directory is $CENTER_KEYS or /var/lib/ptv/center; the database is
- * DIR/center.db unless -d says otherwise.
+ * DIR/center.db unless -d (--db) or $CENTER_DB says otherwise: a SQLite
+ * file or a postgresql:// URL.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -49,7 +50,7 @@ void
 ctl_usage(void)
 {
 	fprintf(stderr,
-	    "usage: centerctl [-K dir] [-d db] COMMAND\n"
+	    "usage: centerctl [-K dir] [-d|--db FILE-OR-URL] COMMAND\n"
 	    "  init [--name HOST]        operator keys, local CA, server "
 	    "certificate\n"
 	    "                            (valid for localhost and HOST),\n"
@@ -308,7 +309,7 @@ parse(int argc, char **argv, struct opts *o)
 
 		if (strcmp(a, "-K") == 0)
 			field = &o->dir;
-		else if (strcmp(a, "-d") == 0)
+		else if (strcmp(a, "-d") == 0 || strcmp(a, "--db") == 0)
 			field = &o->db;
 		else if (strcmp(a, "--name") == 0)
 			field = &o->name;
@@ -368,6 +369,8 @@ main(int argc, char **argv)
 	if (o.npos == 0)
 		ctl_usage();
 	util_who(o.who, "centerctl", o.pos[0]);
+	if (o.db == NULL)
+		o.db = getenv("CENTER_DB");
 	if (o.db == NULL) {
 		snprintf(o.dbbuf, sizeof(o.dbbuf), "%s/center.db", o.dir);
 		o.db = o.dbbuf;

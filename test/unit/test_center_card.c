@@ -262,20 +262,19 @@ swap_session(struct centerfix_card *f, struct other *b, uint8_t dec,
 static void
 story(struct centerfix_card *f, const char *want)
 {
-	sqlite3_stmt *st;
+	struct cgs_stmt *st;
 	char got[96];
 
-	assert_int_equal(sqlite3_prepare_v2(cgs_db_sql(f->d.db),
-			     "SELECT status || ' ' || COALESCE(seen_as, '-') "
-			     "|| "
-			     "' ' || COALESCE(substr(seen_via, 1, 2), '-') || "
-			     "' ' || COALESCE(locked, '-') FROM cards WHERE ua "
-			     "= '1111111111111111'",
-			     -1, &st, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	snprintf(got, sizeof(got), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	assert_non_null(st = cgs_stmt_new(f->d.db,
+			    "SELECT status || ' ' || COALESCE(seen_as, '-') "
+			    "|| "
+			    "' ' || COALESCE(substr(seen_via, 1, 2), '-') || "
+			    "' ' || COALESCE(CAST(locked AS TEXT), '-') FROM "
+			    "cards WHERE ua "
+			    "= '1111111111111111'"));
+	assert_int_equal(cgs_step(st), 1);
+	snprintf(got, sizeof(got), "%s", cgs_col_text(st, 0));
+	cgs_stmt_free(&st);
 	assert_string_equal(got, want);
 }
 

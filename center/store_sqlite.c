@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The SQLite engine (store.h): one file, WAL, synchronous=FULL (a commit
+ * is durable when it returns), foreign keys on; a writer waits up to 10 s
+ * for another.  The schema version is PRAGMA user_version.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "store.h"
+
+#define BUSY_MS 10000
+
+struct lite_db {
+	struct cgs_db base;
+	sqlite3 *sql;
+};
+
+struct lite_stmt {
+	struct cgs_stmt base;
+	struct lite_db *db;
+	sqlite3_stmt *st;
+};
+
+static struct lite_stmt *
+lst(struct cgs_stmt *st)
+{
+	return (struct lite_stmt *)st;
+}
+
+static sqlite3 *
+handle(struct cgs_db *db)
+{
+	return ((struct lite_db *)db)->sql;
+}
+
+/* A failure: logged, and noted when another writer held the file. */
+static int
+failed(struct cgs_db *db, const char *fn, int rc)
+{
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		db->conflict = 1;
+	proto_log(PROTO_LOG_ERR, "%s: %s", fn, sqlite3_errmsg(handle(db)));
+	return PROTO_ERR_IO;
+}
+
+static void
+lite_close(struct cgs_db *db)
+{
+	sqlite3_close(handle(db));
+	free(db);
+}
+
+static int
+lite_exec(struct cgs_db *db, const char *sql)
+{
+	int rc = sqlite3_exec(handle(db), sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : failed(db, __func__, rc);
+}
+
+static int
+lite_open(const char *path, struct cgs_db **out)
+{
+	struct lite_db *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return PROTO_ERR_NOMEM;
+	d->base.e = &cgs_engine_sqlite;
+	if (sqlite3_open_v2(path, &d->sql,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
+		    sqlite3_errmsg(d->sql));
+		lite_close(&d->base);
+		return PROTO_ERR_IO;
+	}
+	sqlite3_busy_timeout(d->sql, BUSY_MS);
+	if (lite_exec(&d->base, "PRAGMA journal_mode=WAL") != 0 ||
+	    lite_exec(&d->base, "PRAGMA synchronous=FULL") != 0 ||
+	    lite_exec(&d->base, "PRAGMA foreign_keys=ON") != 0) {
+		lite_close(&d->base);
+		return PROTO_ERR_IO;
+	}
+	*out = &d->base;
+	return 0;
+}
+
+static struct cgs_stmt *
+lite_prepare(struct cgs_db *db, const char *sql)
+{
+	struct lite_stmt *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->base.e = db->e;
+	s->db = (struct lite_db *)db;
+	if (sqlite3_prepare_v3(handle(db), sql, -1, SQLITE_PREPARE_PERSISTENT,
+		&s->st, NULL) != SQLITE_OK) {
+		(void)failed(db, __func__, SQLITE_ERROR);
+		sqlite3_finalize(s->st);
+		free(s);
+		return NULL;
+	}
+	return &s->base;
+}
+
+static void
+lite_finalize(struct cgs_stmt *st)
+{
+	sqlite3_finalize(lst(st)->st);
+	free(st);
+}
+
+static void
+lite_bind_i64(struct cgs_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(lst(st)->st, i, v);
+}
+
+static void
+lite_bind_text(struct cgs_stmt *st, int i, const char *t)
+{
+	sqlite3_bind_text(lst(st)->st, i, t, -1, SQLITE_TRANSIENT);
+}
+
+static void
+lite_bind_blob(struct cgs_stmt *st, int i, const void *p, size_t n)
+{
+	sqlite3_bind_blob(lst(st)->st, i, p, (int)n, SQLITE_TRANSIENT);
+}
+
+static void
+lite_bind_null(struct cgs_stmt *st, int i)
+{
+	sqlite3_bind_null(lst(st)->st, i);
+}
+
+static int
+lite_step(struct cgs_stmt *st)
+{
+	int rc = sqlite3_step(lst(st)->st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(lst(st)->st);
+	return rc == SQLITE_DONE ? 0 : failed(&lst(st)->db->base, __func__, rc);
+}
+
+static void
+lite_reset(struct cgs_stmt *st)
+{
+	sqlite3_reset(lst(st)->st);
+	sqlite3_clear_bindings(lst(st)->st);
+}
+
+static int
+lite_col_null(struct cgs_stmt *st, int i)
+{
+	return sqlite3_column_type(lst(st)->st, i) == SQLITE_NULL;
+}
+
+static int64_t
+lite_col_i64(struct cgs_stmt *st, int i)
+{
+	return sqlite3_column_int64(lst(st)->st, i);
+}
+
+static const char *
+lite_col_text(struct cgs_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(lst(st)->st, i);
+}
+
+static const uint8_t *
+lite_col_blob(struct cgs_stmt *st, int i, size_t *n)
+{
+	const uint8_t *p = sqlite3_column_blob(lst(st)->st, i);
+
+	*n = (size_t)sqlite3_column_bytes(lst(st)->st, i);
+	return p;
+}
+
+const struct cgs_engine cgs_engine_sqlite = {
+	.name = "sqlite",
+	/* the write lock at once: no upgrade from reader to writer fails */
+	.begin = "BEGIN IMMEDIATE",
+	.version_get = "PRAGMA user_version",
+	.version_set = "PRAGMA user_version = ",
+	.migrate_first = NULL,
+	.open = lite_open,
+	.close = lite_close,
+	.exec = lite_exec,
+	.prepare = lite_prepare,
+	.finalize = lite_finalize,
+	.bind_i64 = lite_bind_i64,
+	.bind_text = lite_bind_text,
+	.bind_blob = lite_bind_blob,
+	.bind_null = lite_bind_null,
+	.step = lite_step,
+	.reset = lite_reset,
+	.col_null = lite_col_null,
+	.col_i64 = lite_col_i64,
+	.col_text = lite_col_text,
+	.col_blob = lite_col_blob,
+};
