@@ -159,68 +159,84 @@ cgs_commands_learn(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
 	return cgs_card_counters_seen(l->db, ua, m->cmd_ctr, m->bcast_ctr);
 }
 
+/* An operator's change, as a transaction of cgs_db_txn runs it. */
+struct op {
+	const struct cgs_keys *k;
+	const uint8_t *ua;
+	struct proto_cmd want; /* queue: what; cancel: path and counter */
+	struct cgs_made m, *emm;
+};
+
+static int
+queue_txn(struct cgs_db *db, void *arg)
+{
+	struct op *o = arg;
+
+	return new_command(db, o->k, o->ua, &o->want, &o->m);
+}
+
 int
 cgs_queue_command(struct cgs_db *db, const struct cgs_keys *k,
     const uint8_t ua[PROTO_UA_LEN], uint8_t path, uint8_t type, uint32_t arg1,
     uint32_t arg2, struct cgs_made *made)
 {
-	struct proto_cmd want = { .type = type,
-		.path = path,
-		.arg1 = arg1,
-		.arg2 = arg2 };
-	struct cgs_made m;
+	struct op o = { .k = k,
+		.ua = ua,
+		.want = { .type = type,
+		    .path = path,
+		    .arg1 = arg1,
+		    .arg2 = arg2 } };
 	int rc;
 
 	if (path > PROTO_CMD_PATH_BROADCAST)
 		return PROTO_ERR_ARG;
-	if ((rc = cgs_db_begin(db)) != 0)
+	if ((rc = cgs_db_txn(db, queue_txn, &o)) != 0)
 		return rc;
-	if ((rc = new_command(db, k, ua, &want, &m)) != 0 ||
-	    (rc = cgs_db_commit(db)) != 0) {
-		cgs_db_rollback(db);
-		return rc;
-	}
 	if (made != NULL)
-		*made = m;
+		*made = o.m;
 	return 0;
+}
+
+static int
+cancel_txn(struct cgs_db *db, void *arg)
+{
+	const struct op *o = arg;
+
+	return cgs_db_command_cancel(db, o->ua, o->want.path, o->want.counter,
+	    (int64_t)time(NULL));
 }
 
 int
 cgs_cancel_command(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint8_t path, uint32_t counter)
 {
+	struct op o = { .ua = ua,
+		.want = { .path = path, .counter = counter } };
+
+	return cgs_db_txn(db, cancel_txn, &o);
+}
+
+static int
+revoke_txn(struct cgs_db *db, void *arg)
+{
+	struct op *o = arg;
+	struct proto_cmd up = { .type = PROTO_CMD_DISABLE,
+		.path = PROTO_CMD_PATH_UPLINK },
+			 bc = { .type = PROTO_CMD_DISABLE,
+				 .path = PROTO_CMD_PATH_BROADCAST };
 	int rc;
 
-	if ((rc = cgs_db_begin(db)) != 0)
+	if ((rc = cgs_card_revoke(db, o->ua, (int64_t)time(NULL))) != 0 ||
+	    (rc = new_command(db, o->k, o->ua, &up, &o->m)) != 0)
 		return rc;
-	if ((rc = cgs_db_command_cancel(db, ua, path, counter,
-		 (int64_t)time(NULL))) != 0 ||
-	    (rc = cgs_db_commit(db)) != 0) {
-		cgs_db_rollback(db);
-		return rc;
-	}
-	return 0;
+	return new_command(db, o->k, o->ua, &bc, o->emm);
 }
 
 int
 cgs_revoke_card(struct cgs_db *db, const struct cgs_keys *k,
     const uint8_t ua[PROTO_UA_LEN], struct cgs_made *emm)
 {
-	struct proto_cmd up = { .type = PROTO_CMD_DISABLE,
-		.path = PROTO_CMD_PATH_UPLINK },
-			 bc = { .type = PROTO_CMD_DISABLE,
-				 .path = PROTO_CMD_PATH_BROADCAST };
-	struct cgs_made m;
-	int rc;
+	struct op o = { .k = k, .ua = ua, .emm = emm };
 
-	if ((rc = cgs_db_begin(db)) != 0)
-		return rc;
-	if ((rc = cgs_card_revoke(db, ua, (int64_t)time(NULL))) != 0 ||
-	    (rc = new_command(db, k, ua, &up, &m)) != 0 ||
-	    (rc = new_command(db, k, ua, &bc, emm)) != 0 ||
-	    (rc = cgs_db_commit(db)) != 0) {
-		cgs_db_rollback(db);
-		return rc;
-	}
-	return 0;
+	return cgs_db_txn(db, revoke_txn, &o);
 }

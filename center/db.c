@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "db.h"
+#include "group.h"
 #include "store.h"
 
 int
@@ -85,6 +87,42 @@ int
 cgs_db_conflicted(const struct cgs_db *db)
 {
 	return db->conflict;
+}
+
+/* Before try n + 1: a pause growing with n, its phase random so the
+ * transactions that conflicted do not meet again in step. */
+static void
+conflict_pause(int n)
+{
+	uint8_t r;
+	struct timespec ts = { 0, 0 };
+
+	if (proto_random(&r, 1) != 0)
+		r = 128;
+	ts.tv_nsec = (long)(n < 8 ? n : 8) * (200000L + 4000L * r);
+	(void)nanosleep(&ts, NULL);
+}
+
+int
+cgs_db_txn(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
+    void *arg)
+{
+	int rc;
+
+	if (db->group != NULL)
+		return cgs_group_txn(db->group, body, arg);
+	for (int n = 1;; n++) {
+		if ((rc = cgs_db_begin(db)) != 0)
+			return rc;
+		if ((rc = body(db, arg)) == 0 && (rc = cgs_db_commit(db)) == 0)
+			return 0;
+		cgs_db_rollback(db);
+		if (rc == CGS_DB_DISCARD)
+			return 0;
+		if (!db->conflict || n == CGS_DB_TRIES)
+			return rc;
+		conflict_pause(n);
+	}
 }
 
 int

@@ -88,6 +88,17 @@ void cgs_db_rollback(struct cgs_db *db);
  * the whole transaction may be run again, from its begin.
  */
 int cgs_db_conflicted(const struct cgs_db *db);
+/*
+ * Run body(db, arg) in one transaction and commit it -- again from the
+ * begin, up to CGS_DB_TRIES times, while it fails only for a conflict
+ * with a concurrent transaction (cgs_db_conflicted), so the body must
+ * start from the same state each time.  A body returning CGS_DB_DISCARD
+ * has its transaction rolled back, and cgs_db_txn returns 0.
+ */
+#define CGS_DB_TRIES 16
+#define CGS_DB_DISCARD 1
+int cgs_db_txn(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
+    void *arg);
 /* Run one statement (or several) with no result rows. */
 int cgs_db_exec(struct cgs_db *db, const char *sql);
 /* For db*.c: a UA bound as the schema keeps it (hex text). */

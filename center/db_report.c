@@ -174,8 +174,9 @@ cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
 	struct ctx c = { .cb.card = cb, .arg = arg };
 
 	return report(db,
-	    CARD_SELECT " WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua", ua,
-	    card_row, &c);
+	    CARD_SELECT
+	    " WHERE CAST(?1 AS TEXT) IS NULL OR ua = ?1 ORDER BY ua",
+	    ua, card_row, &c);
 }
 
 /* --- the ledger ---------------------------------------------------------- */
@@ -211,8 +212,9 @@ cgs_report_purchases(struct cgs_db *db, const uint8_t *ua, cgs_purchase_cb cb,
 	struct ctx c = { .cb.purchase = cb, .arg = arg };
 
 	return report(db,
-	    PURCHASE_SELECT " WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua, seq", ua,
-	    purchase_row, &c);
+	    PURCHASE_SELECT
+	    " WHERE CAST(?1 AS TEXT) IS NULL OR ua = ?1 ORDER BY ua, seq",
+	    ua, purchase_row, &c);
 }
 
 /* --- flags ---------------------------------------------------------------- */
@@ -238,7 +240,8 @@ cgs_report_flags(struct cgs_db *db, const uint8_t *ua, cgs_flag_cb cb,
 	struct ctx c = { .cb.flag = cb, .arg = arg };
 
 	return report(db,
-	    "SELECT id, ua, session_id, at, what FROM flags WHERE ?1 IS NULL "
+	    "SELECT id, ua, session_id, at, what FROM flags WHERE CAST(?1 AS "
+	    "TEXT) IS NULL "
 	    "OR ua = ?1 ORDER BY id",
 	    ua, flag_row, &c);
 }
@@ -277,7 +280,8 @@ cgs_report_commands(struct cgs_db *db, const uint8_t *ua, cgs_command_cb cb,
 	return report(db,
 	    "SELECT ua, path, counter, type, arg1, arg2, state, sw, sends, "
 	    "created_at, sent_at, outcome_at, cancelled_at FROM commands "
-	    "WHERE ?1 IS NULL OR ua = ?1 ORDER BY ua, path, counter",
+	    "WHERE CAST(?1 AS TEXT) IS NULL OR ua = ?1 ORDER BY ua, path, "
+	    "counter",
 	    ua, command_row, &c);
 }
 
@@ -307,7 +311,8 @@ cgs_report_sessions(struct cgs_db *db, const uint8_t *ua, cgs_session_cb cb,
 
 	return report(db,
 	    "SELECT id, decoder_id, present_ua, started_at, blocks, invoiced, "
-	    "flagged FROM sessions s WHERE ?1 IS NULL OR present_ua = ?1 OR "
+	    "flagged FROM sessions s WHERE CAST(?1 AS TEXT) IS NULL OR "
+	    "present_ua = ?1 OR "
 	    "id IN (SELECT session_id FROM blocks WHERE ua = ?1) ORDER BY id",
 	    ua, session_row, &c);
 }
@@ -338,7 +343,8 @@ cgs_report_blocks(struct cgs_db *db, const uint8_t *ua, cgs_block_cb cb,
 	return report(db,
 	    "SELECT b.session_id, b.ua, b.seq, b.origin, b.status, b.reason, "
 	    "b.received_at, s.decoder_id FROM blocks b JOIN sessions s ON "
-	    "s.id = b.session_id WHERE ?1 IS NULL OR b.ua = ?1 ORDER BY b.id",
+	    "s.id = b.session_id WHERE CAST(?1 AS TEXT) IS NULL OR b.ua = ?1 "
+	    "ORDER BY b.id",
 	    ua, block_row, &c);
 }
 
@@ -486,9 +492,9 @@ page(struct cgs_db *db, const struct cgs_page *pg, const char *filter,
 	return report_p(db, sql, p, 4, row, c);
 }
 
-#define CARDS_WHERE                                                      \
-	" WHERE (?1 IS NULL OR ua = ?1) AND (?2 IS NULL OR " CARD_STATUS \
-	" = ?2)"
+#define CARDS_WHERE                                                           \
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR ua = ?1) AND (CAST(?2 AS TEXT) " \
+	"IS NULL OR " CARD_STATUS " = ?2)"
 #define PAGE_RANGE " LIMIT ?3 OFFSET ?4"
 
 int
@@ -503,8 +509,9 @@ cgs_report_cards_page(struct cgs_db *db, const struct cgs_page *pg,
 	    total);
 }
 
-#define PURCHASES_WHERE \
-	" WHERE (?1 IS NULL OR ua = ?1) AND (?2 IS NULL OR origin = ?2)"
+#define PURCHASES_WHERE                                                       \
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR ua = ?1) AND (CAST(?2 AS TEXT) " \
+	"IS NULL OR origin = ?2)"
 
 int
 cgs_report_purchases_page(struct cgs_db *db, const struct cgs_page *pg,
@@ -538,9 +545,9 @@ like_pattern(const char *text, char *buf, size_t cap)
 	return 0;
 }
 
-#define FLAGS_WHERE                           \
-	" WHERE (?1 IS NULL OR ua = ?1) AND " \
-	"(?2 IS NULL OR what LIKE ?2 ESCAPE '\\')"
+#define FLAGS_WHERE                                         \
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR ua = ?1) AND " \
+	"(CAST(?2 AS TEXT) IS NULL OR what LIKE ?2 ESCAPE '\\')"
 
 int
 cgs_report_flags_page(struct cgs_db *db, const struct cgs_page *pg,

@@ -9,29 +9,36 @@
 #include "ledger.h"
 #include "stats.h"
 
+/*
+ * One block on its way through a session: what its checks found before
+ * the transaction (reason), and its card as the transaction reads it.
+ */
+struct work {
+	const struct cgs_in_block *in;
+	int parsed;
+	uint8_t reason; /* PROTO_UP_OK: genuine, m holds its M2 */
+	struct proto_block b;
+	struct cgs_route route;
+	struct cgs_card card;
+	struct proto_m2 m; /* decrypted: wiped when the session is done */
+};
+
 struct cgs_ctx {
 	struct cgs_db *db;
 	const struct cgs_keys *keys;
 	struct cgs_keycache *kc;
+	struct work work[PROTO_UPLINK_MAX_BLOCKS]; /* the session's */
 };
 
 /* One session on its way through: what the blocks taught so far. */
 struct run {
 	struct cgs_ctx *c;
+	long long written_us; /* cgs_now_us when its writes were done */
+	struct cgs_db *db;    /* the transaction's connection */
 	struct cgs_session *s;
 	struct cgs_ledger ledger;
 	struct cgs_present present;
 	size_t valid; /* blocks that passed every check */
-};
-
-/* One block on its way through a session. */
-struct work {
-	const struct cgs_in_block *in;
-	int parsed;
-	struct proto_block b;
-	struct cgs_route route;
-	struct cgs_card card;
-	struct proto_m2 m; /* decrypted: wiped when the block is done */
 };
 
 int
@@ -119,46 +126,61 @@ cgs_block_reason(enum cgs_check check, int rc)
  * layout; its kind for the frame (and the session's challenge); its
  * route (a BLOCK frame must be the present card's); its card's
  * registration; the signature, by the key registered for the header's
- * UA (a block signed by another card's key fails here); the card not
- * revoked; its decryption.  *reason is PROTO_UP_OK when all passed (w->m
- * then holds the decrypted M2).  A final reason is given only for what
- * the block itself is; a passing failure of the center is
- * PROTO_UP_INTERNAL, so the decoder sends the block again.  Returns an
- * error only for a database failure.
+ * UA (a block signed by another card's key fails here); its decryption.
+ * They read only what never changes once written (the card's key), so
+ * they run before the session's transaction, on the context's own
+ * connection, in parallel with other sessions; the transaction then
+ * reads the card as it is (revoked or not).  w->reason is PROTO_UP_OK
+ * when all passed (w->m then holds the decrypted M2).  A final reason is
+ * given only for what the block itself is; a passing failure of the
+ * center is PROTO_UP_INTERNAL, so the decoder sends the block again.
+ * Returns an error only for a database failure.
  */
 static int
-check_block(struct run *run, struct work *w, uint8_t *reason)
+precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
 {
-	struct cgs_ctx *c = run->c;
 	int rc;
 
 	if (proto_block_parse(w->in->block, w->in->len, &w->b) != 0) {
-		*reason = PROTO_UP_MALFORMED;
+		w->reason = PROTO_UP_MALFORMED;
 		return 0;
 	}
 	w->parsed = 1;
-	if (!kind_fits(run->s, w->in, &w->b)) {
-		*reason = PROTO_UP_WRONG_KIND;
+	if (!kind_fits(s, w->in, &w->b)) {
+		w->reason = PROTO_UP_WRONG_KIND;
 		return 0;
 	}
-	cgs_separate(&run->s->hello, w->in->origin, w->b.ua, &w->route);
-	if ((*reason = w->route.refused) != PROTO_UP_OK)
+	cgs_separate(&s->hello, w->in->origin, w->b.ua, &w->route);
+	if ((w->reason = w->route.refused) != PROTO_UP_OK)
 		return 0;
 	if ((rc = cgs_card_get(c->db, w->b.ua, &w->card)) != 0) {
-		*reason = PROTO_UP_UNKNOWN_UA;
+		w->reason = PROTO_UP_UNKNOWN_UA;
 		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
 	}
 	if ((rc = cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
 		 w->b.signed_len, w->b.sig)) != 0) {
-		*reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
-		return 0;
-	}
-	if (w->card.revoked) {
-		*reason = PROTO_UP_REVOKED;
+		w->reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
 		return 0;
 	}
 	if ((rc = open_block(c, w)) != 0)
-		*reason = cgs_block_reason(CGS_CHECK_OPEN, rc);
+		w->reason = cgs_block_reason(CGS_CHECK_OPEN, rc);
+	return 0;
+}
+
+/* The card of a genuine block as the transaction reads it: a revoked
+ * card's block is refused. */
+static int
+check_card(struct run *run, struct work *w, uint8_t *reason)
+{
+	int rc;
+
+	*reason = w->reason;
+	if (*reason != PROTO_UP_OK)
+		return 0;
+	if ((rc = cgs_card_get(run->db, w->b.ua, &w->card)) != 0)
+		return rc;
+	if (w->card.revoked)
+		*reason = PROTO_UP_REVOKED;
 	return 0;
 }
 
@@ -169,8 +191,8 @@ record_data(struct run *run, const struct work *w,
 {
 	if (prev != NULL && w->b.seq <= prev->block_seq)
 		return 0;
-	return cgs_db_card_data_put(run->c->db, &run->ledger.at, w->b.ua,
-	    w->b.seq, w->route.origin, &w->m);
+	return cgs_db_card_data_put(run->db, &run->ledger.at, w->b.ua, w->b.seq,
+	    w->route.origin, &w->m);
 }
 
 /*
@@ -182,7 +204,7 @@ record_card(struct run *run, const struct work *w)
 {
 	const struct cgs_route *rt = &w->route;
 	const struct cgs_stamp *at = &run->ledger.at;
-	struct cgs_db *db = run->c->db;
+	struct cgs_db *db = run->db;
 	struct cgs_card_data prev;
 	int rc, found;
 
@@ -220,7 +242,7 @@ apply_block(struct run *run, const struct work *w, uint8_t *status,
 	struct proto_up_answer *ans = &run->s->ans;
 	int rc, seen, stale;
 
-	if ((rc = cgs_db_block_seen(run->c->db, w->b.ua, w->b.seq, &seen)) != 0)
+	if ((rc = cgs_db_block_seen(run->db, w->b.ua, w->b.seq, &seen)) != 0)
 		return rc;
 	/* a fresh block answers this session: seen before under its
 	 * sequence, it is another card's with the same UA (ledger flags) */
@@ -252,37 +274,50 @@ apply_block(struct run *run, const struct work *w, uint8_t *status,
 	return 0;
 }
 
-/* Block i: checked, applied if genuine, its outcome recorded. */
+/* Block i: its card checked, applied if genuine, its outcome
+ * recorded. */
 static int
 process_block(struct run *run, size_t i)
 {
 	struct proto_up_result *r = &run->s->ans.res[i];
-	struct work w;
-	uint8_t reason = PROTO_UP_OK;
+	struct work *w = &run->c->work[i];
+	uint8_t reason;
 	int rc;
 
-	memset(&w, 0, sizeof(w));
-	w.in = &run->s->in[i];
 	memset(r, 0, sizeof(*r));
 	r->index = (uint16_t)i;
 	r->status = PROTO_UP_REJECTED;
-	if ((rc = check_block(run, &w, &reason)) != 0)
-		goto out;
-	if (w.parsed) {
-		memcpy(r->ua, w.b.ua, PROTO_UA_LEN);
-		r->seq = w.b.seq;
+	if ((rc = check_card(run, w, &reason)) != 0)
+		return rc;
+	if (w->parsed) {
+		memcpy(r->ua, w->b.ua, PROTO_UA_LEN);
+		r->seq = w->b.seq;
 	}
 	r->reason = reason;
 	if (reason == PROTO_UP_OK) {
-		if ((rc = apply_block(run, &w, &r->status, &r->reason)) != 0)
-			goto out;
+		if ((rc = apply_block(run, w, &r->status, &r->reason)) != 0)
+			return rc;
 		run->valid++;
 	}
-	rc = cgs_db_block_record(run->c->db, &run->ledger.at,
-	    w.parsed ? w.b.ua : NULL, r->seq, w.in, r);
-out:
-	proto_m2_clear(&w.m); /* the decrypted M2, on every path */
-	return rc;
+	return cgs_db_block_record(run->db, &run->ledger.at,
+	    w->parsed ? w->b.ua : NULL, r->seq, w->in, r);
+}
+
+/* Every block's checks, before the transaction. */
+static int
+precheck_all(struct cgs_ctx *c, const struct cgs_session *s)
+{
+	int rc;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct work *w = &c->work[i];
+
+		memset(w, 0, sizeof(*w));
+		w->in = &s->in[i];
+		if ((rc = precheck(c, s, w)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* A session whose HELLO names a revoked card is refused whole. */
@@ -301,12 +336,52 @@ refused(struct cgs_ctx *c, struct cgs_session *s)
 	return 0;
 }
 
+/* The session's transaction (cgs_db_txn's body): from the start each
+ * time, since a conflict runs it again. */
+static int
+ingest_txn(struct cgs_db *db, void *arg)
+{
+	struct cgs_session *s = ((struct run *)arg)->s;
+	size_t order[PROTO_UPLINK_MAX_BLOCKS], n;
+	struct run run = { .c = ((struct run *)arg)->c, .db = db, .s = s };
+	struct cgs_stamp at = { 0 };
+	int rc;
+
+	memset(&s->ans, 0, sizeof(s->ans));
+	s->recorded = 0;
+	s->ans.n_res = s->n;
+	at.now = (int64_t)time(NULL);
+	memcpy(at.decoder_id, s->hello.decoder_id, PROTO_DECODER_ID_LEN);
+	if ((rc = cgs_db_session_open(db, &s->hello, s->n, at.now,
+		 &at.session_id)) != 0)
+		return rc;
+	cgs_ledger_begin(&run.ledger, db, &at);
+	n = cgs_separation_order(s->in, s->n, order);
+	for (size_t k = 0; k < n; k++)
+		if ((rc = process_block(&run, order[k])) != 0)
+			return rc;
+	/* proven: the decoder holds this card, not those it kept in M1 */
+	if (run.present.seen &&
+	    ((rc = cgs_card_decoder_holds(db, &at, s->hello.ua)) != 0 ||
+		(rc = cgs_commands_for_present(db, run.c->keys, &at,
+		     s->hello.ua, &run.present, &s->ans)) != 0))
+		return rc;
+	s->ans.invoiced = run.ledger.invoiced;
+	s->ans.flagged = run.ledger.flagged;
+	/* nothing genuine: nothing is kept */
+	if (run.valid == 0)
+		return CGS_DB_DISCARD;
+	s->recorded = 1;
+	rc = cgs_db_session_close(db, at.session_id, s->ans.invoiced,
+	    s->ans.flagged, run.present.seen);
+	((struct run *)arg)->written_us = cgs_now_us();
+	return rc;
+}
+
 int
 cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 {
-	size_t order[PROTO_UPLINK_MAX_BLOCKS], n;
-	struct cgs_stamp at = { 0 };
-	struct run run;
+	struct run arg = { .c = c, .s = s };
 	int rc;
 
 	memset(&s->ans, 0, sizeof(s->ans));
@@ -317,47 +392,15 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 		return PROTO_ERR_ARG;
 	if ((rc = refused(c, s)) != 0 || s->refused != PROTO_UP_OK)
 		return rc;
-	memset(&run, 0, sizeof(run));
-	run.c = c;
-	run.s = s;
-	s->ans.n_res = s->n;
-	at.now = (int64_t)time(NULL);
-	memcpy(at.decoder_id, s->hello.decoder_id, PROTO_DECODER_ID_LEN);
-	if ((rc = cgs_db_begin(c->db)) != 0)
-		return rc;
-	if ((rc = cgs_db_session_open(c->db, &s->hello, s->n, at.now,
-		 &at.session_id)) != 0)
-		goto out;
-	cgs_ledger_begin(&run.ledger, c->db, &at);
-	n = cgs_separation_order(s->in, s->n, order);
-	for (size_t k = 0; k < n; k++)
-		if ((rc = process_block(&run, order[k])) != 0)
-			goto out;
-	/* proven: the decoder holds this card, not those it kept in M1 */
-	if (run.present.seen &&
-	    ((rc = cgs_card_decoder_holds(c->db, &at, s->hello.ua)) != 0 ||
-		(rc = cgs_commands_for_present(c->db, c->keys, &at, s->hello.ua,
-		     &run.present, &s->ans)) != 0))
-		goto out;
-	s->ans.invoiced = run.ledger.invoiced;
-	s->ans.flagged = run.ledger.flagged;
-	if (run.valid > 0 &&
-	    (rc = cgs_db_session_close(c->db, at.session_id, s->ans.invoiced,
-		 s->ans.flagged, run.present.seen)) != 0)
-		goto out;
-	if (run.valid > 0) {
-		long long t0 = cgs_now_us();
-
-		if ((rc = cgs_db_commit(c->db)) != 0)
-			goto out;
-		s->commit_us = cgs_now_us() - t0;
-	}
-	s->recorded = run.valid > 0;
-out:
-	/* an error, or nothing genuine: nothing is kept */
-	if (rc != 0 || !s->recorded)
-		cgs_db_rollback(c->db);
-	if (rc != 0)
+	if ((rc = precheck_all(c, s)) != 0 ||
+	    (rc = cgs_db_txn(c->db, ingest_txn, &arg)) != 0) {
+		s->recorded = 0;
 		memset(&s->ans, 0, sizeof(s->ans));
+	} else if (s->recorded) {
+		/* from its last write to durable: its commit, or its batch's */
+		s->commit_us = cgs_now_us() - arg.written_us;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		proto_m2_clear(&c->work[i].m); /* on every path */
 	return rc;
 }

@@ -35,7 +35,8 @@ struct cgs_session {
 	 * refused (PROTO_UP_REVOKED: its HELLO names a revoked card) --
 	 * answered with an ERROR, nothing recorded */
 	uint8_t refused;
-	/* set by cgs_ingest: how long its commit took (us), 0 if none */
+	/* set by cgs_ingest: how long its commit took (us; with group
+	 * commit, from its last write to its batch committed), 0 if none */
 	long long commit_us;
 };
 

@@ -4,11 +4,14 @@
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "group.h"
 #include "pool.h"
+#include "store.h"
 
 struct cgs_pool {
 	const char *path;
 	const struct cgs_keys *keys;
+	struct cgs_group *group; /* SQLite's: the sessions' commits shared */
 	pthread_mutex_t lock;
 	struct cgs_slot *free; /* under lock */
 };
@@ -18,6 +21,7 @@ cgs_pool_new(const char *path, const struct cgs_keys *keys,
     struct cgs_pool **out)
 {
 	struct cgs_pool *p;
+	int rc;
 
 	if (path == NULL || keys == NULL || out == NULL)
 		return PROTO_ERR_ARG;
@@ -26,6 +30,14 @@ cgs_pool_new(const char *path, const struct cgs_keys *keys,
 	if (pthread_mutex_init(&p->lock, NULL) != 0) {
 		free(p);
 		return PROTO_ERR_IO;
+	}
+	if (cgs_engine_for(path) == &cgs_engine_sqlite &&
+	    (rc = cgs_group_new(path, &p->group)) != 0) {
+		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
+		    proto_strerror(rc));
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		return rc;
 	}
 	p->path = path;
 	p->keys = keys;
@@ -66,6 +78,8 @@ cgs_pool_take(struct cgs_pool *p)
 		    proto_strerror(rc));
 		slot_free(&sl);
 	}
+	if (sl != NULL && p->group != NULL)
+		cgs_group_join(p->group, sl->db);
 	return sl;
 }
 
@@ -91,6 +105,15 @@ cgs_pool_free(struct cgs_pool **pp)
 	while ((sl = p->free) != NULL) {
 		p->free = sl->next;
 		slot_free(&sl);
+	}
+	if (p->group != NULL) {
+		uint64_t batches, txns;
+
+		cgs_group_counts(p->group, &batches, &txns);
+		proto_log(PROTO_LOG_INFO,
+		    "%s: %llu sessions committed in %llu commits", __func__,
+		    (unsigned long long)txns, (unsigned long long)batches);
+		cgs_group_free(&p->group);
 	}
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -26,6 +26,7 @@
 #define CGS_STMT_CACHE 96 /* more than the distinct statements of db*.c */
 
 struct cgs_engine;
+struct cgs_group;
 
 /* A statement; each engine's begins with this. */
 struct cgs_stmt {
@@ -44,6 +45,8 @@ struct cgs_db {
 	 * (serialization failure, deadlock, busy): the whole transaction
 	 * may be run again; cleared by cgs_db_begin */
 	int conflict;
+	/* not NULL: transactions run in this group's batches (group.h) */
+	struct cgs_group *group;
 	struct cgs_stmt_slot slot[CGS_STMT_CACHE];
 };
 

@@ -113,7 +113,7 @@ pg_open(const char *url, struct cgs_db **out)
 		return PROTO_ERR_IO;
 	}
 	/* notices (CREATE ... IF NOT EXISTS) are not the log's business */
-	if (pg_exec(&d->base, "SET client_min_messages = warning") != 0) {
+	if (pg_exec(&d->base, "SET client_min_messages = error") != 0) {
 		pg_close(&d->base);
 		return PROTO_ERR_IO;
 	}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "../proto/log.h"
+#include "../proto/proto.h"
+#include "group.h"
+#include "store.h"
+
+/* A transaction waiting for its batch to be committed. */
+struct waiter {
+	int done, rc;
+	struct waiter *next;
+};
+
+struct cgs_group {
+	struct cgs_db *w; /* the writer: used by the thread holding it */
+	pthread_mutex_t lock;
+	pthread_cond_t turn;    /* the writer was handed on */
+	pthread_cond_t durable; /* a batch was committed or failed */
+	/* under lock */
+	int held;          /* a thread holds the writer */
+	int open;          /* the batch's transaction began */
+	unsigned queued;   /* threads waiting for the writer */
+	unsigned n;        /* transactions in the open batch */
+	struct waiter *in; /* theirs */
+	uint64_t batches, txns;
+};
+
+int
+cgs_group_new(const char *target, struct cgs_group **out)
+{
+	struct cgs_group *g;
+	int rc;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return PROTO_ERR_NOMEM;
+	if ((rc = cgs_db_open(target, &g->w)) != 0) {
+		free(g);
+		return rc;
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->turn, NULL);
+	pthread_cond_init(&g->durable, NULL);
+	*out = g;
+	return 0;
+}
+
+void
+cgs_group_free(struct cgs_group **gp)
+{
+	struct cgs_group *g;
+
+	if (gp == NULL || (g = *gp) == NULL)
+		return;
+	cgs_db_close(&g->w);
+	pthread_cond_destroy(&g->durable);
+	pthread_cond_destroy(&g->turn);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+	*gp = NULL;
+}
+
+void
+cgs_group_join(struct cgs_group *g, struct cgs_db *db)
+{
+	db->group = g;
+}
+
+void
+cgs_group_counts(struct cgs_group *g, uint64_t *batches, uint64_t *txns)
+{
+	pthread_mutex_lock(&g->lock);
+	*batches = g->batches;
+	*txns = g->txns;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Wait for the writer and hold it; the batch's transaction begun. */
+static int
+hold(struct cgs_group *g)
+{
+	int rc = 0;
+
+	g->queued++;
+	while (g->held)
+		pthread_cond_wait(&g->turn, &g->lock);
+	g->queued--;
+	g->held = 1;
+	if (!g->open) {
+		pthread_mutex_unlock(&g->lock);
+		rc = cgs_db_begin(g->w);
+		pthread_mutex_lock(&g->lock);
+		g->open = rc == 0;
+	}
+	return rc;
+}
+
+/* Commit the open batch (the writer held) and tell its transactions. */
+static void
+commit(struct cgs_group *g)
+{
+	struct waiter *list = g->in, *next;
+	unsigned n = g->n;
+	int rc = 0;
+
+	g->in = NULL;
+	g->n = 0;
+	if (g->open) {
+		pthread_mutex_unlock(&g->lock);
+		if ((rc = cgs_db_commit(g->w)) != 0)
+			cgs_db_rollback(g->w);
+		pthread_mutex_lock(&g->lock);
+		g->open = 0;
+	}
+	if (rc == 0 && n > 0) {
+		g->batches++;
+		g->txns += n;
+	}
+	for (; list != NULL; list = next) {
+		next = list->next;
+		list->rc = rc;
+		list->done = 1;
+	}
+	pthread_cond_broadcast(&g->durable);
+}
+
+/* One transaction in the open batch: its savepoint released, or rolled
+ * back to on failure; *broken if even that failed (the batch must end). */
+static int
+run_body(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
+    void *arg, int *broken)
+{
+	int rc;
+
+	if ((rc = cgs_db_exec(g->w, "SAVEPOINT session")) != 0) {
+		*broken = 1;
+		return rc;
+	}
+	if ((rc = body(g->w, arg)) == 0)
+		return cgs_db_exec(g->w, "RELEASE session");
+	*broken = cgs_db_exec(g->w, "ROLLBACK TO session") != 0 ||
+	    cgs_db_exec(g->w, "RELEASE session") != 0;
+	return rc;
+}
+
+int
+cgs_group_txn(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
+    void *arg)
+{
+	struct waiter me = { 0 };
+	int rc, broken = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if ((rc = hold(g)) == 0) {
+		pthread_mutex_unlock(&g->lock);
+		rc = run_body(g, body, arg, &broken);
+		pthread_mutex_lock(&g->lock);
+	}
+	if (rc == 0) {
+		me.next = g->in;
+		g->in = &me;
+		g->n++;
+	}
+	/* the last of a burst commits it; the others hand the writer on */
+	if (g->queued == 0 || g->n >= CGS_GROUP_MAX || broken)
+		commit(g);
+	g->held = 0;
+	pthread_cond_signal(&g->turn);
+	while (rc == 0 && !me.done)
+		pthread_cond_wait(&g->durable, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	if (rc == CGS_DB_DISCARD)
+		return 0;
+	return rc != 0 ? rc : me.rc;
+}
