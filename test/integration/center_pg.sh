@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The center on PostgreSQL, a private server of the test's own
+# (test/lib/pg.sh): the center's unit tests on it; two centerd instances
+# sharing its database, fed the same recovered block at the same instant,
+# round after round: every purchase invoiced once, the block accepted by
+# one session and a duplicate in all the others; operator commands made
+# at once through both: each its own counter, none lost; a card's
+# sessions racing on both instances.
+set -u
+. "$(dirname "$0")/../lib/itest.sh" "$@"
+. "$root/test/lib/pg.sh"
+trap 'itest_cleanup; pg_stop' EXIT
+ROUNDS=${PTV_PG_ROUNDS:-15}
+
+if ! pg_start; then
+	not_ok "a private PostgreSQL server starts"
+	tap_done
+	exit 1
+fi
+ok "a private PostgreSQL server starts"
+unit=$(pg_url unit)
+export CENTER_DB=$PG_URL
+. "$root/test/lib/center.sh"
+
+sql() { "$(pg_bindir)/psql" "$PG_URL" -qAt -c "$1"; }
+
+# --- the unit tests of the center, on PostgreSQL -------------------------
+unit_test() {
+	PTV_TEST_PG=$unit "$B/test/$1" >"$1.log" 2>&1 && return 0
+	grep -v '^ok ' "$1.log" | sed 's/^/#   /'
+	return 1
+}
+for t in test_center test_center_rules test_center_cmds test_center_card; do
+	check "$t on PostgreSQL" unit_test "$t"
+done
+
+# --- two instances, one database -----------------------------------------
+center_setup 2
+check "centerd A starts on PostgreSQL" start_center
+start_b() {
+	"$B/centerd" -f -K center -p 7444 -I 2s -t 20s -l info 2>>centerb.log &
+	started
+	B_PID=$!
+	wait_for 5 bash -c '(exec 3<>/dev/tcp/127.0.0.1/7444) 2>/dev/null'
+}
+check "centerd B starts on the same database" start_b
+check_eq "one schema, migrated once" 4 "$(sql 'SELECT version FROM schema_version')"
+start_vcard sc1.img
+VC_PID=$!
+check "decoderd starts" start_decoder
+check "it sees SC1" wait_for 10 is card present
+check "first contact through A" quietly "$dctl" uplink
+check "SC1 unlocked" wait_for 5 is locked no
+check "SC1 buys film 42" buy 7 42
+check "and film 43" buy 8 43
+
+SEL=00A4040007F0505456534D01
+send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
+blk=$(send $SEL 80400000000000 | tail -1 | cut -d' ' -f1)
+check_match "SC1's export block" '^01' "$blk"
+us() { "$B/test/uplink_send" localhost "$1" center/ca.crt session \
+	00000000000000bb - "R:$blk"; }
+wipe() {
+	sql "DELETE FROM purchases; DELETE FROM blocks; DELETE FROM sessions;
+	    DELETE FROM card_data; DELETE FROM card_ecms; DELETE FROM flags;
+	    DELETE FROM card_rights; DELETE FROM conflicts;
+	    UPDATE cards SET last_block_seq = 0"
+}
+
+# Each round: the block is new to the center again; six sessions carry it
+# at once, three to each instance.
+bad=0
+for r in $(seq "$ROUNDS"); do
+	wipe
+	pids=()
+	for i in 1 2 3; do
+		us 7443 >"r$r.a$i" 2>&1 &
+		pids+=($!)
+		us 7444 >"r$r.b$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	acc=$(cat r"$r".* | grep -c '^result 0 accepted$')
+	dup=$(cat r"$r".* | grep -c '^result 0 duplicate$')
+	done_=$(cat r"$r".* | grep -c '^done$')
+	inv=$(sql 'SELECT COUNT(*) FROM purchases')
+	if [ "$acc/$dup/$done_/$inv" != "1/5/6/2" ]; then
+		bad=$((bad + 1))
+		echo "# round $r: accepted $acc, duplicate $dup, answered $done_, invoiced $inv"
+	fi
+done
+check_eq "$ROUNDS rounds of one block at six sessions on two instances: one accepted, five duplicates, two invoices" 0 "$bad"
+check_eq "one session recorded each round's block" 1 \
+	"$(sql "SELECT COUNT(*) FROM blocks WHERE status = 'accepted'")"
+echo "# $(cat center.log centerb.log | grep -c 'could not serialize') sessions rerun after a serialization failure"
+
+# --- operator commands through both at once ----------------------------
+before=$(sql "SELECT COUNT(*) FROM commands WHERE ua = '${UA[1]}'")
+pids=()
+for i in 1 2 3 4 5 6; do
+	if [ $((i % 2)) = 0 ]; then
+		CENTER_DB=$PG_URL "$cctl" reload "${UA[1]}" "$i" >/dev/null &
+	else
+		"$cctl" --db "$PG_URL" reload "${UA[1]}" "$i" >/dev/null &
+	fi
+	pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+check_eq "six reloads queued at once, none failed" 0 "$fails"
+check_eq "six more commands" $((before + 6)) \
+	"$(sql "SELECT COUNT(*) FROM commands WHERE ua = '${UA[1]}'")"
+check_eq "each its own counter, no gap" 1 \
+	"$(sql "SELECT COUNT(*) FROM (SELECT MAX(counter) - MIN(counter) + 1 = COUNT(*) AND COUNT(DISTINCT counter) = COUNT(*) AS ok FROM commands WHERE ua = '${UA[1]}' AND path = 0) t WHERE ok")"
+check_eq "the card's last counter is the highest" 1 \
+	"$(sql "SELECT COUNT(*) FROM cards c WHERE ua = '${UA[1]}' AND cmd_counter = (SELECT MAX(counter) FROM commands m WHERE m.ua = c.ua AND path = 0)")"
+
+# --- a card's sessions racing on both instances -------------------------
+export PTV_UPLINK_CARD="$B/test/pcsc_send -r 'Virtual PCD 00 00' $SEL \
+80420000000010{}0000"
+present() { "$B/test/uplink_send" localhost "$1" center/ca.crt session \
+	00000000000000cc "${UA[1]}" "B:@"; }
+present 7443 >p.a 2>&1 &
+pa=$!
+present 7444 >p.b 2>&1 &
+pb=$!
+wait $pa $pb
+check_eq "both sessions answered" 2 "$(cat p.a p.b | grep -c '^done$')"
+check_eq "the reloads went out, each in counter order, to both" \
+	"$(cat p.a | grep -c '^command$')" "$(cat p.b | grep -c '^command$')"
+check_eq "every command sent, none lost" 0 \
+	"$(sql "SELECT COUNT(*) FROM commands WHERE ua = '${UA[1]}' AND type = 'reload' AND state = 'queued'")"
+
+check "centerd A stops cleanly" stop_center
+kill "$B_PID"
+wait "$B_PID"
+check_eq "centerd B stops cleanly" 0 $?
+stop_decoder
+kill "$VC_PID"
+wait "$VC_PID" 2>/dev/null
+
+# --- the center's end-to-end tests, each on a database of its own --------
+for t in center_e2e center_commands center_card center_story; do
+	db=$(pg_url "${t#center_}")
+	CENTER_DB=$db "$root/test/integration/$t.sh" >"$t.log" 2>&1
+	rc=$?
+	check_eq "$t.sh on PostgreSQL: $(grep -c '^ok ' "$t.log") passed" \
+		"0 0" "$rc $(grep -c '^not ok ' "$t.log")"
+	grep -A3 '^not ok ' "$t.log" | sed 's/^/#   /'
+done
+tap_done
