@@ -84,6 +84,12 @@ cgs_db_rollback(struct cgs_db *db)
 }
 
 int
+cgs_db_usable(const struct cgs_db *db)
+{
+	return !db->lost;
+}
+
+int
 cgs_db_conflicted(const struct cgs_db *db)
 {
 	return db->conflict;

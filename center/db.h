@@ -99,6 +99,9 @@ int cgs_db_conflicted(const struct cgs_db *db);
 #define CGS_DB_DISCARD 1
 int cgs_db_txn(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
     void *arg);
+/* Is the connection still there?  A lost one (the server restarted) is
+ * closed by its holder, who opens another. */
+int cgs_db_usable(const struct cgs_db *db);
 /* Run one statement (or several) with no result rows. */
 int cgs_db_exec(struct cgs_db *db, const char *sql);
 /* For db*.c: a UA bound as the schema keeps it (hex text). */

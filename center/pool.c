@@ -86,8 +86,27 @@ cgs_pool_take(struct cgs_pool *p)
 void
 cgs_pool_give(struct cgs_pool *p, struct cgs_slot *sl)
 {
+	struct cgs_slot *idle;
+
 	if (sl == NULL)
 		return;
+	if (!cgs_db_usable(sl->db)) {
+		/* the server went away: the idle connections went with it,
+		 * the next sessions open new ones */
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: %s: the connection was lost; closing the idle ones",
+		    __func__, cgs_db_engine(sl->db));
+		slot_free(&sl);
+		pthread_mutex_lock(&p->lock);
+		idle = p->free;
+		p->free = NULL;
+		pthread_mutex_unlock(&p->lock);
+		for (; idle != NULL; idle = sl) {
+			sl = idle->next;
+			slot_free(&idle);
+		}
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	sl->next = p->free;
 	p->free = sl;

@@ -45,6 +45,9 @@ struct cgs_db {
 	 * (serialization failure, deadlock, busy): the whole transaction
 	 * may be run again; cleared by cgs_db_begin */
 	int conflict;
+	/* the connection is lost (the server went away): the holder closes
+	 * it and opens another */
+	int lost;
 	/* not NULL: transactions run in this group's batches (group.h) */
 	struct cgs_group *group;
 	struct cgs_stmt_slot slot[CGS_STMT_CACHE];

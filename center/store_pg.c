@@ -66,6 +66,8 @@ failed(struct cgs_db *db, const char *fn, const PGresult *res)
 
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
 		return 0;
+	if (PQstatus(conn_of(db)) == CONNECTION_BAD)
+		db->lost = 1;
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (state != NULL &&
 	    (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {

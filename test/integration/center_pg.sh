@@ -133,6 +133,13 @@ check_eq "every command sent, none lost" 0 \
 	"$(sql "SELECT COUNT(*) FROM commands WHERE ua = '${UA[1]}' AND type = 'reload' AND state = 'queued'")"
 
 check "centerd A stops cleanly" stop_center
+
+# --- the database restarts under an instance ---------------------------
+check "PostgreSQL restarts" pg_restart
+check_match "the session that finds the connection lost is not answered" \
+	'^error' "$(us 7444)"
+check_match "B serves again at the next session" '^done$' "$(us 7444)"
+check "B closed the connection it lost" grep -q "connection was lost" centerb.log
 kill "$B_PID"
 wait "$B_PID"
 check_eq "centerd B stops cleanly" 0 $?

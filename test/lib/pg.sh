@@ -4,6 +4,7 @@
 #                     listening only on a Unix socket in that directory;
 #                     sets PG_DIR, PG_URL (postgresql://ptv@/ptv?host=PG_DIR)
 #   pg_url NAME       the URL of another database, created empty
+#   pg_restart        stop it and start it again (connections are lost)
 #   pg_stop           stop it (by its postmaster PID) and remove the directory
 # Never touches a server the machine runs: no TCP, its own socket directory,
 # its own data directory.  The server runs as PG_USER (default nobody).
@@ -55,6 +56,14 @@ pg_url() {
 	bin=$(pg_bindir) || return 1
 	pg_as "$bin/createdb" -h "$PG_DIR" -U ptv "$1" >/dev/null || return 1
 	echo "postgresql://ptv@/$1?host=$PG_DIR"
+}
+
+pg_restart() {
+	local bin
+	bin=$(pg_bindir) || return 1
+	pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w restart \
+	    -l "$PG_DIR/server.log" >/dev/null || return 1
+	PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 }
 
 pg_stop() {
