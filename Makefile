@@ -80,6 +80,7 @@ BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
                  $(O)/test/stallcenter \
                  $(O)/test/trickle $(O)/test/card_apdu
+TOOL_TEST_BINS += $(O)/test/loadgen
 
 # Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
 # Each builds as $(O)/fuzz/fuzz_NAME, linked with replay.o (a plain
@@ -178,6 +179,10 @@ $(O)/test/trickle: $(O)/test/tools/trickle.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/test/stallcenter: $(O)/test/tools/stallcenter.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+LOADGEN_OBJ = $(O)/test/tools/loadgen.o $(O)/test/tools/lg_cards.o \
+              $(O)/test/tools/lg_drive.o
+$(O)/test/loadgen: $(LOADGEN_OBJ) $(O)/libcenter.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
 
 deps:
 	@test/deps.sh
