@@ -149,3 +149,7 @@ echo "  ratio bare / (export - round trip): $(awk -v b="$bare" \
 echo
 "$build/bench/ingestbench" "$tmp" "${BENCH_INGEST_SECONDS:-3}" ||
 	die "ingest benchmark"
+
+# --- the center under load ------------------------------------------------
+echo
+"$root/test/bench/center_load.sh" "$build" || die "center load benchmark"

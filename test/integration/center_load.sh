@@ -23,7 +23,7 @@ PIDS=()
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # start_center PORT: one more centerd on the shared database
 start_center() {
-	"$B/centerd" -f -K center -p "$1" -n 1000 -t 120000 -l error \
+	"$B/centerd" -f -K center -p "$1" -n 1000 -t 2min -l error \
 		2>>"center-$1.log" &
 	started
 	PIDS+=("$!")
