@@ -121,5 +121,5 @@ fi
 if [ "${BENCH_BIG:-1}" != 0 ]; then
 	rm -f "$tmp/center.db" "$tmp/center.db-wal" "$tmp/center.db-shm"
 	run "sqlite, 1 instance, all at once" 1 "$tmp/center.db" \
-		-m "$big_dec" -n "$big_cards" -s 2 -j "$(nproc)" -V 1
+		-m "$big_dec" -n "$big_cards" -s 1 -j "$(nproc)" -V 1 -R 1800
 fi

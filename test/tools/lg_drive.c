@@ -38,7 +38,7 @@
 #define TICK_MS 5
 #define EVENTS 256
 #define BACKOFF_MS 200      /* a refused decoder waits about this long, */
-#define BACKOFF_MAX 3000    /* doubling up to this */
+#define BACKOFF_MAX 30000   /* doubling up to this, as decoders do */
 #define SRC_NET 0x7f100000u /* decoders' own addresses: 127.16.0.0 up */
 
 enum cstate { C_CONNECT, C_HANDSHAKE, C_SEND, C_READ };
@@ -84,6 +84,7 @@ struct loop {
 	uint32_t *unused;   /* the indices of those not used */
 	size_t cap, n_unused, n_active;
 	unsigned seed;
+	int64_t give_up_at; /* the run's end: decoders not through give up */
 	struct lg_stats st;
 	int rc;
 };
@@ -606,6 +607,14 @@ tick(struct loop *l)
 		if (l->conns[i].used &&
 		    (double)now - l->conns[i].t0 > (double)limit)
 			conn_end(&l->conns[i], O_TIMEOUT);
+	if (now > l->give_up_at)
+		for (size_t k = 0; k < l->n_decs; k++) {
+			struct lg_dec *d = &l->w->decs[l->decs[k]];
+			if (!d->finished && d->next_at_ms != INT64_MAX) {
+				d->finished = d->gave_up = 1;
+				l->left--;
+			}
+		}
 	for (size_t k = 0; k < l->n_decs && l->n_unused > 0; k++) {
 		struct lg_dec *d =
 		    &l->w->decs[l->decs[(l->scan + k) % l->n_decs]];
@@ -728,6 +737,7 @@ lg_drive(struct lg_world *w, struct lg_stats *st, double *secs)
 		l->id = i;
 		l->ep = -1;
 		l->seed = cf->seed * 7919u + (unsigned)i;
+		l->give_up_at = now_ms() + (int64_t)cf->run_secs * 1000;
 		l->cap = (cf->inflight + (uint32_t)nt - 1) / (uint32_t)nt;
 		if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 		    (l->decs = calloc(cf->n_decoders / (uint32_t)nt + 1,

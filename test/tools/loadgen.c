@@ -6,7 +6,8 @@
  * usage: loadgen -K keys-dir [-d db] [-A ca.crt] [-c host:port]...
  *                [-n cards] [-m decoders] [-s sessions] [-j threads]
  *                [-C in-flight] [-r cut%] [-u dup%] [-w swap%]
- *                [-a attempts] [-T timeout-ms] [-V verify-seconds] [-b]
+ *                [-a attempts] [-T timeout-ms] [-R run-seconds]
+ *                [-V verify-seconds] [-b]
  *                [-S seed] [-x command]
  * Prints the rates, the latencies and the ledger check, and one line
  * "loadgen-result key=value ..." for scripts.  Exit 0 when every decoder
@@ -16,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +41,8 @@ usage(void)
 	    "               [-n cards] [-m decoders] [-s sessions] "
 	    "[-j threads]\n"
 	    "               [-C in-flight] [-r cut%%] [-u dup%%] [-w swap%%]\n"
-	    "               [-a attempts] [-T timeout-ms] [-V verify-secs] "
-	    "[-b] [-S seed]\n"
+	    "               [-a attempts] [-T timeout-ms] [-R run-secs]\n"
+	    "               [-V verify-secs] [-b] [-S seed] [-x command]\n"
 	    "  -K dir   the operator's keys (centerctl init)\n"
 	    "  -d db    the center's database (default DIR/center.db)\n"
 	    "  -A file  the CA of the centers' certificate (DIR/ca.crt)\n"
@@ -53,7 +55,11 @@ usage(void)
 	    "  -r, -u   sessions whose answer is lost (5), that resend a "
 	    "block (10)\n"
 	    "  -w       decoders whose card is swapped mid-run (20)\n"
-	    "  -a, -T   attempts per session (50), ms per session (120000)\n"
+	    "  -a, -T   attempts per session (1000; refused ones back off up "
+	    "to 30 s),\n"
+	    "           ms per session (120000)\n"
+	    "  -R       seconds the run may take (3600): then the decoders "
+	    "not through give up\n"
 	    "  -V       seconds measuring OpenSSL's verify rate (1; 0: "
 	    "not)\n"
 	    "  -b       every decoder from 127.0.0.1 (else each from an "
@@ -90,7 +96,7 @@ parse_args(int argc, char **argv, struct lg_conf *cf)
 	int c;
 
 	while ((c = getopt(argc, argv,
-		    "hK:d:A:c:n:m:s:j:C:r:u:w:a:T:V:bS:x:")) != -1) {
+		    "hK:d:A:c:n:m:s:j:C:r:u:w:a:T:R:V:bS:x:")) != -1) {
 		switch (c) {
 		case 'K':
 			cf->keys_dir = optarg;
@@ -133,6 +139,9 @@ parse_args(int argc, char **argv, struct lg_conf *cf)
 			break;
 		case 'T':
 			cf->timeout_ms = (int)num_arg(optarg, 100, 3600000);
+			break;
+		case 'R':
+			cf->run_secs = (int)num_arg(optarg, 1, 86400);
 			break;
 		case 'V':
 			cf->verify_secs = (int)num_arg(optarg, 0, 600);
@@ -331,7 +340,8 @@ main(int argc, char **argv)
 		.cut_pct = 5,
 		.dup_pct = 10,
 		.swap_pct = 20,
-		.max_attempts = 50,
+		.max_attempts = 1000,
+		.run_secs = 3600,
 		.timeout_ms = 120000,
 		.verify_secs = 1,
 		.own_addrs = 1 };
@@ -342,6 +352,8 @@ main(int argc, char **argv)
 	int rc = 1, ledger;
 
 	memset(&st, 0, sizeof(st));
+	/* a center closing first must fail a write, not end the run */
+	signal(SIGPIPE, SIG_IGN);
 	cf.seed = (unsigned)time(NULL) & 0xffff;
 	parse_args(argc, argv, &cf);
 	if (cf.n_centers == 0)

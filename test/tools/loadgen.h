@@ -73,6 +73,7 @@ struct lg_conf {
 	int dup_pct;       /* sessions that resend a block */
 	int swap_pct;      /* decoders whose card is swapped mid-run */
 	int max_attempts;  /* per decoder, before it gives up */
+	int run_secs;      /* the longest the run may take */
 	int timeout_ms;    /* one session, connect to DONE */
 	int verify_secs;   /* OpenSSL's verify rate, measured this long */
 	int own_addrs;     /* each decoder from a loopback address of its own */
