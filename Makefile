@@ -182,7 +182,7 @@ $(O)/test/stallcenter: $(O)/test/tools/stallcenter.o $(O)/libproto.a
 LOADGEN_OBJ = $(O)/test/tools/loadgen.o $(O)/test/tools/lg_cards.o \
               $(O)/test/tools/lg_drive.o
 $(O)/test/loadgen: $(LOADGEN_OBJ) $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3 $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(DB_LIBS) $(CRYPTO_LIBS)
 
 deps:
 	@test/deps.sh
