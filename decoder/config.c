@@ -62,23 +62,67 @@ set_bool(int *dst, const char *v)
 	return 0;
 }
 
-/* host:port, the port all digits */
+/* host:port (n bytes at v), the port all digits, into host and port */
+static int
+set_host_port(char *host, size_t hcap, char *port, size_t pcap, const char *v,
+    size_t n)
+{
+	const char *colon = NULL;
+	size_t hl;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == ':')
+			colon = v + i;
+	if (colon == NULL || colon == v || colon + 1 == v + n ||
+	    strspn(colon + 1, "0123456789") < (size_t)(v + n - colon - 1) ||
+	    (size_t)(v + n - colon - 1) >= pcap)
+		return PROTO_ERR_FORMAT;
+	hl = (size_t)(colon - v);
+	if (hl >= hcap)
+		return PROTO_ERR_TOOBIG;
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	memcpy(port, colon + 1, (size_t)(v + n - colon - 1));
+	port[v + n - colon - 1] = '\0';
+	return 0;
+}
+
+/* host:port[,host:port...]: the first center, then the others */
 static int
 set_center(struct dec_config *c, const char *v)
 {
-	const char *colon = strrchr(v, ':');
-	size_t hl;
+	struct dec_config t = *c;
+	unsigned i = 0;
+	int rc;
 
-	if (colon == NULL || colon == v || colon[1] == '\0' ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    strlen(colon + 1) >= sizeof(c->center_port))
-		return PROTO_ERR_FORMAT;
-	hl = (size_t)(colon - v);
-	if (hl >= sizeof(c->center_host))
-		return PROTO_ERR_TOOBIG;
-	memcpy(c->center_host, v, hl);
-	c->center_host[hl] = '\0';
-	snprintf(c->center_port, sizeof(c->center_port), "%s", colon + 1);
+	t.n_more = 0;
+	for (;;) {
+		size_t n = strcspn(v, ",");
+		char *host = i == 0 ? t.center_host : t.more[i - 1].host;
+		char *port = i == 0 ? t.center_port : t.more[i - 1].port;
+
+		if (i == DEC_CENTERS_MAX)
+			return PROTO_ERR_TOOBIG;
+		if ((rc = set_host_port(host, sizeof(t.center_host), port,
+			 sizeof(t.center_port), v, n)) != 0)
+			return rc;
+		t.n_more = i++;
+		if (v[n] == '\0')
+			break;
+		v += n + 1;
+	}
+	*c = t;
+	return 0;
+}
+
+int
+dec_config_center(const struct dec_config *c, unsigned i, const char **host,
+    const char **port)
+{
+	if (i > c->n_more)
+		return PROTO_ERR_NOTFOUND;
+	*host = i == 0 ? c->center_host : c->more[i - 1].host;
+	*port = i == 0 ? c->center_port : c->more[i - 1].port;
 	return 0;
 }
 

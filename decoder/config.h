@@ -11,7 +11,10 @@
  *   export_interval  seconds between periodic exports, 0 = never (3600)
  *   ecm_dir          where CHANNEL.ecm files are (/var/lib/ptv/ecm)
  *   log_level        error, warning, notice, info, debug (notice)
- *   center           the center's host:port     (localhost:7443)
+ *   center           the center's host:port     (localhost:7443), or
+ *                    several, "host:port,host:port,...": instances of one
+ *                    center on a shared database, tried in order, the
+ *                    next when one fails (at most DEC_CENTERS_MAX)
  *   ca               the CA file the center's certificate must chain to
  *                                               (/etc/ptv/ca.crt)
  *   uplink_interval  seconds between scheduled uplinks, 0 = never (0)
@@ -35,6 +38,12 @@
 #define DEC_CONFIG_MAX 16384
 #define DEC_UPLINK_DEADLINE_MAX 3600 /* s */
 #define DEC_CONTACT_MAX_MAX 86400    /* s, first_contact_max at most */
+#define DEC_CENTERS_MAX 4
+
+struct dec_center {
+	char host[256];
+	char port[16];
+};
 
 struct dec_config {
 	char reader[256];
@@ -42,8 +51,10 @@ struct dec_config {
 	char key[PATH_MAX];
 	char socket[108];
 	char ecm_dir[PATH_MAX];
-	char center_host[256];
+	char center_host[256]; /* the first center */
 	char center_port[16];
+	unsigned n_more; /* the centers tried after it, in order */
+	struct dec_center more[DEC_CENTERS_MAX - 1];
 	char ca[PATH_MAX];
 	char metrics_file[PATH_MAX];
 	unsigned export_interval;
@@ -56,6 +67,9 @@ struct dec_config {
 };
 
 void dec_config_defaults(struct dec_config *c);
+/* Center i (0: the first) of the list: PROTO_ERR_NOTFOUND past its end. */
+int dec_config_center(const struct dec_config *c, unsigned i, const char **host,
+    const char **port);
 /*
  * Read a configuration file over c.  On a bad line, *line gets its number
  * and the function fails (nothing partial is kept).

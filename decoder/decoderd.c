@@ -43,7 +43,7 @@ usage(void)
 	    "keyfile]\n"
 	    "                [-S socket] [-e ecm-dir] [-i seconds] "
 	    "[-l level]\n"
-	    "                [-C center-host:port] [-A ca-file] "
+	    "                [-C host:port[,host:port...]] [-A ca-file] "
 	    "[-u uplink-seconds]\n"
 	    "                [-t uplink-deadline] [-L yes|no] [-R seconds]\n"
 	    "                [-g seconds] [-M metrics-file]\n"

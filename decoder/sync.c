@@ -26,6 +26,8 @@ struct dec_sync {
 	uint8_t block[PROTO_BLOCK_MAX];
 	long deadline; /* dec_now_ms */
 	int cancelled;
+	unsigned center; /* the one tried now (dec_config_center) */
+	unsigned cut;    /* cut_after, for each try */
 };
 
 static void
@@ -76,14 +78,15 @@ give_block(struct dec_state *st, struct dec_sync *s,
 	dec_upjob_give(s->job, rc == 0 ? s->block : NULL, len);
 }
 
-/* What goes out: HELLO, the present card's block, M1's of other cards. */
+/* What goes out: HELLO, the present card's block, M1's of other cards;
+ * to center number center. */
 static void
-build_in(const struct dec_state *st, struct dec_upjob_in *in)
+build_in(const struct dec_state *st, unsigned center, struct dec_upjob_in *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->tls = st->tls;
-	in->host = st->cfg.center_host;
-	in->port = st->cfg.center_port;
+	if (dec_config_center(&st->cfg, center, &in->host, &in->port) != 0)
+		(void)dec_config_center(&st->cfg, 0, &in->host, &in->port);
 	memcpy(in->hello.decoder_id, st->key.id, DEC_ID_LEN);
 	if (st->has_card) {
 		in->hello.has_card = 1;
@@ -235,8 +238,8 @@ dec_sync_start(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 		dec_state_failed(st, res->why, "uplink: out of memory");
 		return start_failed(st, res, DEC_SYNC_CENTER, PROTO_ERR_NOMEM);
 	}
-	build_in(st, &in);
-	in.cut_after = cut;
+	build_in(st, 0, &in);
+	in.cut_after = s->cut = cut;
 	s->hello = in.hello;
 	if ((rc = dec_upjob_start(&in, &s->job)) != 0) {
 		free(s);
@@ -255,8 +258,9 @@ session_failed(struct dec_state *st, const struct dec_sync *s, int rc,
     struct dec_sync_result *res)
 {
 	const struct proto_up_answer *a = &res->out.ans;
-	const char *host = st->cfg.center_host, *port = st->cfg.center_port;
+	const char *host, *port;
 
+	(void)dec_config_center(&st->cfg, s->center, &host, &port);
 	if (s->cancelled)
 		dec_state_failed(st, res->why,
 		    "uplink to %.200s:%s: no answer within its deadline "
@@ -276,8 +280,47 @@ session_failed(struct dec_state *st, const struct dec_sync *s, int rc,
 	st->n.uplinks_failed++;
 }
 
-/* The job is done: apply what the center answered. */
-static void
+static int
+busy(const struct proto_up_answer *a)
+{
+	return a->error == PROTO_UP_BUSY || a->error == PROTO_UP_FULL;
+}
+
+/*
+ * The session failed on s->center: start it again, whole, on the next
+ * center the configuration lists, if there is one -- when the center
+ * could not be reached, failed mid-session or was busy (instances of one
+ * center share its database: the next finds what the first committed),
+ * not when it refused the session itself (an ERROR of another reason)
+ * or the uplink passed its deadline.  1 if a new job runs.
+ */
+static int
+next_center(struct dec_state *st, struct dec_sync *s, int rc,
+    const struct proto_up_answer *a)
+{
+	struct dec_upjob_in in;
+	const char *host, *port;
+
+	if (s->cancelled || (rc == PROTO_ERR_STATE && !busy(a)) ||
+	    s->center >= st->cfg.n_more ||
+	    dec_config_center(&st->cfg, s->center, &host, &port) != 0)
+		return 0;
+	proto_log(PROTO_LOG_WARNING,
+	    "%s: center %.200s:%s: %s; trying the next", __func__, host, port,
+	    rc == PROTO_ERR_STATE ? proto_up_reason(a->error) :
+				    proto_strerror(rc));
+	build_in(st, s->center + 1, &in);
+	in.cut_after = s->cut;
+	if (dec_upjob_start(&in, &s->job) != 0)
+		return 0;
+	s->center++;
+	s->hello = in.hello;
+	return 1;
+}
+
+/* The job is done: apply what the center answered, or try the next
+ * center.  1 when the uplink is over. */
+static int
 finish(struct dec_state *st, struct dec_sync_result *res)
 {
 	struct dec_sync *s = st->sync;
@@ -286,6 +329,8 @@ finish(struct dec_state *st, struct dec_sync_result *res)
 
 	*res = s->res;
 	rc = dec_upjob_finish(&s->job, &res->out);
+	if (rc != 0 && next_center(st, s, rc, a))
+		return 0;
 	if (rc != 0) { /* (a session done as it was stopped stands) */
 		session_failed(st, s, rc, res);
 		memset(&res->out, 0, sizeof(res->out)); /* not to act on */
@@ -308,6 +353,7 @@ out:
 	proto_cleanse(s, sizeof(*s));
 	free(s);
 	st->sync = NULL;
+	return 1;
 }
 
 int
@@ -323,8 +369,7 @@ dec_sync_step(struct dec_state *st, struct dec_sync_result *res)
 		give_block(st, s, challenge);
 		return 0;
 	case DEC_UPJOB_DONE:
-		finish(st, res);
-		return 1;
+		return finish(st, res);
 	default:
 		break;
 	}

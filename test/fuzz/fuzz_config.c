@@ -33,6 +33,13 @@ check_strings(const struct dec_config *c)
 		terminated(c->center_port, sizeof(c->center_port)) &&
 		terminated(c->ca, sizeof(c->ca)),
 	    T, "every string NUL-terminated in its field");
+	fuzz_require(c->n_more < DEC_CENTERS_MAX, T,
+	    "at most DEC_CENTERS_MAX centers");
+	for (unsigned i = 0; i < c->n_more; i++)
+		fuzz_require(terminated(c->more[i].host,
+				 sizeof(c->more[i].host)) &&
+			terminated(c->more[i].port, sizeof(c->more[i].port)),
+		    T, "every center's host and port NUL-terminated");
 }
 
 int

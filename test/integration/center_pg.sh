@@ -132,7 +132,35 @@ check_eq "the reloads went out, each in counter order, to both" \
 check_eq "every command sent, none lost" 0 \
 	"$(sql "SELECT COUNT(*) FROM commands WHERE ua = '${UA[1]}' AND type = 'reload' AND state = 'queued'")"
 
+# --- one instance dies mid-session: the decoder goes on to the other ----
+# A commits the session and dies before its answer (as kill -9 would: no
+# answer, no cleanup); the decoder, told of both, retries on B.
 check "centerd A stops cleanly" stop_center
+stop_decoder
+"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
+	-A center/ca.crt -C localhost:7443,localhost:7444 -i 0 -l info -L no \
+	2>>dec.log &
+started
+DEC_PID=$!
+check "decoderd starts with both centers" \
+	wait_for 10 test -S "$DECODERD_SOCKET"
+check "swap to SC2" swap_to 2
+check "M1 holds SC1's block" m1_has "${UA[1]}"
+start_center PROTO_CRASH_AT=1
+check "the uplink goes through although A dies" quietly "$dctl" uplink
+wait "$CENTER_PID"
+check_eq "A died between its commit and its answer" 86 $?
+check "the decoder went on to B" grep -q "7443: .*trying the next" dec.log
+check "SC2 unlocked by B's answer" wait_for 5 is locked no
+check "SC1's M1 entry acknowledged and deleted" bash -c \
+	"! \"$dctl\" m1 | grep -q '^${UA[1]} '"
+check_eq "SC1's two films invoiced once" 2 \
+	"$(sql "SELECT COUNT(*) FROM purchases WHERE ua = '${UA[1]}'")"
+check_eq "one unlock for SC2, made once" 1 \
+	"$(sql "SELECT COUNT(*) FROM commands WHERE ua = '${UA[2]}' AND type = 'unlock'")"
+check "A gone: the next uplink goes to B" quietly "$dctl" uplink
+check_eq "each time through the other" 2 \
+	"$(grep -c '7443: .*trying the next' dec.log)"
 
 # --- the database restarts under an instance ---------------------------
 check "PostgreSQL restarts" pg_restart

@@ -379,6 +379,45 @@ test_locks(void **state)
 	files_fx_free(&a);
 }
 
+/* center: one host:port or a list of them, tried in order */
+static void
+test_config_centers(void **state)
+{
+	static const char *const bad[] = { "a:1,", ",a:1", "a:1,b", "a:1,:2",
+		"a:1,b:x2", "a:1,b:2,c:3,d:4,e:5", "a:1,,b:2" };
+	struct dec_config c;
+	const char *host, *port;
+
+	(void)state;
+	dec_config_defaults(&c);
+	assert_int_equal(dec_config_set(&c, "center",
+			     "one:7443,two.x:7444,::1:8"),
+	    0);
+	assert_int_equal(dec_config_center(&c, 0, &host, &port), 0);
+	assert_string_equal(host, "one");
+	assert_string_equal(port, "7443");
+	assert_int_equal(dec_config_center(&c, 1, &host, &port), 0);
+	assert_string_equal(host, "two.x");
+	assert_string_equal(port, "7444");
+	assert_int_equal(dec_config_center(&c, 2, &host, &port), 0);
+	assert_string_equal(host, "::1");
+	assert_string_equal(port, "8");
+	assert_int_equal(dec_config_center(&c, 3, &host, &port),
+	    PROTO_ERR_NOTFOUND);
+	/* a bad list changes nothing */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (dec_config_set(&c, "center", bad[i]) == 0)
+			fail_msg("accepted %s", bad[i]);
+		assert_int_equal(c.n_more, 2);
+		assert_string_equal(c.center_host, "one");
+	}
+	/* one center again: the list is only it */
+	assert_int_equal(dec_config_set(&c, "center", "solo:1"), 0);
+	assert_int_equal(dec_config_center(&c, 1, &host, &port),
+	    PROTO_ERR_NOTFOUND);
+	assert_string_equal(c.center_host, "solo");
+}
+
 int
 main(void)
 {
@@ -391,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_m1_unreadable_stays),
 		cmocka_unit_test(test_m1_bad_moved_aside),
 		cmocka_unit_test(test_locks),
+		cmocka_unit_test(test_config_centers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
