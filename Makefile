@@ -47,6 +47,7 @@ DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/events.c decoder/export.c decoder/ecm.c decoder/sync.c \
             decoder/ctl.c decoder/ctlsock.c decoder/upjob.c \
             decoder/files.c decoder/metrics.c
+DEC_SRC  += decoder/quarantine.c
 CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/keycache.c center/separation.c center/ledger.c \
             center/commands.c center/pool.c center/conn.c center/server.c \
@@ -81,6 +82,7 @@ TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
                  $(O)/test/stallcenter \
                  $(O)/test/trickle $(O)/test/card_apdu
 TOOL_TEST_BINS += $(O)/test/loadgen
+TOOL_TEST_BINS += $(O)/test/rogue_card
 
 # Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
 # Each builds as $(O)/fuzz/fuzz_NAME, linked with replay.o (a plain
@@ -171,6 +173,8 @@ $(O)/fuzz/mkcorpus_card: $(O)/test/fuzz/mkcorpus_card.o \
     $(O)/test/fuzz/card_fixture.o $(O)/test/fuzz/common.o $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) $(CRYPTO_LIBS)
+$(O)/test/rogue_card: $(O)/test/tools/rogue_card.o $(O)/libcard.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
 	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a

@@ -367,6 +367,34 @@ dec_card_block(struct dec_card *c, uint8_t ins, const uint8_t *challenge,
 	return 0;
 }
 
+int
+dec_card_cert(struct dec_card *c, uint8_t cert[PROTO_CERT_LEN])
+{
+	uint8_t resp[PROTO_CERT_LEN + 2];
+	struct proto_apdu a = { .cla = SM_CLA,
+		.ins = SM_INS_GET_DATA,
+		.p1 = SM_DO_P1,
+		.p2 = SM_DO_CERT,
+		.ne = PROTO_CERT_LEN };
+	struct proto_rapdu r;
+	int rc;
+
+	if ((rc = exchange(c, &a, resp, sizeof(resp), &r)) != 0)
+		return rc;
+	if (r.sw == PROTO_SW_REF_NOT_FOUND)
+		return PROTO_ERR_NOTFOUND;
+	if (r.sw != PROTO_SW_OK) {
+		log_refusal(__func__, a.ins, r.sw);
+		return PROTO_ERR_STATE;
+	}
+	if (r.len != PROTO_CERT_LEN) {
+		log_malformed(__func__, a.ins, r.sw, r.len);
+		return PROTO_ERR_FORMAT;
+	}
+	memcpy(cert, r.data, PROTO_CERT_LEN);
+	return 0;
+}
+
 static int
 ecm_outcome(uint16_t sw, const uint8_t *resp, size_t n,
     struct dec_ecm_result *r)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../proto/cert.h"
 #include "../proto/sm.h"
 
 #define DEC_READER_MAX 256
@@ -152,6 +153,13 @@ int dec_card_refresh(struct dec_card *c);
  */
 int dec_card_block(struct dec_card *c, uint8_t ins, const uint8_t *challenge,
     uint8_t *block, size_t cap, size_t *len, uint16_t *sw);
+/*
+ * GET DATA 01 09, the card certificate: its PROTO_CERT_LEN bytes into
+ * cert, only on success (layout not checked here: proto_cert_verify).
+ * PROTO_ERR_NOTFOUND: the card says it has none (6A88); PROTO_ERR_STATE:
+ * another refusal; PROTO_ERR_FORMAT: an answer of another length.
+ */
+int dec_card_cert(struct dec_card *c, uint8_t cert[PROTO_CERT_LEN]);
 /* PROCESS ECM: *r only on success; the card's CW is wiped here. */
 int dec_card_ecm(struct dec_card *c, const uint8_t *ecm, size_t len,
     struct dec_ecm_result *r);

@@ -27,6 +27,7 @@ dec_config_defaults(struct dec_config *c)
 	snprintf(c->center_host, sizeof(c->center_host), "localhost");
 	snprintf(c->center_port, sizeof(c->center_port), "7443");
 	snprintf(c->ca, sizeof(c->ca), "/etc/ptv/ca.crt");
+	snprintf(c->issuer, sizeof(c->issuer), "/etc/ptv/issuer.pub");
 	c->log_level = PROTO_LOG_NOTICE;
 }
 
@@ -143,6 +144,8 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 		return set_str(c->ca, sizeof(c->ca), v);
 	if (strcmp(key, "metrics_file") == 0)
 		return set_str(c->metrics_file, sizeof(c->metrics_file), v);
+	if (strcmp(key, "issuer") == 0)
+		return set_str(c->issuer, sizeof(c->issuer), v);
 	if (strcmp(key, "center") == 0)
 		return set_center(c, v);
 	if (strcmp(key, "uplink_interval") == 0)

@@ -17,6 +17,9 @@
  *                    next when one fails (at most DEC_CENTERS_MAX)
  *   ca               the CA file the center's certificate must chain to
  *                                               (/etc/ptv/ca.crt)
+ *   issuer           the operator's issuer public key, issuer.pub of its
+ *                    key directory: only blocks of cards it certified
+ *                    enter M1                   (/etc/ptv/issuer.pub)
  *   uplink_interval  seconds between scheduled uplinks, 0 = never (0)
  *   uplink_deadline  seconds an uplink session may last, all of it (60)
  *   metrics_file     where to keep the metrics for node_exporter's
@@ -57,6 +60,7 @@ struct dec_config {
 	struct dec_center more[DEC_CENTERS_MAX - 1];
 	char ca[PATH_MAX];
 	char metrics_file[PATH_MAX];
+	char issuer[PATH_MAX];
 	unsigned export_interval;
 	unsigned usage_export_gap;
 	unsigned uplink_interval;

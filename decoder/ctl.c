@@ -26,10 +26,11 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 		proto_ctl_reply_add(r,
 		    "reader=%s\ncard=present\nua=%s\nlocked=%s\n"
 		    "change_ctr=%u\nexport_seq=%u\ncredit=%u\nfree_log=%u\n"
-		    "held=%s\n",
+		    "held=%s\ncert=%s\n",
 		    st->card.reader, DEC_UA(s->ua), s->locked ? "yes" : "no",
 		    s->change_ctr, s->export_seq, s->credit, s->free_log,
-		    dec_session_held(st) ? "yes" : "no");
+		    dec_session_held(st) ? "yes" : "no",
+		    dec_export_cert_name(st->cert_verdict));
 	else if (st->waiting[0] != '\0')
 		/* a card is there; another program holds it */
 		proto_ctl_reply_add(r, "reader=%s\ncard=held\nheld=yes\n",
@@ -41,13 +42,14 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 		proto_ctl_reply_add(r, "card=absent\n");
 	proto_ctl_reply_add(r,
 	    "last_export=%lld\nlast_export_seq=%u\nm1_entries=%zu\n"
-	    "m1_pending=%zu\nuplink=%s\nlast_uplink=%lld\nreconnects=%lu\n"
-	    "first_contact=%s\ncontact_tries=%lu\nlast_error=%s\n",
+	    "m1_pending=%zu\nm1_capacity=%d\nquarantined=%zu\nuplink=%s\n"
+	    "last_uplink=%lld\nreconnects=%lu\nfirst_contact=%s\n"
+	    "contact_tries=%lu\nlast_error=%s\n",
 	    (long long)st->last_export, st->last_export_seq, st->m1.n,
-	    dec_m1_pending(&st->m1), st->sync != NULL ? "running" : "idle",
-	    (long long)st->last_uplink, st->reconnects,
-	    st->contact_at != 0 ? "pending" : "none", st->contact_tries,
-	    st->last_error);
+	    dec_m1_pending(&st->m1), DEC_M1_MAX_ENTRIES, st->quar.n,
+	    st->sync != NULL ? "running" : "idle", (long long)st->last_uplink,
+	    st->reconnects, st->contact_at != 0 ? "pending" : "none",
+	    st->contact_tries, st->last_error);
 }
 
 static void
@@ -80,6 +82,22 @@ do_m1(struct dec_state *st, struct proto_ctl_reply *r)
 		    (unsigned)e->len, (unsigned long long)e->exported_at, kind,
 		    e->change_ctr);
 	}
+}
+
+/* "entry=UA SEQ REASON QUARANTINED_AT STORED_AT BYTES REASON'S NAME" */
+static void
+do_quarantine(struct dec_state *st, struct proto_ctl_reply *r)
+{
+	for (size_t i = 0; i < st->quar.n; i++) {
+		const struct dec_quar_entry *e = &st->quar.e[i];
+
+		proto_ctl_reply_add(r, "entry=%s %u %02X %llu %llu %u %s\n",
+		    DEC_UA(e->ua), e->seq, e->reason,
+		    (unsigned long long)e->quarantined_at,
+		    (unsigned long long)e->stored_at, (unsigned)e->len,
+		    proto_up_reason(e->reason));
+	}
+	proto_ctl_reply_add(r, "dropped=%lu\n", st->quar.dropped);
 }
 
 static void
@@ -219,8 +237,9 @@ dec_ctl_say_uplink(struct proto_ctl_reply *r, const struct dec_sync_result *res)
 		    proto_up_reason(a->res[i].reason));
 	proto_ctl_reply_add(r,
 	    "invoiced=%u\nflagged=%u\ncommands=%zu\napplied=%zu\n"
-	    "m1_deleted=%zu\n",
-	    a->invoiced, a->flagged, a->n_cmds, res->applied, res->deleted);
+	    "m1_deleted=%zu\nm1_quarantined=%zu\n",
+	    a->invoiced, a->flagged, a->n_cmds, res->applied, res->deleted,
+	    res->quarantined);
 }
 
 /* The Prometheus text, a line of it in each m= value. */
@@ -277,6 +296,8 @@ dec_ctl_answer(struct proto_ctl_reply *r, struct dec_state *st,
 		do_export(st, r);
 	else if (strcmp(verb, "m1") == 0 && *arg == '\0')
 		do_m1(st, r);
+	else if (strcmp(verb, "quarantine") == 0 && *arg == '\0')
+		do_quarantine(st, r);
 	else if (strcmp(verb, "tune") == 0)
 		do_tune(st, r, arg);
 	else if (strcmp(verb, "buy") == 0)

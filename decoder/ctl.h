@@ -5,6 +5,7 @@
  *   status          the reader, the card, M1 and the last error
  *   export          export the present card now
  *   m1              M1's entries
+ *   quarantine      the entries the center rejected for good
  *   tune CHANNEL    feed the channel's ECMs; each ECM's outcome
  *   buy EVENT       buy an event an ECM offered
  *   uplink [cut=N]  run an uplink session now

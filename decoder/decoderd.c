@@ -46,7 +46,7 @@ usage(void)
 	    "                [-C host:port[,host:port...]] [-A ca-file] "
 	    "[-u uplink-seconds]\n"
 	    "                [-t uplink-deadline] [-L yes|no] [-R seconds]\n"
-	    "                [-g seconds] [-M metrics-file]\n"
+	    "                [-g seconds] [-M metrics-file] [-I issuer.pub]\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -c config   configuration file (key = value lines)\n"
 	    "  -i seconds  periodic export interval (0: never)\n"
@@ -56,7 +56,9 @@ usage(void)
 	    "  -L yes|no   uplink at once when a transfer-locked card is "
 	    "inserted (yes)\n"
 	    "  -R seconds  its tries 2 s apart, doubling up to this (60)\n"
-	    "  -M file     keep the metrics there too, for node_exporter\n");
+	    "  -M file     keep the metrics there too, for node_exporter\n"
+	    "  -I file     the operator's issuer public key: only cards it\n"
+	    "              certified may export into M1\n");
 	exit(2);
 }
 
@@ -83,13 +85,14 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		['t'] = "uplink_deadline",
 		['L'] = "first_contact",
 		['R'] = "first_contact_max",
-		['M'] = "metrics_file" };
+		['M'] = "metrics_file",
+		['I'] = "issuer" };
 	int opt, line, rc;
 
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:", longs, NULL)) != -1) {
 		if (opt != 'c')
 			continue;
 		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
@@ -104,7 +107,7 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:", longs, NULL)) != -1) {
 		if (opt == 'f') {
 			*fg = 1;
 		} else if (opt == 'c') {

@@ -56,6 +56,7 @@ open_card(struct dec_state *st, const char *reader)
 		return;
 	}
 	log_inserted(st, reader);
+	(void)dec_export_certify(st);
 	dec_export_schedule(st, time(NULL));
 	dec_export_if_changed(st, "inserted");
 	dec_sync_contact_arrived(st, time(NULL));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../proto/apdu.h"
+#include "../proto/cert.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "export.h"
@@ -61,6 +62,37 @@ failed(struct dec_export_result *res, enum dec_export_step step, int rc)
 	return rc;
 }
 
+/* M1 is full of other cards' pending entries: an uplink makes room. */
+static void
+ask_uplink(struct dec_state *st, time_t now)
+{
+	if (st->m1_full_at != 0 && now - st->m1_full_at < DEC_M1_FULL_GAP)
+		return;
+	st->m1_full_at = now;
+	st->uplink_asked = 1;
+	proto_log(PROTO_LOG_NOTICE,
+	    "M1 is full (%zu entries wait for the center): asking for an "
+	    "uplink",
+	    dec_m1_pending(&st->m1));
+}
+
+static const char *
+m1_refusal(int rc)
+{
+	switch (rc) {
+	case PROTO_ERR_AUTH:
+		return "its signature does not verify under the card's "
+		       "certified key";
+	case PROTO_ERR_EXISTS:
+		return "M1 holds an entry of this UA made by another key";
+	case PROTO_ERR_RANGE:
+		return "M1 holds a block of this card with an export sequence "
+		       "as high";
+	default:
+		return proto_strerror(rc);
+	}
+}
+
 /* Put the block into the next M1 and the file; then M1 is that. */
 static int
 store_block(struct dec_state *st, struct dec_export_result *res,
@@ -69,15 +101,18 @@ store_block(struct dec_state *st, struct dec_export_result *res,
 	int rc, err;
 
 	st->m1_next = st->m1;
-	if ((rc = dec_m1_put(&st->m1_next, block, len, st->card.st.change_ctr,
-		 (uint64_t)time(NULL))) != 0) {
-		if (rc == PROTO_ERR_TOOBIG)
+	if ((rc = dec_m1_put_verified(&st->m1_next, block, len, st->cert_pub,
+		 st->card.st.change_ctr, (uint64_t)time(NULL))) != 0) {
+		if (rc == PROTO_ERR_TOOBIG) {
 			dec_state_failed(st, res->why,
 			    "M1 is full: %zu entries wait for the center",
 			    dec_m1_pending(&st->m1));
-		else
+			ask_uplink(st, time(NULL));
+		} else {
 			dec_state_failed(st, res->why,
-			    "M1 refused the block: %s", proto_strerror(rc));
+			    "M1 refused the block of card %s: %s",
+			    DEC_UA(res->ua), m1_refusal(rc));
+		}
 		return failed(res,
 		    rc == PROTO_ERR_TOOBIG ? DEC_EXPORT_M1_FULL :
 					     DEC_EXPORT_M1_REFUSED,
@@ -92,6 +127,78 @@ store_block(struct dec_state *st, struct dec_export_result *res,
 	}
 	st->m1 = st->m1_next;
 	return 0;
+}
+
+static const char *
+cert_why(enum dec_cert_verdict v)
+{
+	switch (v) {
+	case DEC_CERT_OK:
+		return "certified";
+	case DEC_CERT_NONE:
+		return "it has no certificate";
+	case DEC_CERT_BAD:
+		return "its certificate is not our operator's for this card";
+	case DEC_CERT_UNANSWERED:
+		return "it did not answer for its certificate";
+	default:
+		return "its certificate was not read";
+	}
+}
+
+/* Read the certificate and judge it, inside an operation. */
+static int
+certify(struct dec_state *st)
+{
+	uint8_t buf[PROTO_CERT_LEN];
+	struct proto_cert c = { 0 };
+	int rc;
+
+	memset(st->cert_pub, 0, sizeof(st->cert_pub));
+	rc = dec_session_cert(st, buf);
+	if (rc == 0)
+		st->cert_verdict =
+		    proto_cert_verify(buf, sizeof(buf), st->issuer, &c) == 0 &&
+			memcmp(c.ua, st->card.st.ua, PROTO_UA_LEN) == 0 ?
+		    DEC_CERT_OK :
+		    DEC_CERT_BAD;
+	else if (rc == PROTO_ERR_NOTFOUND)
+		st->cert_verdict = DEC_CERT_NONE;
+	else if (rc == PROTO_ERR_FORMAT)
+		st->cert_verdict = DEC_CERT_BAD;
+	else
+		st->cert_verdict = DEC_CERT_UNANSWERED;
+	if (st->cert_verdict == DEC_CERT_OK)
+		memcpy(st->cert_pub, c.pub, sizeof(st->cert_pub));
+	return rc == PROTO_ERR_NOTFOUND || rc == PROTO_ERR_FORMAT ? 0 : rc;
+}
+
+int
+dec_export_certify(struct dec_state *st)
+{
+	int rc;
+
+	if (!st->has_card)
+		return PROTO_ERR_STATE;
+	rc = certify(st);
+	if (st->cert_verdict != DEC_CERT_OK && rc != PROTO_ERR_IO)
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: card %s: %s; none of its blocks may enter M1",
+		    __func__, DEC_UA(st->card.st.ua),
+		    cert_why(st->cert_verdict));
+	return rc;
+}
+
+const char *
+dec_export_cert_name(enum dec_cert_verdict v)
+{
+	static const char *const names[] = { [DEC_CERT_UNREAD] = "unread",
+		[DEC_CERT_OK] = "ok",
+		[DEC_CERT_NONE] = "none",
+		[DEC_CERT_BAD] = "bad",
+		[DEC_CERT_UNANSWERED] = "unanswered" };
+
+	return (size_t)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
 }
 
 /* The export, inside the card operation dec_export_run holds. */
@@ -115,6 +222,20 @@ export_card(struct dec_state *st, const char *reason, int fresh,
 		dec_state_failed(st, res->why, "card %s is transfer-locked",
 		    DEC_UA(res->ua));
 		return failed(res, DEC_EXPORT_LOCKED, PROTO_ERR_STATE);
+	}
+	/* Read afresh at every export: a card swapped for another under
+	 * the same UA, across a reset, cannot pass on the first one's. */
+	if ((rc = certify(st)) != 0) {
+		dec_state_failed(st, res->why,
+		    "the card did not answer for its certificate: %s",
+		    proto_strerror(rc));
+		return failed(res, DEC_EXPORT_NO_ANSWER, rc);
+	}
+	if (st->cert_verdict != DEC_CERT_OK) {
+		dec_state_failed(st, res->why,
+		    "card %s may not export into M1: %s", DEC_UA(res->ua),
+		    cert_why(st->cert_verdict));
+		return failed(res, DEC_EXPORT_UNCERTIFIED, PROTO_ERR_AUTH);
 	}
 	if ((rc = dec_session_block(st, SM_INS_EXPORT, NULL, block, &len,
 		 &sw)) != 0) {

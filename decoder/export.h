@@ -8,10 +8,15 @@
  * card's usage data changed, at most one such export per gap: usage
  * changes at every ECM, so they are coalesced, while a change of M2
  * proper exports at once.  Never from a transfer-locked card:
- * an export checks the lock as the card states it right then.  What M1
- * keeps: one entry per card; a new block replaces only its own card's
- * entry, and another card's entry the center has not acknowledged is
- * never dropped for it (dec_m1_put).  M1 and its file change together or
+ * an export checks the lock as the card states it right then.  Never from
+ * a card our operator did not certify: every export reads the card
+ * certificate and verifies it under the issuer key (st->issuer), and the
+ * block must verify under the key it certifies.  What M1 keeps: one
+ * entry per card; a new block replaces only its own card's entry, made
+ * by the same key, with a higher export sequence, and another card's
+ * entry the center has not acknowledged is never dropped for it
+ * (dec_m1_put_verified).  A full M1 asks for an uplink (st->uplink_asked,
+ * at most every DEC_M1_FULL_GAP s).  M1 and its file change together or
  * not at all.
  */
 #ifndef DECODER_EXPORT_H
@@ -45,11 +50,12 @@ int dec_export_due(const struct dec_state *st, enum dec_export_trigger t,
 enum dec_export_step {
 	DEC_EXPORT_DONE = 0,
 	DEC_EXPORT_NO_CARD,
-	DEC_EXPORT_NO_ANSWER, /* GET DATA before it failed */
-	DEC_EXPORT_HELD,      /* another program holds the card */
-	DEC_EXPORT_LOCKED,    /* the card is transfer-locked */
-	DEC_EXPORT_REFUSED,   /* EXPORT failed (sw: the card's answer) */
-	DEC_EXPORT_M1_FULL,   /* other cards' pending entries fill M1 */
+	DEC_EXPORT_NO_ANSWER,   /* GET DATA before it failed */
+	DEC_EXPORT_HELD,        /* another program holds the card */
+	DEC_EXPORT_LOCKED,      /* the card is transfer-locked */
+	DEC_EXPORT_UNCERTIFIED, /* no valid certificate of our operator */
+	DEC_EXPORT_REFUSED,     /* EXPORT failed (sw: the card's answer) */
+	DEC_EXPORT_M1_FULL,     /* other cards' pending entries fill M1 */
 	DEC_EXPORT_M1_REFUSED,
 	DEC_EXPORT_M1_WRITE, /* the file could not be replaced */
 };
@@ -79,6 +85,17 @@ int dec_export_run(struct dec_state *st, const char *reason, int fresh,
  * export into M1, nor before a failed usage export's retry.
  */
 time_t dec_export_usage_at(const struct dec_state *st);
+/*
+ * Read the present card's certificate (GET DATA 01 09) and judge it
+ * against the issuer key: st->cert_verdict and, when DEC_CERT_OK,
+ * st->cert_pub (the key its blocks must be signed with).  Done at card
+ * contact (for status and the log) and again by every export.  Returns
+ * the card operation's failure, 0 when the card answered (whatever the
+ * verdict).
+ */
+int dec_export_certify(struct dec_state *st);
+/* The verdict's name for status: ok, none, bad, unanswered, unread. */
+const char *dec_export_cert_name(enum dec_cert_verdict v);
 
 /* Restart the interval from now (no periodic export if it is 0). */
 void dec_export_schedule(struct dec_state *st, time_t now);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "../proto/crypto.h"
 #include "../proto/file.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
@@ -105,6 +108,78 @@ load_m1(struct dec_state *st, char *why)
 	}
 }
 
+/* The operator's issuer public key: 65 bytes, a point on P-256. */
+static int
+load_issuer(struct dec_state *st, char *why)
+{
+	struct proto_ec_pub *k = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc, err;
+
+	errno = 0;
+	rc = proto_file_read(st->cfg.issuer, PROTO_EC_PUB_LEN, &buf, &len);
+	err = errno;
+	if (rc == 0 &&
+	    (len != PROTO_EC_PUB_LEN || proto_ec_pub_new(buf, &k) != 0))
+		rc = PROTO_ERR_FORMAT;
+	if (rc == 0)
+		memcpy(st->issuer, buf, PROTO_EC_PUB_LEN);
+	else
+		snprintf(why, DEC_WHY_MAX,
+		    "issuer key %.300s: %s (the operator's issuer.pub: only "
+		    "cards it certified may export into M1)",
+		    st->cfg.issuer,
+		    rc == PROTO_ERR_FORMAT ? "not a P-256 public key" :
+					     why_of(rc, err));
+	proto_ec_pub_free(&k);
+	free(buf);
+	return rc;
+}
+
+/*
+ * The quarantine beside M1: what is in it is only for the operator to
+ * read, so one that does not parse is moved aside, never a reason not
+ * to start; one that cannot be read is left alone, and we do not start
+ * (the next quarantined entry would overwrite it).
+ */
+static int
+load_quarantine(struct dec_state *st, char *why)
+{
+	char path[PATH_MAX], aside[PATH_MAX + 64];
+	int rc, err;
+
+	if ((rc = dec_quar_path(st->cfg.m1, path, sizeof(path))) != 0) {
+		snprintf(why, DEC_WHY_MAX, "M1 path %.300s is too long",
+		    st->cfg.m1);
+		return rc;
+	}
+	errno = 0;
+	rc = dec_quar_load(path, &st->quar);
+	err = errno;
+	switch (dec_files_verdict(rc)) {
+	case DEC_M1_LOADED:
+		return 0;
+	case DEC_M1_BAD:
+		memset(&st->quar, 0, sizeof(st->quar));
+		snprintf(aside, sizeof(aside), "%s.corrupt-%lld", path,
+		    (long long)time(NULL));
+		proto_log(PROTO_LOG_ERR,
+		    "%s: quarantine %s does not parse (%s): %s %s", __func__,
+		    path, proto_strerror(rc),
+		    rename(path, aside) == 0 ? "moved aside to" :
+					       "and cannot be moved aside to",
+		    aside);
+		return 0;
+	default:
+		snprintf(why, DEC_WHY_MAX,
+		    "cannot read the quarantine %.300s: %s; it is left as it "
+		    "is",
+		    path, why_of(rc, err));
+		return rc;
+	}
+}
+
 int
 dec_files_open(struct dec_state *st, char *why)
 {
@@ -118,7 +193,8 @@ dec_files_open(struct dec_state *st, char *why)
 		    why_of(rc, errno));
 		goto fail;
 	}
-	if ((rc = load_m1(st, why)) != 0)
+	if ((rc = load_issuer(st, why)) != 0 || (rc = load_m1(st, why)) != 0 ||
+	    (rc = load_quarantine(st, why)) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The daemon's files: the decoder key and M1, each held with an
+ * The daemon's files: the operator's issuer key (required: without it no
+ * card could be authenticated), the quarantine beside M1, and the
+ * decoder key and M1, each held with an
  * exclusive lock (proto_file_lock: "FILE.lock" beside it) for as long as
  * the daemon runs, so that a second decoderd given the same M1 or the
  * same key refuses to start instead of racing the first; and M1 loaded.

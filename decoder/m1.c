@@ -333,3 +333,32 @@ dec_m1_put(struct dec_m1 *m, const uint8_t *block, size_t len,
 	memcpy(e->block, block, len);
 	return 0;
 }
+
+/* Whether block (well-formed) carries a valid signature under pub. */
+static int
+signed_by(const uint8_t *block, size_t len, const uint8_t pub[PROTO_EC_PUB_LEN])
+{
+	struct proto_block b;
+
+	if (proto_block_parse(block, len, &b) != 0)
+		return 0;
+	return proto_block_verify(&b, pub) == 0;
+}
+
+int
+dec_m1_put_verified(struct dec_m1 *m, const uint8_t *block, size_t len,
+    const uint8_t pub[PROTO_EC_PUB_LEN], uint32_t change_ctr, uint64_t now)
+{
+	const struct dec_m1_entry *e;
+	struct proto_block b;
+	int rc;
+
+	if ((rc = proto_block_parse(block, len, &b)) != 0)
+		return rc;
+	if (proto_block_verify(&b, pub) != 0)
+		return PROTO_ERR_AUTH;
+	if ((e = dec_m1_find_const(m, b.ua)) != NULL &&
+	    !signed_by(e->block, e->len, pub))
+		return PROTO_ERR_EXISTS; /* another key's entry of this UA */
+	return dec_m1_put(m, block, len, change_ctr, now);
+}

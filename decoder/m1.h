@@ -19,7 +19,8 @@
 #include "../proto/sm.h"
 
 #define DEC_ID_LEN 8
-#define DEC_M1_MAX_ENTRIES 8
+/* One entry per card: room for every card a household's decoders see. */
+#define DEC_M1_MAX_ENTRIES 32
 #define DEC_M1_FILE_MAX (64 + DEC_M1_MAX_ENTRIES * (32 + PROTO_BLOCK_MAX))
 
 #define DEC_M1_PENDING 1 /* waiting for the center */
@@ -65,10 +66,24 @@ int dec_m1_decode(const struct dec_key *k, const uint8_t *buf, size_t len,
  * Store a block exported by the card it names, replacing that card's
  * entry.  PROTO_ERR_TOOBIG when M1 is full of other cards' pending
  * entries (acknowledged ones make room), PROTO_ERR_RANGE for a block no
- * newer than the one held; nothing changes on error.
+ * newer than the one held; nothing changes on error.  It checks no
+ * signature: the daemon stores through dec_m1_put_verified.
  */
 int dec_m1_put(struct dec_m1 *m, const uint8_t *block, size_t len,
     uint32_t change_ctr, uint64_t now);
+/*
+ * dec_m1_put for a block whose card is certified with key pub (the
+ * caller verified the card certificate under the issuer key, and that it
+ * names the block's UA): the block's signature must verify under pub
+ * (PROTO_ERR_AUTH), and an entry M1 holds of that UA is replaced only when
+ * its own block verifies under the same key (PROTO_ERR_EXISTS: another
+ * key's entry, which only the center's acknowledgement or quarantine
+ * removes) and by a higher export sequence (PROTO_ERR_RANGE).  So a card
+ * the issuer did not certify with that UA's key can neither overwrite
+ * an entry nor pin it; nothing changes on error.
+ */
+int dec_m1_put_verified(struct dec_m1 *m, const uint8_t *block, size_t len,
+    const uint8_t pub[PROTO_EC_PUB_LEN], uint32_t change_ctr, uint64_t now);
 /* The entry of a UA, or NULL; it borrows m and moves when m changes. */
 struct dec_m1_entry *
 dec_m1_find(struct dec_m1 *m, const uint8_t ua[PROTO_UA_LEN]);

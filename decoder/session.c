@@ -70,6 +70,7 @@ dec_session_open(struct dec_state *st, const char *reader)
 	st->usage_since = st->usage_retry = 0;
 	dec_state_usage(st, time(NULL)); /* a power-up */
 	st->n.inserted++;
+	st->cert_verdict = DEC_CERT_UNREAD;
 	return 0;
 }
 
@@ -224,6 +225,16 @@ dec_session_refresh(struct dec_state *st)
 	if ((rc = dec_session_begin(st)) != 0)
 		return rc;
 	return dec_session_end(st, dec_card_refresh(&st->card));
+}
+
+int
+dec_session_cert(struct dec_state *st, uint8_t cert[PROTO_CERT_LEN])
+{
+	int rc;
+
+	if ((rc = dec_session_begin(st)) != 0)
+		return rc;
+	return dec_session_end(st, dec_card_cert(&st->card, cert));
 }
 
 int

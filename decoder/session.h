@@ -54,6 +54,8 @@ int dec_session_held(const struct dec_state *st);
 const char *dec_session_why(const struct dec_state *st, int rc);
 /* GET DATA: st->card.st afresh, as one operation. */
 int dec_session_refresh(struct dec_state *st);
+/* GET DATA 01 09, the card certificate (dec_card_cert), as one operation. */
+int dec_session_cert(struct dec_state *st, uint8_t cert[PROTO_CERT_LEN]);
 /* EXPORT or UPLINK BLOCKS (dec_card_block), as one operation. */
 int dec_session_block(struct dec_state *st, uint8_t ins,
     const uint8_t *challenge, uint8_t *block, size_t *len, uint16_t *sw);

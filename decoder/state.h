@@ -10,11 +10,13 @@
  *               the transaction (depth, lost, verify), held, reconnects,
  *               waiting and next_open
  *   export.c    m1, m1_next, next_export, export_retry, last_export,
- *               last_export_seq, usage_retry; usage_since cleared
+ *               last_export_seq, usage_retry; usage_since cleared;
+ *               cert, m1_full_at, uplink_asked
  *   ecm.c       offers
- *   sync.c      m1, m1_next, tls, sync, uplink_since, next_uplink,
- *               last_uplink, the first contact (contact_*)
- *   files.c     key, m1 (loaded), m1_lock, key_lock
+ *   sync.c      m1, m1_next, quar, tls, sync, uplink_since, next_uplink,
+ *               last_uplink, the first contact (contact_*), uplink_asked
+ *               (cleared)
+ *   files.c     key, m1 (loaded), quar (loaded), issuer, m1_lock, key_lock
  *   decoderd.c  cfg, pcscd_up (through events.c)
  *   each        its own counters in n (session.c the card's events,
  *               export.c exports, sync.c uplinks, ecm.c ECMs, purchases)
@@ -34,11 +36,13 @@
 #include "card.h"
 #include "config.h"
 #include "m1.h"
+#include "quarantine.h"
 
 #define DEC_MAX_OFFERS 16          /* offers remembered for BUY */
 #define DEC_ECM_FILE_MAX (1 << 20) /* a channel's ECM file */
 #define DEC_WHY_MAX 512            /* a failure's sentence */
 #define DEC_HELD_RETRY 1           /* s before trying a held card again */
+#define DEC_M1_FULL_GAP 30         /* s between uplinks a full M1 asks for */
 
 /* A UA in hex, in storage the caller owns. */
 struct dec_ua_hex {
@@ -68,14 +72,25 @@ struct dec_counters {
 	unsigned long purchases, purchases_refused;
 };
 
+/* What the present card's certificate proved, at its last reading. */
+enum dec_cert_verdict {
+	DEC_CERT_UNREAD = 0, /* not read in this session yet */
+	DEC_CERT_OK,         /* issued by our operator for this card's UA */
+	DEC_CERT_NONE,       /* the card has none (6A88) */
+	DEC_CERT_BAD,        /* it does not verify, or names another card */
+	DEC_CERT_UNANSWERED, /* the card did not answer GET DATA */
+};
+
 struct dec_state {
 	struct dec_config cfg;
-	struct dec_key key;    /* secret: wiped by dec_state_clear */
+	struct dec_key key;               /* secret: wiped by dec_state_clear */
+	uint8_t issuer[PROTO_EC_PUB_LEN]; /* the operator's issuer key */
 	int m1_lock, key_lock; /* held while the daemon runs (files.c) */
 	struct dec_m1 m1;      /* what the M1 file holds */
 	/* Scratch: the next M1 is built here, and replaces m1 only once
 	 * the file holds it. */
 	struct dec_m1 m1_next;
+	struct dec_quar quar; /* what the file beside M1 holds */
 
 	const struct dec_card_io *io; /* borrowed; outlives the state */
 	void *svc;                    /* io's service, NULL until needed */
@@ -105,6 +120,11 @@ struct dec_state {
 	 * power-up): since when (0: not), and a failed usage export's next
 	 * try. */
 	time_t usage_since, usage_retry;
+	/* The present card's certificate (reset when a session opens). */
+	enum dec_cert_verdict cert_verdict;
+	uint8_t cert_pub[PROTO_EC_PUB_LEN]; /* its key, when DEC_CERT_OK */
+	time_t m1_full_at;     /* the last time a full M1 asked for an uplink */
+	int uplink_asked;      /* an uplink is wanted now (M1 is full) */
 	SSL_CTX *tls;          /* made at the first uplink */
 	struct dec_sync *sync; /* the session under way, or NULL */
 	time_t uplink_since;   /* its start */

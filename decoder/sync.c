@@ -83,6 +83,8 @@ give_block(struct dec_state *st, struct dec_sync *s,
 static void
 build_in(const struct dec_state *st, unsigned center, struct dec_upjob_in *in)
 {
+	size_t max;
+
 	memset(in, 0, sizeof(*in));
 	in->tls = st->tls;
 	if (dec_config_center(&st->cfg, center, &in->host, &in->port) != 0)
@@ -93,7 +95,10 @@ build_in(const struct dec_state *st, unsigned center, struct dec_upjob_in *in)
 		memcpy(in->hello.ua, st->card.st.ua, PROTO_UA_LEN);
 		in->present = 1;
 	}
-	for (size_t i = 0; i < st->m1.n; i++) {
+	/* A session carries at most PROTO_UPLINK_MAX_BLOCKS blocks: a full
+	 * M1 beside a present card sends the rest at the next session. */
+	max = PROTO_UPLINK_MAX_BLOCKS - (size_t)in->present;
+	for (size_t i = 0; i < st->m1.n && in->n_rec < max; i++) {
 		const struct dec_m1_entry *e = &st->m1.e[i];
 		if (e->state != DEC_M1_PENDING ||
 		    (in->hello.has_card &&
@@ -185,6 +190,75 @@ log_rejected(const struct proto_up_answer *a)
 			    proto_up_reason(a->res[i].reason));
 }
 
+/*
+ * The M1 entry a RESULT rejects for good, or NULL: a final reason, for a
+ * block M1 holds (same UA and sequence) that went as RECOVERED (not the
+ * present card's: its block in the session was UPLINK BLOCKS').
+ */
+static const struct dec_m1_entry *
+finally_rejected(const struct dec_state *st, const struct proto_up_hello *h,
+    const struct proto_up_result *r)
+{
+	const struct dec_m1_entry *e;
+
+	if (r->status != PROTO_UP_REJECTED || !proto_up_reason_final(r->reason))
+		return NULL;
+	if (h->has_card && memcmp(h->ua, r->ua, PROTO_UA_LEN) == 0)
+		return NULL;
+	e = dec_m1_find_const(&st->m1, r->ua);
+	return e != NULL && e->seq == r->seq ? e : NULL;
+}
+
+size_t
+dec_sync_quarantine(struct dec_state *st, const struct proto_up_hello *h,
+    const struct proto_up_answer *a)
+{
+	struct dec_quar *q = NULL;
+	const struct dec_m1_entry *e;
+	char path[PATH_MAX];
+	size_t moved = 0;
+	int rc = 0;
+
+	st->m1_next = st->m1;
+	for (size_t i = 0; i < a->n_res; i++) {
+		if ((e = finally_rejected(st, h, &a->res[i])) == NULL)
+			continue;
+		if (q == NULL && (q = malloc(sizeof(*q))) == NULL) {
+			rc = PROTO_ERR_NOMEM;
+			goto out;
+		}
+		if (moved == 0)
+			*q = st->quar;
+		(void)dec_quar_add(q, e, a->res[i].reason,
+		    (uint64_t)time(NULL));
+		proto_log(PROTO_LOG_WARNING,
+		    "card %s: the center rejected M1's block %u for good (%s): "
+		    "it goes into the quarantine",
+		    DEC_UA(e->ua), e->seq, proto_up_reason(a->res[i].reason));
+		(void)dec_m1_ack(&st->m1_next, a->res[i].ua, a->res[i].seq);
+		moved++;
+	}
+	if (moved == 0)
+		goto out;
+	/* The quarantine first: a crash before M1 is written leaves the
+	 * entry in both, never in neither. */
+	if ((rc = dec_quar_path(st->cfg.m1, path, sizeof(path))) != 0 ||
+	    (rc = dec_quar_save(path, q)) != 0 ||
+	    (rc = dec_m1_save(st->cfg.m1, &st->key, &st->m1_next)) != 0)
+		goto out;
+	st->quar = *q;
+	st->m1 = st->m1_next;
+out:
+	if (rc != 0)
+		proto_log(PROTO_LOG_ERR,
+		    "%s: cannot move %zu rejected entries out of M1: %s; they "
+		    "stay for the next session",
+		    __func__, moved,
+		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
+	free(q);
+	return rc == 0 ? moved : 0;
+}
+
 static int
 start_failed(struct dec_state *st, struct dec_sync_result *res,
     enum dec_sync_step step, int rc)
@@ -224,6 +298,7 @@ dec_sync_start(struct dec_state *st, unsigned cut, struct dec_sync_result *res)
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	st->uplink_asked = 0; /* an attempt answers the request */
 	if (st->sync != NULL) {
 		dec_state_failed(st, res->why, "an uplink is under way");
 		return start_failed(st, res, DEC_SYNC_CENTER, PROTO_ERR_EXISTS);
@@ -344,11 +419,14 @@ finish(struct dec_state *st, struct dec_sync_result *res)
 	res->deleted = dec_sync_forget_acked(st, a);
 	st->n.commands_applied += res->applied;
 	st->n.m1_acked += res->deleted;
+	res->quarantined = dec_sync_quarantine(st, &s->hello, a);
 	st->last_uplink = time(NULL);
 	proto_log(PROTO_LOG_NOTICE,
 	    "uplink: %zu blocks sent, %u purchases invoiced, %zu of %zu "
-	    "commands applied, %zu M1 entries acknowledged and deleted",
-	    a->n_res, a->invoiced, res->applied, a->n_cmds, res->deleted);
+	    "commands applied, %zu M1 entries acknowledged and deleted, %zu "
+	    "quarantined",
+	    a->n_res, a->invoiced, res->applied, a->n_cmds, res->deleted,
+	    res->quarantined);
 out:
 	proto_cleanse(s, sizeof(*s));
 	free(s);
@@ -449,13 +527,15 @@ dec_sync_schedule(struct dec_state *st, time_t now)
 int
 dec_sync_due(const struct dec_state *st, time_t now)
 {
-	return dec_deadline_passed(st->next_uplink, now);
+	return (st->uplink_asked && st->sync == NULL) ||
+	    dec_deadline_passed(st->next_uplink, now);
 }
 
 time_t
 dec_sync_deadline(const struct dec_state *st)
 {
-	return st->next_uplink;
+	return st->uplink_asked && st->sync == NULL ? time(NULL) :
+						      st->next_uplink;
 }
 
 /* --- the first contact ------------------------------------------------------ */

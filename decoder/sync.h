@@ -34,6 +34,7 @@ struct dec_sync_result {
 	struct dec_uplink_out out; /* the center's answer, when done */
 	size_t applied;            /* commands the card took */
 	size_t deleted;            /* M1 entries acknowledged and deleted */
+	size_t quarantined;        /* M1 entries rejected for good, moved */
 	/* The present card could not be read (0: it was, or none): the
 	 * session went without its block (sw: the card's refusal). */
 	int present_rc;
@@ -77,9 +78,22 @@ dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res);
 size_t
 dec_sync_forget_acked(struct dec_state *st, const struct proto_up_answer *ans);
 
+/*
+ * Move the M1 entries ans rejects for good (proto_up_reason_final, a
+ * block M1 holds that went as RECOVERED in the session hello opened)
+ * into the quarantine, durably: the quarantine file first, then M1.
+ * Returns how many; 0 when a file could not be written (then M1 and the
+ * quarantine are unchanged, and logged).
+ */
+size_t dec_sync_quarantine(struct dec_state *st,
+    const struct proto_up_hello *hello, const struct proto_up_answer *ans);
+
 /* The next scheduled uplink: now + the interval (none if it is 0). */
 void dec_sync_schedule(struct dec_state *st, time_t now);
-/* Whether a scheduled uplink is due; when the loop must wake (0: never). */
+/*
+ * Whether an uplink is due (scheduled, or asked by a full M1); when the
+ * loop must wake (0: never).
+ */
 int dec_sync_due(const struct dec_state *st, time_t now);
 time_t dec_sync_deadline(const struct dec_state *st);
 

@@ -5,6 +5,8 @@
  *   decoderctl status [--json]   reader, card, lock, last export, M1
  *   decoderctl export            export the card into M1 now
  *   decoderctl m1 [--json]       M1's entries (what the decoder can read)
+ *   decoderctl quarantine [--json]   M1 entries the center rejected for
+ *                                good, moved out of M1
  *   decoderctl tune CHANNEL      feed the channel's ECMs to the card
  *   decoderctl buy EVENT         impulse purchase of an offered event
  *   decoderctl metrics           the daemon's metrics, Prometheus text
@@ -51,6 +53,7 @@ usage(void)
 	    "  status [--json]    the daemon, the card, M1\n"
 	    "  export             export the card into M1 now\n"
 	    "  m1 [--json]        M1's entries\n"
+	    "  quarantine [--json]  entries the center rejected for good\n"
 	    "  tune CHANNEL       feed the channel's ECMs to the card\n"
 	    "  buy EVENT          buy an event the card offered\n"
 	    "  metrics            the daemon's metrics (Prometheus text)\n"
@@ -186,14 +189,29 @@ m1_entry_parse(char *line, struct m1_entry *e)
 	return 0;
 }
 
+/* The next "entry=" line's rest, copied into buf (cap bytes); 0: none. */
+static int
+next_entry(struct proto_rd *r, char *buf, size_t cap)
+{
+	const char *line;
+	size_t n;
+
+	while (proto_ctl_next_line(r, &line, &n) == 0) {
+		if (n < 6 || n >= cap || memcmp(line, "entry=", 6) != 0)
+			continue;
+		memcpy(buf, line + 6, n - 6);
+		buf[n - 6] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 static void
 print_m1(const char *reply, size_t len, int json)
 {
 	struct proto_rd r;
 	struct m1_entry e;
-	const char *line;
 	char buf[256];
-	size_t n;
 	int k = 0;
 
 	proto_rd_init(&r, reply, len);
@@ -202,11 +220,7 @@ print_m1(const char *reply, size_t len, int json)
 	else
 		printf("%-16s %-8s %6s %6s %11s %-6s %s\n", "UA", "STATE",
 		    "SEQ", "BYTES", "EXPORTED", "KIND", "CHANGE");
-	while (proto_ctl_next_line(&r, &line, &n) == 0) {
-		if (n < 6 || n >= sizeof(buf) || memcmp(line, "entry=", 6) != 0)
-			continue;
-		memcpy(buf, line + 6, n - 6);
-		buf[n - 6] = '\0';
+	while (next_entry(&r, buf, sizeof(buf))) {
 		if (m1_entry_parse(buf, &e) != 0)
 			continue;
 		if (json)
@@ -219,6 +233,73 @@ print_m1(const char *reply, size_t len, int json)
 			printf("%-16s %-8s %6u %6u %11" PRIu64 " %-6s %u\n",
 			    e.ua, e.state, e.seq, e.size, e.at, e.kind,
 			    e.change);
+		k++;
+	}
+	if (json)
+		printf("]\n");
+}
+
+/*
+ * One quarantined entry as decoderd lists it:
+ * "entry=UA SEQ REASON QUARANTINED_AT STORED_AT BYTES REASON'S NAME".
+ */
+struct quar_entry {
+	const char *ua, *reason, *name;
+	uint32_t seq, size;
+	uint64_t at, stored;
+};
+
+static int
+quar_entry_parse(char *line, struct quar_entry *e)
+{
+	char *f[6], *save = NULL;
+
+	for (int i = 0; i < 6; i++)
+		if ((f[i] = strtok_r(i == 0 ? line : NULL, " ", &save)) == NULL)
+			return -1;
+	e->name = strtok_r(NULL, "", &save);
+	if (e->name == NULL || strlen(f[0]) > 16 || strlen(f[2]) != 2 ||
+	    proto_parse_u32(f[1], 0, UINT32_MAX, &e->seq) != 0 ||
+	    proto_parse_u64(f[3], 0, UINT64_MAX, &e->at) != 0 ||
+	    proto_parse_u64(f[4], 0, UINT64_MAX, &e->stored) != 0 ||
+	    proto_parse_u32(f[5], 0, UINT32_MAX, &e->size) != 0)
+		return -1;
+	e->ua = f[0];
+	e->reason = f[2];
+	return 0;
+}
+
+static void
+print_quarantine(const char *reply, size_t len, int json)
+{
+	struct proto_rd r;
+	struct quar_entry e;
+	char buf[512];
+	int k = 0;
+
+	proto_rd_init(&r, reply, len);
+	if (json)
+		printf("[");
+	else
+		printf("%-16s %6s %-6s %11s %11s %6s %s\n", "UA", "SEQ",
+		    "REASON", "QUARANTINED", "STORED", "BYTES", "WHY");
+	while (next_entry(&r, buf, sizeof(buf))) {
+		if (quar_entry_parse(buf, &e) != 0)
+			continue;
+		if (json) {
+			printf("%s{\"ua\":\"%s\",\"seq\":%u,\"reason\":\"%s\","
+			       "\"why\":",
+			    k ? "," : "", e.ua, e.seq, e.reason);
+			util_json_string(stdout, e.name);
+			printf(",\"quarantined_at\":%" PRIu64
+			       ",\"stored_at\":%" PRIu64 ",\"bytes\":%u}",
+			    e.at, e.stored, e.size);
+		} else {
+			printf("%-16s %6u %-6s %11" PRIu64 " %11" PRIu64
+			       " %6u %s\n",
+			    e.ua, e.seq, e.reason, e.at, e.stored, e.size,
+			    e.name);
+		}
 		k++;
 	}
 	if (json)
@@ -299,7 +380,8 @@ request(const struct opts *o, char *req, size_t cap)
 	uint32_t v;
 
 	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "export") == 0 ||
-		strcmp(cmd, "m1") == 0 || strcmp(cmd, "metrics") == 0) &&
+		strcmp(cmd, "m1") == 0 || strcmp(cmd, "metrics") == 0 ||
+		strcmp(cmd, "quarantine") == 0) &&
 	    o->npos == 1) {
 		snprintf(req, cap, "%s", cmd);
 		return 0;
@@ -351,6 +433,8 @@ main(int argc, char **argv)
 		return UTIL_EXIT_FAIL;
 	if (strcmp(cmd, "m1") == 0)
 		print_m1(r.text, r.len, o.json);
+	else if (strcmp(cmd, "quarantine") == 0)
+		print_quarantine(r.text, r.len, o.json);
 	else if (strcmp(cmd, "tune") == 0)
 		print_lines(r.text, r.len, "ecm=");
 	else if (strcmp(cmd, "metrics") == 0)

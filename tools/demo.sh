@@ -76,7 +76,8 @@ PIDS+=($!)
 # -L no: the demo takes each uplink by hand, so that SC2 is seen locked
 # (decoderd would otherwise call the center the moment a locked card is in)
 "$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k decoder.key -e ecm \
-	-A center/ca.crt -C localhost:7443 -i 0 -L no 2>decoder.log &
+	-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 -L no \
+	2>decoder.log &
 PIDS+=($!)
 wait_status card present
 run "$B/decoderctl" status

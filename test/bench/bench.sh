@@ -107,7 +107,7 @@ dec_cleanup() { [ -n "$DEC_PID" ] && kill "$DEC_PID" 2>/dev/null; cleanup; }
 trap dec_cleanup EXIT
 export DECODERD_SOCKET=$tmp/dec.sock
 "$build/decoderd" -f -m "$tmp/m1" -k "$tmp/dec.key" -S "$DECODERD_SOCKET" \
-	-r "PCD 00 01" -i 0 -l error 2>/dev/null &
+	-r "PCD 00 01" -i 0 -I "$tmp/ops/issuer.pub" -l error 2>/dev/null &
 DEC_PID=$!
 for _ in $(seq 100); do
 	"$build/decoderctl" status 2>/dev/null | grep -q "^card  *present" &&

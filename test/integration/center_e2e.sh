@@ -86,7 +86,7 @@ check "SC4 unlocked despite the cuts" wait_for 5 is locked no
 
 # --- the same recovered block through a second decoder ---------------------
 "$B/decoderd" -f -S dec2.sock -m m1.saved -k dec.key.saved -r "no such reader" \
-	-A center/ca.crt -C localhost:7443 -i 0 2>dec2.log &
+	-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 2>dec2.log &
 	started
 dec2=$!
 wait_for 10 test -S dec2.sock

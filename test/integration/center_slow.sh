@@ -75,7 +75,7 @@ check "centerd starts" start_center
 "$B/vcard" sc1.img 2>vcard.log &
 started
 "$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
-	-A center/ca.crt -C localhost:7443 -i 0 2>>dec.log &
+	-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 2>>dec.log &
 started
 card_present() {
 	[ "$("$dctl" status 2>/dev/null | awk '$1 == "card" { print $2 }')" = present ]

@@ -57,7 +57,7 @@ check_eq "through the same decoder" "$dec1" "$(via "${UA[1]}")"
 
 # a stale copy of SC1's block, from a second decoder's M1
 "$B/decoderd" -f -S dec2.sock -m m1.old -k dec2.key -r "no such reader" \
-	-A center/ca.crt -C localhost:7443 -i 0 2>dec2.log &
+	-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 2>dec2.log &
 started
 dec2=$!
 wait_for 10 test -S dec2.sock

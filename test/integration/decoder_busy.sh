@@ -132,7 +132,7 @@ chmod 000 m1
 : >dec.log
 err=$(timeout 10 setpriv --bounding-set -dac_override,-dac_read_search \
 	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm -i 0 \
-	2>&1)
+	-I center/issuer.pub 2>&1)
 check_eq "an M1 it may not read: decoderd does not start" 1 $?
 check_match "saying why, and that M1 is left as it is" \
 	"cannot read M1 m1: Permission denied; it is left as it is" "$err"

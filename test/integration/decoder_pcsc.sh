@@ -24,7 +24,8 @@ SEL=00A4040007F0505456534D01
 # $tmp/dec.log; waits for its socket
 start_decoder() {
 	env "$@" "$build/decoderd" -f -l info -m "$tmp/m1" -k "$tmp/dec.key" \
-		-S "$DECODERD_SOCKET" -e "$tmp/ecm" -i 0 -L no 2>>"$tmp/dec.log" &
+		-S "$DECODERD_SOCKET" -e "$tmp/ecm" -i 0 -L no \
+		-I "$tmp/ops/issuer.pub" 2>>"$tmp/dec.log" &
 		started
 	DEC_PID=$!
 	wait_for 10 test -S "$DECODERD_SOCKET"
@@ -189,7 +190,7 @@ damage() {
 }
 # another decoder, with its own key, makes its own M1 of the same card
 "$build/decoderd" -f -m "$tmp/other.m1" -k "$tmp/other.key" \
-	-S "$tmp/other.sock" -i 0 2>/dev/null &
+	-S "$tmp/other.sock" -i 0 -I "$tmp/ops/issuer.pub" 2>/dev/null &
 	started
 other=$!
 wait_for 10 test -s "$tmp/other.m1"
@@ -247,8 +248,9 @@ wait_for 10 card_is absent
 started
 null_pid=$!
 check "the daemon takes the garbage card's session" wait_for 10 card_is present
-check_match "its export is refused as malformed, and logged" \
-	"export of card 0+ failed: EXPORT failed: malformed" "$(cat "$tmp/dec.log")"
+check_match "its export is refused (no certificate of ours), and logged" \
+	"export of card 0+ failed: card 0+ may not export into M1: its certificate is not our operator's" \
+	"$(cat "$tmp/dec.log")"
 check_eq "M1 is untouched by it" "$m1_before" "$(sha256sum <"$tmp/m1")"
 check_match "its answers to ECMs are refused" "^1 error" "$("$dctl" tune 7)"
 kill $null_pid

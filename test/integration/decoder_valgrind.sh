@@ -36,7 +36,7 @@ vg=(valgrind -q --error-exitcode=99 --leak-check=full
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite)
 [ -n "${PTV_SANITIZED:-}" ] && vg=()
 "${vg[@]}" "$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
-	-A center/ca.crt -C localhost:7443 -i 0 2>dec.log &
+	-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 2>dec.log &
 	started
 DEC_PID=$!
 check "decoderd runs under valgrind" wait_for 60 is card present

@@ -53,7 +53,8 @@ stop_center() {
 }
 start_decoder() {
 	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
-		-A center/ca.crt -C localhost:7443 -i 0 -l info -L no "$@" \
+		-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 -l info \
+		-L no "$@" \
 		2>>dec.log &
 	started
 	DEC_PID=$!

@@ -15,6 +15,8 @@
 
 #include "../../decoder/export.h"
 #include "../../decoder/sync.h"
+#include <limits.h>
+#include <sys/stat.h>
 #include "test_dec_fx.h"
 
 /* --- when ------------------------------------------------------------------ */
@@ -156,6 +158,7 @@ test_never_over_anothers_pending_entry(void **state)
 {
 	struct fx *f = *state;
 	struct dec_export_result res;
+	char why[DEC_WHY_MAX];
 	struct snap s;
 
 	/* M1 full of other cards' entries the center has not acknowledged */
@@ -163,14 +166,24 @@ test_never_over_anothers_pending_entry(void **state)
 	tape_card(f);
 	tape_select(f);
 	tape_export(f, 5);
+	tape_select(f);
+	tape_export(f, 5);
 	insert(f);
 	snap_take(f, &s);
 	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
 	    PROTO_ERR_TOOBIG);
 	assert_int_equal(res.step, DEC_EXPORT_M1_FULL);
-	assert_string_equal(res.why,
-	    "M1 is full: 8 entries wait for the center");
+	snprintf(why, sizeof(why), "M1 is full: %d entries wait for the center",
+	    DEC_M1_MAX_ENTRIES);
+	assert_string_equal(res.why, why);
 	assert_unchanged(f, &s);
+	/* a full M1 asks for an uplink, once per DEC_M1_FULL_GAP */
+	assert_true(f->st.uplink_asked);
+	assert_true(dec_sync_due(&f->st, 0));
+	f->st.uplink_asked = 0;
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    PROTO_ERR_TOOBIG);
+	assert_false(f->st.uplink_asked);
 }
 
 static void
@@ -226,8 +239,10 @@ test_failures_change_nothing(void **state)
 	m1_of_others(f, 2, 0);
 	tape_card(f);
 	tape_select(f);
+	tape_cert(f);
 	tape_sw(&f->t, PROTO_SW_CONDITIONS); /* EXPORT refused */
 	tape_select(f);
+	tape_cert(f);
 	tape_answer(&f->t, "\x90", 1, 0); /* EXPORT without SW */
 	tape_select(f);
 	tape_export(f, 4); /* older than M1's copy */
@@ -269,6 +284,152 @@ test_failures_change_nothing(void **state)
 	    PROTO_ERR_STATE);
 	assert_int_equal(res.step, DEC_EXPORT_NO_CARD);
 	assert_unchanged(f, &s);
+}
+
+/* --- who may enter M1 (issue 9.4) --------------------------------------- */
+
+/* The export's answers, the certificate given: SELECT, GET DATA 01 09. */
+static void
+tape_cert_answer(struct fx *f, const uint8_t *cert, size_t n, uint16_t sw)
+{
+	tape_select(f);
+	tape_answer(&f->t, cert, n, sw);
+}
+
+/*
+ * A card whose certificate is missing, forged, another card's, or whose
+ * block another key signed: nothing enters M1, its pending entry of the
+ * genuine card stays, EXPORT is not even asked for without a valid
+ * certificate.
+ */
+static void
+test_uncertified_never_enters_m1(void **state)
+{
+	struct fx *f = *state;
+	struct dec_export_result res;
+	struct proto_card_keys rogue;
+	uint8_t cert[PROTO_CERT_LEN], ipriv[PROTO_EC_PRIV_LEN],
+	    ipub[PROTO_EC_PUB_LEN], other[PROTO_UA_LEN] = UA(0xee),
+				    b[PROTO_BLOCK_MAX];
+	struct snap s;
+	size_t n;
+
+	assert_int_equal(tape_keys_make(&rogue), 0);
+	assert_int_equal(proto_ec_keygen(ipriv, ipub), 0);
+	/* the genuine card's entry, pending */
+	tape_card(f);
+	tape_select(f);
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs);
+	/* 1: no certificate */
+	tape_cert_answer(f, NULL, 0, PROTO_SW_REF_NOT_FOUND);
+	/* 2: signed by another issuer */
+	make_cert(f->cs.ua, rogue.sign_pub, ipriv, ipub, cert);
+	tape_cert_answer(f, cert, sizeof(cert), PROTO_SW_OK);
+	/* 3: our issuer's, for another UA */
+	make_cert(other, rogue.sign_pub, issuer_priv, issuer_pub, cert);
+	tape_cert_answer(f, cert, sizeof(cert), PROTO_SW_OK);
+	/* 4: a certificate one byte short */
+	tape_cert_answer(f, cert, sizeof(cert) - 1, PROTO_SW_OK);
+	/* 5: the genuine card's certificate (public: anyone can read it),
+	 * the block pinned at 0xFFFFFFFF and signed by the rogue's key */
+	make_cert(f->cs.ua, keys.sign_pub, issuer_priv, issuer_pub, cert);
+	tape_cert_answer(f, cert, sizeof(cert), PROTO_SW_OK);
+	n = tape_make_block(&rogue, f->cs.ua, 0xffffffffu, 1, b);
+	tape_chained(&f->t, b, n, PROTO_SW_OK);
+	insert(f);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res), 0);
+	assert_int_equal(f->st.cert_verdict, DEC_CERT_OK);
+	snap_take(f, &s);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    PROTO_ERR_AUTH);
+	assert_int_equal(res.step, DEC_EXPORT_UNCERTIFIED);
+	assert_int_equal(f->st.cert_verdict, DEC_CERT_NONE);
+	assert_string_equal(res.why,
+	    "card c110020304050607 may not export into M1: it has no "
+	    "certificate");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+		    PROTO_ERR_AUTH);
+		assert_int_equal(res.step, DEC_EXPORT_UNCERTIFIED);
+		assert_int_equal(f->st.cert_verdict, DEC_CERT_BAD);
+	}
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_EXPORT), 1);
+	assert_int_equal(dec_export_run(&f->st, "test", 1, &res),
+	    PROTO_ERR_AUTH);
+	assert_int_equal(res.step, DEC_EXPORT_M1_REFUSED);
+	assert_non_null(strstr(res.why,
+	    "does not verify under the card's "
+	    "certified key"));
+	assert_unchanged(f, &s);
+	assert_int_equal(dec_m1_find(&f->st.m1, f->cs.ua)->seq, 5);
+	assert_true(f->st.has_card);
+}
+
+static void
+reject(struct proto_up_answer *ans, uint8_t ua0, uint32_t seq, uint8_t reason)
+{
+	struct proto_up_result *r = &ans->res[ans->n_res++];
+	uint8_t ua[PROTO_UA_LEN] = UA(ua0);
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->ua, ua, PROTO_UA_LEN);
+	r->seq = seq;
+	r->status = PROTO_UP_REJECTED;
+	r->reason = reason;
+}
+
+/*
+ * A RECOVERED block the center rejects for good leaves M1 into the
+ * quarantine; a reason that is not final, another block of the card, the
+ * present card's own block (its UPLINK BLOCKS'), leave M1 alone.
+ */
+static void
+test_final_rejections_quarantined(void **state)
+{
+	struct fx *f = *state;
+	static struct proto_up_answer ans;
+	static struct proto_up_hello hello;
+	static struct dec_quar back;
+	char path[PATH_MAX];
+	struct snap s;
+
+	m1_of_others(f, 4, 0); /* 0xd0 .. 0xd3 at seq 3 */
+	memset(&ans, 0, sizeof(ans));
+	memset(&hello, 0, sizeof(hello));
+	hello.has_card = 1;
+	memcpy(hello.ua, (const uint8_t *)"\xd3\x10\2\3\4\5\6\7", 8);
+	reject(&ans, 0xd0, 3, PROTO_UP_BUSY);          /* not final */
+	reject(&ans, 0xd1, 2, PROTO_UP_UNKNOWN_UA);    /* another block */
+	reject(&ans, 0xd3, 3, PROTO_UP_BAD_SIGNATURE); /* the present card */
+	snap_take(f, &s);
+	assert_int_equal(dec_sync_quarantine(&f->st, &hello, &ans), 0);
+	assert_unchanged(f, &s);
+	assert_int_equal(f->st.quar.n, 0);
+	/* final, for M1's very block: moved, file and memory */
+	reject(&ans, 0xd1, 3, PROTO_UP_UNKNOWN_UA);
+	reject(&ans, 0xd2, 3, PROTO_UP_REVOKED);
+	assert_int_equal(dec_sync_quarantine(&f->st, &hello, &ans), 2);
+	assert_int_equal(f->st.m1.n, 2);
+	assert_null(
+	    dec_m1_find(&f->st.m1, (const uint8_t *)"\xd1\x10\2\3\4\5\6\7"));
+	assert_int_equal(f->st.quar.n, 2);
+	assert_int_equal(f->st.quar.e[0].reason, PROTO_UP_UNKNOWN_UA);
+	assert_int_equal(f->st.quar.e[1].reason, PROTO_UP_REVOKED);
+	assert_int_equal(dec_quar_path(f->st.cfg.m1, path, sizeof(path)), 0);
+	assert_int_equal(dec_quar_load(path, &back), 0);
+	assert_int_equal(back.n, 2);
+	assert_memory_equal(back.e, f->st.quar.e, 2 * sizeof(back.e[0]));
+	/* the quarantine cannot be written: M1 keeps the entry */
+	memset(&ans, 0, sizeof(ans));
+	reject(&ans, 0xd0, 3, PROTO_UP_MALFORMED);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0); /* no file can go there */
+	snap_take(f, &s);
+	assert_int_equal(dec_sync_quarantine(&f->st, &hello, &ans), 0);
+	assert_unchanged(f, &s);
+	assert_int_equal(f->st.quar.n, 2);
+	assert_int_equal(rmdir(path), 0);
 }
 
 /* --- the deletion rule ------------------------------------------------- */
@@ -594,6 +755,8 @@ main(void)
 		T(test_an_acked_entry_makes_room),
 		T(test_old_cards_entry_stays),
 		T(test_failures_change_nothing),
+		T(test_uncertified_never_enters_m1),
+		T(test_final_rejections_quarantined),
 		T(test_ack_deletes_only_that_block),
 		T(test_sync_forgets_only_acked_blocks),
 		cmocka_unit_test(test_contact_backoff),

@@ -21,6 +21,7 @@
 
 #include "../../decoder/session.h"
 #include "../../decoder/state.h"
+#include "../../proto/cert.h"
 #include "../../proto/file.h"
 #include "../../proto/log.h"
 #include "test_dec_tape.h"
@@ -31,6 +32,8 @@
 	}
 
 static struct proto_card_keys keys;
+/* The operator's issuer key pair, which certifies the cards. */
+static uint8_t issuer_priv[PROTO_EC_PRIV_LEN], issuer_pub[PROTO_EC_PUB_LEN];
 
 struct fx {
 	char dir[64];
@@ -44,6 +47,8 @@ setup(void **state)
 {
 	(void)state;
 	proto_log_set_level(PROTO_LOG_ERR);
+	if (proto_ec_keygen(issuer_priv, issuer_pub) != 0)
+		return -1;
 	return tape_keys_make(&keys);
 }
 
@@ -67,6 +72,7 @@ fx_new(void **state)
 	f->st.cfg.export_interval = 60;
 	if (proto_random(&f->st.key, sizeof(f->st.key)) != 0)
 		return -1;
+	memcpy(f->st.issuer, issuer_pub, sizeof(f->st.issuer));
 	f->st.svc = &f->t; /* the tape is the reader service */
 	f->cs = cs;
 	*state = f;
@@ -80,6 +86,8 @@ fx_free(void **state)
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/m1", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/m1.quarantine", f->dir);
 	unlink(path);
 	rmdir(f->dir);
 	tape_release(&f->t);
@@ -107,12 +115,41 @@ tape_select(struct fx *f)
 	tape_sw(&f->t, PROTO_SW_OK);
 }
 
-/* The card's next EXPORT answer: its block seq, chained as a card does. */
+/* A certificate of ua and pub signed by the key pair given. */
+static inline void
+make_cert(const uint8_t ua[PROTO_UA_LEN], const uint8_t pub[PROTO_EC_PUB_LEN],
+    const uint8_t *ipriv, const uint8_t *ipub, uint8_t out[PROTO_CERT_LEN])
+{
+	struct proto_cert c = { .versions = { 1, 0, 1, 0 } };
+	struct proto_wr w;
+
+	memcpy(c.ua, ua, PROTO_UA_LEN);
+	memcpy(c.pub, pub, PROTO_EC_PUB_LEN);
+	proto_wr_init(&w, out, PROTO_CERT_LEN);
+	if (proto_cert_sign(&c, ipriv, ipub, &w) != 0)
+		abort();
+}
+
+/* The card's answer to GET DATA 01 09: its certificate from the issuer. */
+static inline void
+tape_cert(struct fx *f)
+{
+	uint8_t c[PROTO_CERT_LEN];
+
+	make_cert(f->cs.ua, keys.sign_pub, issuer_priv, issuer_pub, c);
+	tape_answer(&f->t, c, sizeof(c), PROTO_SW_OK);
+}
+
+/*
+ * The card's next EXPORT answers: its certificate (every export reads
+ * it), then its block seq, chained as a card does.
+ */
 static inline void
 tape_export(struct fx *f, uint32_t seq)
 {
 	uint8_t b[PROTO_BLOCK_MAX];
 
+	tape_cert(f);
 	tape_chained(&f->t, b, tape_make_block(&keys, f->cs.ua, seq, 20, b),
 	    PROTO_SW_OK);
 }

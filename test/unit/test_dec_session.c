@@ -27,7 +27,8 @@ static void
 test_each_operation_in_a_transaction(void **state)
 {
 	static const uint8_t want[] = { PROTO_INS_SELECT, SM_INS_GET_DATA,
-		PROTO_INS_SELECT, SM_INS_GET_DATA, SM_INS_EXPORT };
+		PROTO_INS_SELECT, SM_INS_GET_DATA, SM_INS_GET_DATA,
+		SM_INS_EXPORT };
 	struct fx *f = *state;
 	struct dec_export_result res;
 	unsigned n;
@@ -104,6 +105,8 @@ test_held_at_insertion(void **state)
 
 	tape_card(f);
 	tape_select(f);
+	tape_cert(f); /* read at the card's contact */
+	tape_select(f);
 	tape_export(f, 5);
 	tape_state(&f->t, &f->cs);
 	tape_rewind(&f->t);
@@ -125,6 +128,7 @@ test_held_at_insertion(void **state)
 	assert_true(f->st.has_card);
 	assert_string_equal(f->st.waiting, "");
 	assert_int_equal(dec_events_deadline(&f->st), 0);
+	assert_int_equal(f->st.cert_verdict, DEC_CERT_OK);
 	assert_non_null(dec_m1_find(&f->st.m1, f->cs.ua));
 }
 

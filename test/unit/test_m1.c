@@ -26,10 +26,12 @@
 #include "../../decoder/config.h"
 #include "../../decoder/files.h"
 #include "../../decoder/m1.h"
+#include "../../decoder/quarantine.h"
 #include "../../decoder/state.h"
 #include "../../proto/file.h"
 #include "../../proto/proto.h"
 #include "../../proto/sm.h"
+#include "../../proto/uplink.h"
 
 static struct proto_card_keys card_keys;
 static struct dec_key key;
@@ -50,6 +52,26 @@ block(uint8_t ua0, uint32_t seq, uint8_t *out)
 	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
 	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, NULL,
 			     &card_keys, body, proto_wr_len(&bw), &w),
+	    0);
+	return proto_wr_len(&w);
+}
+
+/* A block of UA ua0 1 2 .. 7, seq, signed by keys k (a card of its own). */
+static size_t
+block_by(const struct proto_card_keys *k, uint8_t ua0, uint32_t seq,
+    uint8_t *out)
+{
+	uint8_t ua[PROTO_UA_LEN] = { ua0, 1, 2, 3, 4, 5, 6, 7 };
+	uint8_t body[PROTO_M2_MAX_LEN];
+	struct proto_m2 m;
+	struct proto_wr w, bw;
+
+	memset(&m, 0, sizeof(m));
+	proto_wr_init(&bw, body, sizeof(body));
+	assert_int_equal(proto_m2_encode(&m, &bw), 0);
+	proto_wr_init(&w, out, PROTO_BLOCK_MAX);
+	assert_int_equal(proto_block_seal(PROTO_BLOCK_EXPORT, ua, seq, NULL, k,
+			     body, proto_wr_len(&bw), &w),
 	    0);
 	return proto_wr_len(&w);
 }
@@ -91,7 +113,7 @@ test_put_policy(void **state)
 	assert_memory_equal(&m, &before, sizeof(m));
 	/* other cards get entries of their own until M1 is full */
 	for (uint8_t i = 1; i < DEC_M1_MAX_ENTRIES; i++) {
-		n = block((uint8_t)(0xa0 + i), 1, b);
+		n = block((uint8_t)(0x40 + i), 1, b);
 		assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), 0);
 	}
 	assert_int_equal(m.n, DEC_M1_MAX_ENTRIES);
@@ -105,7 +127,7 @@ test_put_policy(void **state)
 	m.e[2].state = DEC_M1_ACKED;
 	assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), 0);
 	assert_int_equal(dec_m1_pending(&m), DEC_M1_MAX_ENTRIES);
-	assert_null(dec_m1_find(&m, (const uint8_t *)"\xa2\1\2\3\4\5\6\7"));
+	assert_null(dec_m1_find(&m, (const uint8_t *)"\x42\1\2\3\4\5\6\7"));
 	assert_non_null(dec_m1_find(&m, (const uint8_t *)"\xb0\1\2\3\4\5\6\7"));
 	assert_int_equal(dec_m1_remove(&m,
 			     (const uint8_t *)"\xb0\1\2\3\4\5\6\7"),
@@ -116,6 +138,134 @@ test_put_policy(void **state)
 	/* a malformed block is refused */
 	b[1] = 9;
 	assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), PROTO_ERR_FORMAT);
+}
+
+/* dec_m1_put_verified refuses with want, and m does not change. */
+static void
+put_refused(struct dec_m1 *m, const uint8_t *b, size_t n,
+    const uint8_t pub[PROTO_EC_PUB_LEN], int want)
+{
+	static struct dec_m1 before;
+
+	before = *m;
+	assert_int_equal(dec_m1_put_verified(m, b, n, pub, 9, 1009), want);
+	assert_memory_equal(m, &before, sizeof(*m));
+}
+
+/*
+ * Issue 9.4's rules: only a block verified under the card's certified key
+ * enters M1; an entry is replaced only by a block of the same key with a
+ * higher export sequence.  A rogue card claiming another card's UA with
+ * its own key can neither overwrite that card's entry nor pin it.
+ */
+static void
+test_put_verified(void **state)
+{
+	static struct dec_m1 m;
+	struct proto_card_keys rogue;
+	uint8_t b[PROTO_BLOCK_MAX];
+	size_t n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(proto_ec_keygen(rogue.sign_priv, rogue.sign_pub), 0);
+	assert_int_equal(proto_random(rogue.kt, sizeof(rogue.kt)), 0);
+	/* the genuine card's block, verified under its key */
+	n = block_by(&card_keys, 0xa0, 5, b);
+	assert_int_equal(dec_m1_put_verified(&m, b, n, card_keys.sign_pub, 3,
+			     1000),
+	    0);
+	assert_int_equal(m.n, 1);
+	/* a block that does not verify under the key given */
+	n = block_by(&rogue, 0xa0, 6, b);
+	put_refused(&m, b, n, card_keys.sign_pub, PROTO_ERR_AUTH);
+	/* a rogue key over the genuine entry, pinning with 0xFFFFFFFF, even
+	 * when its own key verifies its block */
+	n = block_by(&rogue, 0xa0, 0xffffffffu, b);
+	put_refused(&m, b, n, rogue.sign_pub, PROTO_ERR_EXISTS);
+	/* the same key, a sequence no higher */
+	n = block_by(&card_keys, 0xa0, 5, b);
+	put_refused(&m, b, n, card_keys.sign_pub, PROTO_ERR_RANGE);
+	/* a tampered block (one byte of its body) */
+	n = block_by(&card_keys, 0xa0, 6, b);
+	b[n - PROTO_EC_SIG_LEN - 1] ^= 1;
+	put_refused(&m, b, n, card_keys.sign_pub, PROTO_ERR_AUTH);
+	/* the same key, higher: replaces */
+	n = block_by(&card_keys, 0xa0, 6, b);
+	assert_int_equal(dec_m1_put_verified(&m, b, n, card_keys.sign_pub, 4,
+			     1001),
+	    0);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(m.e[0].seq, 6);
+	assert_int_equal(m.e[0].change_ctr, 4);
+	/* an entry another key made (an old M1's, say): the genuine key
+	 * cannot replace it either; only the center's answer removes it */
+	n = block_by(&rogue, 0xa1, 1, b);
+	assert_int_equal(dec_m1_put(&m, b, n, 0, 1000), 0);
+	n = block_by(&card_keys, 0xa1, 2, b);
+	put_refused(&m, b, n, card_keys.sign_pub, PROTO_ERR_EXISTS);
+}
+
+/* The quarantine's file: round trip, bound, duplicates, damage. */
+static void
+test_quarantine(void **state)
+{
+	static struct dec_quar q, back, before;
+	static struct dec_m1_entry e;
+	static char img[DEC_QUAR_FILE_MAX];
+	size_t len = 0;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	memset(&e, 0, sizeof(e));
+	e.len = (uint16_t)block(0xa0, 5, e.block);
+	memcpy(e.ua, "\xa0\1\2\3\4\5\6\7", PROTO_UA_LEN);
+	e.seq = 5;
+	e.exported_at = 1000;
+	assert_int_equal(dec_quar_add(&q, &e, PROTO_UP_UNKNOWN_UA, 2000), 0);
+	assert_int_equal(q.n, 1);
+	/* the same block again: already there, nothing changes */
+	before = q;
+	assert_int_equal(dec_quar_add(&q, &e, PROTO_UP_BAD_SIGNATURE, 2001),
+	    PROTO_ERR_EXISTS);
+	assert_memory_equal(&q, &before, sizeof(q));
+	/* round trip through the file image */
+	assert_int_equal(dec_quar_encode(&q, img, sizeof(img), &len), 0);
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(dec_quar_decode(img, len, &back), 0);
+	assert_int_equal(back.n, 1);
+	assert_memory_equal(&back.e[0], &q.e[0], sizeof(q.e[0]));
+	assert_int_equal(back.e[0].reason, PROTO_UP_UNKNOWN_UA);
+	assert_int_equal(back.e[0].quarantined_at, 2000);
+	assert_int_equal(back.e[0].stored_at, 1000);
+	/* damage: a torn last line, a UA that is not the block's, another
+	 * header: refused, the output untouched */
+	before = back;
+	assert_int_equal(dec_quar_decode(img, len - 1, &back),
+	    PROTO_ERR_FORMAT);
+	assert_int_equal(img[17], 'a'); /* the entry's UA, after the header */
+	img[17] = 'b';
+	assert_int_equal(dec_quar_decode(img, len, &back), PROTO_ERR_FORMAT);
+	img[17] = 'a';
+	assert_int_equal(dec_quar_decode(img, len, &back), 0);
+	back = before;
+	img[0] = 'x';
+	assert_int_equal(dec_quar_decode(img, len, &back), PROTO_ERR_FORMAT);
+	assert_memory_equal(&back, &before, sizeof(back));
+	/* bounded: the oldest goes */
+	for (uint32_t i = 0; i < DEC_QUAR_MAX; i++) {
+		e.seq = 100 + i;
+		e.len = (uint16_t)block(0xa0, e.seq, e.block);
+		assert_int_equal(dec_quar_add(&q, &e, PROTO_UP_MALFORMED, 3000),
+		    0);
+	}
+	assert_int_equal(q.n, DEC_QUAR_MAX);
+	assert_int_equal(q.dropped, 1);
+	assert_int_equal(q.e[0].seq, 100);
+	assert_int_equal(q.e[DEC_QUAR_MAX - 1].seq, 100 + DEC_QUAR_MAX - 1);
+	assert_int_equal(dec_quar_encode(&q, img, sizeof(img), &len), 0);
+	assert_int_equal(dec_quar_decode(img, len, &back), 0);
+	assert_int_equal(back.n, DEC_QUAR_MAX);
 }
 
 static void
@@ -263,6 +413,11 @@ files_fx_init(struct files_fx *f)
 	dec_state_init(&f->st, NULL);
 	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/m1", f->dir);
 	snprintf(f->st.cfg.key, sizeof(f->st.cfg.key), "%s/key", f->dir);
+	snprintf(f->st.cfg.issuer, sizeof(f->st.cfg.issuer), "%s/issuer.pub",
+	    f->dir);
+	assert_int_equal(proto_file_replace(f->st.cfg.issuer,
+			     card_keys.sign_pub, PROTO_EC_PUB_LEN, 0644),
+	    0);
 }
 
 /* How many files the directory holds. */
@@ -320,8 +475,8 @@ test_m1_unreadable_stays(void **state)
 	assert_non_null(strstr(why, "it is left as it is"));
 	assert_int_equal(stat(f.st.cfg.m1, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
-	/* nothing moved aside: m1, key, and the two lock files */
-	assert_int_equal(files_in(f.dir), 4);
+	/* nothing moved aside: m1, key, issuer, and the two lock files */
+	assert_int_equal(files_in(f.dir), 5);
 	/* the locks were given back */
 	assert_int_equal(f.st.m1_lock, -1);
 	assert_int_equal(f.st.key_lock, -1);
@@ -342,9 +497,33 @@ test_m1_bad_moved_aside(void **state)
 	assert_int_equal(dec_files_open(&f.st, why), 0);
 	assert_int_equal(f.st.m1.n, 0);
 	assert_int_equal(access(f.st.cfg.m1, F_OK), -1);
-	assert_int_equal(files_in(f.dir), 4); /* key, aside, two locks */
+	assert_int_equal(files_in(f.dir), 5); /* key, issuer, aside, locks */
 	assert_string_equal(f.st.last_error,
 	    "M1 was unreadable and was moved aside");
+	files_fx_free(&f);
+}
+
+/* No issuer key, or one that is no key: the daemon does not start. */
+static void
+test_issuer_required(void **state)
+{
+	static struct files_fx f;
+	char why[DEC_WHY_MAX];
+	uint8_t junk[PROTO_EC_PUB_LEN];
+
+	(void)state;
+	files_fx_init(&f);
+	assert_int_equal(unlink(f.st.cfg.issuer), 0);
+	assert_int_equal(dec_files_open(&f.st, why), PROTO_ERR_NOTFOUND);
+	assert_non_null(strstr(why, "issuer key"));
+	assert_int_equal(f.st.m1_lock, -1);
+	memset(junk, 0x04, sizeof(junk)); /* 65 bytes, no point */
+	assert_int_equal(proto_file_replace(f.st.cfg.issuer, junk, sizeof(junk),
+			     0644),
+	    0);
+	assert_int_equal(dec_files_open(&f.st, why), PROTO_ERR_FORMAT);
+	assert_non_null(strstr(why, "not a P-256 public key"));
+	assert_int_equal(access(f.st.cfg.m1, F_OK), -1); /* nothing made */
 	files_fx_free(&f);
 }
 
@@ -423,6 +602,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_policy),
+		cmocka_unit_test(test_put_verified),
+		cmocka_unit_test(test_quarantine),
 		cmocka_unit_test(test_file_roundtrip_and_damage),
 		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_config),
@@ -431,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_m1_bad_moved_aside),
 		cmocka_unit_test(test_locks),
 		cmocka_unit_test(test_config_centers),
+		cmocka_unit_test(test_issuer_required),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
