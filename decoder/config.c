@@ -20,6 +20,8 @@ dec_config_defaults(struct dec_config *c)
 	snprintf(c->key, sizeof(c->key), "/var/lib/ptv/decoder.key");
 	snprintf(c->socket, sizeof(c->socket), "/run/decoderd.sock");
 	snprintf(c->ecm_dir, sizeof(c->ecm_dir), "/var/lib/ptv/ecm");
+	snprintf(c->emm_dir, sizeof(c->emm_dir), "/var/lib/ptv/emm");
+	c->emm_interval = 30;
 	c->export_interval = 3600;
 	c->uplink_deadline = 60;
 	c->first_contact = 1;
@@ -140,6 +142,10 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 		return set_str(c->socket, sizeof(c->socket), v);
 	if (strcmp(key, "ecm_dir") == 0)
 		return set_str(c->ecm_dir, sizeof(c->ecm_dir), v);
+	if (strcmp(key, "emm_dir") == 0)
+		return set_str(c->emm_dir, sizeof(c->emm_dir), v);
+	if (strcmp(key, "emm_interval") == 0)
+		return set_seconds(&c->emm_interval, v);
 	if (strcmp(key, "ca") == 0)
 		return set_str(c->ca, sizeof(c->ca), v);
 	if (strcmp(key, "metrics_file") == 0)

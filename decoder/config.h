@@ -10,6 +10,9 @@
  *   socket           the control socket         (/run/decoderd.sock)
  *   export_interval  seconds between periodic exports, 0 = never (3600)
  *   ecm_dir          where CHANNEL.ecm files are (/var/lib/ptv/ecm)
+ *   emm_dir          where the broadcast's *.emm files are (/var/lib/ptv/emm)
+ *   emm_interval     seconds between readings of emm_dir, 0 = only at a
+ *                    card's insertion and when asked (30)
  *   log_level        error, warning, notice, info, debug (notice)
  *   center           the center's host:port     (localhost:7443), or
  *                    several, "host:port,host:port,...": instances of one
@@ -54,6 +57,7 @@ struct dec_config {
 	char key[PATH_MAX];
 	char socket[108];
 	char ecm_dir[PATH_MAX];
+	char emm_dir[PATH_MAX];
 	char center_host[256]; /* the first center */
 	char center_port[16];
 	unsigned n_more; /* the centers tried after it, in order */
@@ -63,6 +67,7 @@ struct dec_config {
 	char issuer[PATH_MAX];
 	unsigned export_interval;
 	unsigned usage_export_gap;
+	unsigned emm_interval;
 	unsigned uplink_interval;
 	unsigned uplink_deadline;
 	int first_contact;

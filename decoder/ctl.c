@@ -5,10 +5,12 @@
 #include "../proto/apdu.h"
 #include "../proto/ctl.h"
 #include "../proto/log.h"
+#include "../proto/m2.h"
 #include "../proto/num.h"
 #include "../proto/proto.h"
 #include "ctl.h"
 #include "ecm.h"
+#include "emm.h"
 #include "export.h"
 #include "metrics.h"
 #include "session.h"
@@ -26,11 +28,12 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 		proto_ctl_reply_add(r,
 		    "reader=%s\ncard=present\nua=%s\nlocked=%s\n"
 		    "change_ctr=%u\nexport_seq=%u\ncredit=%u\nfree_log=%u\n"
-		    "held=%s\ncert=%s\n",
+		    "held=%s\ncert=%s\nbcast_ctr=%u\nexport_requested=%s\n",
 		    st->card.reader, DEC_UA(s->ua), s->locked ? "yes" : "no",
 		    s->change_ctr, s->export_seq, s->credit, s->free_log,
 		    dec_session_held(st) ? "yes" : "no",
-		    dec_export_cert_name(st->cert_verdict));
+		    dec_export_cert_name(st->cert_verdict), s->bcast_ctr,
+		    (s->flags & PROTO_M2_FLAG_EXPORT) ? "yes" : "no");
 	else if (st->waiting[0] != '\0')
 		/* a card is there; another program holds it */
 		proto_ctl_reply_add(r, "reader=%s\ncard=held\nheld=yes\n",
@@ -98,6 +101,38 @@ do_quarantine(struct dec_state *st, struct proto_ctl_reply *r)
 		    proto_up_reason(e->reason));
 	}
 	proto_ctl_reply_add(r, "dropped=%lu\n", st->quar.dropped);
+}
+
+/* Feed the broadcast's EMMs now; the policy follows, as at the tick. */
+static void
+do_emm(struct dec_state *st, struct proto_ctl_reply *r)
+{
+	struct dec_emm_result res;
+
+	(void)dec_emm_feed(st, &res);
+	switch (res.step) {
+	case DEC_EMM_NO_CARD:
+	case DEC_EMM_HELD:
+	case DEC_EMM_CARD:
+		proto_ctl_reply_fail(r, "%s", dec_session_why(st, res.rc));
+		break;
+	case DEC_EMM_NO_DIR:
+		proto_ctl_reply_fail(r, "%s: %s", st->cfg.emm_dir,
+		    proto_strerror(res.rc));
+		break;
+	default:
+		proto_ctl_reply_add(r,
+		    "files=%zu\nlines=%zu\nbad=%zu\nfed=%zu\napplied=%zu\n"
+		    "consumed_refused=%zu\nrefused=%zu\nstale=%zu\n"
+		    "bcast_ctr=%u\n",
+		    res.files, res.lines, res.bad, res.fed, res.applied,
+		    res.consumed_refused, res.refused, res.stale,
+		    st->card.st.bcast_ctr);
+		break;
+	}
+	dec_emm_schedule(st, time(NULL));
+	if (res.applied + res.consumed_refused > 0)
+		dec_export_if_changed(st, "after EMMs");
 }
 
 static void
@@ -298,6 +333,8 @@ dec_ctl_answer(struct proto_ctl_reply *r, struct dec_state *st,
 		do_m1(st, r);
 	else if (strcmp(verb, "quarantine") == 0 && *arg == '\0')
 		do_quarantine(st, r);
+	else if (strcmp(verb, "emm") == 0 && *arg == '\0')
+		do_emm(st, r);
 	else if (strcmp(verb, "tune") == 0)
 		do_tune(st, r, arg);
 	else if (strcmp(verb, "buy") == 0)

@@ -6,6 +6,7 @@
  *   export          export the present card now
  *   m1              M1's entries
  *   quarantine      the entries the center rejected for good
+ *   emm             feed the broadcast's EMMs for the card now
  *   tune CHANNEL    feed the channel's ECMs; each ECM's outcome
  *   buy EVENT       buy an event an ECM offered
  *   uplink [cut=N]  run an uplink session now

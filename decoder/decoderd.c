@@ -25,6 +25,7 @@
 #include "../proto/stop.h"
 #include "config.h"
 #include "ctl.h"
+#include "emm.h"
 #include "events.h"
 #include "export.h"
 #include "files.h"
@@ -47,6 +48,7 @@ usage(void)
 	    "[-u uplink-seconds]\n"
 	    "                [-t uplink-deadline] [-L yes|no] [-R seconds]\n"
 	    "                [-g seconds] [-M metrics-file] [-I issuer.pub]\n"
+	    "                [-E emm-dir] [-T emm-seconds]\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -c config   configuration file (key = value lines)\n"
 	    "  -i seconds  periodic export interval (0: never)\n"
@@ -58,7 +60,10 @@ usage(void)
 	    "  -R seconds  its tries 2 s apart, doubling up to this (60)\n"
 	    "  -M file     keep the metrics there too, for node_exporter\n"
 	    "  -I file     the operator's issuer public key: only cards it\n"
-	    "              certified may export into M1\n");
+	    "              certified may export into M1\n"
+	    "  -E dir      the broadcast's EMM files (*.emm)\n"
+	    "  -T seconds  between readings of the EMM files (30; 0: at\n"
+	    "              insertion and when asked only)\n");
 	exit(2);
 }
 
@@ -86,13 +91,16 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 		['L'] = "first_contact",
 		['R'] = "first_contact_max",
 		['M'] = "metrics_file",
-		['I'] = "issuer" };
+		['I'] = "issuer",
+		['E'] = "emm_dir",
+		['T'] = "emm_interval" };
 	int opt, line, rc;
 
 	dec_config_defaults(c);
 	/* The file first, flags over it. */
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:E:T:", longs, NULL)) !=
+	    -1) {
 		if (opt != 'c')
 			continue;
 		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
@@ -107,7 +115,8 @@ parse_args(int argc, char **argv, struct dec_config *c, int *fg)
 	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:", longs, NULL)) != -1) {
+		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:E:T:", longs, NULL)) !=
+	    -1) {
 		if (opt == 'f') {
 			*fg = 1;
 		} else if (opt == 'c') {
@@ -176,6 +185,22 @@ contact_uplink(struct dec_state *st)
 	dec_sync_contact_after(st, &res, time(NULL));
 }
 
+/* The broadcast's EMMs for the present card; the policy follows. */
+static void
+emm_tick(struct dec_state *st, time_t now)
+{
+	struct dec_emm_result res;
+
+	if (!dec_emm_due(st, now))
+		return;
+	if (dec_emm_feed(st, &res) != 0 && res.step != DEC_EMM_NO_DIR)
+		proto_log(PROTO_LOG_WARNING, "%s: EMMs not fed: %s", __func__,
+		    dec_session_why(st, res.rc));
+	dec_emm_schedule(st, time(NULL));
+	if (res.applied + res.consumed_refused > 0)
+		dec_export_if_changed(st, "after EMMs");
+}
+
 /* A session ended: whoever asked hears how, and the policy follows. */
 static void
 uplink_over(struct dec_state *st, struct dec_ctl *ctl,
@@ -221,6 +246,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		timeout = sooner(dec_sync_deadline(st), timeout);
 		timeout = sooner(dec_sync_contact_deadline(st), timeout);
 		timeout = sooner(dec_events_deadline(st), timeout);
+		timeout = sooner(dec_emm_deadline(st), timeout);
 		timeout = sooner_ms(dec_sync_wait_ms(st), timeout);
 		timeout = sooner_ms(dec_ctl_wait_ms(ctl), timeout);
 		timeout = sooner_ms(metrics_ms, timeout);
@@ -238,6 +264,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 			uplink_over(st, ctl, &res);
 		dec_ctl_serve(ctl, st, pfd, n);
 		dec_events_tick(st, time(NULL));
+		emm_tick(st, time(NULL));
 		dec_export_tick(st, time(NULL));
 		if (dec_sync_due(st, time(NULL)))
 			scheduled_uplink(st);
@@ -292,6 +319,7 @@ main(int argc, char **argv)
 	if (start(&st, &ctl, &mon, &ev_fd) != 0)
 		goto out;
 	dec_sync_schedule(&st, time(NULL));
+	dec_emm_start(&st, time(NULL));
 	proto_log(PROTO_LOG_NOTICE,
 	    "decoder %s: M1 %s (%zu entries), control %s", DEC_UA(st.key.id),
 	    st.cfg.m1, st.m1.n, st.cfg.socket);

@@ -5,6 +5,7 @@
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "emm.h"
 #include "events.h"
 #include "export.h"
 #include "session.h"
@@ -57,6 +58,7 @@ open_card(struct dec_state *st, const char *reader)
 	}
 	log_inserted(st, reader);
 	(void)dec_export_certify(st);
+	dec_emm_soon(st); /* the broadcast's EMMs for it, at the next tick */
 	dec_export_schedule(st, time(NULL));
 	dec_export_if_changed(st, "inserted");
 	dec_sync_contact_arrived(st, time(NULL));

@@ -6,6 +6,7 @@
 #include "../proto/apdu.h"
 #include "../proto/cert.h"
 #include "../proto/log.h"
+#include "../proto/m2.h"
 #include "../proto/proto.h"
 #include "export.h"
 #include "session.h"
@@ -22,6 +23,8 @@ dec_export_due(const struct dec_state *st, enum dec_export_trigger t,
 	case DEC_EXPORT_CHANGED:
 		if (st->card.st.locked)
 			return 0;
+		if (st->card.st.flags & PROTO_M2_FLAG_EXPORT)
+			return 1; /* the center asked: export now */
 		e = dec_m1_find_const(&st->m1, st->card.st.ua);
 		return e == NULL || e->change_ctr != st->card.st.change_ctr;
 	case DEC_EXPORT_INTERVAL:
@@ -347,6 +350,8 @@ policy(struct dec_state *st, const char *reason, time_t now)
 
 	if (!changed && !dec_export_due(st, DEC_EXPORT_USAGE, now))
 		return;
+	if (changed && (st->card.st.flags & PROTO_M2_FLAG_EXPORT))
+		reason = "the center's export now";
 	if (dec_export_run(st, changed ? reason : "usage changed", 1, &res) !=
 	    0) {
 		proto_log(PROTO_LOG_ERR, "%s: export of card %s failed: %s",

@@ -37,8 +37,9 @@ enum dec_export_trigger {
 
 /*
  * Whether trigger t calls for an export now, judged on st->card.st as last
- * read.  CHANGED: a card is present, unlocked, and M1 holds no entry of it
- * or one made at another change counter.  INTERVAL: a card is present
+ * read.  CHANGED: a card is present, unlocked, and its export-requested
+ * flag is set (the center's "export now", by EMM or in a session), or M1
+ * holds no entry of it or one made at another change counter.  INTERVAL: a card is present
  * and now is at or past st->next_export (0: never).  ASKED: a card is
  * present.  USAGE: a card is present, unlocked, its usage changed
  * (st->usage_since), and now is at or past dec_export_usage_at.

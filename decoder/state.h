@@ -13,6 +13,7 @@
  *               last_export_seq, usage_retry; usage_since cleared;
  *               cert, m1_full_at, uplink_asked
  *   ecm.c       offers
+ *   emm.c       emm_refused, next_emm, emm_soon
  *   sync.c      m1, m1_next, quar, tls, sync, uplink_since, next_uplink,
  *               last_uplink, the first contact (contact_*), uplink_asked
  *               (cleared)
@@ -43,6 +44,8 @@
 #define DEC_WHY_MAX 512            /* a failure's sentence */
 #define DEC_HELD_RETRY 1           /* s before trying a held card again */
 #define DEC_M1_FULL_GAP 30         /* s between uplinks a full M1 asks for */
+#define DEC_EMM_REFUSED_MAX 256    /* EMMs remembered as refused */
+#define DEC_EMM_DIGEST_LEN 16      /* of SHA-256, to know one again */
 
 /* A UA in hex, in storage the caller owns. */
 struct dec_ua_hex {
@@ -70,6 +73,12 @@ struct dec_counters {
 	unsigned long inserted, removed, resets;
 	unsigned long ecm_cw, ecm_denied, ecm_offer, ecm_failed;
 	unsigned long purchases, purchases_refused;
+};
+
+/* EMMs a card refused without consuming them: never fed again. */
+struct dec_emm_memory {
+	size_t n; /* oldest first */
+	uint8_t d[DEC_EMM_REFUSED_MAX][DEC_EMM_DIGEST_LEN];
 };
 
 /* What the present card's certificate proved, at its last reading. */
@@ -123,6 +132,9 @@ struct dec_state {
 	/* The present card's certificate (reset when a session opens). */
 	enum dec_cert_verdict cert_verdict;
 	uint8_t cert_pub[PROTO_EC_PUB_LEN]; /* its key, when DEC_CERT_OK */
+	struct dec_emm_memory emm_refused;  /* emm.c (loaded by files.c) */
+	time_t next_emm;                    /* emm.c: the next feed, 0 none */
+	int emm_soon;                       /* emm.c: feed at the next tick */
 	time_t m1_full_at;     /* the last time a full M1 asked for an uplink */
 	int uplink_asked;      /* an uplink is wanted now (M1 is full) */
 	SSL_CTX *tls;          /* made at the first uplink */

@@ -57,6 +57,7 @@ else
 		"$root/test/integration/decoder_usage.sh"
 		"$root/test/integration/decoder_metrics.sh"
 		"$root/test/integration/decoder_rogue.sh"
+		"$root/test/integration/decoder_emm.sh"
 		"$root/test/integration/center_e2e.sh"
 		"$root/test/integration/center_commands.sh"
 		"$root/test/integration/center_card.sh"

@@ -8,6 +8,7 @@
  *   decoderctl quarantine [--json]   M1 entries the center rejected for
  *                                good, moved out of M1
  *   decoderctl tune CHANNEL      feed the channel's ECMs to the card
+ *   decoderctl emm [--json]      feed the broadcast's EMMs for the card now
  *   decoderctl buy EVENT         impulse purchase of an offered event
  *   decoderctl metrics           the daemon's metrics, Prometheus text
  *   decoderctl uplink [--cut-after N]   a session with the center now;
@@ -55,6 +56,7 @@ usage(void)
 	    "  m1 [--json]        M1's entries\n"
 	    "  quarantine [--json]  entries the center rejected for good\n"
 	    "  tune CHANNEL       feed the channel's ECMs to the card\n"
+	    "  emm [--json]       feed the broadcast's EMMs to the card now\n"
 	    "  buy EVENT          buy an event the card offered\n"
 	    "  metrics            the daemon's metrics (Prometheus text)\n"
 	    "  uplink [--cut-after N]  a session with the center now\n"
@@ -381,7 +383,7 @@ request(const struct opts *o, char *req, size_t cap)
 
 	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "export") == 0 ||
 		strcmp(cmd, "m1") == 0 || strcmp(cmd, "metrics") == 0 ||
-		strcmp(cmd, "quarantine") == 0) &&
+		strcmp(cmd, "quarantine") == 0 || strcmp(cmd, "emm") == 0) &&
 	    o->npos == 1) {
 		snprintf(req, cap, "%s", cmd);
 		return 0;

@@ -34,10 +34,10 @@ stop_center() {
 	CENTER_PID=
 	return $rc
 }
-start_decoder() {
+start_decoder() {      # start_decoder [DECODERD-FLAG...]
 	"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
 		-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 -l info \
-		-L no 2>>dec.log &
+		-L no "$@" 2>>dec.log &
 	started
 	DEC_PID=$!
 	wait_for 10 test -S "$DECODERD_SOCKET"

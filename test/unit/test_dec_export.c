@@ -10,13 +10,14 @@
  * acknowledged that very block (same UA and seq).
  */
 #include <errno.h>
-
-#include <limits.h>
-
-#include "../../decoder/export.h"
-#include "../../decoder/sync.h"
 #include <limits.h>
 #include <sys/stat.h>
+
+#include "../../decoder/emm.h"
+#include "../../decoder/export.h"
+#include "../../decoder/sync.h"
+#include "../../proto/cmd.h"
+#include "../../proto/m2.h"
 #include "test_dec_fx.h"
 
 /* --- when ------------------------------------------------------------------ */
@@ -432,6 +433,110 @@ test_final_rejections_quarantined(void **state)
 	assert_int_equal(rmdir(path), 0);
 }
 
+/* --- EMMs (issue 10.3) ----------------------------------------------------- */
+
+/* An EMM for ua on path, with counter: one line of hex appended to fp. */
+static void
+emm_line(FILE *fp, const uint8_t ua[PROTO_UA_LEN], uint8_t path,
+    uint32_t counter, const uint8_t *priv, const uint8_t *pub)
+{
+	struct proto_cmd c = { .type = PROTO_CMD_RELOAD,
+		.path = path,
+		.counter = counter,
+		.arg1 = 5 };
+	uint8_t buf[PROTO_CMD_MAX_LEN];
+	char hex[2 * PROTO_CMD_MAX_LEN + 1];
+	struct proto_wr w;
+
+	memcpy(c.ua, ua, PROTO_UA_LEN);
+	proto_wr_init(&w, buf, sizeof(buf));
+	assert_int_equal(proto_cmd_sign(&c, priv, pub, &w), 0);
+	proto_hex(buf, proto_wr_len(&w), hex);
+	fprintf(fp, "%s\n", hex);
+}
+
+/*
+ * The EMMs of emm_dir meant for the card (its UA, the broadcast path, a
+ * counter above its broadcast counter) are fed lowest counter first,
+ * whatever the files' order; the card's counter then filters them out
+ * for good; one the card refused without consuming is remembered (in
+ * memory and beside M1) and not fed again.
+ */
+static void
+test_emm_fed_once_in_order(void **state)
+{
+	struct fx *f = *state;
+	struct dec_emm_result res;
+	static struct dec_emm_memory back;
+	uint8_t cpriv[PROTO_EC_PRIV_LEN], cpub[PROTO_EC_PUB_LEN],
+	    other[PROTO_UA_LEN] = UA(0xee);
+	char path[PATH_MAX];
+	FILE *fp;
+
+	assert_int_equal(proto_ec_keygen(cpriv, cpub), 0);
+	snprintf(f->st.cfg.emm_dir, sizeof(f->st.cfg.emm_dir), "%s", f->dir);
+	snprintf(path, sizeof(path), "%s/a.emm", f->dir);
+	assert_non_null(fp = fopen(path, "w"));
+	emm_line(fp, f->cs.ua, PROTO_CMD_PATH_BROADCAST, 3, cpriv, cpub);
+	emm_line(fp, other, PROTO_CMD_PATH_BROADCAST, 9, cpriv, cpub);
+	emm_line(fp, f->cs.ua, PROTO_CMD_PATH_UPLINK, 9, cpriv, cpub);
+	emm_line(fp, f->cs.ua, PROTO_CMD_PATH_BROADCAST, 1, cpriv, cpub);
+	fprintf(fp, "not an EMM\n\n");
+	emm_line(fp, f->cs.ua, PROTO_CMD_PATH_BROADCAST, 2, cpriv, cpub);
+	emm_line(fp, f->cs.ua, PROTO_CMD_PATH_BROADCAST, 4, cpriv, cpub);
+	assert_int_equal(fclose(fp), 0);
+	snprintf(path, sizeof(path), "%s/ignored.txt", f->dir);
+	assert_non_null(fp = fopen(path, "w"));
+	emm_line(fp, f->cs.ua, PROTO_CMD_PATH_BROADCAST, 5, cpriv, cpub);
+	assert_int_equal(fclose(fp), 0);
+	f->cs.bcast_ctr = 1;
+	tape_card(f);
+	/* the feed: its state, then counters 2 (applied), 3 (consumed but
+	 * refused), 4 (a bad signature: not consumed), then the state */
+	tape_select(f);
+	tape_state(&f->t, &f->cs);
+	tape_sw(&f->t, PROTO_SW_OK);
+	tape_sw(&f->t, SM_SW_CMD_REFUSED);
+	tape_sw(&f->t, PROTO_SW_SECURITY);
+	f->cs.bcast_ctr = 3;
+	f->cs.flags = PROTO_M2_FLAG_EXPORT;
+	tape_state(&f->t, &f->cs);
+	/* the next feed: nothing left to feed */
+	tape_select(f);
+	tape_state(&f->t, &f->cs);
+	tape_state(&f->t, &f->cs);
+	insert(f);
+	assert_int_equal(dec_emm_feed(&f->st, &res), 0);
+	assert_int_equal(res.files, 1);
+	assert_int_equal(res.lines, 7);
+	assert_int_equal(res.bad, 1);
+	assert_int_equal(res.fed, 3); /* 2, 3, 4: in order, none skipped */
+	assert_int_equal(res.applied, 1);
+	assert_int_equal(res.consumed_refused, 1);
+	assert_int_equal(res.refused, 1);
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_COMMAND), 3);
+	assert_true(res.export_requested);
+	assert_int_equal(f->st.card.st.bcast_ctr, 3);
+	assert_int_equal(f->st.emm_refused.n, 1);
+	/* the export policy sees the flag */
+	assert_true(dec_export_due(&f->st, DEC_EXPORT_CHANGED, 0));
+	assert_int_equal(dec_emm_memory_path(f->st.cfg.m1, path, sizeof(path)),
+	    0);
+	assert_int_equal(dec_emm_memory_load(path, &back), 0);
+	assert_int_equal(back.n, 1);
+	assert_memory_equal(back.d[0], f->st.emm_refused.d[0],
+	    DEC_EMM_DIGEST_LEN);
+	/* again: 2 and 3 are below the card's counter, 4 is remembered */
+	assert_int_equal(dec_emm_feed(&f->st, &res), 0);
+	assert_int_equal(res.fed, 0);
+	assert_int_equal(tape_count_ins(&f->t, SM_INS_COMMAND), 3);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/a.emm", f->dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/ignored.txt", f->dir);
+	assert_int_equal(unlink(path), 0);
+}
+
 /* --- the deletion rule ------------------------------------------------- */
 
 static void
@@ -757,6 +862,7 @@ main(void)
 		T(test_failures_change_nothing),
 		T(test_uncertified_never_enters_m1),
 		T(test_final_rejections_quarantined),
+		T(test_emm_fed_once_in_order),
 		T(test_ack_deletes_only_that_block),
 		T(test_sync_forgets_only_acked_blocks),
 		cmocka_unit_test(test_contact_backoff),
