@@ -60,7 +60,7 @@ run "$B/cardctl" personalize sc1.img --keys center --ua $UA1 --credit 1000 ||
 run "$B/cardctl" personalize sc2.img --keys center --ua $UA2 --credit 500 ||
 	fail personalize
 run "$B/centerctl" register sc1.img.reg sc2.img.reg || fail register
-mkdir ecm
+mkdir ecm emm
 "$B/centerctl" ecm --channel 7 --event 42 --time $T --end $((T + 7200)) \
 	--ppv 300 --count 3 >ecm/7.ecm
 "$B/centerctl" ecm --channel 8 --event 43 --time $T --end $((T + 5400)) \
@@ -77,7 +77,7 @@ PIDS+=($!)
 # (decoderd would otherwise call the center the moment a locked card is in)
 "$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k decoder.key -e ecm \
 	-A center/ca.crt -I center/issuer.pub -C localhost:7443 -i 0 -L no \
-	2>decoder.log &
+	-E emm -T 0 2>decoder.log &
 PIDS+=($!)
 wait_status card present
 run "$B/decoderctl" status
@@ -124,6 +124,31 @@ echo "   M1 after the uplink:"
 
 say "The uplink is repeated: nothing is invoiced twice."
 run "$B/decoderctl" uplink || fail uplink
+
+say "Not only purchases: the blocks carried the cards' usage statistics" \
+	"(ECMs per channel, control words, denials, power-ups), clock, credit," \
+	"rights and function versions. The center keeps the latest of each" \
+	"card, SC1's from its recovered block."
+run "$B/centerctl" card $UA1 || fail "centerctl card"
+
+say "The center orders an export from SC2 without waiting for it to call:" \
+	"an EMM (a signed command on the broadcast path) goes on the broadcast."
+run "$B/centerctl" emm $UA2 export -o emm/broadcast.emm || fail "centerctl emm"
+seq_before=$("$B/decoderctl" m1 | awk -v u=$UA2 '$1 == u { print $3 }')
+say "The decoder feeds the broadcast's EMMs to its card; SC2 flags the" \
+	"order and the decoder exports SC2 into M1 at once."
+run "$B/decoderctl" emm || fail "decoderctl emm"
+for _ in $(seq 50); do
+	seq_now=$("$B/decoderctl" m1 | awk -v u=$UA2 '$1 == u { print $3 }')
+	[ "${seq_now:-0}" -gt "${seq_before:-0}" ] && break
+	sleep 0.1
+done
+[ "${seq_now:-0}" -gt "${seq_before:-0}" ] ||
+	fail "SC2 was not exported on the center's order"
+grep -o "exported card $UA2 .*the center's export now.*" decoder.log |
+	sed 's/^/     decoderd: /'
+echo "   M1 after the center's order:"
+"$B/decoderctl" m1 | sed 's/^/     /'
 
 say "The center's books."
 run "$B/centerctl" cards
