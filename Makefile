@@ -93,6 +93,7 @@ FUZZ_TARGETS = m2 block ecm cmd cert tlv apdu rapdu uplink_frames uplink_answer 
                ctl_request ctl_reply m1 config registration num hex
 FUZZ_TARGETS += card_answers
 FUZZ_TARGETS += card_rt vpcd
+FUZZ_TARGETS += quarantine
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
 FUZZ_MAIN ?= $(O)/test/fuzz/replay.o
 FUZZ_LINK ?=

@@ -31,7 +31,9 @@ check_strings(const struct dec_config *c)
 		terminated(c->ecm_dir, sizeof(c->ecm_dir)) &&
 		terminated(c->center_host, sizeof(c->center_host)) &&
 		terminated(c->center_port, sizeof(c->center_port)) &&
-		terminated(c->ca, sizeof(c->ca)),
+		terminated(c->ca, sizeof(c->ca)) &&
+		terminated(c->issuer, sizeof(c->issuer)) &&
+		terminated(c->emm_dir, sizeof(c->emm_dir)),
 	    T, "every string NUL-terminated in its field");
 	fuzz_require(c->n_more < DEC_CENTERS_MAX, T,
 	    "at most DEC_CENTERS_MAX centers");

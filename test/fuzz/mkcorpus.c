@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "../../decoder/m1.h"
+#include "../../decoder/quarantine.h"
 #include "../../proto/apdu.h"
 #include "../../proto/proto.h"
 #include "../../proto/sm.h"
@@ -512,6 +513,36 @@ seeds_m1(void)
 }
 
 static int
+seeds_quarantine(void)
+{
+	static struct dec_quar q;
+	static struct dec_m1_entry e;
+	static char img[DEC_QUAR_FILE_MAX];
+	struct proto_m2 m;
+	struct proto_wr w;
+	size_t len;
+
+	memset(&q, 0, sizeof(q));
+	if (dec_quar_encode(&q, img, sizeof(img), &len) != 0 ||
+	    put("quarantine", "empty", img, len) != 0)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	full_m2(&m);
+	proto_wr_init(&w, e.block, sizeof(e.block));
+	if (seal(PROTO_BLOCK_EXPORT, ua1, 3, &m, &w) != 0)
+		return -1;
+	memcpy(e.ua, ua1, PROTO_UA_LEN);
+	e.seq = 3;
+	e.len = (uint16_t)proto_wr_len(&w);
+	e.exported_at = 1700000000;
+	if (dec_quar_add(&q, &e, 0x01, 1700003600) != 0 ||
+	    dec_quar_encode(&q, img, sizeof(img), &len) != 0 ||
+	    put("quarantine", "one", img, len) != 0)
+		return -1;
+	return 0;
+}
+
+static int
 seeds_text(void)
 {
 	static const uint8_t versions[PROTO_VERSIONS_LEN] = { 1, 0, 1, 0 };
@@ -582,7 +613,7 @@ main(int argc, char **argv)
 	    seeds_cert() != 0 || seeds_tlv() != 0 || seeds_apdu() != 0 ||
 	    seeds_rapdu() != 0 || seeds_uplink_frames() != 0 ||
 	    seeds_uplink_answer() != 0 || seeds_m1() != 0 ||
-	    seeds_text() != 0) {
+	    seeds_quarantine() != 0 || seeds_text() != 0) {
 		fprintf(stderr, "mkcorpus: a seed could not be made\n");
 		return 1;
 	}
