@@ -138,7 +138,7 @@ check_eq "every command sent, none lost" 0 \
 check "centerd A stops cleanly" stop_center
 stop_decoder
 "$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
-	-A center/ca.crt -C localhost:7443,localhost:7444 -i 0 -l info -L no \
+	-A center/ca.crt -I center/issuer.pub -C localhost:7443,localhost:7444 -i 0 -l info -L no \
 	2>>dec.log &
 started
 DEC_PID=$!
