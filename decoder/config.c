@@ -101,11 +101,12 @@ set_center(struct dec_config *c, const char *v)
 	t.n_more = 0;
 	for (;;) {
 		size_t n = strcspn(v, ",");
-		char *host = i == 0 ? t.center_host : t.more[i - 1].host;
-		char *port = i == 0 ? t.center_port : t.more[i - 1].port;
+		char *host, *port;
 
 		if (i == DEC_CENTERS_MAX)
 			return PROTO_ERR_TOOBIG;
+		host = i == 0 ? t.center_host : t.more[i - 1].host;
+		port = i == 0 ? t.center_port : t.more[i - 1].port;
 		if ((rc = set_host_port(host, sizeof(t.center_host), port,
 			 sizeof(t.center_port), v, n)) != 0)
 			return rc;
