@@ -21,6 +21,8 @@ MHD_LIBS    := $(shell pkg-config --libs libmicrohttpd jansson 2>/dev/null || ec
 PQ_CFLAGS   := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PCSC_CFLAGS += $(PQ_CFLAGS)
 DB_LIBS      = -lsqlite3 -lpq
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wcast-qual -Wwrite-strings \
        -Wmissing-prototypes -Wstrict-prototypes -Wconversion \
@@ -83,6 +85,7 @@ TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
                  $(O)/test/trickle $(O)/test/card_apdu
 TOOL_TEST_BINS += $(O)/test/loadgen
 TOOL_TEST_BINS += $(O)/test/rogue_card
+TOOL_TEST_BINS += $(O)/test/jsoncheck
 
 # Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
 # Each builds as $(O)/fuzz/fuzz_NAME, linked with replay.o (a plain
@@ -106,7 +109,7 @@ all: $(BINS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PCSC_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(PCSC_CFLAGS) $(JANSSON_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Archives are made afresh, and again when the Makefile changes, so an
 # object dropped from a list (a file split or removed) leaves them.
@@ -126,24 +129,24 @@ $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
            $(O)/card/vcard_lock.o \
            $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
-$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/m2show.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS) \
 	    $(SYSTEMD_LIBS)
-$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(CRYPTO_LIBS)
 $(O)/centerd: $(O)/center/centerd.o $(O)/libconsole.a $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(DB_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) \
 	    $(SYSTEMD_LIBS)
 CENTERCTL_OBJ = $(O)/tools/centerctl.o $(O)/tools/centerctl_tls.o \
                 $(O)/tools/centerctl_show.o $(O)/tools/centerctl_card.o \
                 $(O)/tools/centerctl_emm.o $(O)/tools/show.o
-$(O)/centerctl: $(CENTERCTL_OBJ) $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(DB_LIBS) -ljansson $(CRYPTO_LIBS)
-$(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/centerctl: $(CENTERCTL_OBJ) $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(DB_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
+$(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 # Tests: cmocka unit tests include the .c under test to reach statics.
 $(O)/test/%: $(O)/test/%.o $(O)/libcard.a $(O)/libdecoder.a $(O)/libcenter.a $(O)/libproto.a
@@ -176,6 +179,8 @@ $(O)/fuzz/mkcorpus_card: $(O)/test/fuzz/mkcorpus_card.o \
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) $(CRYPTO_LIBS)
 $(O)/test/rogue_card: $(O)/test/tools/rogue_card.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+$(O)/test/jsoncheck: $(O)/test/tools/jsoncheck.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
 	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/test/uplink_send: $(O)/test/tools/uplink_send.o $(O)/libproto.a

@@ -27,6 +27,7 @@
 #include "../proto/num.h"
 #include "../proto/proto.h"
 #include "client.h"
+#include "json.h"
 #include "keys.h"
 #include "m2show.h"
 #include "util.h"
@@ -195,6 +196,39 @@ cmd_simple(const struct opts *o, const char *verb, int with_file)
 	return rc;
 }
 
+/* vcard's status reply as an object: every member typed. */
+static json_t *
+status_object(const struct client_reply *r)
+{
+	static const char *const strs[] = { "image", "serial", "reader",
+		"host" };
+	static const char *const nums[] = { "port", "apdus", "commits",
+		"connects" };
+	json_t *o = tj_object();
+	char val[PATH_MAX];
+	uint64_t v;
+
+	if (proto_ctl_reply_get(r->text, r->len, "inserted", val,
+		sizeof(val)) != 0)
+		val[0] = '\0';
+	tj_set_bool(o, "inserted", strcmp(val, "yes") == 0);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (proto_ctl_reply_get(r->text, r->len, strs[i], val,
+			sizeof(val)) == 0 &&
+		    val[0] != '\0')
+			tj_set_str(o, strs[i], val);
+		else
+			tj_set(o, strs[i], json_null());
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (proto_ctl_reply_get(r->text, r->len, nums[i], val,
+			sizeof(val)) == 0 &&
+		    proto_parse_u64(val, 0, INT64_MAX, &v) == 0)
+			tj_set_int(o, nums[i], (int64_t)v);
+		else
+			tj_set(o, nums[i], json_null());
+	return o;
+}
+
 static int
 cmd_status(const struct opts *o)
 {
@@ -202,36 +236,29 @@ cmd_status(const struct opts *o)
 		"reader", "host", "port", "apdus", "commits", "connects" };
 	struct client_reply r;
 	char val[PATH_MAX];
+	json_t *st;
+	int rc = 0;
 
 	if (o->npos != 1)
 		usage();
 	if (call(o, "status", &r) != 0)
 		return UTIL_EXIT_FAIL;
-	if (o->json)
-		printf("{");
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (proto_ctl_reply_get(r.text, r.len, keys[i], val,
-			sizeof(val)) != 0)
-			val[0] = '\0';
-		if (o->json) {
-			printf("%s\"%s\":", i ? "," : "", keys[i]);
-			if (strcmp(keys[i], "port") == 0 ||
-			    strcmp(keys[i], "apdus") == 0 ||
-			    strcmp(keys[i], "commits") == 0 ||
-			    strcmp(keys[i], "connects") == 0)
-				printf("%s", val[0] ? val : "0");
-			else if (strcmp(keys[i], "inserted") == 0)
-				printf("%s",
-				    strcmp(val, "yes") == 0 ? "true" : "false");
-			else
-				util_json_string(stdout, val);
-		} else {
+	st = status_object(&r);
+	client_reply_free(&r);
+	if (o->json) {
+		rc = tj_print(st);
+	} else {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			tj_text(st, keys[i], val, sizeof(val));
 			printf("%-9s %s\n", keys[i], val);
 		}
+		json_decref(st);
+		rc = fflush(stdout) != 0;
 	}
-	if (o->json)
-		printf("}\n");
-	client_reply_free(&r);
+	if (rc != 0) {
+		fprintf(stderr, "%s: cannot print the status\n", o->who);
+		return UTIL_EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -368,26 +395,22 @@ show_text(const struct card_store *s, const struct card_sm_view *v, int sm)
 	    v->has_cert ? "yes" : "no");
 }
 
-static void
+static int
 show_json(const struct card_store *s, const struct card_sm_view *v, int sm)
 {
-	char hex[2 * PROTO_CERT_LEN + 1];
+	json_t *o = tj_object();
 
-	util_hex_encode(card_store_serial(s), CARD_SERIAL_LEN, hex);
-	printf("{\"serial\":\"%s\",\"security_module\":%s", hex,
-	    sm ? "true" : "false");
+	tj_set_hex(o, "serial", card_store_serial(s), CARD_SERIAL_LEN);
+	tj_set_bool(o, "security_module", sm);
 	if (sm) {
-		util_hex_encode(v->ua, PROTO_UA_LEN, hex);
-		printf(",\"ua\":\"%s\",\"export_seq\":%u,", hex, v->export_seq);
-		m2show_json(stdout, &v->m2);
-		util_hex_encode(v->sign_pub, PROTO_EC_PUB_LEN, hex);
-		printf(",\"public_key\":\"%s\"", hex);
-		if (v->has_cert)
-			util_hex_encode(v->cert, PROTO_CERT_LEN, hex);
-		printf(",\"certificate\":%s%s%s", v->has_cert ? "\"" : "",
-		    v->has_cert ? hex : "null", v->has_cert ? "\"" : "");
+		tj_set_ua(o, "ua", v->ua);
+		tj_set_int(o, "export_seq", v->export_seq);
+		m2show_json(o, &v->m2, v->ua);
+		tj_set_hex(o, "public_key", v->sign_pub, PROTO_EC_PUB_LEN);
+		tj_set_hex(o, "certificate", v->has_cert ? v->cert : NULL,
+		    PROTO_CERT_LEN);
 	}
-	printf("}\n");
+	return tj_print(o);
 }
 
 static int
@@ -414,10 +437,13 @@ cmd_show(const struct opts *o)
 	}
 	sm = rc == 0;
 	if (o->json)
-		show_json(s, &v, sm);
+		rc = show_json(s, &v, sm);
 	else
-		show_text(s, &v, sm);
-	rc = 0;
+		rc = (show_text(s, &v, sm), fflush(stdout));
+	if (rc != 0) {
+		fprintf(stderr, "%s: cannot print %s\n", o->who, o->pos[1]);
+		rc = UTIL_EXIT_FAIL;
+	}
 out:
 	proto_m2_clear(&v.m2);
 	card_store_free(&s);
@@ -432,6 +458,8 @@ main(int argc, char **argv)
 
 	parse(argc, argv, &o);
 	cmd = o.pos[0];
+	if (o.json && strcmp(cmd, "status") != 0 && strcmp(cmd, "show") != 0)
+		return util_no_json(o.who);
 	if (strcmp(cmd, "new") == 0)
 		return cmd_new(&o);
 	if (strcmp(cmd, "insert") == 0)

@@ -355,6 +355,22 @@ cmd_init(const struct opts *o)
 	    ctl_token_init(o->dir) != 0;
 }
 
+/* The reports print JSON; the commands that change something print
+ * nothing, or an EMM's hex. */
+static int
+has_json(const struct opts *o)
+{
+	static const char *const reports[] = { "cards", "invoices", "flags",
+		"card", "commands", "rejected" };
+
+	if (o->cancel != NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
+		if (strcmp(o->pos[0], reports[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -375,6 +391,8 @@ main(int argc, char **argv)
 		snprintf(o.dbbuf, sizeof(o.dbbuf), "%s/center.db", o.dir);
 		o.db = o.dbbuf;
 	}
+	if (o.json && !has_json(&o))
+		return util_no_json(o.who);
 	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1)
 		return cmd_init(&o);
 	if (strcmp(o.pos[0], "register") == 0)

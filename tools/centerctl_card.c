@@ -17,97 +17,54 @@
 #include "../proto/buf.h"
 #include "../proto/proto.h"
 #include "centerctl.h"
+#include "json.h"
+#include "m2show.h"
 #include "show.h"
-
-static json_t *
-pairs(const struct proto_m2 *m, int rights)
-{
-	json_t *a = json_array(), *p;
-	unsigned n = rights ? m->n_rights : m->n_counts;
-
-	for (unsigned i = 0; i < n; i++) {
-		p = json_object();
-		if (rights) {
-			json_object_set_new(p, "channel",
-			    json_integer(m->rights[i].channel));
-			show_set_time(p, "expiry", m->rights[i].expiry);
-		} else {
-			json_object_set_new(p, "channel",
-			    json_integer(m->counts[i].channel));
-			json_object_set_new(p, "ecms",
-			    json_integer(m->counts[i].ecms));
-		}
-		json_array_append_new(a, p);
-	}
-	return a;
-}
 
 /* The card's data, with the names headend open and cardctl show use. */
 static json_t *
 data_object(const struct cgs_card_data *d)
 {
-	const struct proto_m2 *m = &d->m;
-	json_t *o = json_object();
-	char v[24];
+	json_t *o = tj_object();
 
-	json_object_set_new(o, "block_seq", json_integer(d->block_seq));
-	json_object_set_new(o, "origin",
-	    json_string(
-		d->origin == CGS_ORIGIN_PRESENT ? "present" : "recovered"));
-	json_object_set_new(o, "session", json_integer(d->session_id));
-	show_set_decoder(o, "decoder", d->decoder_id);
-	show_set_time(o, "received_at", d->received_at);
-	json_object_set_new(o, "credit", json_integer(m->credit));
-	json_object_set_new(o, "locked", json_boolean(m->locked));
-	json_object_set_new(o, "purchase_seq", json_integer(m->purchase_seq));
-	json_object_set_new(o, "acked_seq", json_integer(m->acked_seq));
-	json_object_set_new(o, "change_ctr", json_integer(m->change_ctr));
-	json_object_set_new(o, "cmd_ctr", json_integer(m->cmd_ctr));
-	json_object_set_new(o, "bcast_ctr", json_integer(m->bcast_ctr));
-	show_set_time(o, "clock", m->clock);
-	json_object_set_new(o, "export_requested",
-	    json_boolean(m->flags & PROTO_M2_FLAG_EXPORT));
-	json_object_set_new(o, "disabled",
-	    json_boolean(m->flags & PROTO_M2_FLAG_DISABLED));
-	snprintf(v, sizeof(v), "%u.%u.%u.%u", m->versions[0], m->versions[1],
-	    m->versions[2], m->versions[3]);
-	json_object_set_new(o, "versions", json_string(v));
-	json_object_set_new(o, "cws", json_integer(m->cws));
-	json_object_set_new(o, "denials", json_integer(m->denials));
-	json_object_set_new(o, "powerups", json_integer(m->powerups));
-	json_object_set_new(o, "ecms", pairs(m, 0));
-	json_object_set_new(o, "rights", pairs(m, 1));
+	tj_set_int(o, "block_seq", d->block_seq);
+	tj_set_str(o, "origin",
+	    d->origin == CGS_ORIGIN_PRESENT ? "present" : "recovered");
+	tj_set_int(o, "session", d->session_id);
+	tj_set_hex(o, "decoder", d->decoder_id, PROTO_DECODER_ID_LEN);
+	tj_set_time(o, "received_at", d->received_at);
+	m2show_fields(o, &d->m);
 	return o;
 }
 
 static json_t *
 session_object(const struct cgs_session_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = tj_object();
 
-	json_object_set_new(o, "session", json_integer(r->id));
-	show_set_decoder(o, "decoder", r->decoder_id);
-	show_set_ua(o, "present_ua", r->has_present ? r->present : NULL);
-	show_set_time(o, "started_at", r->started_at);
-	json_object_set_new(o, "blocks", json_integer(r->blocks));
-	json_object_set_new(o, "invoiced", json_integer(r->invoiced));
-	json_object_set_new(o, "flagged", json_integer(r->flagged));
+	tj_set_int(o, "session", r->id);
+	tj_set_hex(o, "decoder", r->decoder_id, PROTO_DECODER_ID_LEN);
+	tj_set_ua(o, "present_ua", r->has_present ? r->present : NULL);
+	tj_set_time(o, "started_at", r->started_at);
+	tj_set_int(o, "blocks", r->blocks);
+	tj_set_int(o, "invoiced", r->invoiced);
+	tj_set_int(o, "flagged", r->flagged);
 	return o;
 }
 
 static json_t *
 block_object(const struct cgs_block_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = tj_object();
 
-	json_object_set_new(o, "session", json_integer(r->session));
-	show_set_decoder(o, "decoder", r->decoder_id);
-	show_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
-	json_object_set_new(o, "seq", json_integer(r->seq));
-	json_object_set_new(o, "frame", json_string(r->origin));
-	json_object_set_new(o, "status", json_string(r->status));
-	json_object_set_new(o, "reason", json_string(r->reason));
-	show_set_time(o, "received_at", r->received_at);
+	tj_set_int(o, "session", r->session);
+	tj_set_hex(o, "decoder", r->decoder_id, PROTO_DECODER_ID_LEN);
+	tj_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
+	tj_set_int(o, "seq", r->seq);
+	tj_set_str(o, "frame", r->origin);
+	tj_set_str(o, "status", r->status);
+	tj_set_str(o, "reason", r->reason);
+	tj_set_time(o, "received_at", r->received_at);
 	return o;
 }
 
@@ -220,19 +177,14 @@ print_head(json_t *card, json_t *data)
 		a = json_object_get(data, r ? "rights" : "ecms");
 		json_array_foreach(a, i, e)
 		{
-			json_t *x =
-			    json_object_get(e, r ? "expiry_iso" : "ecms");
-			char one[64];
-			if (r)
-				snprintf(one, sizeof(one), "%lld until %s",
-				    (long long)json_integer_value(
-					json_object_get(e, "channel")),
-				    json_string_value(x));
-			else
-				snprintf(one, sizeof(one), "%lld: %lld",
-				    (long long)json_integer_value(
-					json_object_get(e, "channel")),
-				    (long long)json_integer_value(x));
+			char one[64], x[TJ_DATE_MAX];
+
+			tj_text(e, r ? "expiry" : "ecms", x, sizeof(x));
+			snprintf(one, sizeof(one),
+			    r ? "%lld until %s" : "%lld: %s",
+			    (long long)json_integer_value(
+				json_object_get(e, "channel")),
+			    x);
 			n += (size_t)snprintf(v + n,
 			    n < sizeof(v) ? sizeof(v) - n : 0, "%s%s",
 			    i ? ", " : "", one);
@@ -265,7 +217,7 @@ part(struct cgs_db *db, struct card_out *c, json_t *obj, const char *name,
 	if (rc == 0 && c->t.failed)
 		rc = PROTO_ERR_NOMEM;
 	if (json && rc == 0)
-		json_object_set(obj, name, c->t.rows);
+		tj_set(obj, name, json_incref(c->t.rows));
 	(void)show_end(&c->t, 0);
 	return rc;
 }
@@ -291,10 +243,10 @@ card_report(struct cgs_db *db, const struct opts *o,
 		goto out;
 	}
 	if (o->json) {
-		obj = json_object();
-		json_object_set(obj, "card", c.card);
-		json_object_set(obj, "data",
-		    c.data != NULL ? c.data : json_null());
+		obj = tj_object();
+		tj_set(obj, "card", json_incref(c.card));
+		tj_set(obj, "data",
+		    c.data != NULL ? json_incref(c.data) : json_null());
 	} else {
 		print_head(c.card, c.data);
 	}
@@ -326,9 +278,10 @@ ctl_show_card(const struct opts *o, const uint8_t ua[PROTO_UA_LEN])
 		    o->pos[1]);
 		return UTIL_EXIT_FAIL;
 	}
-	if (rc == 0 && obj != NULL && show_json(obj) != 0)
-		rc = PROTO_ERR_IO;
-	json_decref(obj);
+	if (rc == 0 && obj != NULL)
+		rc = tj_print(obj) != 0 ? PROTO_ERR_IO : 0;
+	else
+		json_decref(obj);
 	if (rc != 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
 		    proto_strerror(rc != 0 ? rc : PROTO_ERR_IO));

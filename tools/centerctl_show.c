@@ -11,7 +11,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -20,161 +19,101 @@
 #include "../proto/cmd.h"
 #include "../proto/proto.h"
 #include "centerctl.h"
+#include "json.h"
+#include "m2show.h"
 #include "show.h"
-
-/* --- the schema's pieces ------------------------------------------------ */
-
-void
-show_set_time(json_t *o, const char *key, int64_t t)
-{
-	char k[64], iso[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	snprintf(k, sizeof(k), "%s_iso", key);
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
-		json_object_set_new(o, key, json_null());
-		json_object_set_new(o, k, json_null());
-		return;
-	}
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_set_new(o, key, json_integer(t));
-	json_object_set_new(o, k, json_string(iso));
-}
-
-void
-show_set_ua(json_t *o, const char *key, const uint8_t *ua)
-{
-	char h[2 * PROTO_UA_LEN + 1];
-
-	if (ua == NULL) {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	proto_hex(ua, PROTO_UA_LEN, h);
-	json_object_set_new(o, key, json_string(h));
-}
-
-void
-show_set_sw(json_t *o, const char *key, int has, uint16_t sw)
-{
-	char h[8];
-
-	snprintf(h, sizeof(h), "%04X", sw);
-	json_object_set_new(o, key, has ? json_string(h) : json_null());
-}
-
-void
-show_set_decoder(json_t *o, const char *key, const uint8_t *id)
-{
-	char h[2 * PROTO_DECODER_ID_LEN + 1];
-
-	if (id == NULL) {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	proto_hex(id, PROTO_DECODER_ID_LEN, h);
-	json_object_set_new(o, key, json_string(h));
-}
-
-const char *
-show_path_name(uint8_t path)
-{
-	return path == PROTO_CMD_PATH_UPLINK ? "uplink" : "broadcast";
-}
 
 /* A command's parameters, named by its type. */
 static json_t *
 command_params(const struct cgs_command_row *r)
 {
-	json_t *p = json_object();
+	json_t *p = tj_object();
 
 	if (strcmp(r->type, "ack") == 0)
-		json_object_set_new(p, "seq", json_integer(r->arg1));
+		tj_set_int(p, "seq", r->arg1);
 	else if (strcmp(r->type, "reload") == 0)
-		json_object_set_new(p, "amount", json_integer(r->arg1));
+		tj_set_int(p, "amount", r->arg1);
 	else if (strcmp(r->type, "grant") == 0 ||
 	    strcmp(r->type, "revoke") == 0)
-		json_object_set_new(p, "channel", json_integer(r->arg1));
+		tj_set_int(p, "channel", r->arg1);
 	if (strcmp(r->type, "grant") == 0)
-		show_set_time(p, "expiry", r->arg2);
+		tj_set_time(p, "expiry", r->arg2);
 	return p;
 }
 
 json_t *
 show_command(const struct cgs_command_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = tj_object();
 
-	show_set_ua(o, "ua", r->ua);
-	json_object_set_new(o, "path", json_string(show_path_name(r->path)));
-	json_object_set_new(o, "counter", json_integer(r->counter));
-	json_object_set_new(o, "type", json_string(r->type));
-	json_object_set_new(o, "params", command_params(r));
-	json_object_set_new(o, "state", json_string(r->state));
-	show_set_sw(o, "sw", r->has_sw, r->sw);
-	json_object_set_new(o, "sends", json_integer(r->sends));
-	show_set_time(o, "created_at", r->created_at);
-	show_set_time(o, "sent_at", r->sent_at);
-	show_set_time(o, "outcome_at", r->outcome_at);
-	show_set_time(o, "cancelled_at", r->cancelled_at);
+	tj_set_ua(o, "ua", r->ua);
+	tj_set_str(o, "path", m2show_path_name(r->path));
+	tj_set_int(o, "counter", r->counter);
+	tj_set_str(o, "type", r->type);
+	tj_set(o, "params", command_params(r));
+	tj_set_str(o, "state", r->state);
+	tj_set_sw(o, "sw", r->has_sw, r->sw);
+	tj_set_int(o, "sends", r->sends);
+	tj_set_time(o, "created_at", r->created_at);
+	tj_set_time(o, "sent_at", r->sent_at);
+	tj_set_time(o, "outcome_at", r->outcome_at);
+	tj_set_time(o, "cancelled_at", r->cancelled_at);
 	return o;
 }
 
+/* An invoice: a purchase of the card's (m2show_purchase's shape), when
+ * and how the center recorded it. */
 json_t *
 show_purchase(const struct cgs_purchase_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = m2show_purchase(r->ua, &r->p);
 
-	show_set_ua(o, "ua", r->ua);
-	json_object_set_new(o, "seq", json_integer(r->p.seq));
-	json_object_set_new(o, "event", json_integer(r->p.event));
-	json_object_set_new(o, "channel", json_integer(r->p.channel));
-	json_object_set_new(o, "price", json_integer(r->p.price));
-	show_set_time(o, "bought_at", r->p.time);
-	show_set_time(o, "recorded_at", r->recorded_at);
-	json_object_set_new(o, "session", json_integer(r->session));
-	show_set_ua(o, "via_ua", r->has_via ? r->via : NULL);
-	json_object_set_new(o, "origin", json_string(r->origin));
+	tj_set_time(o, "recorded_at", r->recorded_at);
+	tj_set_int(o, "session", r->session);
+	tj_set_ua(o, "via_ua", r->has_via ? r->via : NULL);
+	tj_set_str(o, "origin", r->origin);
 	return o;
 }
 
 json_t *
 show_flag(const struct cgs_flag_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = tj_object();
 
-	json_object_set_new(o, "id", json_integer(r->id));
-	show_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
-	json_object_set_new(o, "session",
-	    r->session != 0 ? json_integer(r->session) : json_null());
-	show_set_time(o, "at", r->at);
-	json_object_set_new(o, "what", json_string(r->what));
+	tj_set_int(o, "id", r->id);
+	tj_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
+	if (r->session != 0)
+		tj_set_int(o, "session", r->session);
+	else
+		tj_set(o, "session", json_null());
+	tj_set_time(o, "at", r->at);
+	tj_set_str(o, "what", r->what);
 	return o;
 }
 
 json_t *
 show_card(const struct cgs_card_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = tj_object();
 
-	show_set_ua(o, "ua", r->ua);
-	json_object_set_new(o, "status", json_string(r->status));
-	json_object_set_new(o, "locked",
-	    r->locked < 0 ? json_null() : json_boolean(r->locked));
-	json_object_set_new(o, "last_block_seq",
-	    json_integer(r->last_block_seq));
-	json_object_set_new(o, "purchases", json_integer(r->purchases));
-	show_set_time(o, "registered_at", r->registered_at);
-	show_set_time(o, "first_seen", r->first_seen);
-	show_set_time(o, "last_seen", r->last_seen);
-	show_set_time(o, "recovered_at", r->recovered_at);
-	json_object_set_new(o, "revoked", json_boolean(r->revoked_at != 0));
-	show_set_time(o, "revoked_at", r->revoked_at);
-	show_set_time(o, "seen_at", r->seen_at);
-	show_set_decoder(o, "seen_via", r->has_seen ? r->seen_via : NULL);
-	json_object_set_new(o, "seen_as",
-	    r->seen_as[0] != '\0' ? json_string(r->seen_as) : json_null());
+	tj_set_ua(o, "ua", r->ua);
+	tj_set_str(o, "status", r->status);
+	if (r->locked < 0)
+		tj_set(o, "locked", json_null());
+	else
+		tj_set_bool(o, "locked", r->locked);
+	tj_set_int(o, "last_block_seq", r->last_block_seq);
+	tj_set_int(o, "purchases", r->purchases);
+	tj_set_time(o, "registered_at", r->registered_at);
+	tj_set_time(o, "first_seen", r->first_seen);
+	tj_set_time(o, "last_seen", r->last_seen);
+	tj_set_time(o, "recovered_at", r->recovered_at);
+	tj_set_bool(o, "revoked", r->revoked_at != 0);
+	tj_set_time(o, "revoked_at", r->revoked_at);
+	tj_set_time(o, "seen_at", r->seen_at);
+	tj_set_hex(o, "seen_via", r->has_seen ? r->seen_via : NULL,
+	    PROTO_DECODER_ID_LEN);
+	tj_set_str(o, "seen_as", r->seen_as[0] != '\0' ? r->seen_as : NULL);
 	return o;
 }
 

@@ -27,6 +27,7 @@
 #include "../proto/proto.h"
 #include "../proto/sm.h"
 #include "headend.h"
+#include "json.h"
 #include "keys.h"
 #include "m2show.h"
 #include "util.h"
@@ -318,28 +319,31 @@ read_block(const char *arg, struct open_input *in)
 	return 0;
 }
 
-static void
+static int
 print_m2(const struct proto_block *b, const struct proto_m2 *m, int json)
 {
 	const char *kind = b->kind == PROTO_BLOCK_EXPORT ? "export" : "uplink";
 	char ua[2 * PROTO_UA_LEN + 1], ch[2 * PROTO_CHALLENGE_LEN + 1];
+	json_t *o;
 
+	if (json) {
+		o = tj_object();
+		tj_set_str(o, "kind", kind);
+		tj_set_ua(o, "ua", b->ua);
+		tj_set_int(o, "seq", b->seq);
+		tj_set_hex(o, "challenge", b->challenge, PROTO_CHALLENGE_LEN);
+		m2show_json(o, m, b->ua);
+		return tj_print(o);
+	}
 	util_hex_encode(b->ua, PROTO_UA_LEN, ua);
 	util_hex_encode(b->challenge, PROTO_CHALLENGE_LEN, ch);
-	if (json) {
-		printf("{\"kind\":\"%s\",\"ua\":\"%s\",\"seq\":%u,"
-		       "\"challenge\":\"%s\",",
-		    kind, ua, b->seq, ch);
-		m2show_json(stdout, m);
-		printf("}\n");
-		return;
-	}
 	printf("block %s ua %s seq %u: credit %u, %s, purchases %u..%u, "
 	       "%u control words, %u denials\n",
 	    kind, ua, b->seq, m->credit, m->locked ? "locked" : "unlocked",
 	    m->acked_seq + 1, m->purchase_seq, m->cws, m->denials);
 	printf("  challenge       %s\n", ch);
 	m2show_text(stdout, m, "  ");
+	return fflush(stdout) != 0 ? -1 : 0;
 }
 
 /* Parse the block and check it is the registered card's, signed by it. */
@@ -394,7 +398,11 @@ cmd_open(const struct opts *o, const struct open_input *in,
 		rc = UTIL_EXIT_FAIL;
 		goto out;
 	}
-	print_m2(&b, &m, o->json);
+	if (print_m2(&b, &m, o->json) != 0) {
+		fprintf(stderr, "%s: cannot print the block\n", o->who);
+		rc = UTIL_EXIT_FAIL;
+		goto out;
+	}
 	rc = 0;
 out:
 	proto_cleanse(kt, sizeof(kt));
@@ -442,6 +450,8 @@ headend_main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&k, 0, sizeof(k));
 	parse(argc, argv, &o);
+	if (o.json && strcmp(o.pos[0], "open") != 0)
+		return util_no_json(o.who);
 	if (strcmp(o.pos[0], "init") == 0) {
 		if (o.npos != 2)
 			usage();

@@ -3,8 +3,8 @@
  * centerctl's output: rows as JSON objects (jansson), printed as one JSON
  * array (--json) or as a table of chosen columns.  In the table a time
  * (a field NAME with a sibling NAME_iso) shows as its date, a boolean as
- * yes/no, null as "-", an object as key=value pairs.  And the pieces of
- * the one schema every report uses (centerctl_show.c).
+ * yes/no, null as "-", an object as key=value pairs (tj_text).  The
+ * rows are of the one schema of json.h.
  */
 #ifndef TOOLS_SHOW_H
 #define TOOLS_SHOW_H
@@ -38,18 +38,6 @@ int show_emit(void *table, json_t *row);
 int show_end(struct show_table *t, int ok);
 /* Print one object's fields as "key: value" lines, indented. */
 void show_fields(json_t *o, const char *const *keys, int indent);
-/* Print a JSON value on stdout, compact, with a newline. */
-int show_json(const json_t *v);
-
-/* The schema's pieces: NAME and NAME_iso for a time (0: none, both
- * null); a UA as hex (NULL: null); a status word (has 0: null). */
-void show_set_time(json_t *o, const char *key, int64_t t);
-void show_set_ua(json_t *o, const char *key, const uint8_t *ua);
-void show_set_sw(json_t *o, const char *key, int has, uint16_t sw);
-/* A decoder's identity as hex (NULL: null). */
-void show_set_decoder(json_t *o, const char *key, const uint8_t *id);
-const char *show_path_name(uint8_t path);
-
 /* One row of each report, as an object of the schema. */
 json_t *show_card(const struct cgs_card_row *r);
 json_t *show_purchase(const struct cgs_purchase_row *r);

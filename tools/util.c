@@ -69,18 +69,9 @@ util_hex_encode(const uint8_t *in, size_t n, char *out)
 	proto_hex(in, n, out);
 }
 
-void
-util_json_string(FILE *f, const char *s)
+int
+util_no_json(const char *who)
 {
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	fprintf(stderr, "%s: --json: this command has no JSON output\n", who);
+	return UTIL_EXIT_USAGE;
 }

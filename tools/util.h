@@ -41,7 +41,8 @@ int util_arg_hex(const char *who, const char *what, const char *s, uint8_t *out,
 int util_hex_decode(const char *hex, uint8_t *out, size_t n);
 /* Write n bytes as lowercase hex, NUL-terminated (out holds 2n + 1). */
 void util_hex_encode(const uint8_t *in, size_t n, char *out);
-/* Print s as a JSON string literal. */
-void util_json_string(FILE *f, const char *s);
+/* A command without JSON output given --json: says so naming who,
+ * returns UTIL_EXIT_USAGE. */
+int util_no_json(const char *who);
 
 #endif

@@ -59,6 +59,18 @@ check_match "GET DATA now returns the other card's serial" \
 st=$("$cardctl" status --json)
 check_match "cardctl status --json names the inserted image" \
 	"\"inserted\":true,\"image\":\"$tmp/c2.img\",\"serial\":\"2222222222222222\",\"reader\":\"connected\"" "$st"
+check_json "cardctl status --json: the schema" "$st" inserted=boolean \
+	image=string serial=string port=integer apdus=integer
+# a file name that is not UTF-8 (Latin-1 e-acute) still makes valid JSON
+latin=$tmp/caf$'\xe9'.img
+cp "$tmp/c2.img" "$latin"
+"$cardctl" swap "$latin"
+st=$("$cardctl" status --json)
+check_json "an image name not in UTF-8: still valid JSON" "$st" image=string
+check_match "the byte that is not UTF-8 is U+FFFD" \
+	"\"image\":\"$tmp/caf"$'\xef\xbf\xbd'".img\"" "$st"
+"$cardctl" swap "$tmp/c2.img"
+check "the card is back" send -w 10
 
 # --- fuzz: the card survives and its image is unchanged ----------------
 before=$(sha256sum <"$tmp/c2.img")

@@ -54,6 +54,13 @@ check "6. SC1's M1 entry is gone (acknowledged)" bash -c \
 check "6. SC2 now exports into M1" m1_has "${UA[2]}"
 out=$("$dctl" uplink)
 check_match "7. a repeated uplink invoices nothing" "invoiced +0" "$out"
+out=$("$dctl" uplink --json)
+check_json "uplink --json: the schema, each block once" "$out" \
+	blocks.[].ua=string blocks.[].seq=integer blocks.[].result=string \
+	blocks.[].reason=string present_unread=null invoiced=integer \
+	m1_deleted=integer
+check "uplink --json: no \"block\" key beside \"blocks\"" \
+	bash -c "! printf '%s' '$out' | grep -q '\"block\"'"
 check_eq "7. still two invoices" 2 "$(invoices_all)"
 
 # --- the line cut after each message, then retried ------------------------

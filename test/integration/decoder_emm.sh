@@ -58,6 +58,8 @@ seq=$(m1_seq "$U1")
 out=$("$dctl" emm)
 check_match "fed once: asked again, nothing is fed" "fed +0" "$out"
 check_match "the file was read" "lines +1" "$out"
+check_json "emm --json: the counts" "$("$dctl" emm --json)" .=object \
+	fed=integer lines=integer refused=integer bcast_ctr=integer
 check "decoderd stops" stop_decoder
 check "decoderd starts again" start_decoder -E emm -T 1
 check "it sees SC1" wait_for 10 is card present

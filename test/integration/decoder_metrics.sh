@@ -66,6 +66,11 @@ check "centerd starts again" start_center
 # --- the metrics ---------------------------------------------------------------
 "$dctl" metrics >metrics.out
 check "decoderctl metrics answers" test -s metrics.out
+"$dctl" metrics --json >metrics.json 2>metrics.err
+check_eq "metrics has no --json: exit 2" 2 $?
+check_match "saying so" "decoderctl metrics: --json: this command has no JSON output" \
+	"$(cat metrics.err)"
+check "and printing nothing" test ! -s metrics.json
 check "every sample under its metric's HELP and TYPE, counters *_total" \
 	awk '
 	/^# HELP ptv_decoder_[a-z0-9_]+ ./ { help[$3] = 1; next }

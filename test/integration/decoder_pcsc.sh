@@ -90,6 +90,22 @@ for e in 50 51 52 53 54 55; do "$dctl" buy $e >/dev/null; done
 check_eq "six more purchases, each exported" 8 "$(m1_seq_of $UA1)"
 check_match "m1 --json" '"ua":"1111111111111111","state":"pending","seq":8' \
 	"$("$dctl" m1 --json)"
+check_json "m1 --json: the schema" "$("$dctl" m1 --json)" [].ua=string \
+	[].seq=integer [].exported_at=integer [].exported_at_iso=string \
+	[].kind=string
+check_match "m1: the export's date, not Unix seconds" \
+	"^$UA1 +pending +8 +[0-9]+ [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z " \
+	"$("$dctl" m1)"
+check_json "status --json: the schema" "$("$dctl" status --json)" \
+	locked=boolean held=boolean ua=string credit=integer \
+	last_export=integer last_export_iso=string last_uplink=null \
+	last_uplink_iso=null m1_entries=integer last_error=string\|null
+check_match "status: the last export as a date" \
+	"^last_export +[0-9]{4}-[0-9]{2}-[0-9]{2}T" "$("$dctl" status)"
+check_json "tune --json: each ECM's outcome" "$("$dctl" tune 7 --json)" \
+	.=array [].ecm=integer [].outcome=string
+check_match "tune --json: control words now" \
+	'^\[\{"ecm":1,"outcome":"cw"\},' "$("$dctl" tune 7 --json)"
 
 # --- the swap: SC2 is locked, M1 keeps SC1 --------------------------------
 m1_before=$(sha256sum <"$tmp/m1")

@@ -129,8 +129,12 @@ check_eq "status counts it" 1 "$(status_of quarantined)"
 q=$("$dctl" quarantine)
 check_match "decoderctl quarantine lists it, with the reason" \
 	"^$U2 +$seq2 +01 .* unknown card$" "$q"
-check_match "--json too" "\"ua\":\"$U2\",\"seq\":$seq2,\"reason\":\"01\"" \
+check_match "--json too, the reason as the center names it" \
+	"\"ua\":\"$U2\",\"seq\":$seq2,\"code\":1,\"reason\":\"unknown card\"" \
 	"$("$dctl" quarantine --json)"
+check_json "quarantine --json: the schema" "$("$dctl" quarantine --json)" \
+	.=array [].code=integer [].quarantined_at=integer \
+	[].quarantined_at_iso=string [].stored_at_iso=string [].bytes=integer
 check_match "it is kept beside M1" "^ptv-quarantine 1$" \
 	"$(head -1 m1.quarantine)"
 out=$("$dctl" uplink)

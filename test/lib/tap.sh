@@ -45,6 +45,21 @@ check_match() {
 	fi
 }
 
+# check_json "what" JSON [PATH=TYPES...]: JSON is one value of the tools'
+# schema, no duplicate key, and each PATH has one of its TYPES
+# (test/tools/jsoncheck.c)
+check_json() {
+	local what=$1 json=$2 err
+	shift 2
+	if err=$(printf '%s' "$json" |
+	    "${PTV_BUILD:-${build:-build}}/test/jsoncheck" "$@" 2>&1); then
+		ok "$what"
+	else
+		not_ok "$what"
+		printf '%s\n' "$err" | sed 's/^/#   /'
+	fi
+}
+
 tap_done() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]

@@ -79,7 +79,14 @@ run "$build/cardctl" personalize "$img" --keys "$k" --credit 500 \
 check_eq "cardctl personalize makes SC1" 0 "$rc"
 run "$build/cardctl" show "$img" --json
 check_match "cardctl show: SC1's credit, lock and right" \
-    '"credit":500.*"rights":\[\{"channel":7,"expiry":2000000000\}\]' "$out"
+    '"credit":500.*"rights":\[\{"channel":7,"expiry":2000000000,"expiry_iso":"2033-05-18T03:33:20Z"\}\]' "$out"
+check_json "cardctl show --json: the schema" "$out" ua=string \
+    serial=string security_module=boolean locked=boolean credit=integer \
+    clock=null clock_iso=null rights.[].expiry_iso=string \
+    purchases=array outcomes=array certificate=string
+run "$build/cardctl" show "$img"
+check_match "cardctl show: the right's expiry as a date" \
+    "right +channel 7 until 2033-05-18T03:33:20Z" "$out"
 run "$build/cardctl" personalize "$tmp/sc2.img" --keys "$k" \
     --ua 2222222222222222
 check_eq "cardctl personalize makes SC2" 0 "$rc"
@@ -94,6 +101,10 @@ run "$build/headend" open "$k" "$img.reg" --json - <<<"$block"
 check_match "headend open --json reads the block from stdin" \
     '^\{"kind":"uplink","ua":"1111111111111111",.*"credit":500,"locked":true' \
     "$out"
+check_json "headend open --json: the schema" "$out" kind=string ua=string \
+    seq=integer challenge=string locked=boolean credit=integer \
+    clock=integer\|null rights.[].expiry=integer purchases=array \
+    outcomes=array
 refused "headend open with another card's record" 1 \
     "^headend open: block of another card" \
     "$build/headend" open "$k" "$tmp/sc2.img.reg" "$block"
@@ -126,4 +137,68 @@ check "refused commands leave no database behind" test ! -e "$k/center.db"
 refused "centerctl ecm passes its errors on as its own" 2 \
     "^centerctl ecm: --channel wants a whole number from 0 to 65535: x" \
     "$build/centerctl" -K "$k" ecm --channel x
+# --- --json: one schema, refused where a command has none ----------------
+refused "cardctl new --json" 2 \
+    "^cardctl new: --json: this command has no JSON output" \
+    "$build/cardctl" new "$tmp/x.img" --json
+check "a refused cardctl new writes no image" test ! -e "$tmp/x.img"
+refused "headend ecm --json" 2 \
+    "^headend ecm: --json: this command has no JSON output" \
+    "$build/headend" ecm "$k" --channel 7 --event 1 --time 1 --json
+refused "decoderctl export --json" 2 \
+    "^decoderctl export: --json: this command has no JSON output" \
+    "$build/decoderctl" -S "$tmp/none" export --json
+refused "centerctl reload --json" 2 \
+    "^centerctl reload: --json: this command has no JSON output" \
+    "$build/centerctl" -K "$k" reload 1111111111111111 5 --json
+refused "centerctl commands --cancel --json" 2 \
+    "^centerctl commands: --json: this command has no JSON output" \
+    "$build/centerctl" -K "$k" commands 1111111111111111 --cancel 1 --json
+check "refused --json leaves no database behind" test ! -e "$k/center.db"
+
+# jsoncheck itself refuses what the schema forbids
+jc=$build/test/jsoncheck
+check "jsoncheck: a duplicate key fails" \
+    bash -c "! printf '{\"a\":1,\"a\":2}' | '$jc' 2>/dev/null"
+check "jsoncheck: invalid UTF-8 fails" \
+    bash -c "! printf '{\"a\":\"\\xff\"}' | '$jc' 2>/dev/null"
+check "jsoncheck: a time whose date disagrees fails" \
+    bash -c "! printf '{\"t_at\":1,\"t_at_iso\":\"1970-01-01T00:00:02Z\"}' | '$jc' 2>/dev/null"
+check "jsoncheck: a time without its date fails" \
+    bash -c "! printf '{\"made_at\":1}' | '$jc' 2>/dev/null"
+check "jsoncheck: a lock that is not a boolean fails" \
+    bash -c "! printf '{\"locked\":\"yes\"}' | '$jc' 2>/dev/null"
+check "jsoncheck: a type not as asked fails" \
+    bash -c "! printf '{\"a\":[{\"b\":1}]}' | '$jc' a.[].b=string 2>/dev/null"
+check "jsoncheck: trailing text fails" \
+    bash -c "! printf '{} x' | '$jc' 2>/dev/null"
+check "jsoncheck: a good value passes" \
+    bash -c "printf '{\"t_at\":1,\"t_at_iso\":\"1970-01-01T00:00:01Z\",\"a\":[{\"b\":1}]}' | '$jc' a.[].b=integer"
+
+# centerctl's reports, on a database of SC1 and SC2 with commands queued
+run "$build/centerctl" -K "$k" register "$img.reg" "$tmp/sc2.img.reg"
+check_eq "centerctl register SC1 and SC2" 0 "$rc"
+"$build/centerctl" -K "$k" reload 1111111111111111 500
+"$build/centerctl" -K "$k" grant 1111111111111111 7 2000000000
+run "$build/centerctl" -K "$k" cards --json
+check_json "centerctl cards --json: the schema" "$out" .=array \
+    [].ua=string [].status=string [].locked=boolean\|null \
+    [].registered_at=integer [].registered_at_iso=string \
+    [].seen_at=null [].revoked=boolean
+run "$build/centerctl" -K "$k" commands 1111111111111111 --json
+check_json "centerctl commands --json: the schema" "$out" [].counter=integer \
+    [].state=string [].sw=null [].created_at=integer \
+    [].params=object
+check_match "the grant's expiry is a time too" \
+    '"params":\{"channel":7,"expiry":2000000000,"expiry_iso":"2033-05-18T03:33:20Z"\}' \
+    "$out"
+run "$build/centerctl" -K "$k" commands 1111111111111111
+check_match "centerctl commands: dates, not Unix seconds" \
+    "queued .* [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z" "$out"
+run "$build/centerctl" -K "$k" card 1111111111111111 --json
+check_json "centerctl card --json: the schema" "$out" card.ua=string \
+    card.locked=boolean\|null data=null sessions=array blocks=array \
+    commands.[].type=string invoices=array flags=array
+run "$build/centerctl" -K "$k" invoices --json
+check_json "centerctl invoices --json: an empty array" "$out" .=array
 tap_done
