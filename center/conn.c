@@ -6,6 +6,7 @@
 
 #include <openssl/err.h>
 
+#include "../proto/buf.h"
 #include "../proto/file.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
@@ -229,6 +230,38 @@ log_dropped(struct conn *cn, int rc)
 		    cn->peer, proto_strerror(rc), more(level));
 }
 
+/*
+ * Each rejected block, at notice, with what the operator needs to find it
+ * (centerctl rejected lists them): all of a recorded session's; of a junk
+ * session's, the interval's first (the summary counts the rest).
+ */
+static void
+log_rejected(struct conn *cn)
+{
+	const struct cgs_session *s = &cn->s;
+	const struct proto_up_result *r;
+	char ua[2 * PROTO_UA_LEN + 1], dec[2 * PROTO_DECODER_ID_LEN + 1];
+	int level;
+
+	proto_hex(s->hello.decoder_id, PROTO_DECODER_ID_LEN, dec);
+	for (size_t i = 0; i < s->ans.n_res; i++) {
+		r = &s->ans.res[i];
+		if (r->status != PROTO_UP_REJECTED)
+			continue;
+		level = note(cn, CGS_EV_REJECTED, PROTO_LOG_NOTICE);
+		if (s->recorded)
+			level = PROTO_LOG_NOTICE;
+		if (s->has_ua[i])
+			proto_hex(r->ua, PROTO_UA_LEN, ua);
+		proto_log(level,
+		    "%s: block %zu from %s (decoder %s), card %s seq %u, "
+		    "rejected: %s%s",
+		    __func__, i + 1, cn->peer, dec,
+		    s->has_ua[i] ? ua : "unread", r->seq,
+		    proto_up_reason(r->reason), s->recorded ? "" : more(level));
+	}
+}
+
 /* The session recorded, or counted: either way the client is answered. */
 static void
 log_ingested(struct conn *cn)
@@ -236,6 +269,7 @@ log_ingested(struct conn *cn)
 	const struct cgs_session *s = &cn->s;
 
 	cgs_stats_answered(cn->env->stats, &s->ans);
+	log_rejected(cn);
 	if (!s->recorded) {
 		cgs_stats_junk(cn->env->stats, &s->ans);
 		proto_log(PROTO_LOG_INFO,
@@ -265,6 +299,7 @@ serve_session(struct conn *cn)
 		goto out;
 	}
 	t0 = cgs_now_us();
+	cn->s.peer = cn->peer;
 	if ((sl = cgs_pool_take(cn->env->pool)) == NULL)
 		rc = PROTO_ERR_NOMEM;
 	else

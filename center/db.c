@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, fchmod */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../proto/buf.h"
 #include "../proto/crypto.h"
@@ -19,21 +24,106 @@ cgs_db_exec(struct cgs_db *db, const char *sql)
 	return db->e->exec(db, sql);
 }
 
-int
-cgs_db_open(const char *target, struct cgs_db **out)
+/*
+ * A SQLite database and the -wal and -shm files beside it are 0600: they
+ * hold the ledger.  SQLite makes those two with the database's own mode,
+ * so a database made here is made 0600 first; one made looser before (or
+ * by another program) is tightened.
+ */
+static int
+db_private(const char *path, int create)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (create) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			(void)close(fd);
+		else if (errno != EEXIST) {
+			proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
+			    strerror(errno));
+			return PROTO_ERR_IO;
+		}
+	}
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, suffix[i]) >=
+		    sizeof(p))
+			return PROTO_ERR_TOOBIG;
+		if (stat(p, &st) != 0 || (st.st_mode & 077) == 0)
+			continue;
+		if (chmod(p, 0600) != 0) {
+			proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, p,
+			    strerror(errno));
+			return PROTO_ERR_IO;
+		}
+	}
+	return 0;
+}
+
+/* Is target a SQLite file of ours (not PostgreSQL, not one of SQLite's
+ * names that are no file: tests' and tools')? */
+static int
+sqlite_file(const char *target)
+{
+	return cgs_engine_for(target) == &cgs_engine_sqlite &&
+	    strcmp(target, ":memory:") != 0 && strncmp(target, "file:", 5) != 0;
+}
+
+/* Open target with the engine's flags (CGS_OPEN_*); writable: its schema
+ * brought up to date; read-only: its schema must be this build's. */
+static int
+db_open(const char *target, int flags, struct cgs_db **out)
 {
 	const struct cgs_engine *e = cgs_engine_for(target);
 	struct cgs_db *db = NULL;
+	int v = 0, rc;
+
+	if ((rc = e->open(target, flags, &db)) != 0)
+		return rc;
+	if ((flags & CGS_OPEN_READONLY) == 0) {
+		rc = cgs_db_migrate(db);
+		rc = rc == PROTO_ERR_STATE ? rc : rc != 0 ? PROTO_ERR_IO : 0;
+	} else if ((rc = cgs_db_version(db, &v)) == 0 && v != CGS_DB_VERSION) {
+		proto_log(PROTO_LOG_ERR,
+		    "%s: the database is at schema version %d, this program's "
+		    "is %d",
+		    __func__, v, CGS_DB_VERSION);
+		rc = PROTO_ERR_STATE;
+	}
+	if (rc != 0)
+		cgs_db_close(&db);
+	else
+		*out = db;
+	return rc;
+}
+
+int
+cgs_db_open(const char *target, struct cgs_db **out)
+{
 	int rc;
 
-	if ((rc = e->open(target, &db)) != 0)
+	if (sqlite_file(target) && (rc = db_private(target, 1)) != 0)
 		return rc;
-	if ((rc = cgs_db_migrate(db)) != 0) {
-		cgs_db_close(&db);
-		return rc;
+	return db_open(target, CGS_OPEN_CREATE, out);
+}
+
+int
+cgs_db_open_existing(const char *target, int readonly, struct cgs_db **out)
+{
+	struct stat st;
+	int rc;
+
+	if (sqlite_file(target)) {
+		if (stat(target, &st) != 0)
+			return errno == ENOENT ? PROTO_ERR_NOTFOUND :
+						 PROTO_ERR_IO;
+		if (!readonly && (rc = db_private(target, 0)) != 0)
+			return rc;
 	}
-	*out = db;
-	return 0;
+	return db_open(target, readonly ? CGS_OPEN_READONLY : 0, out);
 }
 
 void

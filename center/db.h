@@ -25,7 +25,7 @@
 struct cgs_db;
 
 /* The schema version this build makes and reads (db_schema.c). */
-#define CGS_DB_VERSION 4
+#define CGS_DB_VERSION 5
 
 /*
  * Card status, as centerctl cards shows it: what its last sighting (its
@@ -72,9 +72,18 @@ struct cgs_stamp {
 
 /*
  * Open target -- a SQLite file (created if needed) or a postgresql:// URL
- * -- and bring the schema up to date.
+ * -- and bring the schema up to date.  A SQLite file and its -wal and
+ * -shm files are made (or made again) 0600.  PROTO_ERR_STATE: the
+ * database is of a newer schema than this build's.
  */
 int cgs_db_open(const char *target, struct cgs_db **db);
+/*
+ * Open a database that exists, never creating one: PROTO_ERR_NOTFOUND if
+ * there is no SQLite file at target.  readonly: opened read-only, nothing
+ * migrated (PROTO_ERR_STATE if its schema is not this build's), for the
+ * reports; otherwise as cgs_db_open.
+ */
+int cgs_db_open_existing(const char *target, int readonly, struct cgs_db **db);
 void cgs_db_close(struct cgs_db **db);
 /* The engine's name: "sqlite" or "postgresql". */
 const char *cgs_db_engine(const struct cgs_db *db);
@@ -161,6 +170,17 @@ int cgs_db_session_close(struct cgs_db *db, int64_t session_id,
 int cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t *ua, uint32_t seq, const struct cgs_in_block *in,
     const struct proto_up_result *r);
+/*
+ * A rejected block, for the operator (issue 11): into the ring of the
+ * last CGS_REJECTED_KEEP (the oldest one replaced: the table never grows
+ * past that, whatever arrives) and the count of its reason.  peer: the
+ * decoder's address (NULL: unknown); ua NULL: the header was unreadable;
+ * at->session_id 0: a session that left no row.
+ */
+#define CGS_REJECTED_KEEP 1000
+int cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
+    const char *peer, const uint8_t *ua, uint32_t seq, int origin,
+    uint8_t reason);
 /* Was this block (UA, export seq) accepted before, in any session? */
 int cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t seq, int *seen);

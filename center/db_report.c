@@ -22,6 +22,8 @@ struct ctx {
 		cgs_command_cb command;
 		cgs_session_cb session;
 		cgs_block_cb block;
+		cgs_rejected_cb rejected;
+		cgs_rejected_count_cb rejected_count;
 	} cb;
 	void *arg;
 };
@@ -565,4 +567,57 @@ cgs_report_flags_page(struct cgs_db *db, const struct cgs_page *pg,
 	    "SELECT id, ua, session_id, at, what FROM flags" FLAGS_WHERE
 	    " ORDER BY id DESC" PAGE_RANGE,
 	    flag_row, &c, total);
+}
+
+/* --- the rejected blocks ------------------------------------------------ */
+
+static int
+rejected_row(struct cgs_stmt *st, const struct ctx *c)
+{
+	struct cgs_rejected_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.n = cgs_col_i64(st, 0);
+	r.at = cgs_col_i64(st, 1);
+	col_text(st, 2, r.peer, sizeof(r.peer));
+	col_decoder(st, 3, r.decoder_id);
+	r.has_ua = col_ua(st, 4, r.ua);
+	r.seq = col_u32(st, 5);
+	col_text(st, 6, r.origin, sizeof(r.origin));
+	r.reason = (uint8_t)cgs_col_i64(st, 7);
+	r.session = cgs_col_i64(st, 8);
+	return c->cb.rejected(c->arg, &r);
+}
+
+int
+cgs_report_rejected(struct cgs_db *db, cgs_rejected_cb cb, void *arg)
+{
+	struct ctx c = { .cb.rejected = cb, .arg = arg };
+
+	return report_p(db,
+	    "SELECT n, at, peer, decoder_id, ua, seq, origin, reason, "
+	    "session_id FROM rejected ORDER BY n DESC",
+	    NULL, 0, rejected_row, &c);
+}
+
+static int
+rejected_count_row(struct cgs_stmt *st, const struct ctx *c)
+{
+	struct cgs_rejected_count_row r;
+
+	r.reason = (uint8_t)cgs_col_i64(st, 0);
+	r.n = cgs_col_i64(st, 1);
+	r.last_at = cgs_col_i64(st, 2);
+	return c->cb.rejected_count(c->arg, &r);
+}
+
+int
+cgs_report_rejected_counts(struct cgs_db *db, cgs_rejected_count_cb cb,
+    void *arg)
+{
+	struct ctx c = { .cb.rejected_count = cb, .arg = arg };
+
+	return report_p(db,
+	    "SELECT reason, n, last_at FROM rejected_counts ORDER BY reason",
+	    NULL, 0, rejected_count_row, &c);
 }

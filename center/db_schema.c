@@ -133,6 +133,20 @@ static const char *const migrations[] = {
 	" price BIGINT NOT NULL, bought_at BIGINT NOT NULL,"
 	" session_id BIGINT NOT NULL, recorded_at BIGINT NOT NULL,"
 	" PRIMARY KEY (ua, seq, event, channel, price, bought_at));",
+
+	/*
+	 * 4 -> 5 (issue 11): the blocks the center rejected, for the
+	 * operator -- junk sessions' too, which leave no other row -- in a
+	 * ring: row n (counting every rejected block) goes to slot n mod
+	 * CGS_REJECTED_KEEP, so the table never holds more than that; and
+	 * how many of each reason, since the database was made.
+	 */
+	"CREATE TABLE rejected (slot INTEGER PRIMARY KEY, n BIGINT NOT NULL,"
+	" at BIGINT NOT NULL, peer TEXT, decoder_id TEXT NOT NULL, ua TEXT,"
+	" seq BIGINT, origin TEXT NOT NULL, reason INTEGER NOT NULL,"
+	" session_id BIGINT);"
+	"CREATE TABLE rejected_counts (reason INTEGER PRIMARY KEY,"
+	" n BIGINT NOT NULL, last_at BIGINT NOT NULL);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

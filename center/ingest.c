@@ -292,6 +292,7 @@ process_block(struct run *run, size_t i)
 	if (w->parsed) {
 		memcpy(r->ua, w->b.ua, PROTO_UA_LEN);
 		r->seq = w->b.seq;
+		run->s->has_ua[i] = 1;
 	}
 	r->reason = reason;
 	if (reason == PROTO_UP_OK) {
@@ -318,6 +319,52 @@ precheck_all(struct cgs_ctx *c, const struct cgs_session *s)
 			return rc;
 	}
 	return 0;
+}
+
+/* The session's rejected blocks, into the ring of the last ones. */
+static int
+record_rejected(struct cgs_db *db, const struct cgs_session *s,
+    const struct cgs_stamp *at)
+{
+	const struct proto_up_result *r;
+	int rc;
+
+	for (size_t i = 0; i < s->ans.n_res; i++) {
+		r = &s->ans.res[i];
+		if (r->status == PROTO_UP_REJECTED &&
+		    (rc = cgs_db_rejected_add(db, at, s->peer,
+			 s->has_ua[i] ? r->ua : NULL, r->seq, s->in[i].origin,
+			 r->reason)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A junk session's rows are gone with its transaction; its rejected
+ * blocks are recorded in one of their own (cgs_db_txn's body), stamped
+ * with no session.
+ */
+static int
+junk_txn(struct cgs_db *db, void *arg)
+{
+	const struct cgs_session *s = arg;
+	struct cgs_stamp at = { .now = (int64_t)time(NULL) };
+
+	memcpy(at.decoder_id, s->hello.decoder_id, PROTO_DECODER_ID_LEN);
+	return record_rejected(db, s, &at);
+}
+
+static int
+record_junk(struct cgs_ctx *c, struct cgs_session *s)
+{
+	size_t i = 0;
+
+	while (i < s->ans.n_res && s->ans.res[i].status != PROTO_UP_REJECTED)
+		i++;
+	if (i == s->ans.n_res)
+		return 0; /* nothing to record: no transaction */
+	return cgs_db_txn(c->db, junk_txn, s);
 }
 
 /* A session whose HELLO names a revoked card is refused whole. */
@@ -348,6 +395,7 @@ ingest_txn(struct cgs_db *db, void *arg)
 	int rc;
 
 	memset(&s->ans, 0, sizeof(s->ans));
+	memset(s->has_ua, 0, sizeof(s->has_ua));
 	s->recorded = 0;
 	s->ans.n_res = s->n;
 	at.now = (int64_t)time(NULL);
@@ -372,8 +420,9 @@ ingest_txn(struct cgs_db *db, void *arg)
 	if (run.valid == 0)
 		return CGS_DB_DISCARD;
 	s->recorded = 1;
-	rc = cgs_db_session_close(db, at.session_id, s->ans.invoiced,
-	    s->ans.flagged, run.present.seen);
+	if ((rc = record_rejected(db, s, &at)) == 0)
+		rc = cgs_db_session_close(db, at.session_id, s->ans.invoiced,
+		    s->ans.flagged, run.present.seen);
 	((struct run *)arg)->written_us = cgs_now_us();
 	return rc;
 }
@@ -385,6 +434,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	int rc;
 
 	memset(&s->ans, 0, sizeof(s->ans));
+	memset(s->has_ua, 0, sizeof(s->has_ua));
 	s->recorded = 0;
 	s->refused = PROTO_UP_OK;
 	s->commit_us = 0;
@@ -393,7 +443,8 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	if ((rc = refused(c, s)) != 0 || s->refused != PROTO_UP_OK)
 		return rc;
 	if ((rc = precheck_all(c, s)) != 0 ||
-	    (rc = cgs_db_txn(c->db, ingest_txn, &arg)) != 0) {
+	    (rc = cgs_db_txn(c->db, ingest_txn, &arg)) != 0 ||
+	    (!s->recorded && (rc = record_junk(c, s)) != 0)) {
 		s->recorded = 0;
 		memset(&s->ans, 0, sizeof(s->ans));
 	} else if (s->recorded) {

@@ -26,8 +26,14 @@ struct cgs_session {
 	uint8_t challenge[PROTO_CHALLENGE_LEN]; /* the nonce CHALLENGE sent */
 	size_t n; /* at most PROTO_UPLINK_MAX_BLOCKS */
 	struct cgs_in_block in[PROTO_UPLINK_MAX_BLOCKS];
+	/* the decoder's address, for the record of rejected blocks
+	 * (borrowed; NULL: unknown) */
+	const char *peer;
 	/* what the center answers */
 	struct proto_up_answer ans;
+	/* set by cgs_ingest: 1 where block i's header was read (ans.res[i]
+	 * has its UA and sequence) */
+	uint8_t has_ua[PROTO_UPLINK_MAX_BLOCKS];
 	/* set by cgs_ingest: 1 if the session was recorded, 0 if it had no
 	 * valid block and nothing of it was kept */
 	int recorded;
@@ -69,7 +75,9 @@ void cgs_ctx_free(struct cgs_ctx **c);
  * not an error: its result says why.  A session with no valid block (none
  * accepted or duplicate) is answered the same, but nothing of it is kept
  * -- no session row, no block rows -- and s->recorded is 0: the caller
- * counts it instead, so junk sessions cannot fill the database.
+ * counts it instead, so junk sessions cannot fill the database.  Every
+ * rejected block, a junk session's too, goes to the ring of the last
+ * CGS_REJECTED_KEEP (cgs_db_rejected_add), bounded whatever arrives.
  */
 int cgs_ingest(struct cgs_ctx *c, struct cgs_session *s);
 

@@ -80,6 +80,26 @@ struct cgs_block_row {
 	char reason[96];
 };
 
+/* One block of the ring of the last rejected ones (db.h). */
+struct cgs_rejected_row {
+	int64_t n;       /* its number among all rejected blocks, from 1 */
+	int64_t at;      /* when */
+	int64_t session; /* 0: its session left no row (junk) */
+	char peer[64];   /* the decoder's address ("": unknown) */
+	uint8_t decoder_id[PROTO_DECODER_ID_LEN]; /* as its HELLO said */
+	int has_ua; /* 0: its header was unreadable */
+	uint8_t ua[PROTO_UA_LEN];
+	uint32_t seq;
+	char origin[12]; /* the frame: present, recovered */
+	uint8_t reason;  /* PROTO_UP_*: proto_up_reason names it */
+};
+
+/* How many blocks were rejected for one reason, and when the last. */
+struct cgs_rejected_count_row {
+	uint8_t reason;
+	int64_t n, last_at;
+};
+
 typedef int (*cgs_card_cb)(void *arg, const struct cgs_card_row *r);
 typedef int (*cgs_purchase_cb)(void *arg, const struct cgs_purchase_row *r);
 typedef int (*cgs_flag_cb)(void *arg, const struct cgs_flag_row *r);
@@ -88,6 +108,9 @@ typedef int (*cgs_command_cb)(void *arg, const struct cgs_command_row *r);
 typedef int (*cgs_session_cb)(void *arg, const struct cgs_session_row *r);
 typedef int (*cgs_block_cb)(void *arg, const struct cgs_block_row *r);
 typedef int (*cgs_data_cb)(void *arg, const struct cgs_card_data *d);
+typedef int (*cgs_rejected_cb)(void *arg, const struct cgs_rejected_row *r);
+typedef int (
+    *cgs_rejected_count_cb)(void *arg, const struct cgs_rejected_count_row *r);
 
 /* Every card, or the one ua names (NULL: all), by UA. */
 int cgs_report_cards(struct cgs_db *db, const uint8_t *ua, cgs_card_cb cb,
@@ -113,6 +136,12 @@ int cgs_report_blocks(struct cgs_db *db, const uint8_t *ua, cgs_block_cb cb,
  * no block of it was accepted. */
 int cgs_report_card_data(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     cgs_data_cb cb, void *arg);
+/* The rejected blocks the ring keeps (at most CGS_REJECTED_KEEP), newest
+ * first. */
+int cgs_report_rejected(struct cgs_db *db, cgs_rejected_cb cb, void *arg);
+/* The rejected blocks counted by reason, since the database was made. */
+int cgs_report_rejected_counts(struct cgs_db *db, cgs_rejected_count_cb cb,
+    void *arg);
 
 /* --- the console's views (overview, lists with filters and paging) -------- */
 

@@ -25,6 +25,7 @@ static const char *const ev_text[CGS_EV_N] = {
 	[CGS_EV_JUNK] = "sessions with no valid block",
 	[CGS_EV_REFUSED_REVOKED] = "sessions refused (revoked card)",
 	[CGS_EV_RECORDED] = "sessions recorded",
+	[CGS_EV_REJECTED] = "blocks rejected",
 };
 
 const unsigned long cgs_hist_bounds_us[CGS_HIST_BUCKETS - 1] = { 500, 1000,

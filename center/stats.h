@@ -45,6 +45,7 @@ enum cgs_event {
 	CGS_EV_JUNK,             /* a session with no valid block: counted */
 	CGS_EV_REFUSED_REVOKED,  /* refused: its HELLO names a revoked card */
 	CGS_EV_RECORDED,         /* a session recorded */
+	CGS_EV_REJECTED,         /* a block rejected, in any session */
 	CGS_EV_N
 };
 

@@ -53,6 +53,9 @@ struct cgs_db {
 	struct cgs_stmt_slot slot[CGS_STMT_CACHE];
 };
 
+#define CGS_OPEN_CREATE 1
+#define CGS_OPEN_READONLY 2
+
 struct cgs_engine {
 	const char *name;
 	/* how a read-write transaction begins */
@@ -62,7 +65,9 @@ struct cgs_engine {
 	const char *version_get, *version_set;
 	/* run first in the migrating transaction (NULL: nothing) */
 	const char *migrate_first;
-	int (*open)(const char *target, struct cgs_db **out);
+	/* flags: CGS_OPEN_CREATE (SQLite: the file may be made),
+	 * CGS_OPEN_READONLY (nothing written) */
+	int (*open)(const char *target, int flags, struct cgs_db **out);
 	void (*close)(struct cgs_db *db);
 	/* statements without parameters, several separated by ';' */
 	int (*exec)(struct cgs_db *db, const char *sql);

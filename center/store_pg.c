@@ -100,7 +100,7 @@ pg_exec(struct cgs_db *db, const char *sql)
 }
 
 static int
-pg_open(const char *url, struct cgs_db **out)
+pg_open(const char *url, int flags, struct cgs_db **out)
 {
 	struct pg_db *d;
 
@@ -115,7 +115,10 @@ pg_open(const char *url, struct cgs_db **out)
 		return PROTO_ERR_IO;
 	}
 	/* notices (CREATE ... IF NOT EXISTS) are not the log's business */
-	if (pg_exec(&d->base, "SET client_min_messages = error") != 0) {
+	if (pg_exec(&d->base, "SET client_min_messages = error") != 0 ||
+	    ((flags & CGS_OPEN_READONLY) &&
+		pg_exec(&d->base, "SET default_transaction_read_only = on") !=
+		    0)) {
 		pg_close(&d->base);
 		return PROTO_ERR_IO;
 	}

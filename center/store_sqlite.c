@@ -62,26 +62,30 @@ lite_exec(struct cgs_db *db, const char *sql)
 }
 
 static int
-lite_open(const char *path, struct cgs_db **out)
+lite_open(const char *path, int flags, struct cgs_db **out)
 {
+	int f = SQLITE_OPEN_READWRITE;
 	struct lite_db *d;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return PROTO_ERR_NOMEM;
 	d->base.e = &cgs_engine_sqlite;
-	if (sqlite3_open_v2(path, &d->sql,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX,
-		NULL) != SQLITE_OK) {
+	if (flags & CGS_OPEN_READONLY)
+		f = SQLITE_OPEN_READONLY;
+	else if (flags & CGS_OPEN_CREATE)
+		f |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &d->sql, f | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
 		    sqlite3_errmsg(d->sql));
 		lite_close(&d->base);
 		return PROTO_ERR_IO;
 	}
 	sqlite3_busy_timeout(d->sql, BUSY_MS);
-	if (lite_exec(&d->base, "PRAGMA journal_mode=WAL") != 0 ||
-	    lite_exec(&d->base, "PRAGMA synchronous=FULL") != 0 ||
-	    lite_exec(&d->base, "PRAGMA foreign_keys=ON") != 0) {
+	if ((flags & CGS_OPEN_READONLY) == 0 &&
+	    (lite_exec(&d->base, "PRAGMA journal_mode=WAL") != 0 ||
+		lite_exec(&d->base, "PRAGMA synchronous=FULL") != 0 ||
+		lite_exec(&d->base, "PRAGMA foreign_keys=ON") != 0)) {
 		lite_close(&d->base);
 		return PROTO_ERR_IO;
 	}

@@ -2,14 +2,19 @@
 /*
  * centerctl: administer the management center.
  *
- *   centerctl [-K dir] init [--name HOST]   operator keys, a local CA and
- *                                           the server certificate (for
- *                                           localhost and HOST), the
- *                                           console's admin token
+ *   centerctl [-K dir] init [--name HOST]   operator keys, a local CA (its
+ *                                           key kept) and the server
+ *                                           certificate (for localhost
+ *                                           and HOST), the console's
+ *                                           admin token
+ *   centerctl [-K dir] cert [--name HOST]   a new server key and
+ *                                           certificate from that CA
  *   centerctl [-K dir] register FILE.reg... import cards' registrations
  *   centerctl [-K dir] cards [--json]       issued / active / recovered
  *   centerctl [-K dir] invoices [--json]    the ledger, per card
  *   centerctl [-K dir] flags [--json]       anomalies the center flagged
+ *   centerctl [-K dir] rejected [--json]    the blocks it rejected: the
+ *                                           newest, counts by reason
  *   centerctl [-K dir] card UA [--json]     a card: its record, what its
  *                                           newest block said, its history
  *   centerctl [-K dir] commands UA [--json] a card's commands and what
@@ -30,6 +35,8 @@
  * The directory is $CENTER_KEYS or /var/lib/ptv/center; the database is
  * DIR/center.db unless -d (--db) or $CENTER_DB says otherwise: a SQLite
  * file or a postgresql:// URL.
+ * Only register makes a database; the reports open it read-only, and
+ * never make or migrate one.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -55,11 +62,18 @@ ctl_usage(void)
 	    "certificate\n"
 	    "                            (valid for localhost and HOST),\n"
 	    "                            the console's token (console.token)\n"
+	    "  cert [--name HOST]        renew the server key and "
+	    "certificate\n"
+	    "                            with the CA init kept\n"
 	    "  register FILE.reg...      import card registration records\n"
 	    "  cards [--json]            cards and their status\n"
 	    "  invoices [--json]         purchases invoiced, per card\n"
 	    "  flags [--json]            anomalies flagged (sequences, "
 	    "conflicts)\n"
+	    "  rejected [--json]         the blocks the center rejected "
+	    "(the newest\n"
+	    "                            1000, with why, from where), "
+	    "counts by reason\n"
 	    "  card UA [--json]          a card: status, what its newest "
 	    "block said\n"
 	    "                            (usage, clock, credit, rights, "
@@ -91,14 +105,39 @@ ctl_usage(void)
 }
 
 int
+ctl_db(const struct opts *o, enum ctl_db_mode mode, struct cgs_db **db)
+{
+	int rc;
+
+	if (mode == CTL_DB_CREATE)
+		rc = cgs_db_open(o->db, db);
+	else
+		rc = cgs_db_open_existing(o->db, mode == CTL_DB_READ, db);
+	if (rc == 0)
+		return 0;
+	if (rc == PROTO_ERR_NOTFOUND)
+		fprintf(stderr,
+		    "%s: no database %s (centerctl register makes it; -d "
+		    "names another)\n",
+		    o->who, o->db);
+	else if (rc == PROTO_ERR_STATE)
+		fprintf(stderr,
+		    "%s: the database %s is of another schema version than "
+		    "this centerctl's%s\n",
+		    o->who, o->db,
+		    mode == CTL_DB_READ ? " (centerd, or a command that "
+					  "changes it, brings it up to date)" :
+					  "");
+	else
+		fprintf(stderr, "%s: cannot open the database %s: %s\n", o->who,
+		    o->db, proto_strerror(rc));
+	return UTIL_EXIT_FAIL;
+}
+
+int
 ctl_open_db(const struct opts *o, struct cgs_db **db)
 {
-	if (cgs_db_open(o->db, db) != 0) {
-		fprintf(stderr, "%s: cannot open the database %s\n", o->who,
-		    o->db);
-		return 1;
-	}
-	return 0;
+	return ctl_db(o, CTL_DB_WRITE, db);
 }
 
 static int
@@ -110,7 +149,7 @@ cmd_register(const struct opts *o)
 
 	if (o->npos < 2)
 		ctl_usage();
-	if (ctl_open_db(o, &db) != 0)
+	if (ctl_db(o, CTL_DB_CREATE, &db) != 0)
 		return 1;
 	for (int i = 1; i < o->npos; i++) {
 		int r;
@@ -336,23 +375,42 @@ parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* --name, if given, is a host name; said (UTIL_EXIT_USAGE) if not. */
+static int
+name_arg(const struct opts *o)
+{
+	if (o->name == NULL ||
+	    (strlen(o->name) <= 253 &&
+		strspn(o->name,
+		    "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+		    strlen(o->name)))
+		return 0;
+	fprintf(stderr, "%s: --name wants a host name: %s\n", o->who, o->name);
+	return UTIL_EXIT_USAGE;
+}
+
 static int
 cmd_init(const struct opts *o)
 {
-	if (o->name != NULL &&
-	    (strlen(o->name) > 253 ||
-		strspn(o->name,
-		    "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-		    strlen(o->name))) {
-		fprintf(stderr, "%s: --name wants a host name: %s\n", o->who,
-		    o->name);
+	if (name_arg(o) != 0)
 		return UTIL_EXIT_USAGE;
-	}
 	return keys_init(o->dir) != 0 ||
 	    ctl_tls_init(o->dir, o->name != NULL ? o->name : "localhost") !=
 	    0 ||
 	    ctl_token_init(o->dir) != 0;
+}
+
+/* cert [--name HOST]: a new server key and certificate from the kept CA. */
+static int
+cmd_cert(const struct opts *o)
+{
+	if (name_arg(o) != 0)
+		return UTIL_EXIT_USAGE;
+	return ctl_tls_cert(o->dir, o->name != NULL ? o->name : "localhost") !=
+		0 ?
+	    UTIL_EXIT_FAIL :
+	    0;
 }
 
 /* The reports print JSON; the commands that change something print
@@ -395,6 +453,8 @@ main(int argc, char **argv)
 		return util_no_json(o.who);
 	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1)
 		return cmd_init(&o);
+	if (strcmp(o.pos[0], "cert") == 0 && o.npos == 1)
+		return cmd_cert(&o);
 	if (strcmp(o.pos[0], "register") == 0)
 		return cmd_register(&o);
 	if (strcmp(o.pos[0], "cards") == 0 && o.npos == 1)
@@ -403,6 +463,8 @@ main(int argc, char **argv)
 		return ctl_show_invoices(&o);
 	if (strcmp(o.pos[0], "flags") == 0 && o.npos == 1)
 		return ctl_show_flags(&o);
+	if (strcmp(o.pos[0], "rejected") == 0 && o.npos == 1)
+		return ctl_show_rejected(&o);
 	if (strcmp(o.pos[0], "card") == 0)
 		return cmd_card(&o);
 	if (strcmp(o.pos[0], "commands") == 0)

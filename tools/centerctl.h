@@ -27,7 +27,14 @@ struct opts {
 
 /* usage() on stderr, exit 2. */
 _Noreturn void ctl_usage(void);
-/* The database, or an error naming it (1). */
+/*
+ * The database, or an error naming it (UTIL_EXIT_FAIL): made if there is
+ * none (CREATE: register), or one that exists, to change (WRITE) or only
+ * to read (READ: the reports, which never make or migrate one).
+ */
+enum ctl_db_mode { CTL_DB_CREATE, CTL_DB_WRITE, CTL_DB_READ };
+int ctl_db(const struct opts *o, enum ctl_db_mode mode, struct cgs_db **db);
+/* ctl_db(o, CTL_DB_WRITE, db). */
 int ctl_open_db(const struct opts *o, struct cgs_db **db);
 /* The UA argument (pos[1]) of a command of n words: usage() for another
  * count, UTIL_EXIT_USAGE (said) for a bad UA. */
@@ -48,17 +55,22 @@ int ctl_cmd_revoke(const struct opts *o);
 int ctl_emm_out(const struct opts *o, const uint8_t ua[PROTO_UA_LEN],
     const struct cgs_made *m);
 
-/* init: a local CA and the server's certificate for name (and
- * localhost), written into dir. */
+/* init: a local CA (its key kept, 0600) and the server's certificate for
+ * name (and localhost), written into dir. */
 int ctl_tls_init(const char *dir, const char *name);
 /* The console's admin token, DIR/console.token (0600), made anew. */
 int ctl_token_init(const char *dir);
+/* cert: a new server key and certificate for name (and localhost), signed
+ * by the CA init kept in dir.  Errors said; non-zero. */
+int ctl_tls_cert(const char *dir, const char *name);
 
 /* The reports: cards, invoices, flags, commands UA, card UA. */
 int ctl_show_cards(const struct opts *o);
 int ctl_show_invoices(const struct opts *o);
 int ctl_show_flags(const struct opts *o);
 int ctl_show_commands(const struct opts *o, const uint8_t ua[PROTO_UA_LEN]);
+/* rejected: the newest rejected blocks, the counts by reason. */
+int ctl_show_rejected(const struct opts *o);
 /* card UA: the card's record, data and history (centerctl_card.c). */
 int ctl_show_card(const struct opts *o, const uint8_t ua[PROTO_UA_LEN]);
 

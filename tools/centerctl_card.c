@@ -269,7 +269,7 @@ ctl_show_card(const struct opts *o, const uint8_t ua[PROTO_UA_LEN])
 	json_t *obj = NULL;
 	int rc;
 
-	if (ctl_open_db(o, &db) != 0)
+	if (ctl_db(o, CTL_DB_READ, &db) != 0)
 		return UTIL_EXIT_FAIL;
 	rc = card_report(db, o, ua, &obj);
 	cgs_db_close(&db);

@@ -152,7 +152,7 @@ run(const struct opts *o, const struct show_col *cols,
 	struct cgs_db *db = NULL;
 	int rc;
 
-	if (ctl_open_db(o, &db) != 0)
+	if (ctl_db(o, CTL_DB_READ, &db) != 0)
 		return UTIL_EXIT_FAIL;
 	show_begin(&t, o->json, cols);
 	rc = rep(db, ua, &t);
@@ -258,4 +258,147 @@ int
 ctl_show_commands(const struct opts *o, const uint8_t ua[PROTO_UA_LEN])
 {
 	return run(o, show_command_cols, rep_commands, ua);
+}
+
+/* --- rejected: the ring of the last rejected blocks, the counts --------- */
+
+/* A RESULT reason: its code, its text, whether the decoder may drop the
+ * block for it (final). */
+static void
+set_reason(json_t *o, uint8_t reason)
+{
+	tj_set_int(o, "code", reason);
+	tj_set_str(o, "reason", proto_up_reason(reason));
+	tj_set_bool(o, "final", proto_up_reason_final(reason));
+}
+
+json_t *
+show_rejected(const struct cgs_rejected_row *r)
+{
+	json_t *o = tj_object();
+
+	tj_set_int(o, "n", r->n);
+	tj_set_time(o, "at", r->at);
+	tj_set_str(o, "peer", r->peer[0] != '\0' ? r->peer : NULL);
+	tj_set_hex(o, "decoder", r->decoder_id, PROTO_DECODER_ID_LEN);
+	tj_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
+	if (r->has_ua)
+		tj_set_int(o, "seq", r->seq);
+	else
+		tj_set(o, "seq", json_null());
+	tj_set_str(o, "frame", r->origin);
+	set_reason(o, r->reason);
+	if (r->session != 0)
+		tj_set_int(o, "session", r->session);
+	else
+		tj_set(o, "session", json_null());
+	return o;
+}
+
+/* The counts by reason, and their sum. */
+struct counts {
+	json_t *a;
+	int64_t total;
+};
+
+static int
+each_count(void *arg, const struct cgs_rejected_count_row *r)
+{
+	struct counts *c = arg;
+	json_t *o = tj_object();
+
+	set_reason(o, r->reason);
+	tj_set_int(o, "count", r->n);
+	tj_set_time(o, "last_at", r->last_at);
+	tj_append(c->a, o);
+	c->total += r->n;
+	return 0;
+}
+
+static int
+each_rejected(void *arg, const struct cgs_rejected_row *r)
+{
+	return show_emit(arg, show_rejected(r));
+}
+
+static const struct show_col rejected_cols[] = {
+	{ "n", 6, 1 },
+	{ "at", 20, 0 },
+	{ "peer", 15, 0 },
+	{ "decoder", 16, 0 },
+	{ "ua", 16, 0 },
+	{ "seq", 5, 1 },
+	{ "frame", 9, 0 },
+	{ "reason", 0, 0 },
+	{ NULL, 0, 0 },
+};
+
+/* The text form's head: the total, then each reason's count. */
+static void
+print_counts(const struct counts *c)
+{
+	char d[TJ_DATE_MAX];
+	json_t *e;
+	size_t i;
+
+	printf("%lld blocks rejected since the database was made; the newest "
+	       "%d at most are kept:\n",
+	    (long long)c->total, CGS_REJECTED_KEEP);
+	json_array_foreach(c->a, i, e)
+	{
+		tj_text(e, "last_at", d, sizeof(d));
+		printf("%8lld %s%s, the last at %s\n",
+		    (long long)json_integer_value(json_object_get(e, "count")),
+		    json_string_value(json_object_get(e, "reason")),
+		    json_is_true(json_object_get(e, "final")) ? " (final)" : "",
+		    d);
+	}
+	printf("\n");
+}
+
+int
+ctl_show_rejected(const struct opts *o)
+{
+	struct counts c = { .a = tj_array(), .total = 0 };
+	struct show_table t;
+	struct cgs_db *db = NULL;
+	json_t *obj = NULL;
+	int rc, failed;
+
+	if (ctl_db(o, CTL_DB_READ, &db) != 0) {
+		json_decref(c.a);
+		return UTIL_EXIT_FAIL;
+	}
+	if ((rc = cgs_report_rejected_counts(db, each_count, &c)) != 0)
+		goto out;
+	if (!o->json)
+		print_counts(&c);
+	show_begin(&t, o->json, rejected_cols);
+	if (o->json) {
+		obj = tj_object();
+		tj_set_int(obj, "total", c.total);
+		tj_set_int(obj, "keep", CGS_REJECTED_KEEP);
+		tj_set(obj, "reasons", json_incref(c.a));
+	}
+	rc = cgs_report_rejected(db, each_rejected, &t);
+	if (o->json && rc == 0) {
+		tj_set_int(obj, "kept", (int64_t)json_array_size(t.rows));
+		tj_set(obj, "blocks", json_incref(t.rows));
+	}
+	failed = show_end(&t, 0);
+	if (o->json && rc == 0 && !failed)
+		rc = tj_print(obj) != 0 ? PROTO_ERR_IO : 0;
+	else
+		json_decref(obj);
+	if (failed && rc == 0)
+		rc = PROTO_ERR_NOMEM;
+out:
+	cgs_db_close(&db);
+	json_decref(c.a);
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
+		    proto_strerror(rc));
+		return UTIL_EXIT_FAIL;
+	}
+	return 0;
 }

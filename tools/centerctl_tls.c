@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * centerctl init's TLS material: a local operator CA and the server's
- * certificate (for localhost and the host name given), as PEM files; and
- * the operator console's admin token.
+ * centerctl init's TLS material: a local operator CA (its key kept,
+ * 0600) and the server's certificate (for localhost and the host name
+ * given), as PEM files; centerctl cert makes a new server key and
+ * certificate with the kept CA.  Each file is replaced whole.  And the
+ * operator console's admin token.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -21,35 +24,54 @@
 #include "../center/console.h"
 #include "../proto/buf.h"
 #include "../proto/crypto.h"
+#include "../proto/file.h"
+#include "../proto/proto.h"
 #include "centerctl.h"
 
 #define CERT_DAYS 3650
 
+/* dir/name into path; non-zero (said) if it does not fit. */
 static int
-write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert,
-    mode_t mode)
+file_path(const char *who, const char *dir, const char *name, char *path,
+    size_t cap)
 {
-	char path[PATH_MAX];
-	FILE *f;
-	int ok, fd;
+	if ((size_t)snprintf(path, cap, "%s/%s", dir, name) < cap)
+		return 0;
+	fprintf(stderr, "%s: path too long: %s/%s\n", who, dir, name);
+	return 1;
+}
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "centerctl init: %s: %s\n", path,
-		    strerror(errno));
+/* A key (NULL: cert) as PEM, replacing dir/name whole (proto_file_replace:
+ * the old file or the new one after a crash, never a mix). */
+static int
+write_pem(const char *who, const char *dir, const char *name, EVP_PKEY *key,
+    X509 *cert, mode_t mode)
+{
+	char path[PATH_MAX], *data;
+	BIO *b;
+	long n;
+	int rc = 1, r;
+
+	if (file_path(who, dir, name, path, sizeof(path)) != 0)
 		return 1;
+	/* keys in the secure heap's BIO: wiped when freed */
+	if ((b = BIO_new(key != NULL ? BIO_s_secmem() : BIO_s_mem())) == NULL ||
+	    (key != NULL ? PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL,
+			       NULL) :
+			   PEM_write_bio_X509(b, cert)) != 1 ||
+	    (n = BIO_get_mem_data(b, &data)) <= 0) {
+		fprintf(stderr, "%s: cannot encode %s\n", who, path);
+		goto out;
 	}
-	ok = key != NULL ?
-	    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) :
-	    PEM_write_X509(f, cert);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		ok = 0;
-	if (fclose(f) != 0 || !ok) {
-		fprintf(stderr, "centerctl init: cannot write %s\n", path);
-		return 1;
+	if ((r = proto_file_replace(path, data, (size_t)n, mode)) != 0) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", who, path,
+		    proto_strerror(r));
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	BIO_free(b);
+	return rc;
 }
 
 static int
@@ -67,9 +89,22 @@ add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 	return ok;
 }
 
+/* A random positive serial of 159 bits (RFC 5280: at most 20 octets), so
+ * that a renewed certificate never repeats one. */
+static int
+set_serial(X509 *c)
+{
+	BIGNUM *bn = BN_new();
+	int ok = bn != NULL &&
+	    BN_rand(bn, 159, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1 &&
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c)) != NULL;
+
+	BN_free(bn);
+	return ok;
+}
+
 static X509 *
-make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey,
-    long serial, int ca)
+make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, int ca)
 {
 	X509 *c = X509_new();
 	X509_NAME *n;
@@ -85,8 +120,7 @@ make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey,
 		    "DNS:%s",
 		    cn);
 	n = X509_get_subject_name(c);
-	if (X509_set_version(c, 2) != 1 ||
-	    ASN1_INTEGER_set(X509_get_serialNumber(c), serial) != 1 ||
+	if (X509_set_version(c, 2) != 1 || !set_serial(c) ||
 	    X509_gmtime_adj(X509_getm_notBefore(c), -3600) == NULL ||
 	    X509_gmtime_adj(X509_getm_notAfter(c), 86400L * CERT_DAYS) ==
 		NULL ||
@@ -111,31 +145,108 @@ fail:
 	return NULL;
 }
 
+/* A new server key and its certificate for name (and localhost), signed
+ * by the CA, written as server.key (0600) and server.crt. */
+static int
+make_server(const char *who, const char *dir, const char *name, X509 *ca,
+    EVP_PKEY *cak)
+{
+	EVP_PKEY *sk = NULL;
+	X509 *srv = NULL;
+	int rc = 1;
+
+	if ((sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
+	    (srv = make_cert(sk, name, ca, cak, 0)) == NULL) {
+		fprintf(stderr, "%s: cannot make the server certificate\n",
+		    who);
+		goto out;
+	}
+	if (write_pem(who, dir, "server.key", sk, NULL, 0600) != 0 ||
+	    write_pem(who, dir, "server.crt", NULL, srv, 0644) != 0)
+		goto out;
+	rc = 0;
+out:
+	X509_free(srv);
+	EVP_PKEY_free(sk);
+	return rc;
+}
+
 int
 ctl_tls_init(const char *dir, const char *name)
 {
-	EVP_PKEY *cak = NULL, *sk = NULL;
-	X509 *ca = NULL, *srv = NULL;
+	const char *who = "centerctl init";
+	EVP_PKEY *cak = NULL;
+	X509 *ca = NULL;
 	int rc = 1;
 
 	if ((cak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
-	    (sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
-	    (ca = make_cert(cak, "ptv operator CA", NULL, cak, 1, 1)) == NULL ||
-	    (srv = make_cert(sk, name, ca, cak, 2, 0)) == NULL) {
-		fprintf(stderr,
-		    "centerctl init: cannot make the certificates\n");
+	    (ca = make_cert(cak, "ptv operator CA", NULL, cak, 1)) == NULL) {
+		fprintf(stderr, "%s: cannot make the CA\n", who);
 		goto out;
 	}
-	if (write_pem(dir, "ca.crt", NULL, ca, 0644) != 0 ||
-	    write_pem(dir, "server.crt", NULL, srv, 0644) != 0 ||
-	    write_pem(dir, "server.key", sk, NULL, 0600) != 0)
+	/* the CA key is kept (0600): centerctl cert renews with it */
+	if (write_pem(who, dir, "ca.key", cak, NULL, 0600) != 0 ||
+	    write_pem(who, dir, "ca.crt", NULL, ca, 0644) != 0 ||
+	    make_server(who, dir, name, ca, cak) != 0)
 		goto out;
 	rc = 0;
 out:
 	X509_free(ca);
-	X509_free(srv);
 	EVP_PKEY_free(cak);
-	EVP_PKEY_free(sk);
+	return rc;
+}
+
+/* dir/name's PEM key (cert NULL) or certificate, said if it cannot be. */
+static int
+read_pem(const char *who, const char *dir, const char *name, EVP_PKEY **key,
+    X509 **cert)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (file_path(who, dir, name, path, sizeof(path)) != 0)
+		return 1;
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: %s: %s%s\n", who, path, strerror(errno),
+		    errno == ENOENT && key != NULL ?
+			" (a key directory made before centerctl kept its CA "
+			"key: make a new one with centerctl init)" :
+			"");
+		return 1;
+	}
+	if (key != NULL)
+		*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	else
+		*cert = PEM_read_X509(f, NULL, NULL, NULL);
+	(void)fclose(f);
+	if (key != NULL ? *key == NULL : *cert == NULL) {
+		fprintf(stderr, "%s: %s: not a PEM %s\n", who, path,
+		    key != NULL ? "private key" : "certificate");
+		return 1;
+	}
+	return 0;
+}
+
+int
+ctl_tls_cert(const char *dir, const char *name)
+{
+	const char *who = "centerctl cert";
+	EVP_PKEY *cak = NULL;
+	X509 *ca = NULL;
+	int rc = 1;
+
+	if (read_pem(who, dir, "ca.key", &cak, NULL) != 0 ||
+	    read_pem(who, dir, "ca.crt", NULL, &ca) != 0)
+		goto out;
+	if (X509_check_private_key(ca, cak) != 1) {
+		fprintf(stderr, "%s: %s/ca.key is not the key of %s/ca.crt\n",
+		    who, dir, dir);
+		goto out;
+	}
+	rc = make_server(who, dir, name, ca, cak);
+out:
+	X509_free(ca);
+	EVP_PKEY_free(cak);
 	return rc;
 }
 

@@ -43,6 +43,7 @@ json_t *show_card(const struct cgs_card_row *r);
 json_t *show_purchase(const struct cgs_purchase_row *r);
 json_t *show_flag(const struct cgs_flag_row *r);
 json_t *show_command(const struct cgs_command_row *r);
+json_t *show_rejected(const struct cgs_rejected_row *r);
 extern const struct show_col show_card_cols[], show_purchase_cols[],
     show_flag_cols[], show_command_cols[];
 

@@ -62,6 +62,10 @@ check_json "uplink --json: the schema, each block once" "$out" \
 check "uplink --json: no \"block\" key beside \"blocks\"" \
 	bash -c "! printf '%s' '$out' | grep -q '\"block\"'"
 check_eq "7. still two invoices" 2 "$(invoices_all)"
+check_eq "the database and its WAL files are 0600 while centerd runs" \
+	"600 600 600" \
+	"$(stat -c %a center/center.db center/center.db-wal center/center.db-shm |
+		tr '\n' ' ' | sed 's/ $//')"
 
 # --- the line cut after each message, then retried ------------------------
 swap_to 3
@@ -173,6 +177,44 @@ check_match "a session of 32 blocks is read to its end" "result 31 malformed" \
 check_match "a 33rd block ends the session" "error protocol" \
 	"$(us session $DEC - $(frames 33))"
 check_eq "none of it reached the ledger" "$total" "$(invoices_all)"
+
+# --- what the center rejected, for the operator ------------------------------
+out=$(us session $DEC "${UA[4]}" "B:@" "R:$unknown")
+check_match "a genuine session with a block of an unknown card" \
+	"result 0 accepted.*result 1 unknown card" "$(printf '%s' "$out" | tr '\n' ' ')"
+check_match "the center logs the rejected block at notice, naming it" \
+	"notice: log_rejected: block 2 from [^ ]+ \(decoder $DEC\), card 9999999999999999 seq [0-9]+, rejected: unknown card$" \
+	"$(cat center.log)"
+check_match "a junk session's rejected block too (the interval's first)" \
+	"notice: log_rejected: block 1 from [^ ]+ \(decoder $DEC\), card ${UA[4]} seq [0-9]+, rejected: wrong block kind.* \(the next ones go to the summary\)$" \
+	"$(cat center.log)"
+out=$("$cctl" rejected --json)
+check_json "centerctl rejected --json: the schema" "$out" total=integer \
+	keep=integer kept=integer reasons.[].code=integer \
+	reasons.[].reason=string reasons.[].final=boolean \
+	reasons.[].count=integer reasons.[].last_at=integer \
+	blocks.[].n=integer blocks.[].at=integer blocks.[].peer=string \
+	blocks.[].decoder=string blocks.[].ua=string\|null \
+	blocks.[].seq=integer\|null blocks.[].frame=string \
+	blocks.[].code=integer blocks.[].final=boolean \
+	blocks.[].session=integer\|null
+check_match "the newest first: the unknown card's, in its recorded session" \
+	"\"blocks\":\[\{\"n\":[0-9]+,\"at\":[0-9]+,\"at_iso\":\"[^\"]+\",\"peer\":\"[^\"]+\",\"decoder\":\"$DEC\",\"ua\":\"9999999999999999\",\"seq\":[0-9]+,\"frame\":\"recovered\",\"code\":1,\"reason\":\"unknown card\",\"final\":true,\"session\":[0-9]+\}" \
+	"$out"
+check_match "SC4's block relabelled as SC2's, from a junk session" \
+	"\"ua\":\"${UA[2]}\",\"seq\":[0-9]+,\"frame\":\"recovered\",\"code\":2,\"reason\":\"bad signature\",\"final\":true,\"session\":null" \
+	"$out"
+check_match "the malformed ones, with no UA" \
+	"\"ua\":null,\"seq\":null,\"frame\":\"recovered\",\"code\":4,\"reason\":\"malformed\"" \
+	"$out"
+check_match "counted by reason: the malformed" \
+	"\{\"code\":4,\"reason\":\"malformed\",\"final\":true,\"count\":33," "$out"
+out=$("$cctl" rejected)
+check_match "centerctl rejected: the counts, dates" \
+	" 33 malformed \(final\), the last at [0-9]{4}-[0-9]{2}-[0-9]{2}T" "$out"
+check_match "and the blocks" \
+	"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z +[^ ]+ +$DEC 9999999999999999 +[0-9]+ recovered +unknown card" \
+	"$out"
 
 # --- the center killed between its commit and its answer --------------------
 buy 7 42

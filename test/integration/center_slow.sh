@@ -8,7 +8,8 @@
 #    (handshake, frame body), the session deadline inside a frame;
 #  - the per-address and the global cap answer "busy", and the decoder
 #    says so;
-#  - 200 junk sessions leave no rows, and are counted;
+#  - 200 junk sessions leave no rows, and are counted; their rejected
+#    blocks only the ring of the newest 1000, the database not growing;
 #  - the log is not flooded by any of it.
 # The attackers come from other loopback addresses (127.0.0.2, ...) than
 # the decoder (127.0.0.1): the per-address cap tells them apart.
@@ -166,11 +167,21 @@ check "once they are gone, the uplink goes through" quietly timed_uplink
 # --- junk sessions leave no rows --------------------------------------------
 frames() { for _ in $(seq "$1"); do printf 'R:0102 '; done; }
 before="$(rows blocks) $(rows sessions)"
+pages() { sqlite3 center/center.db "PRAGMA page_count"; }
 # shellcheck disable=SC2046
-for _ in $(seq 200); do us session $DEC - $(frames 31) >/dev/null; done
+for _ in $(seq 100); do us session $DEC - $(frames 31) >/dev/null; done
+pages100=$(pages)
+# shellcheck disable=SC2046
+for _ in $(seq 100); do us session $DEC - $(frames 31) >/dev/null; done
 after="$(rows blocks) $(rows sessions)"
 echo "# blocks and sessions rows before 200 junk sessions: $before, after: $after"
 check_eq "200 junk sessions add no block or session rows" "$before" "$after"
+check_eq "their rejected blocks: the newest 1000 kept, no more" 1000 \
+	"$(rows rejected)"
+check "all 6200 counted, by reason" test "$(sqlite3 center/center.db \
+	"SELECT n FROM rejected_counts WHERE reason = 4")" -ge 6200
+check_eq "the database did not grow from the second 100" "$pages100" \
+	"$(pages)"
 out=$(us session $DEC $UA1 "B:@" "R:0102")
 check_match "a session with a genuine block" "result 0 accepted" "$out"
 check_eq "records its rejected block beside it" \

@@ -201,4 +201,76 @@ check_json "centerctl card --json: the schema" "$out" card.ua=string \
     commands.[].type=string invoices=array flags=array
 run "$build/centerctl" -K "$k" invoices --json
 check_json "centerctl invoices --json: an empty array" "$out" .=array
+
+# --- the database: made only by register, 0600, reports read-only ---------
+check_eq "register made the database 0600" 600 "$(stat -c %a "$k/center.db")"
+run "$build/centerctl" -K "$k" rejected --json
+check_json "centerctl rejected --json: none yet" "$out" total=integer \
+    reasons.[*]=object blocks.[*]=object
+check_match "none yet: zero, empty lists" \
+    '^\{"total":0,"keep":1000,"reasons":\[\],"kept":0,"blocks":\[\]\}$' "$out"
+for c in cards invoices flags rejected "card 1111111111111111" \
+    "commands 1111111111111111"; do
+	# shellcheck disable=SC2086
+	refused "centerctl $c on a mistyped database" 1 \
+	    "^centerctl ${c%% *}: no database $tmp/typo.db \(centerctl register makes it" \
+	    "$build/centerctl" -K "$k" -d "$tmp/typo.db" $c
+done
+refused "centerctl reload on a mistyped database" 1 \
+    "^centerctl reload: no database $tmp/typo.db" \
+    "$build/centerctl" -K "$k" -d "$tmp/typo.db" reload 1111111111111111 5
+check "no command made the mistyped database" \
+    bash -c "! ls '$tmp'/typo.db* 2>/dev/null"
+before=$(sha256sum <"$k/center.db")
+run "$build/centerctl" -K "$k" cards
+check_eq "a report leaves the database as it was" "0 $before" \
+    "$rc $(sha256sum <"$k/center.db")"
+cp "$k/center.db" "$tmp/old.db"
+sqlite3 "$tmp/old.db" 'PRAGMA user_version = 3'
+refused "a report on a database of another schema version" 1 \
+    "^centerctl cards: the database $tmp/old.db is of another schema version" \
+    "$build/centerctl" -K "$k" -d "$tmp/old.db" cards
+check_eq "and it did not migrate it" 3 \
+    "$(sqlite3 "$tmp/old.db" 'PRAGMA user_version')"
+chmod 0644 "$k/center.db"
+run "$build/centerctl" -K "$k" reload 1111111111111111 1
+check_eq "a change makes a looser database 0600 again" "0 600" \
+    "$rc $(stat -c %a "$k/center.db")"
+
+# --- the CA key kept, the server certificate renewed ------------------------
+c=$tmp/center
+run "$build/centerctl" -K "$c" init --name first.example
+check_eq "centerctl init" 0 "$rc"
+check_eq "init keeps the CA key, 0600" 600 "$(stat -c %a "$c/ca.key")"
+serial() { openssl x509 -in "$c/server.crt" -noout -serial; }
+old_serial=$(serial)
+run "$build/centerctl" -K "$c" cert --name second.example
+check_eq "centerctl cert: quiet on success" "0 " "$rc $out"
+check_match "the new certificate verifies against the kept CA" \
+    "server.crt: OK" "$(openssl verify -CAfile "$c/ca.crt" "$c/server.crt")"
+check_match "it names the new host and localhost" \
+    "DNS:localhost.*DNS:second.example" \
+    "$(openssl x509 -in "$c/server.crt" -noout -ext subjectAltName)"
+check "its serial is new" test "$(serial)" != "$old_serial"
+check "the new key is the certificate's" bash -c \
+    "[ \"\$(openssl pkey -in '$c/server.key' -pubout)\" = \"\$(openssl x509 -in '$c/server.crt' -noout -pubkey)\" ]"
+check_eq "the server key is 0600" 600 "$(stat -c %a "$c/server.key")"
+before=$(sums "$c")
+refused "centerctl cert with a bad host name" 2 \
+    "^centerctl cert: --name wants a host name: a/b" \
+    "$build/centerctl" -K "$c" cert --name a/b
+refused "centerctl cert --json" 2 \
+    "^centerctl cert: --json: this command has no JSON output" \
+    "$build/centerctl" -K "$c" cert --json
+mv "$c/ca.key" "$tmp/ca.key"
+refused "centerctl cert without the CA key" 1 \
+    "^centerctl cert: $c/ca.key: No such file or directory" \
+    "$build/centerctl" -K "$c" cert
+"$build/centerctl" -K "$tmp/k3" init
+cp "$tmp/k3/ca.key" "$c/ca.key"
+refused "centerctl cert with another CA's key" 1 \
+    "^centerctl cert: $c/ca.key is not the key of $c/ca.crt" \
+    "$build/centerctl" -K "$c" cert
+mv "$tmp/ca.key" "$c/ca.key"
+check_eq "refused renewals changed nothing" "$before" "$(sums "$c")"
 tap_done

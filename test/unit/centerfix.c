@@ -31,7 +31,7 @@ centerfix_pg(struct centerfix_db *d)
 		return 0;
 	snprintf(d->dir, sizeof(d->dir), "-");
 	snprintf(d->path, sizeof(d->path), "%s", url);
-	if (cgs_engine_pg.open(url, &raw) != 0)
+	if (cgs_engine_pg.open(url, 0, &raw) != 0)
 		return -1;
 	rc = cgs_db_exec(raw,
 	    "DROP SCHEMA public CASCADE; CREATE SCHEMA public");

@@ -264,6 +264,27 @@ test_rejections(void **state)
 	assert_int_equal(f->s.recorded, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks"), 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM sessions"), 0);
+	/* but the operator sees each rejected block, with its reason */
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM rejected"), 6);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM rejected WHERE "
+			     "session_id IS NULL AND decoder_id = "
+			     "'0000000000000000'"),
+	    6);
+	assert_int_equal(count(f,
+			     "SELECT n FROM rejected_counts WHERE reason = 2"),
+	    2); /* bad signature, twice */
+	assert_int_equal(count(f,
+			     "SELECT n FROM rejected_counts WHERE reason = 3"),
+	    1); /* cannot decrypt */
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM rejected WHERE ua IS NULL "
+			     "AND seq IS NULL AND reason = 4"),
+	    1); /* malformed: no header to name a card */
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM rejected WHERE ua IS NOT "
+			     "NULL AND seq = 1"),
+	    5);
 	/* beside a genuine block, the rejected ones are kept with it */
 	block(f, 6, 0, 2, 1, 0, 300, 0, 0);
 	session(f, 0, 7, R, 0, R, 1, P, 2, R, 3, R, 4, R, 5, P, 6);
@@ -274,6 +295,64 @@ test_rejections(void **state)
 			     "= 'rejected'"),
 	    6);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM sessions"), 1);
+	/* and in the ring too, with their session this time */
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM rejected"), 12);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM rejected WHERE "
+			     "session_id IS NOT NULL"),
+	    6);
+	assert_int_equal(count(f, "SELECT SUM(n) FROM rejected_counts"), 12);
+}
+
+/* A junk session of n malformed blocks. */
+static void
+junk_session(struct fx *f, size_t n)
+{
+	memset(&f->s, 0, sizeof(f->s));
+	for (size_t i = 0; i < n; i++)
+		f->s.in[i] = (struct cgs_in_block){ .origin = R,
+			.block = f->blk[0],
+			.len = f->blen[0] };
+	f->s.n = n;
+	assert_int_equal(cgs_ingest(f->ctx, &f->s), 0);
+	assert_int_equal(f->s.recorded, 0);
+}
+
+/*
+ * Junk cannot grow the center: however many rejected blocks arrive, the
+ * ring keeps the newest CGS_REJECTED_KEEP and the counts one row per
+ * reason; the database stops growing.
+ */
+static void
+test_rejected_ring(void **state)
+{
+	struct fx *f = *state;
+	const int64_t keep = CGS_REJECTED_KEEP, per = PROTO_UPLINK_MAX_BLOCKS;
+	int64_t sessions = keep / per + 4, total = sessions * per, pages;
+
+	memcpy(f->blk[0], "\x02\x01", 2); /* malformed */
+	f->blen[0] = 2;
+	for (int64_t i = 0; i < sessions; i++)
+		junk_session(f, (size_t)per);
+	assert_true(total > keep);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM rejected"), keep);
+	assert_int_equal(count(f, "SELECT MAX(n) FROM rejected"), total);
+	assert_int_equal(count(f, "SELECT MIN(n) FROM rejected"),
+	    total - keep + 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM rejected_counts"), 1);
+	assert_int_equal(count(f, "SELECT n FROM rejected_counts"), total);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM sessions"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks"), 0);
+	/* as many again: not one page more */
+	pages = count(f, "PRAGMA page_count");
+	for (int64_t i = 0; i < sessions; i++)
+		junk_session(f, (size_t)per);
+	assert_int_equal(count(f, "PRAGMA page_count"), pages);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM rejected"), keep);
+	assert_int_equal(count(f, "SELECT n FROM rejected_counts"), 2 * total);
+	/* a session with nothing rejected records nothing in the ring */
+	junk_session(f, 0);
+	assert_int_equal(count(f, "SELECT n FROM rejected_counts"), 2 * total);
 }
 
 static void
@@ -437,6 +516,7 @@ main(void)
 		T(test_commands),
 		T(test_kinds),
 		T(test_too_many_blocks),
+		T(test_rejected_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
