@@ -329,6 +329,7 @@ test_rejected_ring(void **state)
 	struct fx *f = *state;
 	const int64_t keep = CGS_REJECTED_KEEP, per = PROTO_UPLINK_MAX_BLOCKS;
 	int64_t sessions = keep / per + 4, total = sessions * per, pages;
+	int sqlite;
 
 	memcpy(f->blk[0], "\x02\x01", 2); /* malformed */
 	f->blen[0] = 2;
@@ -343,11 +344,13 @@ test_rejected_ring(void **state)
 	assert_int_equal(count(f, "SELECT n FROM rejected_counts"), total);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM sessions"), 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM blocks"), 0);
-	/* as many again: not one page more */
-	pages = count(f, "PRAGMA page_count");
+	/* as many again: not one page more (SQLite's count of pages) */
+	sqlite = strcmp(cgs_db_engine(f->d.db), "sqlite") == 0;
+	pages = sqlite ? count(f, "PRAGMA page_count") : 0;
 	for (int64_t i = 0; i < sessions; i++)
 		junk_session(f, (size_t)per);
-	assert_int_equal(count(f, "PRAGMA page_count"), pages);
+	if (sqlite)
+		assert_int_equal(count(f, "PRAGMA page_count"), pages);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM rejected"), keep);
 	assert_int_equal(count(f, "SELECT n FROM rejected_counts"), 2 * total);
 	/* a session with nothing rejected records nothing in the ring */
