@@ -72,8 +72,30 @@ sqlite_file(const char *target)
 	    strcmp(target, ":memory:") != 0 && strncmp(target, "file:", 5) != 0;
 }
 
+/* A database that must exist (not CGS_OPEN_CREATE) holds a schema:
+ * PROTO_ERR_NOTFOUND if it is empty (PostgreSQL's, as made by createdb). */
+static int
+db_has_schema(struct cgs_db *db)
+{
+	struct cgs_stmt *st;
+	int rc, n = 0;
+
+	if (db->e->schema_exists == NULL)
+		return 0;
+	if ((st = cgs_stmt(db, db->e->schema_exists)) == NULL)
+		return PROTO_ERR_IO;
+	if ((rc = cgs_step(st)) == 1)
+		n = (int)cgs_col_i64(st, 0);
+	cgs_reset(st);
+	if (rc < 0)
+		return rc;
+	return n > 0 ? 0 : PROTO_ERR_NOTFOUND;
+}
+
 /* Open target with the engine's flags (CGS_OPEN_*); writable: its schema
- * brought up to date; read-only: its schema must be this build's. */
+ * brought up to date; read-only: its schema must be this build's.
+ * Without CGS_OPEN_CREATE, an empty database is PROTO_ERR_NOTFOUND and
+ * nothing is made in it. */
 static int
 db_open(const char *target, int flags, struct cgs_db **out)
 {
@@ -83,10 +105,13 @@ db_open(const char *target, int flags, struct cgs_db **out)
 
 	if ((rc = e->open(target, flags, &db)) != 0)
 		return rc;
-	if ((flags & CGS_OPEN_READONLY) == 0) {
+	if ((flags & CGS_OPEN_CREATE) == 0)
+		rc = db_has_schema(db);
+	if (rc == 0 && (flags & CGS_OPEN_READONLY) == 0) {
 		rc = cgs_db_migrate(db);
 		rc = rc == PROTO_ERR_STATE ? rc : rc != 0 ? PROTO_ERR_IO : 0;
-	} else if ((rc = cgs_db_version(db, &v)) == 0 && v != CGS_DB_VERSION) {
+	} else if (rc == 0 && (rc = cgs_db_version(db, &v)) == 0 &&
+	    v != CGS_DB_VERSION) {
 		proto_log(PROTO_LOG_ERR,
 		    "%s: the database is at schema version %d, this program's "
 		    "is %d",

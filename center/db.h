@@ -79,7 +79,8 @@ struct cgs_stamp {
 int cgs_db_open(const char *target, struct cgs_db **db);
 /*
  * Open a database that exists, never creating one: PROTO_ERR_NOTFOUND if
- * there is no SQLite file at target.  readonly: opened read-only, nothing
+ * there is no SQLite file at target, or the PostgreSQL database holds no
+ * center schema (nothing is made in it: no migration runs).  readonly: opened read-only, nothing
  * migrated (PROTO_ERR_STATE if its schema is not this build's), for the
  * reports; otherwise as cgs_db_open.
  */

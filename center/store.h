@@ -65,6 +65,9 @@ struct cgs_engine {
 	const char *version_get, *version_set;
 	/* run first in the migrating transaction (NULL: nothing) */
 	const char *migrate_first;
+	/* a query answering 1 if the database holds a center's schema, 0 if
+	 * it holds none (NULL: the engine's open tells; SQLite's file) */
+	const char *schema_exists;
 	/* flags: CGS_OPEN_CREATE (SQLite: the file may be made),
 	 * CGS_OPEN_READONLY (nothing written) */
 	int (*open)(const char *target, int flags, struct cgs_db **out);

@@ -347,6 +347,10 @@ const struct cgs_engine cgs_engine_pg = {
 	.migrate_first = "SELECT pg_advisory_xact_lock(7458421);"
 			 "CREATE TABLE IF NOT EXISTS schema_version ("
 			 " version INTEGER NOT NULL)",
+	/* what the first migration makes: a database without it is empty */
+	.schema_exists = "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE "
+			 "schemaname = current_schema() AND "
+			 "tablename = 'schema_version'",
 	.open = pg_open,
 	.close = pg_close,
 	.exec = pg_exec,

@@ -35,8 +35,26 @@ for t in test_center test_center_rules test_center_cmds test_center_card; do
 	check "$t on PostgreSQL" unit_test "$t"
 done
 
+# --- commands other than register never make a schema ---------------------
+empty=$(pg_url empty)
+tables() { "$(pg_bindir)/psql" "$empty" -qAt -c \
+	"SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'"; }
+mkdir -p ro
+"$B/centerctl" -K ro init >/dev/null
+for c in cards rejected "card 1111111111111111" "reload 1111111111111111 5"; do
+	# shellcheck disable=SC2086
+	"$B/centerctl" -K ro --db "$empty" $c >ro.out 2>ro.err
+	check_eq "centerctl ${c%% *} on an empty database: exit 1" 1 $?
+	check_match "saying there is no database" \
+		"^centerctl ${c%% *}: no database .*centerctl register makes it" \
+		"$(cat ro.err)"
+done
+check_eq "and no table made in it" 0 "$(tables)"
+
 # --- two instances, one database -----------------------------------------
 center_setup 2
+check_json "centerctl rejected --json on PostgreSQL, read-only" \
+	"$("$cctl" rejected --json)" total=integer blocks=array
 check "centerd A starts on PostgreSQL" start_center
 start_b() {
 	"$B/centerd" -f -K center -p 7444 -I 2s -t 20s -l info 2>>centerb.log &
