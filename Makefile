@@ -50,6 +50,7 @@ DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/ctl.c decoder/ctlsock.c decoder/upjob.c \
             decoder/files.c decoder/metrics.c
 DEC_SRC  += decoder/quarantine.c decoder/emm.c
+DEC_SRC  += decoder/preflight.c
 CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/keycache.c center/separation.c center/ledger.c \
             center/commands.c center/pool.c center/conn.c center/server.c \
@@ -301,19 +302,56 @@ demo: deps
 	$(MAKE) all
 	tools/demo.sh $(O)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs (daemons in
+# sbin), their manual pages, the systemd units and the sysusers file
+# (dist/), and the sample configuration: always under DOCDIR/examples,
+# and into SYSCONFDIR/ptv where no file of that name is there yet (the
+# operator's own is never overwritten).  make uninstall removes what
+# install wrote except SYSCONFDIR/ptv, the operator's.
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/ptv
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR  ?= /etc
+DAEMONS  = vcard decoderd centerd
+TOOLS    = cardctl headend decoderctl centerctl
+UNITS    = $(DAEMONS:%=%.service)
+SAMPLES  = decoder/decoderd.conf dist/centerd.env dist/vcard.env
+DOCS     = README.md card/APDU.md
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/lib/systemd/system \
-	    $(DESTDIR)$(PREFIX)/share/doc/ptv
-	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
-	sed 's|/usr/local/bin|$(BINDIR)|' decoder/decoderd.service \
-	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/decoderd.service
-	install -m 0644 README.md card/APDU.md decoder/decoderd.conf \
-	    $(DESTDIR)$(PREFIX)/share/doc/ptv/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/ptv
+	install -m 0755 $(TOOLS:%=$(O)/%) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(DAEMONS:%=$(O)/%) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(DAEMONS:%=man/%.8) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS); do \
+	    sed 's|@SBINDIR@|$(SBINDIR)|g' dist/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 0644 dist/ptv.sysusers $(DESTDIR)$(SYSUSERSDIR)/ptv.conf
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(SAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	for f in $(SAMPLES); do \
+	    t=$(DESTDIR)$(SYSCONFDIR)/ptv/$${f##*/}; \
+	    test -e $$t || install -m 0644 $$f $$t || exit 1; done
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
+	    $(DAEMONS:%=$(DESTDIR)$(SBINDIR)/%) \
+	    $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	    $(DAEMONS:%=$(DESTDIR)$(MANDIR)/man8/%.8) \
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
+	    $(DESTDIR)$(SYSUSERSDIR)/ptv.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "$(DESTDIR)$(SYSCONFDIR)/ptv (the configuration) is kept"
 
 clean:
 	rm -rf build build-asan build-fuzz
 
 .PHONY: all deps check tests bench asan asan-units unit-bins list-units list-fuzz fuzz fuzz-build fuzz-bins fuzz-corpus \
-        tidy format-check list-tidy list-format demo install clean
+        tidy format-check list-tidy list-format demo install uninstall clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

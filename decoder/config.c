@@ -16,9 +16,9 @@ void
 dec_config_defaults(struct dec_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->m1, sizeof(c->m1), "/var/lib/ptv/m1");
-	snprintf(c->key, sizeof(c->key), "/var/lib/ptv/decoder.key");
-	snprintf(c->socket, sizeof(c->socket), "/run/decoderd.sock");
+	snprintf(c->m1, sizeof(c->m1), "/var/lib/ptv/decoder/m1");
+	snprintf(c->key, sizeof(c->key), "/var/lib/ptv/decoder/decoder.key");
+	snprintf(c->socket, sizeof(c->socket), "/run/decoderd/decoderd.sock");
 	snprintf(c->ecm_dir, sizeof(c->ecm_dir), "/var/lib/ptv/ecm");
 	snprintf(c->emm_dir, sizeof(c->emm_dir), "/var/lib/ptv/emm");
 	c->emm_interval = 30;
@@ -46,10 +46,19 @@ set_str(char *dst, size_t cap, const char *v)
 
 #define SECONDS_MAX (86400 * 366)
 
+/* A time in whole seconds: "3600", "1h", "90s"; 0 allowed. */
 static int
 set_seconds(unsigned *dst, const char *v)
 {
-	return proto_parse_uint(v, 0, SECONDS_MAX, dst);
+	uint64_t ms;
+	int rc;
+
+	if ((rc = proto_parse_duration(v, SECONDS_MAX * 1000ull, &ms)) != 0)
+		return rc;
+	if (ms % 1000 != 0)
+		return PROTO_ERR_RANGE;
+	*dst = (unsigned)(ms / 1000);
+	return 0;
 }
 
 /* yes or no */

@@ -5,13 +5,13 @@
  *
  *   reader           reader name, or a part of it; empty: the first reader
  *                    holding our applet
- *   m1               the M1 file                (/var/lib/ptv/m1)
- *   key              the decoder key file       (/var/lib/ptv/decoder.key)
- *   socket           the control socket         (/run/decoderd.sock)
- *   export_interval  seconds between periodic exports, 0 = never (3600)
+ *   m1               the M1 file         (/var/lib/ptv/decoder/m1)
+ *   key              the decoder key     (/var/lib/ptv/decoder/decoder.key)
+ *   socket           the control socket  (/run/decoderd/decoderd.sock)
+ *   export_interval  time between periodic exports, 0 = never (1h)
  *   ecm_dir          where CHANNEL.ecm files are (/var/lib/ptv/ecm)
  *   emm_dir          where the broadcast's *.emm files are (/var/lib/ptv/emm)
- *   emm_interval     seconds between readings of emm_dir, 0 = only at a
+ *   emm_interval     time between readings of emm_dir, 0 = only at a
  *                    card's insertion and when asked (30)
  *   log_level        error, warning, notice, info, debug (notice)
  *   center           the center's host:port     (localhost:7443), or
@@ -23,7 +23,7 @@
  *   issuer           the operator's issuer public key, issuer.pub of its
  *                    key directory: only blocks of cards it certified
  *                    enter M1                   (/etc/ptv/issuer.pub)
- *   uplink_interval  seconds between scheduled uplinks, 0 = never (0)
+ *   uplink_interval  time between scheduled uplinks, 0 = never (0)
  *   uplink_deadline  seconds an uplink session may last, all of it (60)
  *   metrics_file     where to keep the metrics for node_exporter's
  *                    textfile collector; empty: nowhere ()
@@ -35,6 +35,7 @@
  *                    alone never exports (0)
  *   first_contact_max  seconds between those tries at most: 2 s after the
  *                    first failure, doubling up to this (60)
+ * A time is a number and a unit (proto_parse_duration), whole seconds.
  */
 #ifndef DECODER_CONFIG_H
 #define DECODER_CONFIG_H

@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../proto/daemon.h"
 #include "../proto/log.h"
+#include "../proto/num.h"
 #include "../proto/proto.h"
 #include "../proto/stop.h"
 #include "config.h"
@@ -32,111 +34,182 @@
 #include "metrics.h"
 #include "m1.h"
 #include "monitor.h"
+#include "preflight.h"
 #include "session.h"
 #include "state.h"
 #include "sync.h"
 
-static void
-usage(void)
+static const char help[] =
+    "usage: decoderd [OPTIONS]\n"
+    "The decoder: the card in the reader, its exports into M1, ECMs and\n"
+    "impulse purchases, the uplink to the center; decoderctl asks it.\n"
+    "  -c, --config FILE          key = value lines (decoderd(8)); the\n"
+    "                             options below win over the file\n"
+    "  -r, --reader NAME          a part of the reader's name (the first\n"
+    "                             reader holding our applet)\n"
+    "  -m, --m1 FILE              M1 (/var/lib/ptv/decoder/m1); its\n"
+    "                             directory must exist\n"
+    "  -k, --key FILE             the decoder key, made at the first start\n"
+    "                             (/var/lib/ptv/decoder/decoder.key)\n"
+    "  -S, --socket PATH          the control socket, mode 0600\n"
+    "                             (/run/decoderd/decoderd.sock)\n"
+    "  -e, --ecm-dir DIR          the CHANNEL.ecm files (/var/lib/ptv/ecm)\n"
+    "  -i, --export-interval TIME export at least this often (1h; 0: only\n"
+    "                             when the card's data changed or asked)\n"
+    "  -E, --emm-dir DIR          the broadcast's *.emm files\n"
+    "                             (/var/lib/ptv/emm)\n"
+    "  -T, --emm-interval TIME    read them this often (30s; 0: at a\n"
+    "                             card's insertion and when asked only)\n"
+    "  -C, --center HOST:PORT[,HOST:PORT...]  the center (localhost:7443);\n"
+    "                             several: instances of one center, tried\n"
+    "                             in order, the next when one fails\n"
+    "  -A, --ca FILE              the CA the center's certificate chains to\n"
+    "                             (/etc/ptv/ca.crt)\n"
+    "  -I, --issuer FILE          the operator's issuer public key\n"
+    "                             (issuer.pub of its key directory): only\n"
+    "                             cards it certified export into M1; it\n"
+    "                             must be there (/etc/ptv/issuer.pub)\n"
+    "  -u, --uplink-interval TIME uplink this often (0: only when asked)\n"
+    "  -t, --uplink-deadline SECONDS  the longest an uplink session may\n"
+    "                             last, all of it (60)\n"
+    "  -L, --first-contact yes|no uplink at once when a transfer-locked\n"
+    "                             card is inserted (yes)\n"
+    "  -R, --first-contact-max SECONDS  its tries 2 s apart, doubling up\n"
+    "                             to this (60)\n"
+    "  -g, --usage-export-gap TIME usage changes export too, at most once\n"
+    "                             per this gap (0: never)\n"
+    "  -M, --metrics-file FILE    keep the metrics there too, for\n"
+    "                             node_exporter's textfile collector\n"
+    "  TIME: a number and a unit, " PROTO_DURATION_UNITS ".\n" PROTO_DAEMON_HELP
+    "SIGTERM or SIGINT stop decoderd; SIGHUP is ignored.\n";
+
+/* The configuration keys the options set. */
+static const char *
+option_key(int c)
 {
-	fprintf(stderr,
-	    "usage: decoderd [-f] [-c config] [-r reader] [-m m1] [-k "
-	    "keyfile]\n"
-	    "                [-S socket] [-e ecm-dir] [-i seconds] "
-	    "[-l level]\n"
-	    "                [-C host:port[,host:port...]] [-A ca-file] "
-	    "[-u uplink-seconds]\n"
-	    "                [-t uplink-deadline] [-L yes|no] [-R seconds]\n"
-	    "                [-g seconds] [-M metrics-file] [-I issuer.pub]\n"
-	    "                [-E emm-dir] [-T emm-seconds]\n"
-	    "  -f          stay in the foreground, log to stderr\n"
-	    "  -c config   configuration file (key = value lines)\n"
-	    "  -i seconds  periodic export interval (0: never)\n"
-	    "  -g seconds  usage changes export too, at most once per "
-	    "this gap (0: never)\n"
-	    "  -t seconds  the longest an uplink session may last (60)\n"
-	    "  -L yes|no   uplink at once when a transfer-locked card is "
-	    "inserted (yes)\n"
-	    "  -R seconds  its tries 2 s apart, doubling up to this (60)\n"
-	    "  -M file     keep the metrics there too, for node_exporter\n"
-	    "  -I file     the operator's issuer public key: only cards it\n"
-	    "              certified may export into M1\n"
-	    "  -E dir      the broadcast's EMM files (*.emm)\n"
-	    "  -T seconds  between readings of the EMM files (30; 0: at\n"
-	    "              insertion and when asked only)\n");
-	exit(2);
+	switch (c) {
+	case 'r':
+		return "reader";
+	case 'm':
+		return "m1";
+	case 'k':
+		return "key";
+	case 'S':
+		return "socket";
+	case 'e':
+		return "ecm_dir";
+	case 'i':
+		return "export_interval";
+	case 'C':
+		return "center";
+	case 'A':
+		return "ca";
+	case 'u':
+		return "uplink_interval";
+	case 't':
+		return "uplink_deadline";
+	case 'L':
+		return "first_contact";
+	case 'R':
+		return "first_contact_max";
+	case 'g':
+		return "usage_export_gap";
+	case 'M':
+		return "metrics_file";
+	case 'I':
+		return "issuer";
+	case 'E':
+		return "emm_dir";
+	case 'T':
+		return "emm_interval";
+	default:
+		return NULL;
+	}
+}
+
+#define DEC_OPTSTRING PROTO_DAEMON_OPTSTRING "c:r:m:k:S:e:i:C:A:u:t:L:R:g:M:I:E:T:"
+
+static const struct option longs[] = {
+	PROTO_DAEMON_LONGOPTS,
+	{ "config", required_argument, NULL, 'c' },
+	{ "reader", required_argument, NULL, 'r' },
+	{ "m1", required_argument, NULL, 'm' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "socket", required_argument, NULL, 'S' },
+	{ "ecm-dir", required_argument, NULL, 'e' },
+	{ "export-interval", required_argument, NULL, 'i' },
+	{ "center", required_argument, NULL, 'C' },
+	{ "ca", required_argument, NULL, 'A' },
+	{ "uplink-interval", required_argument, NULL, 'u' },
+	{ "uplink-deadline", required_argument, NULL, 't' },
+	{ "first-contact", required_argument, NULL, 'L' },
+	{ "first-contact-max", required_argument, NULL, 'R' },
+	{ "usage-export-gap", required_argument, NULL, 'g' },
+	{ "metrics-file", required_argument, NULL, 'M' },
+	{ "issuer", required_argument, NULL, 'I' },
+	{ "emm-dir", required_argument, NULL, 'E' },
+	{ "emm-interval", required_argument, NULL, 'T' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* -c FILE, read before the other options so that they win over it. */
+static void
+load_config_file(int argc, char **argv, struct dec_config *c)
+{
+	int opt, line, rc;
+
+	opterr = 0;
+	while (
+	    (opt = getopt_long(argc, argv, DEC_OPTSTRING, longs, NULL)) != -1) {
+		if (opt != 'c')
+			continue;
+		if ((rc = dec_config_load(optarg, c, &line)) == 0)
+			continue;
+		if (line > 0)
+			fprintf(stderr, "decoderd: %s line %d: %s\n", optarg,
+			    line,
+			    rc == PROTO_ERR_NOTFOUND ?
+				"unknown configuration key" :
+				proto_strerror(rc));
+		else
+			fprintf(stderr, "decoderd: %s: %s\n", optarg,
+			    proto_strerror(rc));
+		exit(2);
+	}
+	optind = 1;
+	opterr = 1;
 }
 
 static void
-parse_args(int argc, char **argv, struct dec_config *c, int *fg)
+parse_args(int argc, char **argv, struct dec_config *c,
+    struct proto_daemon_opts *d)
 {
-	static const struct option longs[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const char *const keys[] = { ['r'] = "reader",
-		['m'] = "m1",
-		['k'] = "key",
-		['S'] = "socket",
-		['e'] = "ecm_dir",
-		['i'] = "export_interval",
-		['g'] = "usage_export_gap",
-		['l'] = "log_level",
-		['C'] = "center",
-		['A'] = "ca",
-		['u'] = "uplink_interval",
-		['t'] = "uplink_deadline",
-		['L'] = "first_contact",
-		['R'] = "first_contact_max",
-		['M'] = "metrics_file",
-		['I'] = "issuer",
-		['E'] = "emm_dir",
-		['T'] = "emm_interval" };
-	int opt, line, rc;
+	const char *key;
+	int opt, level_given = 0;
 
 	dec_config_defaults(c);
-	/* The file first, flags over it. */
-	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:E:T:", longs, NULL)) !=
-	    -1) {
-		if (opt != 'c')
+	load_config_file(argc, argv, c);
+	proto_daemon_opts_init(d);
+	while (
+	    (opt = getopt_long(argc, argv, DEC_OPTSTRING, longs, NULL)) != -1) {
+		if (proto_daemon_opt("decoderd", help, opt, argv, d)) {
+			level_given |= opt == 'l' || opt == 'd' || opt == 'q';
 			continue;
-		if ((rc = dec_config_load(optarg, c, &line)) != 0) {
-			if (line > 0)
-				fprintf(stderr, "decoderd: %s line %d: %s\n",
-				    optarg, line, proto_strerror(rc));
-			else
-				fprintf(stderr, "decoderd: %s: %s\n", optarg,
-				    proto_strerror(rc));
-			exit(2);
 		}
-	}
-	optind = 1;
-	while ((opt = getopt_long(argc, argv,
-		    "fhc:r:m:k:S:e:i:g:l:C:A:u:t:L:R:M:I:E:T:", longs, NULL)) !=
-	    -1) {
-		if (opt == 'f') {
-			*fg = 1;
-		} else if (opt == 'c') {
+		if (opt == 'c')
 			continue;
-		} else if (opt > 0 &&
-		    opt < (int)(sizeof(keys) / sizeof(keys[0])) &&
-		    keys[opt] != NULL) {
-			if (dec_config_set(c, keys[opt], optarg) != 0) {
-				fprintf(stderr,
-				    "decoderd: bad value for -%c: "
-				    "%s\n",
-				    opt, optarg);
-				exit(2);
-			}
-		} else {
-			usage();
-		}
+		if ((key = option_key(opt)) == NULL)
+			proto_daemon_usage_error("decoderd",
+			    "unknown option -%c", opt);
+		if (dec_config_set(c, key, optarg) != 0)
+			proto_daemon_usage_error("decoderd",
+			    "bad value for -%c (%s): %s", opt, key, optarg);
 	}
 	if (optind != argc)
-		usage();
+		proto_daemon_usage_error("decoderd",
+		    "takes no arguments besides options: %s", argv[optind]);
+	if (!level_given)
+		d->level = c->log_level;
 }
 
 /* The sooner of timeout (-1: none) and the ms until t (0: none). */
@@ -185,22 +258,6 @@ contact_uplink(struct dec_state *st)
 	dec_sync_contact_after(st, &res, time(NULL));
 }
 
-/* The broadcast's EMMs for the present card; the policy follows. */
-static void
-emm_tick(struct dec_state *st, time_t now)
-{
-	struct dec_emm_result res;
-
-	if (!dec_emm_due(st, now))
-		return;
-	if (dec_emm_feed(st, &res) != 0 && res.step != DEC_EMM_NO_DIR)
-		proto_log(PROTO_LOG_WARNING, "%s: EMMs not fed: %s", __func__,
-		    dec_session_why(st, res.rc));
-	dec_emm_schedule(st, time(NULL));
-	if (res.applied + res.consumed_refused > 0)
-		dec_export_if_changed(st, "after EMMs");
-}
-
 /* A session ended: whoever asked hears how, and the policy follows. */
 static void
 uplink_over(struct dec_state *st, struct dec_ctl *ctl,
@@ -215,6 +272,22 @@ uplink_over(struct dec_state *st, struct dec_ctl *ctl,
 		    "next try",
 		    __func__, res->why);
 	dec_sync_contact_after(st, res, time(NULL));
+}
+
+/* The broadcast's EMMs for the present card; the policy follows. */
+static void
+emm_tick(struct dec_state *st, time_t now)
+{
+	struct dec_emm_result res;
+
+	if (!dec_emm_due(st, now))
+		return;
+	if (dec_emm_feed(st, &res) != 0 && res.step != DEC_EMM_NO_DIR)
+		proto_log(PROTO_LOG_WARNING, "%s: EMMs not fed: %s", __func__,
+		    dec_session_why(st, res.rc));
+	dec_emm_schedule(st, time(NULL));
+	if (res.applied + res.consumed_refused > 0)
+		dec_export_if_changed(st, "after EMMs");
 }
 
 /* What the loop waits on: the monitor, the uplink's worker, the clients. */
@@ -276,20 +349,25 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 	return 0;
 }
 
-/* Load the key and M1, open the socket, start the monitor. */
+/* Check the configuration, load the key and M1, open the socket, start the
+ * monitor.  What fails is said on standard error and in the log. */
 static int
 start(struct dec_state *st, struct dec_ctl **ctl, struct dec_monitor **mon,
     int *ev_fd)
 {
-	char why[DEC_WHY_MAX];
+	char why[DEC_PREFLIGHT_WHY_MAX], why2[DEC_WHY_MAX];
 	int rc;
 
-	if ((rc = dec_files_open(st, why)) != 0) {
+	if ((rc = dec_preflight(&st->cfg, 1, why)) != 0) {
 		fprintf(stderr, "decoderd: %s\n", why);
-		proto_log(PROTO_LOG_ERR, "%s: %s", __func__, why);
 		return rc;
 	}
-	if ((rc = dec_ctl_open(st->cfg.socket, ctl)) != 0) {
+	if ((rc = dec_files_open(st, why2)) != 0) {
+		fprintf(stderr, "decoderd: %s\n", why2);
+		return rc;
+	}
+	if ((rc = proto_daemon_socket_dir(st->cfg.socket)) != 0 ||
+	    (rc = dec_ctl_open(st->cfg.socket, ctl)) != 0) {
 		fprintf(stderr, "decoderd: control socket %s: %s\n",
 		    st->cfg.socket,
 		    rc == PROTO_ERR_EXISTS ? "another decoderd is running" :
@@ -307,23 +385,34 @@ int
 main(int argc, char **argv)
 {
 	static struct dec_state st;
+	struct proto_daemon_opts opts;
 	struct dec_ctl *ctl = NULL;
 	struct dec_monitor *mon = NULL;
-	int fg = 0, ev_fd = -1, rc = 1;
+	char status[PATH_MAX + 64];
+	int ev_fd = -1, rc = 1;
 
-	dec_card_pcsc_init(); /* before the monitor's thread */
 	dec_state_init(&st, &dec_card_io_pcsc);
-	parse_args(argc, argv, &st.cfg, &fg);
-	proto_log_init("decoderd", !fg, st.cfg.log_level);
+	parse_args(argc, argv, &st.cfg, &opts);
+	proto_log_init("decoderd", opts.syslog, opts.level);
+	if (opts.background && (rc = proto_daemon_detach()) != 0) {
+		fprintf(stderr, "decoderd: cannot detach: %s\n",
+		    proto_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
+	dec_card_pcsc_init(); /* before the monitor's thread */
 	proto_signals_init();
 	if (start(&st, &ctl, &mon, &ev_fd) != 0)
 		goto out;
 	dec_sync_schedule(&st, time(NULL));
 	dec_emm_start(&st, time(NULL));
-	proto_log(PROTO_LOG_NOTICE,
-	    "decoder %s: M1 %s (%zu entries), control %s", DEC_UA(st.key.id),
-	    st.cfg.m1, st.m1.n, st.cfg.socket);
+	snprintf(status, sizeof(status), "decoder %s: M1 %s (%zu entries)",
+	    DEC_UA(st.key.id), st.cfg.m1, st.m1.n);
+	proto_log(PROTO_LOG_NOTICE, "%s, control %s", status, st.cfg.socket);
+	proto_daemon_ready(status);
 	rc = serve(&st, ctl, ev_fd);
+	proto_daemon_stopping();
 	dec_sync_stop(&st);
 	dec_monitor_stop(&mon);
 	close(ev_fd);

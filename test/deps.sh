@@ -8,7 +8,8 @@ pkgs="gcc make pkg-config libc6-dev pcscd libpcsclite-dev libccid
 vsmartcard-vpcd pcsc-tools opensc libssl-dev libsqlite3-dev sqlite3
 libcmocka-dev iproute2 util-linux procps valgrind openssl
 clang libclang-rt-14-dev clang-tidy clang-format libjansson-dev
-libsystemd-dev libmicrohttpd-dev chromium curl postgresql libpq-dev $*"
+libsystemd-dev libmicrohttpd-dev chromium curl postgresql libpq-dev
+systemd groff-base man-db python3 $*"
 
 missing=
 for p in $pkgs; do

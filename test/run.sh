@@ -67,6 +67,9 @@ else
 		"$root/test/integration/center_pg.sh"
 		"$root/test/integration/center_load.sh"
 		"$root/test/integration/decoder_valgrind.sh"
+		"$root/test/integration/startup.sh"
+		"$root/test/install/manpages.sh"
+		"$root/test/install/install.sh"
 		"$root/test/sanitizers.sh"
 		"$root/test/fuzz/libfuzzer.sh"
 	)

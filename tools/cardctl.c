@@ -49,22 +49,25 @@ struct opts {
 	char who[UTIL_WHO_MAX]; /* "cardctl COMMAND", for errors */
 };
 
+static const char usage_text[] =
+    "usage: cardctl [-S|--socket PATH] COMMAND [ARGS]\n"
+    "  new FILE [--serial HEX]   create a blank card image\n"
+    "  insert FILE               insert FILE into the running vcard\n"
+    "  eject                     remove the inserted card\n"
+    "  swap FILE                 remove the card and insert FILE\n"
+    "  status [--json]           show what vcard holds\n"
+    "  personalize FILE --keys DIR [--ua HEX] [--credit N]\n"
+    "              [--right CHANNEL:EXPIRY]...\n"
+    "                            a security-module card; writes "
+    "FILE.reg\n"
+    "  show FILE [--json]        decode a card image\n"
+    "The socket is $VCARD_SOCKET or " DEFAULT_SOCKET ".\n"
+    "  -h, --help: this text;  -V, --version: the version\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: cardctl [-S socket] COMMAND [ARGS]\n"
-	    "  new FILE [--serial HEX]   create a blank card image\n"
-	    "  insert FILE               insert FILE into the running vcard\n"
-	    "  eject                     remove the inserted card\n"
-	    "  swap FILE                 remove the card and insert FILE\n"
-	    "  status [--json]           show what vcard holds\n"
-	    "  personalize FILE --keys DIR [--ua HEX] [--credit N]\n"
-	    "              [--right CHANNEL:EXPIRY]...\n"
-	    "                            a security-module card; writes "
-	    "FILE.reg\n"
-	    "  show FILE [--json]        decode a card image\n"
-	    "The socket is $VCARD_SOCKET or " DEFAULT_SOCKET ".\n");
+	fputs(usage_text, stderr);
 	exit(2);
 }
 
@@ -76,8 +79,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->socket = env != NULL ? env : DEFAULT_SOCKET;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-			usage();
+		util_help_version("cardctl", a, usage_text);
 		if (strcmp(a, "--json") == 0)
 			o->json = 1;
 		else if ((strcmp(a, "-S") == 0 || strcmp(a, "--socket") == 0) &&

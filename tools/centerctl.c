@@ -53,54 +53,59 @@
 
 #define DEFAULT_DIR "/var/lib/ptv/center"
 
+static const char usage_text[] =
+    "usage: centerctl [-K dir] [-d|--db FILE-OR-URL] COMMAND\n"
+    "  init [--name HOST]        operator keys, local CA, server "
+    "certificate\n"
+    "                            (valid for localhost and HOST),\n"
+    "                            the console's token (console.token)\n"
+    "  cert [--name HOST]        renew the server key and "
+    "certificate\n"
+    "                            with the CA init kept\n"
+    "  register FILE.reg...      import card registration records\n"
+    "  cards [--json]            cards and their status\n"
+    "  invoices [--json]         purchases invoiced, per card\n"
+    "  flags [--json]            anomalies flagged (sequences, "
+    "conflicts)\n"
+    "  rejected [--json]         the blocks the center rejected "
+    "(the newest\n"
+    "                            1000, with why, from where), "
+    "counts by reason\n"
+    "  card UA [--json]          a card: status, what its newest "
+    "block said\n"
+    "                            (usage, clock, credit, rights, "
+    "versions),\n"
+    "                            its sessions, blocks, commands, "
+    "invoices\n"
+    "  commands UA [--json] [--cancel COUNTER [--broadcast]]\n"
+    "                            a card's commands: queued, sent, "
+    "applied,\n"
+    "                            refused, consumed, cancelled\n"
+    "  cancel UA COUNTER [--broadcast]   cancel a waiting command\n"
+    "  reload UA AMOUNT          queue a credit reload for a card\n"
+    "  grant UA CHANNEL EXPIRY   queue a subscription right\n"
+    "  export UA                 queue \"export now\" for a card\n"
+    "  emm UA TYPE [ARGS] [-o FILE]   an EMM for the broadcast (hex "
+    "line,\n"
+    "                            appended to FILE): TYPE unlock, ack "
+    "SEQ,\n"
+    "                            reload AMOUNT, grant CHANNEL "
+    "EXPIRY,\n"
+    "                            revoke CHANNEL, export, disable\n"
+    "  revoke UA [-o FILE]       blacklist a card: sessions refused, "
+    "a\n"
+    "                            signed disable queued and written as "
+    "EMM\n"
+    "  ecm --channel C ...       build ECMs (see headend)\n"
+    "The directory is $CENTER_KEYS or " DEFAULT_DIR "; the database\n"
+    "DIR/center.db unless -d (--db) or $CENTER_DB names a SQLite file\n"
+    "or a postgresql:// URL.\n"
+    "  -h, --help: this text;  -V, --version: the version\n";
+
 void
 ctl_usage(void)
 {
-	fprintf(stderr,
-	    "usage: centerctl [-K dir] [-d|--db FILE-OR-URL] COMMAND\n"
-	    "  init [--name HOST]        operator keys, local CA, server "
-	    "certificate\n"
-	    "                            (valid for localhost and HOST),\n"
-	    "                            the console's token (console.token)\n"
-	    "  cert [--name HOST]        renew the server key and "
-	    "certificate\n"
-	    "                            with the CA init kept\n"
-	    "  register FILE.reg...      import card registration records\n"
-	    "  cards [--json]            cards and their status\n"
-	    "  invoices [--json]         purchases invoiced, per card\n"
-	    "  flags [--json]            anomalies flagged (sequences, "
-	    "conflicts)\n"
-	    "  rejected [--json]         the blocks the center rejected "
-	    "(the newest\n"
-	    "                            1000, with why, from where), "
-	    "counts by reason\n"
-	    "  card UA [--json]          a card: status, what its newest "
-	    "block said\n"
-	    "                            (usage, clock, credit, rights, "
-	    "versions),\n"
-	    "                            its sessions, blocks, commands, "
-	    "invoices\n"
-	    "  commands UA [--json] [--cancel COUNTER [--broadcast]]\n"
-	    "                            a card's commands: queued, sent, "
-	    "applied,\n"
-	    "                            refused, consumed, cancelled\n"
-	    "  cancel UA COUNTER [--broadcast]   cancel a waiting command\n"
-	    "  reload UA AMOUNT          queue a credit reload for a card\n"
-	    "  grant UA CHANNEL EXPIRY   queue a subscription right\n"
-	    "  export UA                 queue \"export now\" for a card\n"
-	    "  emm UA TYPE [ARGS] [-o FILE]   an EMM for the broadcast (hex "
-	    "line,\n"
-	    "                            appended to FILE): TYPE unlock, ack "
-	    "SEQ,\n"
-	    "                            reload AMOUNT, grant CHANNEL "
-	    "EXPIRY,\n"
-	    "                            revoke CHANNEL, export, disable\n"
-	    "  revoke UA [-o FILE]       blacklist a card: sessions refused, "
-	    "a\n"
-	    "                            signed disable queued and written as "
-	    "EMM\n"
-	    "  ecm --channel C ...       build ECMs (see headend)\n"
-	    "The directory is $CENTER_KEYS or " DEFAULT_DIR ".\n");
+	fputs(usage_text, stderr);
 	exit(2);
 }
 
@@ -346,6 +351,7 @@ parse(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], **field = NULL;
 
+		util_help_version("centerctl", a, usage_text);
 		if (strcmp(a, "-K") == 0)
 			field = &o->dir;
 		else if (strcmp(a, "-d") == 0 || strcmp(a, "--db") == 0)

@@ -57,20 +57,23 @@ struct open_input {
 	size_t len;
 };
 
+static const char usage_text[] =
+    "usage: headend init DIR\n"
+    "       headend ecm DIR --channel C --event E --time T [--end T]\n"
+    "               [--sub] [--ppv PRICE] [--cw HEX64] "
+    "[--count N --period S]\n"
+    "       headend cmd DIR --ua HEX --counter N "
+    "[--path uplink|broadcast]\n"
+    "               unlock | ack SEQ | reload AMOUNT |\n"
+    "               grant CHANNEL EXPIRY | revoke CHANNEL | export |\n"
+    "               disable\n"
+    "       headend open DIR REGISTRATION [--json] HEXBLOCK|-\n"
+    "       headend -h|--help | -V|--version\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: headend init DIR\n"
-	    "       headend ecm DIR --channel C --event E --time T [--end T]\n"
-	    "               [--sub] [--ppv PRICE] [--cw HEX64] "
-	    "[--count N --period S]\n"
-	    "       headend cmd DIR --ua HEX --counter N "
-	    "[--path uplink|broadcast]\n"
-	    "               unlock | ack SEQ | reload AMOUNT |\n"
-	    "               grant CHANNEL EXPIRY | revoke CHANNEL | export |\n"
-	    "               disable\n"
-	    "       headend open DIR REGISTRATION [--json] HEXBLOCK|-\n");
+	fputs(usage_text, stderr);
 	exit(UTIL_EXIT_USAGE);
 }
 
@@ -108,8 +111,7 @@ parse(int argc, char **argv, struct opts *o)
 	const char **slot;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0)
-			usage();
+		util_help_version("headend", argv[i], usage_text);
 		if (strcmp(argv[i], "--sub") == 0)
 			o->sub = 1;
 		else if (strcmp(argv[i], "--json") == 0)

@@ -352,6 +352,9 @@ test_config(void **state)
 		{ "export_interval = 10x\n", PROTO_ERR_FORMAT, 1 },
 		{ "export_interval = 31622401\n", PROTO_ERR_RANGE, 1 },
 		{ "uplink_interval = 31622400\n", 0, 0 },
+		{ "uplink_interval = 1d\nexport_interval = 90min\n", 0, 0 },
+		{ "export_interval = 1500ms\n", PROTO_ERR_RANGE, 1 },
+		{ "export_interval = 367d\n", PROTO_ERR_RANGE, 1 },
 		{ "no equals sign\n", PROTO_ERR_FORMAT, 1 },
 		{ "log_level = loud\n", PROTO_ERR_ARG, 1 },
 		{ "log_level = debug", 0, 0 },
@@ -372,11 +375,20 @@ test_config(void **state)
 			fail_msg("case %zu: line %d", i, line);
 		if (cases[i].rc != 0)
 			/* nothing partial kept */
-			assert_string_equal(c.m1, "/var/lib/ptv/m1");
+			assert_string_equal(c.m1, "/var/lib/ptv/decoder/m1");
 	}
 	dec_config_defaults(&c);
 	assert_int_equal(dec_config_load(path, &c, &line), 0);
 	assert_int_equal(c.log_level, 7);
+	/* times with units, kept in whole seconds */
+	dec_config_defaults(&c);
+	assert_int_equal(dec_config_set(&c, "uplink_interval", "1d"), 0);
+	assert_int_equal(c.uplink_interval, 86400);
+	assert_int_equal(dec_config_set(&c, "export_interval", "90min"), 0);
+	assert_int_equal(c.export_interval, 5400);
+	assert_int_equal(dec_config_set(&c, "export_interval", "2500ms"),
+	    PROTO_ERR_RANGE);
+	assert_int_equal(c.export_interval, 5400);
 	unlink(path);
 	rmdir(dir);
 }

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Problems found at start, not later: each daemon says what is wrong on
+# standard error and exits 1 where it cannot work (M1's or the key's
+# directory missing, the CA missing while uplinks are scheduled, a vpcd
+# host that does not resolve, the center's keys missing), leaving
+# nothing behind; where it can work (the CA missing without a schedule,
+# the ECM directory missing, pcscd not running) it warns and serves.
+# Readiness: -b returns once the daemon serves, and systemd hears
+# READY=1 on $NOTIFY_SOCKET.
+. "$(dirname "$0")/../lib/itest.sh" "$@"
+. "$root/test/lib/system.sh"
+
+D=$B/decoderd
+# run: status in $rc, stderr in $err
+run() {
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	err=$(cat "$tmp/err")
+}
+files_in() { (cd "$1" && find . | grep -vx -e ./out -e ./err | sort); }
+
+mkdir -p state ecm
+touch ca.crt
+before=$(files_in .)
+
+run "$D" -m nodir/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm
+check_eq "decoderd, M1's directory missing: exit 1" 1 "$rc"
+check_match "decoderd, M1's directory missing: says which and why" \
+    "^decoderd: M1 nodir/m1: its directory nodir: No such file or directory" \
+    "$err"
+check_eq "decoderd, M1's directory missing: nothing made" "$before" \
+    "$(files_in .)"
+
+run "$D" -m state/m1 -k keys/dec.key -S dec.sock -A ca.crt -e ecm
+check_eq "decoderd, the key's directory missing: exit 1" 1 "$rc"
+check_match "decoderd, the key's directory missing: says which" \
+    "key file keys/dec.key: its directory keys: No such file" "$err"
+
+run "$D" -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt -e ecm -u 1h
+check_eq "decoderd, no CA and uplinks scheduled: exit 1" 1 "$rc"
+check_match "decoderd, no CA and uplinks scheduled: names the file and errno" \
+    "^decoderd: CA file no-ca.crt: No such file or directory" "$err"
+check_eq "decoderd, no CA and uplinks scheduled: nothing made" "$before" \
+    "$(files_in .)"
+
+run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm -u 1h \
+    -C localhost:x
+check_eq "decoderd, a bad center: a usage error" 2 "$rc"
+
+# Without a schedule the CA is only needed by decoderctl uplink: a
+# warning, and decoderd serves; -b returns once the socket is there.
+run "$D" -b -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt \
+    -e no-ecm -u 0
+check_eq "decoderd -b without a CA or ECM directory: exit 0 once ready" 0 "$rc"
+check "decoderd -b: the control socket is there when it returns" \
+    test -S dec.sock
+check_match "decoderd: warns about the CA" \
+    "warning: check_ca: CA file no-ca.crt: No such file or directory" "$err"
+check_match "decoderd: warns about the ECM directory" \
+    "warning: check_ecm_dir: ECM directory no-ecm: No such file" "$err"
+pid=$(pgrep -f -x "$D -b -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt -e no-ecm -u 0" | head -1)
+check "decoderd -b: the daemon runs" test -n "$pid"
+[ -n "$pid" ] && kill "$pid"
+wait_for 5 test ! -S dec.sock
+
+# systemd's readiness protocol: READY=1 on the datagram socket.
+if command -v python3 >/dev/null; then
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(10)
+print(s.recv(4096).decode())' "$tmp/notify" >notify.out 2>&1 &
+	started
+	wait_for 5 test -S "$tmp/notify"
+	NOTIFY_SOCKET=$tmp/notify "$D" -m state/m1 -k state/dec.key \
+	    -S dec.sock -A ca.crt -e ecm 2>>dec.log &
+	started
+	dpid=$!
+	wait_for 10 grep -q READY=1 notify.out
+	check_match "decoderd tells systemd it is ready" "READY=1" \
+	    "$(cat notify.out)"
+	check_match "decoderd's status to systemd names M1" "STATUS=decoder .*M1" \
+	    "$(cat notify.out)"
+	kill "$dpid"
+	wait "$dpid"
+	check_eq "decoderd stops on SIGTERM: exit 0" 0 $?
+fi
+
+run "$B/vcard" -H no-such-host.invalid -S v.sock
+check_eq "vcard, vpcd's host does not resolve: exit 1" 1 "$rc"
+check_match "vcard, vpcd's host does not resolve: says so" \
+    "no-such-host.invalid" "$err"
+check "vcard, vpcd's host does not resolve: no socket left" test ! -e v.sock
+
+run "$B/centerd" -K no-keys
+check_eq "centerd, no key directory: exit 1" 1 "$rc"
+check_match "centerd, no key directory: names the file" \
+    "^centerd: no-keys/master.key: " "$err"
+
+# pcscd not running: both warn at start and serve (vcard with a card to
+# serve: without one it does not call vpcd).
+pcscd_stop
+"$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm \
+    2>nopcscd.log &
+started
+dpid=$!
+check "decoderd without pcscd: serves its socket" wait_for 10 test -S dec.sock
+check_match "decoderd without pcscd: warns at start" \
+    "warning: check_pcscd: pcscd does not answer .*is it running" \
+    "$(cat nopcscd.log)"
+kill "$dpid"
+"$B/cardctl" new "$tmp/c.img" >/dev/null
+"$B/vcard" -S v.sock "$tmp/c.img" 2>vcard.log &
+started
+vpid=$!
+check "vcard without pcscd: serves its socket" wait_for 10 test -S v.sock
+check "vcard without pcscd: warns" wait_for 10 grep -q "does not answer" vcard.log
+kill "$vpid"
+tap_done
