@@ -70,6 +70,7 @@ else
 		"$root/test/integration/startup.sh"
 		"$root/test/install/manpages.sh"
 		"$root/test/install/install.sh"
+		"$root/test/install/walkthrough.sh"
 		"$root/test/sanitizers.sh"
 		"$root/test/fuzz/libfuzzer.sh"
 	)
