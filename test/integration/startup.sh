@@ -82,6 +82,11 @@ print(s.recv(4096).decode())' "$tmp/notify" >notify.out 2>&1 &
 	    "$(cat notify.out)"
 	check_match "decoderd's status to systemd names M1" "STATUS=decoder .*M1" \
 	    "$(cat notify.out)"
+	kill -HUP "$dpid"
+	sleep 0.3
+	check "decoderd ignores SIGHUP" kill -0 "$dpid"
+	check "decoderd still answers after SIGHUP" \
+	    quietly "$dctl" -S dec.sock status
 	kill "$dpid"
 	wait "$dpid"
 	check_eq "decoderd stops on SIGTERM: exit 0" 0 $?
