@@ -56,10 +56,11 @@ check "README.md has a walkthrough between its marks ($n lines)" \
     test "$n" -ge 20
 
 # Run it as a root shell would, in the source tree; the first command
-# that fails ends it and is named.
+# that fails ends it and is named; five minutes at most (its waits for
+# the card loop until the card is there).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 unset CENTER_KEYS VCARD_SOCKET DECODERD_SOCKET
-(cd "$root" && bash -eE -o pipefail -c '
+(cd "$root" && timeout 300 bash -eE -o pipefail -c '
 	trap '"'"'echo "walkthrough: failed ($?): $BASH_COMMAND" >&2'"'"' ERR
 	. "$1"' walkthrough "$work/walk.sh") >"$work/out" 2>"$work/err"
 rc=$?
