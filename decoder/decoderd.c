@@ -127,7 +127,8 @@ option_key(int c)
 	}
 }
 
-#define DEC_OPTSTRING PROTO_DAEMON_OPTSTRING "c:r:m:k:S:e:i:C:A:u:t:L:R:g:M:I:E:T:"
+#define DEC_OPTSTRING \
+	PROTO_DAEMON_OPTSTRING "c:r:m:k:S:e:i:C:A:u:t:L:R:g:M:I:E:T:"
 
 static const struct option longs[] = {
 	PROTO_DAEMON_LONGOPTS,

@@ -36,8 +36,9 @@ dec_files_verdict(int rc)
 static const char *
 why_of(int rc, int err)
 {
-	return rc == PROTO_ERR_IO && err != 0 ? strerror(err) :
-						proto_strerror(rc);
+	return (rc == PROTO_ERR_IO || rc == PROTO_ERR_NOTFOUND) && err != 0 ?
+	    strerror(err) :
+	    proto_strerror(rc);
 }
 
 static int
@@ -185,7 +186,9 @@ dec_files_open(struct dec_state *st, char *why)
 {
 	int rc;
 
-	if ((rc = lock("M1", st->cfg.m1, &st->m1_lock, why)) != 0 ||
+	/* The issuer first: a decoderd that cannot start makes no file. */
+	if ((rc = load_issuer(st, why)) != 0 ||
+	    (rc = lock("M1", st->cfg.m1, &st->m1_lock, why)) != 0 ||
 	    (rc = lock("key file", st->cfg.key, &st->key_lock, why)) != 0)
 		goto fail;
 	if ((rc = dec_key_load_or_create(st->cfg.key, &st->key)) != 0) {
@@ -193,7 +196,7 @@ dec_files_open(struct dec_state *st, char *why)
 		    why_of(rc, errno));
 		goto fail;
 	}
-	if ((rc = load_issuer(st, why)) != 0 || (rc = load_m1(st, why)) != 0 ||
+	if ((rc = load_m1(st, why)) != 0 ||
 	    (rc = load_quarantine(st, why)) != 0)
 		goto fail;
 	return 0;

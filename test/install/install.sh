@@ -58,6 +58,11 @@ check_match "the sample configuration names the center" \
     '^center *= *[^ ]+:[0-9]+$' "$(grep '^center' "$conf")"
 check_match "the sample configuration names the CA" \
     '^ca *= */' "$(grep '^ca' "$conf")"
+check_match "the sample configuration names the issuer key" \
+    '^issuer *= */etc/ptv/issuer.pub$' "$(grep '^issuer' "$conf")"
+check_match "decoderd's unit reads that configuration" \
+    '^ExecStart=[^ ]*/decoderd -c /etc/ptv/decoderd.conf$' \
+    "$(grep '^ExecStart' "$dest$prefix/lib/systemd/system/decoderd.service")"
 opts_of() { (. "$dest/etc/ptv/$1" && eval "echo \$$2"); }
 # shellcheck disable=SC2046
 check "centerd takes the sample's CENTERD_OPTS" \

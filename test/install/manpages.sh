@@ -3,8 +3,9 @@
 # Every program has its manual page (man/, section 1 for the tools, 8 for
 # the daemons), and each page names exactly the options the program's
 # --help names: an option added to a program and not to its page, or a
-# page describing an option the program no longer has, fails here.  The
-# pages also render without a groff warning.
+# page describing an option the program no longer has, fails here; so
+# does a tool's command missing from its page's COMMANDS.  The pages also
+# render without a groff warning.
 set -u
 root=${PTV_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${PTV_BUILD:-$root/build}
@@ -25,6 +26,23 @@ page_opts() {
 }
 # The program's --help, wherever it prints it.
 help_opts() { "$1" --help 2>&1 | opts; }
+
+# A tool's commands, as its --help lists them: the first word of a line
+# indented by two spaces ("  status [--json] ..."), or the word after the
+# program's name ("usage: headend init DIR", "       headend ecm ...").
+help_cmds() {
+	"$1" --help 2>&1 | sed -nE "s/^  ([a-z][a-z0-9]*)( .*)?\$/\1/p;
+	    s/^(usage:)? *$(basename "$1") ([a-z][a-z0-9]*)( .*)?\$/\2/p" |
+	    sort -u
+}
+# The words of the page's COMMANDS section that begin an entry (the line
+# after .TP), escapes undone.
+page_cmds() {
+	awk '/^\.SH/ { on = ($2 ~ /^"?COMMANDS/) } on && tp { print } \
+	    { tp = ($0 ~ /^\.TP/) }' "$1" |
+	    sed -E 's/\\f[BIRP]//g; s/\\-/-/g; s/^\.[A-Z]+ //; s/"//g' |
+	    tr -s ' ,[]|' '\n' | grep -E '^[a-z][a-z0-9]*$' | sort -u
+}
 
 have_groff=
 command -v groff >/dev/null 2>&1 && have_groff=1
@@ -48,6 +66,17 @@ for p in vcard:8 decoderd:8 centerd:8 cardctl:1 headend:1 decoderctl:1 \
 	if [ -n "$have_groff" ]; then
 		w=$(groff -man -ww -z -t "$page" 2>&1)
 		check_eq "$prog: the page renders without a warning" "" "$w"
+	fi
+	if [ "${p#*:}" = 1 ]; then
+		missing=$(comm -23 <(help_cmds "$build/$prog") \
+		    <(page_cmds "$page"))
+		if [ -z "$missing" ] && [ -n "$(help_cmds "$build/$prog")" ]
+		then
+			ok "$prog: the page's COMMANDS has every command of --help"
+		else
+			not_ok "$prog: the page's COMMANDS has every command of --help"
+			printf '#   missing: %s\n' $missing
+		fi
 	fi
 	check_match "$prog: the page has NAME, SYNOPSIS, DESCRIPTION" \
 	    "NAME.*SYNOPSIS.*DESCRIPTION" "$(grep '^\.SH' "$page" | tr '\n' ' ')"

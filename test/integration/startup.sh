@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Problems found at start, not later: each daemon says what is wrong on
 # standard error and exits 1 where it cannot work (M1's or the key's
-# directory missing, the CA missing while uplinks are scheduled, a vpcd
+# directory missing, the operator's issuer key missing or not one, the
+# CA missing while uplinks are scheduled, a vpcd
 # host that does not resolve, the center's keys missing), leaving
 # nothing behind; where it can work (the CA missing without a schedule,
 # the ECM directory missing, pcscd not running) it warns and serves.
@@ -22,9 +23,28 @@ files_in() { (cd "$1" && find . | grep -vx -e ./out -e ./err | sort); }
 
 mkdir -p state ecm
 touch ca.crt
+"$B/headend" init "$tmp/ops" >/dev/null
+cp "$tmp/ops/issuer.pub" issuer.pub
+head -c 65 /dev/zero >bad-issuer.pub
 before=$(files_in .)
 
-run "$D" -m nodir/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm
+run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm \
+    -I no-issuer.pub
+check_eq "decoderd, no issuer key: exit 1" 1 "$rc"
+check_match "decoderd, no issuer key: names the file and errno" \
+    "^decoderd: issuer key no-issuer.pub: No such file or directory" "$err"
+check_eq "decoderd, no issuer key: nothing made" "$before" "$(files_in .)"
+
+run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm \
+    -I bad-issuer.pub
+check_eq "decoderd, an issuer key that is none: exit 1" 1 "$rc"
+check_match "decoderd, an issuer key that is none: says so" \
+    "^decoderd: issuer key bad-issuer.pub: not a P-256 public key" "$err"
+check_eq "decoderd, an issuer key that is none: nothing made" "$before" \
+    "$(files_in .)"
+
+run "$D" -m nodir/m1 -k state/dec.key -S dec.sock -A ca.crt -I issuer.pub \
+    -e ecm
 check_eq "decoderd, M1's directory missing: exit 1" 1 "$rc"
 check_match "decoderd, M1's directory missing: says which and why" \
     "^decoderd: M1 nodir/m1: its directory nodir: No such file or directory" \
@@ -32,26 +52,28 @@ check_match "decoderd, M1's directory missing: says which and why" \
 check_eq "decoderd, M1's directory missing: nothing made" "$before" \
     "$(files_in .)"
 
-run "$D" -m state/m1 -k keys/dec.key -S dec.sock -A ca.crt -e ecm
+run "$D" -m state/m1 -k keys/dec.key -S dec.sock -A ca.crt -I issuer.pub \
+    -e ecm
 check_eq "decoderd, the key's directory missing: exit 1" 1 "$rc"
 check_match "decoderd, the key's directory missing: says which" \
     "key file keys/dec.key: its directory keys: No such file" "$err"
 
-run "$D" -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt -e ecm -u 1h
+run "$D" -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt \
+    -I issuer.pub -e ecm -u 1h
 check_eq "decoderd, no CA and uplinks scheduled: exit 1" 1 "$rc"
 check_match "decoderd, no CA and uplinks scheduled: names the file and errno" \
     "^decoderd: CA file no-ca.crt: No such file or directory" "$err"
 check_eq "decoderd, no CA and uplinks scheduled: nothing made" "$before" \
     "$(files_in .)"
 
-run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm -u 1h \
-    -C localhost:x
+run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -I issuer.pub \
+    -e ecm -u 1h -C localhost:x
 check_eq "decoderd, a bad center: a usage error" 2 "$rc"
 
 # Without a schedule the CA is only needed by decoderctl uplink: a
 # warning, and decoderd serves; -b returns once the socket is there.
 run "$D" -b -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt \
-    -e no-ecm -u 0
+    -I issuer.pub -e no-ecm -u 0
 check_eq "decoderd -b without a CA or ECM directory: exit 0 once ready" 0 "$rc"
 check "decoderd -b: the control socket is there when it returns" \
     test -S dec.sock
@@ -59,7 +81,7 @@ check_match "decoderd: warns about the CA" \
     "warning: check_ca: CA file no-ca.crt: No such file or directory" "$err"
 check_match "decoderd: warns about the ECM directory" \
     "warning: check_ecm_dir: ECM directory no-ecm: No such file" "$err"
-pid=$(pgrep -f -x "$D -b -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt -e no-ecm -u 0" | head -1)
+pid=$(pgrep -f -x "$D -b -m state/m1 -k state/dec.key -S dec.sock -A no-ca.crt -I issuer.pub -e no-ecm -u 0" | head -1)
 check "decoderd -b: the daemon runs" test -n "$pid"
 [ -n "$pid" ] && kill "$pid"
 wait_for 5 test ! -S dec.sock
@@ -74,7 +96,7 @@ print(s.recv(4096).decode())' "$tmp/notify" >notify.out 2>&1 &
 	started
 	wait_for 5 test -S "$tmp/notify"
 	NOTIFY_SOCKET=$tmp/notify "$D" -m state/m1 -k state/dec.key \
-	    -S dec.sock -A ca.crt -e ecm 2>>dec.log &
+	    -S dec.sock -A ca.crt -I issuer.pub -e ecm 2>>dec.log &
 	started
 	dpid=$!
 	wait_for 10 grep -q READY=1 notify.out
@@ -106,8 +128,8 @@ check_match "centerd, no key directory: names the file" \
 # pcscd not running: both warn at start and serve (vcard with a card to
 # serve: without one it does not call vpcd).
 pcscd_stop
-"$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm \
-    2>nopcscd.log &
+"$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -I issuer.pub \
+    -e ecm 2>nopcscd.log &
 started
 dpid=$!
 check "decoderd without pcscd: serves its socket" wait_for 10 test -S dec.sock
