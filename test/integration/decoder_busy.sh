@@ -149,12 +149,14 @@ check_match "an M1 proven bad is moved aside" "moved aside to m1.corrupt-" \
 check "and the daemon runs" wait_for 10 is card present
 
 # --- one decoderd per M1 and per key ----------------------------------------
-err=$(timeout 10 "$B/decoderd" -f -S other.sock -m m1 -k other.key -i 0 2>&1)
+err=$(timeout 10 "$B/decoderd" -f -S other.sock -m m1 -k other.key -i 0 \
+	-I center/issuer.pub 2>&1)
 check_eq "a second decoderd on the same M1 refuses to start" 1 $?
 check_match "naming the one that holds it" \
 	"^decoderd: M1 m1 is in use by another decoderd \(pid $DEC_PID\)$" \
 	"$err"
-err=$(timeout 10 "$B/decoderd" -f -S other.sock -m other.m1 -k dec.key -i 0 2>&1)
+err=$(timeout 10 "$B/decoderd" -f -S other.sock -m other.m1 -k dec.key -i 0 \
+	-I center/issuer.pub 2>&1)
 check_eq "so does one on the same key" 1 $?
 check_match "saying so" "key file dec.key is in use by another decoderd" \
 	"$err"
