@@ -48,9 +48,8 @@ DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/uplink.c decoder/pcsc.c decoder/state.c decoder/session.c \
             decoder/events.c decoder/export.c decoder/ecm.c decoder/sync.c \
             decoder/ctl.c decoder/ctlsock.c decoder/upjob.c \
-            decoder/files.c decoder/metrics.c
+            decoder/files.c decoder/metrics.c decoder/preflight.c
 DEC_SRC  += decoder/quarantine.c decoder/emm.c
-DEC_SRC  += decoder/preflight.c
 CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/keycache.c center/separation.c center/ledger.c \
             center/commands.c center/pool.c center/conn.c center/server.c \
