@@ -26,6 +26,7 @@
 #include "../proto/proto.h"
 #include "../proto/stop.h"
 #include "config.h"
+#include "contact.h"
 #include "ctl.h"
 #include "emm.h"
 #include "events.h"
@@ -256,7 +257,7 @@ contact_uplink(struct dec_state *st)
 	if (dec_sync_start(st, 0, &res) == 0)
 		return;
 	proto_log(PROTO_LOG_WARNING, "%s: %s", __func__, res.why);
-	dec_sync_contact_after(st, &res, time(NULL));
+	dec_contact_after(st, &res, time(NULL));
 }
 
 /* A session ended: whoever asked hears how, and the policy follows. */
@@ -272,7 +273,7 @@ uplink_over(struct dec_state *st, struct dec_ctl *ctl,
 		    "%s: %s; everything stays for the "
 		    "next try",
 		    __func__, res->why);
-	dec_sync_contact_after(st, res, time(NULL));
+	dec_contact_after(st, res, time(NULL));
 }
 
 /* The broadcast's EMMs for the present card; the policy follows. */
@@ -318,7 +319,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		n = poll_set(st, ctl, ev_fd, pfd);
 		timeout = sooner(dec_export_deadline(st), -1);
 		timeout = sooner(dec_sync_deadline(st), timeout);
-		timeout = sooner(dec_sync_contact_deadline(st), timeout);
+		timeout = sooner(dec_contact_deadline(st), timeout);
 		timeout = sooner(dec_events_deadline(st), timeout);
 		timeout = sooner(dec_emm_deadline(st), timeout);
 		timeout = sooner_ms(dec_sync_wait_ms(st), timeout);
@@ -342,7 +343,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		dec_export_tick(st, time(NULL));
 		if (dec_sync_due(st, time(NULL)))
 			scheduled_uplink(st);
-		if (dec_sync_contact_due(st, time(NULL)))
+		if (dec_contact_due(st, time(NULL)))
 			contact_uplink(st);
 		metrics_ms = dec_metrics_file_tick(&mf, st, 0);
 	}

@@ -5,11 +5,11 @@
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "contact.h"
 #include "emm.h"
 #include "events.h"
 #include "export.h"
 #include "session.h"
-#include "sync.h"
 
 static void
 log_inserted(const struct dec_state *st, const char *reader)
@@ -61,7 +61,7 @@ open_card(struct dec_state *st, const char *reader)
 	dec_emm_soon(st); /* the broadcast's EMMs for it, at the next tick */
 	dec_export_schedule(st, time(NULL));
 	dec_export_if_changed(st, "inserted");
-	dec_sync_contact_arrived(st, time(NULL));
+	dec_contact_arrived(st, time(NULL));
 }
 
 static void

@@ -41,6 +41,12 @@ dec_state_failed(struct dec_state *st, char *why, const char *fmt, ...)
 	dec_state_set_error(st, why);
 }
 
+int
+dec_state_card_is(const struct dec_state *st, const uint8_t ua[PROTO_UA_LEN])
+{
+	return st->has_card && memcmp(st->card.st.ua, ua, PROTO_UA_LEN) == 0;
+}
+
 void
 dec_state_usage(struct dec_state *st, time_t now)
 {

@@ -14,13 +14,15 @@
  *               cert, m1_full_at, uplink_asked
  *   ecm.c       offers
  *   emm.c       emm_refused, next_emm, emm_soon
- *   sync.c      m1, m1_next, quar, tls, sync, uplink_since, next_uplink,
- *               last_uplink, the first contact (contact_*), uplink_asked
- *               (cleared)
+ *   sync.c      tls, sync, uplink_since, next_uplink, last_uplink,
+ *               uplink_asked (cleared)
+ *   answer.c    m1, m1_next, quar (the center's acks and rejections)
+ *   contact.c   the first contact (contact_*)
  *   files.c     key, m1 (loaded), quar (loaded), issuer, m1_lock, key_lock
  *   decoderd.c  cfg, pcscd_up (through events.c)
  *   each        its own counters in n (session.c the card's events,
- *               export.c exports, sync.c uplinks, ecm.c ECMs, purchases)
+ *               export.c exports, sync.c and answer.c uplinks, ecm.c
+ *               ECMs, purchases)
  *   any         last_error, through dec_state_failed; usage_since,
  *               through dec_state_usage (session.c clears it on drop)
  */
@@ -142,7 +144,7 @@ struct dec_state {
 	time_t uplink_since;   /* its start */
 	time_t next_uplink;    /* 0: no scheduled uplink */
 	time_t last_uplink;
-	/* The first contact of a transfer-locked card (sync.c): the next
+	/* The first contact of a transfer-locked card (contact.c): the next
 	 * try (0: none), the wait after it fails, since when. */
 	time_t contact_at, contact_since;
 	unsigned contact_wait;
@@ -162,6 +164,9 @@ int dec_deadline_passed(time_t t, time_t now);
 /* Zero st, with the default configuration and the transport io. */
 void dec_state_init(struct dec_state *st, const struct dec_card_io *io);
 void dec_state_set_error(struct dec_state *st, const char *msg);
+/* Whether a card is open in the reader and it is the one with ua. */
+int
+dec_state_card_is(const struct dec_state *st, const uint8_t ua[PROTO_UA_LEN]);
 /* The present card's usage data changed at now (the first change counts). */
 void dec_state_usage(struct dec_state *st, time_t now);
 /*

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +7,11 @@
 #include <time.h>
 
 #include "../proto/apdu.h"
-#include "../proto/buf.h"
 #include "../proto/crypto.h"
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "../proto/tls.h"
+#include "answer.h"
 #include "session.h"
 #include "sync.h"
 #include "upjob.h"
@@ -46,13 +44,6 @@ present_unread(struct dec_state *st, struct dec_sync_result *res, int rc,
 	    __func__, res->present_why);
 }
 
-/* The card the HELLO claimed, if it is still the one in the reader. */
-static int
-same_card(const struct dec_state *st, const struct proto_up_hello *h)
-{
-	return st->has_card && memcmp(st->card.st.ua, h->ua, PROTO_UA_LEN) == 0;
-}
-
 /*
  * The job asks for the present card's block, made for the challenge.  M1's
  * entries of other cards go even when the card cannot be read.
@@ -64,7 +55,7 @@ give_block(struct dec_state *st, struct dec_sync *s,
 	size_t len = 0;
 	int rc;
 
-	if (!same_card(st, &s->hello)) {
+	if (!dec_state_card_is(st, s->hello.ua)) {
 		present_unread(st, &s->res, PROTO_ERR_STATE,
 		    "the card left during the session");
 		dec_upjob_give(s->job, NULL, 0);
@@ -108,157 +99,6 @@ build_in(const struct dec_state *st, unsigned center, struct dec_upjob_in *in)
 	}
 }
 
-/*
- * Apply the center's commands in order.  A command the card consumed but
- * refused (9303: it records why, for the center) does not stop the
- * others; any other failure does.  Returns how many were applied.
- */
-static size_t
-apply_commands(struct dec_state *st, const struct proto_up_answer *a)
-{
-	uint16_t sw = 0;
-	size_t i, applied = 0;
-	int rc;
-
-	if (a->n_cmds == 0)
-		return 0;
-	if ((rc = dec_session_begin(st)) != 0) {
-		proto_log(PROTO_LOG_WARNING,
-		    "%s: %zu commands not applied: %s; the center sends them "
-		    "again",
-		    __func__, a->n_cmds, dec_session_why(st, rc));
-		return 0;
-	}
-	for (i = 0; i < a->n_cmds; i++) {
-		rc =
-		    dec_card_command(&st->card, a->cmds[i], a->cmd_len[i], &sw);
-		if (rc == PROTO_ERR_STATE && sw == SM_SW_CMD_REFUSED) {
-			proto_log(PROTO_LOG_NOTICE,
-			    "%s: the card consumed command %zu of %zu and "
-			    "refused it; its next block tells the center why",
-			    __func__, i + 1, a->n_cmds);
-			rc = 0;
-			continue;
-		}
-		if (rc != 0) {
-			proto_log(PROTO_LOG_WARNING,
-			    "%s: the card refused command %zu of %zu: %s",
-			    __func__, i + 1, a->n_cmds,
-			    rc == PROTO_ERR_STATE ? proto_sw_str(sw) :
-						    proto_strerror(rc));
-			break;
-		}
-		applied++;
-	}
-	(void)dec_session_end(st, rc);
-	return applied;
-}
-
-size_t
-dec_sync_forget_acked(struct dec_state *st, const struct proto_up_answer *ans)
-{
-	size_t deleted = 0;
-	int rc;
-
-	st->m1_next = st->m1;
-	for (size_t i = 0; i < ans->n_acks; i++)
-		if (dec_m1_ack(&st->m1_next, ans->ack_ua[i], ans->ack_seq[i]) ==
-		    0)
-			deleted++;
-	if (deleted == 0)
-		return 0;
-	if ((rc = dec_m1_save(st->cfg.m1, &st->key, &st->m1_next)) != 0) {
-		proto_log(PROTO_LOG_ERR,
-		    "%s: cannot write %s: %s; the entries stay for the next "
-		    "session",
-		    __func__, st->cfg.m1,
-		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
-		return 0;
-	}
-	st->m1 = st->m1_next;
-	return deleted;
-}
-
-static void
-log_rejected(const struct proto_up_answer *a)
-{
-	for (size_t i = 0; i < a->n_res; i++)
-		if (a->res[i].status == PROTO_UP_REJECTED)
-			proto_log(PROTO_LOG_WARNING,
-			    "%s: the center rejected block %u of card %s: %s",
-			    __func__, a->res[i].seq, DEC_UA(a->res[i].ua),
-			    proto_up_reason(a->res[i].reason));
-}
-
-/*
- * The M1 entry a RESULT rejects for good, or NULL: a final reason, for a
- * block M1 holds (same UA and sequence) that went as RECOVERED (not the
- * present card's: its block in the session was UPLINK BLOCKS').
- */
-static const struct dec_m1_entry *
-finally_rejected(const struct dec_state *st, const struct proto_up_hello *h,
-    const struct proto_up_result *r)
-{
-	const struct dec_m1_entry *e;
-
-	if (r->status != PROTO_UP_REJECTED || !proto_up_reason_final(r->reason))
-		return NULL;
-	if (h->has_card && memcmp(h->ua, r->ua, PROTO_UA_LEN) == 0)
-		return NULL;
-	e = dec_m1_find_const(&st->m1, r->ua);
-	return e != NULL && e->seq == r->seq ? e : NULL;
-}
-
-size_t
-dec_sync_quarantine(struct dec_state *st, const struct proto_up_hello *h,
-    const struct proto_up_answer *a)
-{
-	struct dec_quar *q = NULL;
-	const struct dec_m1_entry *e;
-	char path[PATH_MAX];
-	size_t moved = 0;
-	int rc = 0;
-
-	st->m1_next = st->m1;
-	for (size_t i = 0; i < a->n_res; i++) {
-		if ((e = finally_rejected(st, h, &a->res[i])) == NULL)
-			continue;
-		if (q == NULL && (q = malloc(sizeof(*q))) == NULL) {
-			rc = PROTO_ERR_NOMEM;
-			goto out;
-		}
-		if (moved == 0)
-			*q = st->quar;
-		(void)dec_quar_add(q, e, a->res[i].reason,
-		    (uint64_t)time(NULL));
-		proto_log(PROTO_LOG_WARNING,
-		    "card %s: the center rejected M1's block %u for good (%s): "
-		    "it goes into the quarantine",
-		    DEC_UA(e->ua), e->seq, proto_up_reason(a->res[i].reason));
-		(void)dec_m1_ack(&st->m1_next, a->res[i].ua, a->res[i].seq);
-		moved++;
-	}
-	if (moved == 0)
-		goto out;
-	/* The quarantine first: a crash before M1 is written leaves the
-	 * entry in both, never in neither. */
-	if ((rc = dec_quar_path(st->cfg.m1, path, sizeof(path))) != 0 ||
-	    (rc = dec_quar_save(path, q)) != 0 ||
-	    (rc = dec_m1_save(st->cfg.m1, &st->key, &st->m1_next)) != 0)
-		goto out;
-	st->quar = *q;
-	st->m1 = st->m1_next;
-out:
-	if (rc != 0)
-		proto_log(PROTO_LOG_ERR,
-		    "%s: cannot move %zu rejected entries out of M1: %s; they "
-		    "stay for the next session",
-		    __func__, moved,
-		    rc == PROTO_ERR_IO ? strerror(errno) : proto_strerror(rc));
-	free(q);
-	return rc == 0 ? moved : 0;
-}
-
 static int
 start_failed(struct dec_state *st, struct dec_sync_result *res,
     enum dec_sync_step step, int rc)
@@ -267,27 +107,6 @@ start_failed(struct dec_state *st, struct dec_sync_result *res,
 		st->n.uplinks_failed++;
 	res->step = step;
 	return res->rc = rc;
-}
-
-/* What the center said of each block, and of the session. */
-static void
-count_answer(struct dec_counters *n, const struct proto_up_answer *a)
-{
-	size_t rejected = 0;
-
-	for (size_t i = 0; i < a->n_res; i++) {
-		if (a->res[i].status == PROTO_UP_ACCEPTED)
-			n->blocks_accepted++;
-		else if (a->res[i].status == PROTO_UP_DUPLICATE)
-			n->blocks_duplicate++;
-		else
-			rejected++;
-	}
-	n->blocks_rejected += rejected;
-	if (rejected > 0)
-		n->uplinks_rejected++;
-	else
-		n->uplinks_ok++;
 }
 
 int
@@ -400,6 +219,7 @@ finish(struct dec_state *st, struct dec_sync_result *res)
 {
 	struct dec_sync *s = st->sync;
 	const struct proto_up_answer *a = &res->out.ans;
+	struct dec_answer_done done;
 	int rc;
 
 	*res = s->res;
@@ -411,22 +231,11 @@ finish(struct dec_state *st, struct dec_sync_result *res)
 		memset(&res->out, 0, sizeof(res->out)); /* not to act on */
 		goto out;
 	}
-	log_rejected(a);
-	count_answer(&st->n, a);
-	/* the commands are for the card the HELLO claimed */
-	if (same_card(st, &s->hello))
-		res->applied = apply_commands(st, a);
-	res->deleted = dec_sync_forget_acked(st, a);
-	st->n.commands_applied += res->applied;
-	st->n.m1_acked += res->deleted;
-	res->quarantined = dec_sync_quarantine(st, &s->hello, a);
+	dec_answer_apply(st, &s->hello, a, &done);
+	res->applied = done.applied;
+	res->deleted = done.deleted;
+	res->quarantined = done.quarantined;
 	st->last_uplink = time(NULL);
-	proto_log(PROTO_LOG_NOTICE,
-	    "uplink: %zu blocks sent, %u purchases invoiced, %zu of %zu "
-	    "commands applied, %zu M1 entries acknowledged and deleted, %zu "
-	    "quarantined",
-	    a->n_res, a->invoiced, res->applied, a->n_cmds, res->deleted,
-	    res->quarantined);
 out:
 	proto_cleanse(s, sizeof(*s));
 	free(s);
@@ -536,119 +345,4 @@ dec_sync_deadline(const struct dec_state *st)
 {
 	return st->uplink_asked && st->sync == NULL ? time(NULL) :
 						      st->next_uplink;
-}
-
-/* --- the first contact ------------------------------------------------------ */
-
-unsigned
-dec_sync_backoff(unsigned wait, unsigned cap)
-{
-	unsigned next = wait == 0 ? DEC_CONTACT_FIRST_WAIT :
-	    wait > UINT_MAX / 2   ? UINT_MAX :
-				    2 * wait;
-
-	return next < cap ? next : cap;
-}
-
-/* The card of the contact under way is the one in the reader. */
-static int
-contact_card(const struct dec_state *st)
-{
-	return st->has_card &&
-	    memcmp(st->card.st.ua, st->contact_ua, PROTO_UA_LEN) == 0;
-}
-
-static void
-contact_end(struct dec_state *st)
-{
-	st->contact_at = 0;
-	st->contact_wait = 0;
-}
-
-void
-dec_sync_contact_arrived(struct dec_state *st, time_t now)
-{
-	contact_end(st);
-	st->contact_tries = 0;
-	if (!st->cfg.first_contact || !st->has_card || !st->card.st.locked)
-		return;
-	memcpy(st->contact_ua, st->card.st.ua, PROTO_UA_LEN);
-	st->contact_since = now;
-	st->contact_at = now;
-	proto_log(PROTO_LOG_NOTICE,
-	    "card %s is transfer-locked: its first contact with the center "
-	    "starts now",
-	    DEC_UA(st->contact_ua));
-}
-
-int
-dec_sync_contact_due(struct dec_state *st, time_t now)
-{
-	if (st->contact_at == 0)
-		return 0;
-	if (!contact_card(st) || !st->card.st.locked) {
-		contact_end(st);
-		return 0;
-	}
-	return st->sync == NULL && dec_deadline_passed(st->contact_at, now);
-}
-
-time_t
-dec_sync_contact_deadline(const struct dec_state *st)
-{
-	return st->sync == NULL ? st->contact_at : 0;
-}
-
-/* A session that did all a first contact can: nothing to try again. */
-static int
-contact_answered(const struct dec_sync_result *res)
-{
-	return res->rc == 0 && res->present_rc == 0 &&
-	    res->applied == res->out.ans.n_cmds;
-}
-
-static const char *
-contact_failure(const struct dec_sync_result *res)
-{
-	if (res->rc != 0)
-		return res->why;
-	if (res->present_rc != 0)
-		return res->present_why;
-	return "the card did not take the center's commands";
-}
-
-void
-dec_sync_contact_after(struct dec_state *st, const struct dec_sync_result *res,
-    time_t now)
-{
-	if (st->contact_at == 0)
-		return;
-	st->contact_tries++;
-	if (!contact_card(st)) {
-		contact_end(st);
-		return;
-	}
-	if (!st->card.st.locked) {
-		proto_log(PROTO_LOG_NOTICE,
-		    "card %s unlocked by the center %lld s after its "
-		    "insertion (tries: %lu)",
-		    DEC_UA(st->contact_ua),
-		    (long long)(now - st->contact_since), st->contact_tries);
-		contact_end(st);
-		return;
-	}
-	if (contact_answered(res)) {
-		proto_log(PROTO_LOG_WARNING,
-		    "%s: the center answered but did not unlock card %s; it "
-		    "stays transfer-locked until a later uplink",
-		    __func__, DEC_UA(st->contact_ua));
-		contact_end(st);
-		return;
-	}
-	st->contact_wait =
-	    dec_sync_backoff(st->contact_wait, st->cfg.first_contact_max);
-	st->contact_at = now + st->contact_wait;
-	proto_log(PROTO_LOG_NOTICE,
-	    "first contact of card %s: %s; trying again in %u s",
-	    DEC_UA(st->contact_ua), contact_failure(res), st->contact_wait);
 }

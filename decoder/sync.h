@@ -2,10 +2,13 @@
 /*
  * The uplink session with the management center, as the daemon runs it:
  * the present card's blocks (UPLINK BLOCKS) and every unacknowledged M1
- * entry of another card go out (uplink.h does the wire); the center's
- * commands are applied to the card in order, and an M1 entry is deleted
- * only when the center acknowledged that very block (dec_m1_ack).  The
- * caller applies the export policy after a session (dec_export_after).
+ * entry of another card go out (uplink.h does the wire, on a worker:
+ * upjob.h); a center that cannot be reached or is busy gives way to the
+ * next the configuration lists; the answer is applied by answer.h (the
+ * center's commands to the card in order, an M1 entry deleted only when
+ * the center acknowledged that very block).  The caller applies the
+ * export policy after a session (dec_export_after) and the first
+ * contact's rule (contact.h).
  */
 #ifndef DECODER_SYNC_H
 #define DECODER_SYNC_H
@@ -18,7 +21,6 @@
 #include "uplink.h"
 
 #define DEC_SYNC_RESIGNAL_MS 100 /* a stopped worker is woken again */
-#define DEC_CONTACT_FIRST_WAIT 2 /* s after a first contact failed */
 
 enum dec_sync_step {
 	DEC_SYNC_DONE = 0,
@@ -70,24 +72,6 @@ void dec_sync_stop(struct dec_state *st);
 /* Start and wait: one whole session (tests). */
 int
 dec_sync_run(struct dec_state *st, unsigned cut, struct dec_sync_result *res);
-/*
- * Delete the M1 entries ans acknowledges (each only if M1 holds that very
- * block: same UA and seq), durably.  Returns how many; 0 when the file
- * could not be written (then M1 is unchanged, and logged).
- */
-size_t
-dec_sync_forget_acked(struct dec_state *st, const struct proto_up_answer *ans);
-
-/*
- * Move the M1 entries ans rejects for good (proto_up_reason_final, a
- * block M1 holds that went as RECOVERED in the session hello opened)
- * into the quarantine, durably: the quarantine file first, then M1.
- * Returns how many; 0 when a file could not be written (then M1 and the
- * quarantine are unchanged, and logged).
- */
-size_t dec_sync_quarantine(struct dec_state *st,
-    const struct proto_up_hello *hello, const struct proto_up_answer *ans);
-
 /* The next scheduled uplink: now + the interval (none if it is 0). */
 void dec_sync_schedule(struct dec_state *st, time_t now);
 /*
@@ -96,29 +80,5 @@ void dec_sync_schedule(struct dec_state *st, time_t now);
  */
 int dec_sync_due(const struct dec_state *st, time_t now);
 time_t dec_sync_deadline(const struct dec_state *st);
-
-/*
- * The first contact (cfg.first_contact): a transfer-locked card may not
- * buy or export until the center has unlocked it, so its insertion starts
- * an uplink at once, and a session that fails (the center cannot be
- * reached, is busy, the card could not be read or did not take the
- * center's commands) is tried again after DEC_CONTACT_FIRST_WAIT s,
- * doubling up to cfg.first_contact_max.  It ends when the card is
- * unlocked or leaves, or when a session went through and the center did
- * not unlock it (the center's choice: a later uplink asks again).
- *
- * _arrived: a card was opened (insertion, or a new card after a reset).
- * _due: whether to start the session now (none under way, the same card
- * still there and locked); _deadline: when the loop must wake (0: never).
- * _after: any session ended (started for the contact or not), after the
- * card's state was read again.
- */
-void dec_sync_contact_arrived(struct dec_state *st, time_t now);
-int dec_sync_contact_due(struct dec_state *st, time_t now);
-time_t dec_sync_contact_deadline(const struct dec_state *st);
-void dec_sync_contact_after(struct dec_state *st,
-    const struct dec_sync_result *res, time_t now);
-/* The wait after one more failure: DEC_CONTACT_FIRST_WAIT, doubled, cap. */
-unsigned dec_sync_backoff(unsigned wait, unsigned cap);
 
 #endif

@@ -15,6 +15,8 @@
 
 #include "../../decoder/emm.h"
 #include "../../decoder/export.h"
+#include "../../decoder/answer.h"
+#include "../../decoder/contact.h"
 #include "../../decoder/sync.h"
 #include "../../proto/cmd.h"
 #include "../../proto/m2.h"
@@ -404,13 +406,13 @@ test_final_rejections_quarantined(void **state)
 	reject(&ans, 0xd1, 2, PROTO_UP_UNKNOWN_UA);    /* another block */
 	reject(&ans, 0xd3, 3, PROTO_UP_BAD_SIGNATURE); /* the present card */
 	snap_take(f, &s);
-	assert_int_equal(dec_sync_quarantine(&f->st, &hello, &ans), 0);
+	assert_int_equal(dec_answer_quarantine(&f->st, &hello, &ans), 0);
 	assert_unchanged(f, &s);
 	assert_int_equal(f->st.quar.n, 0);
 	/* final, for M1's very block: moved, file and memory */
 	reject(&ans, 0xd1, 3, PROTO_UP_UNKNOWN_UA);
 	reject(&ans, 0xd2, 3, PROTO_UP_REVOKED);
-	assert_int_equal(dec_sync_quarantine(&f->st, &hello, &ans), 2);
+	assert_int_equal(dec_answer_quarantine(&f->st, &hello, &ans), 2);
 	assert_int_equal(f->st.m1.n, 2);
 	assert_null(
 	    dec_m1_find(&f->st.m1, (const uint8_t *)"\xd1\x10\2\3\4\5\6\7"));
@@ -427,7 +429,7 @@ test_final_rejections_quarantined(void **state)
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mkdir(path, 0700), 0); /* no file can go there */
 	snap_take(f, &s);
-	assert_int_equal(dec_sync_quarantine(&f->st, &hello, &ans), 0);
+	assert_int_equal(dec_answer_quarantine(&f->st, &hello, &ans), 0);
 	assert_unchanged(f, &s);
 	assert_int_equal(f->st.quar.n, 2);
 	assert_int_equal(rmdir(path), 0);
@@ -581,11 +583,11 @@ test_sync_forgets_only_acked_blocks(void **state)
 	ack(&ans, 0xee, 3);
 	ack(&ans, 0xd2, 4);
 	snap_take(f, &s);
-	assert_int_equal(dec_sync_forget_acked(&f->st, &ans), 0);
+	assert_int_equal(dec_answer_forget_acked(&f->st, &ans), 0);
 	assert_unchanged(f, &s);
 	/* that very block: only it goes, in memory and in the file */
 	ack(&ans, 0xd1, 3);
-	assert_int_equal(dec_sync_forget_acked(&f->st, &ans), 1);
+	assert_int_equal(dec_answer_forget_acked(&f->st, &ans), 1);
 	assert_int_equal(f->st.m1.n, 2);
 	assert_null(
 	    dec_m1_find(&f->st.m1, (const uint8_t *)"\xd1\x10\2\3\4\5\6\7"));
@@ -596,8 +598,64 @@ test_sync_forgets_only_acked_blocks(void **state)
 	ack(&ans, 0xd0, 3);
 	snprintf(f->st.cfg.m1, sizeof(f->st.cfg.m1), "%s/no/such/m1", f->dir);
 	snap_take(f, &s);
-	assert_int_equal(dec_sync_forget_acked(&f->st, &ans), 0);
+	assert_int_equal(dec_answer_forget_acked(&f->st, &ans), 0);
 	assert_unchanged(f, &s);
+}
+
+/*
+ * A whole answer: every result counted, the session counted rejected
+ * once, that very acked block deleted, the one rejected for good moved;
+ * the commands are for the card the HELLO named, which has left: the
+ * reader is not spoken to.  An answer with no rejection counts ok.
+ */
+static void
+test_answer_applied(void **state)
+{
+	struct fx *f = *state;
+	static struct proto_up_answer ans;
+	static struct proto_up_hello hello;
+	struct dec_answer_done done;
+	struct proto_up_result *r;
+
+	m1_of_others(f, 3, 0); /* 0xd0, 0xd1, 0xd2 at seq 3 */
+	memset(&ans, 0, sizeof(ans));
+	memset(&hello, 0, sizeof(hello));
+	hello.has_card = 1;
+	memcpy(hello.ua, (const uint8_t *)"\xd3\x10\2\3\4\5\6\7", 8);
+	r = &ans.res[ans.n_res++];
+	r->status = PROTO_UP_ACCEPTED;
+	r = &ans.res[ans.n_res++];
+	r->status = PROTO_UP_DUPLICATE;
+	reject(&ans, 0xd2, 3, PROTO_UP_REVOKED);
+	reject(&ans, 0xd0, 3, PROTO_UP_BUSY); /* not final: stays */
+	ack(&ans, 0xd1, 3);
+	ans.n_cmds = 1;
+	memset(&done, 0x5a, sizeof(done));
+	dec_answer_apply(&f->st, &hello, &ans, &done);
+	assert_int_equal(done.applied, 0);
+	assert_int_equal(done.deleted, 1);
+	assert_int_equal(done.quarantined, 1);
+	assert_int_equal(f->t.n_cmds, 0);
+	assert_int_equal(f->st.m1.n, 1);
+	assert_non_null(
+	    dec_m1_find(&f->st.m1, (const uint8_t *)"\xd0\x10\2\3\4\5\6\7"));
+	assert_int_equal(f->st.n.blocks_accepted, 1);
+	assert_int_equal(f->st.n.blocks_duplicate, 1);
+	assert_int_equal(f->st.n.blocks_rejected, 2);
+	assert_int_equal(f->st.n.uplinks_rejected, 1);
+	assert_int_equal(f->st.n.uplinks_ok, 0);
+	assert_int_equal(f->st.n.m1_acked, 1);
+	assert_int_equal(f->st.n.commands_applied, 0);
+	/* nothing rejected, nothing to delete: ok, M1 as it was */
+	memset(&ans, 0, sizeof(ans));
+	r = &ans.res[ans.n_res++];
+	r->status = PROTO_UP_ACCEPTED;
+	dec_answer_apply(&f->st, &hello, &ans, &done);
+	assert_int_equal(done.applied + done.deleted + done.quarantined, 0);
+	assert_int_equal(f->st.m1.n, 1);
+	assert_int_equal(f->st.n.uplinks_ok, 1);
+	assert_int_equal(f->st.n.uplinks_rejected, 1);
+	assert_int_equal(f->st.n.blocks_accepted, 2);
 }
 
 /* --- the first contact of a transfer-locked card ---------------------------- */
@@ -606,16 +664,16 @@ static void
 test_contact_backoff(void **state)
 {
 	(void)state;
-	assert_int_equal(dec_sync_backoff(0, 60), DEC_CONTACT_FIRST_WAIT);
-	assert_int_equal(dec_sync_backoff(2, 60), 4);
-	assert_int_equal(dec_sync_backoff(16, 60), 32);
-	assert_int_equal(dec_sync_backoff(32, 60), 60);
-	assert_int_equal(dec_sync_backoff(60, 60), 60);
+	assert_int_equal(dec_contact_backoff(0, 60), DEC_CONTACT_FIRST_WAIT);
+	assert_int_equal(dec_contact_backoff(2, 60), 4);
+	assert_int_equal(dec_contact_backoff(16, 60), 32);
+	assert_int_equal(dec_contact_backoff(32, 60), 60);
+	assert_int_equal(dec_contact_backoff(60, 60), 60);
 	/* a cap below the first wait is the wait */
-	assert_int_equal(dec_sync_backoff(0, 1), 1);
+	assert_int_equal(dec_contact_backoff(0, 1), 1);
 	/* no overflow */
-	assert_int_equal(dec_sync_backoff(UINT_MAX, UINT_MAX), UINT_MAX);
-	assert_int_equal(dec_sync_backoff(UINT_MAX / 2 + 1, UINT_MAX),
+	assert_int_equal(dec_contact_backoff(UINT_MAX, UINT_MAX), UINT_MAX);
+	assert_int_equal(dec_contact_backoff(UINT_MAX / 2 + 1, UINT_MAX),
 	    UINT_MAX);
 }
 
@@ -631,43 +689,43 @@ test_contact_tries_again(void **state)
 	tape_card(f);
 	insert(f);
 	f->st.cfg.first_contact_max = 8;
-	dec_sync_contact_arrived(&f->st, t);
-	assert_true(dec_sync_contact_due(&f->st, t));
-	assert_int_equal(dec_sync_contact_deadline(&f->st), t);
+	dec_contact_arrived(&f->st, t);
+	assert_true(dec_contact_due(&f->st, t));
+	assert_int_equal(dec_contact_deadline(&f->st), t);
 	memset(&res, 0, sizeof(res));
 	res.rc = PROTO_ERR_IO; /* the center could not be reached */
-	dec_sync_contact_after(&f->st, &res, t);
-	assert_false(dec_sync_contact_due(&f->st, t + 1));
-	assert_true(dec_sync_contact_due(&f->st, t + 2));
-	dec_sync_contact_after(&f->st, &res, t + 2);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 6);
-	dec_sync_contact_after(&f->st, &res, t + 6);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 14);
-	dec_sync_contact_after(&f->st, &res, t + 14);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 22); /* cap */
+	dec_contact_after(&f->st, &res, t);
+	assert_false(dec_contact_due(&f->st, t + 1));
+	assert_true(dec_contact_due(&f->st, t + 2));
+	dec_contact_after(&f->st, &res, t + 2);
+	assert_int_equal(dec_contact_deadline(&f->st), t + 6);
+	dec_contact_after(&f->st, &res, t + 6);
+	assert_int_equal(dec_contact_deadline(&f->st), t + 14);
+	dec_contact_after(&f->st, &res, t + 14);
+	assert_int_equal(dec_contact_deadline(&f->st), t + 22); /* cap */
 	assert_int_equal(f->st.contact_tries, 4);
 	/* the session went, but the card could not be read: again */
 	res.rc = 0;
 	res.present_rc = PROTO_ERR_STATE;
-	dec_sync_contact_after(&f->st, &res, t + 22);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 30);
+	dec_contact_after(&f->st, &res, t + 22);
+	assert_int_equal(dec_contact_deadline(&f->st), t + 30);
 	/* the center sent commands the card did not take: again */
 	res.present_rc = 0;
 	res.out.ans.n_cmds = 1;
 	res.applied = 0;
-	dec_sync_contact_after(&f->st, &res, t + 30);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 38);
+	dec_contact_after(&f->st, &res, t + 30);
+	assert_int_equal(dec_contact_deadline(&f->st), t + 38);
 	/* a session under way: not due, and nothing to wake for */
 	f->st.sync = (struct dec_sync *)&res;
-	assert_false(dec_sync_contact_due(&f->st, t + 100));
-	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	assert_false(dec_contact_due(&f->st, t + 100));
+	assert_int_equal(dec_contact_deadline(&f->st), 0);
 	f->st.sync = NULL;
 	/* unlocked by it: over */
 	f->st.card.st.locked = 0;
 	res.applied = 1;
-	dec_sync_contact_after(&f->st, &res, t + 40);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
-	assert_false(dec_sync_contact_due(&f->st, t + 100));
+	dec_contact_after(&f->st, &res, t + 40);
+	assert_int_equal(dec_contact_deadline(&f->st), 0);
+	assert_false(dec_contact_due(&f->st, t + 100));
 	assert_int_equal(f->st.contact_tries, 7);
 }
 
@@ -683,35 +741,35 @@ test_contact_ends(void **state)
 	/* an unlocked card needs none */
 	tape_card(f);
 	insert(f);
-	dec_sync_contact_arrived(&f->st, t);
-	assert_false(dec_sync_contact_due(&f->st, t));
-	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	dec_contact_arrived(&f->st, t);
+	assert_false(dec_contact_due(&f->st, t));
+	assert_int_equal(dec_contact_deadline(&f->st), 0);
 	/* nor a locked one with first_contact off */
 	f->st.card.st.locked = 1;
 	f->st.cfg.first_contact = 0;
-	dec_sync_contact_arrived(&f->st, t);
-	assert_false(dec_sync_contact_due(&f->st, t));
+	dec_contact_arrived(&f->st, t);
+	assert_false(dec_contact_due(&f->st, t));
 	/* the center answered, the card took everything, still locked:
 	 * the center's choice, no more tries */
 	f->st.cfg.first_contact = 1;
-	dec_sync_contact_arrived(&f->st, t);
-	assert_true(dec_sync_contact_due(&f->st, t));
-	dec_sync_contact_after(&f->st, &res, t);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	dec_contact_arrived(&f->st, t);
+	assert_true(dec_contact_due(&f->st, t));
+	dec_contact_after(&f->st, &res, t);
+	assert_int_equal(dec_contact_deadline(&f->st), 0);
 	/* the card left: no try for it, even when one was due */
-	dec_sync_contact_arrived(&f->st, t);
+	dec_contact_arrived(&f->st, t);
 	res.rc = PROTO_ERR_IO;
-	dec_sync_contact_after(&f->st, &res, t);
-	assert_int_equal(dec_sync_contact_deadline(&f->st), t + 2);
+	dec_contact_after(&f->st, &res, t);
+	assert_int_equal(dec_contact_deadline(&f->st), t + 2);
 	f->st.has_card = 0;
-	assert_false(dec_sync_contact_due(&f->st, t + 2));
-	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	assert_false(dec_contact_due(&f->st, t + 2));
+	assert_int_equal(dec_contact_deadline(&f->st), 0);
 	/* another card in its place is not the one the contact was for */
 	f->st.has_card = 1;
-	dec_sync_contact_arrived(&f->st, t);
+	dec_contact_arrived(&f->st, t);
 	f->st.card.st.ua[0] ^= 1;
-	assert_false(dec_sync_contact_due(&f->st, t));
-	assert_int_equal(dec_sync_contact_deadline(&f->st), 0);
+	assert_false(dec_contact_due(&f->st, t));
+	assert_int_equal(dec_contact_deadline(&f->st), 0);
 }
 
 /* --- usage data: exported too, coalesced ------------------------------------ */
@@ -865,6 +923,7 @@ main(void)
 		T(test_emm_fed_once_in_order),
 		T(test_ack_deletes_only_that_block),
 		T(test_sync_forgets_only_acked_blocks),
+		T(test_answer_applied),
 		cmocka_unit_test(test_contact_backoff),
 		T(test_contact_tries_again),
 		T(test_contact_ends),
