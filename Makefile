@@ -61,6 +61,9 @@ CGS_SRC  += center/store_sqlite.c center/store_pg.c center/group.c
 
 CONSOLE_SRC = center/console.c center/view.c center/page.c center/metrics.c \
               center/html.c center/token.c
+CONSOLE_SRC += center/console_login.c center/console_reply.c
+CONSOLE_SRC += center/page_overview.c center/page_card.c center/page_list.c
+CONSOLE_SRC += center/view_row.c center/view_list.c
 
 PROTO_OBJ = $(PROTO_SRC:%.c=$(O)/%.o)
 CONSOLE_OBJ = $(CONSOLE_SRC:%.c=$(O)/%.o)

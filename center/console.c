@@ -25,10 +25,12 @@
 #include "../proto/num.h"
 #include "../proto/proto.h"
 #include "console.h"
+#include "console_login.h"
+#include "console_reply.h"
+#include "page.h"
 #include "view.h"
 
 #define PEM_MAX 65536 /* a certificate chain or a key */
-#define POST_MAX 1024 /* the login form's body */
 #define PER_PAGE 50   /* list rows by default */
 #define PAGE_NUM_MAX 1000000
 
@@ -38,15 +40,6 @@ struct cgs_console {
 	const struct cgs_stats *stats;
 	char *cert, *key;
 	struct cgs_token token;
-};
-
-/* One request's state across the handler's calls (the login's POST). */
-struct req {
-	struct MHD_PostProcessor *pp;
-	char token[CGS_CONSOLE_TOKEN_LEN + 1];
-	char next[256];
-	size_t body;
-	int bad; /* a field too long, or the body */
 };
 
 /* --- setup ---------------------------------------------------------------- */
@@ -74,16 +67,6 @@ cgs_console_split(const char *listen, char *host, size_t cap, unsigned *port)
 	return 0;
 }
 
-int
-cgs_console_next_ok(const char *next)
-{
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR"
-				 "STUVWXYZ0123456789/-_.?=&%";
-
-	return next[0] == '/' && next[1] != '/' && strlen(next) < 256 &&
-	    strspn(next, ok) == strlen(next);
-}
-
 /* The whole of a PEM file, NUL-terminated. */
 static int
 read_pem(const char *path, char **out)
@@ -106,135 +89,6 @@ read_pem(const char *path, char **out)
 	proto_cleanse(b, n);
 	free(b);
 	return 0;
-}
-
-/* --- access -------------------------------------------------------------- */
-
-static int
-authorized(const struct cgs_console *c, struct MHD_Connection *conn)
-{
-	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
-	    CGS_CONSOLE_COOKIE);
-
-	if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
-		return cgs_token_ok(&c->token, auth + 7);
-	return cgs_token_cookie_ok(&c->token, cookie);
-}
-
-/* --- responses ------------------------------------------------------------ */
-
-static const char *const CT_HTML = "text/html; charset=utf-8";
-static const char *const CT_JSON = "application/json";
-static const char *const CT_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-
-/* Send body (owned, freed by libmicrohttpd) with the console's headers. */
-static enum MHD_Result
-send_body(struct MHD_Connection *conn, unsigned status, const char *type,
-    char *body, size_t len, const char *cookie, const char *location)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	if ((r = MHD_create_response_from_buffer(len, body,
-		 MHD_RESPMEM_MUST_FREE)) == NULL) {
-		free(body);
-		return MHD_NO;
-	}
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	(void)MHD_add_response_header(r, "Content-Security-Policy",
-	    "default-src 'none'; style-src 'self'; img-src 'self'; "
-	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	(void)MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	(void)MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-store");
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		(void)MHD_add_response_header(r,
-		    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-		    "Bearer realm=\"ptv console\"");
-	if (cookie != NULL)
-		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE,
-		    cookie);
-	if (location != NULL)
-		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION,
-		    location);
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* A built page or text: sent, or a 500 when it could not be built. */
-static enum MHD_Result
-send_sb(struct MHD_Connection *conn, unsigned status, const char *type,
-    struct cgs_sb *sb)
-{
-	char *b = NULL;
-	size_t n = 0;
-
-	if (cgs_sb_take(sb, &b, &n) != 0) {
-		proto_log(PROTO_LOG_ERR, "%s: a page could not be built",
-		    __func__);
-		if ((b = strdup("internal error\n")) == NULL)
-			return MHD_NO;
-		return send_body(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "text/plain", b, strlen(b), NULL, NULL);
-	}
-	return send_body(conn, status, type, b, n, NULL, NULL);
-}
-
-/* An error: a page for people, {"error": ...} under /api/, text for
- * /metrics. */
-static enum MHD_Result
-send_error(struct MHD_Connection *conn, const char *url, unsigned status,
-    const char *title, const char *msg)
-{
-	struct cgs_sb sb;
-	json_t *j;
-	char *b;
-
-	cgs_sb_init(&sb);
-	if (strncmp(url, "/api/", 5) == 0) {
-		if ((j = json_pack("{s:i, s:s}", "status", (int)status, "error",
-			 msg)) == NULL ||
-		    (b = json_dumps(j, JSON_COMPACT)) == NULL) {
-			json_decref(j);
-			return MHD_NO;
-		}
-		json_decref(j);
-		return send_body(conn, status, CT_JSON, b, strlen(b), NULL,
-		    NULL);
-	}
-	if (strcmp(url, "/metrics") == 0) {
-		cgs_sb_printf(&sb, "%s\n", msg);
-		return send_sb(conn, status, "text/plain", &sb);
-	}
-	cgs_page_message(title, msg, status == MHD_HTTP_UNAUTHORIZED, url, &sb);
-	return send_sb(conn, status, CT_HTML, &sb);
-}
-
-/* A view: as JSON (api) or as its page. */
-static enum MHD_Result
-send_view(struct MHD_Connection *conn, int api, json_t *v,
-    void (*page)(const json_t *, struct cgs_sb *))
-{
-	struct cgs_sb sb;
-	char *b;
-
-	if (api) {
-		b = json_dumps(v, JSON_COMPACT);
-		json_decref(v);
-		if (b == NULL)
-			return MHD_NO;
-		return send_body(conn, MHD_HTTP_OK, CT_JSON, b, strlen(b), NULL,
-		    NULL);
-	}
-	cgs_sb_init(&sb);
-	page(v, &sb);
-	json_decref(v);
-	return send_sb(conn, MHD_HTTP_OK, CT_HTML, &sb);
 }
 
 /* --- requests ------------------------------------------------------------- */
@@ -296,11 +150,11 @@ static enum MHD_Result
 view_failed(struct MHD_Connection *conn, const char *url, int rc)
 {
 	if (rc == PROTO_ERR_NOTFOUND)
-		return send_error(conn, url, MHD_HTTP_NOT_FOUND, "Not found",
-		    "no such card");
+		return cgs_reply_error(conn, url, MHD_HTTP_NOT_FOUND,
+		    "Not found", "no such card");
 	proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, url,
 	    proto_strerror(rc));
-	return send_error(conn, url, MHD_HTTP_INTERNAL_SERVER_ERROR,
+	return cgs_reply_error(conn, url, MHD_HTTP_INTERNAL_SERVER_ERROR,
 	    "Internal error", "the database could not be read");
 }
 
@@ -319,41 +173,41 @@ route(struct cgs_console *c, struct MHD_Connection *conn, const char *url)
 		if ((rc = cgs_view_overview(c->db, c->stats,
 			 (int64_t)time(NULL), &v)) != 0)
 			return view_failed(conn, url, rc);
-		return send_view(conn, api, v, cgs_page_overview);
+		return cgs_reply_view(conn, api, v, cgs_page_overview);
 	}
 	if (strncmp(path, "/card/", 6) == 0) {
 		if (strlen(path + 6) != 2 * PROTO_UA_LEN ||
 		    proto_unhex(path + 6, 2 * PROTO_UA_LEN, ua, sizeof(ua)) !=
 			0)
-			return send_error(conn, url, MHD_HTTP_BAD_REQUEST,
+			return cgs_reply_error(conn, url, MHD_HTTP_BAD_REQUEST,
 			    "Bad request", "a UA is 16 hex digits");
 		if ((rc = cgs_view_card(c->db, ua, &v)) != 0)
 			return view_failed(conn, url, rc);
-		return send_view(conn, api, v, cgs_page_card);
+		return cgs_reply_view(conn, api, v, cgs_page_card);
 	}
 	if (strcmp(path, "/cards") != 0 && strcmp(path, "/invoices") != 0 &&
 	    strcmp(path, "/anomalies") != 0)
-		return send_error(conn, url, MHD_HTTP_NOT_FOUND, "Not found",
-		    "no such page");
+		return cgs_reply_error(conn, url, MHD_HTTP_NOT_FOUND,
+		    "Not found", "no such page");
 	if ((bad = page_args(conn, &pg, ua)) != NULL)
-		return send_error(conn, url, MHD_HTTP_BAD_REQUEST,
+		return cgs_reply_error(conn, url, MHD_HTTP_BAD_REQUEST,
 		    "Bad request", bad);
 	if (strcmp(path, "/cards") == 0) {
 		pg.origin = pg.text = NULL;
 		if ((rc = cgs_view_cards(c->db, &pg, &v)) != 0)
 			return view_failed(conn, url, rc);
-		return send_view(conn, api, v, cgs_page_cards);
+		return cgs_reply_view(conn, api, v, cgs_page_cards);
 	}
 	if (strcmp(path, "/invoices") == 0) {
 		pg.status = pg.text = NULL;
 		if ((rc = cgs_view_invoices(c->db, &pg, &v)) != 0)
 			return view_failed(conn, url, rc);
-		return send_view(conn, api, v, cgs_page_invoices);
+		return cgs_reply_view(conn, api, v, cgs_page_invoices);
 	}
 	pg.status = pg.origin = NULL;
 	if ((rc = cgs_view_anomalies(c->db, &pg, &v)) != 0)
 		return view_failed(conn, url, rc);
-	return send_view(conn, api, v, cgs_page_anomalies);
+	return cgs_reply_view(conn, api, v, cgs_page_anomalies);
 }
 
 static enum MHD_Result
@@ -367,99 +221,7 @@ metrics(struct cgs_console *c, struct MHD_Connection *conn)
 		cgs_sb_free(&sb);
 		return view_failed(conn, "/metrics", rc);
 	}
-	return send_sb(conn, MHD_HTTP_OK, CT_TEXT, &sb);
-}
-
-/* A login with tok: the cookie and a redirect to next, or 401. */
-static enum MHD_Result
-login(struct cgs_console *c, struct MHD_Connection *conn, const char *tok,
-    const char *next)
-{
-	char cookie[200], *b;
-
-	if (!cgs_token_ok(&c->token, tok))
-		return send_error(conn, "/login", MHD_HTTP_UNAUTHORIZED,
-		    "Log in",
-		    tok == NULL ? "The console needs the admin token." :
-				  "Wrong token.");
-	if (next == NULL || !cgs_console_next_ok(next))
-		next = "/";
-	snprintf(cookie, sizeof(cookie),
-	    CGS_CONSOLE_COOKIE "=%s; Path=/; Max-Age=%d; Secure; HttpOnly; "
-			       "SameSite=Strict",
-	    c->token.cookie, CGS_CONSOLE_COOKIE_S);
-	if ((b = strdup("logged in\n")) == NULL)
-		return MHD_NO;
-	return send_body(conn, MHD_HTTP_SEE_OTHER, "text/plain", b, strlen(b),
-	    cookie, next);
-}
-
-static enum MHD_Result
-logout(struct MHD_Connection *conn)
-{
-	char *b = strdup("logged out\n");
-
-	if (b == NULL)
-		return MHD_NO;
-	return send_body(conn, MHD_HTTP_SEE_OTHER, "text/plain", b, strlen(b),
-	    CGS_CONSOLE_COOKIE "=; Path=/; Max-Age=0; Secure; HttpOnly; "
-			       "SameSite=Strict",
-	    "/login");
-}
-
-static enum MHD_Result
-post_field(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *filename, const char *type, const char *enc, const char *data,
-    uint64_t off, size_t size)
-{
-	struct req *rq = cls;
-	char *dst = NULL;
-	size_t cap = 0;
-
-	(void)kind;
-	(void)filename;
-	(void)type;
-	(void)enc;
-	if (strcmp(key, "token") == 0) {
-		dst = rq->token;
-		cap = sizeof(rq->token);
-	} else if (strcmp(key, "next") == 0) {
-		dst = rq->next;
-		cap = sizeof(rq->next);
-	}
-	if (dst == NULL)
-		return MHD_YES;
-	if (off >= cap || size >= cap - off) {
-		rq->bad = 1;
-		return MHD_NO;
-	}
-	memcpy(dst + off, data, size);
-	dst[off + size] = '\0';
-	return MHD_YES;
-}
-
-/* The login form's POST, over the handler's calls. */
-static enum MHD_Result
-login_post(struct cgs_console *c, struct MHD_Connection *conn, struct req *rq,
-    const char *data, size_t *size)
-{
-	if (rq->pp == NULL &&
-	    (rq->pp = MHD_create_post_processor(conn, 1024, post_field, rq)) ==
-		NULL)
-		return send_error(conn, "/login", MHD_HTTP_BAD_REQUEST,
-		    "Log in", "a form (application/x-www-form-urlencoded)");
-	if (*size != 0) {
-		rq->body += *size;
-		if (rq->body > POST_MAX ||
-		    MHD_post_process(rq->pp, data, *size) != MHD_YES)
-			rq->bad = 1;
-		*size = 0;
-		return MHD_YES;
-	}
-	if (rq->bad)
-		return send_error(conn, "/login", MHD_HTTP_CONTENT_TOO_LARGE,
-		    "Log in", "The form is too large.");
-	return login(c, conn, rq->token, rq->next[0] != '\0' ? rq->next : NULL);
+	return cgs_reply_sb(conn, MHD_HTTP_OK, CGS_CT_METRICS, &sb);
 }
 
 static enum MHD_Result
@@ -470,43 +232,39 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	struct cgs_console *c = cls;
 	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	struct req *rq = *con_cls;
+	struct cgs_login_form *form = *con_cls;
 
 	(void)version;
-	if (rq == NULL) {
+	if (form == NULL) {
 		/* the first call: headers only */
-		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		if ((form = cgs_login_form_new()) == NULL)
 			return MHD_NO;
-		*con_cls = rq;
+		*con_cls = form;
 		return MHD_YES;
 	}
 	if (strcmp(url, "/login") == 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_POST) == 0)
-		return login_post(c, conn, rq, data, size);
+		return cgs_login_post(&c->token, conn, form, data, size);
 	if (!get)
-		return send_error(conn, url, MHD_HTTP_METHOD_NOT_ALLOWED,
+		return cgs_reply_error(conn, url, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "Not allowed", "the console is read-only: GET only");
-	if (strcmp(url, "/style.css") == 0) {
-		char *b = strdup(cgs_page_css);
-
-		return b == NULL ?
-		    MHD_NO :
-		    send_body(conn, MHD_HTTP_OK, "text/css; charset=utf-8", b,
-			strlen(b), NULL, NULL);
-	}
+	if (strcmp(url, "/style.css") == 0)
+		return cgs_reply_copy(conn, MHD_HTTP_OK, CGS_CT_CSS,
+		    cgs_page_css, NULL, NULL);
 	if (strcmp(url, "/login") == 0) {
 		if (arg(conn, "token") != NULL)
-			return login(c, conn, arg(conn, "token"),
+			return cgs_login(&c->token, conn, arg(conn, "token"),
 			    arg(conn, "next"));
-		return send_error(conn, url, MHD_HTTP_UNAUTHORIZED, "Log in",
+		return cgs_reply_error(conn, url, MHD_HTTP_UNAUTHORIZED,
+		    "Log in",
 		    "The console needs the admin token (in the key directory, "
 		    "console.token).");
 	}
 	if (strcmp(url, "/logout") == 0)
-		return logout(conn);
-	if (!authorized(c, conn))
-		return send_error(conn, url, MHD_HTTP_UNAUTHORIZED, "Log in",
-		    "The console needs the admin token: log in.");
+		return cgs_logout(conn);
+	if (!cgs_login_authorized(&c->token, conn))
+		return cgs_reply_error(conn, url, MHD_HTTP_UNAUTHORIZED,
+		    "Log in", "The console needs the admin token: log in.");
 	if (strcmp(url, "/metrics") == 0)
 		return metrics(c, conn);
 	return route(c, conn, url);
@@ -516,17 +274,12 @@ static void
 completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct req *rq = *con_cls;
+	struct cgs_login_form *form = *con_cls;
 
 	(void)cls;
 	(void)conn;
 	(void)toe;
-	if (rq == NULL)
-		return;
-	if (rq->pp != NULL)
-		(void)MHD_destroy_post_processor(rq->pp);
-	proto_cleanse(rq->token, sizeof(rq->token));
-	free(rq);
+	cgs_login_form_free(&form);
 	*con_cls = NULL;
 }
 

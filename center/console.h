@@ -11,6 +11,7 @@
  * by centerctl init, mode 0600): "Authorization: Bearer TOKEN", or the
  * cookie /login sets (POST of the form, or GET /login?token=TOKEN for a
  * script or a browser started on the command line).  Without it: 401.
+ * (console_login.h; every answer through console_reply.h.)
  */
 #ifndef CENTER_CONSOLE_H
 #define CENTER_CONSOLE_H
@@ -26,8 +27,6 @@
 #define CGS_CONSOLE_CONNS 32     /* connections at once */
 #define CGS_CONSOLE_PER_ADDR 8   /* of them from one address */
 #define CGS_CONSOLE_TIMEOUT_S 15 /* an idle connection is closed after */
-#define CGS_CONSOLE_COOKIE "ptv_console"
-#define CGS_CONSOLE_COOKIE_S 43200 /* a login lasts 12 h */
 
 struct cgs_console_conf {
 	const char *listen;     /* HOST:PORT, [V6]:PORT */
@@ -52,8 +51,5 @@ void cgs_console_stop(struct cgs_console **c);
 /* Parse HOST:PORT or [HOST]:PORT into host (cap bytes) and port. */
 int
 cgs_console_split(const char *listen, char *host, size_t cap, unsigned *port);
-/* 1 if next is a path of ours to go to after the login ("/..." of safe
- * characters, not "//"), else 0. */
-int cgs_console_next_ok(const char *next);
 
 #endif

@@ -3,13 +3,12 @@
  * The operator console's content.  A view is the data of one page as a
  * JSON value (jansson), read through report.h: the console's JSON API
  * serves it as it is and the HTML page of the same name is rendered from
- * it, so the two never differ.  Pages are rendered server-side, every
- * value through cgs_html_esc (html.h).  /metrics is the Prometheus text
+ * it (page.h), so the two never differ.  /metrics is the Prometheus text
  * of the counters (stats.h) and a few of the database's numbers.
  *
  * Views return 0 or a negative proto_err (PROTO_ERR_NOTFOUND: no such
- * card); *out is the caller's (json_decref).  Pages and metrics append
- * to sb (its failure is reported by cgs_sb_take).
+ * card); *out is the caller's (json_decref).  Metrics append to sb (its
+ * failure is reported by cgs_sb_take).
  */
 #ifndef CENTER_VIEW_H
 #define CENTER_VIEW_H
@@ -42,19 +41,6 @@ int
 cgs_view_invoices(struct cgs_db *db, const struct cgs_page *pg, json_t **out);
 int
 cgs_view_anomalies(struct cgs_db *db, const struct cgs_page *pg, json_t **out);
-
-/* The pages, from their views. */
-void cgs_page_overview(const json_t *v, struct cgs_sb *sb);
-void cgs_page_card(const json_t *v, struct cgs_sb *sb);
-void cgs_page_cards(const json_t *v, struct cgs_sb *sb);
-void cgs_page_invoices(const json_t *v, struct cgs_sb *sb);
-void cgs_page_anomalies(const json_t *v, struct cgs_sb *sb);
-/* A page of a title and one message (errors, the login form's note);
- * login: with the login form. */
-void cgs_page_message(const char *title, const char *msg, int login,
-    const char *next, struct cgs_sb *sb);
-/* The console's style sheet. */
-extern const char cgs_page_css[];
 
 /* The Prometheus text: the counters, and (db not NULL) cards by status
  * and anomalies. */

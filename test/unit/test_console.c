@@ -3,7 +3,7 @@
 /*
  * The operator console's pieces without a browser: the one escaping
  * function, the text buffer's limits, the admin address and the login's
- * redirect, the admin token's file, a page rendered from a database whose
+ * redirect, the login form's bounded fields, the admin token's file, a page rendered from a database whose
  * fields hold markup, the list filters (a text filter's own wildcards),
  * and the Prometheus text of the counters.
  */
@@ -22,7 +22,10 @@
 
 #include "centerfix.c"
 #include "../../center/console.h"
+#include "../../center/console_login.c"
+#include "../../center/page.h"
 #include "../../center/view.h"
+#include "../../center/view_row.h"
 #include "../../proto/proto.h"
 
 /* What sb holds (the buffer's own, or "" when empty). */
@@ -163,6 +166,62 @@ test_next(void **state)
 		assert_true(cgs_console_next_ok(good[i]));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(cgs_console_next_ok(bad[i]));
+}
+
+/* One piece of a field of the login form, as libmicrohttpd hands it. */
+static enum MHD_Result
+field(struct cgs_login_form *f, const char *key, const char *data, uint64_t off,
+    size_t size)
+{
+	return post_field(f, MHD_POSTDATA_KIND, key, NULL, NULL, NULL, data,
+	    off, size);
+}
+
+/* The form's fields: kept in pieces up to their size, one byte more is
+ * refused and leaves the field as it was; other fields are ignored. */
+static void
+test_login_form(void **state)
+{
+	char big[CGS_LOGIN_NEXT_MAX + 1];
+	struct cgs_login_form *f;
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_non_null(f = cgs_login_form_new());
+	assert_int_equal(field(f, "other", big, 0, strlen(big)), MHD_YES);
+	assert_false(f->bad);
+	assert_string_equal(f->token, "");
+	assert_string_equal(f->next, "");
+	/* a whole token, in two pieces */
+	assert_int_equal(field(f, "token", big, 0, 30), MHD_YES);
+	assert_int_equal(field(f, "token", big, 30, CGS_TOKEN_LEN - 30),
+	    MHD_YES);
+	assert_int_equal(strlen(f->token), CGS_TOKEN_LEN);
+	assert_false(f->bad);
+	assert_int_equal(field(f, "token", "b", CGS_TOKEN_LEN, 1), MHD_NO);
+	assert_true(f->bad);
+	assert_int_equal(strlen(f->token), CGS_TOKEN_LEN);
+	assert_null(strchr(f->token, 'b'));
+	cgs_login_form_free(&f);
+	assert_null(f);
+	cgs_login_form_free(&f); /* NULL is fine */
+
+	/* next: one byte short of its size fits; an offset past it does not */
+	assert_non_null(f = cgs_login_form_new());
+	assert_int_equal(field(f, "next", big, 0, CGS_LOGIN_NEXT_MAX - 1),
+	    MHD_YES);
+	assert_int_equal(strlen(f->next), CGS_LOGIN_NEXT_MAX - 1);
+	cgs_login_form_free(&f);
+	assert_non_null(f = cgs_login_form_new());
+	assert_int_equal(field(f, "next", big, 0, CGS_LOGIN_NEXT_MAX), MHD_NO);
+	assert_true(f->bad);
+	assert_string_equal(f->next, "");
+	f->bad = 0;
+	assert_int_equal(field(f, "next", "x", UINT64_MAX, 1), MHD_NO);
+	assert_true(f->bad);
+	assert_string_equal(f->next, "");
+	cgs_login_form_free(&f);
 }
 
 /* Write s into dir/name with mode; the path into path. */
@@ -351,6 +410,96 @@ test_filters(void **state)
 	centerfix_db_remove(&d);
 }
 
+/* A list page's pager over a view of off, lim, total and n rows. */
+static void
+pager_of(json_int_t off, json_int_t lim, json_int_t total, size_t n,
+    const char *want)
+{
+	json_t *rows = json_array(), *v;
+	struct cgs_sb sb;
+
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(json_array_append_new(rows, json_object()), 0);
+	assert_non_null(v = json_pack("{s:{s:s}, s:I, s:I, s:I, s:o}", "filter",
+			    "status", "a&b", "offset", off, "limit", lim,
+			    "total", total, "rows", rows));
+	cgs_sb_init(&sb);
+	cgs_page_cards(v, &sb);
+	assert_int_equal(sb.err, 0);
+	if (strstr(text(&sb), want) == NULL)
+		fail_msg("no \"%s\" in the page", want);
+	cgs_sb_free(&sb);
+	json_decref(v);
+}
+
+/* The rows shown and the links before and after, the filter carried. */
+static void
+test_pager(void **state)
+{
+	(void)state;
+	pager_of(0, 2, 5, 2,
+	    "<p id=\"pager\">1&ndash;2 of 5 <a rel=\"next\" "
+	    "href=\"/cards?status=a%26b&amp;page=2&amp;per=2\">next</a></p>");
+	pager_of(2, 2, 5, 2,
+	    "<p id=\"pager\">3&ndash;4 of 5 <a rel=\"prev\" "
+	    "href=\"/cards?status=a%26b&amp;page=1&amp;per=2\">previous</a> "
+	    "<a rel=\"next\" "
+	    "href=\"/cards?status=a%26b&amp;page=3&amp;per=2\">next</a></p>");
+	pager_of(4, 2, 5, 1,
+	    "<p id=\"pager\">5&ndash;5 of 5 <a rel=\"prev\" "
+	    "href=\"/cards?status=a%26b&amp;page=2&amp;per=2\">previous</a>"
+	    "</p>");
+	pager_of(0, 50, 0, 0, "<p id=\"pager\">0&ndash;0 of 0</p>");
+	/* a view without a limit: no division by it */
+	pager_of(3, 0, 3, 0,
+	    "<p id=\"pager\">0&ndash;3 of 3 <a rel=\"prev\" "
+	    "href=\"/cards?status=a%26b&amp;page=3&amp;per=1\">previous</a>"
+	    "</p>");
+}
+
+/* A bounded list drops what comes past its size and says so; a row of
+ * the cards' report as JSON. */
+static void
+test_view_rows(void **state)
+{
+	struct cgs_view_list l = { .rows = json_array(), .max = 1 };
+	struct cgs_card_row r;
+	uint8_t id[PROTO_DECODER_ID_LEN + 1];
+	json_t *o;
+
+	(void)state;
+	assert_non_null(l.rows);
+	assert_int_equal(cgs_view_list_add(&l, json_object()), 0);
+	assert_int_equal(cgs_view_list_add(&l, json_object()), 1);
+	assert_true(l.truncated);
+	assert_int_equal(json_array_size(l.rows), 1);
+	assert_int_equal(cgs_view_list_add(&l, NULL), PROTO_ERR_NOMEM);
+	assert_int_equal(cgs_view_list_done(1), 0);
+	assert_int_equal(cgs_view_list_done(PROTO_ERR_IO), PROTO_ERR_IO);
+	json_decref(l.rows);
+	memset(id, 0xab, sizeof(id));
+	assert_null(cgs_view_hex(id, sizeof(id)));
+
+	memset(&r, 0, sizeof(r));
+	memset(r.ua, 0x11, sizeof(r.ua));
+	strcpy(r.status, "issued");
+	r.locked = -1;
+	r.registered_at = 1800000000;
+	l = (struct cgs_view_list){ .rows = json_array(), .max = 4 };
+	assert_int_equal(cgs_view_row_card(&l, &r), 0);
+	o = json_array_get(l.rows, 0);
+	assert_string_equal(json_string_value(json_object_get(o, "ua")),
+	    "1111111111111111");
+	assert_true(json_is_null(json_object_get(o, "locked")));
+	assert_true(json_is_null(json_object_get(o, "seen_via")));
+	assert_true(json_is_null(json_object_get(o, "last_seen")));
+	assert_true(json_is_null(json_object_get(o, "seen_as")));
+	assert_int_equal(json_integer_value(
+			     json_object_get(o, "registered_at")),
+	    1800000000);
+	json_decref(l.rows);
+}
+
 static void
 test_metrics(void **state)
 {
@@ -415,9 +564,12 @@ main(void)
 		cmocka_unit_test(test_sb_limits),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_next),
+		cmocka_unit_test(test_login_form),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_page_escapes),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_pager),
+		cmocka_unit_test(test_view_rows),
 		cmocka_unit_test(test_metrics),
 	};
 
