@@ -198,10 +198,20 @@ wait "$VC_PID" 2>/dev/null
 # --- the center's end-to-end tests, each on a database of its own --------
 for t in center_e2e center_commands center_card center_story; do
 	db=$(pg_url "${t#center_}")
-	CENTER_DB=$db "$root/test/integration/$t.sh" >"$t.log" 2>&1
+	CENTER_DB=$db PTV_KEEP_TMP=1 "$root/test/integration/$t.sh" \
+		>"$t.log" 2>&1
 	rc=$?
+	kept=$(sed -n 's/^# kept //p' "$t.log")
+	res="$rc $(grep -c '^not ok ' "$t.log")"
 	check_eq "$t.sh on PostgreSQL: $(grep -c '^ok ' "$t.log") passed" \
-		"0 0" "$rc $(grep -c '^not ok ' "$t.log")"
-	grep -A3 '^not ok ' "$t.log" | sed 's/^/#   /'
+		"0 0" "$res"
+	[ "$res" = "0 0" ] || {
+		grep -A3 '^not ok ' "$t.log"
+		for f in "$kept"/*.log; do
+			echo "--- ${f##*/}"
+			tail -n 15 "$f"
+		done
+	} | sed 's/^/#   /'
+	case $kept in /tmp/ptv-*) rm -rf "$kept" ;; esac
 done
 tap_done

@@ -6,6 +6,7 @@
 # $tmp, a directory removed on exit.  After starting anything in the
 # background, call `started`: on exit it is stopped if still running (and
 # still ours), and so is a pcscd the test restarted (PCSCD_OURS=1).
+# PTV_KEEP_TMP=1 keeps $tmp (its logs) and names it on stderr.
 root=${PTV_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${PTV_BUILD:-$root/build}
 if [ -z "${PTV_IN_NAMESPACE:-}" ]; then
@@ -33,6 +34,10 @@ itest_cleanup() {
 	done
 	[ -n "$PCSCD_OURS" ] && pcscd_stop
 	wait 2>/dev/null
-	rm -rf "$tmp"
+	if [ -n "${PTV_KEEP_TMP:-}" ]; then
+		echo "# kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
 }
 trap itest_cleanup EXIT
