@@ -255,13 +255,9 @@ cmd_status(const struct opts *o)
 			printf("%-9s %s\n", keys[i], val);
 		}
 		json_decref(st);
-		rc = fflush(stdout) != 0;
+		rc = util_flush();
 	}
-	if (rc != 0) {
-		fprintf(stderr, "%s: cannot print the status\n", o->who);
-		return UTIL_EXIT_FAIL;
-	}
-	return 0;
+	return util_printed(o->who, rc);
 }
 
 /* --right CHANNEL:EXPIRY */
@@ -441,11 +437,8 @@ cmd_show(const struct opts *o)
 	if (o->json)
 		rc = show_json(s, &v, sm);
 	else
-		rc = (show_text(s, &v, sm), fflush(stdout));
-	if (rc != 0) {
-		fprintf(stderr, "%s: cannot print %s\n", o->who, o->pos[1]);
-		rc = UTIL_EXIT_FAIL;
-	}
+		rc = (show_text(s, &v, sm), util_flush());
+	rc = util_printed(o->who, rc);
 out:
 	proto_m2_clear(&v.m2);
 	card_store_free(&s);
@@ -458,6 +451,7 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	const char *cmd;
 
+	util_out_init("cardctl");
 	parse(argc, argv, &o);
 	cmd = o.pos[0];
 	if (o.json && strcmp(cmd, "status") != 0 && strcmp(cmd, "show") != 0)

@@ -442,6 +442,7 @@ main(int argc, char **argv)
 	const char *env = getenv("CENTER_KEYS");
 	int ecm;
 
+	util_out_init("centerctl");
 	memset(&o, 0, sizeof(o));
 	o.dir = env != NULL ? env : DEFAULT_DIR;
 	if ((ecm = parse(argc, argv, &o)) != 0)

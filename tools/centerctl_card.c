@@ -278,14 +278,13 @@ ctl_show_card(const struct opts *o, const uint8_t ua[PROTO_UA_LEN])
 		    o->pos[1]);
 		return UTIL_EXIT_FAIL;
 	}
-	if (rc == 0 && obj != NULL)
-		rc = tj_print(obj) != 0 ? PROTO_ERR_IO : 0;
-	else
+	if (rc != 0) {
 		json_decref(obj);
-	if (rc != 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
-		    proto_strerror(rc != 0 ? rc : PROTO_ERR_IO));
+		    proto_strerror(rc));
 		return UTIL_EXIT_FAIL;
 	}
-	return 0;
+	if (obj != NULL)
+		return util_printed(o->who, tj_print(obj));
+	return util_printed(o->who, util_flush());
 }

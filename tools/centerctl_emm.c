@@ -96,6 +96,7 @@ ctl_emm_out(const struct opts *o, const uint8_t ua[PROTO_UA_LEN],
 	    m->counter,
 	    rc == 0 ? "cancelled again" :
 		      "is queued but was not written: cancel it");
+	util_out_said(); /* even EPIPE: the command's fate must be known */
 	return UTIL_EXIT_FAIL;
 }
 

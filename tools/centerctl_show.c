@@ -150,19 +150,20 @@ run(const struct opts *o, const struct show_col *cols,
 {
 	struct show_table t;
 	struct cgs_db *db = NULL;
-	int rc;
+	int rc, out;
 
 	if (ctl_db(o, CTL_DB_READ, &db) != 0)
 		return UTIL_EXIT_FAIL;
 	show_begin(&t, o->json, cols);
 	rc = rep(db, ua, &t);
 	cgs_db_close(&db);
-	if (show_end(&t, rc == 0) != 0 || rc != 0) {
+	out = show_end(&t, rc == 0);
+	if (rc != 0) {
 		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
-		    proto_strerror(rc != 0 ? rc : PROTO_ERR_IO));
+		    proto_strerror(rc));
 		return UTIL_EXIT_FAIL;
 	}
-	return 0;
+	return util_printed(o->who, out);
 }
 
 static int
@@ -363,7 +364,7 @@ ctl_show_rejected(const struct opts *o)
 	struct show_table t;
 	struct cgs_db *db = NULL;
 	json_t *obj = NULL;
-	int rc, failed;
+	int rc, out = 0;
 
 	if (ctl_db(o, CTL_DB_READ, &db) != 0) {
 		json_decref(c.a);
@@ -385,13 +386,11 @@ ctl_show_rejected(const struct opts *o)
 		tj_set_int(obj, "kept", (int64_t)json_array_size(t.rows));
 		tj_set(obj, "blocks", json_incref(t.rows));
 	}
-	failed = show_end(&t, 0);
-	if (o->json && rc == 0 && !failed)
-		rc = tj_print(obj) != 0 ? PROTO_ERR_IO : 0;
+	out = show_end(&t, 0);
+	if (o->json && rc == 0 && out == 0)
+		out = tj_print(obj);
 	else
 		json_decref(obj);
-	if (failed && rc == 0)
-		rc = PROTO_ERR_NOMEM;
 out:
 	cgs_db_close(&db);
 	json_decref(c.a);
@@ -400,5 +399,5 @@ out:
 		    proto_strerror(rc));
 		return UTIL_EXIT_FAIL;
 	}
-	return 0;
+	return util_printed(o->who, out);
 }

@@ -228,7 +228,7 @@ pairs_object(const char *reply, size_t len, json_t *o)
 }
 
 /* Print KEY=VALUE lines (but "ok") as text, times as dates, or as one
- * JSON object.  Non-zero if the output failed. */
+ * JSON object.  PROTO_ERR_IO if the output failed. */
 static int
 print_pairs(const char *reply, size_t len, int json)
 {
@@ -264,7 +264,7 @@ print_pairs(const char *reply, size_t len, int json)
 			    eq + 1);
 		}
 	}
-	return fflush(stdout) != 0;
+	return util_flush();
 }
 
 /* status: every status field, null where the reply has none. */
@@ -400,7 +400,7 @@ print_m1(const char *reply, size_t len, int json)
 		printf("%-16s %-8s %6u %6u %-20s %-6s %u\n", e.ua, e.state,
 		    e.seq, e.size, d, e.kind, e.change);
 	}
-	return json ? tj_print(a) : fflush(stdout) != 0;
+	return json ? tj_print(a) : util_flush();
 }
 
 /*
@@ -472,7 +472,7 @@ print_quarantine(const char *reply, size_t len, int json)
 		printf("%-16s %6u %02X     %-20s %-20s %6u %s\n", e.ua, e.seq,
 		    e.reason, d, d2, e.size, e.name);
 	}
-	return json ? tj_print(a) : fflush(stdout) != 0;
+	return json ? tj_print(a) : util_flush();
 }
 
 /* metrics: the Prometheus text, each line of it in an "m=" value. */
@@ -486,7 +486,7 @@ print_metrics(const char *reply, size_t len, int json)
 	proto_rd_init(&r, reply, len);
 	while (next_value(&r, "m=", buf, sizeof(buf)) == 0)
 		printf("%s\n", buf);
-	return fflush(stdout) != 0;
+	return util_flush();
 }
 
 /* One line "ecm=N OUTCOME [EVENT PRICE | ERROR]" of a tune. */
@@ -531,7 +531,7 @@ print_tune(const char *reply, size_t len, int json)
 		else if ((e = ecm_object(buf)) != NULL)
 			tj_append(a, e);
 	}
-	return json ? tj_print(a) : fflush(stdout) != 0;
+	return json ? tj_print(a) : util_flush();
 }
 
 /* One line "block=UA SEQ RESULT REASON..." of an uplink. */
@@ -681,6 +681,7 @@ main(int argc, char **argv)
 	char req[64];
 	int rc;
 
+	util_out_init("decoderctl");
 	parse(argc, argv, &o);
 	for (p = printers; p->cmd != NULL; p++)
 		if (strcmp(p->cmd, o.pos[0]) == 0)
@@ -692,12 +693,12 @@ main(int argc, char **argv)
 	if (client_call(o.who, "decoderd", o.socket, req, CALL_TIMEOUT_MS,
 		&r) != 0)
 		return UTIL_EXIT_FAIL;
-	rc = p->print != NULL ? p->print(r.text, r.len, o.json) : 0;
-	if (rc == 0 && strcmp(o.pos[0], "uplink") == 0 &&
+	rc = util_printed(o.who,
+	    p->print != NULL ? p->print(r.text, r.len, o.json) : 0);
+	/* said even when the output was cut: stderr still reaches someone */
+	if (strcmp(o.pos[0], "uplink") == 0 &&
 	    say_rejected(o.who, r.text, r.len) > 0)
 		rc = UTIL_EXIT_FAIL;
-	else if (rc != 0)
-		fprintf(stderr, "%s: cannot print the reply\n", o.who);
 	client_reply_free(&r);
-	return rc != 0 ? UTIL_EXIT_FAIL : 0;
+	return rc;
 }

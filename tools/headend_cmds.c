@@ -166,12 +166,14 @@ ecm_args(const struct opts *o, struct ecm_job *j)
 	return 0;
 }
 
-static void
+/* One line of hex: 0, or PROTO_ERR_IO once standard output failed. */
+static int
 print_hex(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		printf("%02X", p[i]);
 	printf("\n");
+	return util_out_check();
 }
 
 static int
@@ -200,7 +202,10 @@ cmd_ecm(const struct opts *o, struct ecm_job *j, const struct op_keys *k)
 			fprintf(stderr, "%s: cannot build the ECM\n", o->who);
 			goto out;
 		}
-		print_hex(ecm, sizeof(ecm));
+		if (print_hex(ecm, sizeof(ecm)) != 0) {
+			rc = util_out_failed(o->who); /* no use going on */
+			goto out;
+		}
 		j->e.time += j->period;
 	}
 	rc = 0;
@@ -296,8 +301,8 @@ cmd_cmd(const struct opts *o, const struct proto_cmd *c,
 		    proto_strerror(rc));
 		return UTIL_EXIT_FAIL;
 	}
-	print_hex(buf, proto_wr_len(&w));
-	return 0;
+	(void)print_hex(buf, proto_wr_len(&w));
+	return util_printed(o->who, util_flush());
 }
 
 /* The block: a hex argument, or one line of stdin for "-". */
@@ -345,7 +350,7 @@ print_m2(const struct proto_block *b, const struct proto_m2 *m, int json)
 	    m->acked_seq + 1, m->purchase_seq, m->cws, m->denials);
 	printf("  challenge       %s\n", ch);
 	m2show_text(stdout, m, "  ");
-	return fflush(stdout) != 0 ? -1 : 0;
+	return util_flush();
 }
 
 /* Parse the block and check it is the registered card's, signed by it. */
@@ -400,12 +405,7 @@ cmd_open(const struct opts *o, const struct open_input *in,
 		rc = UTIL_EXIT_FAIL;
 		goto out;
 	}
-	if (print_m2(&b, &m, o->json) != 0) {
-		fprintf(stderr, "%s: cannot print the block\n", o->who);
-		rc = UTIL_EXIT_FAIL;
-		goto out;
-	}
-	rc = 0;
+	rc = util_printed(o->who, print_m2(&b, &m, o->json));
 out:
 	proto_cleanse(kt, sizeof(kt));
 	proto_m2_clear(&m);

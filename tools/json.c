@@ -6,8 +6,10 @@
 #include <time.h>
 
 #include "../proto/buf.h"
+#include "../proto/proto.h"
 #include "../proto/ua.h"
 #include "json.h"
+#include "util.h"
 
 /* A setter could not allocate: the output is not printed (one process,
  * one output: the command lines are single-threaded). */
@@ -191,12 +193,17 @@ tj_append(json_t *a, json_t *v)
 int
 tj_print(json_t *v)
 {
-	int rc = -1;
+	int rc = 0;
 
-	if (v != NULL && !tj_failed && json_dumpf(v, stdout, JSON_COMPACT) == 0)
-		rc = putchar('\n') == EOF ? -1 : 0;
+	if (v == NULL || tj_failed)
+		rc = PROTO_ERR_NOMEM;
+	else if (json_dumpf(v, stdout, JSON_COMPACT) != 0 ||
+	    putchar('\n') == EOF)
+		rc = util_out_check() != 0 ? PROTO_ERR_IO : PROTO_ERR_NOMEM;
 	json_decref(v);
-	return fflush(stdout) != 0 ? -1 : rc;
+	if (util_flush() != 0 && rc == 0)
+		rc = PROTO_ERR_IO;
+	return rc;
 }
 
 static void

@@ -57,8 +57,9 @@ json_t *tj_array(void);
 /* Append v (owned) to the array a. */
 void tj_append(json_t *a, json_t *v);
 
-/* Print v on stdout, compact, one line, and free it.  Non-zero if v is
- * NULL, anything built failed, or stdout could not be written. */
+/* Print v on stdout, compact, one line, and free it.  PROTO_ERR_NOMEM if
+ * v is NULL or anything built failed (nothing printed), PROTO_ERR_IO if
+ * stdout could not be written (util_printed says which). */
 int tj_print(json_t *v);
 
 /* The text of o's member key as the human output shows it: the date of a

@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "json.h"
 #include "show.h"
+#include "util.h"
 
 void
 show_begin(struct show_table *t, int json, const struct show_col *cols)
@@ -43,6 +45,7 @@ show_emit(void *table, json_t *row)
 		    c->width, v);
 	}
 	printf("\n");
+	(void)util_out_check();
 	json_decref(row);
 	return 0;
 }
@@ -50,14 +53,14 @@ show_emit(void *table, json_t *row)
 int
 show_end(struct show_table *t, int ok)
 {
-	int rc = t->failed;
+	int rc = t->failed ? PROTO_ERR_NOMEM : 0;
 
 	if (t->json && ok && !t->failed) {
-		rc = tj_print(t->rows) != 0;
+		rc = tj_print(t->rows);
 	} else {
 		json_decref(t->rows);
-		if (fflush(stdout) != 0)
-			rc = 1;
+		if (util_flush() != 0 && rc == 0)
+			rc = PROTO_ERR_IO;
 	}
 	t->rows = NULL;
 	return rc;

@@ -34,7 +34,8 @@ void show_begin(struct show_table *t, int json, const struct show_col *cols);
  * the table failed. */
 int show_emit(void *table, json_t *row);
 /* Print what is left (--json: the array) if ok, free it all.  Returns
- * non-zero if the table failed or could not be printed. */
+ * PROTO_ERR_NOMEM if the table failed, PROTO_ERR_IO if standard output
+ * did (util_printed tells them apart), or 0. */
 int show_end(struct show_table *t, int ok);
 /* Print one object's fields as "key: value" lines, indented. */
 void show_fields(json_t *o, const char *const *keys, int indent);

@@ -26,8 +26,34 @@
  */
 void util_help_version(const char *prog, const char *arg, const char *text);
 
-/* Write "prog cmd" (or "prog" when cmd is NULL) into who. */
+/* Write "prog cmd" (or "prog" when cmd is NULL) into who; the last one
+ * written also names the tool in util_out's messages. */
 void util_who(char who[UTIL_WHO_MAX], const char *prog, const char *cmd);
+
+/*
+ * Standard output, as every tool treats it (tools/README.md): called
+ * first in main.  SIGPIPE is ignored, so a reader that left (`| head -1`)
+ * makes a write fail with EPIPE instead of killing the tool with status
+ * 141; at exit, standard output is flushed and closed, and a failure
+ * makes the exit status 1: quietly when the reader left (it took what it
+ * wanted, as head does), with "who: standard output: REASON" on stderr
+ * for any other (ENOSPC, EIO).
+ */
+void util_out_init(const char *prog);
+/* Standard output failed now: said (or not, EPIPE) as at exit, once;
+ * returns UTIL_EXIT_FAIL. */
+int util_out_failed(const char *who);
+/* Standard output in error (after a printf that may have failed): its
+ * errno kept for the message, PROTO_ERR_IO; else 0.  Call it right after
+ * printing, before errno changes. */
+int util_out_check(void);
+/* fflush(stdout): 0, or PROTO_ERR_IO with its errno kept. */
+int util_flush(void);
+/* A failure of standard output the caller said itself: not again. */
+void util_out_said(void);
+/* After printing: rc 0 is 0; PROTO_ERR_IO (standard output failed) as
+ * util_out_failed; any other said as "who: REASON"; UTIL_EXIT_FAIL. */
+int util_printed(const char *who, int rc);
 
 /*
  * A number argument (proto_parse_u32: decimal digits only) in [min, max];

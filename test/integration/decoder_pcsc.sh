@@ -106,6 +106,8 @@ check_json "tune --json: each ECM's outcome" "$("$dctl" tune 7 --json)" \
 	.=array [].ecm=integer [].outcome=string
 check_match "tune --json: control words now" \
 	'^\[\{"ecm":1,"outcome":"cw"\},' "$("$dctl" tune 7 --json)"
+check_cut "decoderctl status --json" "$dctl" status --json
+check_cut "decoderctl m1" "$dctl" m1
 
 # --- the swap: SC2 is locked, M1 keeps SC1 --------------------------------
 m1_before=$(sha256sum <"$tmp/m1")

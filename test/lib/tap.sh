@@ -60,6 +60,27 @@ check_json() {
 	fi
 }
 
+# check_cut "what" command...: the command's standard output is a pipe
+# whose reader has left (as after `| head -1`, but every time: a FIFO whose
+# only reader is closed before the command starts).  The tools' rule
+# (tools/README.md): exit 1, not killed by SIGPIPE (141), and quiet.
+check_cut() {
+	local what=$1 d rc err
+	shift
+	d=$(mktemp -d)
+	mkfifo "$d/fifo"
+	exec 8<>"$d/fifo"
+	exec 9>"$d/fifo"
+	exec 8<&-
+	"$@" >&9 2>"$d/err"
+	rc=$?
+	exec 9>&-
+	err=$(cat "$d/err")
+	rm -rf "$d"
+	check_eq "$what, its reader gone: exit 1 (not SIGPIPE's 141), quietly" \
+		"1 " "$rc $err"
+}
+
 tap_done() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]

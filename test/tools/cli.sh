@@ -273,4 +273,37 @@ refused "centerctl cert with another CA's key" 1 \
     "$build/centerctl" -K "$c" cert
 mv "$tmp/ca.key" "$c/ca.key"
 check_eq "refused renewals changed nothing" "$before" "$(sums "$c")"
+
+# --- standard output cut, or full -------------------------------------------
+check_cut "centerctl cards" "$build/centerctl" -K "$k" cards
+check_cut "centerctl cards --json" "$build/centerctl" -K "$k" cards --json
+check_cut "centerctl commands" "$build/centerctl" -K "$k" commands \
+    1111111111111111
+check_cut "centerctl card --json" "$build/centerctl" -K "$k" card \
+    1111111111111111 --json
+check_cut "centerctl rejected" "$build/centerctl" -K "$k" rejected
+check_cut "cardctl show" "$build/cardctl" show "$img"
+check_cut "headend ecm" "$build/headend" ecm "$k" --channel 7 --event 1 \
+    --time 1 --sub --count 50
+for t in cardctl decoderctl centerctl headend; do
+	check_cut "$t --help" "$build/$t" --help
+	check_cut "$t --version" "$build/$t" --version
+done
+if [ -w /dev/full ]; then
+	full() { # full WHO COMMAND...: exit 1, one line naming WHO and ENOSPC
+		local who=$1
+		shift
+		"$@" >/dev/full 2>"$tmp/err"
+		check_eq "$who (${*: -1}), its output full: exit 1, said once" \
+			"1 $who: standard output: No space left on device" \
+			"$? $(cat "$tmp/err")"
+	}
+	full "centerctl cards" "$build/centerctl" -K "$k" cards
+	full "centerctl cards" "$build/centerctl" -K "$k" cards --json
+	full "centerctl card" "$build/centerctl" -K "$k" card 1111111111111111
+	full "cardctl show" "$build/cardctl" show "$img" --json
+	full "headend ecm" "$build/headend" ecm "$k" --channel 7 --event 1 \
+	    --time 1 --sub --count 3
+	full "decoderctl" "$build/decoderctl" --help
+fi
 tap_done
