@@ -167,11 +167,22 @@ struct op {
 	struct cgs_made m, *emm;
 };
 
+/* An operator's transaction first locks the card, as a session's does
+ * (cgs_cards_lock): the two take turns on it. */
+static int
+lock_card(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN])
+{
+	return cgs_cards_lock(db, ua, 1);
+}
+
 static int
 queue_txn(struct cgs_db *db, void *arg)
 {
 	struct op *o = arg;
+	int rc;
 
+	if ((rc = lock_card(db, o->ua)) != 0)
+		return rc;
 	return new_command(db, o->k, o->ua, &o->want, &o->m);
 }
 
@@ -201,7 +212,10 @@ static int
 cancel_txn(struct cgs_db *db, void *arg)
 {
 	const struct op *o = arg;
+	int rc;
 
+	if ((rc = lock_card(db, o->ua)) != 0)
+		return rc;
 	return cgs_db_command_cancel(db, o->ua, o->want.path, o->want.counter,
 	    (int64_t)time(NULL));
 }
@@ -226,7 +240,8 @@ revoke_txn(struct cgs_db *db, void *arg)
 				 .path = PROTO_CMD_PATH_BROADCAST };
 	int rc;
 
-	if ((rc = cgs_card_revoke(db, o->ua, (int64_t)time(NULL))) != 0 ||
+	if ((rc = lock_card(db, o->ua)) != 0 ||
+	    (rc = cgs_card_revoke(db, o->ua, (int64_t)time(NULL))) != 0 ||
 	    (rc = new_command(db, o->k, o->ua, &up, &o->m)) != 0)
 		return rc;
 	return new_command(db, o->k, o->ua, &bc, o->emm);

@@ -176,11 +176,17 @@ cgs_db_bind_ua(struct cgs_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN])
 	cgs_bind_text(st, col, h);
 }
 
+static int
+begin_with(struct cgs_db *db, const char *sql)
+{
+	db->conflict = 0;
+	return cgs_db_exec(db, sql);
+}
+
 int
 cgs_db_begin(struct cgs_db *db)
 {
-	db->conflict = 0;
-	return cgs_db_exec(db, db->e->begin);
+	return begin_with(db, db->e->begin);
 }
 
 int
@@ -224,16 +230,17 @@ conflict_pause(int n)
 	(void)nanosleep(&ts, NULL);
 }
 
-int
-cgs_db_txn(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
-    void *arg)
+/* body in a transaction begun by begin, run again on a conflict */
+static int
+txn(struct cgs_db *db, const char *begin,
+    int (*body)(struct cgs_db *db, void *arg), void *arg)
 {
 	int rc;
 
 	if (db->group != NULL)
 		return cgs_group_txn(db->group, body, arg);
 	for (int n = 1;; n++) {
-		if ((rc = cgs_db_begin(db)) != 0)
+		if ((rc = begin_with(db, begin)) != 0)
 			return rc;
 		if ((rc = body(db, arg)) == 0 && (rc = cgs_db_commit(db)) == 0)
 			return 0;
@@ -244,6 +251,47 @@ cgs_db_txn(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
 			return rc;
 		conflict_pause(n);
 	}
+}
+
+int
+cgs_db_txn(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
+    void *arg)
+{
+	return txn(db, db->e->begin, body, arg);
+}
+
+int
+cgs_db_txn_locked(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
+    void *arg)
+{
+	return txn(db, db->e->begin_locked, body, arg);
+}
+
+int
+cgs_cards_lock(struct cgs_db *db, const uint8_t *ua, size_t n)
+{
+	char list[CGS_LOCK_MAX * (2 * PROTO_UA_LEN + 1) + 1];
+	struct cgs_stmt *st;
+	size_t o = 0;
+	int rc;
+
+	if (db->e->lock_cards == NULL || n == 0)
+		return 0;
+	if (n > CGS_LOCK_MAX)
+		return PROTO_ERR_ARG;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			list[o++] = ',';
+		proto_hex(ua + i * PROTO_UA_LEN, PROTO_UA_LEN, list + o);
+		o += 2 * PROTO_UA_LEN;
+	}
+	list[o] = '\0';
+	if ((st = cgs_stmt(db, db->e->lock_cards)) == NULL)
+		return PROTO_ERR_IO;
+	cgs_bind_text(st, 1, list);
+	while ((rc = cgs_step(st)) == 1)
+		;
+	return rc;
 }
 
 int

@@ -109,6 +109,24 @@ int cgs_db_conflicted(const struct cgs_db *db);
 #define CGS_DB_DISCARD 1
 int cgs_db_txn(struct cgs_db *db, int (*body)(struct cgs_db *db, void *arg),
     void *arg);
+/*
+ * As cgs_db_txn, for a body that first locks the cards it reads and
+ * writes (cgs_cards_lock) and whose other rows are kept right by unique
+ * keys: READ COMMITTED on PostgreSQL (no serialization failures, no
+ * predicate locks; each statement sees what committed before it), the
+ * same as cgs_db_txn on SQLite.  An uplink session's transaction.
+ */
+int cgs_db_txn_locked(struct cgs_db *db,
+    int (*body)(struct cgs_db *db, void *arg), void *arg);
+/*
+ * Lock the rows of the n cards whose UAs follow each other at ua
+ * (registered or not; repeats are fine)
+ * until the transaction ends, in UA order: a concurrent transaction
+ * locking one of them waits for this one's commit, and then reads what it
+ * wrote.  Nothing to do on SQLite, whose writer holds the whole file.
+ */
+#define CGS_LOCK_MAX (PROTO_UPLINK_MAX_BLOCKS + 1) /* a session's cards */
+int cgs_cards_lock(struct cgs_db *db, const uint8_t *ua, size_t n);
 /* Is the connection still there?  A lost one (the server restarted) is
  * closed by its holder, who opens another. */
 int cgs_db_usable(const struct cgs_db *db);

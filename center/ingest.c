@@ -383,8 +383,30 @@ refused(struct cgs_ctx *c, struct cgs_session *s)
 	return 0;
 }
 
-/* The session's transaction (cgs_db_txn's body): from the start each
- * time, since a conflict runs it again. */
+/*
+ * Lock the rows of every card the session may change: the HELLO's and
+ * those of the blocks that passed their checks.  Whatever the session
+ * then decides on a card (invoiced or not, duplicate or not, which
+ * counter a command takes) it decides holding that card, having read
+ * what the sessions before it committed.
+ */
+static int
+lock_cards(struct cgs_db *db, const struct cgs_ctx *c,
+    const struct cgs_session *s)
+{
+	uint8_t ua[CGS_LOCK_MAX][PROTO_UA_LEN];
+	size_t n = 0;
+
+	if (s->hello.has_card)
+		memcpy(ua[n++], s->hello.ua, PROTO_UA_LEN);
+	for (size_t i = 0; i < s->n && n < CGS_LOCK_MAX; i++)
+		if (c->work[i].reason == PROTO_UP_OK)
+			memcpy(ua[n++], c->work[i].b.ua, PROTO_UA_LEN);
+	return cgs_cards_lock(db, ua[0], n);
+}
+
+/* The session's transaction (cgs_db_txn_locked's body): from the start
+ * each time, since a conflict runs it again. */
 static int
 ingest_txn(struct cgs_db *db, void *arg)
 {
@@ -400,7 +422,8 @@ ingest_txn(struct cgs_db *db, void *arg)
 	s->ans.n_res = s->n;
 	at.now = (int64_t)time(NULL);
 	memcpy(at.decoder_id, s->hello.decoder_id, PROTO_DECODER_ID_LEN);
-	if ((rc = cgs_db_session_open(db, &s->hello, s->n, at.now,
+	if ((rc = lock_cards(db, run.c, s)) != 0 ||
+	    (rc = cgs_db_session_open(db, &s->hello, s->n, at.now,
 		 &at.session_id)) != 0)
 		return rc;
 	cgs_ledger_begin(&run.ledger, db, &at);
@@ -443,7 +466,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	if ((rc = refused(c, s)) != 0 || s->refused != PROTO_UP_OK)
 		return rc;
 	if ((rc = precheck_all(c, s)) != 0 ||
-	    (rc = cgs_db_txn(c->db, ingest_txn, &arg)) != 0 ||
+	    (rc = cgs_db_txn_locked(c->db, ingest_txn, &arg)) != 0 ||
 	    (!s->recorded && (rc = record_junk(c, s)) != 0)) {
 		s->recorded = 0;
 		memset(&s->ans, 0, sizeof(s->ans));

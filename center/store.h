@@ -58,8 +58,14 @@ struct cgs_db {
 
 struct cgs_engine {
 	const char *name;
-	/* how a read-write transaction begins */
-	const char *begin;
+	/* how a read-write transaction begins: one whose isolation alone
+	 * keeps it correct (SERIALIZABLE), and one that locks the rows its
+	 * decisions rest on (cgs_db_txn_locked) */
+	const char *begin, *begin_locked;
+	/* locks the rows of the cards whose UAs (hex) ?1 lists, comma
+	 * separated, in UA order, until the transaction ends; NULL where the
+	 * writer holds the whole database (SQLite) */
+	const char *lock_cards;
 	/* the schema version: a query answering one integer, and the
 	 * statement setting it, the number to follow */
 	const char *version_get, *version_set;

@@ -6,12 +6,16 @@
  * text (integers in decimal) or binary (blobs); results come as text
  * (bytea as \x hex, turned back into bytes).
  *
- * Transactions are SERIALIZABLE: a transaction that would see or write
- * something a concurrent one changed (another centerd instance on the
- * same card) fails with SQLSTATE 40001, or 40P01 for a deadlock, and is
- * run again whole by its caller (cgs_db_conflicted).  Exactly once rests
- * on that and on the unique keys, never on a lock in the process.  A
- * commit is durable when it returns (the server's synchronous_commit).
+ * A session's transaction is READ COMMITTED and begins by locking the
+ * rows of the cards it touches (lock_cards); an operator's is
+ * SERIALIZABLE.  A transaction that would see or write something a
+ * concurrent one changed (another centerd instance on the same card)
+ * waits for the row lock, or fails with SQLSTATE 40001 (serializable
+ * only), or 40P01 for a deadlock, and is run again whole by its caller
+ * (cgs_db_conflicted).  Exactly once rests on that and on the unique
+ * keys, never on a lock in the process (center/README.md gives the
+ * argument).  A commit is durable when it returns (the server's
+ * synchronous_commit).
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -339,6 +343,12 @@ pg_col_blob(struct cgs_stmt *st, int i, size_t *n)
 const struct cgs_engine cgs_engine_pg = {
 	.name = "postgresql",
 	.begin = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+	.begin_locked = "BEGIN ISOLATION LEVEL READ COMMITTED",
+	/* in UA order (the lock rows come out sorted), so that two sessions
+	 * locking the same cards never wait for each other in a cycle */
+	.lock_cards = "SELECT 1 FROM cards WHERE ua = ANY "
+		      "(string_to_array(?1, ',')) ORDER BY ua "
+		      "FOR NO KEY UPDATE",
 	.version_get = "SELECT version FROM schema_version",
 	.version_set = "DELETE FROM schema_version;"
 		       "INSERT INTO schema_version (version) SELECT ",

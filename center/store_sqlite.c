@@ -192,6 +192,8 @@ const struct cgs_engine cgs_engine_sqlite = {
 	.name = "sqlite",
 	/* the write lock at once: no upgrade from reader to writer fails */
 	.begin = "BEGIN IMMEDIATE",
+	.begin_locked = "BEGIN IMMEDIATE",
+	.lock_cards = NULL, /* one writer at a time: the file is locked */
 	.version_get = "PRAGMA user_version",
 	.version_set = "PRAGMA user_version = ",
 	.migrate_first = NULL,
