@@ -143,19 +143,28 @@ learn_outcome(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
 
 int
 cgs_commands_learn(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
-    const struct proto_m2 *m)
+    const struct cgs_card *card, const struct proto_m2 *m)
 {
+	/* a counter is seen only together with the consuming of every
+	 * command up to it, and commands are made past it: one not past
+	 * the counter seen has nothing left to consume */
+	int up = card == NULL || m->cmd_ctr > card->cmd_ctr_seen;
+	int bc = card == NULL || m->bcast_ctr > card->bcast_ctr_seen;
 	int rc;
 
 	for (unsigned i = 0; i < m->n_outcomes && i < PROTO_M2_MAX_OUTCOMES;
 	     i++)
 		if ((rc = learn_outcome(l, ua, &m->outcomes[i])) != 0)
 			return rc;
-	if ((rc = cgs_db_commands_consumed(l->db, &l->at, ua,
-		 PROTO_CMD_PATH_UPLINK, m->cmd_ctr)) != 0 ||
-	    (rc = cgs_db_commands_consumed(l->db, &l->at, ua,
-		 PROTO_CMD_PATH_BROADCAST, m->bcast_ctr)) != 0)
+	if ((up &&
+		(rc = cgs_db_commands_consumed(l->db, &l->at, ua,
+		     PROTO_CMD_PATH_UPLINK, m->cmd_ctr)) != 0) ||
+	    (bc &&
+		(rc = cgs_db_commands_consumed(l->db, &l->at, ua,
+		     PROTO_CMD_PATH_BROADCAST, m->bcast_ctr)) != 0))
 		return rc;
+	if (!up && !bc)
+		return 0;
 	return cgs_card_counters_seen(l->db, ua, m->cmd_ctr, m->bcast_ctr);
 }
 

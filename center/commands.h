@@ -83,11 +83,13 @@ uint32_t cgs_rule_ack_upto(const struct cgs_present *p, int64_t max_invoiced,
  * applied or refused (an outcome of a command the center made with
  * another type is flagged); then the commands of each path up to the
  * card's counter there, still waiting, are consumed; the counters seen
- * are recorded.  Outcomes are facts, so any genuine block may teach
+ * are recorded.  card (NULL: not known): the card's row as this
+ * transaction read it; a path whose counter in m is not past the one seen
+ * there already is skipped, since whatever raised it consumed them.  Outcomes are facts, so any genuine block may teach
  * them, in any order.
  */
 int cgs_commands_learn(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
-    const struct proto_m2 *m);
+    const struct cgs_card *card, const struct proto_m2 *m);
 
 /*
  * The present card's commands for the session's answer, inside the

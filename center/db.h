@@ -25,7 +25,7 @@
 struct cgs_db;
 
 /* The schema version this build makes and reads (db_schema.c). */
-#define CGS_DB_VERSION 5
+#define CGS_DB_VERSION 6
 
 /*
  * Card status, as centerctl cards shows it: what its last sighting (its
@@ -200,6 +200,17 @@ int cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
 int cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
     const char *peer, const uint8_t *ua, uint32_t seq, int origin,
     uint8_t reason);
+/*
+ * Count the session's blocks by status and reason (res[0..n), as
+ * cgs_db_block_record recorded them) in block_counts, whose rows the
+ * console reads instead of counting every block: in one of
+ * CGS_COUNT_SHARDS rows per pair, by session, so that sessions committing
+ * at once on PostgreSQL seldom wait for the same row.  The session's last
+ * write.
+ */
+#define CGS_COUNT_SHARDS 16
+int cgs_db_block_counts_add(struct cgs_db *db, int64_t session_id,
+    const struct proto_up_result *res, size_t n);
 /* Was this block (UA, export seq) accepted before, in any session? */
 int cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t seq, int *seen);
@@ -241,10 +252,12 @@ struct cgs_card_data {
 int cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card_data *d, int *found);
 /* Replace the card's data with what block seq (frame origin) said,
- * stamped with at. */
+ * stamped with at.  prev: its data as cgs_db_card_data_get read it in
+ * this transaction (only the ECMs and rights that differ from it are
+ * written), or NULL (all of them are). */
 int cgs_db_card_data_put(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint32_t seq, int origin,
-    const struct proto_m2 *m);
+    const struct proto_m2 *m, const struct proto_m2 *prev);
 
 /* --- commands (db_cmd.c) ----------------------------------------------- */
 

@@ -19,28 +19,6 @@ origin_text(int origin)
 	return origin == CGS_ORIGIN_PRESENT ? "present" : "recovered";
 }
 
-/* The pairs (channel, value) of one card's table: ecms or rights. */
-static int
-pairs_get(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN], uint16_t *ch,
-    uint32_t *v, size_t max, uint8_t *n)
-{
-	size_t got = 0;
-	int rc = 0;
-
-	if (st == NULL)
-		return PROTO_ERR_IO;
-	cgs_db_bind_ua(st, 1, ua);
-	while (got < max && (rc = cgs_step(st)) == 1) {
-		ch[got] = (uint16_t)cgs_col_i64(st, 0);
-		v[got++] = (uint32_t)cgs_col_i64(st, 1);
-	}
-	cgs_reset(st);
-	if (rc < 0)
-		return rc;
-	*n = (uint8_t)got;
-	return 0;
-}
-
 /* The card_data row's columns into d (the statement's columns 0..17). */
 static void
 data_row(struct cgs_stmt *st, struct cgs_card_data *d)
@@ -75,6 +53,37 @@ data_row(struct cgs_stmt *st, struct cgs_card_data *d)
 	m->clock = (uint32_t)cgs_col_i64(st, 17);
 }
 
+/* The card's ECMs per channel and rights, in one statement, into m. */
+static int
+pairs_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN], struct proto_m2 *m)
+{
+	struct cgs_stmt *st = cgs_stmt(db,
+	    "SELECT 0, channel, ecms FROM card_ecms WHERE ua = ?1 UNION ALL "
+	    "SELECT 1, channel, expiry FROM card_rights WHERE ua = ?1 "
+	    "ORDER BY 1, 2");
+	int rc;
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	cgs_db_bind_ua(st, 1, ua);
+	while ((rc = cgs_step(st)) == 1) {
+		uint16_t ch = (uint16_t)cgs_col_i64(st, 1);
+		uint32_t v = (uint32_t)cgs_col_i64(st, 2);
+
+		if (cgs_col_i64(st, 0) == 0 &&
+		    m->n_counts < PROTO_M2_MAX_CHANNELS)
+			m->counts[m->n_counts++] =
+			    (struct proto_chan_count){ .channel = ch,
+				    .ecms = v };
+		else if (cgs_col_i64(st, 0) == 1 &&
+		    m->n_rights < PROTO_M2_MAX_RIGHTS)
+			m->rights[m->n_rights++] =
+			    (struct proto_right){ .channel = ch, .expiry = v };
+	}
+	cgs_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
 int
 cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card_data *d, int *found)
@@ -84,8 +93,6 @@ cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	    "credit, purchase_seq, acked_seq, change_ctr, cmd_ctr, bcast_ctr, "
 	    "locked, flags, versions, cws, denials, powerups, clock "
 	    "FROM card_data WHERE ua = ?");
-	uint16_t ch[PROTO_M2_MAX_CHANNELS];
-	uint32_t v[PROTO_M2_MAX_CHANNELS];
 	int rc;
 
 	if (st == NULL)
@@ -99,48 +106,115 @@ cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 		return rc;
 	if ((*found = rc == 1) == 0)
 		return 0;
-	if ((rc = pairs_get(cgs_stmt(db,
-				"SELECT channel, ecms FROM card_ecms WHERE ua "
-				"= ? "
-				"ORDER BY channel"),
-		 ua, ch, v, PROTO_M2_MAX_CHANNELS, &d->m.n_counts)) != 0)
-		return rc;
-	for (unsigned i = 0; i < d->m.n_counts; i++)
-		d->m.counts[i] =
-		    (struct proto_chan_count){ .channel = ch[i], .ecms = v[i] };
-	if ((rc = pairs_get(cgs_stmt(db,
-				"SELECT channel, expiry FROM card_rights WHERE "
-				"ua = ? "
-				"ORDER BY channel"),
-		 ua, ch, v, PROTO_M2_MAX_RIGHTS, &d->m.n_rights)) != 0)
-		return rc;
-	for (unsigned i = 0; i < d->m.n_rights; i++)
-		d->m.rights[i] =
-		    (struct proto_right){ .channel = ch[i], .expiry = v[i] };
-	return 0;
+	return pairs_get(db, ua, &d->m);
 }
 
-/* Replace one card's pairs: delete with del, insert each with ins. */
+_Static_assert(PROTO_M2_MAX_RIGHTS <= PROTO_M2_MAX_CHANNELS,
+    "struct pairs holds the rights too");
+
+/* One card's pairs (channel, value) in a table: ECMs or rights. */
+struct pairs {
+	uint16_t ch[PROTO_M2_MAX_CHANNELS];
+	uint32_t v[PROTO_M2_MAX_CHANNELS];
+	unsigned n;
+};
+
+/* The table's statements: every pair of a card, one pair deleted; a pair
+ * put (added or changed). */
+struct pair_sql {
+	const char *del_all, *del_one, *put;
+};
+
+static const struct pair_sql ecms_sql = {
+	"DELETE FROM card_ecms WHERE ua = ?",
+	"DELETE FROM card_ecms WHERE ua = ? AND channel = ?",
+	"INSERT INTO card_ecms (ua, channel, ecms) VALUES (?, ?, ?) "
+	"ON CONFLICT (ua, channel) DO UPDATE SET ecms = excluded.ecms",
+};
+static const struct pair_sql rights_sql = {
+	"DELETE FROM card_rights WHERE ua = ?",
+	"DELETE FROM card_rights WHERE ua = ? AND channel = ?",
+	"INSERT INTO card_rights (ua, channel, expiry) VALUES (?, ?, ?) "
+	"ON CONFLICT (ua, channel) DO UPDATE SET expiry = excluded.expiry",
+};
+
+/* Where channel ch is among the first n pairs of p (n if nowhere). */
+static unsigned
+pair_find(const struct pairs *p, unsigned n, uint16_t ch)
+{
+	unsigned i = 0;
+
+	while (i < n && p->ch[i] != ch)
+		i++;
+	return i;
+}
+
+/* Step sql bound to the UA, and to the channel and the value if asked. */
 static int
-pairs_put(struct cgs_stmt *del, struct cgs_stmt *ins,
-    const uint8_t ua[PROTO_UA_LEN], const uint16_t *ch, const uint32_t *v,
-    unsigned n)
+pair_step(struct cgs_db *db, const char *sql, const uint8_t ua[PROTO_UA_LEN],
+    int bind_ch, uint16_t ch, int bind_v, uint32_t v)
+{
+	struct cgs_stmt *st = cgs_stmt(db, sql);
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	cgs_db_bind_ua(st, 1, ua);
+	if (bind_ch)
+		cgs_bind_i64(st, 2, ch);
+	if (bind_v)
+		cgs_bind_i64(st, 3, v);
+	return cgs_step_done(st);
+}
+
+/*
+ * Take the card's pairs in a table from was (NULL: not known, every one
+ * deleted first) to now: a pair new or changed is put, a channel gone is
+ * deleted, the rest is left alone.  A channel listed twice keeps its
+ * first value.
+ */
+static int
+pairs_put(struct cgs_db *db, const struct pair_sql *sql,
+    const uint8_t ua[PROTO_UA_LEN], const struct pairs *now,
+    const struct pairs *was)
 {
 	int rc;
 
-	if (del == NULL || ins == NULL)
-		return PROTO_ERR_IO;
-	cgs_db_bind_ua(del, 1, ua);
-	if ((rc = cgs_step_done(del)) != 0)
+	if (was == NULL &&
+	    (rc = pair_step(db, sql->del_all, ua, 0, 0, 0, 0)) != 0)
 		return rc;
-	for (unsigned i = 0; i < n; i++) {
-		cgs_db_bind_ua(ins, 1, ua);
-		cgs_bind_i64(ins, 2, ch[i]);
-		cgs_bind_i64(ins, 3, v[i]);
-		if ((rc = cgs_step_done(ins)) != 0)
+	for (unsigned i = 0; was != NULL && i < was->n; i++)
+		if (pair_find(now, now->n, was->ch[i]) == now->n &&
+		    (rc = pair_step(db, sql->del_one, ua, 1, was->ch[i], 0,
+			 0)) != 0)
+			return rc;
+	for (unsigned i = 0; i < now->n; i++) {
+		unsigned j =
+		    was != NULL ? pair_find(was, was->n, now->ch[i]) : 0;
+
+		if (pair_find(now, i, now->ch[i]) < i ||
+		    (was != NULL && j < was->n && was->v[j] == now->v[i]))
+			continue;
+		if ((rc = pair_step(db, sql->put, ua, 1, now->ch[i], 1,
+			 now->v[i])) != 0)
 			return rc;
 	}
 	return 0;
+}
+
+/* m's ECMs per channel, and its rights, as pairs. */
+static void
+m2_pairs(const struct proto_m2 *m, struct pairs *ecms, struct pairs *rights)
+{
+	ecms->n = m->n_counts;
+	for (unsigned i = 0; i < m->n_counts; i++) {
+		ecms->ch[i] = m->counts[i].channel;
+		ecms->v[i] = m->counts[i].ecms;
+	}
+	rights->n = m->n_rights;
+	for (unsigned i = 0; i < m->n_rights; i++) {
+		rights->ch[i] = m->rights[i].channel;
+		rights->v[i] = m->rights[i].expiry;
+	}
 }
 
 /* The card_data row itself. */
@@ -189,35 +263,25 @@ data_put(struct cgs_db *db, const struct cgs_stamp *at,
 int
 cgs_db_card_data_put(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint32_t seq, int origin,
-    const struct proto_m2 *m)
+    const struct proto_m2 *m, const struct proto_m2 *prev)
 {
-	uint16_t ch[PROTO_M2_MAX_CHANNELS];
-	uint32_t v[PROTO_M2_MAX_CHANNELS];
-	unsigned n;
+	struct pairs ecms, rights, was_ecms, was_rights;
 	int rc;
 
 	if (m->n_counts > PROTO_M2_MAX_CHANNELS ||
-	    m->n_rights > PROTO_M2_MAX_RIGHTS)
+	    m->n_rights > PROTO_M2_MAX_RIGHTS ||
+	    (prev != NULL &&
+		(prev->n_counts > PROTO_M2_MAX_CHANNELS ||
+		    prev->n_rights > PROTO_M2_MAX_RIGHTS)))
 		return PROTO_ERR_ARG;
 	if ((rc = data_put(db, at, ua, seq, origin, m)) != 0)
 		return rc;
-	for (n = 0; n < m->n_counts; n++) {
-		ch[n] = m->counts[n].channel;
-		v[n] = m->counts[n].ecms;
-	}
-	if ((rc = pairs_put(cgs_stmt(db, "DELETE FROM card_ecms WHERE ua = ?"),
-		 cgs_stmt(db,
-		     "INSERT INTO card_ecms (ua, channel, ecms) VALUES (?, ?, "
-		     "?) ON CONFLICT DO NOTHING"),
-		 ua, ch, v, n)) != 0)
+	m2_pairs(m, &ecms, &rights);
+	if (prev != NULL)
+		m2_pairs(prev, &was_ecms, &was_rights);
+	if ((rc = pairs_put(db, &ecms_sql, ua, &ecms,
+		 prev != NULL ? &was_ecms : NULL)) != 0)
 		return rc;
-	for (n = 0; n < m->n_rights; n++) {
-		ch[n] = m->rights[n].channel;
-		v[n] = m->rights[n].expiry;
-	}
-	return pairs_put(cgs_stmt(db, "DELETE FROM card_rights WHERE ua = ?"),
-	    cgs_stmt(db,
-		"INSERT INTO card_rights (ua, channel, expiry) VALUES (?, ?, "
-		"?) ON CONFLICT DO NOTHING"),
-	    ua, ch, v, n);
+	return pairs_put(db, &rights_sql, ua, &rights,
+	    prev != NULL ? &was_rights : NULL);
 }

@@ -147,6 +147,28 @@ static const char *const migrations[] = {
 	" session_id BIGINT);"
 	"CREATE TABLE rejected_counts (reason INTEGER PRIMARY KEY,"
 	" n BIGINT NOT NULL, last_at BIGINT NOT NULL);",
+
+	/*
+	 * 5 -> 6 (issue 12): what the sessions and the console look rows
+	 * up by.  A session retires the cards its decoder recovered before
+	 * (by seen_via, among those last seen recovered): without the index
+	 * every session scanned all cards (and on PostgreSQL, serializable,
+	 * locked the whole table).  The console's last hour of blocks and
+	 * sessions by time.  The blocks by status and reason as counts,
+	 * kept by each session (in one of 16 rows per pair, by session, so
+	 * that concurrent sessions rarely update the same row), so that the
+	 * overview never counts all blocks.
+	 */
+	"CREATE INDEX cards_seen_via ON cards (seen_via)"
+	" WHERE status = 'recovered';"
+	"CREATE INDEX blocks_received ON blocks (received_at);"
+	"CREATE INDEX sessions_started ON sessions (started_at);"
+	"CREATE TABLE block_counts (shard INTEGER NOT NULL,"
+	" status TEXT NOT NULL, reason TEXT NOT NULL, n BIGINT NOT NULL,"
+	" PRIMARY KEY (shard, status, reason));"
+	"INSERT INTO block_counts (shard, status, reason, n)"
+	" SELECT 0, status, reason, COUNT(*) FROM blocks"
+	" GROUP BY status, reason;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -60,13 +60,14 @@ cgs_db_session_close(struct cgs_db *db, int64_t session_id, uint32_t invoiced,
 	return cgs_step_done(st);
 }
 
+static const char *const block_status[] = { "accepted", "duplicate",
+	"rejected" };
+
 int
 cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t *ua, uint32_t seq, const struct cgs_in_block *in,
     const struct proto_up_result *r)
 {
-	static const char *const status[] = { "accepted", "duplicate",
-		"rejected" };
 	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO blocks (session_id, ua, seq, origin, status, reason, "
 	    "received_at, kept_by, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
@@ -83,7 +84,7 @@ cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
 		cgs_bind_text(st, 2, "?");
 	cgs_bind_i64(st, 3, seq);
 	cgs_bind_text(st, 4, origin_name(in->origin));
-	cgs_bind_text(st, 5, status[r->status]);
+	cgs_bind_text(st, 5, block_status[r->status]);
 	cgs_bind_text(st, 6, proto_up_reason(r->reason));
 	cgs_bind_i64(st, 7, at->now);
 	proto_hex(in->decoder_id, PROTO_DECODER_ID_LEN, kept);
@@ -147,6 +148,40 @@ cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
 	cgs_bind_i64(st, 9, reason);
 	cgs_bind_opt(st, 10, at->session_id != 0, at->session_id);
 	return cgs_step_done(st);
+}
+
+int
+cgs_db_block_counts_add(struct cgs_db *db, int64_t session_id,
+    const struct proto_up_result *res, size_t n)
+{
+	uint32_t count[PROTO_UP_REJECTED + 1][256] = { { 0 } };
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (res[i].status <= PROTO_UP_REJECTED)
+			count[res[i].status][res[i].reason]++;
+	/* in one order, so that two sessions on one shard never wait for
+	 * each other in a cycle */
+	for (unsigned s = 0; s <= PROTO_UP_REJECTED; s++)
+		for (unsigned r = 0; r < 256; r++) {
+			struct cgs_stmt *st;
+
+			if (count[s][r] == 0)
+				continue;
+			if ((st = cgs_stmt(db,
+				 "INSERT INTO block_counts (shard, status, "
+				 "reason, n) VALUES (?1, ?2, ?3, ?4) ON "
+				 "CONFLICT (shard, status, reason) DO UPDATE "
+				 "SET n = block_counts.n + ?4")) == NULL)
+				return PROTO_ERR_IO;
+			cgs_bind_i64(st, 1, session_id % CGS_COUNT_SHARDS);
+			cgs_bind_text(st, 2, block_status[s]);
+			cgs_bind_text(st, 3, proto_up_reason((uint8_t)r));
+			cgs_bind_i64(st, 4, count[s][r]);
+			if ((rc = cgs_step_done(st)) != 0)
+				return rc;
+		}
+	return 0;
 }
 
 int

@@ -20,6 +20,7 @@ struct work {
 	struct proto_block b;
 	struct cgs_route route;
 	struct cgs_card card;
+	uint8_t pub[PROTO_EC_PUB_LEN]; /* the key the signature was verified by */
 	struct proto_m2 m; /* decrypted: wiped when the session is done */
 };
 
@@ -129,8 +130,10 @@ cgs_block_reason(enum cgs_check check, int rc)
  * UA (a block signed by another card's key fails here); its decryption.
  * They read only what never changes once written (the card's key), so
  * they run before the session's transaction, on the context's own
- * connection, in parallel with other sessions; the transaction then
- * reads the card as it is (revoked or not).  w->reason is PROTO_UP_OK
+ * connection, in parallel with other sessions; a card whose key the
+ * context keeps is not even read (the key is checked against the
+ * registration in the transaction, which reads the card anyway: revoked
+ * or not).  w->reason is PROTO_UP_OK
  * when all passed (w->m then holds the decrypted M2).  A final reason is
  * given only for what the block itself is; a passing failure of the
  * center is PROTO_UP_INTERNAL, so the decoder sends the block again.
@@ -153,12 +156,17 @@ precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
 	cgs_separate(&s->hello, w->in->origin, w->b.ua, &w->route);
 	if ((w->reason = w->route.refused) != PROTO_UP_OK)
 		return 0;
-	if ((rc = cgs_card_get(c->db, w->b.ua, &w->card)) != 0) {
-		w->reason = PROTO_UP_UNKNOWN_UA;
-		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
+	if ((rc = cgs_keycache_verify_kept(c->kc, w->b.ua, w->b.signed_part,
+		 w->b.signed_len, w->b.sig, w->pub)) == PROTO_ERR_NOTFOUND) {
+		if ((rc = cgs_card_get(c->db, w->b.ua, &w->card)) != 0) {
+			w->reason = PROTO_UP_UNKNOWN_UA;
+			return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
+		}
+		memcpy(w->pub, w->card.pub, PROTO_EC_PUB_LEN);
+		rc = cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
+		    w->b.signed_len, w->b.sig);
 	}
-	if ((rc = cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
-		 w->b.signed_len, w->b.sig)) != 0) {
+	if (rc != 0) {
 		w->reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
 		return 0;
 	}
@@ -168,7 +176,8 @@ precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
 }
 
 /* The card of a genuine block as the transaction reads it: a revoked
- * card's block is refused. */
+ * card's block is refused; one whose registered key is not the one its
+ * signature was verified by (kept from before) is verified again. */
 static int
 check_card(struct run *run, struct work *w, uint8_t *reason)
 {
@@ -177,9 +186,17 @@ check_card(struct run *run, struct work *w, uint8_t *reason)
 	*reason = w->reason;
 	if (*reason != PROTO_UP_OK)
 		return 0;
-	if ((rc = cgs_card_get(run->db, w->b.ua, &w->card)) != 0)
-		return rc;
-	if (w->card.revoked)
+	if ((rc = cgs_card_get(run->db, w->b.ua, &w->card)) != 0) {
+		if (rc != PROTO_ERR_NOTFOUND)
+			return rc;
+		*reason = PROTO_UP_UNKNOWN_UA;
+		return 0;
+	}
+	if (memcmp(w->card.pub, w->pub, PROTO_EC_PUB_LEN) != 0 &&
+	    (rc = cgs_keycache_verify(run->c->kc, &w->card, w->b.signed_part,
+		 w->b.signed_len, w->b.sig)) != 0)
+		*reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
+	else if (w->card.revoked)
 		*reason = PROTO_UP_REVOKED;
 	return 0;
 }
@@ -192,7 +209,7 @@ record_data(struct run *run, const struct work *w,
 	if (prev != NULL && w->b.seq <= prev->block_seq)
 		return 0;
 	return cgs_db_card_data_put(run->db, &run->ledger.at, w->b.ua, w->b.seq,
-	    w->route.origin, &w->m);
+	    w->route.origin, &w->m, prev != NULL ? &prev->m : NULL);
 }
 
 /*
@@ -255,7 +272,8 @@ apply_block(struct run *run, const struct work *w, uint8_t *status,
 		 run->s->hello.ua, rt->origin)) != 0)
 		return rc;
 	if (!seen &&
-	    ((rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->m)) != 0 ||
+	    ((rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->card,
+		  &w->m)) != 0 ||
 		(!stale && (rc = record_card(run, w)) != 0)))
 		return rc;
 	if (rt->may & CGS_MAY_COMMAND) {
@@ -443,9 +461,11 @@ ingest_txn(struct cgs_db *db, void *arg)
 	if (run.valid == 0)
 		return CGS_DB_DISCARD;
 	s->recorded = 1;
-	if ((rc = record_rejected(db, s, &at)) == 0)
-		rc = cgs_db_session_close(db, at.session_id, s->ans.invoiced,
-		    s->ans.flagged, run.present.seen);
+	if ((rc = record_rejected(db, s, &at)) == 0 &&
+	    (rc = cgs_db_session_close(db, at.session_id, s->ans.invoiced,
+		 s->ans.flagged, run.present.seen)) == 0)
+		rc = cgs_db_block_counts_add(db, at.session_id, s->ans.res,
+		    s->ans.n_res);
 	((struct run *)arg)->written_us = cgs_now_us();
 	return rc;
 }

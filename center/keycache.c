@@ -67,3 +67,16 @@ cgs_keycache_verify(struct cgs_keycache *kc, const struct cgs_card *card,
 	}
 	return proto_ec_pub_verify(s->k, msg, len, sig);
 }
+
+int
+cgs_keycache_verify_kept(struct cgs_keycache *kc,
+    const uint8_t ua[PROTO_UA_LEN], const uint8_t *msg, size_t len,
+    const uint8_t *sig, uint8_t pub[PROTO_EC_PUB_LEN])
+{
+	struct key_slot *s = slot_of(kc, ua);
+
+	if (s->k == NULL || memcmp(s->ua, ua, PROTO_UA_LEN) != 0)
+		return PROTO_ERR_NOTFOUND;
+	memcpy(pub, s->pub, PROTO_EC_PUB_LEN);
+	return proto_ec_pub_verify(s->k, msg, len, sig);
+}

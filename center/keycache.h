@@ -28,5 +28,15 @@ void cgs_keycache_free(struct cgs_keycache **kc);
  */
 int cgs_keycache_verify(struct cgs_keycache *kc, const struct cgs_card *card,
     const uint8_t *msg, size_t len, const uint8_t *sig);
+/*
+ * The same with the key kept for ua, if one is, without reading the
+ * registration: PROTO_ERR_NOTFOUND if none is kept; else as
+ * cgs_keycache_verify, the key it used copied to pub.  The caller checks
+ * pub against the registration later (in its transaction), when it reads
+ * the card anyway.
+ */
+int cgs_keycache_verify_kept(struct cgs_keycache *kc,
+    const uint8_t ua[PROTO_UA_LEN], const uint8_t *msg, size_t len,
+    const uint8_t *sig, uint8_t pub[PROTO_EC_PUB_LEN]);
 
 #endif

@@ -504,7 +504,7 @@ test_commands_for_present(void **state)
 	 * outcome in its ring) */
 	memset(&m, 0, sizeof(m));
 	m.cmd_ctr = 2;
-	assert_int_equal(cgs_commands_learn(&f->l, ua_a, &m), 0);
+	assert_int_equal(cgs_commands_learn(&f->l, ua_a, NULL, &m), 0);
 	memset(&b, 0, sizeof(b));
 	assert_int_equal(cgs_commands_for_present(f->d.db, &f->keys, &f->at,
 			     ua_a,
