@@ -376,6 +376,32 @@ cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	return rc;
 }
 
+int
+cgs_card_key(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t pub[PROTO_EC_PUB_LEN])
+{
+	struct cgs_stmt *st =
+	    cgs_stmt(db, "SELECT public_key FROM cards WHERE ua = ?");
+	const uint8_t *p;
+	size_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	cgs_db_bind_ua(st, 1, ua);
+	if ((rc = cgs_step(st)) == 1) {
+		if ((p = cgs_col_blob(st, 0, &n)) != NULL &&
+		    n == PROTO_EC_PUB_LEN)
+			memcpy(pub, p, PROTO_EC_PUB_LEN);
+		else
+			rc = PROTO_ERR_IO;
+	}
+	cgs_reset(st);
+	if (rc == PROTO_ERR_IO)
+		proto_log(PROTO_LOG_ERR, "%s: a card row is damaged", __func__);
+	return rc == 1 ? 0 : rc == 0 ? PROTO_ERR_NOTFOUND : rc;
+}
+
 /* The larger of last_block_seq and ?2, as both engines write it. */
 #define SEQ_MAX "CASE WHEN last_block_seq > ?2 THEN last_block_seq ELSE ?2 END"
 

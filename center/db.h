@@ -152,6 +152,10 @@ int cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 /* PROTO_ERR_NOTFOUND for a card never registered. */
 int cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c);
+/* Only the card's registered key (cgs_card_get without the ledger's
+ * look-up): PROTO_ERR_NOTFOUND for a card never registered. */
+int cgs_card_key(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t pub[PROTO_EC_PUB_LEN]);
 /*
  * A fresh block of the card was accepted as the present card's, in the
  * session at (its decoder): active, last seen there now as present, its

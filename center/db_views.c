@@ -52,9 +52,10 @@ cgs_report_block_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
 		.cb.count = cb,
 		.arg = arg };
 
+	/* the sessions' counts (block_counts), never all the blocks */
 	return rep_query(db,
-	    "SELECT status, reason, COUNT(*) FROM blocks GROUP BY status, "
-	    "reason ORDER BY status, reason",
+	    "SELECT status, reason, SUM(n) FROM block_counts GROUP BY "
+	    "status, reason ORDER BY status, reason",
 	    NULL, 0, &to);
 }
 

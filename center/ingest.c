@@ -158,10 +158,11 @@ precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
 		return 0;
 	if ((rc = cgs_keycache_verify_kept(c->kc, w->b.ua, w->b.signed_part,
 		 w->b.signed_len, w->b.sig, w->pub)) == PROTO_ERR_NOTFOUND) {
-		if ((rc = cgs_card_get(c->db, w->b.ua, &w->card)) != 0) {
+		if ((rc = cgs_card_key(c->db, w->b.ua, w->card.pub)) != 0) {
 			w->reason = PROTO_UP_UNKNOWN_UA;
 			return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
 		}
+		memcpy(w->card.ua, w->b.ua, PROTO_UA_LEN);
 		memcpy(w->pub, w->card.pub, PROTO_EC_PUB_LEN);
 		rc = cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
 		    w->b.signed_len, w->b.sig);

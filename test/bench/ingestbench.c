@@ -320,6 +320,13 @@ run(const char *path, const struct cgs_keys *k, int n, double secs, int first)
 	printf("  %-44s %8.0f /s  ratio %.2f  (%lu blocks, %lu invoiced)\n",
 	    "next block: key cached, 1 new of 3 purchases", warm, warm / vr,
 	    nb[1], ni[1]);
+	if (g != NULL) {
+		uint64_t batches, txns;
+
+		cgs_group_counts(g, &batches, &txns);
+		printf("  %llu sessions committed in %llu commits\n",
+		    (unsigned long long)txns, (unsigned long long)batches);
+	}
 	fflush(stdout);
 	rc = 0;
 out:

@@ -58,12 +58,15 @@ check_match "a forged block beside a genuine one: rejected" \
 check_match "a session of only the forged block" "result 0 bad signature" \
 	"$(us session 00000000000000aa - "R:$forged")"
 
-# markup in stored fields: a UA-shaped string in a block's reason and in an
+# markup in stored fields: a UA-shaped string in a block's reason (and in
+# its count by reason, which the overview shows) and in an
 # anomaly, as an attacker who got text into the database would write it
 INJ='<b id="inj">1111111111111111</b><script>document.title="pwned"</script>'
 sqlite3 center/center.db "INSERT INTO blocks (session_id, ua, seq, origin,
 	status, reason, received_at) SELECT MAX(id), '${UA[1]}', 99,
 	'recovered', 'rejected', '$INJ', strftime('%s','now') FROM sessions;
+	INSERT INTO block_counts (shard, status, reason, n) VALUES (0,
+	'rejected', '$INJ', 1);
 	INSERT INTO flags (ua, session_id, what, at) VALUES ('${UA[1]}', 1,
 	'<img id=\"inj2\" src=\"/x\">', strftime('%s','now'));"
 recorded=$(sqlite3 center/center.db "SELECT COUNT(*) FROM sessions")

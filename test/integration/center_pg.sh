@@ -57,7 +57,8 @@ check_json "centerctl rejected --json on PostgreSQL, read-only" \
 	"$("$cctl" rejected --json)" total=integer blocks=array
 check "centerd A starts on PostgreSQL" start_center
 start_b() {
-	"$B/centerd" -f -K center -p 7444 -I 2s -t 20s -l info 2>>centerb.log &
+	"$B/centerd" -f -K center -p 7444 -I 2s -t 20s -A 127.0.0.1:7445 \
+		-l info 2>>centerb.log &
 	started
 	B_PID=$!
 	wait_for 5 bash -c '(exec 3<>/dev/tcp/127.0.0.1/7444) 2>/dev/null'
@@ -85,6 +86,7 @@ wipe() {
 	sql "DELETE FROM purchases; DELETE FROM blocks; DELETE FROM sessions;
 	    DELETE FROM card_data; DELETE FROM card_ecms; DELETE FROM flags;
 	    DELETE FROM card_rights; DELETE FROM conflicts;
+	    DELETE FROM block_counts;
 	    UPDATE cards SET last_block_seq = 0"
 }
 
@@ -151,6 +153,33 @@ check_eq "the reloads went out, each in counter order, to both" \
 	"$(cat p.a | grep -c '^command$')" "$(cat p.b | grep -c '^command$')"
 check_eq "every command sent, none lost" 0 \
 	"$(sql "SELECT COUNT(*) FROM commands WHERE ua = '${UA[1]}' AND type = 'reload' AND state = 'queued'")"
+
+# --- the console on PostgreSQL (B's) -------------------------------------
+TOKEN=$(cat center/console.token)
+api() { curl -sf --cacert center/ca.crt -H "Authorization: Bearer $TOKEN" \
+	"https://127.0.0.1:7445$1"; }
+ov=$(api /api/overview)
+check_match "B's console answers /api/overview on PostgreSQL" '"blocks"' "$ov"
+jv() { echo "$ov" | jq -r "$1"; }
+check_eq "its cards, as the database holds them" \
+	"$(sql 'SELECT COUNT(*) FROM cards')" "$(jv .cards.total)"
+check_eq "its blocks accepted and duplicate, counted by the sessions" \
+	"$(sql "SELECT COUNT(*) FILTER (WHERE status = 'accepted') || ' ' ||
+	    COUNT(*) FILTER (WHERE status = 'duplicate') FROM blocks")" \
+	"$(jv '"\(.blocks.accepted) \(.blocks.duplicate)"')"
+check_eq "its sessions" "$(sql 'SELECT COUNT(*) FROM sessions')" \
+	"$(jv .sessions.total)"
+check_eq "the last hour's ingest: every block of the round" \
+	"$(sql 'SELECT COUNT(*) FROM blocks')" \
+	"$(jv '[.ingest.buckets[] | .accepted + .duplicate + .rejected] | add')"
+check_eq "SC1's page: its two films" 2 \
+	"$(api "/api/card/${UA[1]}" | jq '.invoices | length')"
+check_eq "the invoices, by card" 2 \
+	"$(api "/api/invoices?ua=${UA[1]}" | jq '.total')"
+check_eq "the cards, by status" "$(sql "SELECT COUNT(*) FROM cards WHERE
+	status = 'active' AND revoked_at IS NULL")" \
+	"$(api '/api/cards?status=active' | jq '.total')"
+check_match "the anomalies list" '"total"' "$(api /api/anomalies)"
 
 # --- one instance dies mid-session: the decoder goes on to the other ----
 # A commits the session and dies before its answer (as kill -9 would: no
