@@ -7,19 +7,19 @@
 #    each), blocks/s over the verify rate;
 #  - PostgreSQL, one, two and four centerd instances on one database
 #    (when centerd takes a postgresql:// URL and test/lib/pg.sh can start
-#    a private server), the same load: blocks/s and p99;
+#    a private server), the same load: blocks/s and p99; and one instance
+#    with 128 sessions at once;
 #  - 10,000 simulated decoders and 100,000 cards on SQLite, 256
-#    connections at once (all 10,000 at once collapse the SQLite center:
-#    see the README): sessions/s, p99, the ledger check.
+#    connections at once, and on PostgreSQL, 128 at once (the private
+#    server takes 200 connections; centerd -n 160): sessions/s, p99, the
+#    ledger check.
 # Ratios and figures only: a slow machine fails nothing here.  Run inside
 # the hermetic namespace of bench.sh (loopback only).
 #
 # usage: test/bench/center_load.sh BUILD_DIR
-# Sizes: BENCH_LOAD_DECODERS (200), BENCH_LOAD_INFLIGHT (16: at 128
-# PostgreSQL's serializable sessions conflict until the server runs out
-# of its RWConflictPool, and a row takes many minutes),
+# Sizes: BENCH_LOAD_DECODERS (200), BENCH_LOAD_INFLIGHT (16),
 # BENCH_BIG_DECODERS (10000), BENCH_BIG_CARDS (100000); BENCH_BIG=0 skips
-# the big run, BENCH_PG=0 the PostgreSQL runs.
+# the big runs, BENCH_PG=0 the PostgreSQL runs.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -111,6 +111,11 @@ if [ "${BENCH_PG:-1}" != 0 ] && [ -f "$root/test/lib/pg.sh" ] &&
 			run "postgresql, $n instance(s)" "$n" "$url" \
 				"${load[@]}" -j "$(nproc)"
 		done
+		url=$(pg_url load128) || die "pg_url"
+		load[7]=128
+		run "postgresql, 1 instance, 128 at once" 1 "$url" \
+			"${load[@]}" -j "$(nproc)"
+		load[7]=$inflight
 		echo "  (the curve flattens at the core count: $(nproc) cores" \
 			"run every instance, PostgreSQL and loadgen)"
 	else
@@ -123,7 +128,11 @@ fi
 
 if [ "${BENCH_BIG:-1}" != 0 ]; then
 	rm -f "$tmp/center.db" "$tmp/center.db-wal" "$tmp/center.db-shm"
+	big=(-m "$big_dec" -n "$big_cards" -s 1 -j "$(nproc)" -V 1 -R 1800)
 	run "sqlite, 1 instance, 256 at once" 1 "$tmp/center.db" \
-		-m "$big_dec" -n "$big_cards" -s 1 -C 256 -j "$(nproc)" -V 1 \
-		-R 1800
+		"${big[@]}" -C 256
+	if [ -n "${PG_DIR:-}" ] && url=$(pg_url big); then
+		CENTER_MAX=160 run "postgresql, 1 instance, 128 at once" 1 \
+			"$url" "${big[@]}" -C 128
+	fi
 fi
