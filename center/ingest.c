@@ -361,7 +361,8 @@ record_rejected(struct cgs_db *db, const struct cgs_session *s,
 
 /*
  * A junk session's rows are gone with its transaction; its rejected
- * blocks are recorded in one of their own (cgs_db_txn's body), stamped
+ * blocks are recorded in one of their own (cgs_db_txn_locked's body),
+ * stamped
  * with no session.
  */
 static int
@@ -383,7 +384,9 @@ record_junk(struct cgs_ctx *c, struct cgs_session *s)
 		i++;
 	if (i == s->ans.n_res)
 		return 0; /* nothing to record: no transaction */
-	return cgs_db_txn(c->db, junk_txn, s);
+	/* no card's rows: READ COMMITTED, so a flood of junk sessions waits
+	 * its turn at the reasons' counts instead of failing to serialize */
+	return cgs_db_txn_locked(c->db, junk_txn, s);
 }
 
 /* A session whose HELLO names a revoked card is refused whole. */
