@@ -159,6 +159,77 @@ test_data_newest(void **state)
 	centerfix_card_session(f, 0xcc, 0, R, 0, &m);
 	assert_int_equal(f->s.ans.res[0].reason, PROTO_UP_BAD_SIGNATURE);
 	assert_int_equal(data(f).block_seq, 2);
+	/* the sessions counted their blocks as the blocks table holds them
+	 * (accepted, and duplicate: the older copy and the same block again;
+	 * the rejected one's session was junk and left no row) */
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM (SELECT DISTINCT status, "
+			     "reason FROM blocks) x"),
+	    2);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM (SELECT status, reason, "
+			     "COUNT(*) AS n FROM blocks GROUP BY status, "
+			     "reason) b JOIN (SELECT status, reason, SUM(n) AS "
+			     "n FROM block_counts GROUP BY status, reason) c "
+			     "ON "
+			     "c.status = b.status AND c.reason = b.reason AND "
+			     "c.n = b.n"),
+	    2);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM (SELECT DISTINCT status, "
+			     "reason FROM block_counts) x"),
+	    2);
+}
+
+/*
+ * A newer block writes only the ECMs and rights that changed: a channel
+ * whose count moved is updated, one gone is deleted, a new one added,
+ * the others kept as they were.
+ */
+static void
+test_data_pairs(void **state)
+{
+	struct centerfix_card *f = *state;
+	struct cgs_card_data d;
+	struct proto_m2 m;
+
+	usage_m2(&m, 20, 3); /* ECMs 7:20 8:21 9:22, rights 100..102 */
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	m.counts[1].ecms = 31;                            /* 8 moved */
+	m.counts[2] = (struct proto_chan_count){ 12, 5 }; /* 9 gone, 12 new */
+	m.rights[0].expiry = 1950000000;                  /* 100 moved */
+	m.n_rights = 2;                                   /* 102 gone */
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_ACCEPTED);
+	d = data(f);
+	assert_int_equal(d.block_seq, 2);
+	assert_int_equal(d.m.n_counts, 3);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT SUM(channel * 1000 + ecms) FROM "
+			     "card_ecms"),
+	    7020 + 8031 + 12005);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT COUNT(*) FROM card_rights"),
+	    2);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT SUM(expiry - 1900000000) FROM "
+			     "card_rights"),
+	    50000000 + 1);
+	/* the same lists again: nothing to write, nothing changes */
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	assert_int_equal(data(f).block_seq, 3);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT SUM(channel * 1000 + ecms) FROM "
+			     "card_ecms"),
+	    7020 + 8031 + 12005);
+	/* a channel listed twice keeps its first count */
+	m.n_counts = 4;
+	m.counts[3] = (struct proto_chan_count){ 7, 99 };
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m);
+	assert_int_equal(centerfix_count(f->d.db,
+			     "SELECT SUM(channel * 1000 + ecms) FROM "
+			     "card_ecms"),
+	    7020 + 8031 + 12005);
 }
 
 /* The report hands the same data to its callback, once. */
@@ -573,6 +644,7 @@ main(void)
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_data_newest),
+		T(test_data_pairs),
 		T(test_data_report),
 		T(test_story),
 		T(test_freshness),
