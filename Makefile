@@ -59,6 +59,7 @@ CGS_SRC  += center/db_schema.c center/db_cmd.c center/db_report.c \
             center/db_card.c
 CGS_SRC  += center/store_sqlite.c center/store_pg.c center/group.c
 CGS_SRC  += center/db_rows.c center/db_views.c
+CGS_SRC  += center/db_txn.c center/ingest_check.c
 
 CONSOLE_SRC = center/console.c center/view.c center/page.c center/metrics.c \
               center/html.c center/token.c

@@ -130,6 +130,9 @@ int cgs_cards_lock(struct cgs_db *db, const uint8_t *ua, size_t n);
 /* Is the connection still there?  A lost one (the server restarted) is
  * closed by its holder, who opens another. */
 int cgs_db_usable(const struct cgs_db *db);
+/* A transaction on db is coming (delta 1: its checks run now) or no more
+ * (-1): in a commit group (group.h), a batch waits a little for it. */
+void cgs_db_coming(struct cgs_db *db, int delta);
 /* Run one statement (or several) with no result rows. */
 int cgs_db_exec(struct cgs_db *db, const char *sql);
 /* For db*.c: a UA bound as the schema keeps it (hex text). */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
@@ -19,11 +21,13 @@ struct cgs_group {
 	pthread_cond_t turn;    /* the writer was handed on */
 	pthread_cond_t durable; /* a batch was committed or failed */
 	/* under lock */
-	int held;          /* a thread holds the writer */
-	int open;          /* the batch's transaction began */
-	unsigned queued;   /* threads waiting for the writer */
-	unsigned n;        /* transactions in the open batch */
-	struct waiter *in; /* theirs */
+	int held;              /* a thread holds the writer */
+	int open;              /* the batch's transaction began */
+	unsigned queued;       /* threads waiting for the writer */
+	unsigned coming;       /* threads checking a session, the writer next */
+	unsigned n;            /* transactions in the open batch */
+	struct timespec until; /* the open batch waits for others this long */
+	struct waiter *in;     /* theirs */
 	uint64_t batches, txns;
 };
 
@@ -65,6 +69,17 @@ void
 cgs_group_join(struct cgs_group *g, struct cgs_db *db)
 {
 	db->group = g;
+}
+
+void
+cgs_group_coming(struct cgs_group *g, int delta)
+{
+	pthread_mutex_lock(&g->lock);
+	if (delta > 0)
+		g->coming++;
+	else if (g->coming > 0)
+		g->coming--;
+	pthread_mutex_unlock(&g->lock);
 }
 
 void
@@ -144,6 +159,44 @@ run_body(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
 	return rc;
 }
 
+static int
+passed(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec > t->tv_sec ||
+	    (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* The open batch's wait for the sessions coming starts now. */
+static void
+wait_from_now(struct cgs_group *g)
+{
+	clock_gettime(CLOCK_REALTIME, &g->until);
+	g->until.tv_nsec += CGS_GROUP_WAIT_US * 1000L;
+	if (g->until.tv_nsec >= 1000000000L) {
+		g->until.tv_sec++;
+		g->until.tv_nsec -= 1000000000L;
+	}
+}
+
+/*
+ * Commit the open batch now?  Not while others wait for the writer
+ * (the last of a burst commits it), nor while sessions are still being
+ * checked on other threads and the batch has waited less than
+ * CGS_GROUP_WAIT_US for them: they would need an fsync of their own.
+ */
+static int
+commit_now(const struct cgs_group *g, int broken)
+{
+	if (broken || g->n >= CGS_GROUP_MAX)
+		return 1;
+	if (g->queued > 0)
+		return 0;
+	return g->coming == 0 || g->n == 0 || passed(&g->until);
+}
+
 int
 cgs_group_txn(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
     void *arg)
@@ -160,15 +213,30 @@ cgs_group_txn(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
 	if (rc == 0) {
 		me.next = g->in;
 		g->in = &me;
-		g->n++;
+		if (g->n++ == 0)
+			wait_from_now(g);
 	}
-	/* the last of a burst commits it; the others hand the writer on */
-	if (g->queued == 0 || g->n >= CGS_GROUP_MAX || broken)
+	if (commit_now(g, broken))
 		commit(g);
 	g->held = 0;
 	pthread_cond_signal(&g->turn);
-	while (rc == 0 && !me.done)
-		pthread_cond_wait(&g->durable, &g->lock);
+	while (rc == 0 && !me.done) {
+		/* a batch left open for the sessions coming: whoever finds
+		 * its wait over and the writer free commits it */
+		if (g->open && !g->held && passed(&g->until)) {
+			g->held = 1;
+			commit(g);
+			g->held = 0;
+			pthread_cond_signal(&g->turn);
+			continue;
+		}
+		/* the writer held: its holder commits or hands it on */
+		if (g->open && !g->held)
+			(void)pthread_cond_timedwait(&g->durable, &g->lock,
+			    &g->until);
+		else
+			pthread_cond_wait(&g->durable, &g->lock);
+	}
 	pthread_mutex_unlock(&g->lock);
 	if (rc == CGS_DB_DISCARD)
 		return 0;

@@ -8,7 +8,9 @@
  * its batch go on.  cgs_db_txn on a connection in a group returns only
  * once its batch is committed (durable) or failed, so a session's answer
  * still waits for its own data.  The batch is committed when no other
- * transaction waits for the writer, or when it holds CGS_GROUP_MAX.
+ * transaction waits for the writer and none is coming (cgs_group_coming)
+ * -- or the batch waited CGS_GROUP_WAIT_US for those -- or when it holds
+ * CGS_GROUP_MAX.
  * Safe to use from several threads.
  */
 #ifndef CENTER_GROUP_H
@@ -19,6 +21,7 @@
 #include "db.h"
 
 #define CGS_GROUP_MAX 64
+#define CGS_GROUP_WAIT_US 4000
 
 struct cgs_group;
 
@@ -32,6 +35,10 @@ void cgs_group_join(struct cgs_group *g, struct cgs_db *db);
  * contract). */
 int cgs_group_txn(struct cgs_group *g,
     int (*body)(struct cgs_db *db, void *arg), void *arg);
+/* A thread is checking a session whose transaction follows (delta 1),
+ * or no more (-1: its transaction began, or will not come): a batch
+ * waits a little for it rather than commit without it. */
+void cgs_group_coming(struct cgs_group *g, int delta);
 /* Batches committed, and the transactions committed in them. */
 void cgs_group_counts(struct cgs_group *g, uint64_t *batches, uint64_t *txns);
 

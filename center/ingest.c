@@ -1,35 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../proto/proto.h"
 #include "ingest.h"
+#include "ingest_work.h"
 #include "keycache.h"
 #include "ledger.h"
 #include "stats.h"
-
-/*
- * One block on its way through a session: what its checks found before
- * the transaction (reason), and its card as the transaction reads it.
- */
-struct work {
-	const struct cgs_in_block *in;
-	int parsed;
-	uint8_t reason; /* PROTO_UP_OK: genuine, m holds its M2 */
-	struct proto_block b;
-	struct cgs_route route;
-	struct cgs_card card;
-	uint8_t pub[PROTO_EC_PUB_LEN]; /* the key the signature was verified by */
-	struct proto_m2 m; /* decrypted: wiped when the session is done */
-};
-
-struct cgs_ctx {
-	struct cgs_db *db;
-	const struct cgs_keys *keys;
-	struct cgs_keycache *kc;
-	struct work work[PROTO_UPLINK_MAX_BLOCKS]; /* the session's */
-};
 
 /* One session on its way through: what the blocks taught so far. */
 struct run {
@@ -41,140 +19,6 @@ struct run {
 	struct cgs_present present;
 	size_t valid; /* blocks that passed every check */
 };
-
-int
-cgs_ctx_new(struct cgs_db *db, const struct cgs_keys *k, struct cgs_ctx **out)
-{
-	struct cgs_ctx *c;
-	int rc;
-
-	if (db == NULL || k == NULL || out == NULL)
-		return PROTO_ERR_ARG;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return PROTO_ERR_NOMEM;
-	if ((rc = cgs_keycache_new(&c->kc)) != 0) {
-		free(c);
-		return rc;
-	}
-	c->db = db;
-	c->keys = k;
-	*out = c;
-	return 0;
-}
-
-void
-cgs_ctx_free(struct cgs_ctx **cp)
-{
-	if (cp == NULL || *cp == NULL)
-		return;
-	cgs_keycache_free(&(*cp)->kc);
-	free(*cp);
-	*cp = NULL;
-}
-
-/* Decrypt under the card's transmission key, derived for it now. */
-static int
-open_block(const struct cgs_ctx *c, struct work *w)
-{
-	uint8_t kt[PROTO_AES_KEY_LEN];
-	int rc;
-
-	if ((rc = proto_kt_derive(c->keys->master, w->b.ua, kt)) == 0)
-		rc = proto_block_open(&w->b, kt, &w->m);
-	proto_cleanse(kt, sizeof(kt));
-	return rc;
-}
-
-/*
- * A BLOCK frame carries an uplink block made for this session's
- * challenge; a RECOVERED frame an export block from M1.
- */
-static int
-kind_fits(const struct cgs_session *s, const struct cgs_in_block *in,
-    const struct proto_block *b)
-{
-	if (in->origin == CGS_ORIGIN_RECOVERED)
-		return b->kind == PROTO_BLOCK_EXPORT;
-	return b->kind == PROTO_BLOCK_UPLINK &&
-	    memcmp(b->challenge, s->challenge, PROTO_CHALLENGE_LEN) == 0;
-}
-
-uint8_t
-cgs_block_reason(enum cgs_check check, int rc)
-{
-	switch (rc) {
-	case PROTO_ERR_AUTH:
-		return check == CGS_CHECK_SIGNATURE ? PROTO_UP_BAD_SIGNATURE :
-						      PROTO_UP_UNDECRYPTABLE;
-	case PROTO_ERR_SHORT:
-	case PROTO_ERR_LENGTH:
-	case PROTO_ERR_FORMAT:
-	case PROTO_ERR_TRAILING:
-	case PROTO_ERR_RANGE:
-	case PROTO_ERR_TOOBIG:
-	case PROTO_ERR_DEPTH:
-		/* the signature's own bytes are checked by the signature; a
-		 * key that does not parse is the center's, not the block's */
-		return check == CGS_CHECK_OPEN ? PROTO_UP_MALFORMED :
-						 PROTO_UP_INTERNAL;
-	default:
-		return PROTO_UP_INTERNAL; /* memory, crypto library: retry */
-	}
-}
-
-/*
- * The checks a block passes before its content counts, in order: its
- * layout; its kind for the frame (and the session's challenge); its
- * route (a BLOCK frame must be the present card's); its card's
- * registration; the signature, by the key registered for the header's
- * UA (a block signed by another card's key fails here); its decryption.
- * They read only what never changes once written (the card's key), so
- * they run before the session's transaction, on the context's own
- * connection, in parallel with other sessions; a card whose key the
- * context keeps is not even read (the key is checked against the
- * registration in the transaction, which reads the card anyway: revoked
- * or not).  w->reason is PROTO_UP_OK
- * when all passed (w->m then holds the decrypted M2).  A final reason is
- * given only for what the block itself is; a passing failure of the
- * center is PROTO_UP_INTERNAL, so the decoder sends the block again.
- * Returns an error only for a database failure.
- */
-static int
-precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
-{
-	int rc;
-
-	if (proto_block_parse(w->in->block, w->in->len, &w->b) != 0) {
-		w->reason = PROTO_UP_MALFORMED;
-		return 0;
-	}
-	w->parsed = 1;
-	if (!kind_fits(s, w->in, &w->b)) {
-		w->reason = PROTO_UP_WRONG_KIND;
-		return 0;
-	}
-	cgs_separate(&s->hello, w->in->origin, w->b.ua, &w->route);
-	if ((w->reason = w->route.refused) != PROTO_UP_OK)
-		return 0;
-	if ((rc = cgs_keycache_verify_kept(c->kc, w->b.ua, w->b.signed_part,
-		 w->b.signed_len, w->b.sig, w->pub)) == PROTO_ERR_NOTFOUND) {
-		if ((rc = cgs_card_key(c->db, w->b.ua, w->card.pub)) != 0) {
-			w->reason = PROTO_UP_UNKNOWN_UA;
-			return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
-		}
-		memcpy(w->card.ua, w->b.ua, PROTO_UA_LEN);
-		memcpy(w->pub, w->card.pub, PROTO_EC_PUB_LEN);
-		rc = cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
-		    w->b.signed_len, w->b.sig);
-	}
-	if (rc != 0) {
-		w->reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
-		return 0;
-	}
-	if ((rc = open_block(c, w)) != 0)
-		w->reason = cgs_block_reason(CGS_CHECK_OPEN, rc);
-	return 0;
-}
 
 /* The card of a genuine block as the transaction reads it: a revoked
  * card's block is refused; one whose registered key is not the one its
@@ -323,23 +167,6 @@ process_block(struct run *run, size_t i)
 	    w->parsed ? w->b.ua : NULL, r->seq, w->in, r);
 }
 
-/* Every block's checks, before the transaction. */
-static int
-precheck_all(struct cgs_ctx *c, const struct cgs_session *s)
-{
-	int rc;
-
-	for (size_t i = 0; i < s->n; i++) {
-		struct work *w = &c->work[i];
-
-		memset(w, 0, sizeof(*w));
-		w->in = &s->in[i];
-		if ((rc = precheck(c, s, w)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
 /* The session's rejected blocks, into the ring of the last ones. */
 static int
 record_rejected(struct cgs_db *db, const struct cgs_session *s,
@@ -387,22 +214,6 @@ record_junk(struct cgs_ctx *c, struct cgs_session *s)
 	/* no card's rows: READ COMMITTED, so a flood of junk sessions waits
 	 * its turn at the reasons' counts instead of failing to serialize */
 	return cgs_db_txn_locked(c->db, junk_txn, s);
-}
-
-/* A session whose HELLO names a revoked card is refused whole. */
-static int
-refused(struct cgs_ctx *c, struct cgs_session *s)
-{
-	struct cgs_card card;
-	int rc;
-
-	if (!s->hello.has_card)
-		return 0;
-	if ((rc = cgs_card_get(c->db, s->hello.ua, &card)) != 0)
-		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
-	if (card.revoked)
-		s->refused = PROTO_UP_REVOKED;
-	return 0;
 }
 
 /*
@@ -487,10 +298,16 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	s->commit_us = 0;
 	if (s->n > PROTO_UPLINK_MAX_BLOCKS)
 		return PROTO_ERR_ARG;
-	if ((rc = refused(c, s)) != 0 || s->refused != PROTO_UP_OK)
+	/* while the checks run, a batch of the commit group may wait for
+	 * this session rather than fsync without it */
+	cgs_db_coming(c->db, 1);
+	if ((rc = cgs_refused(c, s)) != 0 || s->refused != PROTO_UP_OK) {
+		cgs_db_coming(c->db, -1);
 		return rc;
-	if ((rc = precheck_all(c, s)) != 0 ||
-	    (rc = cgs_db_txn_locked(c->db, ingest_txn, &arg)) != 0 ||
+	}
+	rc = cgs_precheck_all(c, s);
+	cgs_db_coming(c->db, -1);
+	if (rc != 0 || (rc = cgs_db_txn_locked(c->db, ingest_txn, &arg)) != 0 ||
 	    (!s->recorded && (rc = record_junk(c, s)) != 0)) {
 		s->recorded = 0;
 		memset(&s->ans, 0, sizeof(s->ans));
