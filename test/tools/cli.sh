@@ -285,6 +285,24 @@ check_cut "centerctl rejected" "$build/centerctl" -K "$k" rejected
 check_cut "cardctl show" "$build/cardctl" show "$img"
 check_cut "headend ecm" "$build/headend" ecm "$k" --channel 7 --event 1 \
     --time 1 --sub --count 50
+# centerctl emm: its line is what makes the queued command real, so even a
+# reader that left is said, and the command cancelled again
+d=$(mktemp -d)
+mkfifo "$d/fifo"
+exec 8<>"$d/fifo"
+exec 9>"$d/fifo"
+exec 8<&-
+"$build/centerctl" -K "$k" emm 1111111111111111 reload 7 >&9 2>"$tmp/err"
+check_eq "centerctl emm, its reader gone: exit 1" 1 "$?"
+exec 9>&-
+rm -rf "$d"
+check_match "saying so, and that the command was cancelled again" \
+    "^centerctl emm: standard output: Broken pipe; broadcast command [0-9]+ cancelled again$" \
+    "$(cat "$tmp/err")"
+run "$build/centerctl" -K "$k" commands 1111111111111111 --json
+check_match "the broadcast reload is cancelled" \
+    '"path":"broadcast","counter":[0-9]+,"type":"reload","params":\{"amount":7\},"state":"cancelled"' \
+    "$out"
 for t in cardctl decoderctl centerctl headend; do
 	check_cut "$t --help" "$build/$t" --help
 	check_cut "$t --version" "$build/$t" --version
