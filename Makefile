@@ -141,7 +141,7 @@ $(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/to
 $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS) \
 	    $(SYSTEMD_LIBS)
-$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
+$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/dctl_reply.o $(O)/tools/dctl_lists.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(CRYPTO_LIBS)
 $(O)/centerd: $(O)/center/centerd.o $(O)/libconsole.a $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(DB_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) \
