@@ -14,8 +14,6 @@ set -u
 . "$root/test/lib/center.sh"
 
 U=${UA[1]}
-SEL=00A4040007F0505456534D01
-send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
 # A field of `centerctl card --json`'s data: data_field KEY
 data_field() {
 	"$cctl" card "$U" --json |
@@ -24,11 +22,7 @@ data_field() {
 }
 m1_seq() { "$dctl" m1 | awk -v u="$U" '$1 == u { print $3 }'; }
 
-center_setup 1
-check "centerd starts" start_center
-start_vcard sc1.img
-check "decoderd starts" start_decoder
-check "it sees SC1" wait_for 10 is card present
+center_begin 1
 check_match "no data before a block of SC1 arrives" '"data":null' \
 	"$("$cctl" card "$U" --json)"
 check "first contact" quietly "$dctl" uplink

@@ -12,11 +12,7 @@ set -u
 . "$root/test/lib/center.sh"
 
 U=${UA[1]}
-center_setup 1
-check "centerd starts" start_center
-start_vcard sc1.img
-check "decoderd starts" start_decoder
-check "it sees SC1" wait_for 10 is card present
+center_begin 1
 check "first contact" quietly "$dctl" uplink
 check "SC1 is unlocked" wait_for 5 is locked no
 check "SC1 buys film 42" buy 7 42

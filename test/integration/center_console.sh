@@ -15,12 +15,10 @@ set -u
 require_tool chromium
 require_tool curl
 
-SEL=00A4040007F0505456534D01
 ADMIN=127.0.0.1:7444
 URL=https://$ADMIN
 art=$B/test-artifacts
 mkdir -p "$art"
-send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
 us() { "$B/test/uplink_send" localhost 7443 center/ca.crt "$@"; }
 
 center_setup 2 || { not_ok "the center's keys and cards"; tap_done; exit 1; }

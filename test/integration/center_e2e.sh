@@ -11,19 +11,10 @@ set -u
 
 . "$root/test/lib/center.sh"
 
-SEL=00A4040007F0505456534D01
-send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
-invoices_of() {
-	"$cctl" invoices --json | grep -o "\"ua\":\"$1\"" | wc -l
-}
 invoices_all() { "$cctl" invoices --json | grep -o '"seq"' | wc -l; }
 card_status() { "$cctl" cards | awk -v u="$1" '$1 == u { print $2 }'; }
 
-center_setup 5
-check "centerd starts" start_center
-start_vcard sc1.img
-check "decoderd starts" start_decoder
-check "it sees SC1" wait_for 10 is card present
+center_begin 5
 
 # --- the scenario of the design brief --------------------------------------
 check_eq "1. SC1 starts transfer-locked" yes "$(status_of locked)"

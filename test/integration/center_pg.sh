@@ -61,7 +61,7 @@ start_b() {
 		-l info 2>>centerb.log &
 	started
 	B_PID=$!
-	wait_for 5 bash -c '(exec 3<>/dev/tcp/127.0.0.1/7444) 2>/dev/null'
+	wait_for 5 center_port_open 7444
 }
 check "centerd B starts on the same database" start_b
 version=$(awk '$2 == "CGS_DB_VERSION" { print $3 }' "$root/center/db.h")
@@ -76,8 +76,6 @@ check "SC1 unlocked" wait_for 5 is locked no
 check "SC1 buys film 42" buy 7 42
 check "and film 43" buy 8 43
 
-SEL=00A4040007F0505456534D01
-send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
 blk=$(send $SEL 80400000000000 | tail -1 | cut -d' ' -f1)
 check_match "SC1's export block" '^01' "$blk"
 us() { "$B/test/uplink_send" localhost "$1" center/ca.crt session \
@@ -186,13 +184,8 @@ check_match "the anomalies list" '"total"' "$(api /api/anomalies)"
 # answer, no cleanup); the decoder, told of both, retries on B.
 check "centerd A stops cleanly" stop_center
 stop_decoder
-"$B/decoderd" -f -S "$DECODERD_SOCKET" -m m1 -k dec.key -e ecm \
-	-A center/ca.crt -I center/issuer.pub -C localhost:7443,localhost:7444 -i 0 -l info -L no \
-	2>>dec.log &
-started
-DEC_PID=$!
 check "decoderd starts with both centers" \
-	wait_for 10 test -S "$DECODERD_SOCKET"
+	start_decoder -C localhost:7443,localhost:7444
 check "swap to SC2" swap_to 2
 check "M1 holds SC1's block" m1_has "${UA[1]}"
 start_center PROTO_CRASH_AT=1
@@ -217,9 +210,7 @@ check_match "the session that finds the connection lost is not answered" \
 	'^error' "$(us 7444)"
 check_match "B serves again at the next session" '^done$' "$(us 7444)"
 check "B closed the connection it lost" grep -q "connection was lost" centerb.log
-kill "$B_PID"
-wait "$B_PID"
-check_eq "centerd B stops cleanly" 0 $?
+check "centerd B stops cleanly" stop_pid B_PID
 stop_decoder
 kill "$VC_PID"
 wait "$VC_PID" 2>/dev/null

@@ -16,23 +16,16 @@
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 
-export CENTER_KEYS=$tmp/center VCARD_SOCKET=$tmp/vcard.sock \
-	DECODERD_SOCKET=$tmp/dec.sock
-cd "$tmp" || exit 1
+. "$root/test/lib/daemons.sh"
 
-B=$build
-dctl=$B/decoderctl
-cctl=$B/centerctl
 IDLE=2000      # centerd -I (ms): the longest a frame (or the handshake) may take
 SESSION=3000   # centerd -t (ms): the whole connection
 MAXCONN=24     # centerd -n
 PERADDR=8      # the default per-address cap (centerd -N)
 UA1=1111111111111111
-SEL=00A4040007F0505456534D01
 DEC=00000000000000bb
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
-send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
 us() { "$B/test/uplink_send" localhost 7443 center/ca.crt "$@"; }
 # B:@ -- the present card answers the session's challenge (UPLINK BLOCKS)
 export PTV_UPLINK_CARD="$B/test/pcsc_send -r 'Virtual PCD 00 00' $SEL \
@@ -51,15 +44,13 @@ rows() { sqlite3 center/center.db "SELECT COUNT(*) FROM $1"; }
 quietly() { "$@" >/dev/null; }
 between() { [ "$2" -le "$1" ] && [ "$1" -le "$3" ]; }
 
-port_open() { (exec 3<>/dev/tcp/127.0.0.1/7443) 2>/dev/null; }
 start_center() {
 	"$B/centerd" -f -K center -I ${IDLE}ms -t ${SESSION}ms -n $MAXCONN \
 		2>>center.log &
 	started
 	CENTER_PID=$!
-	wait_for 5 port_open
+	wait_for 5 center_port_open
 }
-stop_center() { kill "$CENTER_PID" && wait "$CENTER_PID"; }
 # One genuine uplink through decoderd, timed: "ms" on success.
 timed_uplink() {
 	local t0

@@ -13,8 +13,6 @@ set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 . "$root/test/lib/center.sh"
 
-SEL=00A4040007F0505456534D01
-send() { "$B/test/pcsc_send" -r "Virtual PCD 00 00" "$@"; }
 # where a card was last seen: "STATUS SEEN_AS" (centerctl cards)
 where() {
 	"$cctl" cards | awk -v u="$1" '$1 == u { print $2, $6 }'
@@ -22,11 +20,7 @@ where() {
 via() { "$cctl" cards | awk -v u="$1" '$1 == u { print $7 }'; }
 flags_of() { "$cctl" flags | grep -c "^$1 " || true; }
 
-center_setup 2
-check "centerd starts" start_center
-start_vcard sc1.img
-check "decoderd starts" start_decoder
-check "it sees SC1" wait_for 10 is card present
+center_begin 2
 check "first contact" quietly "$dctl" uplink
 check "SC1 is unlocked" wait_for 5 is locked no
 check_eq "SC1 active, seen as present" "active present" "$(where "${UA[1]}")"

@@ -14,11 +14,7 @@ set -u
 
 U1=${UA[1]}
 U2=${UA[2]}
-center_setup 2
-check "centerd starts" start_center
-start_vcard sc1.img
-check "decoderd starts" start_decoder
-check "it sees SC1" wait_for 10 is card present
+center_begin 2
 check "SC1's certificate verifies" wait_for 5 is cert ok
 check "first contact" quietly "$dctl" uplink
 check "SC1 is unlocked" wait_for 5 is locked no
