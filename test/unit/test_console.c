@@ -304,66 +304,98 @@ markup_db(struct centerfix_db *d)
 	    3);
 }
 
+/* A list view of pg: its total, and (sb not NULL) its page into sb. */
+typedef int list_view(struct cgs_db *, const struct cgs_page *, json_t **);
+
+static json_int_t
+listed(list_view *view, struct cgs_db *db, const struct cgs_page *pg,
+    void (*page)(const json_t *, struct cgs_sb *), struct cgs_sb *sb)
+{
+	json_t *v = NULL;
+	json_int_t total;
+
+	assert_int_equal(view(db, pg, &v), 0);
+	total = json_integer_value(json_object_get(v, "total"));
+	if (sb != NULL) {
+		cgs_sb_init(sb);
+		page(v, sb);
+		assert_int_equal(sb->err, 0);
+	}
+	json_decref(v);
+	return total;
+}
+
 static void
 test_page_escapes(void **state)
 {
 	struct centerfix_db d;
 	struct cgs_page pg = { .limit = 50 };
 	struct cgs_sb sb;
-	json_t *v = NULL;
 
 	(void)state;
 	markup_db(&d);
-	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "total")), 3);
-	cgs_sb_init(&sb);
-	cgs_page_anomalies(v, &sb);
-	assert_int_equal(sb.err, 0);
+	assert_int_equal(listed(cgs_view_anomalies, d.db, &pg,
+			     cgs_page_anomalies, &sb),
+	    3);
 	assert_non_null(strstr(text(&sb),
 	    "&lt;script&gt;x&lt;/script&gt;50% "
 	    "off"));
 	assert_null(strstr(text(&sb), "<script"));
 	cgs_sb_free(&sb);
-	json_decref(v);
 
 	/* a filter's value in the form is escaped too */
 	pg.text = "\"><script>";
-	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "total")), 0);
-	cgs_sb_init(&sb);
-	cgs_page_anomalies(v, &sb);
+	assert_int_equal(listed(cgs_view_anomalies, d.db, &pg,
+			     cgs_page_anomalies, &sb),
+	    0);
 	assert_non_null(
 	    strstr(text(&sb), "value=\"&quot;&gt;&lt;script&gt;\""));
 	assert_null(strstr(text(&sb), "<script"));
 	cgs_sb_free(&sb);
-	json_decref(v);
 	centerfix_db_remove(&d);
 }
 
+/* The lists' filters: each the total it finds in markup_db's rows. */
 static void
 test_filters(void **state)
 {
+	static const uint8_t ua11[PROTO_UA_LEN] = { 0x11, 0x11, 0x11, 0x11,
+		0x11, 0x11, 0x11, 0x11 };
+	static const struct {
+		const char *text, *status;
+		const uint8_t *ua;
+		list_view *view;
+		json_int_t total;
+	} cases[] = {
+		/* % and _ are the text's own, not wildcards */
+		{ "50%", NULL, NULL, cgs_view_anomalies, 1 },
+		{ "_", NULL, NULL, cgs_view_anomalies, 1 },
+		{ NULL, NULL, NULL, cgs_view_anomalies, 3 },
+		{ NULL, NULL, ua11, cgs_view_anomalies, 1 }, /* by card */
+		{ NULL, "active", NULL, cgs_view_cards, 1 },
+		{ NULL, "revoked", NULL, cgs_view_cards, 0 },
+		{ NULL, NULL, NULL, cgs_view_invoices, 0 },
+	};
 	struct centerfix_db d;
-	struct cgs_page pg = { .limit = 50 };
+	struct cgs_page pg;
 	uint8_t ua[PROTO_UA_LEN];
 	json_t *v = NULL;
 	char longer[CGS_PAGE_TEXT_MAX + 2];
 
 	(void)state;
 	markup_db(&d);
-	/* % and _ are the text's own, not wildcards */
-	pg.text = "50%";
-	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
-	json_decref(v);
-	pg.text = "_";
-	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
-	json_decref(v);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pg = (struct cgs_page){ .limit = 50,
+			.text = cases[i].text,
+			.status = cases[i].status,
+			.ua = cases[i].ua };
+		if (listed(cases[i].view, d.db, &pg, NULL, NULL) !=
+		    cases[i].total)
+			fail_msg("case %zu: not %lld rows", i,
+			    (long long)cases[i].total);
+	}
 	/* paging: newest first, the total whatever the page */
-	pg.text = NULL;
-	pg.limit = 1;
-	pg.offset = 1;
+	pg = (struct cgs_page){ .limit = 1, .offset = 1 };
 	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
 	assert_int_equal(json_integer_value(json_object_get(v, "total")), 3);
 	assert_int_equal(json_array_size(json_object_get(v, "rows")), 1);
@@ -374,33 +406,14 @@ test_filters(void **state)
 				    "what")),
 	    "500 off");
 	json_decref(v);
-	/* by card */
-	memset(ua, 0x11, sizeof(ua));
-	pg.ua = ua;
-	pg.offset = 0;
-	pg.limit = 50;
-	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
-	json_decref(v);
-	pg.ua = NULL;
-	pg.status = "active";
-	assert_int_equal(cgs_view_cards(d.db, &pg, &v), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "total")), 1);
-	json_decref(v);
-	pg.status = "revoked";
-	assert_int_equal(cgs_view_cards(d.db, &pg, &v), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "total")), 0);
-	json_decref(v);
 	/* refused: a text too long, a page too large; nothing handed */
 	memset(longer, 'a', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
-	pg.status = NULL;
-	pg.text = longer;
+	pg = (struct cgs_page){ .limit = 50, .text = longer };
 	v = NULL;
 	assert_int_equal(cgs_view_anomalies(d.db, &pg, &v), PROTO_ERR_TOOBIG);
 	assert_null(v);
-	pg.text = NULL;
-	pg.limit = CGS_VIEW_PAGE_MAX + 1;
+	pg = (struct cgs_page){ .limit = CGS_VIEW_PAGE_MAX + 1 };
 	assert_int_equal(cgs_view_invoices(d.db, &pg, &v), PROTO_ERR_RANGE);
 	assert_null(v);
 	/* an unknown card */
