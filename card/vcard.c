@@ -99,15 +99,11 @@ parse_args(int argc, char **argv, struct vcard *v, struct proto_daemon_opts *d,
 		{ "swap-pause", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t ms;
-	unsigned port;
 	int c;
 
 	proto_daemon_opts_init(d);
-	while ((c = getopt_long(argc, argv,
-		    PROTO_DAEMON_OPTSTRING "H:p:S:w:", longs, NULL)) != -1) {
-		if (proto_daemon_opt("vcard", help, c, argv, d))
-			continue;
+	while ((c = proto_daemon_getopt("vcard", help, argc, argv,
+		    PROTO_DAEMON_OPTSTRING "H:p:S:w:", longs, d)) != -1) {
 		switch (c) {
 		case 'H':
 			v->host = optarg;
@@ -116,20 +112,13 @@ parse_args(int argc, char **argv, struct vcard *v, struct proto_daemon_opts *d,
 			v->ctl_path = optarg;
 			break;
 		case 'p':
-			if (proto_parse_uint(optarg, 1, UINT16_MAX, &port) != 0)
-				proto_daemon_usage_error("vcard",
-				    "-p wants a port from 1 to 65535: %s",
-				    optarg);
-			v->port = (uint16_t)port;
+			v->port = (uint16_t)proto_daemon_uint_arg("vcard", "-p",
+			    "a port", optarg, 1, UINT16_MAX);
 			break;
 		case 'w':
-			if (proto_parse_duration(optarg, SWAP_PAUSE_MAX_MS,
-				&ms) != 0)
-				proto_daemon_usage_error("vcard",
-				    "-w wants a time of at most 1min "
-				    "(500ms, 2s): %s",
-				    optarg);
-			v->swap_delay_ms = (int)ms;
+			v->swap_delay_ms = (int)proto_daemon_time_arg("vcard",
+			    "-w", "of at most 1min (500ms, 2s)", optarg, 0,
+			    SWAP_PAUSE_MAX_MS);
 			break;
 		default:
 			proto_daemon_usage_error("vcard", "unknown option -%c",

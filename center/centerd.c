@@ -113,26 +113,16 @@ static const char help[] =
 static int
 cap_arg(const char *flag, const char *s)
 {
-	unsigned v;
-
-	if (proto_parse_uint(s, 1, CONNS_MAX, &v) != 0)
-		proto_daemon_usage_error("centerd",
-		    "%s wants a whole number from 1 to %u: %s", flag, CONNS_MAX,
-		    s);
-	return (int)v;
+	return (int)proto_daemon_uint_arg("centerd", flag, "a whole number", s,
+	    1, CONNS_MAX);
 }
 
 /* A time limit: 1 ms to an hour, or a usage error naming it. */
 static int
 time_arg(const char *flag, const char *s)
 {
-	uint64_t ms;
-
-	if (proto_parse_duration(s, LIMIT_MS_MAX, &ms) != 0 || ms == 0)
-		proto_daemon_usage_error("centerd",
-		    "%s wants a time from 1ms to 1h (500ms, 10s, 1min): %s",
-		    flag, s);
-	return (int)ms;
+	return (int)proto_daemon_time_arg("centerd", flag,
+	    "from 1ms to 1h (500ms, 10s, 1min)", s, 1, LIMIT_MS_MAX);
 }
 
 static void
@@ -156,11 +146,9 @@ parse_args(int argc, char **argv, struct centerd *d)
 
 	proto_daemon_opts_init(&d->opts);
 	d->db_path = getenv("CENTER_DB");
-	while ((c = getopt_long(argc, argv,
+	while ((c = proto_daemon_getopt("centerd", help, argc, argv,
 		    PROTO_DAEMON_OPTSTRING "K:D:a:p:n:N:I:t:A:", longs,
-		    NULL)) != -1) {
-		if (proto_daemon_opt("centerd", help, c, argv, &d->opts))
-			continue;
+		    &d->opts)) != -1) {
 		switch (c) {
 		case 'K':
 			d->keys_dir = optarg;

@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "num.h"
 #include "proto.h"
 #include "version.h"
 
@@ -185,4 +186,41 @@ void
 proto_daemon_stopping(void)
 {
 	(void)sd_notify(0, "STOPPING=1");
+}
+
+int
+proto_daemon_getopt(const char *prog, const char *help, int argc,
+    char *const *argv, const char *optstring, const struct option *longs,
+    struct proto_daemon_opts *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, optstring, longs, NULL)) != -1)
+		if (!proto_daemon_opt(prog, help, c, argv, o))
+			return c;
+	return -1;
+}
+
+unsigned
+proto_daemon_uint_arg(const char *prog, const char *flag, const char *what,
+    const char *s, unsigned min, unsigned max)
+{
+	unsigned v;
+
+	if (proto_parse_uint(s, min, max, &v) != 0)
+		proto_daemon_usage_error(prog, "%s wants %s from %u to %u: %s",
+		    flag, what, min, max, s);
+	return v;
+}
+
+uint64_t
+proto_daemon_time_arg(const char *prog, const char *flag, const char *range,
+    const char *s, uint64_t min_ms, uint64_t max_ms)
+{
+	uint64_t ms;
+
+	if (proto_parse_duration(s, max_ms, &ms) != 0 || ms < min_ms)
+		proto_daemon_usage_error(prog, "%s wants a time %s: %s", flag,
+		    range, s);
+	return ms;
 }

@@ -17,6 +17,8 @@
 #ifndef PROTO_DAEMON_H
 #define PROTO_DAEMON_H
 
+#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The options every daemon takes, as parsed by proto_daemon_opt(). */
@@ -71,6 +73,28 @@ int proto_daemon_opt(const char *prog, const char *help, int c,
  * stderr, exit 2. */
 _Noreturn void proto_daemon_usage_error(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * The next of the daemon's own options: getopt_long over argv with
+ * optstring (PROTO_DAEMON_OPTSTRING first, then the daemon's letters)
+ * and longs (PROTO_DAEMON_LONGOPTS first), every common option handled
+ * by proto_daemon_opt on the way.  Returns the option's letter, with
+ * optarg set, or -1 after the last.
+ */
+int proto_daemon_getopt(const char *prog, const char *help, int argc,
+    char *const *argv, const char *optstring, const struct option *longs,
+    struct proto_daemon_opts *o);
+/*
+ * An option's value s, or a usage error naming the option (flag, "-p")
+ * and what it wants: "-p wants WHAT from MIN to MAX: S", exit 2.  _uint:
+ * a whole number (what: "a whole number", "a port"); _time: a duration
+ * (proto_parse_duration) from min_ms to max_ms, the error saying "FLAG
+ * wants a time RANGE: S" (range: "from 1ms to 1h (500ms, 10s, 1min)").
+ */
+unsigned proto_daemon_uint_arg(const char *prog, const char *flag,
+    const char *what, const char *s, unsigned min, unsigned max);
+uint64_t proto_daemon_time_arg(const char *prog, const char *flag,
+    const char *range, const char *s, uint64_t min_ms, uint64_t max_ms);
 
 /*
  * -b: fork.  In the child (the daemon) returns 0 after setsid().  The
