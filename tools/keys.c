@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* program_invocation_short_name */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,17 @@
 #include "util.h"
 
 #define REG_MAX 1024
+
+/*
+ * Who is speaking: the command line that called (cardctl, centerctl,
+ * headend).  Its callers add their subcommand on the lines they print
+ * themselves; these functions are not told it.
+ */
+static const char *
+who(void)
+{
+	return program_invocation_short_name;
+}
 
 /* What a key-directory failure says: the file and why. */
 static const char *
@@ -32,13 +43,14 @@ keys_init(const char *dir)
 	if ((rc = proto_keydir_create(dir, &file)) == 0)
 		return 0;
 	if (rc == PROTO_ERR_EXISTS)
-		fprintf(stderr, "%s/%s exists: refusing to replace keys\n", dir,
-		    file);
+		fprintf(stderr, "%s: %s/%s exists: refusing to replace keys\n",
+		    who(), dir, file);
 	else if (file == NULL)
-		fprintf(stderr, "cannot create %s: %s\n", dir, keydir_why(rc));
-	else
-		fprintf(stderr, "cannot write %s/%s: %s\n", dir, file,
+		fprintf(stderr, "%s: cannot create %s: %s\n", who(), dir,
 		    keydir_why(rc));
+	else
+		fprintf(stderr, "%s: cannot write %s/%s: %s\n", who(), dir,
+		    file, keydir_why(rc));
 	return rc;
 }
 
@@ -53,8 +65,8 @@ keys_load(const char *dir, struct op_keys *k)
 		 PROTO_KEYDIR_MASTER | PROTO_KEYDIR_ECM | PROTO_KEYDIR_CENTER |
 		     PROTO_KEYDIR_ISSUER,
 		 &kd, &file)) != 0) {
-		fprintf(stderr, "%s/%s: %s\n", dir, file != NULL ? file : "",
-		    keydir_why(rc));
+		fprintf(stderr, "%s: %s/%s: %s\n", who(), dir,
+		    file != NULL ? file : "", keydir_why(rc));
 		return rc;
 	}
 	memset(k, 0, sizeof(*k));
@@ -178,8 +190,8 @@ reg_read(const char *path, struct registration *r)
 	if ((rc = proto_file_read(path, REG_MAX, &buf, &len)) == 0)
 		rc = reg_parse(buf, len, r);
 	if (rc != 0)
-		fprintf(stderr, "%s: not a registration record: %s\n", path,
-		    proto_strerror(rc));
+		fprintf(stderr, "%s: %s: not a registration record: %s\n",
+		    who(), path, proto_strerror(rc));
 	free(buf);
 	return rc;
 }
