@@ -49,6 +49,7 @@ else
 		"$root/test/tools/daemon_args.sh"
 		"$root/test/static/format.sh"
 		"$root/test/static/tidy.sh"
+		"$root/test/static/layout.sh"
 		"$root/test/integration/card_pcsc.sh"
 		"$root/test/integration/sm_pcsc.sh"
 		"$root/test/integration/decoder_pcsc.sh"
