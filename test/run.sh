@@ -46,6 +46,7 @@ else
 		"$build/test/test_console"
 		"${fuzz[@]}"
 		"$root/test/tools/cli.sh"
+		"$root/test/tools/usage.sh"
 		"$root/test/static/format.sh"
 		"$root/test/static/tidy.sh"
 		"$root/test/integration/card_pcsc.sh"
