@@ -8,7 +8,8 @@
 # nothing behind; where it can work (the CA missing without a schedule,
 # the ECM directory missing, pcscd not running) it warns and serves.
 # Readiness: -b returns once the daemon serves, and systemd hears
-# READY=1 on $NOTIFY_SOCKET.
+# READY=1 on $NOTIFY_SOCKET.  -s sends the log to syslog, priorities
+# and all, and none of it to standard error.
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 . "$root/test/lib/system.sh"
 
@@ -112,6 +113,45 @@ print(s.recv(4096).decode())' "$tmp/notify" >notify.out 2>&1 &
 	kill "$dpid"
 	wait "$dpid"
 	check_eq "decoderd stops on SIGTERM: exit 0" 0 $?
+fi
+
+# -s: the log to syslog (LOG_DAEMON), with the priority, none of it on
+# standard error.  /dev/log is a socket of this test's own, on a /dev of
+# its own (a tmpfs with null, zero, urandom bound in), in a mount
+# namespace of its own.
+cat >"$tmp/syslog.sh" <<'EOS'
+old=$(mktemp -d "$1/dev.XXXXXX")
+mount --rbind /dev "$old" && mount -t tmpfs tmpfs /dev || exit 1
+for n in null zero random urandom; do
+	: >"/dev/$n" && mount --bind "$old/$n" "/dev/$n" || exit 1
+done
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log"); s.settimeout(3)
+while True:
+    try: print(s.recv(4096).decode(), flush=True)
+    except socket.timeout: break' >syslog.out &
+for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+"$2" -s -b -m state/m1 -k state/dec.key -S dec.sock -A ca.crt \
+    -I issuer.pub -e no-ecm -l info 2>syslog.err
+echo $? >syslog.rc
+kill "$(cat state/dec.key.lock)"
+wait
+EOS
+if command -v python3 >/dev/null; then
+	unshare --mount --propagation private bash "$tmp/syslog.sh" "$tmp" "$D"
+	check_eq "decoderd -s -b: starts" 0 "$(cat syslog.rc)"
+	check_match "decoderd -s: its log reaches syslog, as a daemon's notice" \
+	    "^<29>.* decoderd\[[0-9]+\]: decoder [0-9a-f]{16}: M1 state/m1" \
+	    "$(cat syslog.out)"
+	check_match "decoderd -s: a warning with its priority" \
+	    "^<28>.* decoderd\[[0-9]+\]: check_ecm_dir: ECM directory no-ecm" \
+	    "$(cat syslog.out)"
+	check_match "decoderd -s -l info: an info line with its priority" \
+	    "^<30>.* decoderd\[[0-9]+\]: " "$(cat syslog.out)"
+	check_eq "decoderd -s: nothing of it on standard error" "" \
+	    "$(cat syslog.err)"
 fi
 
 run "$B/vcard" -H no-such-host.invalid -S v.sock
