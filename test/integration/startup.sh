@@ -9,7 +9,7 @@
 # the ECM directory missing, pcscd not running) it warns and serves.
 # Readiness: -b returns once the daemon serves, and systemd hears
 # READY=1 on $NOTIFY_SOCKET.  -s sends the log to syslog, priorities
-# and all, and none of it to standard error.
+# and all, and none of it to standard error.  SIGHUP stops no daemon.
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 . "$root/test/lib/system.sh"
 
@@ -165,6 +165,19 @@ check_eq "centerd, no key directory: exit 1" 1 "$rc"
 check_match "centerd, no key directory: names the file" \
     "^centerd: no-keys/master.key: " "$err"
 
+# centerd serves on through SIGHUP (it has no configuration to reload).
+"$B/centerctl" -K "$tmp/center" init >/dev/null
+"$B/centerd" -K "$tmp/center" -p 17443 2>centerd.log &
+started
+cpid=$!
+check "centerd listens" wait_for 10 grep -q "listening on" centerd.log
+kill -HUP "$cpid"
+sleep 0.3
+check "centerd ignores SIGHUP" kill -0 "$cpid"
+kill "$cpid"
+wait "$cpid"
+check_eq "centerd stops on SIGTERM: exit 0" 0 $?
+
 # pcscd not running: both warn at start and serve (vcard with a card to
 # serve: without one it does not call vpcd).
 pcscd_stop
@@ -183,5 +196,12 @@ started
 vpid=$!
 check "vcard without pcscd: serves its socket" wait_for 10 test -S v.sock
 check "vcard without pcscd: warns" wait_for 10 grep -q "does not answer" vcard.log
+kill -HUP "$vpid"
+sleep 0.3
+check "vcard ignores SIGHUP" kill -0 "$vpid"
+check "vcard still answers after SIGHUP" \
+    quietly "$B/cardctl" -S v.sock status
 kill "$vpid"
+wait "$vpid"
+check_eq "vcard stops on SIGTERM: exit 0" 0 $?
 tap_done
