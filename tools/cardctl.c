@@ -30,6 +30,7 @@
 #include "json.h"
 #include "keys.h"
 #include "m2show.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/vcard/vcard.sock"
@@ -69,7 +70,7 @@ static const char usage_text[] =
 _Noreturn static void
 usage(const struct opts *o, const char *why)
 {
-	util_usage("cardctl", usage_text, o->npos > 0 ? o->pos[0] : NULL, "%s",
+	usage_error("cardctl", usage_text, o->npos > 0 ? o->pos[0] : NULL, "%s",
 	    why);
 }
 
@@ -101,7 +102,7 @@ parse(int argc, char **argv, struct opts *o)
 		else if ((a[0] != '-' || a[1] == '\0') && o->npos < 4)
 			o->pos[o->npos++] = a;
 		else
-			util_usage_arg("cardctl", usage_text,
+			usage_arg("cardctl", usage_text,
 			    o->npos > 0 ? o->pos[0] : NULL, a);
 	}
 	if (o->npos == 0)
@@ -481,5 +482,5 @@ main(int argc, char **argv)
 		return cmd_personalize(&o);
 	if (strcmp(cmd, "show") == 0)
 		return cmd_show(&o);
-	util_usage_cmd("cardctl", usage_text, cmd);
+	usage_cmd("cardctl", usage_text, cmd);
 }

@@ -49,6 +49,7 @@
 #include "centerctl.h"
 #include "headend.h"
 #include "keys.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_DIR "/var/lib/ptv/center"
@@ -106,8 +107,8 @@ void
 ctl_usage(const struct opts *o)
 {
 	if (o->npos == 0)
-		util_usage("centerctl", usage_text, NULL, "no command given");
-	util_usage_cmd("centerctl", usage_text, o->pos[0]);
+		usage_error("centerctl", usage_text, NULL, "no command given");
+	usage_cmd("centerctl", usage_text, o->pos[0]);
 }
 
 int
@@ -331,7 +332,7 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 	int n = 0;
 
 	if (argc - first + 3 > 64)
-		util_usage("centerctl", usage_text, "ecm",
+		usage_error("centerctl", usage_text, "ecm",
 		    "too many arguments");
 	av[n++] = (char *)(uintptr_t) "centerctl";
 	av[n++] = (char *)(uintptr_t) "ecm";
@@ -374,7 +375,7 @@ parse(int argc, char **argv, struct opts *o)
 			o->broadcast = 1;
 		else if (field != NULL || a[0] == '-' ||
 		    o->npos == CENTERCTL_POS_MAX)
-			util_usage_arg("centerctl", usage_text,
+			usage_arg("centerctl", usage_text,
 			    o->npos > 0 ? o->pos[0] : NULL, a);
 		else if (o->npos == 0 && strcmp(a, "ecm") == 0)
 			return i + 1;

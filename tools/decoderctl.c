@@ -32,6 +32,7 @@
 #include "../proto/proto.h"
 #include "client.h"
 #include "json.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/decoderd/decoderd.sock"
@@ -66,7 +67,7 @@ static const char usage_text[] =
 _Noreturn static void
 usage(const struct opts *o, const char *why)
 {
-	util_usage("decoderctl", usage_text, o->npos > 0 ? o->pos[0] : NULL,
+	usage_error("decoderctl", usage_text, o->npos > 0 ? o->pos[0] : NULL,
 	    "%s", why);
 }
 
@@ -89,7 +90,7 @@ parse(int argc, char **argv, struct opts *o)
 		else if (argv[i][0] != '-' && o->npos < 3)
 			o->pos[o->npos++] = argv[i];
 		else
-			util_usage_arg("decoderctl", usage_text,
+			usage_arg("decoderctl", usage_text,
 			    o->npos > 0 ? o->pos[0] : NULL, argv[i]);
 	}
 	if (o->npos == 0)
@@ -654,7 +655,7 @@ request(const struct opts *o, char *req, size_t cap)
 		snprintf(req, cap, "uplink cut=%u", v);
 		return 0;
 	}
-	util_usage_cmd("decoderctl", usage_text, cmd);
+	usage_cmd("decoderctl", usage_text, cmd);
 }
 
 /* The commands with an output, how it is printed, whether as JSON too. */

@@ -30,6 +30,7 @@
 #include "json.h"
 #include "keys.h"
 #include "m2show.h"
+#include "usage.h"
 #include "util.h"
 
 #define MAX_ARGS 8
@@ -76,7 +77,7 @@ static const char usage_text[] =
 _Noreturn static void
 usage(const struct opts *o, const char *why)
 {
-	util_usage(o->prog, usage_text, o->npos > 0 ? o->pos[0] : NULL, "%s",
+	usage_error(o->prog, usage_text, o->npos > 0 ? o->pos[0] : NULL, "%s",
 	    why);
 }
 
@@ -126,13 +127,13 @@ parse(int argc, char **argv, struct opts *o)
 		    o->npos < MAX_ARGS)
 			o->pos[o->npos++] = argv[i];
 		else
-			util_usage_arg(o->prog, usage_text,
+			usage_arg(o->prog, usage_text,
 			    o->npos > 0 ? o->pos[0] : NULL, argv[i]);
 	}
 	if (o->npos == 0)
 		usage(o, "no command given");
 	if (o->npos < 2)
-		util_usage_cmd(o->prog, usage_text, o->pos[0]);
+		usage_cmd(o->prog, usage_text, o->pos[0]);
 	util_who(o->who, o->prog, o->pos[0]);
 }
 
@@ -439,7 +440,7 @@ prepare(const struct opts *o, struct job *j)
 	if (strcmp(cmd, "cmd") == 0)
 		return cmd_args(o, &j->cmd);
 	if (strcmp(cmd, "open") != 0 || o->npos != 4)
-		util_usage_cmd(o->prog, usage_text, cmd);
+		usage_cmd(o->prog, usage_text, cmd);
 	if ((rc = read_block(o->pos[3], &j->open)) != 0) {
 		fprintf(stderr, "%s: the block is not hex, or too long: %s\n",
 		    o->who, proto_strerror(rc));

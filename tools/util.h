@@ -26,24 +26,6 @@
  */
 void util_help_version(const char *prog, const char *arg, const char *text);
 
-/*
- * A usage error: one line on standard error, "prog cmd: MESSAGE (usage:
- * prog cmd SYNOPSIS)", the synopsis cmd's line of the usage text; without
- * cmd (NULL), or one the text does not name, "(prog --help lists the
- * commands)".  Exits UTIL_EXIT_USAGE.
- */
-_Noreturn void util_usage(const char *prog, const char *text, const char *cmd,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* The usage error for arg, a word the command line could not place: an
- * unknown option (or one lacking its value) or a word too many. */
-_Noreturn void util_usage_arg(const char *prog, const char *text,
-    const char *cmd, const char *arg);
-
-/* The usage error for cmd with arguments it cannot take: "wrong number
- * of arguments" when the text names cmd, else "unknown command". */
-_Noreturn void
-util_usage_cmd(const char *prog, const char *text, const char *cmd);
-
 /* Write "prog cmd" (or "prog" when cmd is NULL) into who. */
 void util_who(char who[UTIL_WHO_MAX], const char *prog, const char *cmd);
 
