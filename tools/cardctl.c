@@ -82,7 +82,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->socket = env != NULL ? env : DEFAULT_SOCKET;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		usage_help_version("cardctl", a, usage_text);
+		util_help_version("cardctl", a, usage_text);
 		if (strcmp(a, "--json") == 0)
 			o->json = 1;
 		else if ((strcmp(a, "-S") == 0 || strcmp(a, "--socket") == 0) &&

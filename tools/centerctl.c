@@ -354,7 +354,7 @@ parse(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], **field = NULL;
 
-		usage_help_version("centerctl", a, usage_text);
+		util_help_version("centerctl", a, usage_text);
 		if (strcmp(a, "-K") == 0)
 			field = &o->dir;
 		else if (strcmp(a, "-d") == 0 || strcmp(a, "--db") == 0)

@@ -78,7 +78,7 @@ parse(int argc, char **argv, struct opts *o)
 
 	o->socket = env != NULL ? env : DEFAULT_SOCKET;
 	for (int i = 1; i < argc; i++) {
-		usage_help_version("decoderctl", argv[i], usage_text);
+		util_help_version("decoderctl", argv[i], usage_text);
 		if (strcmp(argv[i], "--json") == 0)
 			o->json = 1;
 		else if (strcmp(argv[i], "--cut-after") == 0 && i + 1 < argc)

@@ -116,7 +116,7 @@ parse(int argc, char **argv, struct opts *o)
 
 	o->prog = prog != NULL ? prog + 1 : argv[0];
 	for (int i = 1; i < argc; i++) {
-		usage_help_version("headend", argv[i], usage_text);
+		util_help_version("headend", argv[i], usage_text);
 		if (strcmp(argv[i], "--sub") == 0)
 			o->sub = 1;
 		else if (strcmp(argv[i], "--json") == 0)

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../proto/version.h"
 #include "usage.h"
 #include "util.h"
 
@@ -77,16 +76,4 @@ usage_cmd(const char *prog, const char *text, const char *cmd)
 	usage_error(prog, text, cmd, "%s",
 	    synopsis(prog, text, cmd, &s, &n) ? "wrong number of arguments" :
 						"unknown command");
-}
-
-void
-usage_help_version(const char *prog, const char *arg, const char *text)
-{
-	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
-		fputs(text, stdout);
-	else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0)
-		printf("%s (ptv) %s\n", prog, PTV_VERSION);
-	else
-		return;
-	exit(fflush(stdout) == 0 ? 0 : 1);
 }

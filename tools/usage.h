@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The command lines' --help and --version, and their usage errors: one
- * line on standard error naming the program, the command and what was
- * wrong, with the command's synopsis taken from the program's usage text,
- * then exit UTIL_EXIT_USAGE (util.h).  The whole usage is --help's, on
- * standard output.
+ * The command lines' usage errors: one line on standard error naming the
+ * program, the command and what was wrong, with the command's synopsis
+ * taken from the program's usage text, then exit UTIL_EXIT_USAGE
+ * (util.h).  The whole usage is --help's, on standard output
+ * (util_help_version).
  */
 #ifndef TOOLS_USAGE_H
 #define TOOLS_USAGE_H
-
-/*
- * arg is -h or --help: text on standard output, exit 0; -V or --version:
- * "prog (ptv) VERSION", exit 0 (1 when standard output cannot be
- * written).  Returns for any other arg.
- */
-void usage_help_version(const char *prog, const char *arg, const char *text);
 
 /*
  * A usage error: one line on standard error, "prog cmd: MESSAGE (usage:

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../proto/buf.h"
 #include "../proto/crypto.h"
 #include "../proto/num.h"
 #include "../proto/proto.h"
+#include "../proto/version.h"
 #include "util.h"
 
 void
@@ -74,4 +76,16 @@ util_no_json(const char *who)
 {
 	fprintf(stderr, "%s: --json: this command has no JSON output\n", who);
 	return UTIL_EXIT_USAGE;
+}
+
+void
+util_help_version(const char *prog, const char *arg, const char *text)
+{
+	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+		fputs(text, stdout);
+	else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0)
+		printf("%s (ptv) %s\n", prog, PTV_VERSION);
+	else
+		return;
+	exit(fflush(stdout) == 0 ? 0 : 1);
 }

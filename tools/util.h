@@ -19,6 +19,13 @@
 #define UTIL_EXIT_FAIL 1  /* the command failed */
 #define UTIL_EXIT_USAGE 2 /* a bad argument (after its message or usage) */
 
+/*
+ * arg is -h or --help: text on standard output, exit 0; -V or --version:
+ * "prog (ptv) VERSION", exit 0 (1 when standard output cannot be
+ * written).  Returns for any other arg.
+ */
+void util_help_version(const char *prog, const char *arg, const char *text);
+
 /* Write "prog cmd" (or "prog" when cmd is NULL) into who. */
 void util_who(char who[UTIL_WHO_MAX], const char *prog, const char *cmd);
 
