@@ -8,8 +8,9 @@
 # nothing behind; where it can work (the CA missing without a schedule,
 # the ECM directory missing, pcscd not running) it warns and serves.
 # Readiness: -b returns once the daemon serves, and systemd hears
-# READY=1 on $NOTIFY_SOCKET.  -s sends the log to syslog, priorities
-# and all, and none of it to standard error.  SIGHUP stops no daemon.
+# READY=1 on $NOTIFY_SOCKET from each of the three.  -s sends the log
+# to syslog, priorities and all, and none of it to standard error.
+# SIGHUP stops no daemon.
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 . "$root/test/lib/system.sh"
 
@@ -19,6 +20,17 @@ run() {
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	err=$(cat "$tmp/err")
+}
+# notify_listen SOCKET OUT: systemd's side of sd_notify, the first
+# datagram on SOCKET into OUT (10 s at most); returns once it listens
+notify_listen() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(10)
+print(s.recv(4096).decode())' "$1" >"$2" 2>&1 &
+	started
+	wait_for 5 test -S "$1"
 }
 files_in() { (cd "$1" && find . | grep -vx -e ./out -e ./err | sort); }
 
@@ -89,13 +101,7 @@ wait_for 5 test ! -S dec.sock
 
 # systemd's readiness protocol: READY=1 on the datagram socket.
 if command -v python3 >/dev/null; then
-	python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1]); s.settimeout(10)
-print(s.recv(4096).decode())' "$tmp/notify" >notify.out 2>&1 &
-	started
-	wait_for 5 test -S "$tmp/notify"
+	notify_listen "$tmp/notify" notify.out
 	NOTIFY_SOCKET=$tmp/notify "$D" -m state/m1 -k state/dec.key \
 	    -S dec.sock -A ca.crt -I issuer.pub -e ecm 2>>dec.log &
 	started
@@ -165,12 +171,16 @@ check_eq "centerd, no key directory: exit 1" 1 "$rc"
 check_match "centerd, no key directory: names the file" \
     "^centerd: no-keys/master.key: " "$err"
 
-# centerd serves on through SIGHUP (it has no configuration to reload).
+# centerd tells systemd it is ready once it listens, and serves on
+# through SIGHUP (it has no configuration to reload).
 "$B/centerctl" -K "$tmp/center" init >/dev/null
-"$B/centerd" -K "$tmp/center" -p 17443 2>centerd.log &
+notify_listen "$tmp/notify-c" notify-c.out
+NOTIFY_SOCKET=$tmp/notify-c "$B/centerd" -K "$tmp/center" -p 17443 \
+    2>centerd.log &
 started
 cpid=$!
 check "centerd listens" wait_for 10 grep -q "listening on" centerd.log
+check "centerd tells systemd it is ready" wait_for 10 grep -q READY=1 notify-c.out
 kill -HUP "$cpid"
 sleep 0.3
 check "centerd ignores SIGHUP" kill -0 "$cpid"
@@ -191,9 +201,11 @@ check_match "decoderd without pcscd: warns at start" \
     "$(cat nopcscd.log)"
 kill "$dpid"
 "$B/cardctl" new "$tmp/c.img" >/dev/null
-"$B/vcard" -S v.sock "$tmp/c.img" 2>vcard.log &
+notify_listen "$tmp/notify-v" notify-v.out
+NOTIFY_SOCKET=$tmp/notify-v "$B/vcard" -S v.sock "$tmp/c.img" 2>vcard.log &
 started
 vpid=$!
+check "vcard tells systemd it is ready" wait_for 10 grep -q READY=1 notify-v.out
 check "vcard without pcscd: serves its socket" wait_for 10 test -S v.sock
 check "vcard without pcscd: warns" wait_for 10 grep -q "does not answer" vcard.log
 kill -HUP "$vpid"
