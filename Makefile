@@ -135,23 +135,24 @@ $(O)/vcard: $(O)/card/vcard.o $(O)/card/vcard_slot.o $(O)/card/vcard_ctl.o \
            $(O)/card/vcard_lock.o \
            $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
-$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
+$(O)/cardctl: $(O)/tools/cardctl.o $(O)/tools/usage.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 $(O)/decoderd: $(O)/decoder/decoderd.o $(O)/libdecoder.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CRYPTO_LIBS) $(PCSC_LIBS) \
 	    $(SYSTEMD_LIBS)
-$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/dctl_reply.o $(O)/tools/dctl_lists.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
+$(O)/decoderctl: $(O)/tools/decoderctl.o $(O)/tools/dctl_reply.o $(O)/tools/dctl_lists.o $(O)/tools/usage.o $(O)/tools/json.o $(O)/tools/client.o $(O)/tools/util.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(CRYPTO_LIBS)
 $(O)/centerd: $(O)/center/centerd.o $(O)/libconsole.a $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(DB_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) \
 	    $(SYSTEMD_LIBS)
 CENTERCTL_OBJ = $(O)/tools/centerctl.o $(O)/tools/centerctl_tls.o \
                 $(O)/tools/centerctl_show.o $(O)/tools/centerctl_card.o \
-                $(O)/tools/centerctl_emm.o $(O)/tools/show.o
+                $(O)/tools/centerctl_emm.o $(O)/tools/show.o \
+                $(O)/tools/usage.o
 $(O)/centerctl: $(CENTERCTL_OBJ) $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libcenter.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(DB_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
-$(O)/headend: $(O)/tools/headend.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
+$(O)/headend: $(O)/tools/headend.o $(O)/tools/usage.o $(O)/tools/headend_cmds.o $(O)/tools/m2show.o $(O)/tools/json.o $(O)/tools/util.o $(O)/tools/keys.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 # Tests: cmocka unit tests include the .c under test to reach statics.

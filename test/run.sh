@@ -45,6 +45,7 @@ else
 		"$build/test/test_causes"
 		"$build/test/test_console"
 		"${fuzz[@]}"
+		"$root/test/tools/usage.sh"
 		"$root/test/tools/cli.sh"
 		"$root/test/tools/daemon_args.sh"
 		"$root/test/static/format.sh"

@@ -30,6 +30,7 @@
 #include "json.h"
 #include "keys.h"
 #include "m2show.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/vcard/vcard.sock"
@@ -64,11 +65,13 @@ static const char usage_text[] =
     "The socket is $VCARD_SOCKET or " DEFAULT_SOCKET ".\n"
     "  -h, --help: this text;  -V, --version: the version\n";
 
-static void
-usage(void)
+/* A usage error: why, naming the command (when there is one) and its
+ * synopsis. */
+_Noreturn static void
+usage(const struct opts *o, const char *why)
 {
-	fputs(usage_text, stderr);
-	exit(2);
+	usage_error("cardctl", usage_text, o->npos > 0 ? o->pos[0] : NULL, "%s",
+	    why);
 }
 
 static void
@@ -99,10 +102,11 @@ parse(int argc, char **argv, struct opts *o)
 		else if ((a[0] != '-' || a[1] == '\0') && o->npos < 4)
 			o->pos[o->npos++] = a;
 		else
-			usage(); /* an unknown option or one word too many */
+			usage_arg("cardctl", usage_text,
+			    o->npos > 0 ? o->pos[0] : NULL, a);
 	}
 	if (o->npos == 0)
-		usage();
+		usage(o, "no command given");
 	util_who(o->who, "cardctl", o->pos[0]);
 }
 
@@ -144,7 +148,7 @@ cmd_new(const struct opts *o)
 	int rc;
 
 	if (o->npos != 2)
-		usage();
+		usage(o, "wrong number of arguments");
 	if ((rc = pick_serial(o, serial)) != 0 ||
 	    (rc = create_image(o, o->pos[1], serial, &s)) != 0)
 		return rc;
@@ -177,7 +181,7 @@ cmd_simple(const struct opts *o, const char *verb, int with_file)
 	int rc;
 
 	if (o->npos != (with_file ? 2 : 1))
-		usage();
+		usage(o, "wrong number of arguments");
 	if (with_file) {
 		if (realpath(o->pos[1], abs) == NULL) {
 			fprintf(stderr, "%s: %s: %s\n", o->who, o->pos[1],
@@ -242,7 +246,7 @@ cmd_status(const struct opts *o)
 	int rc = 0;
 
 	if (o->npos != 1)
-		usage();
+		usage(o, "wrong number of arguments");
 	if (call(o, "status", &r) != 0)
 		return UTIL_EXIT_FAIL;
 	st = status_object(&r);
@@ -316,7 +320,9 @@ cmd_personalize(const struct opts *o)
 	int rc;
 
 	if (o->npos != 2 || o->keys == NULL)
-		usage();
+		usage(o,
+		    o->npos != 2 ? "wrong number of arguments" :
+				   "wants --keys DIR");
 	memset(&p, 0, sizeof(p));
 	memset(&k, 0, sizeof(k));
 	if ((rc = parse_perso(o, &p)) != 0 || (rc = pick_serial(o, p.ua)) != 0)
@@ -419,7 +425,7 @@ cmd_show(const struct opts *o)
 	int rc, sm;
 
 	if (o->npos != 2)
-		usage();
+		usage(o, "wrong number of arguments");
 	if ((rc = card_store_open(o->pos[1], &s)) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", o->who, o->pos[1],
 		    proto_strerror(rc));
@@ -470,6 +476,5 @@ main(int argc, char **argv)
 		return cmd_personalize(&o);
 	if (strcmp(cmd, "show") == 0)
 		return cmd_show(&o);
-	usage();
-	return UTIL_EXIT_USAGE;
+	usage_cmd("cardctl", usage_text, cmd);
 }

@@ -49,6 +49,7 @@
 #include "centerctl.h"
 #include "headend.h"
 #include "keys.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_DIR "/var/lib/ptv/center"
@@ -103,10 +104,11 @@ static const char usage_text[] =
     "  -h, --help: this text;  -V, --version: the version\n";
 
 void
-ctl_usage(void)
+ctl_usage(const struct opts *o)
 {
-	fputs(usage_text, stderr);
-	exit(2);
+	if (o->npos == 0)
+		usage_error("centerctl", usage_text, NULL, "no command given");
+	usage_cmd("centerctl", usage_text, o->pos[0]);
 }
 
 int
@@ -153,7 +155,7 @@ cmd_register(const struct opts *o)
 	int rc = 0;
 
 	if (o->npos < 2)
-		ctl_usage();
+		ctl_usage(o);
 	if (ctl_db(o, CTL_DB_CREATE, &db) != 0)
 		return 1;
 	for (int i = 1; i < o->npos; i++) {
@@ -228,7 +230,7 @@ int
 ctl_ua_arg(const struct opts *o, int n, uint8_t ua[PROTO_UA_LEN])
 {
 	if (o->npos != n)
-		ctl_usage();
+		ctl_usage(o);
 	return util_arg_hex(o->who, "UA", o->pos[1], ua, PROTO_UA_LEN) != 0 ?
 	    UTIL_EXIT_USAGE :
 	    0;
@@ -330,7 +332,8 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 	int n = 0;
 
 	if (argc - first + 3 > 64)
-		ctl_usage();
+		usage_error("centerctl", usage_text, "ecm",
+		    "too many arguments");
 	av[n++] = (char *)(uintptr_t) "centerctl";
 	av[n++] = (char *)(uintptr_t) "ecm";
 	av[n++] = (char *)(uintptr_t)dir;
@@ -341,7 +344,7 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 }
 
 /*
- * The options and positional arguments; usage() on anything else.  The
+ * The options and positional arguments; a usage error on anything else.  The
  * command ecm takes the rest as headend's: returns the index after it
  * (0: another command).
  */
@@ -372,7 +375,8 @@ parse(int argc, char **argv, struct opts *o)
 			o->broadcast = 1;
 		else if (field != NULL || a[0] == '-' ||
 		    o->npos == CENTERCTL_POS_MAX)
-			ctl_usage(); /* --help, an unknown option, a word too many */
+			usage_arg("centerctl", usage_text,
+			    o->npos > 0 ? o->pos[0] : NULL, a);
 		else if (o->npos == 0 && strcmp(a, "ecm") == 0)
 			return i + 1;
 		else
@@ -448,7 +452,7 @@ main(int argc, char **argv)
 	if ((ecm = parse(argc, argv, &o)) != 0)
 		return cmd_ecm(argc, argv, ecm, o.dir);
 	if (o.npos == 0)
-		ctl_usage();
+		ctl_usage(&o);
 	util_who(o.who, "centerctl", o.pos[0]);
 	if (o.db == NULL)
 		o.db = getenv("CENTER_DB");
@@ -488,6 +492,5 @@ main(int argc, char **argv)
 		return ctl_cmd_emm(&o);
 	if (strcmp(o.pos[0], "revoke") == 0)
 		return ctl_cmd_revoke(&o);
-	ctl_usage();
-	return 2;
+	ctl_usage(&o);
 }

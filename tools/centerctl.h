@@ -25,8 +25,8 @@ struct opts {
 	char who[UTIL_WHO_MAX]; /* "centerctl COMMAND", for errors */
 };
 
-/* usage() on stderr, exit 2. */
-_Noreturn void ctl_usage(void);
+/* A usage error for o's command line (one line on stderr), exit 2. */
+_Noreturn void ctl_usage(const struct opts *o);
 /*
  * The database, or an error naming it (UTIL_EXIT_FAIL): made if there is
  * none (CREATE: register), or one that exists, to change (WRITE) or only

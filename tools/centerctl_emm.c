@@ -110,7 +110,7 @@ ctl_cmd_emm(const struct opts *o)
 	int want = 3;
 
 	if (o->npos < 3)
-		ctl_usage();
+		ctl_usage(o);
 	if ((t = emm_type(o->pos[2])) == NULL) {
 		fprintf(stderr, "%s: no EMM type %s\n", o->who, o->pos[2]);
 		return UTIL_EXIT_USAGE;

@@ -33,6 +33,7 @@
 #include "client.h"
 #include "dctl.h"
 #include "json.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/decoderd/decoderd.sock"
@@ -62,11 +63,13 @@ static const char usage_text[] =
     "The socket is $DECODERD_SOCKET or " DEFAULT_SOCKET ".\n"
     "  -h, --help: this text;  -V, --version: the version\n";
 
-static void
-usage(void)
+/* A usage error: why, naming the command (when there is one) and its
+ * synopsis. */
+_Noreturn static void
+usage(const struct opts *o, const char *why)
 {
-	fputs(usage_text, stderr);
-	exit(2);
+	usage_error("decoderctl", usage_text, o->npos > 0 ? o->pos[0] : NULL,
+	    "%s", why);
 }
 
 static void
@@ -88,10 +91,11 @@ parse(int argc, char **argv, struct opts *o)
 		else if (argv[i][0] != '-' && o->npos < 3)
 			o->pos[o->npos++] = argv[i];
 		else
-			usage(); /* an unknown option or one word too many */
+			usage_arg("decoderctl", usage_text,
+			    o->npos > 0 ? o->pos[0] : NULL, argv[i]);
 	}
 	if (o->npos == 0)
-		usage();
+		usage(o, "no command given");
 	util_who(o->who, "decoderctl", o->pos[0]);
 }
 
@@ -162,8 +166,7 @@ request(const struct opts *o, char *req, size_t cap)
 		snprintf(req, cap, "uplink cut=%u", v);
 		return 0;
 	}
-	usage();
-	return UTIL_EXIT_USAGE;
+	usage_cmd("decoderctl", usage_text, cmd);
 }
 
 /* The commands with an output, how it is printed, whether as JSON too. */

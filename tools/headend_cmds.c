@@ -30,6 +30,7 @@
 #include "json.h"
 #include "keys.h"
 #include "m2show.h"
+#include "usage.h"
 #include "util.h"
 
 #define MAX_ARGS 8
@@ -41,6 +42,7 @@ struct opts {
 	const char *channel, *event, *time, *end, *ppv, *cw, *ua, *counter;
 	const char *count, *period, *path;
 	int sub, json;
+	const char *prog;       /* "headend", "centerctl" */
 	char who[UTIL_WHO_MAX]; /* "headend ecm", "centerctl ecm" */
 };
 
@@ -70,11 +72,13 @@ static const char usage_text[] =
     "       headend open DIR REGISTRATION [--json] HEXBLOCK|-\n"
     "       headend -h|--help | -V|--version\n";
 
-static void
-usage(void)
+/* A usage error: why, naming the command (when there is one) and its
+ * synopsis. */
+_Noreturn static void
+usage(const struct opts *o, const char *why)
 {
-	fputs(usage_text, stderr);
-	exit(UTIL_EXIT_USAGE);
+	usage_error(o->prog, usage_text, o->npos > 0 ? o->pos[0] : NULL, "%s",
+	    why);
 }
 
 static const char **
@@ -110,6 +114,7 @@ parse(int argc, char **argv, struct opts *o)
 	const char *prog = strrchr(argv[0], '/');
 	const char **slot;
 
+	o->prog = prog != NULL ? prog + 1 : argv[0];
 	for (int i = 1; i < argc; i++) {
 		util_help_version("headend", argv[i], usage_text);
 		if (strcmp(argv[i], "--sub") == 0)
@@ -122,11 +127,14 @@ parse(int argc, char **argv, struct opts *o)
 		    o->npos < MAX_ARGS)
 			o->pos[o->npos++] = argv[i];
 		else
-			usage(); /* an unknown option or one word too many */
+			usage_arg(o->prog, usage_text,
+			    o->npos > 0 ? o->pos[0] : NULL, argv[i]);
 	}
+	if (o->npos == 0)
+		usage(o, "no command given");
 	if (o->npos < 2)
-		usage();
-	util_who(o->who, prog != NULL ? prog + 1 : argv[0], o->pos[0]);
+		usage_cmd(o->prog, usage_text, o->pos[0]);
+	util_who(o->who, o->prog, o->pos[0]);
 }
 
 /* An optional number: dflt when absent. */
@@ -147,7 +155,7 @@ ecm_args(const struct opts *o, struct ecm_job *j)
 	uint32_t ch = 0;
 
 	if (o->npos != 2)
-		usage();
+		usage(o, "wrong number of arguments");
 	memset(j, 0, sizeof(*j));
 	if (util_arg_u32(o->who, "--channel", o->channel, 0, 0xffff, &ch) ||
 	    util_arg_u32(o->who, "--event", o->event, 0, UINT32_MAX,
@@ -263,10 +271,12 @@ cmd_args(const struct opts *o, struct proto_cmd *c)
 	int want, chan;
 
 	if (o->npos < 3)
-		usage();
+		usage(o, "wants a command type");
 	memset(c, 0, sizeof(*c));
-	if (cmd_type(o->pos[2], &c->type, &want) != 0 || o->npos != want)
-		usage();
+	if (cmd_type(o->pos[2], &c->type, &want) != 0)
+		usage(o, "unknown command type");
+	if (o->npos != want)
+		usage(o, "wrong number of arguments for its type");
 	if (cmd_path(o, &c->path) != 0)
 		return UTIL_EXIT_USAGE;
 	chan = c->type == PROTO_CMD_GRANT || c->type == PROTO_CMD_REVOKE;
@@ -429,10 +439,8 @@ prepare(const struct opts *o, struct job *j)
 		return ecm_args(o, &j->ecm);
 	if (strcmp(cmd, "cmd") == 0)
 		return cmd_args(o, &j->cmd);
-	if (strcmp(cmd, "open") != 0)
-		usage();
-	if (o->npos != 4)
-		usage();
+	if (strcmp(cmd, "open") != 0 || o->npos != 4)
+		usage_cmd(o->prog, usage_text, cmd);
 	if ((rc = read_block(o->pos[3], &j->open)) != 0) {
 		fprintf(stderr, "%s: the block is not hex, or too long: %s\n",
 		    o->who, proto_strerror(rc));
@@ -456,7 +464,7 @@ headend_main(int argc, char **argv)
 		return util_no_json(o.who);
 	if (strcmp(o.pos[0], "init") == 0) {
 		if (o.npos != 2)
-			usage();
+			usage(&o, "wrong number of arguments");
 		return keys_init(o.pos[1]) == 0 ? 0 : UTIL_EXIT_FAIL;
 	}
 	if ((rc = prepare(&o, &j)) != 0)

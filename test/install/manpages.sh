@@ -4,8 +4,9 @@
 # the daemons), and each page names exactly the options the program's
 # --help names: an option added to a program and not to its page, or a
 # page describing an option the program no longer has, fails here; so
-# does a tool's command missing from its page's COMMANDS.  The pages also
-# render without a groff warning.
+# does a tool's command missing from its page's COMMANDS, and a key of
+# decoderd's configuration missing from its page or the sample.  The
+# pages also render without a groff warning.
 set -u
 root=${PTV_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${PTV_BUILD:-$root/build}
@@ -81,4 +82,20 @@ for p in vcard:8 decoderd:8 centerd:8 cardctl:1 headend:1 decoderctl:1 \
 	check_match "$prog: the page has NAME, SYNOPSIS, DESCRIPTION" \
 	    "NAME.*SYNOPSIS.*DESCRIPTION" "$(grep '^\.SH' "$page" | tr '\n' ' ')"
 done
+
+# decoderd's configuration keys, as decoder/config.c reads them: each in
+# the page's CONFIGURATION section and in the sample decoderd.conf
+# (set, or commented out with its default).
+keys=$(grep -o 'strcmp(key, "[a-z_0-9]*")' "$root/decoder/config.c" |
+    sed 's/.*"\(.*\)")/\1/')
+conf=$(awk '/^\.SH/ { on = ($2 ~ /CONFIGURATION/) } on' "$root/man/decoderd.8")
+missing=
+for k in $keys; do
+	grep -qw -- "$k" <<<"$conf" || missing="$missing $k(page)"
+	grep -q "^#\? *$k *=" "$root/decoder/decoderd.conf" ||
+	    missing="$missing $k(sample)"
+done
+check "decoder/config.c has configuration keys" test -n "$keys"
+check_eq "decoderd: every configuration key in its page and the sample" "" \
+    "$missing"
 tap_done

@@ -9,7 +9,8 @@
 # (test/lib/hermetic.sh), and a PID namespace, so every daemon the
 # walkthrough starts ends with the test.  Then the outcome the README
 # promises is checked through the installed tools: SC1's film invoiced
-# once, SC2 present and unlocked, M1 holding SC2's entry alone.
+# once, SC2 present and unlocked, M1 holding SC2's entry alone, the
+# console counting SC1 recovered.
 set -u
 root=${PTV_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${PTV_BUILD:-$root/build}
@@ -91,4 +92,7 @@ check_match "headend open printed SC2's data" \
     "$(grep '^block' "$work/out")"
 check_match "the ECM through opensc-tool: 9102, the offer" \
     "SW1=0x91, SW2=0x02" "$(grep '^Received' "$work/out")"
+check_match "the console's overview counts the recovered card" \
+    '"status": *"retired-recovered", *"n": *1' \
+    "$(cat /var/lib/ptv/overview.json 2>/dev/null)"
 tap_done

@@ -8,7 +8,9 @@
 # nothing behind; where it can work (the CA missing without a schedule,
 # the ECM directory missing, pcscd not running) it warns and serves.
 # Readiness: -b returns once the daemon serves, and systemd hears
-# READY=1 on $NOTIFY_SOCKET.
+# READY=1 on $NOTIFY_SOCKET from each of the three.  -s sends the log
+# to syslog, priorities and all, and none of it to standard error.
+# SIGHUP stops no daemon.
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 . "$root/test/lib/system.sh"
 
@@ -18,6 +20,17 @@ run() {
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	err=$(cat "$tmp/err")
+}
+# notify_listen SOCKET OUT: systemd's side of sd_notify, the first
+# datagram on SOCKET into OUT (10 s at most); returns once it listens
+notify_listen() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(10)
+print(s.recv(4096).decode())' "$1" >"$2" 2>&1 &
+	started
+	wait_for 5 test -S "$1"
 }
 files_in() { (cd "$1" && find . | grep -vx -e ./out -e ./err | sort); }
 
@@ -88,13 +101,7 @@ wait_for 5 test ! -S dec.sock
 
 # systemd's readiness protocol: READY=1 on the datagram socket.
 if command -v python3 >/dev/null; then
-	python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1]); s.settimeout(10)
-print(s.recv(4096).decode())' "$tmp/notify" >notify.out 2>&1 &
-	started
-	wait_for 5 test -S "$tmp/notify"
+	notify_listen "$tmp/notify" notify.out
 	NOTIFY_SOCKET=$tmp/notify "$D" -m state/m1 -k state/dec.key \
 	    -S dec.sock -A ca.crt -I issuer.pub -e ecm 2>>dec.log &
 	started
@@ -114,6 +121,45 @@ print(s.recv(4096).decode())' "$tmp/notify" >notify.out 2>&1 &
 	check_eq "decoderd stops on SIGTERM: exit 0" 0 $?
 fi
 
+# -s: the log to syslog (LOG_DAEMON), with the priority, none of it on
+# standard error.  /dev/log is a socket of this test's own, on a /dev of
+# its own (a tmpfs with null, zero, urandom bound in), in a mount
+# namespace of its own.
+cat >"$tmp/syslog.sh" <<'EOS'
+old=$(mktemp -d "$1/dev.XXXXXX")
+mount --rbind /dev "$old" && mount -t tmpfs tmpfs /dev || exit 1
+for n in null zero random urandom; do
+	: >"/dev/$n" && mount --bind "$old/$n" "/dev/$n" || exit 1
+done
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log"); s.settimeout(3)
+while True:
+    try: print(s.recv(4096).decode(), flush=True)
+    except socket.timeout: break' >syslog.out &
+for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+"$2" -s -b -m state/m1 -k state/dec.key -S dec.sock -A ca.crt \
+    -I issuer.pub -e no-ecm -l info 2>syslog.err
+echo $? >syslog.rc
+kill "$(cat state/dec.key.lock)"
+wait
+EOS
+if command -v python3 >/dev/null; then
+	unshare --mount --propagation private bash "$tmp/syslog.sh" "$tmp" "$D"
+	check_eq "decoderd -s -b: starts" 0 "$(cat syslog.rc)"
+	check_match "decoderd -s: its log reaches syslog, as a daemon's notice" \
+	    "^<29>.* decoderd\[[0-9]+\]: decoder [0-9a-f]{16}: M1 state/m1" \
+	    "$(cat syslog.out)"
+	check_match "decoderd -s: a warning with its priority" \
+	    "^<28>.* decoderd\[[0-9]+\]: check_ecm_dir: ECM directory no-ecm" \
+	    "$(cat syslog.out)"
+	check_match "decoderd -s -l info: an info line with its priority" \
+	    "^<30>.* decoderd\[[0-9]+\]: " "$(cat syslog.out)"
+	check_eq "decoderd -s: nothing of it on standard error" "" \
+	    "$(cat syslog.err)"
+fi
+
 run "$B/vcard" -H no-such-host.invalid -S v.sock
 check_eq "vcard, vpcd's host does not resolve: exit 1" 1 "$rc"
 check_match "vcard, vpcd's host does not resolve: says so" \
@@ -124,6 +170,23 @@ run "$B/centerd" -K no-keys
 check_eq "centerd, no key directory: exit 1" 1 "$rc"
 check_match "centerd, no key directory: names the file" \
     "^centerd: no-keys/master.key: " "$err"
+
+# centerd tells systemd it is ready once it listens, and serves on
+# through SIGHUP (it has no configuration to reload).
+"$B/centerctl" -K "$tmp/center" init >/dev/null
+notify_listen "$tmp/notify-c" notify-c.out
+NOTIFY_SOCKET=$tmp/notify-c "$B/centerd" -K "$tmp/center" -p 17443 \
+    2>centerd.log &
+started
+cpid=$!
+check "centerd listens" wait_for 10 grep -q "listening on" centerd.log
+check "centerd tells systemd it is ready" wait_for 10 grep -q READY=1 notify-c.out
+kill -HUP "$cpid"
+sleep 0.3
+check "centerd ignores SIGHUP" kill -0 "$cpid"
+kill "$cpid"
+wait "$cpid"
+check_eq "centerd stops on SIGTERM: exit 0" 0 $?
 
 # pcscd not running: both warn at start and serve (vcard with a card to
 # serve: without one it does not call vpcd).
@@ -138,10 +201,19 @@ check_match "decoderd without pcscd: warns at start" \
     "$(cat nopcscd.log)"
 kill "$dpid"
 "$B/cardctl" new "$tmp/c.img" >/dev/null
-"$B/vcard" -S v.sock "$tmp/c.img" 2>vcard.log &
+notify_listen "$tmp/notify-v" notify-v.out
+NOTIFY_SOCKET=$tmp/notify-v "$B/vcard" -S v.sock "$tmp/c.img" 2>vcard.log &
 started
 vpid=$!
+check "vcard tells systemd it is ready" wait_for 10 grep -q READY=1 notify-v.out
 check "vcard without pcscd: serves its socket" wait_for 10 test -S v.sock
 check "vcard without pcscd: warns" wait_for 10 grep -q "does not answer" vcard.log
+kill -HUP "$vpid"
+sleep 0.3
+check "vcard ignores SIGHUP" kill -0 "$vpid"
+check "vcard still answers after SIGHUP" \
+    quietly "$B/cardctl" -S v.sock status
 kill "$vpid"
+wait "$vpid"
+check_eq "vcard stops on SIGTERM: exit 0" 0 $?
 tap_done
