@@ -12,9 +12,8 @@ cd "$root" || exit 1
 # Files over the limit whose split is under way on another branch: each
 # is reported as a skip while it is over, and said to be done (a comment:
 # take it off the list) once it is not, so that the branch doing the
-# split lands whatever the order.  center/db.c and center/ingest.c:
-# scale's (issue 8; over since the PostgreSQL work of issue 12).
-pending=(center/db.c center/ingest.c)
+# split lands whatever the order.  None now.
+pending=()
 
 is_pending() {
 	local p
