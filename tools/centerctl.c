@@ -351,6 +351,14 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 static int
 parse(int argc, char **argv, struct opts *o)
 {
+	/* static: the words live as long as the process (no leak at exit) */
+	static const char **words;
+
+	if ((words = calloc((size_t)argc, sizeof(*words))) == NULL) {
+		fprintf(stderr, "centerctl: out of memory\n");
+		exit(UTIL_EXIT_FAIL);
+	}
+	o->pos = words;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], **field = NULL;
 
@@ -373,8 +381,7 @@ parse(int argc, char **argv, struct opts *o)
 			o->json = 1;
 		else if (field == NULL && strcmp(a, "--broadcast") == 0)
 			o->broadcast = 1;
-		else if (field != NULL || a[0] == '-' ||
-		    o->npos == CENTERCTL_POS_MAX)
+		else if (field != NULL || a[0] == '-')
 			usage_arg("centerctl", usage_text,
 			    o->npos > 0 ? o->pos[0] : NULL, a);
 		else if (o->npos == 0 && strcmp(a, "ecm") == 0)

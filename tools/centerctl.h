@@ -14,13 +14,11 @@
 #include "../center/db.h"
 #include "util.h"
 
-#define CENTERCTL_POS_MAX 8
-
 struct opts {
 	const char *dir, *db, *name, *out, *cancel;
 	char dbbuf[PATH_MAX];
 	int json, broadcast;
-	const char *pos[CENTERCTL_POS_MAX];
+	const char **pos; /* room for every word: register takes any number */
 	int npos;
 	char who[UTIL_WHO_MAX]; /* "centerctl COMMAND", for errors */
 };

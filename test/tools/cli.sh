@@ -274,6 +274,16 @@ refused "centerctl cert with another CA's key" 1 \
 mv "$tmp/ca.key" "$c/ca.key"
 check_eq "refused renewals changed nothing" "$before" "$(sums "$c")"
 
+# --- register takes any number of files (the README's cards/*.reg) --------
+mkdir "$tmp/many"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	"$build/cardctl" personalize "$tmp/many/c$i.img" --keys "$k" \
+	    --ua "$(printf '22222222222222%02d' "$i")" >/dev/null
+done
+run "$build/centerctl" -K "$k" -d "$tmp/many.db" register "$tmp"/many/*.reg
+check_eq "centerctl register with ten files: all registered" "0 10" \
+    "$rc $("$build/centerctl" -K "$k" -d "$tmp/many.db" cards | grep -c '^2222')"
+
 # --- standard output cut, or full -------------------------------------------
 check_cut "centerctl cards" "$build/centerctl" -K "$k" cards
 check_cut "centerctl cards --json" "$build/centerctl" -K "$k" cards --json
