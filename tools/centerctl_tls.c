@@ -7,9 +7,12 @@
  * operator console's admin token.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,6 +106,17 @@ set_serial(X509 *c)
 	return ok;
 }
 
+/* An address literal (a decoder checks it against an IP: name) or a
+ * host name (DNS:)? */
+static int
+is_ip(const char *name)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, a) == 1 ||
+	    inet_pton(AF_INET6, name, a) == 1;
+}
+
 static X509 *
 make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, int ca)
 {
@@ -117,8 +131,8 @@ make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, int ca)
 	else
 		snprintf(san, sizeof(san),
 		    "DNS:localhost,IP:127.0.0.1,IP:::1,"
-		    "DNS:%s",
-		    cn);
+		    "%s:%s",
+		    is_ip(cn) ? "IP" : "DNS", cn);
 	n = X509_get_subject_name(c);
 	if (X509_set_version(c, 2) != 1 || !set_serial(c) ||
 	    X509_gmtime_adj(X509_getm_notBefore(c), -3600) == NULL ||
@@ -129,6 +143,12 @@ make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, int ca)
 		(const unsigned char *)cn, -1, -1, 0) != 1 ||
 	    X509_set_issuer_name(c,
 		issuer != NULL ? X509_get_subject_name(issuer) : n) != 1)
+		goto fail;
+	/* key identifiers: a decoder holding another CA is told so
+	 * (unable to get the issuer), not "signature failure"; an older CA
+	 * without one still signs (keyid, not keyid:always) */
+	if (!add_ext(c, c, NID_subject_key_identifier, "hash") ||
+	    !add_ext(c, ca ? c : issuer, NID_authority_key_identifier, "keyid"))
 		goto fail;
 	if (ca ? !add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE") ||
 		    !add_ext(c, c, NID_key_usage,
@@ -177,10 +197,19 @@ ctl_tls_init(const char *dir, const char *name)
 	const char *who = "centerctl init";
 	EVP_PKEY *cak = NULL;
 	X509 *ca = NULL;
+	uint8_t rnd[4];
+	char cn[32], hex[2 * sizeof(rnd) + 1];
 	int rc = 1;
 
+	/* a subject of its own: two operators' (or two inits') CAs differ */
+	if (proto_random(rnd, sizeof(rnd)) != 0) {
+		fprintf(stderr, "%s: no random bytes\n", who);
+		return 1;
+	}
+	proto_hex(rnd, sizeof(rnd), hex);
+	snprintf(cn, sizeof(cn), "ptv operator CA %s", hex);
 	if ((cak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1")) == NULL ||
-	    (ca = make_cert(cak, "ptv operator CA", NULL, cak, 1)) == NULL) {
+	    (ca = make_cert(cak, cn, NULL, cak, 1)) == NULL) {
 		fprintf(stderr, "%s: cannot make the CA\n", who);
 		goto out;
 	}

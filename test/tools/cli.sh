@@ -273,6 +273,16 @@ refused "centerctl cert with another CA's key" 1 \
     "$build/centerctl" -K "$c" cert
 mv "$tmp/ca.key" "$c/ca.key"
 check_eq "refused renewals changed nothing" "$before" "$(sums "$c")"
+run "$build/centerctl" -K "$c" cert --name 127.0.0.2
+check_match "an address for --name is an IP name, not a DNS one" \
+    "IP Address:127.0.0.2" \
+    "$(openssl x509 -in "$c/server.crt" -noout -ext subjectAltName)"
+check "two inits' CAs have subjects of their own" test \
+    "$(openssl x509 -in "$c/ca.crt" -noout -subject)" != \
+    "$(openssl x509 -in "$tmp/k3/ca.crt" -noout -subject)"
+check_match "a certificate checked against another init's CA: its issuer unknown" \
+    "unable to get local issuer certificate" \
+    "$(openssl verify -CAfile "$tmp/k3/ca.crt" "$c/server.crt" 2>&1)"
 
 # --- register takes any number of files (the README's cards/*.reg) --------
 mkdir "$tmp/many"
