@@ -141,9 +141,12 @@ cgs_db_open_existing(const char *target, int readonly, struct cgs_db **out)
 	int rc;
 
 	if (sqlite_file(target)) {
+		/* the cause said (EACCES), not SQLite's "unable to open" */
 		if (stat(target, &st) != 0)
 			return errno == ENOENT ? PROTO_ERR_NOTFOUND :
-						 PROTO_ERR_IO;
+						 proto_err_sys(errno);
+		if (access(target, readonly ? R_OK : R_OK | W_OK) != 0)
+			return proto_err_sys(errno);
 		if (!readonly && (rc = db_private(target, 0)) != 0)
 			return rc;
 	}

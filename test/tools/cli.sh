@@ -284,6 +284,13 @@ check_match "a certificate checked against another init's CA: its issuer unknown
     "unable to get local issuer certificate" \
     "$(openssl verify -CAfile "$tmp/k3/ca.crt" "$c/server.crt" 2>&1)"
 
+# --- a database the user may not read: the cause, not "input/output error"
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+	refused "centerctl cards as another user" 1 \
+	    "^centerctl cards: cannot open the database $k/center.db: Permission denied$" \
+	    runuser -u nobody -- "$build/centerctl" -K "$k" cards
+fi
+
 # --- register takes any number of files (the README's cards/*.reg) --------
 mkdir "$tmp/many"
 for i in 1 2 3 4 5 6 7 8 9 10; do
