@@ -27,6 +27,7 @@
 #include "console.h"
 #include "db.h"
 #include "pool.h"
+#include "report.h"
 #include "server.h"
 
 #define DEFAULT_PORT "7443"
@@ -251,6 +252,27 @@ start_console(struct centerd *d)
 	return rc;
 }
 
+static int
+count_card(void *arg, const struct cgs_count_row *r)
+{
+	*(uint64_t *)arg += r->n;
+	return 0;
+}
+
+/* A database that knows no card serves no decoder: said at start (a
+ * mistyped --db makes a new, empty one; centerctl register fills it). */
+static void
+warn_no_cards(struct cgs_db *db, const char *path)
+{
+	uint64_t n = 0;
+
+	if (cgs_report_card_counts(db, count_card, &n) == 0 && n == 0)
+		fprintf(stderr,
+		    "centerd: warning: the database %s holds no card: every "
+		    "block is rejected until centerctl register adds them\n",
+		    path);
+}
+
 /* Everything the server needs before it listens; errors on stderr. */
 static int
 prepare(struct centerd *d)
@@ -278,6 +300,7 @@ prepare(struct centerd *d)
 		    d->db_path, proto_strerror(rc));
 		return rc;
 	}
+	warn_no_cards(db, d->db_path);
 	cgs_db_close(&db);
 	if ((rc = cgs_pool_new(d->db_path, &d->keys, &d->pool)) != 0) {
 		fprintf(stderr, "centerd: %s\n", proto_strerror(rc));

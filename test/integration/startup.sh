@@ -170,6 +170,15 @@ run "$B/centerd" -K no-keys
 check_eq "centerd, no key directory: exit 1" 1 "$rc"
 check_match "centerd, no key directory: names the file" \
     "^centerd: no-keys/master.key: " "$err"
+"$B/centerctl" -K ck init >/dev/null
+"$B/centerd" -f -K ck -D typo.db -p 7450 2>typo.log &
+started
+cpid=$!
+check "centerd on a database that holds no card (a mistyped --db): warns" \
+    wait_for 5 grep -q "^centerd: warning: the database typo.db holds no card" \
+    typo.log
+kill "$cpid"
+wait "$cpid"
 
 # centerd tells systemd it is ready once it listens, and serves on
 # through SIGHUP (it has no configuration to reload).
