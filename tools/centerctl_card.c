@@ -62,7 +62,8 @@ block_object(const struct cgs_block_row *r)
 	tj_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
 	tj_set_int(o, "seq", r->seq);
 	tj_set_str(o, "frame", r->origin);
-	tj_set_str(o, "status", r->status);
+	/* "result", as decoderctl uplink names a block's outcome */
+	tj_set_str(o, "result", r->status);
 	tj_set_str(o, "reason", r->reason);
 	tj_set_time(o, "received_at", r->received_at);
 	return o;
@@ -84,7 +85,7 @@ static const struct show_col block_cols[] = {
 	{ "decoder", 16, 0 },
 	{ "seq", 5, 1 },
 	{ "frame", 9, 0 },
-	{ "status", 9, 0 },
+	{ "result", 9, 0 },
 	{ "received_at", 20, 0 },
 	{ "reason", 0, 0 },
 	{ NULL, 0, 0 },
@@ -156,7 +157,7 @@ static void
 print_head(json_t *card, json_t *data)
 {
 	static const char *const card_keys[] = { "status", "locked",
-		"last_block_seq", "purchases", "registered_at", "first_seen",
+		"last_block_seq", "invoiced", "registered_at", "first_seen",
 		"last_seen", "recovered_at", "seen_as", "seen_via", "seen_at",
 		"revoked_at", NULL };
 	char v[512];

@@ -103,7 +103,8 @@ show_card(const struct cgs_card_row *r)
 	else
 		tj_set_bool(o, "locked", r->locked);
 	tj_set_int(o, "last_block_seq", r->last_block_seq);
-	tj_set_int(o, "purchases", r->purchases);
+	/* a count: "purchases" is the list itself (an M2's, invoices) */
+	tj_set_int(o, "invoiced", r->purchases);
 	tj_set_time(o, "registered_at", r->registered_at);
 	tj_set_time(o, "first_seen", r->first_seen);
 	tj_set_time(o, "last_seen", r->last_seen);
@@ -195,7 +196,7 @@ const struct show_col show_card_cols[] = {
 	{ "status", 17, 0 },
 	{ "locked", 6, 0 },
 	{ "last_block_seq", 14, 1 },
-	{ "purchases", 9, 1 },
+	{ "invoiced", 8, 1 },
 	{ "seen_as", 9, 0 },
 	{ "seen_via", 16, 0 },
 	{ "seen_at", 0, 0 },
@@ -279,7 +280,7 @@ show_rejected(const struct cgs_rejected_row *r)
 	json_t *o = tj_object();
 
 	tj_set_int(o, "n", r->n);
-	tj_set_time(o, "at", r->at);
+	tj_set_time(o, "received_at", r->at);
 	tj_set_str(o, "peer", r->peer[0] != '\0' ? r->peer : NULL);
 	tj_set_hex(o, "decoder", r->decoder_id, PROTO_DECODER_ID_LEN);
 	tj_set_ua(o, "ua", r->has_ua ? r->ua : NULL);
@@ -324,7 +325,7 @@ each_rejected(void *arg, const struct cgs_rejected_row *r)
 
 static const struct show_col rejected_cols[] = {
 	{ "n", 6, 1 },
-	{ "at", 20, 0 },
+	{ "received_at", 20, 0 },
 	{ "peer", 15, 0 },
 	{ "decoder", 16, 0 },
 	{ "ua", 16, 0 },

@@ -62,7 +62,7 @@ dec=$("$cctl" card "$U" --json | grep -o '"sessions":.*' |
 check_match "through the decoder of its last session" "$dec" \
 	"$(data_field decoder | sed 's/^/"decoder":/')"
 check_match "with the session's blocks in the history" \
-	'"blocks":\[\{"session":[0-9]+,"decoder":"[0-9a-f]{16}","ua":"1111111111111111","seq":[0-9]+,"frame":"present","status":"accepted"' \
+	'"blocks":\[\{"session":[0-9]+,"decoder":"[0-9a-f]{16}","ua":"1111111111111111","seq":[0-9]+,"frame":"present","result":"accepted"' \
 	"$json"
 check_match "and its invoice" '"invoices":\[\{"ua":"1111111111111111","seq":1,"event":42' \
 	"$json"

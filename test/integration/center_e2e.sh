@@ -186,13 +186,13 @@ check_json "centerctl rejected --json: the schema" "$out" total=integer \
 	keep=integer kept=integer reasons.[].code=integer \
 	reasons.[].reason=string reasons.[].final=boolean \
 	reasons.[].count=integer reasons.[].last_at=integer \
-	blocks.[].n=integer blocks.[].at=integer blocks.[].peer=string \
+	blocks.[].n=integer blocks.[].received_at=integer blocks.[].peer=string \
 	blocks.[].decoder=string blocks.[].ua=string\|null \
 	blocks.[].seq=integer\|null blocks.[].frame=string \
 	blocks.[].code=integer blocks.[].final=boolean \
 	blocks.[].session=integer\|null
 check_match "the newest first: the unknown card's, in its recorded session" \
-	"\"blocks\":\[\{\"n\":[0-9]+,\"at\":[0-9]+,\"at_iso\":\"[^\"]+\",\"peer\":\"[^\"]+\",\"decoder\":\"$DEC\",\"ua\":\"9999999999999999\",\"seq\":[0-9]+,\"frame\":\"recovered\",\"code\":1,\"reason\":\"unknown card\",\"final\":true,\"session\":[0-9]+\}" \
+	"\"blocks\":\[\{\"n\":[0-9]+,\"received_at\":[0-9]+,\"received_at_iso\":\"[^\"]+\",\"peer\":\"[^\"]+\",\"decoder\":\"$DEC\",\"ua\":\"9999999999999999\",\"seq\":[0-9]+,\"frame\":\"recovered\",\"code\":1,\"reason\":\"unknown card\",\"final\":true,\"session\":[0-9]+\}" \
 	"$out"
 check_match "SC4's block relabelled as SC2's, from a junk session" \
 	"\"ua\":\"${UA[2]}\",\"seq\":[0-9]+,\"frame\":\"recovered\",\"code\":2,\"reason\":\"bad signature\",\"final\":true,\"session\":null" \
