@@ -350,5 +350,9 @@ if [ -w /dev/full ]; then
 	full "headend ecm" "$build/headend" ecm "$k" --channel 7 --event 1 \
 	    --time 1 --sub --count 3
 	full "decoderctl" "$build/decoderctl" --help
+	full "headend cmd" "$build/headend" cmd "$k" --ua 1111111111111111 \
+	    --counter 1 unlock
+	full "centerctl ecm" "$build/centerctl" -K "$k" ecm --channel 7 \
+	    --event 1 --time 1 --sub
 fi
 tap_done
