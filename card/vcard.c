@@ -141,7 +141,7 @@ check_vpcd_host(const struct vcard *v)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(v->host, NULL, &hints, &res)) != 0) {
-		fprintf(stderr, "vcard: vpcd host %s: %s\n", v->host,
+		proto_log_fatal("vpcd host %s: %s", v->host,
 		    proto_strerror(rc == EAI_SYSTEM ? proto_err_sys(errno) :
 						      proto_err_gai(rc)));
 		return PROTO_ERR_NOTFOUND;
@@ -203,16 +203,16 @@ insert_first(struct vcard *v, const char *image)
 	int rc;
 
 	if (realpath(image, abs) == NULL) {
-		fprintf(stderr, "vcard: %s: %s\n", image, strerror(errno));
+		proto_log_fatal("%s: %s", image, strerror(errno));
 		return proto_err_sys(errno);
 	}
 	if ((rc = vcard_claim_image(v, abs, &v->image_lock, why,
 		 sizeof(why))) != 0) {
-		fprintf(stderr, "vcard: %s\n", why);
+		proto_log_fatal("%s", why);
 		return rc;
 	}
 	if ((rc = vcard_load(abs, &v->store, &v->rt)) != 0) {
-		fprintf(stderr, "vcard: cannot load %s: %s\n", image,
+		proto_log_fatal("cannot load %s: %s", image,
 		    proto_strerror(rc));
 		return rc;
 	}
@@ -229,15 +229,14 @@ start(struct vcard *v, const char *image)
 	if ((rc = check_vpcd_host(v)) != 0)
 		return rc;
 	if ((rc = vcard_claim_port(v)) != 0) {
-		fprintf(stderr, "vcard: vpcd %s:%u: %s\n", v->host,
-		    (unsigned)v->port,
+		proto_log_fatal("vpcd %s:%u: %s", v->host, (unsigned)v->port,
 		    rc == PROTO_ERR_EXISTS ? "another vcard serves it" :
 					     proto_strerror(rc));
 		return rc;
 	}
 	if ((rc = proto_daemon_socket_dir(v->ctl_path)) != 0 ||
 	    (rc = proto_ctl_listen(v->ctl_path, &v->ctl_fd)) != 0) {
-		fprintf(stderr, "vcard: control socket %s: %s\n", v->ctl_path,
+		proto_log_fatal("control socket %s: %s", v->ctl_path,
 		    rc == PROTO_ERR_EXISTS ? "another vcard is running" :
 					     proto_strerror(rc));
 		return rc;
@@ -263,15 +262,15 @@ main(int argc, char **argv)
 	char status[128];
 	int rc;
 
+	proto_log_init("vcard", 0, PROTO_LOG_NOTICE); /* for the arguments */
 	if ((rc = vcard_new(&v)) != 0) {
-		fprintf(stderr, "vcard: %s\n", proto_strerror(rc));
+		proto_log_fatal("%s", proto_strerror(rc));
 		return 1;
 	}
 	parse_args(argc, argv, v, &d, &image);
 	proto_log_init("vcard", d.syslog, d.level);
 	if (d.background && (rc = proto_daemon_detach()) != 0) {
-		fprintf(stderr, "vcard: cannot detach: %s\n",
-		    proto_strerror(rc));
+		proto_log_fatal("cannot detach: %s", proto_strerror(rc));
 		vcard_free(&v);
 		return 1;
 	}

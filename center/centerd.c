@@ -198,7 +198,7 @@ dir_path(char buf[PATH_CAP], const char *dir, const char *name)
 	int n = snprintf(buf, PATH_CAP, "%s/%s", dir, name);
 
 	if (n < 0 || n >= PATH_CAP) {
-		fprintf(stderr, "centerd: %s/%s: path too long\n", dir, name);
+		proto_log_fatal("%s/%s: path too long", dir, name);
 		return PROTO_ERR_TOOBIG;
 	}
 	return 0;
@@ -215,7 +215,7 @@ load_keys(struct centerd *d)
 	if ((rc = proto_keydir_load(d->keys_dir,
 		 PROTO_KEYDIR_MASTER | PROTO_KEYDIR_CENTER, 0, &kd, &file)) !=
 	    0) {
-		fprintf(stderr, "centerd: %s/%s: %s\n", d->keys_dir,
+		proto_log_fatal("%s/%s: %s", d->keys_dir,
 		    file != NULL ? file : "",
 		    rc == PROTO_ERR_LENGTH       ? "wrong size" :
 			rc == PROTO_ERR_NOTFOUND ? "no such file (make the "
@@ -247,7 +247,7 @@ start_console(struct centerd *d)
 	if ((rc = dir_path(d->token, d->keys_dir, CGS_CONSOLE_TOKEN)) != 0)
 		return rc;
 	if ((rc = cgs_console_start(&cc, &d->console)) != 0)
-		fprintf(stderr, "centerd: cannot serve the console on %s: %s\n",
+		proto_log_fatal("cannot serve the console on %s: %s",
 		    d->console_addr, proto_strerror(rc));
 	return rc;
 }
@@ -290,25 +290,25 @@ prepare(struct centerd *d)
 	    (rc = dir_path(d->key, d->keys_dir, "server.key")) != 0)
 		return rc;
 	if ((rc = proto_tls_server_ctx(d->cert, d->key, &d->tls)) != 0) {
-		fprintf(stderr, "centerd: TLS certificate %s or key %s: %s\n",
-		    d->cert, d->key, proto_strerror(rc));
+		proto_log_fatal("TLS certificate %s or key %s: %s", d->cert,
+		    d->key, proto_strerror(rc));
 		return rc;
 	}
 	/* Create the schema before serving; fail early on a bad path. */
 	if ((rc = cgs_db_open(d->db_path, &db)) != 0) {
-		fprintf(stderr, "centerd: cannot open database %s: %s\n",
-		    d->db_path, proto_strerror(rc));
+		proto_log_fatal("cannot open database %s: %s", d->db_path,
+		    proto_strerror(rc));
 		return rc;
 	}
 	warn_no_cards(db, d->db_path);
 	cgs_db_close(&db);
 	if ((rc = cgs_pool_new(d->db_path, &d->keys, &d->pool)) != 0) {
-		fprintf(stderr, "centerd: %s\n", proto_strerror(rc));
+		proto_log_fatal("%s", proto_strerror(rc));
 		return rc;
 	}
 	if ((rc = cgs_server_new(&d->conf, d->tls, d->pool, &d->srv)) != 0) {
-		fprintf(stderr, "centerd: cannot listen on %s:%s: %s\n",
-		    d->conf.addr, d->conf.port,
+		proto_log_fatal("cannot listen on %s:%s: %s", d->conf.addr,
+		    d->conf.port,
 		    proto_err_errno(rc) != 0 ? proto_strerror(rc) :
 					       strerror(errno));
 		return rc;
@@ -336,8 +336,9 @@ main(int argc, char **argv)
 	char status[256];
 	int left, rc;
 
+	proto_log_init("centerd", 0, PROTO_LOG_NOTICE); /* for the arguments */
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		fprintf(stderr, "centerd: out of memory\n");
+		proto_log_fatal("out of memory");
 		return 1;
 	}
 	d->conf.addr = "127.0.0.1";
@@ -349,8 +350,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, d);
 	proto_log_init("centerd", d->opts.syslog, d->opts.level);
 	if (d->opts.background && (rc = proto_daemon_detach()) != 0) {
-		fprintf(stderr, "centerd: cannot detach: %s\n",
-		    proto_strerror(rc));
+		proto_log_fatal("cannot detach: %s", proto_strerror(rc));
 		centerd_free(d);
 		return 1;
 	}

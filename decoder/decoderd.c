@@ -168,14 +168,12 @@ load_config_file(int argc, char **argv, struct dec_config *c)
 		if ((rc = dec_config_load(optarg, c, &line)) == 0)
 			continue;
 		if (line > 0)
-			fprintf(stderr, "decoderd: %s line %d: %s\n", optarg,
-			    line,
+			proto_log_fatal("%s line %d: %s", optarg, line,
 			    rc == PROTO_ERR_NOTFOUND ?
 				"unknown configuration key" :
 				proto_strerror(rc));
 		else
-			fprintf(stderr, "decoderd: %s: %s\n", optarg,
-			    proto_strerror(rc));
+			proto_log_fatal("%s: %s", optarg, proto_strerror(rc));
 		exit(2);
 	}
 	optind = 1;
@@ -361,23 +359,22 @@ start(struct dec_state *st, struct dec_ctl **ctl, struct dec_monitor **mon,
 	int rc;
 
 	if ((rc = dec_preflight(&st->cfg, 1, why)) != 0) {
-		fprintf(stderr, "decoderd: %s\n", why);
+		proto_log_fatal("%s", why);
 		return rc;
 	}
 	if ((rc = dec_files_open(st, why2)) != 0) {
-		fprintf(stderr, "decoderd: %s\n", why2);
+		proto_log_fatal("%s", why2);
 		return rc;
 	}
 	if ((rc = proto_daemon_socket_dir(st->cfg.socket)) != 0 ||
 	    (rc = dec_ctl_open(st->cfg.socket, ctl)) != 0) {
-		fprintf(stderr, "decoderd: control socket %s: %s\n",
-		    st->cfg.socket,
+		proto_log_fatal("control socket %s: %s", st->cfg.socket,
 		    rc == PROTO_ERR_EXISTS ? "another decoderd is running" :
 					     proto_strerror(rc));
 		return rc;
 	}
 	if ((rc = dec_monitor_start(mon, ev_fd)) != 0) {
-		fprintf(stderr, "decoderd: cannot start the reader monitor\n");
+		proto_log_fatal("cannot start the reader monitor");
 		return rc;
 	}
 	return 0;
@@ -393,12 +390,12 @@ main(int argc, char **argv)
 	char status[PATH_MAX + 64];
 	int ev_fd = -1, rc = 1;
 
+	proto_log_init("decoderd", 0, PROTO_LOG_NOTICE); /* for the arguments */
 	dec_state_init(&st, &dec_card_io_pcsc);
 	parse_args(argc, argv, &st.cfg, &opts);
 	proto_log_init("decoderd", opts.syslog, opts.level);
 	if (opts.background && (rc = proto_daemon_detach()) != 0) {
-		fprintf(stderr, "decoderd: cannot detach: %s\n",
-		    proto_strerror(rc));
+		proto_log_fatal("cannot detach: %s", proto_strerror(rc));
 		rc = 1;
 		goto out;
 	}

@@ -112,3 +112,18 @@ proto_log(int level, const char *fmt, ...)
 	fprintf(stderr, "%s.%03ldZ %s[%ld]: %s: %s\n", date,
 	    ts.tv_nsec / 1000000, log_ident, (long)getpid(), tags[level], msg);
 }
+
+void
+proto_log_fatal(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_syslog)
+		syslog(LOG_ERR, "%s", msg);
+	fprintf(stderr, "%s%s: %s\n", proto_log_to_journal() ? "<3>" : "",
+	    log_ident, msg);
+}

@@ -32,5 +32,14 @@ int proto_log_level_parse(const char *name, int *level);
 int proto_log_to_journal(void);
 void proto_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * What keeps a daemon from starting (before it exits): "IDENT: MESSAGE"
+ * on standard error, where the person who started it looks, behind its
+ * priority "<3>" when standard error is the journal; and at LOG_ERR to
+ * syslog too when the log goes there.  Usable before proto_log_init
+ * (the ident is then "ptv").
+ */
+void
+proto_log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

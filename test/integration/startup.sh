@@ -48,6 +48,22 @@ check_match "decoderd, no issuer key: names the file and errno" \
     "^decoderd: issuer key no-issuer.pub: No such file or directory" "$err"
 check_eq "decoderd, no issuer key: nothing made" "$before" "$(files_in .)"
 
+# Under systemd (standard error the journal, $JOURNAL_STREAM naming it)
+# the reason it cannot start carries its priority, <3> (error).
+jf=$(mktemp /tmp/ptv-journal.XXXXXX)
+JOURNAL_STREAM=$(stat -c %d:%i "$jf") "$D" -m state/m1 \
+    -k state/dec.key -S dec.sock -A ca.crt -e ecm -I no-issuer.pub \
+    2>>"$jf"
+check_match "decoderd under journald: the reason at priority 3" \
+    "^<3>decoderd: issuer key no-issuer.pub: No such file or directory" \
+    "$(cat "$jf")"
+: >"$jf"
+JOURNAL_STREAM=$(stat -c %d:%i "$jf") "$B/centerd" -K no-keys \
+    2>>"$jf"
+check_match "centerd under journald: the reason at priority 3" \
+    "^<3>centerd: no-keys/master.key: " "$(cat "$jf")"
+rm -f "$jf"
+
 run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -e ecm \
     -I bad-issuer.pub
 check_eq "decoderd, an issuer key that is none: exit 1" 1 "$rc"
