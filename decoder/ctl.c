@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <string.h>
 
 #include "../proto/apdu.h"
@@ -117,8 +118,9 @@ do_emm(struct dec_state *st, struct proto_ctl_reply *r)
 		proto_ctl_reply_fail(r, "%s", dec_session_why(st, res.rc));
 		break;
 	case DEC_EMM_NO_DIR:
-		proto_ctl_reply_fail(r, "%s: %s", st->cfg.emm_dir,
-		    proto_strerror(res.rc));
+		proto_ctl_reply_fail(r, "EMM directory %s: %s", st->cfg.emm_dir,
+		    res.rc == PROTO_ERR_NOTFOUND ? strerror(ENOENT) :
+						   proto_strerror(res.rc));
 		break;
 	default:
 		proto_ctl_reply_add(r,

@@ -220,7 +220,8 @@ collect(struct dec_state *st, struct dec_emm_result *res, struct emm_batch *b)
 	DIR *d;
 
 	if ((d = opendir(st->cfg.emm_dir)) == NULL)
-		return errno == ENOENT ? PROTO_ERR_NOTFOUND : PROTO_ERR_IO;
+		return errno == ENOENT ? PROTO_ERR_NOTFOUND :
+					 proto_err_sys(errno);
 	while ((e = readdir(d)) != NULL && files < DEC_EMM_FILES_MAX) {
 		if (!is_emm_file(e->d_name))
 			continue;

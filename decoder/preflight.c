@@ -85,20 +85,33 @@ check_ca(const struct dec_config *c, char why[DEC_PREFLIGHT_WHY_MAX])
 	return 0;
 }
 
+/* A directory decoderd reads from: a warning naming what goes without. */
 static void
-check_ecm_dir(const struct dec_config *c)
+check_read_dir(const char *fn, const char *what, const char *dir,
+    const char *without)
 {
 	struct stat st;
 
-	if (stat(c->ecm_dir, &st) != 0)
-		proto_log(PROTO_LOG_WARNING,
-		    "%s: ECM directory %s: %s: decoderctl tune will fail "
-		    "until it is there",
-		    __func__, c->ecm_dir, strerror(errno));
+	if (stat(dir, &st) != 0)
+		proto_log(PROTO_LOG_WARNING, "%s: %s %s: %s: %s", fn, what, dir,
+		    strerror(errno), without);
 	else if (!S_ISDIR(st.st_mode))
-		proto_log(PROTO_LOG_WARNING,
-		    "%s: ECM directory %s is not a directory", __func__,
-		    c->ecm_dir);
+		proto_log(PROTO_LOG_WARNING, "%s: %s %s is not a directory", fn,
+		    what, dir);
+}
+
+static void
+check_ecm_dir(const struct dec_config *c)
+{
+	check_read_dir(__func__, "ECM directory", c->ecm_dir,
+	    "decoderctl tune will fail until it is there");
+}
+
+static void
+check_emm_dir(const struct dec_config *c)
+{
+	check_read_dir(__func__, "EMM directory", c->emm_dir,
+	    "no broadcast EMM reaches the card until it is there");
 }
 
 static void
@@ -130,6 +143,7 @@ dec_preflight(const struct dec_config *c, int pcsc,
 	    (rc = check_ca(c, why)) != 0)
 		return rc;
 	check_ecm_dir(c);
+	check_emm_dir(c);
 	if (pcsc)
 		check_pcscd();
 	return 0;

@@ -9,7 +9,8 @@
  *     center, so with a scheduled uplink (uplink_interval) decoderd
  *     cannot do its job and does not start; without one it is said and
  *     decoderd serves the rest;
- *   - the ECM directory exists (said, not fatal: only tune needs it);
+ *   - the ECM and EMM directories exist (said, not fatal: only tune
+ *     and the broadcast's EMMs need them);
  *   - pcscd answers (said, not fatal: decoderd waits for it, as it does
  *     when pcscd restarts).
  * Uses config and proto only.

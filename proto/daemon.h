@@ -116,7 +116,9 @@ void proto_daemon_stopping(void);
  * Make the directory a control socket goes in (/run/vcard for
  * /run/vcard/vcard.sock), mode 0755, if it does not exist; systemd makes
  * it for a unit (RuntimeDirectory=), a daemon started by hand makes it
- * here, as pcscd does /run/pcscd.  Only the last component is made.
+ * here, as pcscd does /run/pcscd.  Only a directory of /run itself is
+ * made; anywhere else the socket's directory must exist (a typo in -S
+ * makes nothing).
  */
 int proto_daemon_socket_dir(const char *path);
 

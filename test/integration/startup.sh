@@ -95,6 +95,15 @@ check_match "decoderd, no CA and uplinks scheduled: names the file and errno" \
 check_eq "decoderd, no CA and uplinks scheduled: nothing made" "$before" \
     "$(files_in .)"
 
+run "$D" -m state/m1 -k state/dec.key -S nodir/dec.sock -A ca.crt \
+    -I issuer.pub -e ecm
+check_eq "decoderd, the socket's directory missing: exit 1" 1 "$rc"
+check_match "decoderd, the socket's directory missing: says which" \
+    "^decoderd: control socket nodir/dec.sock: No such file or directory" \
+    "$err"
+check "decoderd makes no directory outside /run" test ! -e nodir
+rm -f state/dec.key state/*.lock
+
 run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -I issuer.pub \
     -e ecm -u 1h -C localhost:x
 check_eq "decoderd, a bad center: a usage error" 2 "$rc"
