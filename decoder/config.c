@@ -46,19 +46,26 @@ set_str(char *dst, size_t cap, const char *v)
 
 #define SECONDS_MAX (86400 * 366)
 
-/* A time in whole seconds: "3600", "1h", "90s"; 0 allowed. */
+/* A time in whole seconds in [min, max]: "3600", "1h", "90s". */
 static int
-set_seconds(unsigned *dst, const char *v)
+set_seconds_in(unsigned *dst, const char *v, unsigned min, unsigned max)
 {
 	uint64_t ms;
 	int rc;
 
-	if ((rc = proto_parse_duration(v, SECONDS_MAX * 1000ull, &ms)) != 0)
+	if ((rc = proto_parse_duration(v, max * 1000ull, &ms)) != 0)
 		return rc;
-	if (ms % 1000 != 0)
+	if (ms % 1000 != 0 || ms / 1000 < min)
 		return PROTO_ERR_RANGE;
 	*dst = (unsigned)(ms / 1000);
 	return 0;
+}
+
+/* A time in whole seconds, 0 allowed. */
+static int
+set_seconds(unsigned *dst, const char *v)
+{
+	return set_seconds_in(dst, v, 0, SECONDS_MAX);
 }
 
 /* yes or no */
@@ -80,6 +87,7 @@ set_host_port(char *host, size_t hcap, char *port, size_t pcap, const char *v,
     size_t n)
 {
 	const char *colon = NULL;
+	unsigned p;
 	size_t hl;
 
 	for (size_t i = 0; i < n; i++)
@@ -96,7 +104,7 @@ set_host_port(char *host, size_t hcap, char *port, size_t pcap, const char *v,
 	host[hl] = '\0';
 	memcpy(port, colon + 1, (size_t)(v + n - colon - 1));
 	port[v + n - colon - 1] = '\0';
-	return 0;
+	return proto_parse_uint(port, 1, 65535, &p);
 }
 
 /* host:port[,host:port...]: the first center, then the others */
@@ -167,13 +175,13 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 	if (strcmp(key, "uplink_interval") == 0)
 		return set_seconds(&c->uplink_interval, v);
 	if (strcmp(key, "uplink_deadline") == 0)
-		return proto_parse_uint(v, 1, DEC_UPLINK_DEADLINE_MAX,
-		    &c->uplink_deadline);
+		return set_seconds_in(&c->uplink_deadline, v, 1,
+		    DEC_UPLINK_DEADLINE_MAX);
 	if (strcmp(key, "first_contact") == 0)
 		return set_bool(&c->first_contact, v);
 	if (strcmp(key, "first_contact_max") == 0)
-		return proto_parse_uint(v, 1, DEC_CONTACT_MAX_MAX,
-		    &c->first_contact_max);
+		return set_seconds_in(&c->first_contact_max, v, 1,
+		    DEC_CONTACT_MAX_MAX);
 	if (strcmp(key, "log_level") == 0)
 		return proto_log_level_parse(v, &c->log_level);
 	if (strcmp(key, "export_interval") == 0)
@@ -181,6 +189,44 @@ dec_config_set(struct dec_config *c, const char *key, const char *v)
 	if (strcmp(key, "usage_export_gap") == 0)
 		return set_seconds(&c->usage_export_gap, v);
 	return PROTO_ERR_NOTFOUND;
+}
+
+const char *
+dec_config_expects(const char *key)
+{
+	static const struct {
+		const char *key, *wants;
+	} keys[] = {
+		{ "reader", "a part of a reader's name" },
+		{ "m1", "a file" },
+		{ "key", "a file" },
+		{ "socket", "a path" },
+		{ "ecm_dir", "a directory" },
+		{ "emm_dir", "a directory" },
+		{ "emm_interval",
+		    "a time, a number and a unit: " PROTO_DURATION_UNITS },
+		{ "ca", "a file" },
+		{ "metrics_file", "a file" },
+		{ "issuer", "a file" },
+		{ "center",
+		    "host:port, or host:port,host:port,... (at most 4), "
+		    "ports 1 to 65535" },
+		{ "uplink_interval",
+		    "a time, a number and a unit: " PROTO_DURATION_UNITS },
+		{ "uplink_deadline", "a time from 1s to 1h" },
+		{ "first_contact", "yes or no" },
+		{ "first_contact_max", "a time from 1s to 1d" },
+		{ "log_level", PROTO_LOG_LEVEL_NAMES },
+		{ "export_interval",
+		    "a time, a number and a unit: " PROTO_DURATION_UNITS },
+		{ "usage_export_gap",
+		    "a time, a number and a unit: " PROTO_DURATION_UNITS },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i].key) == 0)
+			return keys[i].wants;
+	return NULL;
 }
 
 /* Trim spaces and tabs at both ends, in place. */
@@ -197,27 +243,53 @@ trim(char *s)
 	return s;
 }
 
+/* One line; on an error why (when not NULL) says what is wrong with it. */
 static int
-config_line(struct dec_config *c, const char *line, size_t n)
+config_line(struct dec_config *c, const char *line, size_t n, char *why,
+    size_t cap)
 {
-	char buf[PATH_MAX + 64], *eq, *hash;
+	char buf[PATH_MAX + 64], *eq, *hash, *key, *v;
+	const char *wants;
+	int rc;
 
-	if (n >= sizeof(buf) || memchr(line, '\0', n) != NULL)
+	if (n >= sizeof(buf) || memchr(line, '\0', n) != NULL) {
+		if (why != NULL)
+			snprintf(why, cap, "too long, or holds a NUL byte");
 		return PROTO_ERR_FORMAT;
+	}
 	memcpy(buf, line, n);
 	buf[n] = '\0';
 	if ((hash = strchr(buf, '#')) != NULL)
 		*hash = '\0';
 	if (*trim(buf) == '\0')
 		return 0;
-	if ((eq = strchr(buf, '=')) == NULL)
+	if ((eq = strchr(buf, '=')) == NULL) {
+		if (why != NULL)
+			snprintf(why, cap, "not a \"key = value\" line");
 		return PROTO_ERR_FORMAT;
+	}
 	*eq = '\0';
-	return dec_config_set(c, trim(buf), trim(eq + 1));
+	key = trim(buf);
+	v = trim(eq + 1);
+	if ((rc = dec_config_set(c, key, v)) == 0 || why == NULL)
+		return rc;
+	if ((wants = dec_config_expects(key)) == NULL)
+		snprintf(why, cap, "unknown configuration key \"%.64s\"", key);
+	else
+		snprintf(why, cap, "bad value for %s: \"%.200s\" (%s)", key, v,
+		    wants);
+	return rc;
 }
 
 int
 dec_config_load(const char *path, struct dec_config *out, int *lineno)
+{
+	return dec_config_load_why(path, out, lineno, NULL, 0);
+}
+
+int
+dec_config_load_why(const char *path, struct dec_config *out, int *lineno,
+    char *why, size_t cap)
 {
 	struct dec_config c = *out;
 	struct proto_rd r;
@@ -236,7 +308,7 @@ dec_config_load(const char *path, struct dec_config *out, int *lineno)
 			/* a last line without LF */
 			proto_rd_rest(&r, (const uint8_t **)&line, &n);
 		}
-		if ((rc = config_line(&c, line, n)) != 0)
+		if ((rc = config_line(&c, line, n, why, cap)) != 0)
 			goto out;
 	}
 	*out = c;

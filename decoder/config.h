@@ -24,7 +24,7 @@
  *                    key directory: only blocks of cards it certified
  *                    enter M1                   (/etc/ptv/issuer.pub)
  *   uplink_interval  time between scheduled uplinks, 0 = never (0)
- *   uplink_deadline  seconds an uplink session may last, all of it (60)
+ *   uplink_deadline  time an uplink session may last, all of it (60)
  *   metrics_file     where to keep the metrics for node_exporter's
  *                    textfile collector; empty: nowhere ()
  *   first_contact    yes: a transfer-locked card's insertion starts an
@@ -33,7 +33,7 @@
  *                    control words, denials, power-ups) exports too, at
  *                    most one export per this many seconds; 0: usage
  *                    alone never exports (0)
- *   first_contact_max  seconds between those tries at most: 2 s after the
+ *   first_contact_max  time between those tries at most: 2 s after the
  *                    first failure, doubling up to this (60)
  * A time is a number and a unit (proto_parse_duration), whole seconds.
  */
@@ -85,6 +85,14 @@ int dec_config_center(const struct dec_config *c, unsigned i, const char **host,
  * and the function fails (nothing partial is kept).
  */
 int dec_config_load(const char *path, struct dec_config *c, int *line);
+/* The same, and on a bad line why (cap bytes, DEC_CONFIG_WHY_MAX) says
+ * what is wrong with it: no "=", an unknown key (named), or a bad value
+ * (quoted) and what its key wants. */
+#define DEC_CONFIG_WHY_MAX 512
+int dec_config_load_why(const char *path, struct dec_config *c, int *line,
+    char *why, size_t cap);
+/* What key's value must be, in words; NULL for an unknown key. */
+const char *dec_config_expects(const char *key);
 /* Set one key; the same rules as a file line. */
 int dec_config_set(struct dec_config *c, const char *key, const char *value);
 

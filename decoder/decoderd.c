@@ -71,11 +71,11 @@ static const char help[] =
     "                             cards it certified export into M1; it\n"
     "                             must be there (/etc/ptv/issuer.pub)\n"
     "  -u, --uplink-interval TIME uplink this often (0: only when asked)\n"
-    "  -t, --uplink-deadline SECONDS  the longest an uplink session may\n"
+    "  -t, --uplink-deadline TIME the longest an uplink session may\n"
     "                             last, all of it (60)\n"
     "  -L, --first-contact yes|no uplink at once when a transfer-locked\n"
     "                             card is inserted (yes)\n"
-    "  -R, --first-contact-max SECONDS  its tries 2 s apart, doubling up\n"
+    "  -R, --first-contact-max TIME  its tries 2 s apart, doubling up\n"
     "                             to this (60)\n"
     "  -g, --usage-export-gap TIME usage changes export too, at most once\n"
     "                             per this gap (0: never)\n"
@@ -158,6 +158,7 @@ static const struct option longs[] = {
 static void
 load_config_file(int argc, char **argv, struct dec_config *c)
 {
+	char why[DEC_CONFIG_WHY_MAX];
 	int opt, line, rc;
 
 	opterr = 0;
@@ -165,15 +166,15 @@ load_config_file(int argc, char **argv, struct dec_config *c)
 	    (opt = getopt_long(argc, argv, DEC_OPTSTRING, longs, NULL)) != -1) {
 		if (opt != 'c')
 			continue;
-		if ((rc = dec_config_load(optarg, c, &line)) == 0)
+		if ((rc = dec_config_load_why(optarg, c, &line, why,
+			 sizeof(why))) == 0)
 			continue;
 		if (line > 0)
-			proto_log_fatal("%s line %d: %s", optarg, line,
-			    rc == PROTO_ERR_NOTFOUND ?
-				"unknown configuration key" :
-				proto_strerror(rc));
+			proto_log_fatal("%s line %d: %s", optarg, line, why);
 		else
-			proto_log_fatal("%s: %s", optarg, proto_strerror(rc));
+			proto_log_fatal("%s: %s", optarg,
+			    rc == PROTO_ERR_NOTFOUND ? strerror(ENOENT) :
+						       proto_strerror(rc));
 		exit(2);
 	}
 	optind = 1;
@@ -203,7 +204,8 @@ parse_args(int argc, char **argv, struct dec_config *c,
 			    "unknown option -%c", opt);
 		if (dec_config_set(c, key, optarg) != 0)
 			proto_daemon_usage_error("decoderd",
-			    "bad value for -%c (%s): %s", opt, key, optarg);
+			    "bad value for -%c (%s): %s: wants %s", opt, key,
+			    optarg, dec_config_expects(key));
 	}
 	if (optind != argc)
 		proto_daemon_usage_error("decoderd",

@@ -287,5 +287,6 @@ check_eq "decoderd: bad flag value, exit 2" 2 $?
 printf 'reader = x\nfrobnicate = 1\n' >"$tmp/bad.conf"
 err=$("$build/decoderd" -f -c "$tmp/bad.conf" 2>&1)
 check_eq "decoderd: bad configuration line named" \
-	"decoderd: $tmp/bad.conf line 2: unknown configuration key" "$err"
+	"decoderd: $tmp/bad.conf line 2: unknown configuration key \"frobnicate\"" \
+	"$err"
 tap_done

@@ -111,6 +111,43 @@ usage_error "centerd with a stray word" "^centerd: .*: extra " \
     "$build/centerd" -K "$tmp/cwd" extra
 usage_error "vcard with two images" "^vcard: one card image at most" \
     "$build/vcard" a.img b.img
+# decoderd's configuration file (read before --help): a bad line names
+# the file, the line, the key and what the key wants.
+conf() { printf '%s\n' "$@" >"$tmp/d.conf"; }
+conf "foo = 1"
+usage_error "decoderd, an unknown key" \
+    "^decoderd: $tmp/d.conf line 1: unknown configuration key \"foo\"$" \
+    "$build/decoderd" -c "$tmp/d.conf" --help
+conf "# a comment" "export_interval = 5 min"
+usage_error "decoderd, a time with a space" \
+    "^decoderd: $tmp/d.conf line 2: bad value for export_interval: \"5 min\" \(a time" \
+    "$build/decoderd" -c "$tmp/d.conf" --help
+conf "first_contact = maybe"
+usage_error "decoderd, neither yes nor no" \
+    "line 1: bad value for first_contact: \"maybe\" \(yes or no\)" \
+    "$build/decoderd" -c "$tmp/d.conf" --help
+conf "log_level = loud"
+usage_error "decoderd, a level it has not" \
+    "line 1: bad value for log_level: \"loud\" \(error, warning, notice" \
+    "$build/decoderd" -c "$tmp/d.conf" --help
+conf "center = localhost:99999"
+usage_error "decoderd, a port out of range" \
+    "line 1: bad value for center: \"localhost:99999\" \(.*ports 1 to 65535" \
+    "$build/decoderd" -c "$tmp/d.conf" --help
+conf "justaword"
+usage_error "decoderd, a line without =" \
+    "line 1: not a \"key = value\" line" \
+    "$build/decoderd" -c "$tmp/d.conf" --help
+usage_error "decoderd, no such file" \
+    "^decoderd: $tmp/no.conf: No such file or directory" \
+    "$build/decoderd" -c "$tmp/no.conf" --help
+usage_error "decoderd -C, a port out of range" \
+    "^decoderd: bad value for -C .*: localhost:0: wants .*ports 1 to 65535" \
+    "$build/decoderd" -C localhost:0
+conf "uplink_deadline = 1min" "first_contact_max = 2min"
+run "$build/decoderd" -c "$tmp/d.conf" -t 90s -R 1h --help
+check_eq "decoderd: the deadlines take units too" 0 "$rc"
+
 for p in vcard decoderd centerd; do
 	check_match "$p --help names every log level" \
 	    "error, warning, notice, info or debug" "$("$build/$p" --help)"
