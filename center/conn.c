@@ -364,9 +364,10 @@ cgs_conn_serve(int fd, const char *peer, long accepted_ms,
 		    cn->io.timed_out ? CGS_EV_CUT_HANDSHAKE :
 				       CGS_EV_HANDSHAKE_FAILED,
 		    PROTO_LOG_NOTICE);
-		proto_log(level, "%s: TLS handshake with %s %s%s", __func__,
+		proto_log(level, "%s: TLS handshake with %s %s%s%s%s", __func__,
 		    peer, cn->io.timed_out ? "not done in time" : "failed",
-		    more(level));
+		    cn->io.timed_out || cn->io.why[0] == '\0' ? "" : ": ",
+		    cn->io.timed_out ? "" : cn->io.why, more(level));
 	} else {
 		serve_session(cn);
 		cgs_io_linger(&cn->io, cgs_now_ms() + CLOSE_MS);

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +56,26 @@ wait_ready(struct cgs_io *io, int want, long until)
 	return PROTO_ERR_IO;
 }
 
+/* Why a TLS call failed with SSL error e, into io->why: OpenSSL's reason
+ * (a protocol version refused, the peer's alert about our certificate),
+ * the socket's errno, or the peer gone. */
+static void
+note_why(struct cgs_io *io, int e)
+{
+	unsigned long err = ERR_peek_last_error();
+	const char *r;
+
+	if (e == SSL_ERROR_SSL && err != 0 &&
+	    (r = ERR_reason_error_string(err)) != NULL)
+		snprintf(io->why, sizeof(io->why), "%s", r);
+	else if (e == SSL_ERROR_SYSCALL && errno != 0)
+		snprintf(io->why, sizeof(io->why), "%s", strerror(errno));
+	else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN)
+		snprintf(io->why, sizeof(io->why), "the peer closed the line");
+	else
+		io->why[0] = '\0';
+}
+
 /* After a TLS call that failed with ret: 0 to call it again, or an error. */
 static int
 again(struct cgs_io *io, int ret, long until)
@@ -62,6 +84,7 @@ again(struct cgs_io *io, int ret, long until)
 
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return wait_ready(io, e, until);
+	note_why(io, e);
 	ERR_clear_error();
 	return PROTO_ERR_IO;
 }

@@ -18,6 +18,7 @@ struct cgs_io {
 	SSL *ssl; /* on fd, which is non-blocking */
 	int fd;
 	int timed_out; /* set when a call gave up at its deadline */
+	char why[96];  /* why the last call failed, in words ("" unknown) */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC: the clock every deadline is on. */

@@ -215,6 +215,12 @@ started
 cpid=$!
 check "centerd listens" wait_for 10 grep -q "listening on" centerd.log
 check "centerd tells systemd it is ready" wait_for 10 grep -q READY=1 notify-c.out
+# A handshake that fails is logged with OpenSSL's reason.
+timeout 10 openssl s_client -tls1_2 -connect 127.0.0.1:17443 </dev/null \
+    >/dev/null 2>&1
+check "centerd says why a handshake failed (TLS 1.2 offered)" \
+    wait_for 5 grep -q "TLS handshake with 127.0.0.1 failed: unsupported protocol" \
+    centerd.log
 kill -HUP "$cpid"
 sleep 0.3
 check "centerd ignores SIGHUP" kill -0 "$cpid"
