@@ -279,8 +279,15 @@ main(int argc, char **argv)
 		vcard_free(&v);
 		return 1;
 	}
-	snprintf(status, sizeof(status), "serving vpcd %s:%u, control %s",
-	    v->host, (unsigned)v->port, v->ctl_path);
+	if (image != NULL)
+		snprintf(status, sizeof(status),
+		    "serving vpcd %s:%u, control %s", v->host,
+		    (unsigned)v->port, v->ctl_path);
+	else /* vpcd is called only with a card to serve */
+		snprintf(status, sizeof(status),
+		    "no card yet: vpcd %s:%u is called at cardctl insert, "
+		    "control %s",
+		    v->host, (unsigned)v->port, v->ctl_path);
 	proto_log(PROTO_LOG_NOTICE, "%s", status);
 	proto_daemon_ready(status);
 	rc = serve(v);

@@ -191,6 +191,16 @@ check_match "vcard, vpcd's host does not resolve: says so" \
     "no-such-host.invalid" "$err"
 check "vcard, vpcd's host does not resolve: no socket left" test ! -e v.sock
 
+# Without an image vcard calls no vpcd, and says so rather than "serving".
+run "$B/vcard" -b -S v0.sock -p 35990
+check_eq "vcard -b without an image: ready, exit 0" 0 "$rc"
+check_match "vcard without an image: says no card, vpcd not called yet" \
+    "no card yet: vpcd 127.0.0.1:35990 is called at cardctl insert" "$err"
+[ -S v0.sock ] && quietly "$B/cardctl" -S v0.sock status
+vc0=$(pgrep -f -x "$B/vcard -b -S v0.sock -p 35990" | head -1)
+[ -n "$vc0" ] && kill "$vc0"
+wait_for 5 test ! -S v0.sock
+
 run "$B/centerd" -K no-keys
 check_eq "centerd, no key directory: exit 1" 1 "$rc"
 check_match "centerd, no key directory: names the file" \
