@@ -55,7 +55,7 @@
 #define DEFAULT_DIR "/var/lib/ptv/center"
 
 static const char usage_text[] =
-    "usage: centerctl [-K dir] [-d|--db FILE-OR-URL] COMMAND\n"
+    "usage: centerctl [-K|--keys DIR] [-D|--database|--db DB] COMMAND\n"
     "  init [--name HOST]        operator keys, local CA, server "
     "certificate\n"
     "                            (valid for localhost and HOST),\n"
@@ -99,8 +99,8 @@ static const char usage_text[] =
     "EMM\n"
     "  ecm --channel C ...       build ECMs (see headend)\n"
     "The directory is $CENTER_KEYS or " DEFAULT_DIR "; the database\n"
-    "DIR/center.db unless -d (--db) or $CENTER_DB names a SQLite file\n"
-    "or a postgresql:// URL.\n"
+    "DIR/center.db unless -D (--database, --db) or $CENTER_DB names a\n"
+    "SQLite file or a postgresql:// URL.\n"
     "  -h, --help: this text;  -V, --version: the version\n";
 
 void
@@ -124,7 +124,7 @@ ctl_db(const struct opts *o, enum ctl_db_mode mode, struct cgs_db **db)
 		return 0;
 	if (rc == PROTO_ERR_NOTFOUND)
 		fprintf(stderr,
-		    "%s: no database %s (centerctl register makes it; -d "
+		    "%s: no database %s (centerctl register makes it; -D "
 		    "names another)\n",
 		    o->who, o->db);
 	else if (rc == PROTO_ERR_STATE)
@@ -363,9 +363,12 @@ parse(int argc, char **argv, struct opts *o)
 		const char *a = argv[i], **field = NULL;
 
 		util_help_version("centerctl", a, usage_text);
-		if (strcmp(a, "-K") == 0)
+		if (strcmp(a, "-K") == 0 || strcmp(a, "--keys") == 0)
 			field = &o->dir;
-		else if (strcmp(a, "-d") == 0 || strcmp(a, "--db") == 0)
+		else if (strcmp(a, "-D") == 0 || strcmp(a, "--database") == 0 ||
+		    strcmp(a, "--db") == 0 || strcmp(a, "-d") == 0)
+			/* -D and --database as centerd has them; -d, the old
+			 * spelling, still taken */
 			field = &o->db;
 		else if (strcmp(a, "--name") == 0)
 			field = &o->name;

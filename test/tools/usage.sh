@@ -86,6 +86,9 @@ usage_error "centerctl emm without a type" "^centerctl emm: wrong number" \
     "$build/centerctl" -K "$tmp/cwd" emm 1111111111111111
 usage_error "centerctl -K without its value" "^centerctl cards: .*: -K " \
     "$build/centerctl" cards -K
+run "$build/centerctl" --keys "$tmp/none" --database "$tmp/none.db" cards
+check_match "centerctl --keys, --database: taken as -K, -D (no such database)" \
+    "^1 .*$tmp/none.db" "$rc $err"
 usage_error "headend ecm without a directory" \
     "^headend ecm: wrong number of arguments \(usage: headend ecm DIR" \
     "$build/headend" ecm
