@@ -44,7 +44,7 @@ struct centerd {
 	struct cgs_server_conf conf;
 	const char *keys_dir, *db_path;
 	char db_buf[PATH_CAP], cert[PATH_CAP], key[PATH_CAP];
-	const char *console_addr; /* -A: the operator console, or NULL */
+	const char *console_addr; /* -W: the operator console, or NULL */
 	char token[PATH_CAP];
 	struct proto_daemon_opts opts;
 	struct cgs_keys keys;
@@ -57,58 +57,31 @@ struct centerd {
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* clang-format off */
 static const char help[] =
     "usage: centerd -K DIR [OPTIONS]\n"
     "The management center: uplink sessions over TLS 1.3, the separation\n"
     "module, the exactly-once ledger, signed commands back to the cards.\n"
-    "  -K, --keys DIR          the operator key directory (centerctl "
-    "init):\n"
-    "                          master.key, center.key, server.crt, "
-    "server.key\n"
+    "  -K, --keys DIR          the operator key directory (centerctl init):\n"
+    "                          master.key, center.key, server.crt, server.key\n"
     "  -D, --database, --db DB a SQLite file or a postgresql:// URL\n"
     "                          ($CENTER_DB, else DIR/center.db)\n"
-    "  -a, --address ADDRESS   the address to listen on (127.0.0.1; "
-    "0.0.0.0:\n"
+    "  -a, --address ADDRESS   the address to listen on (127.0.0.1; 0.0.0.0:\n"
     "                          every IPv4 address, :: every address)\n"
-    "  -p, --port PORT         the port (" DEFAULT_PORT ")\n"
-    "  -n, --max-connections N    connections served at once "
-    "(" STR(
-	MAX_SESSIONS_DEFAULT) ")\n"
-			      "  -N, --max-per-address N    of them from one "
-			      "address, or IPv6 /64 "
-			      "(" STR(
-				  MAX_PER_ADDR_DEFAULT) ")\n"
-							"  -I, --frame-timeout "
-							"TIME   the TLS "
-							"handshake, and each "
-							"frame (10s)\n"
-							"  -t, "
-							"--session-timeout "
-							"TIME a whole "
-							"connection (1min)\n"
-							"  -A, --console "
-							"HOST:PORT the "
-							"operator console over "
-							"HTTPS, on its own\n"
-							"                      "
-							"    address (off; "
-							"e.g."
-							" " CGS_CONSOLE_DEFAULT
-							")\n"
-							"  TIME: a number and "
-							"a "
-							"unit,"
-							" " PROTO_DURATION_UNITS
-							", at most "
-							"1h."
-							"\n" PROTO_DAEMON_HELP
-							"SIGTERM or SIGINT "
-							"stop centerd "
-							"(sessions under way "
-							"finish); SIGHUP "
-							"is\nignored: centerd "
-							"has no configuration "
-							"file.\n";
+    "  -p, --port PORT         the port, 1 to 65535 (" DEFAULT_PORT ")\n"
+    "  -n, --max-connections N    connections served at once ("
+    STR(MAX_SESSIONS_DEFAULT) ")\n"
+    "  -N, --max-per-address N    of them from one address, or IPv6 /64 ("
+    STR(MAX_PER_ADDR_DEFAULT) ")\n"
+    "  -F, --frame-timeout TIME   the TLS handshake, and each frame (10s)\n"
+    "  -t, --session-timeout TIME a whole connection (1min)\n"
+    "  -W, --console HOST:PORT the operator console over HTTPS, on its own\n"
+    "                          address (off; e.g. " CGS_CONSOLE_DEFAULT ")\n"
+    "  TIME: a number and a unit, " PROTO_DURATION_UNITS ", at most 1h.\n"
+    PROTO_DAEMON_HELP
+    "SIGTERM or SIGINT stop centerd (sessions under way finish); SIGHUP is\n"
+    "ignored: centerd has no configuration file.\n";
+/* clang-format on */
 
 /* A cap on connections: 1 to CONNS_MAX, or a usage error naming it. */
 static int
@@ -138,9 +111,9 @@ parse_args(int argc, char **argv, struct centerd *d)
 		{ "port", required_argument, NULL, 'p' },
 		{ "max-connections", required_argument, NULL, 'n' },
 		{ "max-per-address", required_argument, NULL, 'N' },
-		{ "frame-timeout", required_argument, NULL, 'I' },
+		{ "frame-timeout", required_argument, NULL, 'F' },
 		{ "session-timeout", required_argument, NULL, 't' },
-		{ "console", required_argument, NULL, 'A' },
+		{ "console", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -148,7 +121,7 @@ parse_args(int argc, char **argv, struct centerd *d)
 	proto_daemon_opts_init(&d->opts);
 	d->db_path = getenv("CENTER_DB");
 	while ((c = proto_daemon_getopt("centerd", help, argc, argv,
-		    PROTO_DAEMON_OPTSTRING "K:D:a:p:n:N:I:t:A:", longs,
+		    PROTO_DAEMON_OPTSTRING "K:D:a:p:n:N:F:t:W:", longs,
 		    &d->opts)) != -1) {
 		switch (c) {
 		case 'K':
@@ -161,6 +134,8 @@ parse_args(int argc, char **argv, struct centerd *d)
 			d->conf.addr = optarg;
 			break;
 		case 'p':
+			(void)proto_daemon_uint_arg("centerd", "-p", "a port",
+			    optarg, 1, 65535);
 			d->conf.port = optarg;
 			break;
 		case 'n':
@@ -169,13 +144,13 @@ parse_args(int argc, char **argv, struct centerd *d)
 		case 'N':
 			d->conf.max_per_addr = cap_arg("-N", optarg);
 			break;
-		case 'I':
-			d->conf.lim.idle_ms = time_arg("-I", optarg);
+		case 'F':
+			d->conf.lim.idle_ms = time_arg("-F", optarg);
 			break;
 		case 't':
 			d->conf.lim.session_ms = time_arg("-t", optarg);
 			break;
-		case 'A':
+		case 'W':
 			d->console_addr = optarg;
 			break;
 		default:

@@ -68,7 +68,7 @@ mkdir ecm emm
 
 say "The center and the decoder start; SC1 goes into the reader. A new" \
 	"card is transfer-locked."
-"$B/centerd" -f -K center -A "$CONSOLE" 2>center.log &
+"$B/centerd" -f -K center -W "$CONSOLE" 2>center.log &
 PIDS+=($!)
 CENTERD_PID=$!
 "$B/vcard" sc1.img 2>vcard.log &

@@ -52,7 +52,7 @@ start_centers() {
 	for i in $(seq "$1"); do
 		port=$((7442 + i))
 		"$build/centerd" -f -K "$tmp/keys" -D "$2" -p "$port" \
-			-n "${CENTER_MAX:-1024}" -t 5min -I 1min -l error \
+			-n "${CENTER_MAX:-1024}" -t 5min -F 1min -l error \
 			2>>"$tmp/center-$port.log" &
 		CENTERS+=("$!")
 		for _ in $(seq 200); do

@@ -25,7 +25,7 @@ center_setup 2 || { not_ok "the center's keys and cards"; tap_done; exit 1; }
 TOKEN=$(cat center/console.token)
 check_eq "centerctl init makes the token, 0600" "600 64" \
 	"$(stat -c %a center/console.token) ${#TOKEN}"
-CENTERD_ARGS="-A $ADMIN" check "centerd starts with the console" \
+CENTERD_ARGS="-W $ADMIN" check "centerd starts with the console" \
 	start_center
 start_vcard sc1.img
 check "decoderd starts" start_decoder

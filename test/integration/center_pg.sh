@@ -57,7 +57,7 @@ check_json "centerctl rejected --json on PostgreSQL, read-only" \
 	"$("$cctl" rejected --json)" total=integer blocks=array
 check "centerd A starts on PostgreSQL" start_center
 start_b() {
-	"$B/centerd" -f -K center -p 7444 -I 2s -t 20s -A 127.0.0.1:7445 \
+	"$B/centerd" -f -K center -p 7444 -F 2s -t 20s -W 127.0.0.1:7445 \
 		-l info 2>>centerb.log &
 	started
 	B_PID=$!

@@ -18,7 +18,7 @@ set -u
 
 . "$root/test/lib/daemons.sh"
 
-IDLE=2000      # centerd -I (ms): the longest a frame (or the handshake) may take
+IDLE=2000      # centerd -F (ms): the longest a frame (or the handshake) may take
 SESSION=3000   # centerd -t (ms): the whole connection
 MAXCONN=24     # centerd -n
 PERADDR=8      # the default per-address cap (centerd -N)
@@ -45,7 +45,7 @@ quietly() { "$@" >/dev/null; }
 between() { [ "$2" -le "$1" ] && [ "$1" -le "$3" ]; }
 
 start_center() {
-	"$B/centerd" -f -K center -I ${IDLE}ms -t ${SESSION}ms -n $MAXCONN \
+	"$B/centerd" -f -K center -F ${IDLE}ms -t ${SESSION}ms -n $MAXCONN \
 		2>>center.log &
 	started
 	CENTER_PID=$!

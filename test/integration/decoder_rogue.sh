@@ -111,7 +111,7 @@ check "centerd stops" stop_center
 # Another center of the same operator that never registered SC2.
 check "another center knows SC1 only" quietly "$cctl" -d other.db register \
 	sc1.img.reg
-"$B/centerd" -f -K center -D other.db -I 2s -t 20s 2>>center.log &
+"$B/centerd" -f -K center -D other.db -F 2s -t 20s 2>>center.log &
 started
 CENTER_PID=$!
 check "it starts" wait_for 10 bash -c '(exec 3<>/dev/tcp/127.0.0.1/7443) 2>/dev/null'

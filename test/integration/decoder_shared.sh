@@ -54,7 +54,7 @@ mkdir ecm
 "$cctl" ecm --channel 7 --event 42 --time $T --end $((T + 7200)) --ppv 300 \
 	--count 2 >ecm/7.ecm
 
-check "centerd starts" start_center -I 2s -t 20s
+check "centerd starts" start_center -F 2s -t 20s
 "$B/vcard" sc1.img 2>vcard.log &
 started
 send -w 10

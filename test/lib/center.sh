@@ -12,7 +12,7 @@ quietly() { "$@" >/dev/null; }
 
 start_center() {
 	# shellcheck disable=SC2086 # CENTERD_ARGS: more options, split
-	env "$@" "$B/centerd" -f -K center -I 2s -t 20s ${CENTERD_ARGS:-} \
+	env "$@" "$B/centerd" -f -K center -F 2s -t 20s ${CENTERD_ARGS:-} \
 		2>>center.log &
 	started
 	CENTER_PID=$!

@@ -26,10 +26,15 @@ usage_error() {
 
 usage_error centerd "-n wants a whole number from 1 to 65536: 0" -n 0 -K k
 usage_error centerd "-N wants a whole number from 1 to 65536: 2x" -N 2x -K k
-usage_error centerd "-I wants a time from 1ms to 1h (500ms, 10s, 1min): 0" \
-	-I 0 -K k
+usage_error centerd "-F wants a time from 1ms to 1h (500ms, 10s, 1min): 0" \
+	-F 0 -K k
 usage_error centerd "-t wants a time from 1ms to 1h (500ms, 10s, 1min): 2h" \
 	-t 2h -K k
+usage_error centerd "-p wants a port from 1 to 65535: 99999" -p 99999 -K k
+usage_error centerd "-p wants a port from 1 to 65535: 0" -p 0 -K k
+# the letters decoderd gives its issuer key and CA file are not centerd's
+usage_error centerd "unknown option -I" -I 2s -K k
+usage_error centerd "unknown option -A" -A 127.0.0.1:7444 -K k
 usage_error centerd "unknown option -x" -x
 usage_error centerd "option -K wants a value" -K
 usage_error centerd "-K DIR, the operator key directory, is required"
