@@ -12,6 +12,7 @@
 
 #include "crypto.h"
 #include "file.h"
+#include "num.h"
 #include "proto.h"
 
 static unsigned long fp_count;
@@ -200,19 +201,22 @@ out:
 	return rc;
 }
 
-/* The pid a lock file names, 0 if it names none. */
+/* The pid a lock file names ("PID\n"), 0 if it names none: the file is
+ * read as any input is, through proto's bounded number parser. */
 static long
 lock_holder(int fd)
 {
 	char buf[24];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	long pid;
+	uint32_t pid;
 
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	pid = strtol(buf, NULL, 10);
-	return pid > 0 ? pid : 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (proto_parse_u32(buf, 1, INT32_MAX, &pid) != 0)
+		return 0;
+	return (long)pid;
 }
 
 int

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of proto: the bounded reader/writer, TLV, the APDU codec. */
+#define _DEFAULT_SOURCE /* mkdtemp, ftruncate, pwrite */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../proto/apdu.h"
 #include "../../proto/buf.h"
 #include "../../proto/ctl.h"
+#include "../../proto/file.h"
 #include "../../proto/num.h"
 #include "../../proto/proto.h"
 #include "../../proto/tlv.h"
@@ -479,6 +484,40 @@ test_ctl_reply_builder(void **state)
 	assert_null(r.buf);
 }
 
+/* proto_file_lock: a second lock is refused and names the holder's pid; a
+ * lock file whose text is not a pid names none (the file is input). */
+static void
+test_file_lock_holder(void **state)
+{
+	char dir[] = "/tmp/ptv-lock.XXXXXX", path[64];
+	static const char *const junk[] = { "12abc\n", "-5\n", "0\n",
+		"99999999999999999999\n", "\n", "x" };
+	int fd, fd2 = -1;
+	long holder;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m1", dir);
+	assert_int_equal(proto_file_lock(path, &fd, &holder), 0);
+	assert_int_equal(proto_file_lock(path, &fd2, &holder),
+	    PROTO_ERR_EXISTS);
+	assert_int_equal(holder, (long)getpid());
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		assert_int_equal(ftruncate(fd, 0), 0);
+		assert_int_equal(pwrite(fd, junk[i], strlen(junk[i]), 0),
+		    (ssize_t)strlen(junk[i]));
+		holder = -1;
+		assert_int_equal(proto_file_lock(path, &fd2, &holder),
+		    PROTO_ERR_EXISTS);
+		assert_int_equal(holder, 0);
+	}
+	assert_int_equal(fd2, -1);
+	proto_file_unlock(&fd);
+	snprintf(path, sizeof(path), "%s/m1.lock", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -486,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_rd_ints),
 		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_unhex),
+		cmocka_unit_test(test_file_lock_holder),
 		cmocka_unit_test(test_rd_short_does_not_advance),
 		cmocka_unit_test(test_wr_bounds),
 		cmocka_unit_test(test_tlv_table),
