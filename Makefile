@@ -84,6 +84,7 @@ TEST_BINS += $(O)/test/test_center_cmds $(O)/test/test_center_card
 TEST_BINS += $(O)/test/test_causes
 TEST_BINS += $(O)/test/test_console
 TEST_BINS += $(O)/test/test_center_group
+TEST_BINS += $(O)/test/test_center_store
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \

@@ -123,6 +123,19 @@ cgs_step_done(struct cgs_stmt *st)
 }
 
 int
+cgs_step_changes(struct cgs_stmt *st, int64_t *changed)
+{
+	int rc;
+
+	while ((rc = cgs_step(st)) == 1)
+		;
+	if (rc < 0)
+		return rc;
+	*changed = st->e->changes(st);
+	return 0;
+}
+
+int
 cgs_step_exists(struct cgs_stmt *st, int *found)
 {
 	int rc = cgs_step(st);

@@ -86,7 +86,10 @@ struct cgs_engine {
 	void (*bind_text)(struct cgs_stmt *st, int i, const char *t);
 	void (*bind_blob)(struct cgs_stmt *st, int i, const void *p, size_t n);
 	void (*bind_null)(struct cgs_stmt *st, int i);
-	int (*step)(struct cgs_stmt *st);   /* 1 a row, 0 done, < 0 error */
+	int (*step)(struct cgs_stmt *st); /* 1 a row, 0 done, < 0 error */
+	/* the rows the last execution of st inserted, updated or deleted,
+	 * valid once its step returned 0 (until it is stepped again) */
+	int64_t (*changes)(struct cgs_stmt *st);
 	void (*reset)(struct cgs_stmt *st); /* results and bindings */
 	int (*col_null)(struct cgs_stmt *st, int i);
 	int64_t (*col_i64)(struct cgs_stmt *st, int i);
@@ -128,6 +131,14 @@ int cgs_step(struct cgs_stmt *st);
 void cgs_reset(struct cgs_stmt *st);
 /* Step a statement that returns no row, and reset it. */
 int cgs_step_done(struct cgs_stmt *st);
+/*
+ * Step a statement that changes rows (INSERT, UPDATE, DELETE; an upsert),
+ * reset it, and tell how many rows it inserted, updated or deleted: an
+ * INSERT ... ON CONFLICT DO NOTHING changed 0 when the row was there
+ * (SQLite's sqlite3_changes, PostgreSQL's command tag).  Rows it returns
+ * (RETURNING) are dropped; none is needed to learn what it did.
+ */
+int cgs_step_changes(struct cgs_stmt *st, int64_t *changed);
 /* Does the query find a row?  The statement is reset for its next use. */
 int cgs_step_exists(struct cgs_stmt *st, int *found);
 

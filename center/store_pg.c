@@ -44,6 +44,7 @@ struct pg_stmt {
 	char *val[PG_MAX_PARAMS];
 	int len[PG_MAX_PARAMS], fmt[PG_MAX_PARAMS];
 	PGresult *res;       /* the rows of the last execution */
+	int64_t changes;     /* its command tag's count, once done */
 	int row;             /* the row a column read reads */
 	unsigned char *blob; /* the last blob column, unescaped */
 };
@@ -292,10 +293,13 @@ pg_step(struct cgs_stmt *st)
 		s->res = PQexecPrepared(s->db->conn, s->name, s->nparams,
 		    (const char *const *)s->val, s->len, s->fmt, 0);
 		s->row = -1;
+		s->changes = 0;
 		if (failed(&s->db->base, __func__, s->res) != 0) {
 			pg_reset(st);
 			return PROTO_ERR_IO;
 		}
+		/* "INSERT 0 1", "UPDATE 3": empty for a command with none */
+		s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
 	}
 	PQfreemem(s->blob);
 	s->blob = NULL;
@@ -303,6 +307,12 @@ pg_step(struct cgs_stmt *st)
 		return 1;
 	pg_reset(st);
 	return 0;
+}
+
+static int64_t
+pg_changes(struct cgs_stmt *st)
+{
+	return pst(st)->changes;
 }
 
 static int
@@ -371,6 +381,7 @@ const struct cgs_engine cgs_engine_pg = {
 	.bind_blob = pg_bind_blob,
 	.bind_null = pg_bind_null,
 	.step = pg_step,
+	.changes = pg_changes,
 	.reset = pg_reset,
 	.col_null = pg_col_null,
 	.col_i64 = pg_col_i64,

@@ -22,6 +22,7 @@ struct lite_stmt {
 	struct cgs_stmt base;
 	struct lite_db *db;
 	sqlite3_stmt *st;
+	int64_t changes; /* of its last execution, once done */
 };
 
 static struct lite_stmt *
@@ -150,8 +151,18 @@ lite_step(struct cgs_stmt *st)
 
 	if (rc == SQLITE_ROW)
 		return 1;
+	/* before another statement on the connection changes the count */
+	lst(st)->changes = rc == SQLITE_DONE ?
+	    (int64_t)sqlite3_changes64(handle(&lst(st)->db->base)) :
+	    0;
 	sqlite3_reset(lst(st)->st);
 	return rc == SQLITE_DONE ? 0 : failed(&lst(st)->db->base, __func__, rc);
+}
+
+static int64_t
+lite_changes(struct cgs_stmt *st)
+{
+	return lst(st)->changes;
 }
 
 static void
@@ -207,6 +218,7 @@ const struct cgs_engine cgs_engine_sqlite = {
 	.bind_blob = lite_bind_blob,
 	.bind_null = lite_bind_null,
 	.step = lite_step,
+	.changes = lite_changes,
 	.reset = lite_reset,
 	.col_null = lite_col_null,
 	.col_i64 = lite_col_i64,

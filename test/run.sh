@@ -41,6 +41,7 @@ else
 		"$build/test/test_center_cmds"
 		"$build/test/test_center_card"
 		"$build/test/test_center_group"
+		"$build/test/test_center_store"
 		"$build/test/test_keydir"
 		"$build/test/test_causes"
 		"$build/test/test_console"

@@ -31,7 +31,8 @@ unit_test() {
 	grep -v '^ok ' "$1.log" | sed 's/^/#   /'
 	return 1
 }
-for t in test_center test_center_rules test_center_cmds test_center_card; do
+for t in test_center test_center_rules test_center_cmds test_center_card \
+    test_center_store; do
 	check "$t on PostgreSQL" unit_test "$t"
 done
 
