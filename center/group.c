@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
@@ -21,15 +22,24 @@ struct cgs_group {
 	pthread_cond_t turn;    /* the writer was handed on */
 	pthread_cond_t durable; /* a batch was committed or failed */
 	/* under lock */
-	int held;              /* a thread holds the writer */
-	int open;              /* the batch's transaction began */
-	unsigned queued;       /* threads waiting for the writer */
-	unsigned coming;       /* threads checking a session, the writer next */
-	unsigned n;            /* transactions in the open batch */
+	unsigned cores;  /* sessions at once that batches never wait for */
+	int held;        /* a thread holds the writer */
+	int open;        /* the batch's transaction began */
+	unsigned queued; /* threads waiting for the writer */
+	unsigned coming; /* threads checking a session, the writer next */
+	unsigned n;      /* transactions in the open batch */
 	struct timespec until; /* the open batch waits for others this long */
 	struct waiter *in;     /* theirs */
 	uint64_t batches, txns;
 };
+
+static unsigned
+cores_online(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 && n < 4096 ? (unsigned)n : 1;
+}
 
 int
 cgs_group_new(const char *target, struct cgs_group **out)
@@ -46,6 +56,7 @@ cgs_group_new(const char *target, struct cgs_group **out)
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->turn, NULL);
 	pthread_cond_init(&g->durable, NULL);
+	g->cores = cores_online();
 	*out = g;
 	return 0;
 }
@@ -69,6 +80,14 @@ void
 cgs_group_join(struct cgs_group *g, struct cgs_db *db)
 {
 	db->group = g;
+}
+
+void
+cgs_group_cores(struct cgs_group *g, unsigned cores)
+{
+	pthread_mutex_lock(&g->lock);
+	g->cores = cores;
+	pthread_mutex_unlock(&g->lock);
 }
 
 void
@@ -140,14 +159,26 @@ commit(struct cgs_group *g)
 	pthread_cond_broadcast(&g->durable);
 }
 
-/* One transaction in the open batch: its savepoint released, or rolled
- * back to on failure; *broken if even that failed (the batch must end). */
+/*
+ * One transaction in the open batch: its savepoint released, or rolled
+ * back to on failure; *broken if even that failed (the batch must end).
+ * The batch's first needs no savepoint: if it fails, the batch's
+ * transaction, which holds nothing else, is rolled back (*broken: the
+ * batch ends empty).
+ */
 static int
 run_body(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
-    void *arg, int *broken)
+    void *arg, int first, int *broken)
 {
 	int rc;
 
+	if (first) {
+		if ((rc = body(g->w, arg)) != 0) {
+			cgs_db_rollback(g->w);
+			*broken = 1;
+		}
+		return rc;
+	}
 	if ((rc = cgs_db_exec(g->w, "SAVEPOINT session")) != 0) {
 		*broken = 1;
 		return rc;
@@ -186,11 +217,18 @@ wait_from_now(struct cgs_group *g)
  * (the last of a burst commits it), nor while sessions are still being
  * checked on other threads and the batch has waited less than
  * CGS_GROUP_WAIT_US for them: they would need an fsync of their own.
+ * Batching pays only while there are more sessions than cores, though:
+ * with a core for each, a batch's threads wait idle, and are released
+ * together to check their next sessions together and meet again at the
+ * writer, in lockstep (2 threads on 2 cores: both checking, then both
+ * waiting for the writer).  Each committing alone, they fall out of
+ * step: one checks while the other is at the writer.
  */
 static int
 commit_now(const struct cgs_group *g, int broken)
 {
-	if (broken || g->n >= CGS_GROUP_MAX)
+	if (broken || g->n >= CGS_GROUP_MAX ||
+	    g->coming + g->queued + g->n <= g->cores)
 		return 1;
 	if (g->queued > 0)
 		return 0;
@@ -202,13 +240,16 @@ cgs_group_txn(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
     void *arg)
 {
 	struct waiter me = { 0 };
-	int rc, broken = 0;
+	int rc, first, broken = 0;
 
 	pthread_mutex_lock(&g->lock);
 	if ((rc = hold(g)) == 0) {
+		first = g->n == 0;
 		pthread_mutex_unlock(&g->lock);
-		rc = run_body(g, body, arg, &broken);
+		rc = run_body(g, body, arg, first, &broken);
 		pthread_mutex_lock(&g->lock);
+		if (first && broken)
+			g->open = 0; /* rolled back */
 	}
 	if (rc == 0) {
 		me.next = g->in;

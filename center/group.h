@@ -2,15 +2,19 @@
 /*
  * Group commit, for SQLite: the transactions of several connections run
  * on one writer connection, one after the other, each in a SAVEPOINT of
- * a batch transaction, and the batch is committed once -- one fsync for
- * every session that finished while the writer was busy.  A transaction
- * whose body fails is rolled back to its savepoint alone; the others of
- * its batch go on.  cgs_db_txn on a connection in a group returns only
- * once its batch is committed (durable) or failed, so a session's answer
- * still waits for its own data.  The batch is committed when no other
- * transaction waits for the writer and none is coming (cgs_group_coming)
- * -- or the batch waited CGS_GROUP_WAIT_US for those -- or when it holds
- * CGS_GROUP_MAX.
+ * a batch transaction (but the batch's first), and the batch is
+ * committed once -- one fsync for every session that finished while the
+ * writer was busy.  A transaction whose body fails is rolled back to its
+ * savepoint alone; the others of its batch go on.  cgs_db_txn on a
+ * connection in a group returns only once its batch is committed
+ * (durable) or failed, so a session's answer still waits for its own
+ * data.  The batch is committed when no other transaction waits for the
+ * writer and none is coming (cgs_group_coming) -- or the batch waited
+ * CGS_GROUP_WAIT_US for those -- or when it holds CGS_GROUP_MAX; and at
+ * once while the sessions under way (coming, waiting for the writer, in
+ * the batch) are no more than the cores: then waiting would idle a
+ * core, and sessions committing alone fall out of step (one checking
+ * while another is at the writer).
  * Safe to use from several threads.
  */
 #ifndef CENTER_GROUP_H
@@ -39,6 +43,9 @@ int cgs_group_txn(struct cgs_group *g,
  * or no more (-1: its transaction began, or will not come): a batch
  * waits a little for it rather than commit without it. */
 void cgs_group_coming(struct cgs_group *g, int delta);
+/* How many sessions under way the cores run at once (default: the
+ * processors online): with no more, a batch never waits. */
+void cgs_group_cores(struct cgs_group *g, unsigned cores);
 /* Batches committed, and the transactions committed in them. */
 void cgs_group_counts(struct cgs_group *g, uint64_t *batches, uint64_t *txns);
 

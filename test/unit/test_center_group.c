@@ -5,7 +5,8 @@
  * threads, each on its own connection joined to one group, share
  * commits; one that fails is rolled back alone and the others of its
  * batch are kept; every cgs_db_txn returns only once its own rows are
- * committed (another connection reads them at once).
+ * committed (another connection reads them at once); with a core for
+ * each session, none waits for another's.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -102,18 +103,20 @@ out:
 	return NULL;
 }
 
+/* THREADS threads' transactions in one group, as if on cores: every
+ * fourth fails; the others' rows are kept; *batches committed. */
 static void
-test_group_commit(void **state)
+run_group(unsigned cores, uint64_t *batches)
 {
 	struct centerfix_db d;
 	struct cgs_group *g = NULL;
 	struct worker w[THREADS];
 	pthread_t t[THREADS];
-	uint64_t batches, txns;
+	uint64_t txns;
 
-	(void)state;
 	assert_int_equal(centerfix_db_open(&d), 0);
 	assert_int_equal(cgs_group_new(d.path, &g), 0);
+	cgs_group_cores(g, cores);
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){ .d = &d, .g = g, .id = i + 1 };
 		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
@@ -128,14 +131,36 @@ test_group_commit(void **state)
 	assert_int_equal(centerfix_count(d.db,
 			     "SELECT COUNT(*) FROM flags WHERE at % 4 = 3"),
 	    0);
-	cgs_group_counts(g, &batches, &txns);
+	cgs_group_counts(g, batches, &txns);
 	assert_int_equal(txns, THREADS * (TXNS - TXNS / 4));
-	/* the transactions that finished together shared commits */
-	assert_true(batches < txns);
-	print_message("# %llu transactions in %llu commits\n",
-	    (unsigned long long)txns, (unsigned long long)batches);
+	print_message("# %u cores: %llu transactions in %llu commits\n", cores,
+	    (unsigned long long)txns, (unsigned long long)*batches);
 	cgs_group_free(&g);
 	centerfix_db_remove(&d);
+}
+
+/* More sessions than cores: the transactions that finished together
+ * (waiting for the writer) shared commits. */
+static void
+test_group_commit(void **state)
+{
+	uint64_t batches;
+
+	(void)state;
+	run_group(1, &batches);
+	assert_true(batches < THREADS * (TXNS - TXNS / 4));
+}
+
+/* A core for every session: each commits at once, alone (a batch would
+ * idle the cores of its threads). */
+static void
+test_group_cores(void **state)
+{
+	uint64_t batches;
+
+	(void)state;
+	run_group(THREADS, &batches);
+	assert_int_equal(batches, THREADS * (TXNS - TXNS / 4));
 }
 
 int
@@ -143,6 +168,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_group_cores),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
