@@ -222,9 +222,10 @@ int cgs_db_block_counts_add(struct cgs_db *db, int64_t session_id,
 int cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint32_t seq, int *seen);
 
-/* The ledger's row for (UA, purchase seq): *found 0 if none. */
-int cgs_db_purchase_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint32_t seq, struct proto_purchase *p, int *found);
+/* The ledger's rows of the card with lo <= seq <= hi, in seq order, into
+ * p[0..*n): at most cap of them (the first). */
+int cgs_db_purchases_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t lo, uint32_t hi, struct proto_purchase *p, size_t cap, size_t *n);
 /* Insert unless (UA, seq) is there; *added says whether it was new. */
 int cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], const struct proto_purchase *p,
@@ -261,7 +262,7 @@ int cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 /* Replace the card's data with what block seq (frame origin) said,
  * stamped with at.  prev: its data as cgs_db_card_data_get read it in
  * this transaction (only the ECMs and rights that differ from it are
- * written), or NULL (all of them are). */
+ * written), or NULL: the card has no data yet (all of them are). */
 int cgs_db_card_data_put(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t ua[PROTO_UA_LEN], uint32_t seq, int origin,
     const struct proto_m2 *m, const struct proto_m2 *prev);

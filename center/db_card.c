@@ -119,20 +119,18 @@ struct pairs {
 	unsigned n;
 };
 
-/* The table's statements: every pair of a card, one pair deleted; a pair
- * put (added or changed). */
+/* The table's statements: one pair deleted; a pair put (added or
+ * changed). */
 struct pair_sql {
-	const char *del_all, *del_one, *put;
+	const char *del_one, *put;
 };
 
 static const struct pair_sql ecms_sql = {
-	"DELETE FROM card_ecms WHERE ua = ?",
 	"DELETE FROM card_ecms WHERE ua = ? AND channel = ?",
 	"INSERT INTO card_ecms (ua, channel, ecms) VALUES (?, ?, ?) "
 	"ON CONFLICT (ua, channel) DO UPDATE SET ecms = excluded.ecms",
 };
 static const struct pair_sql rights_sql = {
-	"DELETE FROM card_rights WHERE ua = ?",
 	"DELETE FROM card_rights WHERE ua = ? AND channel = ?",
 	"INSERT INTO card_rights (ua, channel, expiry) VALUES (?, ?, ?) "
 	"ON CONFLICT (ua, channel) DO UPDATE SET expiry = excluded.expiry",
@@ -149,28 +147,27 @@ pair_find(const struct pairs *p, unsigned n, uint16_t ch)
 	return i;
 }
 
-/* Step sql bound to the UA, and to the channel and the value if asked. */
+/* Step sql bound to the UA and the channel, and to the value if asked. */
 static int
 pair_step(struct cgs_db *db, const char *sql, const uint8_t ua[PROTO_UA_LEN],
-    int bind_ch, uint16_t ch, int bind_v, uint32_t v)
+    uint16_t ch, int bind_v, uint32_t v)
 {
 	struct cgs_stmt *st = cgs_stmt(db, sql);
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	if (bind_ch)
-		cgs_bind_i64(st, 2, ch);
+	cgs_bind_i64(st, 2, ch);
 	if (bind_v)
 		cgs_bind_i64(st, 3, v);
 	return cgs_step_done(st);
 }
 
 /*
- * Take the card's pairs in a table from was (NULL: not known, every one
- * deleted first) to now: a pair new or changed is put, a channel gone is
- * deleted, the rest is left alone.  A channel listed twice keeps its
- * first value.
+ * Take the card's pairs in a table from was (NULL: the card has no data
+ * row, so none: they are written with it, in one transaction) to now: a
+ * pair new or changed is put, a channel gone is deleted, the rest is
+ * left alone.  A channel listed twice keeps its first value.
  */
 static int
 pairs_put(struct cgs_db *db, const struct pair_sql *sql,
@@ -179,13 +176,10 @@ pairs_put(struct cgs_db *db, const struct pair_sql *sql,
 {
 	int rc;
 
-	if (was == NULL &&
-	    (rc = pair_step(db, sql->del_all, ua, 0, 0, 0, 0)) != 0)
-		return rc;
 	for (unsigned i = 0; was != NULL && i < was->n; i++)
 		if (pair_find(now, now->n, was->ch[i]) == now->n &&
-		    (rc = pair_step(db, sql->del_one, ua, 1, was->ch[i], 0,
-			 0)) != 0)
+		    (rc = pair_step(db, sql->del_one, ua, was->ch[i], 0, 0)) !=
+			0)
 			return rc;
 	for (unsigned i = 0; i < now->n; i++) {
 		unsigned j =
@@ -194,7 +188,7 @@ pairs_put(struct cgs_db *db, const struct pair_sql *sql,
 		if (pair_find(now, i, now->ch[i]) < i ||
 		    (was != NULL && j < was->n && was->v[j] == now->v[i]))
 			continue;
-		if ((rc = pair_step(db, sql->put, ua, 1, now->ch[i], 1,
+		if ((rc = pair_step(db, sql->put, ua, now->ch[i], 1,
 			 now->v[i])) != 0)
 			return rc;
 	}

@@ -200,26 +200,32 @@ cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 }
 
 int
-cgs_db_purchase_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint32_t seq, struct proto_purchase *p, int *found)
+cgs_db_purchases_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t lo, uint32_t hi, struct proto_purchase *p, size_t cap, size_t *n)
 {
 	struct cgs_stmt *st = cgs_stmt(db,
-	    "SELECT event, channel, price, bought_at FROM purchases "
-	    "WHERE ua = ? AND seq = ?");
-	int rc;
+	    "SELECT seq, event, channel, price, bought_at FROM purchases "
+	    "WHERE ua = ? AND seq BETWEEN ? AND ? ORDER BY seq");
+	int rc = 0;
 
-	if (st == NULL)
-		return PROTO_ERR_IO;
+	*n = 0;
+	if (st == NULL || lo > hi)
+		return st == NULL ? PROTO_ERR_IO : 0;
+	/* a seq is the card's once: no more rows than seqs (and no step
+	 * past the last one needed) */
+	if (cap > (size_t)(hi - lo) + 1)
+		cap = (size_t)(hi - lo) + 1;
 	cgs_db_bind_ua(st, 1, ua);
-	cgs_bind_i64(st, 2, seq);
-	if ((rc = cgs_step(st)) == 1) {
-		p->seq = seq;
-		p->event = (uint32_t)cgs_col_i64(st, 0);
-		p->channel = (uint16_t)cgs_col_i64(st, 1);
-		p->price = (uint32_t)cgs_col_i64(st, 2);
-		p->time = (uint32_t)cgs_col_i64(st, 3);
-	}
-	*found = rc == 1;
+	cgs_bind_i64(st, 2, lo);
+	cgs_bind_i64(st, 3, hi);
+	while (*n < cap && (rc = cgs_step(st)) == 1)
+		p[(*n)++] = (struct proto_purchase){
+			.seq = (uint32_t)cgs_col_i64(st, 0),
+			.event = (uint32_t)cgs_col_i64(st, 1),
+			.channel = (uint16_t)cgs_col_i64(st, 2),
+			.price = (uint32_t)cgs_col_i64(st, 3),
+			.time = (uint32_t)cgs_col_i64(st, 4),
+		};
 	cgs_reset(st);
 	return rc < 0 ? rc : 0;
 }
@@ -240,12 +246,17 @@ bind_purchase(struct cgs_stmt *st, const struct cgs_stamp *at,
 	cgs_bind_i64(st, 8, at->session_id);
 }
 
-/* Step an INSERT ... ON CONFLICT DO NOTHING RETURNING 1: *added, was a
- * row new (it returned one). */
+/* Step an INSERT ... ON CONFLICT DO NOTHING: *added, was its row new
+ * (the statement's count, not a RETURNING row: SQLite materializes
+ * those). */
 static int
 step_added(struct cgs_stmt *st, int *added)
 {
-	return cgs_step_exists(st, added);
+	int64_t n = 0;
+	int rc = cgs_step_changes(st, &n);
+
+	*added = rc == 0 && n > 0;
+	return rc;
 }
 
 int
@@ -256,8 +267,7 @@ cgs_db_purchase_add(struct cgs_db *db, const struct cgs_stamp *at,
 	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO purchases (ua, seq, event, channel, price, "
 	    "bought_at, recorded_at, session_id, via_ua, origin) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-	    "RETURNING 1");
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
@@ -274,7 +284,7 @@ cgs_db_conflict_add(struct cgs_db *db, const struct cgs_stamp *at,
 	struct cgs_stmt *st = cgs_stmt(db,
 	    "INSERT INTO conflicts (ua, seq, event, channel, price, bought_at, "
 	    "recorded_at, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON CONFLICT DO NOTHING RETURNING 1");
+	    "ON CONFLICT DO NOTHING");
 
 	if (st == NULL)
 		return PROTO_ERR_IO;

@@ -125,39 +125,17 @@ cgs_purchase_same(const struct proto_purchase *a,
 	    a->price == b->price && a->time == b->time;
 }
 
-/*
- * One purchase, once.  A purchase at or below the highest sequence
- * invoiced is most likely known: look it up first (one statement) rather
- * than try an insert and then look.  An insert that finds the row there
- * already (ON CONFLICT DO NOTHING) is looked up too, to compare.
- */
+/* A purchase the ledger holds already (had): the same one, or a
+ * contradiction, recorded and flagged the first time it is seen. */
 static int
-invoice_one(struct cgs_ledger *l, const struct cgs_card *card,
-    const struct proto_purchase *p, const uint8_t via[PROTO_UA_LEN], int origin)
+compare_had(struct cgs_ledger *l, const struct cgs_card *card,
+    const struct proto_purchase *p, const struct proto_purchase *had)
 {
-	struct proto_purchase had;
 	char what[200];
-	int rc, found = 0, added = 0;
+	int rc, added;
 
-	if ((int64_t)p->seq <= card->max_invoiced &&
-	    (rc = cgs_db_purchase_get(l->db, card->ua, p->seq, &had, &found)) !=
-		0)
-		return rc;
-	if (!found) {
-		if ((rc = cgs_db_purchase_add(l->db, &l->at, card->ua, p, via,
-			 origin, &added)) != 0)
-			return rc;
-		if (added) {
-			l->invoiced++;
-			return 0;
-		}
-		if ((rc = cgs_db_purchase_get(l->db, card->ua, p->seq, &had,
-			 &found)) != 0)
-			return rc;
-	}
-	if (!found || cgs_purchase_same(&had, p))
+	if (cgs_purchase_same(had, p))
 		return 0;
-	/* a contradiction: recorded, flagged the first time it is seen */
 	if ((rc = cgs_db_conflict_add(l->db, &l->at, card->ua, p, &added)) !=
 		0 ||
 	    !added)
@@ -165,21 +143,74 @@ invoice_one(struct cgs_ledger *l, const struct cgs_card *card,
 	snprintf(what, sizeof(what),
 	    "purchase %u differs from the one invoiced: event %u price %u at "
 	    "%u, invoiced event %u price %u at %u",
-	    p->seq, p->event, p->price, p->time, had.event, had.price,
-	    had.time);
+	    p->seq, p->event, p->price, p->time, had->event, had->price,
+	    had->time);
 	return cgs_ledger_flag(l, card->ua, what);
 }
 
+/* A purchase the ledger did not hold when read: invoiced, once.  An
+ * insert that finds the row there already (ON CONFLICT DO NOTHING: the
+ * unique key beneath the card's lock) reads it, to compare. */
+static int
+invoice_new(struct cgs_ledger *l, const struct cgs_card *card,
+    const struct proto_purchase *p, const uint8_t via[PROTO_UA_LEN], int origin)
+{
+	struct proto_purchase had;
+	size_t n;
+	int rc, added;
+
+	if ((rc = cgs_db_purchase_add(l->db, &l->at, card->ua, p, via, origin,
+		 &added)) != 0)
+		return rc;
+	if (added) {
+		l->invoiced++;
+		return 0;
+	}
+	if ((rc = cgs_db_purchases_get(l->db, card->ua, p->seq, p->seq, &had, 1,
+		 &n)) != 0 ||
+	    n == 0)
+		return rc;
+	return compare_had(l, card, p, &had);
+}
+
+/*
+ * Each purchase once.  Those at or below the highest sequence invoiced
+ * are most likely known: read in one statement (the range of their
+ * sequences), each then compared; the rest are inserted (above the
+ * highest, read under the card's lock, none can be there).
+ */
 int
 cgs_ledger_invoice(struct cgs_ledger *l, const struct cgs_card *card,
     const struct proto_m2 *m, const uint8_t via[PROTO_UA_LEN], int origin)
 {
+	struct proto_purchase had[PROTO_M2_MAX_PURCHASES];
+	unsigned np = m->n_purchases < PROTO_M2_MAX_PURCHASES ?
+	    m->n_purchases :
+	    PROTO_M2_MAX_PURCHASES;
+	uint32_t lo = UINT32_MAX, hi = 0;
+	size_t n = 0, k;
 	int rc;
 
-	for (unsigned j = 0; j < m->n_purchases && j < PROTO_M2_MAX_PURCHASES;
-	     j++)
-		if ((rc = invoice_one(l, card, &m->purchases[j], via,
-			 origin)) != 0)
+	for (unsigned j = 0; j < np; j++) {
+		uint32_t seq = m->purchases[j].seq;
+
+		if ((int64_t)seq > card->max_invoiced)
+			continue;
+		lo = seq < lo ? seq : lo;
+		hi = seq > hi ? seq : hi;
+	}
+	if (lo <= hi &&
+	    (rc = cgs_db_purchases_get(l->db, card->ua, lo, hi, had,
+		 PROTO_M2_MAX_PURCHASES, &n)) != 0)
+		return rc;
+	for (unsigned j = 0; j < np; j++) {
+		const struct proto_purchase *p = &m->purchases[j];
+
+		for (k = 0; k < n && had[k].seq != p->seq; k++)
+			;
+		if ((rc = k < n ? compare_had(l, card, p, &had[k]) :
+				  invoice_new(l, card, p, via, origin)) != 0)
 			return rc;
+	}
 	return 0;
 }
