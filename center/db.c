@@ -211,13 +211,12 @@ cgs_card_register(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	return cgs_step_done(st);
 }
 
-/* The card's row; the statement is the caller's to reset. */
-static int
-card_row(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN],
+int
+cgs_card_from_row(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c)
 {
 	const uint8_t *pub;
-	const char *status;
+	const char *status, *via;
 	size_t n;
 	int rc = cgs_step(st);
 
@@ -238,6 +237,9 @@ card_row(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN],
 	c->bcast_counter = (uint32_t)cgs_col_i64(st, 6);
 	c->bcast_ctr_seen = (uint32_t)cgs_col_i64(st, 7);
 	c->revoked = !cgs_col_null(st, 8);
+	via = cgs_col_text(st, 9);
+	snprintf(c->seen_via, sizeof(c->seen_via), "%s",
+	    via != NULL ? via : "");
 	return 0;
 }
 
@@ -246,16 +248,13 @@ cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card *c)
 {
 	struct cgs_stmt *st = cgs_stmt(db,
-	    "SELECT public_key, status, last_block_seq, cmd_counter, "
-	    "cmd_ctr_seen, (SELECT COALESCE(MAX(seq), 0) FROM purchases p "
-	    "WHERE p.ua = c.ua), bcast_counter, bcast_ctr_seen, revoked_at "
-	    "FROM cards c WHERE ua = ?");
+	    "SELECT " CGS_CARD_COLUMNS " FROM cards c WHERE ua = ?");
 	int rc;
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_db_bind_ua(st, 1, ua);
-	rc = card_row(st, ua, c);
+	rc = cgs_card_from_row(st, ua, c);
 	cgs_reset(st);
 	return rc;
 }
@@ -284,58 +283,6 @@ cgs_card_key(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 	if (rc == PROTO_ERR_IO)
 		proto_log(PROTO_LOG_ERR, "%s: a card row is damaged", __func__);
 	return rc == 1 ? 0 : rc == 0 ? PROTO_ERR_NOTFOUND : rc;
-}
-
-/* The larger of last_block_seq and ?2, as both engines write it. */
-#define SEQ_MAX "CASE WHEN last_block_seq > ?2 THEN last_block_seq ELSE ?2 END"
-
-/* One of the two sightings: ?1 now, ?2 block seq, ?3 decoder, ?4 lock
- * state (NULL: unchanged; unused by the second), ?5 the UA. */
-static int
-card_seen(struct cgs_stmt *st, const struct cgs_stamp *at,
-    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked)
-{
-	char dec[2 * PROTO_DECODER_ID_LEN + 1];
-
-	if (st == NULL)
-		return PROTO_ERR_IO;
-	proto_hex(at->decoder_id, PROTO_DECODER_ID_LEN, dec);
-	cgs_bind_i64(st, 1, at->now);
-	cgs_bind_i64(st, 2, block_seq);
-	cgs_bind_text(st, 3, dec);
-	if (locked != NULL)
-		cgs_bind_i64(st, 4, *locked);
-	cgs_db_bind_ua(st, 5, ua);
-	return cgs_step_done(st);
-}
-
-int
-cgs_card_seen_present(struct cgs_db *db, const struct cgs_stamp *at,
-    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked)
-{
-	return card_seen(cgs_stmt(db,
-			     "UPDATE cards SET status = '" CGS_ACTIVE "', "
-			     "first_seen = COALESCE(first_seen, ?1), "
-			     "last_seen = ?1, seen_at = ?1, seen_via = ?3, "
-			     "seen_as = 'present', "
-			     "last_block_seq = " SEQ_MAX ", "
-			     "locked = COALESCE(?4, locked) WHERE ua = ?5"),
-	    at, ua, block_seq, locked);
-}
-
-int
-cgs_card_seen_recovered(struct cgs_db *db, const struct cgs_stamp *at,
-    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq)
-{
-	return card_seen(cgs_stmt(db,
-			     "UPDATE cards SET status = "
-			     "'" CGS_SEEN_RECOVERED "', "
-			     "recovered_at = COALESCE(recovered_at, ?1), "
-			     "seen_at = ?1, seen_via = ?3, "
-			     "seen_as = 'recovered', "
-			     "last_block_seq = " SEQ_MAX " "
-			     "WHERE ua = ?5"),
-	    at, ua, block_seq, NULL);
 }
 
 int

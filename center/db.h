@@ -25,7 +25,7 @@
 struct cgs_db;
 
 /* The schema version this build makes and reads (db_schema.c). */
-#define CGS_DB_VERSION 6
+#define CGS_DB_VERSION 7
 
 /*
  * Card status, as centerctl cards shows it: what its last sighting (its
@@ -59,6 +59,8 @@ struct cgs_card {
 	uint32_t cmd_counter, cmd_ctr_seen;
 	uint32_t bcast_counter, bcast_ctr_seen;
 	int64_t max_invoiced; /* highest purchase seq in the ledger */
+	/* the decoder it was last seen through (hex; "" if never) */
+	char seen_via[2 * PROTO_DECODER_ID_LEN + 1];
 };
 
 /* What every row of a session is stamped with. */
@@ -145,6 +147,8 @@ cgs_db_bind_ua(struct cgs_stmt *st, int col, const uint8_t ua[PROTO_UA_LEN]);
 /* Take the database to CGS_DB_VERSION (one transaction); a database of a
  * newer version is refused (PROTO_ERR_STATE). */
 int cgs_db_migrate(struct cgs_db *db);
+/* The same, to version (tests: a database as an older build left it). */
+int cgs_db_migrate_to(struct cgs_db *db, int version);
 int cgs_db_version(struct cgs_db *db, int *version);
 
 /* --- cards (db.c) ----------------------------------------------------- */
@@ -159,18 +163,15 @@ int cgs_card_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
  * look-up): PROTO_ERR_NOTFOUND for a card never registered. */
 int cgs_card_key(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     uint8_t pub[PROTO_EC_PUB_LEN]);
-/*
- * A fresh block of the card was accepted as the present card's, in the
- * session at (its decoder): active, last seen there now as present, its
- * lock state as *locked says (NULL: left as it is).  The block sequence
- * only grows.
- */
-int cgs_card_seen_present(struct cgs_db *db, const struct cgs_stamp *at,
-    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq, const uint8_t *locked);
-/* A block of the card newer than any before came back from the M1 of the
- * session's decoder: recovered, last seen there now as recovered. */
-int cgs_card_seen_recovered(struct cgs_db *db, const struct cgs_stamp *at,
-    const uint8_t ua[PROTO_UA_LEN], uint32_t block_seq);
+/* The columns cgs_card_get reads of a card (the cards table as c). */
+#define CGS_CARD_COLUMNS                                                  \
+	"public_key, status, last_block_seq, cmd_counter, cmd_ctr_seen, " \
+	"(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = "    \
+	"c.ua), bcast_counter, bcast_ctr_seen, revoked_at, seen_via"
+/* The card's row from a statement whose columns 0..9 are cgs_card_get's;
+ * the statement is the caller's to reset. */
+int cgs_card_from_row(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN],
+    struct cgs_card *c);
 /* The session's decoder proved it holds card ua: the cards last seen
  * recovered from it are retired. */
 int cgs_card_decoder_holds(struct cgs_db *db, const struct cgs_stamp *at,
@@ -218,9 +219,6 @@ int cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
 #define CGS_COUNT_SHARDS 16
 int cgs_db_block_counts_add(struct cgs_db *db, int64_t session_id,
     const struct proto_up_result *res, size_t n);
-/* Was this block (UA, export seq) accepted before, in any session? */
-int cgs_db_block_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
-    uint32_t seq, int *seen);
 
 /* The ledger's rows of the card with lo <= seq <= hi, in seq order, into
  * p[0..*n): at most cap of them (the first). */
@@ -254,18 +252,42 @@ struct cgs_card_data {
 	int64_t session_id, received_at;
 	uint8_t decoder_id[PROTO_DECODER_ID_LEN];
 	struct proto_m2 m;
+	int pairs; /* the card has ECMs or rights rows */
 };
 
 /* The card's data; *found 0 if no block of it was accepted yet. */
 int cgs_db_card_data_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
     struct cgs_card_data *d, int *found);
-/* Replace the card's data with what block seq (frame origin) said,
- * stamped with at.  prev: its data as cgs_db_card_data_get read it in
- * this transaction (only the ECMs and rights that differ from it are
- * written), or NULL: the card has no data yet (all of them are). */
-int cgs_db_card_data_put(struct cgs_db *db, const struct cgs_stamp *at,
-    const uint8_t ua[PROTO_UA_LEN], uint32_t seq, int origin,
-    const struct proto_m2 *m, const struct proto_m2 *prev);
+
+/* What a session's transaction reads of a card for its block seq, in one
+ * statement (the card's row holds its data): the card as cgs_card_get
+ * reads it; what its newest accepted block said, but for its ECMs and
+ * rights (*has_data 0: none yet; d->pairs: it has some, for
+ * cgs_db_card_pairs_get); whether this very block was accepted before
+ * (*seen).  PROTO_ERR_NOTFOUND for a card never registered. */
+int cgs_card_for_block(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    uint32_t seq, struct cgs_card *c, struct cgs_card_data *d, int *has_data,
+    int *seen);
+/* The card's ECMs per channel and its rights, into m. */
+int cgs_db_card_pairs_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    struct proto_m2 *m);
+/*
+ * Block seq of the card (as cgs_card_for_block read it in this
+ * transaction) was accepted, new and not stale, in the session at (its
+ * decoder), in frame origin.  Present: the card is active, last
+ * seen there now as present, its lock state as *locked says (NULL: left
+ * as it is).  Recovered (from the M1 of the session's decoder): last seen
+ * there now as recovered.  The block sequence only grows.  m not NULL:
+ * the block is newer than the one the card's data came from, which it
+ * replaces, in the same statement; prev is that older data's M2 as
+ * cgs_card_for_block and cgs_db_card_pairs_get read it in this
+ * transaction (only the ECMs and rights that differ from it are
+ * written), or NULL: the card had no data (all of them are).
+ */
+int cgs_card_seen(struct cgs_db *db, const struct cgs_stamp *at,
+    const struct cgs_card *card, uint32_t seq, int origin,
+    const uint8_t *locked, const struct proto_m2 *m,
+    const struct proto_m2 *prev);
 
 /* --- commands (db_cmd.c) ----------------------------------------------- */
 

@@ -169,6 +169,86 @@ static const char *const migrations[] = {
 	"INSERT INTO block_counts (shard, status, reason, n)"
 	" SELECT 0, status, reason, COUNT(*) FROM blocks"
 	" GROUP BY status, reason;",
+
+	/*
+	 * 6 -> 7 (issue 12): fewer rows and B-trees per block.  What the
+	 * newest accepted block of each card said moves into the card's own
+	 * row, which a session reads and writes for the block anyway (one
+	 * row read and one written instead of two of each); data_pairs says
+	 * whether the card has ECMs or rights rows, so that one with none is
+	 * not looked up for them.  (SQLite then rebuilds the ledger, the
+	 * ECMs, the rights and the block counts WITHOUT ROWID: below.)
+	 */
+	"ALTER TABLE cards ADD COLUMN data_seq BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_origin TEXT;"
+	"ALTER TABLE cards ADD COLUMN data_session BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_decoder TEXT;"
+	"ALTER TABLE cards ADD COLUMN data_at BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_credit BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_purchase_seq BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_acked_seq BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_change_ctr BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_cmd_ctr BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_bcast_ctr BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_locked INTEGER;"
+	"ALTER TABLE cards ADD COLUMN data_flags INTEGER;"
+	"ALTER TABLE cards ADD COLUMN data_versions TEXT;"
+	"ALTER TABLE cards ADD COLUMN data_cws BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_denials BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_powerups BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_clock BIGINT;"
+	"ALTER TABLE cards ADD COLUMN data_pairs INTEGER;"
+	"UPDATE cards SET (data_seq, data_origin, data_session, data_decoder,"
+	" data_at, data_credit, data_purchase_seq, data_acked_seq,"
+	" data_change_ctr, data_cmd_ctr, data_bcast_ctr, data_locked,"
+	" data_flags, data_versions, data_cws, data_denials, data_powerups,"
+	" data_clock) = (SELECT block_seq, origin, session_id, decoder_id,"
+	" received_at, credit, purchase_seq, acked_seq, change_ctr, cmd_ctr,"
+	" bcast_ctr, locked, flags, versions, cws, denials, powerups, clock"
+	" FROM card_data d WHERE d.ua = cards.ua)"
+	" WHERE ua IN (SELECT ua FROM card_data);"
+	"UPDATE cards SET data_pairs = CASE WHEN EXISTS (SELECT 1 FROM"
+	" card_ecms e WHERE e.ua = cards.ua) OR EXISTS (SELECT 1 FROM"
+	" card_rights r WHERE r.ua = cards.ua) THEN 1 ELSE 0 END"
+	" WHERE data_seq IS NOT NULL;"
+	"DROP TABLE card_data;",
+};
+
+/*
+ * What SQLite runs after migrations[i], if anything: tables whose primary
+ * key is all a lookup needs, rebuilt WITHOUT ROWID, so that a row is one
+ * B-tree entry and not a table's and its key index's.  PostgreSQL has no
+ * rowids: its tables are those already.
+ */
+#define WITHOUT_ROWID(t, cols, key)                                   \
+	"CREATE TABLE " t "_v7 (" cols ", PRIMARY KEY (" key          \
+	")) WITHOUT ROWID; INSERT INTO " t "_v7 SELECT * FROM " t ";" \
+	"DROP TABLE " t "; ALTER TABLE " t "_v7 RENAME TO " t ";"
+#define PURCHASES_7                                                     \
+	WITHOUT_ROWID("purchases",                                      \
+	    "ua TEXT NOT NULL, seq BIGINT NOT NULL,"                    \
+	    " event BIGINT NOT NULL, channel INTEGER NOT NULL,"         \
+	    " price BIGINT NOT NULL, bought_at BIGINT NOT NULL,"        \
+	    " recorded_at BIGINT NOT NULL, session_id BIGINT NOT NULL," \
+	    " via_ua TEXT, origin TEXT NOT NULL",                       \
+	    "ua, seq")
+#define ECMS_7                                            \
+	WITHOUT_ROWID("card_ecms",                        \
+	    "ua TEXT NOT NULL, channel INTEGER NOT NULL," \
+	    " ecms BIGINT NOT NULL",                      \
+	    "ua, channel")
+#define RIGHTS_7                                          \
+	WITHOUT_ROWID("card_rights",                      \
+	    "ua TEXT NOT NULL, channel INTEGER NOT NULL," \
+	    " expiry BIGINT NOT NULL",                    \
+	    "ua, channel")
+#define COUNTS_7                                            \
+	WITHOUT_ROWID("block_counts",                       \
+	    "shard INTEGER NOT NULL, status TEXT NOT NULL," \
+	    " reason TEXT NOT NULL, n BIGINT NOT NULL",     \
+	    "shard, status, reason")
+static const char *const sqlite_only[] = {
+	[6] = PURCHASES_7 ECMS_7 RIGHTS_7 COUNTS_7,
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -222,11 +302,16 @@ pg_spelling(const char *sql)
 static int
 run_migration(struct cgs_db *db, int v)
 {
+	const size_t n_only = sizeof(sqlite_only) / sizeof(sqlite_only[0]);
 	char *sql;
 	int rc;
 
-	if (db->e != &cgs_engine_pg)
-		return cgs_db_exec(db, migrations[v]);
+	if (db->e != &cgs_engine_pg) {
+		if ((rc = cgs_db_exec(db, migrations[v])) != 0 ||
+		    (size_t)v >= n_only || sqlite_only[v] == NULL)
+			return rc;
+		return cgs_db_exec(db, sqlite_only[v]);
+	}
 	if ((sql = pg_spelling(migrations[v])) == NULL)
 		return PROTO_ERR_NOMEM;
 	rc = cgs_db_exec(db, sql);
@@ -266,13 +351,21 @@ migrate_one(struct cgs_db *db, int v)
 int
 cgs_db_migrate(struct cgs_db *db)
 {
+	return cgs_db_migrate_to(db, (int)CGS_DB_VERSION);
+}
+
+int
+cgs_db_migrate_to(struct cgs_db *db, int to)
+{
 	int rc, v = 0;
 
 	/* up to date (every open but the first): no write lock taken, so
 	 * opening a connection never waits for a busy writer; SQLite's
 	 * version reads without a table */
+	if (to < 0 || to > (int)CGS_DB_VERSION)
+		return PROTO_ERR_ARG;
 	if (db->e->migrate_first == NULL && cgs_db_version(db, &v) == 0 &&
-	    v == (int)CGS_DB_VERSION)
+	    v == to)
 		return 0;
 	/* one process migrates; the others find the version moved */
 	if ((rc = cgs_db_begin(db)) != 0)
@@ -289,7 +382,7 @@ cgs_db_migrate(struct cgs_db *db)
 		rc = PROTO_ERR_STATE;
 		goto out;
 	}
-	for (; v < (int)CGS_DB_VERSION; v++)
+	for (; v < to; v++)
 		if ((rc = migrate_one(db, v)) != 0)
 			goto out;
 	rc = cgs_db_commit(db);

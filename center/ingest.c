@@ -18,6 +18,10 @@ struct run {
 	struct cgs_ledger ledger;
 	struct cgs_present present;
 	size_t valid; /* blocks that passed every check */
+	/* the block being processed: what its card's newest accepted block
+	 * said (has_data 0: none yet), whether it was accepted before */
+	struct cgs_card_data prev;
+	int has_data, seen;
 };
 
 /* The card of a genuine block as the transaction reads it: a revoked
@@ -31,7 +35,8 @@ check_card(struct run *run, struct work *w, uint8_t *reason)
 	*reason = w->reason;
 	if (*reason != PROTO_UP_OK)
 		return 0;
-	if ((rc = cgs_card_get(run->db, w->b.ua, &w->card)) != 0) {
+	if ((rc = cgs_card_for_block(run->db, w->b.ua, w->b.seq, &w->card,
+		 &run->prev, &run->has_data, &run->seen)) != 0) {
 		if (rc != PROTO_ERR_NOTFOUND)
 			return rc;
 		*reason = PROTO_UP_UNKNOWN_UA;
@@ -46,43 +51,27 @@ check_card(struct run *run, struct work *w, uint8_t *reason)
 	return 0;
 }
 
-/* The card's data, if this block is newer than the one it came from. */
-static int
-record_data(struct run *run, const struct work *w,
-    const struct cgs_card_data *prev)
-{
-	if (prev != NULL && w->b.seq <= prev->block_seq)
-		return 0;
-	return cgs_db_card_data_put(run->db, &run->ledger.at, w->b.ua, w->b.seq,
-	    w->route.origin, &w->m, prev != NULL ? &prev->m : NULL);
-}
-
 /*
  * What a new, not stale block of the card tells of it: its anomalies,
- * its data, where it was seen.
+ * where it was seen, and its data if it is newer than the block the
+ * card's data came from (one statement).
  */
 static int
 record_card(struct run *run, const struct work *w)
 {
 	const struct cgs_route *rt = &w->route;
-	const struct cgs_stamp *at = &run->ledger.at;
-	struct cgs_db *db = run->db;
-	struct cgs_card_data prev;
-	int rc, found;
+	struct cgs_card_data *prev = run->has_data ? &run->prev : NULL;
+	int rc, newer = prev == NULL || w->b.seq > prev->block_seq;
 
-	if ((rc = cgs_db_card_data_get(db, w->b.ua, &prev, &found)) != 0 ||
-	    (rc = cgs_ledger_check_sequences(&run->ledger, &w->card,
-		 found ? &prev : NULL, rt->origin, w->b.seq, &w->m)) != 0 ||
-	    (rc = record_data(run, w, found ? &prev : NULL)) != 0)
-		goto out;
-	if (rt->may & CGS_MAY_ACTIVATE)
-		rc = cgs_card_seen_present(db, at, w->b.ua, w->b.seq,
-		    (rt->may & CGS_MAY_SET_LOCK) ? &w->m.locked : NULL);
-	else if (rt->may & CGS_MAY_RETIRE)
-		rc = cgs_card_seen_recovered(db, at, w->b.ua, w->b.seq);
-out:
-	proto_m2_clear(&prev.m);
-	return rc;
+	if ((prev != NULL && prev->pairs &&
+		(rc = cgs_db_card_pairs_get(run->db, w->b.ua, &prev->m)) !=
+		    0) ||
+	    (rc = cgs_ledger_check_sequences(&run->ledger, &w->card, prev,
+		 rt->origin, w->b.seq, &w->m)) != 0)
+		return rc;
+	return cgs_card_seen(run->db, &run->ledger.at, &w->card, w->b.seq,
+	    rt->origin, (rt->may & CGS_MAY_SET_LOCK) ? &w->m.locked : NULL,
+	    newer ? &w->m : NULL, prev != NULL ? &prev->m : NULL);
 }
 
 /*
@@ -102,14 +91,10 @@ apply_block(struct run *run, const struct work *w, uint8_t *status,
 {
 	const struct cgs_route *rt = &w->route;
 	struct proto_up_answer *ans = &run->s->ans;
-	int rc, seen, stale;
-
-	if ((rc = cgs_db_block_seen(run->db, w->b.ua, w->b.seq, &seen)) != 0)
-		return rc;
 	/* a fresh block answers this session: seen before under its
 	 * sequence, it is another card's with the same UA (ledger flags) */
-	if (rt->origin == CGS_ORIGIN_PRESENT)
-		seen = 0;
+	int rc, seen = rt->origin != CGS_ORIGIN_PRESENT && run->seen, stale;
+
 	stale = !seen && rt->origin == CGS_ORIGIN_RECOVERED &&
 	    w->b.seq < w->card.last_block_seq;
 	if ((rt->may & CGS_MAY_INVOICE) &&
@@ -238,14 +223,14 @@ lock_cards(struct cgs_db *db, const struct cgs_ctx *c,
 	return cgs_cards_lock(db, ua[0], n);
 }
 
-/* The session's transaction (cgs_db_txn_locked's body): from the start
- * each time, since a conflict runs it again. */
+/* The session's transaction on run: from the start each time, since a
+ * conflict runs it again. */
 static int
-ingest_txn(struct cgs_db *db, void *arg)
+run_session(struct run *run)
 {
-	struct cgs_session *s = ((struct run *)arg)->s;
+	struct cgs_session *s = run->s;
+	struct cgs_db *db = run->db;
 	size_t order[PROTO_UPLINK_MAX_BLOCKS], n;
-	struct run run = { .c = ((struct run *)arg)->c, .db = db, .s = s };
 	struct cgs_stamp at = { 0 };
 	int rc;
 
@@ -255,33 +240,45 @@ ingest_txn(struct cgs_db *db, void *arg)
 	s->ans.n_res = s->n;
 	at.now = (int64_t)time(NULL);
 	memcpy(at.decoder_id, s->hello.decoder_id, PROTO_DECODER_ID_LEN);
-	if ((rc = lock_cards(db, run.c, s)) != 0 ||
+	if ((rc = lock_cards(db, run->c, s)) != 0 ||
 	    (rc = cgs_db_session_open(db, &s->hello, s->n, at.now,
 		 &at.session_id)) != 0)
 		return rc;
-	cgs_ledger_begin(&run.ledger, db, &at);
+	cgs_ledger_begin(&run->ledger, db, &at);
 	n = cgs_separation_order(s->in, s->n, order);
 	for (size_t k = 0; k < n; k++)
-		if ((rc = process_block(&run, order[k])) != 0)
+		if ((rc = process_block(run, order[k])) != 0)
 			return rc;
 	/* proven: the decoder holds this card, not those it kept in M1 */
-	if (run.present.seen &&
+	if (run->present.seen &&
 	    ((rc = cgs_card_decoder_holds(db, &at, s->hello.ua)) != 0 ||
-		(rc = cgs_commands_for_present(db, run.c->keys, &at,
-		     s->hello.ua, &run.present, &s->ans)) != 0))
+		(rc = cgs_commands_for_present(db, run->c->keys, &at,
+		     s->hello.ua, &run->present, &s->ans)) != 0))
 		return rc;
-	s->ans.invoiced = run.ledger.invoiced;
-	s->ans.flagged = run.ledger.flagged;
+	s->ans.invoiced = run->ledger.invoiced;
+	s->ans.flagged = run->ledger.flagged;
 	/* nothing genuine: nothing is kept */
-	if (run.valid == 0)
+	if (run->valid == 0)
 		return CGS_DB_DISCARD;
 	s->recorded = 1;
 	if ((rc = record_rejected(db, s, &at)) == 0 &&
 	    (rc = cgs_db_session_close(db, at.session_id, s->ans.invoiced,
-		 s->ans.flagged, run.present.seen)) == 0)
+		 s->ans.flagged, run->present.seen)) == 0)
 		rc = cgs_db_block_counts_add(db, at.session_id, s->ans.res,
 		    s->ans.n_res);
-	((struct run *)arg)->written_us = cgs_now_us();
+	return rc;
+}
+
+/* cgs_db_txn_locked's body. */
+static int
+ingest_txn(struct cgs_db *db, void *arg)
+{
+	struct run *top = arg;
+	struct run run = { .c = top->c, .db = db, .s = top->s };
+	int rc = run_session(&run);
+
+	top->written_us = cgs_now_us();
+	proto_m2_clear(&run.prev.m);
 	return rc;
 }
 

@@ -83,10 +83,11 @@ us() { "$B/test/uplink_send" localhost "$1" center/ca.crt session \
 	00000000000000bb - "R:$blk"; }
 wipe() {
 	sql "DELETE FROM purchases; DELETE FROM blocks; DELETE FROM sessions;
-	    DELETE FROM card_data; DELETE FROM card_ecms; DELETE FROM flags;
+	    DELETE FROM card_ecms; DELETE FROM flags;
 	    DELETE FROM card_rights; DELETE FROM conflicts;
 	    DELETE FROM block_counts;
-	    UPDATE cards SET last_block_seq = 0"
+	    UPDATE cards SET last_block_seq = 0, data_seq = NULL,
+	    data_pairs = NULL"
 }
 
 # Each round: the block is new to the center again; six sessions carry it

@@ -638,6 +638,147 @@ test_register_bad_key(void **state)
 	    1);
 }
 
+/* A database at schema 6, as an older build left it, on the engine the
+ * fixture chose: its connection (no migration but those up to 6). */
+static struct cgs_db *
+open_at_6(struct centerfix_db *d)
+{
+	struct cgs_db *raw = NULL;
+	int pg = centerfix_pg(d);
+
+	assert_true(pg >= 0);
+	if (pg == 0) {
+		snprintf(d->dir, sizeof(d->dir), "/tmp/ptv-cgs.XXXXXX");
+		assert_non_null(mkdtemp(d->dir));
+		snprintf(d->path, sizeof(d->path), "%s/c.db", d->dir);
+	}
+	assert_int_equal(cgs_engine_for(d->path)->open(d->path, CGS_OPEN_CREATE,
+			     &raw),
+	    0);
+	assert_int_equal(cgs_db_migrate_to(raw, 6), 0);
+	return raw;
+}
+
+/* Three cards at schema 6: 0x71 with data, two ECMs and a right, and two
+ * purchases; 0x72 with data and neither; 0x73 never seen. */
+static const char v6_rows[] =
+    "INSERT INTO card_data VALUES ('7100000000000000', 9, 'recovered', 4,"
+    " 'bbbbbbbbbbbbbbbb', 1700000000, 450, 2, 1, 3, 5, 6, 0, 1, '01020304',"
+    " 70, 8, 9, 1800000123);"
+    "INSERT INTO card_data VALUES ('7200000000000000', 3, 'present', 5,"
+    " 'aaaaaaaaaaaaaaaa', 1700000100, 90, 0, 0, 1, 0, 0, 1, 0, '01000100',"
+    " 1, 0, 2, 1800000000);"
+    "INSERT INTO card_ecms VALUES ('7100000000000000', 7, 20);"
+    "INSERT INTO card_ecms VALUES ('7100000000000000', 8, 21);"
+    "INSERT INTO card_rights VALUES ('7100000000000000', 100, 1900000000);"
+    "INSERT INTO purchases VALUES ('7100000000000000', 1, 42, 7, 300,"
+    " 1800000000, 1700000000, 4, '7100000000000000', 'recovered');"
+    "INSERT INTO purchases VALUES ('7100000000000000', 2, 43, 7, 250,"
+    " 1800000001, 1700000000, 4, '7100000000000000', 'recovered');"
+    "INSERT INTO block_counts VALUES (4, 'accepted', 'ok', 3);";
+
+/*
+ * Schema 6 to 7 keeps every fact: the cards' data (now in their own
+ * rows), their ECMs and rights, the ledger, the block counts; a card
+ * never seen still has none, and the next block is invoiced past the
+ * ledger as it was.
+ */
+static void
+test_migrate_7(void **state)
+{
+	struct centerfix_db d;
+	struct cgs_card_data got;
+	struct proto_purchase p[4];
+	uint8_t ua[3][PROTO_UA_LEN] = { { 0x71 }, { 0x72 }, { 0x73 } };
+	uint8_t pub[PROTO_EC_PUB_LEN], priv[PROTO_EC_PRIV_LEN];
+	uint8_t v[4] = { 1, 0, 1, 0 };
+	struct cgs_stamp at = { .session_id = 6, .now = 1 };
+	struct cgs_card c;
+	size_t n = 0;
+	int found = 0, version = 0, added = 1;
+
+	(void)state;
+	d.db = open_at_6(&d);
+	assert_int_equal(proto_ec_keygen(priv, pub), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(cgs_card_register(d.db, ua[i], pub, v), 0);
+	assert_int_equal(cgs_db_exec(d.db, v6_rows), 0);
+	cgs_db_close(&d.db);
+	assert_int_equal(cgs_db_open(d.path, &d.db), 0);
+	assert_int_equal(cgs_db_version(d.db, &version), 0);
+	assert_int_equal(version, CGS_DB_VERSION);
+	assert_int_equal(cgs_db_card_data_get(d.db, ua[0], &got, &found), 0);
+	assert_true(found);
+	assert_int_equal(got.block_seq, 9);
+	assert_int_equal(got.origin, R);
+	assert_int_equal(got.session_id, 4);
+	assert_int_equal(got.decoder_id[7], 0xbb);
+	assert_int_equal(got.received_at, 1700000000);
+	assert_int_equal(got.m.credit, 450);
+	assert_int_equal(got.m.purchase_seq, 2);
+	assert_int_equal(got.m.acked_seq, 1);
+	assert_int_equal(got.m.change_ctr, 3);
+	assert_int_equal(got.m.cmd_ctr, 5);
+	assert_int_equal(got.m.bcast_ctr, 6);
+	assert_int_equal(got.m.locked, 0);
+	assert_int_equal(got.m.flags, 1);
+	assert_memory_equal(got.m.versions, "\x01\x02\x03\x04", 4);
+	assert_int_equal(got.m.cws, 70);
+	assert_int_equal(got.m.denials, 8);
+	assert_int_equal(got.m.powerups, 9);
+	assert_int_equal(got.m.clock, 1800000123);
+	assert_int_equal(got.m.n_counts, 2);
+	assert_int_equal(got.m.counts[1].channel, 8);
+	assert_int_equal(got.m.counts[1].ecms, 21);
+	assert_int_equal(got.m.n_rights, 1);
+	assert_int_equal(got.m.rights[0].expiry, 1900000000);
+	assert_int_equal(cgs_db_card_data_get(d.db, ua[1], &got, &found), 0);
+	assert_true(found);
+	assert_int_equal(got.block_seq, 3);
+	assert_int_equal(got.origin, P);
+	assert_int_equal(got.m.locked, 1);
+	assert_int_equal(got.m.n_counts + got.m.n_rights, 0);
+	assert_false(got.pairs);
+	assert_int_equal(cgs_db_card_data_get(d.db, ua[2], &got, &found), 0);
+	assert_false(found);
+	/* the ledger as it was: the card's highest invoiced, its rows */
+	assert_int_equal(cgs_card_get(d.db, ua[0], &c), 0);
+	assert_int_equal(c.max_invoiced, 2);
+	assert_int_equal(cgs_db_purchases_get(d.db, ua[0], 0, 9, p, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[1].seq, 2);
+	assert_int_equal(p[1].event, 43);
+	assert_int_equal(p[1].price, 250);
+	assert_int_equal(p[1].time, 1800000001);
+	assert_int_equal(centerfix_count(d.db,
+			     "SELECT SUM(n) FROM block_counts WHERE shard = 4 "
+			     "AND status = 'accepted'"),
+	    3);
+	assert_int_equal(centerfix_count(d.db,
+			     "SELECT COUNT(*) FROM card_ecms"),
+	    2);
+	/* the data's old table is gone */
+	assert_null(cgs_stmt_new(d.db, "SELECT 1 FROM card_data"));
+	/* SQLite's ledger is one B-tree now */
+	if (strcmp(cgs_db_engine(d.db), "sqlite") == 0)
+		assert_int_equal(centerfix_count(d.db,
+				     "SELECT COUNT(*) FROM sqlite_master "
+				     "WHERE name = 'purchases' AND "
+				     "sql LIKE '%WITHOUT ROWID%'"),
+		    1);
+	/* the unique key still holds: the same purchase is not added */
+	assert_int_equal(cgs_db_purchase_add(d.db, &at, ua[0], &p[1], ua[0], R,
+			     &added),
+	    0);
+	assert_false(added);
+	p[1].seq = 3;
+	assert_int_equal(cgs_db_purchase_add(d.db, &at, ua[0], &p[1], ua[0], R,
+			     &added),
+	    0);
+	assert_true(added);
+	centerfix_db_remove(&d);
+}
+
 int
 main(void)
 {
@@ -653,6 +794,7 @@ main(void)
 		T(test_revoked),
 		cmocka_unit_test(test_reasons),
 		T(test_register_bad_key),
+		cmocka_unit_test(test_migrate_7),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
