@@ -35,7 +35,7 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
 CRYPTO_LIBS = -lssl -lcrypto
 
 PROTO_SRC = proto/err.c proto/num.c proto/buf.c proto/tlv.c proto/apdu.c proto/file.c \
-            proto/crypto.c proto/log.c proto/ctl.c \
+            proto/crypto.c proto/ec.c proto/log.c proto/ctl.c \
             proto/m2.c proto/block.c proto/ecm.c proto/cmd.c \
             proto/uplink.c proto/tls.c proto/stop.c proto/keydir.c \
             proto/cert.c
@@ -85,6 +85,7 @@ TEST_BINS += $(O)/test/test_causes
 TEST_BINS += $(O)/test/test_console
 TEST_BINS += $(O)/test/test_center_group
 TEST_BINS += $(O)/test/test_center_store
+TEST_BINS += $(O)/test/test_crypto
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \

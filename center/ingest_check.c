@@ -19,7 +19,7 @@ cgs_ctx_new(struct cgs_db *db, const struct cgs_keys *k, struct cgs_ctx **out)
 		return PROTO_ERR_ARG;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return PROTO_ERR_NOMEM;
-	if ((rc = cgs_keycache_new(&c->kc)) != 0) {
+	if ((rc = cgs_keycache_new(k->master, &c->kc)) != 0) {
 		free(c);
 		return rc;
 	}
@@ -37,19 +37,6 @@ cgs_ctx_free(struct cgs_ctx **cp)
 	cgs_keycache_free(&(*cp)->kc);
 	free(*cp);
 	*cp = NULL;
-}
-
-/* Decrypt under the card's transmission key, derived for it now. */
-static int
-open_block(const struct cgs_ctx *c, struct work *w)
-{
-	uint8_t kt[PROTO_AES_KEY_LEN];
-	int rc;
-
-	if ((rc = proto_kt_derive(c->keys->master, w->b.ua, kt)) == 0)
-		rc = proto_block_open(&w->b, kt, &w->m);
-	proto_cleanse(kt, sizeof(kt));
-	return rc;
 }
 
 /*
@@ -138,7 +125,7 @@ precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
 		w->reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
 		return 0;
 	}
-	if ((rc = open_block(c, w)) != 0)
+	if ((rc = cgs_keycache_open(c->kc, &w->b, &w->m)) != 0)
 		w->reason = cgs_block_reason(CGS_CHECK_OPEN, rc);
 	return 0;
 }

@@ -125,9 +125,10 @@ proto_block_verify(const struct proto_block *b,
 	return proto_ec_verify(pub, b->signed_part, b->signed_len, b->sig);
 }
 
-int
-proto_block_open(const struct proto_block *b,
-    const uint8_t kt[PROTO_AES_KEY_LEN], struct proto_m2 *m)
+/* The body under kt, or under gk when kt is NULL. */
+static int
+block_open(const struct proto_block *b, const uint8_t *kt,
+    struct proto_gcm_key *gk, struct proto_m2 *m)
 {
 	uint8_t body[PROTO_M2_MAX_LEN];
 	int rc;
@@ -136,13 +137,36 @@ proto_block_open(const struct proto_block *b,
 		rc = PROTO_ERR_TOOBIG;
 		goto out;
 	}
-	if ((rc = proto_gcm_open(kt, b->iv, b->signed_part, PROTO_BLOCK_HDR_LEN,
-		 b->ct, b->ct_len, b->tag, body)) != 0)
+	if (kt != NULL)
+		rc = proto_gcm_open(kt, b->iv, b->signed_part,
+		    PROTO_BLOCK_HDR_LEN, b->ct, b->ct_len, b->tag, body);
+	else
+		rc = proto_gcm_key_open(gk, b->iv, b->signed_part,
+		    PROTO_BLOCK_HDR_LEN, b->ct, b->ct_len, b->tag, body);
+	if (rc != 0)
 		goto out;
 	rc = proto_m2_decode(body, b->ct_len, m);
 out:
 	proto_cleanse(body, sizeof(body));
 	return rc;
+}
+
+int
+proto_block_open(const struct proto_block *b,
+    const uint8_t kt[PROTO_AES_KEY_LEN], struct proto_m2 *m)
+{
+	if (kt == NULL)
+		return PROTO_ERR_ARG;
+	return block_open(b, kt, NULL, m);
+}
+
+int
+proto_block_open_key(const struct proto_block *b, struct proto_gcm_key *kt,
+    struct proto_m2 *m)
+{
+	if (kt == NULL)
+		return PROTO_ERR_ARG;
+	return block_open(b, NULL, kt, m);
 }
 
 int

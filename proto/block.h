@@ -76,6 +76,9 @@ int proto_block_verify(const struct proto_block *b,
  */
 int proto_block_open(const struct proto_block *b,
     const uint8_t kt[PROTO_AES_KEY_LEN], struct proto_m2 *m);
+/* The same under a transmission key set up once (proto_gcm_key_new). */
+int proto_block_open_key(const struct proto_block *b, struct proto_gcm_key *kt,
+    struct proto_m2 *m);
 
 /*
  * The transmission key a block is encrypted under: HKDF-SHA-256(master,

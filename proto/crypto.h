@@ -41,15 +41,21 @@ int proto_ec_verify(const uint8_t pub[PROTO_EC_PUB_LEN], const void *msg,
     size_t len, const uint8_t sig[PROTO_EC_SIG_LEN]);
 
 /*
- * A public key parsed once for many verifications (the center's cache).
- * proto_ec_pub_free accepts NULL and sets *k to NULL.
+ * A public key parsed once for many verifications (the center's cache),
+ * with its verify context: not for two threads at once.
+ * proto_ec_pub_set makes k the key of another point in place, cheaper
+ * than a new key (the curve's group is kept); when it fails (a point not
+ * on the curve: PROTO_ERR_FORMAT) k verifies nothing (PROTO_ERR_STATE)
+ * until set again.  proto_ec_pub_free accepts NULL and sets *k to NULL.
  */
 struct proto_ec_pub;
 int
 proto_ec_pub_new(const uint8_t pub[PROTO_EC_PUB_LEN], struct proto_ec_pub **k);
+int
+proto_ec_pub_set(struct proto_ec_pub *k, const uint8_t pub[PROTO_EC_PUB_LEN]);
 void proto_ec_pub_free(struct proto_ec_pub **k);
-int proto_ec_pub_verify(const struct proto_ec_pub *k, const void *msg,
-    size_t len, const uint8_t sig[PROTO_EC_SIG_LEN]);
+int proto_ec_pub_verify(struct proto_ec_pub *k, const void *msg, size_t len,
+    const uint8_t sig[PROTO_EC_SIG_LEN]);
 
 /*
  * AES-256-GCM.  seal writes len bytes of ciphertext to out and the tag to
@@ -63,6 +69,20 @@ int proto_gcm_open(const uint8_t key[PROTO_AES_KEY_LEN],
     const uint8_t iv[PROTO_GCM_IV_LEN], const void *aad, size_t aadlen,
     const void *in, size_t len, const uint8_t tag[PROTO_GCM_TAG_LEN],
     uint8_t *out);
+
+/*
+ * An AES-256-GCM key set up once (key schedule, GHASH table) to open
+ * many messages, as proto_gcm_open does: not for two threads at once.
+ * proto_gcm_key_free wipes it, accepts NULL and sets *k to NULL.
+ */
+struct proto_gcm_key;
+int proto_gcm_key_new(const uint8_t key[PROTO_AES_KEY_LEN],
+    struct proto_gcm_key **k);
+void proto_gcm_key_free(struct proto_gcm_key **k);
+int
+proto_gcm_key_open(struct proto_gcm_key *k, const uint8_t iv[PROTO_GCM_IV_LEN],
+    const void *aad, size_t aadlen, const void *in, size_t len,
+    const uint8_t tag[PROTO_GCM_TAG_LEN], uint8_t *out);
 
 /* HKDF-SHA-256 (RFC 5869). */
 int

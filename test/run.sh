@@ -25,6 +25,7 @@ else
 	done
 	tests=(
 		"$build/test/test_proto"
+		"$build/test/test_crypto"
 		"$build/test/test_formats"
 		"$build/test/test_wire"
 		"$build/test/test_store"
