@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +10,10 @@
 /*
  * ua names the card whose transmission key kt is (NULL: not derived
  * yet); kept says k holds pub, ua's registered key, as last checked.
+ * All of it under lock, held through a verify or an open with its keys.
  */
 struct key_slot {
+	pthread_mutex_t lock;
 	uint8_t ua[PROTO_UA_LEN];
 	uint8_t pub[PROTO_EC_PUB_LEN];
 	int kept;
@@ -19,36 +22,95 @@ struct key_slot {
 };
 
 struct cgs_keycache {
-	const uint8_t *master;
+	struct cgs_keycache *next; /* the process's caches, under caches_lock */
+	unsigned refs;             /* under caches_lock */
+	uint8_t master[PROTO_MASTER_LEN];
 	struct key_slot slot[CGS_KEY_CACHE];
 };
+
+static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cgs_keycache *caches;
+
+/* A cache not shared yet (refs 0), or NULL. */
+static struct cgs_keycache *
+cache_make(const uint8_t master[PROTO_MASTER_LEN])
+{
+	struct cgs_keycache *kc;
+	size_t i;
+
+	if ((kc = calloc(1, sizeof(*kc))) == NULL)
+		return NULL;
+	for (i = 0; i < CGS_KEY_CACHE; i++)
+		if (pthread_mutex_init(&kc->slot[i].lock, NULL) != 0)
+			break;
+	if (i < CGS_KEY_CACHE) {
+		while (i-- > 0)
+			pthread_mutex_destroy(&kc->slot[i].lock);
+		free(kc);
+		return NULL;
+	}
+	memcpy(kc->master, master, PROTO_MASTER_LEN);
+	return kc;
+}
+
+static void
+cache_destroy(struct cgs_keycache *kc)
+{
+	for (size_t i = 0; i < CGS_KEY_CACHE; i++) {
+		proto_ec_pub_free(&kc->slot[i].k);
+		proto_gcm_key_free(&kc->slot[i].kt);
+		pthread_mutex_destroy(&kc->slot[i].lock);
+	}
+	proto_cleanse(kc->master, sizeof(kc->master));
+	free(kc);
+}
 
 int
 cgs_keycache_new(const uint8_t master[PROTO_MASTER_LEN],
     struct cgs_keycache **out)
 {
 	struct cgs_keycache *kc;
+	int rc = 0;
 
 	if (master == NULL || out == NULL)
 		return PROTO_ERR_ARG;
-	if ((kc = calloc(1, sizeof(*kc))) == NULL)
-		return PROTO_ERR_NOMEM;
-	kc->master = master;
+	pthread_mutex_lock(&caches_lock);
+	for (kc = caches; kc != NULL; kc = kc->next)
+		if (proto_memcmp_ct(kc->master, master, PROTO_MASTER_LEN) == 0)
+			break;
+	if (kc == NULL) {
+		if ((kc = cache_make(master)) == NULL) {
+			rc = PROTO_ERR_NOMEM;
+			goto out;
+		}
+		kc->next = caches;
+		caches = kc;
+	}
+	kc->refs++;
 	*out = kc;
-	return 0;
+out:
+	pthread_mutex_unlock(&caches_lock);
+	return rc;
 }
 
 void
 cgs_keycache_free(struct cgs_keycache **kcp)
 {
-	if (kcp == NULL || *kcp == NULL)
+	struct cgs_keycache **pp, *kc;
+
+	if (kcp == NULL || (kc = *kcp) == NULL)
 		return;
-	for (size_t i = 0; i < CGS_KEY_CACHE; i++) {
-		proto_ec_pub_free(&(*kcp)->slot[i].k);
-		proto_gcm_key_free(&(*kcp)->slot[i].kt);
-	}
-	free(*kcp);
 	*kcp = NULL;
+	pthread_mutex_lock(&caches_lock);
+	if (--kc->refs > 0) {
+		pthread_mutex_unlock(&caches_lock);
+		return;
+	}
+	for (pp = &caches; *pp != kc; pp = &(*pp)->next)
+		;
+	*pp = kc->next;
+	pthread_mutex_unlock(&caches_lock);
+	cache_destroy(kc);
 }
 
 static struct key_slot *
@@ -89,14 +151,16 @@ cgs_keycache_verify(struct cgs_keycache *kc, const struct cgs_card *card,
     const uint8_t *msg, size_t len, const uint8_t *sig)
 {
 	struct key_slot *s = slot_of(kc, card->ua);
-	int rc;
+	int rc = 0;
 
+	pthread_mutex_lock(&s->lock);
 	if (!s->kept || memcmp(s->ua, card->ua, PROTO_UA_LEN) != 0 ||
-	    memcmp(s->pub, card->pub, PROTO_EC_PUB_LEN) != 0) {
-		if ((rc = slot_fill(s, card->ua, card->pub)) != 0)
-			return rc;
-	}
-	return proto_ec_pub_verify(s->k, msg, len, sig);
+	    memcmp(s->pub, card->pub, PROTO_EC_PUB_LEN) != 0)
+		rc = slot_fill(s, card->ua, card->pub);
+	if (rc == 0)
+		rc = proto_ec_pub_verify(s->k, msg, len, sig);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 int
@@ -105,11 +169,15 @@ cgs_keycache_verify_kept(struct cgs_keycache *kc,
     const uint8_t *sig, uint8_t pub[PROTO_EC_PUB_LEN])
 {
 	struct key_slot *s = slot_of(kc, ua);
+	int rc = PROTO_ERR_NOTFOUND;
 
-	if (!s->kept || memcmp(s->ua, ua, PROTO_UA_LEN) != 0)
-		return PROTO_ERR_NOTFOUND;
-	memcpy(pub, s->pub, PROTO_EC_PUB_LEN);
-	return proto_ec_pub_verify(s->k, msg, len, sig);
+	pthread_mutex_lock(&s->lock);
+	if (s->kept && memcmp(s->ua, ua, PROTO_UA_LEN) == 0) {
+		memcpy(pub, s->pub, PROTO_EC_PUB_LEN);
+		rc = proto_ec_pub_verify(s->k, msg, len, sig);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 int
@@ -120,18 +188,20 @@ cgs_keycache_open(struct cgs_keycache *kc, const struct proto_block *b,
 	uint8_t kt[PROTO_AES_KEY_LEN];
 	int rc;
 
-	if (memcmp(s->ua, b->ua, PROTO_UA_LEN) == 0 && s->kt != NULL)
-		return proto_block_open_key(b, s->kt, m);
-	if ((rc = proto_kt_derive(kc->master, b->ua, kt)) != 0)
-		goto out;
-	if (memcmp(s->ua, b->ua, PROTO_UA_LEN) != 0) {
-		/* the slot is another card's: this block's key only */
-		rc = proto_block_open(b, kt, m);
+	pthread_mutex_lock(&s->lock);
+	if (memcmp(s->ua, b->ua, PROTO_UA_LEN) == 0 && s->kt != NULL) {
+		rc = proto_block_open_key(b, s->kt, m);
 		goto out;
 	}
-	if ((rc = proto_gcm_key_new(kt, &s->kt)) == 0)
+	if ((rc = proto_kt_derive(kc->master, b->ua, kt)) != 0)
+		goto out;
+	if (memcmp(s->ua, b->ua, PROTO_UA_LEN) != 0)
+		/* the slot is another card's: this block's key only */
+		rc = proto_block_open(b, kt, m);
+	else if ((rc = proto_gcm_key_new(kt, &s->kt)) == 0)
 		rc = proto_block_open_key(b, s->kt, m);
 out:
+	pthread_mutex_unlock(&s->lock);
 	proto_cleanse(kt, sizeof(kt));
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The cards' keys, made once: a worker keeps, for each card it has
+ * The cards' keys, made once: the process keeps, for each card it has
  * verified a block of, by UA (FNV-1a into a fixed table; a collision
  * just loads again), the card's public key with its verify context and
  * the card's transmission key set up for GCM, so a card seen before
@@ -10,10 +10,13 @@
  * when another card takes the slot (the public key is set again in
  * place, cheaper than a new one).
  *
- * Not for two threads at once: a cache belongs to one cgs_ctx, which
- * serves one session at a time (centerd's pool hands a context to one
- * session under its lock), and the verify and cipher contexts it holds
- * are used by whoever holds the cache.
+ * One cache serves every context of the process with the same master
+ * secret (cgs_keycache_new hands out the same one, counted), so a
+ * card's next session finds its keys whichever worker or pool slot
+ * takes it.  Each slot has a lock, held through a verify or an open
+ * with its keys (the verify and cipher contexts are not for two
+ * threads at once): two threads wait for each other only on the same
+ * card, or two cards in one slot, at the same moment.
  */
 #ifndef CENTER_KEYCACHE_H
 #define CENTER_KEYCACHE_H
@@ -29,12 +32,16 @@
 struct cgs_keycache;
 
 /*
- * A cache whose transmission keys are derived from master (borrowed: it
- * outlives the cache).
+ * The process's cache whose transmission keys are derived from master
+ * (copied), made if none is: each cgs_keycache_new is matched by one
+ * cgs_keycache_free.
  */
 int cgs_keycache_new(const uint8_t master[PROTO_MASTER_LEN],
     struct cgs_keycache **out);
-/* Frees the keys (the transmission keys wiped); accepts NULL. */
+/*
+ * Gives the cache back; the last one frees the keys (the transmission
+ * keys and the master wiped).  Accepts NULL, sets *kc to NULL.
+ */
 void cgs_keycache_free(struct cgs_keycache **kc);
 
 /*

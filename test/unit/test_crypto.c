@@ -9,8 +9,11 @@
  * point only, and by none after a failed set; a GCM key set up once opens
  * what proto_gcm_seal sealed and nothing tampered, leaving out untouched;
  * HKDF is RFC 5869's; the key cache's kept transmission keys open the
- * blocks a key derived now opens, across a slot taken by another card.
+ * blocks a key derived now opens, across a slot taken by another card;
+ * one cache per master, shared by the process's contexts and by threads
+ * at once.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -491,12 +494,30 @@ kc_check(struct cgs_keycache *kc, const struct kc_card *c, uint32_t credit)
 	proto_m2_clear(&m);
 }
 
+/* A fresh master and its cache; cards x and y of it in one slot. */
+static struct cgs_keycache *
+kc_pair(uint8_t master[PROTO_MASTER_LEN], const uint8_t ua[PROTO_UA_LEN],
+    uint32_t cx, uint32_t cy, struct kc_card *x, struct kc_card *y)
+{
+	struct cgs_keycache *kc = NULL;
+	uint8_t ua2[PROTO_UA_LEN];
+
+	assert_non_null(x);
+	assert_non_null(y);
+	assert_int_equal(proto_random(master, PROTO_MASTER_LEN), 0);
+	assert_int_equal(cgs_keycache_new(master, &kc), 0);
+	colliding_ua(kc, ua, ua2);
+	kc_card_make(master, ua, cx, x);
+	kc_card_make(master, ua2, cy, y);
+	return kc;
+}
+
 static void
 test_keycache(void **state)
 {
 	uint8_t master[PROTO_MASTER_LEN], ua[PROTO_UA_LEN] = { 0xbe, 0xcc, 1 };
-	uint8_t ua2[PROTO_UA_LEN], pub[PROTO_EC_PUB_LEN];
-	struct cgs_keycache *kc = NULL;
+	uint8_t pub[PROTO_EC_PUB_LEN];
+	struct cgs_keycache *kc;
 	struct kc_card *x = calloc(1, sizeof(*x)), *y = calloc(1, sizeof(*y)),
 		       *x2 = calloc(1, sizeof(*x2));
 	struct cgs_card reg;
@@ -504,14 +525,8 @@ test_keycache(void **state)
 	uint8_t *tamper;
 
 	(void)state;
-	assert_non_null(x);
-	assert_non_null(y);
 	assert_non_null(x2);
-	assert_int_equal(proto_random(master, sizeof(master)), 0);
-	assert_int_equal(cgs_keycache_new(master, &kc), 0);
-	colliding_ua(kc, ua, ua2);
-	kc_card_make(master, ua, 111, x);
-	kc_card_make(master, ua2, 222, y);
+	kc = kc_pair(master, ua, 111, 222, x, y);
 	/* nothing kept yet */
 	assert_int_equal(cgs_keycache_verify_kept(kc, ua, x->b.signed_part,
 			     x->b.signed_len, x->b.sig, pub),
@@ -580,6 +595,110 @@ test_keycache(void **state)
 	proto_cleanse(master, sizeof(master));
 }
 
+/* One cache for one master, counted; another for another master. */
+static void
+test_keycache_shared(void **state)
+{
+	uint8_t master[PROTO_MASTER_LEN], other[PROTO_MASTER_LEN];
+	uint8_t ua[PROTO_UA_LEN] = { 0xbe, 0xcc, 2 }, pub[PROTO_EC_PUB_LEN];
+	struct cgs_keycache *a = NULL, *b = NULL, *c = NULL;
+	struct kc_card *x = calloc(1, sizeof(*x));
+
+	(void)state;
+	assert_non_null(x);
+	assert_int_equal(proto_random(master, sizeof(master)), 0);
+	memcpy(other, master, sizeof(other));
+	other[31] ^= 1;
+	assert_int_equal(cgs_keycache_new(master, &a), 0);
+	assert_int_equal(cgs_keycache_new(master, &b), 0);
+	assert_int_equal(cgs_keycache_new(other, &c), 0);
+	assert_ptr_equal(a, b);
+	assert_ptr_not_equal(a, c);
+	kc_card_make(master, ua, 44, x);
+	kc_check(a, x, 44);
+	/* b is a: x kept; c is not, and its transmission key is other's */
+	assert_int_equal(cgs_keycache_verify_kept(b, ua, x->b.signed_part,
+			     x->b.signed_len, x->b.sig, pub),
+	    0);
+	assert_int_equal(cgs_keycache_verify_kept(c, ua, x->b.signed_part,
+			     x->b.signed_len, x->b.sig, pub),
+	    PROTO_ERR_NOTFOUND);
+	assert_int_equal(cgs_keycache_verify(c, &x->card, x->b.signed_part,
+			     x->b.signed_len, x->b.sig),
+	    0);
+	assert_int_equal(cgs_keycache_open(c, &x->b, &(struct proto_m2){ 0 }),
+	    PROTO_ERR_AUTH);
+	/* a given back: b still has x */
+	cgs_keycache_free(&a);
+	assert_null(a);
+	kc_check(b, x, 44);
+	cgs_keycache_free(&b);
+	cgs_keycache_free(&c);
+	/* all given back: a new one starts empty */
+	assert_int_equal(cgs_keycache_new(master, &a), 0);
+	assert_int_equal(cgs_keycache_verify_kept(a, ua, x->b.signed_part,
+			     x->b.signed_len, x->b.sig, pub),
+	    PROTO_ERR_NOTFOUND);
+	cgs_keycache_free(&a);
+	proto_cleanse(x, sizeof(*x));
+	free(x);
+}
+
+/* Threads at once on one cache: two cards in one slot, each kept. */
+struct kc_thread {
+	pthread_t t;
+	struct cgs_keycache *kc;
+	const struct kc_card *card[2];
+	uint32_t credit[2];
+	int bad;
+};
+
+static void *
+kc_thread_run(void *arg)
+{
+	struct kc_thread *t = arg;
+	struct proto_m2 m;
+
+	for (int i = 0; i < 60; i++) {
+		const struct kc_card *c = t->card[i % 2];
+
+		if (cgs_keycache_verify(t->kc, &c->card, c->b.signed_part,
+			c->b.signed_len, c->b.sig) != 0 ||
+		    cgs_keycache_open(t->kc, &c->b, &m) != 0 ||
+		    m.credit != t->credit[i % 2])
+			t->bad++;
+		proto_m2_clear(&m);
+	}
+	return NULL;
+}
+
+static void
+test_keycache_threads(void **state)
+{
+	uint8_t master[PROTO_MASTER_LEN], ua[PROTO_UA_LEN] = { 0xbe, 0xcc, 3 };
+	struct kc_card *x = calloc(1, sizeof(*x)), *y = calloc(1, sizeof(*y));
+	struct kc_thread t[3];
+	struct cgs_keycache *kc;
+
+	(void)state;
+	kc = kc_pair(master, ua, 5, 6, x, y);
+	for (int i = 0; i < 3; i++) {
+		t[i] = (struct kc_thread){ .kc = kc,
+			.card = { i % 2 ? y : x, i % 2 ? x : y },
+			.credit = { i % 2 ? 6 : 5, i % 2 ? 5 : 6 } };
+		assert_int_equal(pthread_create(&t[i].t, NULL, kc_thread_run,
+				     &t[i]),
+		    0);
+	}
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pthread_join(t[i].t, NULL), 0);
+		assert_int_equal(t[i].bad, 0);
+	}
+	cgs_keycache_free(&kc);
+	free(x);
+	free(y);
+}
+
 int
 main(void)
 {
@@ -590,6 +709,8 @@ main(void)
 		cmocka_unit_test(test_gcm_key),
 		cmocka_unit_test(test_hkdf_rfc5869),
 		cmocka_unit_test(test_keycache),
+		cmocka_unit_test(test_keycache_shared),
+		cmocka_unit_test(test_keycache_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
