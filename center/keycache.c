@@ -25,6 +25,8 @@ struct cgs_keycache {
 	struct cgs_keycache *next; /* the process's caches, under caches_lock */
 	unsigned refs;             /* under caches_lock */
 	uint8_t master[PROTO_MASTER_LEN];
+	pthread_mutex_t kdf_lock;
+	struct proto_hkdf_key *kdf; /* master's, under kdf_lock */
 	struct key_slot slot[CGS_KEY_CACHE];
 };
 
@@ -40,12 +42,20 @@ cache_make(const uint8_t master[PROTO_MASTER_LEN])
 
 	if ((kc = calloc(1, sizeof(*kc))) == NULL)
 		return NULL;
+	if (proto_kt_kdf_new(master, &kc->kdf) != 0 ||
+	    pthread_mutex_init(&kc->kdf_lock, NULL) != 0) {
+		proto_hkdf_key_free(&kc->kdf);
+		free(kc);
+		return NULL;
+	}
 	for (i = 0; i < CGS_KEY_CACHE; i++)
 		if (pthread_mutex_init(&kc->slot[i].lock, NULL) != 0)
 			break;
 	if (i < CGS_KEY_CACHE) {
 		while (i-- > 0)
 			pthread_mutex_destroy(&kc->slot[i].lock);
+		pthread_mutex_destroy(&kc->kdf_lock);
+		proto_hkdf_key_free(&kc->kdf);
 		free(kc);
 		return NULL;
 	}
@@ -61,6 +71,8 @@ cache_destroy(struct cgs_keycache *kc)
 		proto_gcm_key_free(&kc->slot[i].kt);
 		pthread_mutex_destroy(&kc->slot[i].lock);
 	}
+	pthread_mutex_destroy(&kc->kdf_lock);
+	proto_hkdf_key_free(&kc->kdf);
 	proto_cleanse(kc->master, sizeof(kc->master));
 	free(kc);
 }
@@ -180,6 +192,19 @@ cgs_keycache_verify_kept(struct cgs_keycache *kc,
 	return rc;
 }
 
+/* ua's transmission key: HKDF's expand only, its extract done once. */
+static int
+cache_kt(struct cgs_keycache *kc, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t kt[PROTO_AES_KEY_LEN])
+{
+	int rc;
+
+	pthread_mutex_lock(&kc->kdf_lock);
+	rc = proto_kt_kdf_derive(kc->kdf, ua, kt);
+	pthread_mutex_unlock(&kc->kdf_lock);
+	return rc;
+}
+
 int
 cgs_keycache_open(struct cgs_keycache *kc, const struct proto_block *b,
     struct proto_m2 *m)
@@ -193,7 +218,7 @@ cgs_keycache_open(struct cgs_keycache *kc, const struct proto_block *b,
 		rc = proto_block_open_key(b, s->kt, m);
 		goto out;
 	}
-	if ((rc = proto_kt_derive(kc->master, b->ua, kt)) != 0)
+	if ((rc = cache_kt(kc, b->ua, kt)) != 0)
 		goto out;
 	if (memcmp(s->ua, b->ua, PROTO_UA_LEN) != 0)
 		/* the slot is another card's: this block's key only */

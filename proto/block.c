@@ -176,3 +176,19 @@ proto_kt_derive(const uint8_t master[PROTO_MASTER_LEN],
 	return proto_hkdf(master, PROTO_MASTER_LEN, kt_salt,
 	    sizeof(kt_salt) - 1, ua, PROTO_UA_LEN, kt, PROTO_AES_KEY_LEN);
 }
+
+int
+proto_kt_kdf_new(const uint8_t master[PROTO_MASTER_LEN],
+    struct proto_hkdf_key **k)
+{
+	return proto_hkdf_key_new(master, PROTO_MASTER_LEN, kt_salt,
+	    sizeof(kt_salt) - 1, k);
+}
+
+int
+proto_kt_kdf_derive(struct proto_hkdf_key *k, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t kt[PROTO_AES_KEY_LEN])
+{
+	return proto_hkdf_key_derive(k, ua, PROTO_UA_LEN, kt,
+	    PROTO_AES_KEY_LEN);
+}

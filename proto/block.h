@@ -88,5 +88,13 @@ int proto_block_open_key(const struct proto_block *b, struct proto_gcm_key *kt,
 #define PROTO_MASTER_LEN 32
 int proto_kt_derive(const uint8_t master[PROTO_MASTER_LEN],
     const uint8_t ua[PROTO_UA_LEN], uint8_t kt[PROTO_AES_KEY_LEN]);
+/*
+ * The same for many UAs under one master: its HKDF extract done once in
+ * k (proto_hkdf_key_free frees it).
+ */
+int proto_kt_kdf_new(const uint8_t master[PROTO_MASTER_LEN],
+    struct proto_hkdf_key **k);
+int proto_kt_kdf_derive(struct proto_hkdf_key *k,
+    const uint8_t ua[PROTO_UA_LEN], uint8_t kt[PROTO_AES_KEY_LEN]);
 
 #endif

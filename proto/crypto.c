@@ -13,6 +13,10 @@
 #include "crypto.h"
 #include "proto.h"
 
+struct proto_hkdf_key {
+	EVP_KDF_CTX *c; /* expand only, keyed by the PRK */
+};
+
 struct proto_gcm_key {
 	EVP_CIPHER_CTX *c; /* keyed: each message sets its IV only */
 };
@@ -222,6 +226,19 @@ proto_gcm_key_open(struct proto_gcm_key *k, const uint8_t iv[PROTO_GCM_IV_LEN],
 	return gcm_open_aside(k->c, NULL, iv, aad, aadlen, in, len, tag, out);
 }
 
+/* HKDF-SHA-256's digest, secret and salt: params[0..2]. */
+static void
+hkdf_params(OSSL_PARAM params[3], const void *secret, size_t slen,
+    const void *salt, size_t saltlen)
+{
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	    (char *)(uintptr_t) "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)(uintptr_t)secret, slen);
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+	    (void *)(uintptr_t)salt, saltlen);
+}
+
 int
 proto_hkdf(const void *secret, size_t slen, const void *salt, size_t saltlen,
     const void *info, size_t infolen, uint8_t *out, size_t outlen)
@@ -235,12 +252,7 @@ proto_hkdf(const void *secret, size_t slen, const void *salt, size_t saltlen,
 	if ((kctx = EVP_KDF_CTX_new(hkdf_kdf)) == NULL)
 		return PROTO_ERR_NOMEM;
 	rc = PROTO_ERR_CRYPTO;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)(uintptr_t) "SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)(uintptr_t)secret, slen);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)(uintptr_t)salt, saltlen);
+	hkdf_params(params, secret, slen, salt, saltlen);
 	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
 	    (void *)(uintptr_t)info, infolen);
 	params[4] = OSSL_PARAM_construct_end();
@@ -248,4 +260,71 @@ proto_hkdf(const void *secret, size_t slen, const void *salt, size_t saltlen,
 		rc = 0;
 	EVP_KDF_CTX_free(kctx);
 	return rc;
+}
+
+int
+proto_hkdf_key_new(const void *secret, size_t slen, const void *salt,
+    size_t saltlen, struct proto_hkdf_key **out)
+{
+	struct proto_hkdf_key *k = NULL;
+	uint8_t prk[PROTO_SHA256_LEN];
+	int extract = EVP_KDF_HKDF_MODE_EXTRACT_ONLY,
+	    expand = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+	OSSL_PARAM params[5];
+	int rc;
+
+	if (out == NULL)
+		return PROTO_ERR_ARG;
+	if ((rc = fetched()) != 0)
+		return rc;
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->c = EVP_KDF_CTX_new(hkdf_kdf)) == NULL) {
+		rc = PROTO_ERR_NOMEM;
+		goto out;
+	}
+	rc = PROTO_ERR_CRYPTO;
+	hkdf_params(params, secret, slen, salt, saltlen);
+	params[3] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &extract);
+	params[4] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(k->c, prk, sizeof(prk), params) != 1)
+		goto out;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, prk,
+	    sizeof(prk));
+	params[1] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &expand);
+	params[2] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_CTX_set_params(k->c, params) != 1)
+		goto out;
+	*out = k;
+	k = NULL;
+	rc = 0;
+out:
+	proto_cleanse(prk, sizeof(prk));
+	proto_hkdf_key_free(&k);
+	return rc;
+}
+
+int
+proto_hkdf_key_derive(struct proto_hkdf_key *k, const void *info,
+    size_t infolen, uint8_t *out, size_t outlen)
+{
+	OSSL_PARAM params[2];
+
+	if (k == NULL)
+		return PROTO_ERR_ARG;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    (void *)(uintptr_t)info, infolen);
+	params[1] = OSSL_PARAM_construct_end();
+	return EVP_KDF_derive(k->c, out, outlen, params) == 1 ?
+	    0 :
+	    PROTO_ERR_CRYPTO;
+}
+
+void
+proto_hkdf_key_free(struct proto_hkdf_key **kp)
+{
+	if (kp == NULL || *kp == NULL)
+		return;
+	EVP_KDF_CTX_free((*kp)->c); /* wipes the PRK */
+	free(*kp);
+	*kp = NULL;
 }

@@ -88,5 +88,17 @@ proto_gcm_key_open(struct proto_gcm_key *k, const uint8_t iv[PROTO_GCM_IV_LEN],
 int
 proto_hkdf(const void *secret, size_t slen, const void *salt, size_t saltlen,
     const void *info, size_t infolen, uint8_t *out, size_t outlen);
+/*
+ * The same for one secret and salt and many infos: the extract step done
+ * once (its PRK kept, wiped by proto_hkdf_key_free, which accepts NULL
+ * and sets *k to NULL), each derive one expand.  Not for two threads at
+ * once.
+ */
+struct proto_hkdf_key;
+int proto_hkdf_key_new(const void *secret, size_t slen, const void *salt,
+    size_t saltlen, struct proto_hkdf_key **k);
+int proto_hkdf_key_derive(struct proto_hkdf_key *k, const void *info,
+    size_t infolen, uint8_t *out, size_t outlen);
+void proto_hkdf_key_free(struct proto_hkdf_key **k);
 
 #endif

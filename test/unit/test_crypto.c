@@ -8,7 +8,7 @@
  * as OpenSSL always did); a key set again in place verifies by its new
  * point only, and by none after a failed set; a GCM key set up once opens
  * what proto_gcm_seal sealed and nothing tampered, leaving out untouched;
- * HKDF is RFC 5869's; the key cache's kept transmission keys open the
+ * HKDF is RFC 5869's, its extract done once the same; the key cache's kept transmission keys open the
  * blocks a key derived now opens, across a slot taken by another card;
  * one cache per master, shared by the process's contexts and by threads
  * at once.
@@ -434,6 +434,53 @@ test_hkdf_rfc5869(void **state)
 	assert_memory_equal(okm, want, sizeof(want));
 }
 
+/* The extract done once: the same keys as proto_hkdf, for any info. */
+static void
+test_hkdf_key(void **state)
+{
+	uint8_t secret[32], salt[23], info[PROTO_UA_LEN], a[42], b[42];
+	uint8_t master[PROTO_MASTER_LEN], ua[PROTO_UA_LEN], kt[32], kt2[32];
+	struct proto_hkdf_key *k = NULL, *kk = NULL;
+
+	(void)state;
+	assert_int_equal(proto_random(secret, sizeof(secret)), 0);
+	assert_int_equal(proto_random(salt, sizeof(salt)), 0);
+	assert_int_equal(proto_hkdf_key_new(secret, sizeof(secret), salt,
+			     sizeof(salt), &k),
+	    0);
+	for (int i = 0; i < 50; i++) {
+		size_t n = i % 2 ? 32 : 42;
+
+		assert_int_equal(proto_random(info, sizeof(info)), 0);
+		memset(a, 0, sizeof(a));
+		memset(b, POISON, sizeof(b));
+		assert_int_equal(proto_hkdf(secret, sizeof(secret), salt,
+				     sizeof(salt), info, sizeof(info), a, n),
+		    0);
+		assert_int_equal(proto_hkdf_key_derive(k, info, sizeof(info), b,
+				     n),
+		    0);
+		assert_memory_equal(a, b, n);
+	}
+	assert_int_equal(proto_hkdf_key_derive(NULL, info, sizeof(info), b, 32),
+	    PROTO_ERR_ARG);
+	proto_hkdf_key_free(&k);
+	assert_null(k);
+	proto_hkdf_key_free(&k);
+	/* a card's transmission key both ways */
+	assert_int_equal(proto_random(master, sizeof(master)), 0);
+	assert_int_equal(proto_kt_kdf_new(master, &kk), 0);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(proto_random(ua, sizeof(ua)), 0);
+		assert_int_equal(proto_kt_derive(master, ua, kt), 0);
+		assert_int_equal(proto_kt_kdf_derive(kk, ua, kt2), 0);
+		assert_memory_equal(kt, kt2, sizeof(kt));
+	}
+	proto_hkdf_key_free(&kk);
+	proto_cleanse(secret, sizeof(secret));
+	proto_cleanse(master, sizeof(master));
+}
+
 /* A UA whose cache slot is ua's, other than ua. */
 static void
 colliding_ua(struct cgs_keycache *kc, const uint8_t ua[PROTO_UA_LEN],
@@ -708,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_pub_set),
 		cmocka_unit_test(test_gcm_key),
 		cmocka_unit_test(test_hkdf_rfc5869),
+		cmocka_unit_test(test_hkdf_key),
 		cmocka_unit_test(test_keycache),
 		cmocka_unit_test(test_keycache_shared),
 		cmocka_unit_test(test_keycache_threads),
