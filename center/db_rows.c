@@ -204,7 +204,7 @@ static const struct rep_col card_cols[] = {
 	CARD(1, RC_TEXT, status),
 	CARD(2, RC_TRI, locked),
 	CARD(3, RC_U32, last_block_seq),
-	CARD(4, RC_U32, purchases),
+	CARD(4, RC_U32, invoiced),
 	CARD(5, RC_I64, registered_at),
 	CARD(6, RC_I64, first_seen),
 	CARD(7, RC_I64, last_seen),

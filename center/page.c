@@ -198,7 +198,7 @@ static const struct cgs_col card_cols[] = {
 	{ "UA", "ua", CGS_COL_UA },
 	{ "status", "status", CGS_COL_STATE },
 	{ "locked", "locked", CGS_COL_BOOL },
-	{ "invoices", "purchases", CGS_COL_TEXT },
+	{ "invoices", "invoiced", CGS_COL_TEXT },
 	{ "last seen", "seen_at", CGS_COL_TIME },
 	{ "as", "seen_as", CGS_COL_TEXT },
 	{ "by decoder", "seen_via", CGS_COL_TEXT },

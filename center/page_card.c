@@ -22,7 +22,7 @@ cgs_page_card(const json_t *v, struct cgs_sb *sb)
 		{ "retired and recovered", "recovered_at", CGS_COL_TIME },
 		{ "revoked", "revoked_at", CGS_COL_TIME },
 		{ "newest block", "last_block_seq", CGS_COL_TEXT },
-		{ "invoices", "purchases", CGS_COL_TEXT },
+		{ "invoices", "invoiced", CGS_COL_TEXT },
 	};
 	static const struct cgs_col data_cols[] = {
 		{ "from block", "block_seq", CGS_COL_TEXT },

@@ -22,7 +22,7 @@ struct cgs_card_row {
 	char status[24]; /* CGS_* of db.h; CGS_REVOKED when revoked */
 	int locked;      /* -1 never seen, else 0 or 1 */
 	uint32_t last_block_seq;
-	uint32_t purchases; /* invoiced */
+	uint32_t invoiced; /* how many of its purchases were invoiced */
 	int64_t registered_at, first_seen, last_seen, recovered_at;
 	/* where it was last seen: a decoder, when, as what */
 	int has_seen;

@@ -104,7 +104,7 @@ show_card(const struct cgs_card_row *r)
 		tj_set_bool(o, "locked", r->locked);
 	tj_set_int(o, "last_block_seq", r->last_block_seq);
 	/* a count: "purchases" is the list itself (an M2's, invoices) */
-	tj_set_int(o, "invoiced", r->purchases);
+	tj_set_int(o, "invoiced", r->invoiced);
 	tj_set_time(o, "registered_at", r->registered_at);
 	tj_set_time(o, "first_seen", r->first_seen);
 	tj_set_time(o, "last_seen", r->last_seen);

@@ -203,6 +203,11 @@ done
 j=$(api "/api/card/${UA[1]}")
 check_match "the API: SC1 retired-recovered" \
 	"\"card\":\\{\"ua\":\"${UA[1]}\",\"status\":\"retired-recovered\"" "$j"
+rec=$(printf '%s' "$j" | grep -o '"card":{[^}]*}')
+check_match "the API: SC1's count of invoices, named as the tools name it" \
+	'"invoiced":2,' "$rec"
+check_eq "the API: no count named purchases (that is the list)" 0 \
+	"$(printf '%s' "$rec" | grep -c '"purchases"')"
 check_eq "the API: two invoices via SC2, recovered" 2 \
 	"$(printf '%s' "$j" | grep -o "\"via\":\"${UA[2]}\",\"origin\":\"recovered\"" | wc -l)"
 check_match "the API: the markup as the string it is" \

@@ -497,6 +497,7 @@ test_view_rows(void **state)
 	memset(r.ua, 0x11, sizeof(r.ua));
 	strcpy(r.status, "issued");
 	r.locked = -1;
+	r.invoiced = 3;
 	r.registered_at = 1800000000;
 	l = (struct cgs_view_list){ .rows = json_array(), .max = 4 };
 	assert_int_equal(cgs_view_row_card(&l, &r), 0);
@@ -504,6 +505,9 @@ test_view_rows(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "ua")),
 	    "1111111111111111");
 	assert_true(json_is_null(json_object_get(o, "locked")));
+	/* the count as the tools name it; "purchases" is always a list */
+	assert_int_equal(json_integer_value(json_object_get(o, "invoiced")), 3);
+	assert_null(json_object_get(o, "purchases"));
 	assert_true(json_is_null(json_object_get(o, "seen_via")));
 	assert_true(json_is_null(json_object_get(o, "last_seen")));
 	assert_true(json_is_null(json_object_get(o, "seen_as")));
