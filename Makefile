@@ -60,6 +60,7 @@ CGS_SRC  += center/db_schema.c center/db_cmd.c center/db_report.c \
 CGS_SRC  += center/store_sqlite.c center/store_pg.c center/group.c
 CGS_SRC  += center/db_rows.c center/db_views.c
 CGS_SRC  += center/db_txn.c center/ingest_check.c
+CGS_SRC  += center/db_name.c
 
 CONSOLE_SRC = center/console.c center/view.c center/page.c center/metrics.c \
               center/html.c center/token.c
@@ -86,6 +87,7 @@ TEST_BINS += $(O)/test/test_console
 TEST_BINS += $(O)/test/test_center_group
 TEST_BINS += $(O)/test/test_center_store
 TEST_BINS += $(O)/test/test_crypto
+TEST_BINS += $(O)/test/test_db_name
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \

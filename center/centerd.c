@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "console.h"
 #include "db.h"
+#include "db_name.h"
 #include "pool.h"
 #include "report.h"
 #include "server.h"
@@ -44,7 +45,8 @@ struct centerd {
 	struct cgs_server_conf conf;
 	const char *keys_dir, *db_path;
 	char db_buf[PATH_CAP], cert[PATH_CAP], key[PATH_CAP];
-	const char *console_addr; /* -W: the operator console, or NULL */
+	char db_name[CGS_DB_NAME_MAX]; /* db_path as the log names it */
+	const char *console_addr;      /* -W: the operator console, or NULL */
 	char token[PATH_CAP];
 	struct proto_daemon_opts opts;
 	struct cgs_keys keys;
@@ -260,6 +262,7 @@ prepare(struct centerd *d)
 			return rc;
 		d->db_path = d->db_buf;
 	}
+	cgs_db_name(d->db_path, d->db_name, sizeof(d->db_name));
 	if ((rc = load_keys(d)) != 0 ||
 	    (rc = dir_path(d->cert, d->keys_dir, "server.crt")) != 0 ||
 	    (rc = dir_path(d->key, d->keys_dir, "server.key")) != 0)
@@ -271,11 +274,11 @@ prepare(struct centerd *d)
 	}
 	/* Create the schema before serving; fail early on a bad path. */
 	if ((rc = cgs_db_open(d->db_path, &db)) != 0) {
-		proto_log_fatal("cannot open database %s: %s", d->db_path,
+		proto_log_fatal("cannot open database %s: %s", d->db_name,
 		    proto_strerror(rc));
 		return rc;
 	}
-	warn_no_cards(db, d->db_path);
+	warn_no_cards(db, d->db_name);
 	cgs_db_close(&db);
 	if ((rc = cgs_pool_new(d->db_path, &d->keys, &d->pool)) != 0) {
 		proto_log_fatal("%s", proto_strerror(rc));
@@ -308,7 +311,7 @@ main(int argc, char **argv)
 {
 	struct centerd *d;
 	unsigned long sessions;
-	char status[256];
+	char status[CGS_DB_NAME_MAX + 256];
 	int left, rc;
 
 	proto_log_init("centerd", 0, PROTO_LOG_NOTICE); /* for the arguments */
@@ -335,7 +338,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(status, sizeof(status), "listening on %s:%s, database %s",
-	    d->conf.addr, d->conf.port, d->db_path);
+	    d->conf.addr, d->conf.port, d->db_name);
 	proto_log(PROTO_LOG_NOTICE,
 	    "%s; at most %d connections, %d from one address, %d ms per "
 	    "frame, %d ms per connection",

@@ -27,6 +27,7 @@
 #include "console.h"
 #include "console_login.h"
 #include "console_reply.h"
+#include "db_name.h"
 #include "page.h"
 #include "view.h"
 
@@ -344,8 +345,11 @@ cgs_console_start(const struct cgs_console_conf *conf, struct cgs_console **out)
 	    (rc = read_pem(conf->key, &c->key)) != 0)
 		goto out;
 	if ((rc = cgs_db_open(conf->db_path, &c->db)) != 0) {
+		char name[CGS_DB_NAME_MAX];
+
+		cgs_db_name(conf->db_path, name, sizeof(name));
 		proto_log(PROTO_LOG_ERR, "%s: cannot open database %s",
-		    __func__, conf->db_path);
+		    __func__, name);
 		goto out;
 	}
 	if (v6)

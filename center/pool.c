@@ -4,12 +4,14 @@
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "db_name.h"
 #include "group.h"
 #include "pool.h"
 #include "store.h"
 
 struct cgs_pool {
 	const char *path;
+	char name[CGS_DB_NAME_MAX]; /* path as the log names it */
 	const struct cgs_keys *keys;
 	struct cgs_group *group; /* SQLite's: the sessions' commits shared */
 	pthread_mutex_t lock;
@@ -31,9 +33,10 @@ cgs_pool_new(const char *path, const struct cgs_keys *keys,
 		free(p);
 		return PROTO_ERR_IO;
 	}
+	cgs_db_name(path, p->name, sizeof(p->name));
 	if (cgs_engine_for(path) == &cgs_engine_sqlite &&
 	    (rc = cgs_group_new(path, &p->group)) != 0) {
-		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
+		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, p->name,
 		    proto_strerror(rc));
 		pthread_mutex_destroy(&p->lock);
 		free(p);
@@ -74,7 +77,7 @@ cgs_pool_take(struct cgs_pool *p)
 	}
 	if ((rc = cgs_db_open(p->path, &sl->db)) != 0 ||
 	    (rc = cgs_ctx_new(sl->db, p->keys, &sl->ctx)) != 0) {
-		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, p->path,
+		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, p->name,
 		    proto_strerror(rc));
 		slot_free(&sl);
 	}

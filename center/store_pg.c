@@ -24,6 +24,7 @@
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "db_name.h"
 #include "store.h"
 
 #define PG_MAX_PARAMS 32 /* more than any statement of db*.c binds */
@@ -104,6 +105,45 @@ pg_exec(struct cgs_db *db, const char *sql)
 	return rc;
 }
 
+/*
+ * The limit a server's refusal names (SQLSTATE 53300, which libpq keeps
+ * only in the text): the setting to look at, or NULL for another refusal.
+ */
+static const char *
+full_limit(const char *msg)
+{
+	if (strstr(msg, "too many clients") != NULL ||
+	    strstr(msg, "remaining connection slots are reserved") != NULL)
+		return "its max_connections";
+	if (strstr(msg, "too many connections for role") != NULL)
+		return "the role's CONNECTION LIMIT";
+	if (strstr(msg, "too many connections for database") != NULL)
+		return "the database's CONNECTION LIMIT";
+	return NULL;
+}
+
+/* Why url could not be opened: libpq's message with url's passwords
+ * hidden (it may quote the URL), and, when the server is full, what to
+ * change. */
+static void
+log_refused(const char *fn, const char *url, const PGconn *conn)
+{
+	char msg[CGS_DB_NAME_MAX + 1024];
+	const char *e = PQerrorMessage(conn), *limit = full_limit(e);
+
+	cgs_db_scrub(url, e, msg, sizeof(msg));
+	proto_log(PROTO_LOG_ERR, "%s: %s", fn, msg);
+	if (limit != NULL)
+		proto_log(PROTO_LOG_ERR,
+		    "%s: PostgreSQL is full: %s is reached (SQLSTATE 53300, "
+		    "too many clients).  centerd opens one connection per "
+		    "session it serves at once (at most -n) and one for its "
+		    "console: the -n of all instances on that server, with "
+		    "room left for centerctl and other clients, must stay "
+		    "under it",
+		    fn, limit);
+}
+
 static int
 pg_open(const char *url, int flags, struct cgs_db **out)
 {
@@ -114,8 +154,7 @@ pg_open(const char *url, int flags, struct cgs_db **out)
 	d->base.e = &cgs_engine_pg;
 	d->conn = PQconnectdb(url);
 	if (PQstatus(d->conn) != CONNECTION_OK) {
-		proto_log(PROTO_LOG_ERR, "%s: %s", __func__,
-		    PQerrorMessage(d->conn));
+		log_refused(__func__, url, d->conn);
 		pg_close(&d->base);
 		return PROTO_ERR_IO;
 	}

@@ -46,6 +46,7 @@ else
 		"$build/test/test_keydir"
 		"$build/test/test_causes"
 		"$build/test/test_console"
+		"$build/test/test_db_name"
 		"${fuzz[@]}"
 		"$root/test/tools/usage.sh"
 		"$root/test/tools/cli.sh"

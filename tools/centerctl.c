@@ -126,18 +126,18 @@ ctl_db(const struct opts *o, enum ctl_db_mode mode, struct cgs_db **db)
 		fprintf(stderr,
 		    "%s: no database %s (centerctl register makes it; -D "
 		    "names another)\n",
-		    o->who, o->db);
+		    o->who, o->dbname);
 	else if (rc == PROTO_ERR_STATE)
 		fprintf(stderr,
 		    "%s: the database %s is of another schema version than "
 		    "this centerctl's%s\n",
-		    o->who, o->db,
+		    o->who, o->dbname,
 		    mode == CTL_DB_READ ? " (centerd, or a command that "
 					  "changes it, brings it up to date)" :
 					  "");
 	else
 		fprintf(stderr, "%s: cannot open the database %s: %s\n", o->who,
-		    o->db, proto_strerror(rc));
+		    o->dbname, proto_strerror(rc));
 	return UTIL_EXIT_FAIL;
 }
 
@@ -470,6 +470,7 @@ main(int argc, char **argv)
 		snprintf(o.dbbuf, sizeof(o.dbbuf), "%s/center.db", o.dir);
 		o.db = o.dbbuf;
 	}
+	cgs_db_name(o.db, o.dbname, sizeof(o.dbname));
 	if (o.json && !has_json(&o))
 		return util_no_json(o.who);
 	if (strcmp(o.pos[0], "init") == 0 && o.npos == 1)

@@ -12,11 +12,13 @@
 
 #include "../center/commands.h"
 #include "../center/db.h"
+#include "../center/db_name.h"
 #include "util.h"
 
 struct opts {
 	const char *dir, *db, *name, *out, *cancel;
 	char dbbuf[PATH_MAX];
+	char dbname[CGS_DB_NAME_MAX]; /* db as messages name it */
 	int json, broadcast;
 	const char **pos; /* room for every word: register takes any number */
 	int npos;

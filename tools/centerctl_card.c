@@ -281,7 +281,7 @@ ctl_show_card(const struct opts *o, const uint8_t ua[PROTO_UA_LEN])
 	}
 	if (rc != 0) {
 		json_decref(obj);
-		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->dbname,
 		    proto_strerror(rc));
 		return UTIL_EXIT_FAIL;
 	}

@@ -160,7 +160,7 @@ run(const struct opts *o, const struct show_col *cols,
 	cgs_db_close(&db);
 	out = show_end(&t, rc == 0);
 	if (rc != 0) {
-		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->dbname,
 		    proto_strerror(rc));
 		return UTIL_EXIT_FAIL;
 	}
@@ -396,7 +396,7 @@ out:
 	cgs_db_close(&db);
 	json_decref(c.a);
 	if (rc != 0) {
-		fprintf(stderr, "%s: %s: %s\n", o->who, o->db,
+		fprintf(stderr, "%s: %s: %s\n", o->who, o->dbname,
 		    proto_strerror(rc));
 		return UTIL_EXIT_FAIL;
 	}

@@ -273,6 +273,33 @@ refused "centerctl cert with another CA's key" 1 \
     "$build/centerctl" -K "$c" cert
 mv "$tmp/ca.key" "$c/ca.key"
 check_eq "refused renewals changed nothing" "$before" "$(sums "$c")"
+
+# --- a database URL's password is never shown -------------------------------
+# not in centerctl's messages nor centerd's, not in libpq's (a refused
+# connection; a malformed URL, which libpq quotes; a bad escape, which it
+# names); the database named with the password as ***
+for url in 'postgresql://ptv:secret@127.0.0.1:1/ptv' \
+    'postgresql://ptv:secret@[::1/ptv' \
+    'postgresql://ptv@127.0.0.1:1/ptv?sslmode=disable&password=secret' \
+    'postgresql://ptv:sec%zzret@127.0.0.1:1/ptv'; do
+	for cmd in cards "card 1111111111111111" "reload 1111111111111111 5"; do
+		# shellcheck disable=SC2086
+		run "$build/centerctl" -K "$tmp/k3" -D "$url" $cmd
+		check_eq "centerctl ${cmd%% *} on $url: exit 1" 1 "$rc"
+		check_match "it names the database, the password hidden" \
+		    "^centerctl ${cmd%% *}: cannot open the database postgresql://ptv(:\*\*\*@|@.*password=\*\*\*)" \
+		    "$err"
+		check_eq "and shows no part of the password" "" \
+		    "$(printf '%s\n%s' "$out" "$err" | grep -o 'secret\|sec%\|zzret')"
+	done
+	run "$build/centerd" -f -K "$tmp/k3" -D "$url" -p 17443
+	check_eq "centerd on $url: exit 1" 1 "$rc"
+	check_match "it names the database, the password hidden" \
+	    "cannot open database postgresql://ptv(:\*\*\*@|@.*password=\*\*\*)" \
+	    "$err"
+	check_eq "and shows no part of the password" "" \
+	    "$(printf '%s\n%s' "$out" "$err" | grep -o 'secret\|sec%\|zzret')"
+done
 run "$build/centerctl" -K "$c" cert --name 127.0.0.2
 check_match "an address for --name is an IP name, not a DNS one" \
     "IP Address:127.0.0.2" \

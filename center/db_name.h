@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * How a database target (a SQLite path or a postgresql:// URL, db.h) is
+ * named in what the programs print: never with its password.  A URL's
+ * passwords are the one of its user part (postgresql://user:PASSWORD@...)
+ * and the value of each parameter "password" (...?password=PASSWORD),
+ * read as libpq reads them; each is shown as "***".
+ */
+#ifndef CGS_DB_NAME_H
+#define CGS_DB_NAME_H
+
+#include <stddef.h>
+
+/* Room for a name: a longer one is cut, ending in "...". */
+#define CGS_DB_NAME_MAX 4200
+/* The passwords one URL may hold; a URL with more is named by its scheme
+ * only, and a message about it is not shown. */
+#define CGS_DB_SECRETS_MAX 8
+
+/*
+ * target as it is shown: a URL with each password as "***", a path as it
+ * is.  out: size bytes (at least 8), NUL-terminated, cut with "..." when
+ * the name is longer.
+ */
+void cgs_db_name(const char *target, char *out, size_t size);
+
+/*
+ * msg (libpq's, which may quote the URL it was given) as it may be shown:
+ * target in it as cgs_db_name names it, any other copy of one of target's
+ * passwords as "***".  out as for cgs_db_name.
+ */
+void cgs_db_scrub(const char *target, const char *msg, char *out, size_t size);
+
+#endif
