@@ -71,6 +71,7 @@ else
 		"$root/test/integration/center_slow.sh"
 		"$root/test/integration/center_console.sh"
 		"$root/test/integration/center_pg.sh"
+		"$root/test/integration/center_pg_full.sh"
 		"$root/test/integration/center_load.sh"
 		"$root/test/integration/decoder_valgrind.sh"
 		"$root/test/integration/startup.sh"

@@ -2,7 +2,8 @@
 # A private PostgreSQL server for one test (sourced):
 #   pg_start          initdb into a new directory as an unprivileged user,
 #                     listening only on a Unix socket in that directory;
-#                     sets PG_DIR, PG_URL (postgresql://ptv@/ptv?host=PG_DIR)
+#                     sets PG_DIR, PG_URL (postgresql://ptv@/ptv?host=PG_DIR);
+#                     PG_MAX_CONNECTIONS (200), PG_MORE_OPTS: its settings
 #   pg_url NAME       the URL of another database, created empty
 #   pg_restart        stop it and start it again (connections are lost)
 #   pg_stop           stop it (by its postmaster PID) and remove the directory
@@ -41,7 +42,8 @@ pg_start() {
 	# and by the server; nothing listens on TCP.
 	pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
 	    -o "-c listen_addresses='' -c unix_socket_directories='$PG_DIR' \
-	        -c fsync=on -c max_connections=200 -c shared_buffers=64MB" \
+	        -c fsync=on -c max_connections=${PG_MAX_CONNECTIONS:-200} \
+	        -c shared_buffers=64MB ${PG_MORE_OPTS:-}" \
 	    start >/dev/null || {
 		echo "# pg: server did not start"; sed 's/^/#   /' "$PG_DIR/server.log"
 		return 1
