@@ -351,8 +351,13 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 	return 0;
 }
 
-/* Check the configuration, load the key and M1, open the socket, start the
- * monitor.  What fails is said on standard error and in the log. */
+/*
+ * Check the configuration, open the socket, start the monitor, load the
+ * key and M1.  What can fail without making a file comes first, so a
+ * decoderd that cannot start leaves its state directory as it was (no
+ * key, no lock file).  What fails is said on standard error and in the
+ * log; what was started is stopped again.
+ */
 static int
 start(struct dec_state *st, struct dec_ctl **ctl, struct dec_monitor **mon,
     int *ev_fd)
@@ -364,10 +369,6 @@ start(struct dec_state *st, struct dec_ctl **ctl, struct dec_monitor **mon,
 		proto_log_fatal("%s", why);
 		return rc;
 	}
-	if ((rc = dec_files_open(st, why2)) != 0) {
-		proto_log_fatal("%s", why2);
-		return rc;
-	}
 	if ((rc = proto_daemon_socket_dir(st->cfg.socket)) != 0 ||
 	    (rc = dec_ctl_open(st->cfg.socket, ctl)) != 0) {
 		proto_log_fatal("control socket %s: %s", st->cfg.socket,
@@ -377,9 +378,20 @@ start(struct dec_state *st, struct dec_ctl **ctl, struct dec_monitor **mon,
 	}
 	if ((rc = dec_monitor_start(mon, ev_fd)) != 0) {
 		proto_log_fatal("cannot start the reader monitor");
-		return rc;
+		goto fail;
+	}
+	if ((rc = dec_files_open(st, why2)) != 0) {
+		proto_log_fatal("%s", why2);
+		goto fail;
 	}
 	return 0;
+fail:
+	dec_monitor_stop(mon);
+	if (*ev_fd >= 0)
+		close(*ev_fd);
+	*ev_fd = -1;
+	dec_ctl_close(ctl);
+	return rc;
 }
 
 int

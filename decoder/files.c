@@ -62,6 +62,24 @@ lock(const char *what, const char *path, int *fd, char *why)
 	return rc;
 }
 
+/* Why what (M1, the quarantine) at path cannot be read, for stderr. */
+static void
+unreadable(const char *what, const char *path, int rc, int err, char *why)
+{
+	snprintf(why, DEC_WHY_MAX,
+	    "cannot read %s %.300s: %s; it is left as "
+	    "it is",
+	    what, path, why_of(rc, err));
+}
+
+/* Why the key file at path cannot be used, for stderr. */
+static void
+bad_key(const char *path, int rc, int err, char *why)
+{
+	snprintf(why, DEC_WHY_MAX, "key file %.300s: %s", path,
+	    why_of(rc, err));
+}
+
 /* Proven bad: keep it aside for the operator, start with an empty M1. */
 static void
 move_aside(struct dec_state *st, int rc)
@@ -102,9 +120,7 @@ load_m1(struct dec_state *st, char *why)
 		return 0;
 	default:
 		memset(&st->m1, 0, sizeof(st->m1));
-		snprintf(why, DEC_WHY_MAX,
-		    "cannot read M1 %.300s: %s; it is left as it is",
-		    st->cfg.m1, why_of(rc, err));
+		unreadable("M1", st->cfg.m1, rc, err, why);
 		return rc;
 	}
 }
@@ -138,6 +154,18 @@ load_issuer(struct dec_state *st, char *why)
 	return rc;
 }
 
+/* The quarantine's path (PATH_MAX bytes), beside M1. */
+static int
+quar_path(const struct dec_state *st, char *path, char *why)
+{
+	int rc;
+
+	if ((rc = dec_quar_path(st->cfg.m1, path, PATH_MAX)) != 0)
+		snprintf(why, DEC_WHY_MAX, "M1 path %.300s is too long",
+		    st->cfg.m1);
+	return rc;
+}
+
 /*
  * The quarantine beside M1: what is in it is only for the operator to
  * read, so one that does not parse is moved aside, never a reason not
@@ -150,11 +178,8 @@ load_quarantine(struct dec_state *st, char *why)
 	char path[PATH_MAX], aside[PATH_MAX + 64];
 	int rc, err;
 
-	if ((rc = dec_quar_path(st->cfg.m1, path, sizeof(path))) != 0) {
-		snprintf(why, DEC_WHY_MAX, "M1 path %.300s is too long",
-		    st->cfg.m1);
+	if ((rc = quar_path(st, path, why)) != 0)
 		return rc;
-	}
 	errno = 0;
 	rc = dec_quar_load(path, &st->quar);
 	err = errno;
@@ -173,12 +198,61 @@ load_quarantine(struct dec_state *st, char *why)
 		    aside);
 		return 0;
 	default:
-		snprintf(why, DEC_WHY_MAX,
-		    "cannot read the quarantine %.300s: %s; it is left as it "
-		    "is",
-		    path, why_of(rc, err));
+		unreadable("the quarantine", path, rc, err, why);
 		return rc;
 	}
+}
+
+/* Can what at path be read, if it is there (max bytes at most)?  A file
+ * load_m1 or load_quarantine would find unreadable, found before any
+ * file is made. */
+static int
+check_readable(const char *what, const char *path, size_t max, char *why)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc, err;
+
+	errno = 0;
+	rc = proto_file_read(path, max, &buf, &len);
+	err = errno;
+	if (buf != NULL)
+		proto_cleanse(buf, len);
+	free(buf);
+	if (rc == PROTO_ERR_NOTFOUND ||
+	    dec_files_verdict(rc) != DEC_M1_UNREADABLE)
+		return 0;
+	unreadable(what, path, rc, err, why);
+	return rc;
+}
+
+/*
+ * What can make dec_files_open fail once it has made its first file (a
+ * lock file, the new key): the key file, M1 and the quarantine, each
+ * read if it is there.
+ */
+static int
+check_files(const struct dec_state *st, char *why)
+{
+	char quar[PATH_MAX];
+	struct dec_key k;
+	int rc, err;
+
+	errno = 0;
+	rc = dec_key_load(st->cfg.key, &k);
+	err = errno;
+	proto_cleanse(&k, sizeof(k));
+	if (rc != 0 && rc != PROTO_ERR_NOTFOUND) {
+		bad_key(st->cfg.key, rc, err, why);
+		return rc;
+	}
+	if ((rc = quar_path(st, quar, why)) != 0 ||
+	    (rc = check_readable("M1", st->cfg.m1, DEC_M1_FILE_MAX, why)) !=
+		0 ||
+	    (rc = check_readable("the quarantine", quar, DEC_QUAR_FILE_MAX,
+		 why)) != 0)
+		return rc;
+	return 0;
 }
 
 int
@@ -186,14 +260,15 @@ dec_files_open(struct dec_state *st, char *why)
 {
 	int rc;
 
-	/* The issuer first: a decoderd that cannot start makes no file. */
+	/* The issuer and the files first: a decoderd that cannot start
+	 * makes no file. */
 	if ((rc = load_issuer(st, why)) != 0 ||
+	    (rc = check_files(st, why)) != 0 ||
 	    (rc = lock("M1", st->cfg.m1, &st->m1_lock, why)) != 0 ||
 	    (rc = lock("key file", st->cfg.key, &st->key_lock, why)) != 0)
 		goto fail;
 	if ((rc = dec_key_load_or_create(st->cfg.key, &st->key)) != 0) {
-		snprintf(why, DEC_WHY_MAX, "key file %.300s: %s", st->cfg.key,
-		    why_of(rc, errno));
+		bad_key(st->cfg.key, rc, errno, why);
 		goto fail;
 	}
 	if ((rc = load_m1(st, why)) != 0 ||

@@ -27,9 +27,11 @@ enum dec_m1_verdict {
 /* What dec_m1_load's result means for the file. */
 enum dec_m1_verdict dec_files_verdict(int rc);
 /*
- * Read the issuer key, lock the key and M1, load (or create) the key,
+ * Read the issuer key, check that the key, M1 and the quarantine can be
+ * read if they are there, lock the key and M1, load (or create) the key,
  * load M1.  On failure why (DEC_WHY_MAX) says what, for stderr; nothing
- * is moved or written (a bad issuer key: not even the lock files).
+ * is moved or written (a failure the checks find: not even the lock
+ * files).
  */
 int dec_files_open(struct dec_state *st, char *why);
 /* Release the locks (the key itself is wiped by dec_state_clear). */

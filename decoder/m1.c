@@ -15,25 +15,32 @@
 #define KEY_FILE_LEN (PROTO_AES_KEY_LEN + DEC_ID_LEN)
 
 int
-dec_key_load_or_create(const char *path, struct dec_key *k)
+dec_key_load(const char *path, struct dec_key *k)
 {
-	uint8_t buf[KEY_FILE_LEN], *file = NULL;
+	uint8_t *file = NULL;
 	size_t len = 0;
 	int rc;
 
-	rc = proto_file_read(path, KEY_FILE_LEN, &file, &len);
-	if (rc == 0) {
-		if (len != KEY_FILE_LEN)
-			rc = PROTO_ERR_LENGTH;
-		else {
-			memcpy(k->key, file, PROTO_AES_KEY_LEN);
-			memcpy(k->id, file + PROTO_AES_KEY_LEN, DEC_ID_LEN);
-		}
-		proto_cleanse(file, len);
-		free(file);
+	if ((rc = proto_file_read(path, KEY_FILE_LEN, &file, &len)) != 0)
 		return rc;
+	if (len != KEY_FILE_LEN) {
+		rc = PROTO_ERR_LENGTH;
+	} else {
+		memcpy(k->key, file, PROTO_AES_KEY_LEN);
+		memcpy(k->id, file + PROTO_AES_KEY_LEN, DEC_ID_LEN);
 	}
-	if (rc != PROTO_ERR_NOTFOUND)
+	proto_cleanse(file, len);
+	free(file);
+	return rc;
+}
+
+int
+dec_key_load_or_create(const char *path, struct dec_key *k)
+{
+	uint8_t buf[KEY_FILE_LEN];
+	int rc;
+
+	if ((rc = dec_key_load(path, k)) != PROTO_ERR_NOTFOUND)
 		return rc;
 	if ((rc = proto_random(buf, sizeof(buf))) != 0 ||
 	    (rc = proto_file_replace(path, buf, sizeof(buf),

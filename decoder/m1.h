@@ -46,6 +46,9 @@ struct dec_m1 {
 	struct dec_m1_entry e[DEC_M1_MAX_ENTRIES];
 };
 
+/* Load the key file: PROTO_ERR_NOTFOUND when absent, PROTO_ERR_LENGTH
+ * for a file of the wrong size. */
+int dec_key_load(const char *path, struct dec_key *k);
 /*
  * Load the key file, or create it (mode 0600) when absent.  A file of the
  * wrong size is an error, never replaced.

@@ -102,7 +102,30 @@ check_match "decoderd, the socket's directory missing: says which" \
     "^decoderd: control socket nodir/dec.sock: No such file or directory" \
     "$err"
 check "decoderd makes no directory outside /run" test ! -e nodir
-rm -f state/dec.key state/*.lock
+check_eq "decoderd, the socket's directory missing: nothing made (no key, no lock)" \
+    "$before" "$(files_in .)"
+
+# what would fail once the first file is made is found before it
+head -c 7 /dev/zero >state/junk.key
+mkdir state/m1dir
+before=$(files_in .)
+run "$D" -m state/m1 -k state/junk.key -S dec.sock -A ca.crt -I issuer.pub \
+    -e ecm
+check_eq "decoderd, a key file of the wrong size: exit 1" 1 "$rc"
+check_match "decoderd, a key file of the wrong size: says which" \
+    "^decoderd: key file state/junk.key: " "$err"
+check_eq "decoderd, a key file of the wrong size: nothing made" "$before" \
+    "$(files_in .)"
+run "$D" -m state/m1dir -k state/dec.key -S dec.sock -A ca.crt \
+    -I issuer.pub -e ecm
+check_eq "decoderd, an M1 that cannot be read: exit 1" 1 "$rc"
+check_match "decoderd, an M1 that cannot be read: says which and why" \
+    "^decoderd: cannot read M1 state/m1dir: Is a directory; it is left as it is" \
+    "$err"
+check_eq "decoderd, an M1 that cannot be read: nothing made (no key, no lock)" \
+    "$before" "$(files_in .)"
+check "and no socket left" test ! -e dec.sock
+rm -r state/junk.key state/m1dir
 
 run "$D" -m state/m1 -k state/dec.key -S dec.sock -A ca.crt -I issuer.pub \
     -e ecm -u 1h -C localhost:x
