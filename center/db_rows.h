@@ -131,12 +131,19 @@ int rep_query_ua(struct cgs_db *db, const char *sql, const uint8_t *ua,
 int rep_scalar(struct cgs_db *db, const char *sql, const struct rep_param *p,
     size_t np, uint64_t *n);
 
-/* The cards, the ledger and the flags, as both the reports and the
- * console's pages read them: the columns, in the tables' order. */
-#define CARD_SELECT                                                         \
-	"SELECT ua, status, locked, last_block_seq, (SELECT COUNT(*) FROM " \
-	"purchases p WHERE p.ua = c.ua), registered_at, first_seen, "       \
-	"last_seen, recovered_at, seen_at, seen_via, seen_as, revoked_at "  \
+/*
+ * The cards, the ledger and the flags, as both the reports and the
+ * console's pages read them: the columns, in the tables' order.  A
+ * card's lock is what its newest accepted block says (card_data), of
+ * either origin: cards.locked follows the present card's sessions only,
+ * and a card retired since it was last seen present would otherwise
+ * show that older state beside the newer one of its data.
+ */
+#define CARD_SELECT                                                        \
+	"SELECT ua, status, COALESCE((SELECT d.locked FROM card_data d "   \
+	"WHERE d.ua = c.ua), locked), last_block_seq, (SELECT COUNT(*) "   \
+	"FROM purchases p WHERE p.ua = c.ua), registered_at, first_seen, " \
+	"last_seen, recovered_at, seen_at, seen_via, seen_as, revoked_at " \
 	"FROM cards c"
 #define PURCHASE_SELECT                                                   \
 	"SELECT ua, seq, event, channel, price, bought_at, recorded_at, " \

@@ -212,6 +212,18 @@ check_eq "the API: two invoices via SC2, recovered" 2 \
 	"$(printf '%s' "$j" | grep -o "\"via\":\"${UA[2]}\",\"origin\":\"recovered\"" | wc -l)"
 check_match "the API: the markup as the string it is" \
 	'"reason":"<b id=\\"inj\\">1111111111111111</b><script>' "$j"
+# a retired card's lock, one answer in centerctl card and the console:
+# its newest block's.  The record as a first contact leaves it (locked,
+# when the card had no present session after its unlock), the data from
+# the unlocked copy the swap recovered
+sqlite3 center/center.db "UPDATE cards SET locked = 1 WHERE ua = '${UA[1]}'"
+lock_in() { printf '%s' "$1" | grep -o "\"$2\":{[^[}]*" |
+	grep -o '"locked":[a-z]*' | cut -d: -f2; }
+ctl=$("$cctl" card "${UA[1]}" --json)
+j=$(api "/api/card/${UA[1]}")
+check_eq "SC1 retired: centerctl card and the console say unlocked, card and data" \
+	"false false false false" \
+	"$(lock_in "$ctl" card) $(lock_in "$ctl" data) $(lock_in "$j" card) $(lock_in "$j" data)"
 j=$(api "/api/invoices?ua=${UA[1]}&per=1&page=2")
 check_match "invoices: a page of one, the second of two" \
 	'"offset":1,"limit":1,"total":2,"rows":\[\{"ua":"1111111111111111","seq":1,' "$j"

@@ -400,6 +400,55 @@ test_story(void **state)
 	    0);
 }
 
+/* The card's row as the reports hand it (what centerctl and the console
+ * show). */
+static int
+got_card(void *arg, const struct cgs_card_row *r)
+{
+	*(struct cgs_card_row *)arg = *r;
+	return 0;
+}
+
+/*
+ * A retired card's lock, as every report shows it: what its newest block
+ * says.  The record's own column follows the present card's sessions
+ * only (separation: a recovered block may not set the lock), so a card
+ * last seen present while still transfer-locked, unlocked since and
+ * retired with an unlocked copy from M1, kept "locked" there while its
+ * data said unlocked: centerctl card and the console were seen to
+ * disagree on it.
+ */
+static void
+test_retired_lock(void **state)
+{
+	struct centerfix_card *f = *state;
+	struct cgs_card_row row;
+	struct other b;
+	struct proto_m2 m;
+
+	other_card(f, &b);
+	memset(&m, 0, sizeof(m));
+	m.locked = 1;
+	centerfix_card_session(f, 0xaa, 1, P, 0, &m); /* the first contact */
+	memset(&row, 0, sizeof(row));
+	assert_int_equal(cgs_report_cards(f->d.db, f->ua, got_card, &row), 0);
+	assert_int_equal(row.locked, 1);
+	/* unlocked by that session's command, A exports into bb's M1;
+	 * bb proves B present: A is retired with that copy */
+	m.locked = 0;
+	swap_session(f, &b, 0xbb, ++f->seq, &m);
+	story(f, "retired-recovered recovered bb 1");
+	assert_int_equal(data(f).m.locked, 0);
+	row.locked = -1;
+	assert_int_equal(cgs_report_cards(f->d.db, f->ua, got_card, &row), 0);
+	assert_string_equal(row.status, "retired-recovered");
+	assert_int_equal(row.locked, 0);
+	/* B, present in that session: its own block's */
+	row.locked = -1;
+	assert_int_equal(cgs_report_cards(f->d.db, b.ua, got_card, &row), 0);
+	assert_int_equal(row.locked, 0);
+}
+
 /* A HELLO alone, or a replayed uplink block, changes nothing. */
 static void
 test_freshness(void **state)
@@ -788,6 +837,7 @@ main(void)
 		T(test_data_pairs),
 		T(test_data_report),
 		T(test_story),
+		T(test_retired_lock),
 		T(test_freshness),
 		T(test_clone),
 		T(test_clone_ack),
