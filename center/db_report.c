@@ -69,10 +69,8 @@ int
 cgs_report_commands(struct cgs_db *db, const uint8_t *ua, cgs_command_cb cb,
     void *arg)
 {
-	struct rep_rows to = { .type = REP_COMMAND,
-		REP_COLS(command_cols),
-		.cb.command = cb,
-		.arg = arg };
+	struct rep_rows to =
+	    REP_ROWS(REP_COMMAND, command, command_cols, cb, arg);
 
 	return rep_query_ua(db,
 	    "SELECT ua, path, counter, type, arg1, arg2, state, sw, sends, "
@@ -100,10 +98,8 @@ int
 cgs_report_sessions(struct cgs_db *db, const uint8_t *ua, cgs_session_cb cb,
     void *arg)
 {
-	struct rep_rows to = { .type = REP_SESSION,
-		REP_COLS(session_cols),
-		.cb.session = cb,
-		.arg = arg };
+	struct rep_rows to =
+	    REP_ROWS(REP_SESSION, session, session_cols, cb, arg);
 
 	return rep_query_ua(db,
 	    "SELECT id, decoder_id, present_ua, started_at, blocks, invoiced, "
@@ -130,10 +126,7 @@ int
 cgs_report_blocks(struct cgs_db *db, const uint8_t *ua, cgs_block_cb cb,
     void *arg)
 {
-	struct rep_rows to = { .type = REP_BLOCK,
-		REP_COLS(block_cols),
-		.cb.block = cb,
-		.arg = arg };
+	struct rep_rows to = REP_ROWS(REP_BLOCK, block, block_cols, cb, arg);
 
 	return rep_query_ua(db,
 	    "SELECT b.session_id, b.ua, b.seq, b.origin, b.status, b.reason, "
@@ -175,10 +168,8 @@ static const struct rep_col rejected_cols[] = {
 int
 cgs_report_rejected(struct cgs_db *db, cgs_rejected_cb cb, void *arg)
 {
-	struct rep_rows to = { .type = REP_REJECTED,
-		REP_COLS(rejected_cols),
-		.cb.rejected = cb,
-		.arg = arg };
+	struct rep_rows to =
+	    REP_ROWS(REP_REJECTED, rejected, rejected_cols, cb, arg);
 
 	return rep_query(db,
 	    "SELECT n, at, peer, decoder_id, ua, seq, origin, reason, "
@@ -197,10 +188,8 @@ int
 cgs_report_rejected_counts(struct cgs_db *db, cgs_rejected_count_cb cb,
     void *arg)
 {
-	struct rep_rows to = { .type = REP_REJECTED_COUNT,
-		REP_COLS(rejected_count_cols),
-		.cb.rejected_count = cb,
-		.arg = arg };
+	struct rep_rows to = REP_ROWS(REP_REJECTED_COUNT, rejected_count,
+	    rejected_count_cols, cb, arg);
 
 	return rep_query(db,
 	    "SELECT reason, n, last_at FROM rejected_counts ORDER BY reason",

@@ -244,10 +244,7 @@ static const struct rep_col flag_cols[] = {
 struct rep_rows
 rep_cards(cgs_card_cb cb, void *arg)
 {
-	struct rep_rows to = { .type = REP_CARD,
-		REP_COLS(card_cols),
-		.cb.card = cb,
-		.arg = arg };
+	struct rep_rows to = REP_ROWS(REP_CARD, card, card_cols, cb, arg);
 
 	return to;
 }
@@ -255,10 +252,8 @@ rep_cards(cgs_card_cb cb, void *arg)
 struct rep_rows
 rep_purchases(cgs_purchase_cb cb, void *arg)
 {
-	struct rep_rows to = { .type = REP_PURCHASE,
-		REP_COLS(purchase_cols),
-		.cb.purchase = cb,
-		.arg = arg };
+	struct rep_rows to =
+	    REP_ROWS(REP_PURCHASE, purchase, purchase_cols, cb, arg);
 
 	return to;
 }
@@ -266,10 +261,7 @@ rep_purchases(cgs_purchase_cb cb, void *arg)
 struct rep_rows
 rep_flags(cgs_flag_cb cb, void *arg)
 {
-	struct rep_rows to = { .type = REP_FLAG,
-		REP_COLS(flag_cols),
-		.cb.flag = cb,
-		.arg = arg };
+	struct rep_rows to = REP_ROWS(REP_FLAG, flag, flag_cols, cb, arg);
 
 	return to;
 }

@@ -119,6 +119,12 @@ struct rep_rows {
 
 /* The members cols and ncols of a struct rep_rows, for the table t. */
 #define REP_COLS(t) .cols = (t), .ncols = sizeof(t) / sizeof((t)[0])
+/* A report's rows of type ty (REP_*), read by the column table cols, each
+ * handed to f -- the member m of rep_rows.cb that ty names -- with a. */
+#define REP_ROWS(ty, m, cols, f, a)                                   \
+	{                                                             \
+		.type = (ty), REP_COLS(cols), .cb.m = (f), .arg = (a) \
+	}
 
 /* Run sql with its n parameters p, each row read through to->cols and
  * handed to to's callback; the first non-zero callback stops it. */

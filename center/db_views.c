@@ -34,10 +34,8 @@ static const struct rep_col time_count_cols[] = {
 int
 cgs_report_card_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
 {
-	struct rep_rows to = { .type = REP_COUNT,
-		REP_COLS(status_count_cols),
-		.cb.count = cb,
-		.arg = arg };
+	struct rep_rows to =
+	    REP_ROWS(REP_COUNT, count, status_count_cols, cb, arg);
 
 	return rep_query(db,
 	    "SELECT " CARD_STATUS ", COUNT(*) FROM cards GROUP BY 1 ORDER BY 1",
@@ -47,10 +45,8 @@ cgs_report_card_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
 int
 cgs_report_block_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
 {
-	struct rep_rows to = { .type = REP_COUNT,
-		REP_COLS(reason_count_cols),
-		.cb.count = cb,
-		.arg = arg };
+	struct rep_rows to =
+	    REP_ROWS(REP_COUNT, count, reason_count_cols, cb, arg);
 
 	/* the sessions' counts (block_counts), never all the blocks */
 	return rep_query(db,
@@ -63,10 +59,8 @@ int
 cgs_report_ingest(struct cgs_db *db, int64_t since, int64_t bucket_s,
     cgs_count_cb cb, void *arg)
 {
-	struct rep_rows to = { .type = REP_COUNT,
-		REP_COLS(time_count_cols),
-		.cb.count = cb,
-		.arg = arg };
+	struct rep_rows to =
+	    REP_ROWS(REP_COUNT, count, time_count_cols, cb, arg);
 	struct rep_param p[] = { INT_P(bucket_s), INT_P(since) };
 
 	if (bucket_s <= 0)
