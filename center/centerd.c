@@ -44,6 +44,7 @@
 struct centerd {
 	struct cgs_server_conf conf;
 	const char *keys_dir, *db_path;
+	char *db_arg; /* -D's copy: the command line's is masked */
 	char db_buf[PATH_CAP], cert[PATH_CAP], key[PATH_CAP];
 	char db_name[CGS_DB_NAME_MAX]; /* db_path as the log names it */
 	const char *console_addr;      /* -W: the operator console, or NULL */
@@ -130,7 +131,13 @@ parse_args(int argc, char **argv, struct centerd *d)
 			d->keys_dir = optarg;
 			break;
 		case 'D':
-			d->db_path = optarg;
+			free(d->db_arg);
+			if ((d->db_arg = strdup(optarg)) == NULL) {
+				proto_log_fatal("out of memory");
+				exit(1);
+			}
+			cgs_db_mask(optarg);
+			d->db_path = d->db_arg;
 			break;
 		case 'a':
 			d->conf.addr = optarg;
@@ -303,6 +310,9 @@ centerd_free(struct centerd *d)
 	cgs_pool_free(&d->pool);
 	SSL_CTX_free(d->tls);
 	proto_cleanse(&d->keys, sizeof(d->keys));
+	if (d->db_arg != NULL)
+		proto_cleanse(d->db_arg, strlen(d->db_arg));
+	free(d->db_arg);
 	free(d);
 }
 

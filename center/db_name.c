@@ -214,6 +214,16 @@ cgs_db_name(const char *target, char *out, size_t size)
 }
 
 void
+cgs_db_mask(char *target)
+{
+	struct secrets s;
+
+	find_secrets(target, &s);
+	for (int k = 0; k < s.n; k++)
+		memset(target + s.off[k], '*', s.len[k]);
+}
+
+void
 cgs_db_scrub(const char *target, const char *msg, char *out, size_t size)
 {
 	static const char unshown[] = "(a message that may quote the "

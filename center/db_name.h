@@ -24,6 +24,11 @@
  */
 void cgs_db_name(const char *target, char *out, size_t size);
 
+/* Overwrite each password in target with '*', in place: for a command
+ * line, which every local user can read (/proc/PID/cmdline).  Use a copy
+ * made before. */
+void cgs_db_mask(char *target);
+
 /*
  * msg (libpq's, which may quote the URL it was given) as it may be shown:
  * target in it as cgs_db_name names it, any other copy of one of target's

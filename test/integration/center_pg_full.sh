@@ -75,6 +75,17 @@ done
 free() { "$psql" "$PG_URL" -qAt -c 'SELECT 1' >/dev/null 2>&1; }
 check "connections free again" wait_for 10 free
 check_match "centerctl cards then: SC1" "^${UA[1]} " "$("$cctl" cards)"
+
+# the password off centerd's command line too (every local user reads it)
+"$B/centerd" -f -K center -p 7447 -D "$CENTER_DB" 2>d3.err &
+started
+D3_PID=$!
+check "centerd -D URL starts" wait_for 5 center_port_open 7447
+check_match "its command line shows the URL with the password masked" \
+	"-D postgresql://ptv:\*\*\*\*\*\*@/ptv" \
+	"$(tr '\0' ' ' </proc/$D3_PID/cmdline)"
+check "and not the password" bash -c "! grep -q secret /proc/$D3_PID/cmdline"
+kill "$D3_PID"
 check "centerd stops cleanly" stop_center
 check "and its log shows no password" no_secret center.log
 tap_done

@@ -108,6 +108,21 @@ test_scrub(void **state)
 	assert_null(strstr(out, "password a"));
 }
 
+/* In place, each password's bytes as '*', the rest as it was. */
+static void
+test_mask(void **state)
+{
+	char url[] = "postgresql://u:secret@h/db?sslmode=require&password=pw";
+	char path[] = "/srv/c.db";
+
+	(void)state;
+	cgs_db_mask(url);
+	assert_string_equal(url,
+	    "postgresql://u:******@h/db?sslmode=require&password=**");
+	cgs_db_mask(path);
+	assert_string_equal(path, "/srv/c.db");
+}
+
 int
 main(void)
 {
@@ -115,6 +130,7 @@ main(void)
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_name_cut),
 		cmocka_unit_test(test_scrub),
+		cmocka_unit_test(test_mask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
