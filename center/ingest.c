@@ -275,9 +275,11 @@ ingest_txn(struct cgs_db *db, void *arg)
 {
 	struct run *top = arg;
 	struct run run = { .c = top->c, .db = db, .s = top->s };
+	long long cpu = cgs_cpu_us();
 	int rc = run_session(&run);
 
 	top->written_us = cgs_now_us();
+	top->s->sql_cpu_us = cgs_cpu_us() - cpu;
 	proto_m2_clear(&run.prev.m);
 	return rc;
 }
@@ -286,13 +288,14 @@ int
 cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 {
 	struct run arg = { .c = c, .s = s };
+	long long cpu = cgs_cpu_us();
 	int rc;
 
 	memset(&s->ans, 0, sizeof(s->ans));
 	memset(s->has_ua, 0, sizeof(s->has_ua));
 	s->recorded = 0;
 	s->refused = PROTO_UP_OK;
-	s->commit_us = 0;
+	s->commit_us = s->check_cpu_us = s->sql_cpu_us = 0;
 	if (s->n > PROTO_UPLINK_MAX_BLOCKS)
 		return PROTO_ERR_ARG;
 	/* while the checks run, a batch of the commit group may wait for
@@ -304,6 +307,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	}
 	rc = cgs_precheck_all(c, s);
 	cgs_db_coming(c->db, -1);
+	s->check_cpu_us = cgs_cpu_us() - cpu;
 	if (rc != 0 || (rc = cgs_db_txn_locked(c->db, ingest_txn, &arg)) != 0 ||
 	    (!s->recorded && (rc = record_junk(c, s)) != 0)) {
 		s->recorded = 0;

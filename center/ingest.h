@@ -44,6 +44,11 @@ struct cgs_session {
 	/* set by cgs_ingest: how long its commit took (us; with group
 	 * commit, from its last write to its batch committed), 0 if none */
 	long long commit_us;
+	/* set by cgs_ingest, to split a session's cost: the CPU time (us)
+	 * of its checks before the transaction (the HELLO's card, every
+	 * block's precheck) and of its transaction's body (its SQL, without
+	 * the commit) */
+	long long check_cpu_us, sql_cpu_us;
 };
 
 /*

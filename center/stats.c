@@ -77,13 +77,25 @@ cgs_hist_add(struct cgs_hist *h, unsigned long long us)
 	atomic_fetch_add(&h->count, 1);
 }
 
-long long
-cgs_now_us(void)
+static long long
+clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	(void)clock_gettime(id, &ts);
 	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+long long
+cgs_now_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+long long
+cgs_cpu_us(void)
+{
+	return clock_us(CLOCK_THREAD_CPUTIME_ID);
 }
 
 void

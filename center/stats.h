@@ -79,6 +79,8 @@ void cgs_stats_answered(struct cgs_stats *s, const struct proto_up_answer *a);
 void cgs_hist_add(struct cgs_hist *h, unsigned long long us);
 /* CLOCK_MONOTONIC in microseconds, for the histograms. */
 long long cgs_now_us(void);
+/* The calling thread's CPU time in microseconds. */
+long long cgs_cpu_us(void);
 /*
  * From one thread, as often as it likes: once an interval has passed, a
  * line of what changed in it (if anything but recorded sessions did).
