@@ -218,6 +218,14 @@ bench: deps
 	$(MAKE) all tests
 	test/bench/bench.sh $(O)
 
+# The center's ingest alone, for a quick A/B (about 5 s a thread count):
+# make bench-ingest [INGEST_SECONDS=1] [INGEST_THREADS=1,2,4]
+INGEST_SECONDS ?= 1
+bench-ingest: $(O)/bench/ingestbench
+	@d=$$(mktemp -d /tmp/ptv-ingest.XXXXXX) && \
+	$(O)/bench/ingestbench "$$d" $(INGEST_SECONDS) $(INGEST_THREADS); \
+	rc=$$?; rm -rf "$$d"; exit $$rc
+
 # The sanitizer build (gcc, ASan + UBSan) in build-asan.  `make asan` runs
 # every test under it; make check runs its unit tests and fuzz replays
 # (test/sanitizers.sh builds them with asan-units).
@@ -361,7 +369,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check tests bench asan asan-units unit-bins list-units list-fuzz fuzz fuzz-build fuzz-bins fuzz-corpus \
+.PHONY: all deps check tests bench bench-ingest asan asan-units unit-bins list-units list-fuzz fuzz fuzz-build fuzz-bins fuzz-corpus \
         tidy format-check list-tidy list-format demo install uninstall clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

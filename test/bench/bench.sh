@@ -7,6 +7,13 @@
 # vcard / nullcard.  The vcard card is a personalized security module
 # (with the identity applet) whose purchase log is full.
 #
+# Center: ingestbench (on 1, the cores and twice the cores sessions at
+# once; BENCH_INGEST_THREADS=1,2,4 chooses, BENCH_INGEST_SECONDS the time
+# of each pass), then center_load.sh.
+#
+# What the run prints is kept in BUILD_DIR/bench.txt (BENCH_OUT moves
+# it), headed by the date, the commit and the machine's load.
+#
 # usage: test/bench/bench.sh BUILD_DIR [SECONDS_PER_ROUND]
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +23,19 @@ rounds=${BENCH_ROUNDS:-7}
 if [ -z "${PTV_IN_NAMESPACE:-}" ]; then
 	exec "$root/test/lib/hermetic.sh" "$0" "$build" "$secs"
 fi
+
+# the run's record: everything it prints, headed by when, what and how
+# busy the machine was (the figures are only as quiet as the machine)
+if [ -z "${PTV_BENCH_TEED:-}" ]; then
+	PTV_BENCH_TEED=1 "$0" "$build" "$secs" 2>&1 |
+		tee "${BENCH_OUT:-$build/bench.txt}"
+	exit "${PIPESTATUS[0]}"
+fi
+started=$(date +%s)
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
+	"$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)," \
+	"$(nproc) cores, load average $(load)"
 
 tmp=$(mktemp -d /tmp/ptv-bench.XXXXXX)
 NULL_PID=
@@ -147,9 +167,12 @@ echo "  ratio bare / (export - round trip): $(awk -v b="$bare" \
 
 # --- centerd ---------------------------------------------------------------
 echo
-"$build/bench/ingestbench" "$tmp" "${BENCH_INGEST_SECONDS:-3}" ||
+"$build/bench/ingestbench" "$tmp" "${BENCH_INGEST_SECONDS:-3}" \
+	${BENCH_INGEST_THREADS:+"$BENCH_INGEST_THREADS"} ||
 	die "ingest benchmark"
 
 # --- the center under load ------------------------------------------------
 echo
 "$root/test/bench/center_load.sh" "$build" || die "center load benchmark"
+echo
+echo "bench: done in $(($(date +%s) - started)) s, load average $(load)"

@@ -1,21 +1,35 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ingestbench: the center's ingest rate against OpenSSL's own ECDSA P-256
- * verify rate, measured in the same run: on one thread, then on THREADS
- * at once (default: the cores), as centerd runs its sessions.
+ * ingestbench: the center's ingest rate on SQLite against OpenSSL's own
+ * ECDSA P-256 verify rate, measured in the same run on as many threads
+ * (p256.h: OpenSSL's fastest path, EVP_PKEY_verify of a SHA-256 digest).
  *
- * Ingest: sessions of PROTO_UPLINK_MAX_BLOCKS recovered blocks of distinct
- * registered cards (two purchases each), each session verified, decrypted,
- * invoiced and committed durably (WAL, synchronous=FULL) by cgs_ingest.
- * On several threads each has a connection of its own, all in one commit
- * group (group.h), as centerd's pool: the threads check and verify their
- * sessions' blocks in parallel, outside the writer, and the writer runs
- * the sessions' SQL one after the other and commits those that finished
- * together with one fsync.
- * Verify: EVP_DigestVerify of a DER P-256 signature over a message of the
- * blocks' signed size, key parsed once; on as many threads at once.
+ * One instance as centerd runs it: THREADS sessions at once (default 1,
+ * the cores, and twice the cores, so that one session's wait for its
+ * fsync overlaps the others' work), each thread with a connection of its
+ * own, all in one commit group (group.h), as centerd's pool: the threads
+ * check and verify their sessions' blocks in parallel, outside the
+ * writer; the writer runs the sessions' SQL one after the other and
+ * commits those that finished together with one fsync (WAL,
+ * synchronous=FULL: durable).
  *
- * usage: ingestbench DIR [SECONDS [THREADS]]
+ * Each session holds PROTO_UPLINK_MAX_BLOCKS recovered blocks of distinct
+ * registered cards.  First contact: each card's first block (its key read
+ * and parsed, two purchases); next block: each card's next one, on the
+ * thread that took its first (its key kept, one new purchase of three).
+ * Every block must be accepted and every purchase invoiced once.
+ *
+ * What a block costs: CPU time (the process's, over the pass) and wall
+ * time a block, the cores the ingest kept busy (CPU over wall), and
+ * where a block's CPU time goes: the verify (the center's own, proto's
+ * parsed key, timed alone on the same blocks and keys on as many
+ * threads), the key's parse (first contact), the other checks (the
+ * sessions' check_cpu_us less those), the transactions' SQL
+ * (sql_cpu_us), the commit and the rest (the process's CPU less all
+ * those); and how long a session waited for its commit (commit_us: its
+ * batch's fsync).
+ *
+ * usage: ingestbench DIR [SECONDS [THREADS[,THREADS...]]]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -26,27 +40,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "../../center/db.h"
 #include "../../center/group.h"
 #include "../../center/ingest.h"
 #include "../../proto/crypto.h"
 #include "../../proto/sm.h"
+#include "p256.h"
 #include "secs.h"
 
 #define NCARDS 4096
+#define NSESS (NCARDS / PROTO_UPLINK_MAX_BLOCKS)
 #define MAX_THREADS 16
+#define MAX_RUNS 8
 
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return p256_clock(CLOCK_MONOTONIC);
 }
-
 /* Per card: its first block (2 purchases), then a later one (3). */
 static uint8_t blocks[2][NCARDS][PROTO_BLOCK_MAX];
 static size_t blen[2][NCARDS];
@@ -121,8 +132,12 @@ make_card(struct cgs_db *db, const struct cgs_keys *k, int i)
 	return 0;
 }
 
-/* One thread's share of a pass: the next session not taken, until the
- * pass's cards or its time run out. */
+/* What a pass's sessions took, summed over its threads (us). */
+struct split {
+	double check_cpu, sql_cpu, commit;
+};
+
+/* One thread's share of a pass. */
 struct worker {
 	pthread_t t;
 	struct cgs_db *db;
@@ -130,55 +145,103 @@ struct worker {
 	struct cgs_session *s;
 	int pass, rc;
 	double secs;
-	unsigned long nblocks, ninv;
+	unsigned long nblocks, ninv, wrong;
+	struct split sp;
+	int mine[NSESS]; /* the sessions it took in the first pass */
+	int nmine, k;
 	double end; /* when its last session was done */
 };
 
 static atomic_int next_session;
 static double pass_start;
 
+/*
+ * The worker's next session, -1 when the pass is over: in the first pass
+ * any not taken yet, in the second those it took in the first, in order,
+ * so that each card's next block is verified by the context keeping its
+ * key.
+ */
+static int
+next_of(struct worker *w)
+{
+	int i;
+
+	if (now() - pass_start >= w->secs)
+		return -1;
+	if (w->pass == 1)
+		return w->k < w->nmine ? w->mine[w->k++] : -1;
+	if ((i = atomic_fetch_add(&next_session, 1)) >= NSESS)
+		return -1;
+	w->mine[w->nmine++] = i;
+	return i;
+}
+
+/* Session i of the worker's pass ingested, its outcome counted. */
+static int
+ingest_one(struct worker *w, int i)
+{
+	struct cgs_session *s = w->s;
+
+	memset(&s->hello, 0, sizeof(s->hello));
+	s->n = PROTO_UPLINK_MAX_BLOCKS;
+	for (size_t j = 0; j < s->n; j++) {
+		size_t c = (size_t)i * PROTO_UPLINK_MAX_BLOCKS + j;
+
+		s->in[j] =
+		    (struct cgs_in_block){ .origin = CGS_ORIGIN_RECOVERED,
+			    .block = blocks[w->pass][c],
+			    .len = blen[w->pass][c] };
+	}
+	if ((w->rc = cgs_ingest(w->ctx, s)) != 0)
+		return -1;
+	for (size_t j = 0; j < s->n; j++)
+		if (j >= s->ans.n_res ||
+		    s->ans.res[j].status != PROTO_UP_ACCEPTED ||
+		    s->ans.res[j].reason != PROTO_UP_OK)
+			w->wrong++;
+	w->wrong += s->ans.flagged;
+	w->nblocks += s->n;
+	w->ninv += s->ans.invoiced;
+	w->sp.check_cpu += (double)s->check_cpu_us;
+	w->sp.sql_cpu += (double)s->sql_cpu_us;
+	w->sp.commit += (double)s->commit_us;
+	return 0;
+}
+
 static void *
 ingest_work(void *arg)
 {
 	struct worker *w = arg;
-	struct cgs_session *s = w->s;
 	int i;
 
-	w->nblocks = w->ninv = 0;
+	w->nblocks = w->ninv = w->wrong = 0;
+	w->sp = (struct split){ 0 };
+	w->k = 0;
+	if (w->pass == 0)
+		w->nmine = 0;
 	w->end = pass_start;
-	while ((i = atomic_fetch_add(&next_session, 1)) <
-		NCARDS / PROTO_UPLINK_MAX_BLOCKS &&
-	    now() - pass_start < w->secs) {
-		memset(&s->hello, 0, sizeof(s->hello));
-		s->n = PROTO_UPLINK_MAX_BLOCKS;
-		for (size_t j = 0; j < s->n; j++) {
-			size_t c = (size_t)i * PROTO_UPLINK_MAX_BLOCKS + j;
-
-			s->in[j] =
-			    (struct cgs_in_block){ .origin =
-						       CGS_ORIGIN_RECOVERED,
-				    .block = blocks[w->pass][c],
-				    .len = blen[w->pass][c] };
-		}
-		if ((w->rc = cgs_ingest(w->ctx, s)) != 0)
-			break;
-		w->nblocks += s->n;
-		w->ninv += s->ans.invoiced;
+	while ((i = next_of(w)) >= 0 && ingest_one(w, i) == 0)
 		w->end = now();
-	}
 	return NULL;
 }
 
-/* Ingest pass p (0: first contact of every card, 1: their next blocks)
- * on n workers at once: blocks/s. */
-static double
-ingest_pass(struct worker *w, int n, int p, double secs, unsigned long *nblocks,
-    unsigned long *ninv)
-{
-	double end = 0;
+/* A pass's outcome, summed over its workers. */
+struct pass {
+	unsigned long nblocks, ninv, wrong;
+	double rate, cpu_us, wall_us; /* blocks/s; per block */
+	struct split sp;              /* per block */
+};
 
-	*nblocks = *ninv = 0;
+/* Pass p (0: first contact of every card, 1: their next blocks) on n
+ * workers at once. */
+static int
+ingest_pass(struct worker *w, int n, int p, double secs, struct pass *out)
+{
+	double end = 0, cpu0, span;
+
+	memset(out, 0, sizeof(*out));
 	atomic_store(&next_session, 0);
+	cpu0 = p256_clock(CLOCK_PROCESS_CPUTIME_ID);
 	pass_start = now();
 	for (int i = 0; i < n; i++) {
 		w[i].pass = p;
@@ -189,72 +252,97 @@ ingest_pass(struct worker *w, int n, int p, double secs, unsigned long *nblocks,
 	}
 	for (int i = 0; i < n; i++)
 		pthread_join(w[i].t, NULL);
+	out->cpu_us = (p256_clock(CLOCK_PROCESS_CPUTIME_ID) - cpu0) * 1e6;
 	for (int i = 0; i < n; i++) {
-		if (w[i].rc != 0)
+		if (w[i].rc != 0) {
+			fprintf(stderr, "ingestbench: cgs_ingest: %d\n",
+			    w[i].rc);
 			return -1;
-		*nblocks += w[i].nblocks;
-		*ninv += w[i].ninv;
+		}
+		out->nblocks += w[i].nblocks;
+		out->ninv += w[i].ninv;
+		out->wrong += w[i].wrong;
+		out->sp.check_cpu += w[i].sp.check_cpu;
+		out->sp.sql_cpu += w[i].sp.sql_cpu;
+		out->sp.commit += w[i].sp.commit;
 		end = w[i].end > end ? w[i].end : end;
 	}
-	return end > pass_start ? (double)*nblocks / (end - pass_start) : 0;
+	if (out->nblocks == 0 || (span = end - pass_start) <= 0)
+		return -1;
+	out->rate = (double)out->nblocks / span;
+	out->wall_us = span * 1e6 / (double)out->nblocks;
+	out->cpu_us /= (double)out->nblocks;
+	out->sp.check_cpu /= (double)out->nblocks;
+	out->sp.sql_cpu /= (double)out->nblocks;
+	out->sp.commit /= (double)out->nblocks;
+	return 0;
 }
 
-struct verifier {
+/*
+ * The center's own verify (proto's parsed key, as its key cache keeps
+ * it) of the blocks a first pass took, timed alone on as many threads:
+ * the card's first block with its key made then (the key parsed, then
+ * verified), then its next block with the key kept.  CPU us, summed.
+ */
+struct vworker {
 	pthread_t t;
-	size_t msglen;
-	double secs, rate;
+	int id, n;
+	size_t nb;
+	double cold, warm;
+	int rc;
 };
 
-static void *
-verify_work(void *arg)
-{
-	struct verifier *v = arg;
-	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1");
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t msg[PROTO_BLOCK_MAX] = { 1 }, sig[80];
-	size_t slen = sizeof(sig);
-	unsigned long n = 0;
-	double t0, t1;
+static struct proto_ec_pub *card_key[NCARDS];
 
-	if (pk == NULL || md == NULL)
-		abort();
-	EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pk, NULL);
-	EVP_DigestSign(md, sig, &slen, msg, v->msglen);
-	t0 = now();
-	do {
-		for (int i = 0; i < 100; i++, n++) {
-			EVP_MD_CTX_reset(md);
-			if (EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL,
-				NULL, pk, NULL) != 1 ||
-			    EVP_DigestVerify(md, sig, slen, msg, v->msglen) !=
-				1)
-				abort();
+static void *
+verify_center(void *arg)
+{
+	struct vworker *v = arg;
+	struct proto_block b;
+	size_t j;
+	double c0;
+
+	for (int p = 0; p < 2 && v->rc == 0; p++)
+		for (j = (size_t)v->id; j < v->nb && v->rc == 0;
+		     j += (size_t)v->n) {
+			if ((v->rc = proto_block_parse(blocks[p][j], blen[p][j],
+				 &b)) != 0)
+				break;
+			c0 = p256_clock(CLOCK_THREAD_CPUTIME_ID);
+			if (p == 0)
+				v->rc =
+				    proto_ec_pub_new(card_pub[j], &card_key[j]);
+			if (v->rc == 0)
+				v->rc = proto_ec_pub_verify(card_key[j],
+				    b.signed_part, b.signed_len, b.sig);
+			*(p == 0 ? &v->cold : &v->warm) +=
+			    (p256_clock(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e6;
 		}
-		t1 = now();
-	} while (t1 - t0 < v->secs);
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(pk);
-	v->rate = (double)n / (t1 - t0);
+	for (j = (size_t)v->id; j < v->nb; j += (size_t)v->n)
+		proto_ec_pub_free(&card_key[j]);
 	return NULL;
 }
 
-/* OpenSSL's verifies/s on n threads at once, summed. */
-static double
-verify_rate(int n, size_t msglen, double secs)
+/* CPU us per block of the center's verify, cold (key parsed) and warm. */
+static int
+center_verify(int n, size_t nb, double *cold, double *warm)
 {
-	struct verifier v[MAX_THREADS];
-	double sum = 0;
+	struct vworker v[MAX_THREADS];
+	int rc = 0;
 
+	*cold = *warm = 0;
 	for (int i = 0; i < n; i++) {
-		v[i] = (struct verifier){ .msglen = msglen, .secs = secs };
-		if (pthread_create(&v[i].t, NULL, verify_work, &v[i]) != 0)
-			abort();
+		v[i] = (struct vworker){ .id = i, .n = n, .nb = nb };
+		if (pthread_create(&v[i].t, NULL, verify_center, &v[i]) != 0)
+			return -1;
 	}
 	for (int i = 0; i < n; i++) {
 		pthread_join(v[i].t, NULL);
-		sum += v[i].rate;
+		rc |= v[i].rc;
+		*cold += v[i].cold / (double)nb;
+		*warm += v[i].warm / (double)nb;
 	}
-	return sum;
+	return rc != 0 ? -1 : 0;
 }
 
 /* A database with every card registered, at path (made again). */
@@ -283,52 +371,127 @@ out:
 	return rc;
 }
 
-/* Both passes on n workers (a fresh database), printed beside OpenSSL
- * on n threads. */
+/* One run's figures, for the summary. */
+struct result {
+	int n;
+	double verify, verify_cpu, digest;
+	double cold_verify, warm_verify;
+	struct pass pass[2];
+	uint64_t batches, txns;
+};
+
+static const char *const case_name[2] = {
+	"first contact: key parsed, 2 purchases each",
+	"next block: key cached, 1 new of 3 purchases",
+};
+
+/* Where a block's CPU time went (us), for case p of a run. */
+struct parts {
+	double verify, parse, other, sql, rest;
+};
+
+static struct parts
+parts_of(const struct result *r, int p)
+{
+	const struct pass *ps = &r->pass[p];
+	struct parts x = { .verify = r->warm_verify, .sql = ps->sp.sql_cpu };
+
+	x.parse = p == 0 ? r->cold_verify - r->warm_verify : 0;
+	x.other = ps->sp.check_cpu - x.verify - x.parse;
+	x.rest = ps->cpu_us - ps->sp.check_cpu - ps->sp.sql_cpu;
+	return x;
+}
+
+/* A case's lines: its rate and ratio, where a block's CPU and wall time
+ * go. */
+static void
+print_case(const struct result *r, int p)
+{
+	const struct pass *ps = &r->pass[p];
+	struct parts x = parts_of(r, p);
+
+	printf("  %-44s %7.0f /s  ratio %.2f  (%lu blocks, %lu invoiced)\n",
+	    case_name[p], ps->rate, ps->rate / r->verify, ps->nblocks,
+	    ps->ninv);
+	printf("    CPU a block %.0f us (verify %.0f", ps->cpu_us, x.verify);
+	if (p == 0)
+		printf(", key parse %.0f", x.parse);
+	printf(", other checks %.0f, SQL %.0f, commit and the rest %.0f): "
+	       "CPU ratio %.2f\n",
+	    x.other, x.sql, x.rest, r->verify_cpu / ps->cpu_us);
+	printf("    wall a block %.0f us: %.2f cores busy; a session's commit "
+	       "%.2f ms (%.0f us a block)\n",
+	    ps->wall_us, ps->cpu_us / ps->wall_us,
+	    ps->sp.commit * PROTO_UPLINK_MAX_BLOCKS / 1000, ps->sp.commit);
+}
+
+/* Both passes on n workers (a fresh database), beside OpenSSL on n
+ * threads. */
 static int
-run(const char *path, const struct cgs_keys *k, int n, double secs, int first)
+run(const char *path, const struct cgs_keys *k, int n, double secs,
+    size_t msglen, struct result *r)
 {
 	struct worker w[MAX_THREADS] = { 0 };
 	struct cgs_group *g = NULL;
-	double vr, cold, warm;
-	unsigned long nb[2], ni[2];
+	double before, after;
 	int rc = -1;
 
-	if (make_db(path, k, first) != 0 ||
-	    (n > 1 && cgs_group_new(path, &g) != 0))
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	if (make_db(path, k, 0) != 0 || cgs_group_new(path, &g) != 0)
 		goto out;
 	for (int i = 0; i < n; i++) {
 		if ((w[i].s = calloc(1, sizeof(*w[i].s))) == NULL ||
 		    cgs_db_open(path, &w[i].db) != 0 ||
 		    cgs_ctx_new(w[i].db, k, &w[i].ctx) != 0)
 			goto out;
-		if (g != NULL)
-			cgs_group_join(g, w[i].db);
+		cgs_group_join(g, w[i].db);
 	}
-	vr = verify_rate(n, blen[0][0] - PROTO_EC_SIG_LEN, secs);
-	if ((cold = ingest_pass(w, n, 0, secs, &nb[0], &ni[0])) < 0 ||
-	    (warm = ingest_pass(w, n, 1, secs, &nb[1], &ni[1])) < 0)
+	/* OpenSSL before and after the ingest, the machine's drift seen */
+	before = p256_verify_rate(n, P256_FAST, msglen, secs / 2, NULL);
+	if (ingest_pass(w, n, 0, secs, &r->pass[0]) != 0 ||
+	    ingest_pass(w, n, 1, secs, &r->pass[1]) != 0)
 		goto out;
-	printf("center ingest on %d thread%s (sessions of %d recovered "
-	       "blocks, durable commits%s):\n",
-	    n, n > 1 ? "s" : "", PROTO_UPLINK_MAX_BLOCKS,
-	    n > 1 ? ", one commit group" : "");
-	printf("  %-44s %8.0f /s\n", "OpenSSL ECDSA P-256 verify", vr);
-	printf("  %-44s %8.0f /s  ratio %.2f  (%lu blocks, %lu invoiced)\n",
-	    "first contact: key parsed, 2 purchases each", cold, cold / vr,
-	    nb[0], ni[0]);
-	printf("  %-44s %8.0f /s  ratio %.2f  (%lu blocks, %lu invoiced)\n",
-	    "next block: key cached, 1 new of 3 purchases", warm, warm / vr,
-	    nb[1], ni[1]);
-	if (g != NULL) {
-		uint64_t batches, txns;
-
-		cgs_group_counts(g, &batches, &txns);
-		printf("  %llu sessions committed in %llu commits\n",
-		    (unsigned long long)txns, (unsigned long long)batches);
-	}
+	after =
+	    p256_verify_rate(n, P256_FAST, msglen, secs / 2, &r->verify_cpu);
+	r->verify = (before + after) / 2;
+	r->digest = p256_verify_rate(n, P256_DIGEST, msglen, secs / 4, NULL);
+	if (center_verify(n, r->pass[0].nblocks, &r->cold_verify,
+		&r->warm_verify) != 0)
+		goto out;
+	cgs_group_counts(g, &r->batches, &r->txns);
+	if (n == 1)
+		printf("1 session at a time (one thread and connection, in a "
+		       "commit group):\n");
+	else
+		printf("%d sessions at once (%d threads, a connection each, "
+		       "one commit group):\n",
+		    n, n);
+	printf("  %-44s %7.0f /s  %.0f us CPU each, %.2f cores busy (before "
+	       "%.0f, after %.0f /s)\n",
+	    "OpenSSL P-256 verify, EVP_PKEY_verify", r->verify, r->verify_cpu,
+	    r->verify * r->verify_cpu / 1e6, before, after);
+	printf("  %-44s %7.0f /s\n", "  the same by EVP_DigestVerify each time",
+	    r->digest);
+	for (int p = 0; p < 2; p++)
+		print_case(r, p);
+	printf("  %llu sessions committed in %llu fsyncs\n",
+	    (unsigned long long)r->txns, (unsigned long long)r->batches);
 	fflush(stdout);
 	rc = 0;
+	for (int p = 0; p < 2; p++) {
+		const struct pass *ps = &r->pass[p];
+
+		if (ps->wrong != 0 ||
+		    ps->ninv != (p == 0 ? 2 : 1) * ps->nblocks) {
+			fprintf(stderr,
+			    "ingestbench: %s: %lu blocks not accepted as "
+			    "new or flagged, %lu invoiced of %lu\n",
+			    case_name[p], ps->wrong, ps->ninv,
+			    (p == 0 ? 2 : 1) * ps->nblocks);
+			rc = -1;
+		}
+	}
 out:
 	for (int i = 0; i < n; i++) {
 		cgs_ctx_free(&w[i].ctx);
@@ -339,29 +502,98 @@ out:
 	return rc;
 }
 
+/* The runs side by side, one line a case, for A/B comparisons. */
+static void
+print_summary(const struct result *r, int nr)
+{
+	printf("summary (CPU us a block; ratio against EVP_PKEY_verify):\n");
+	printf("  %-7s %-5s %8s %8s %5s %5s %5s %4s %4s %6s %5s %5s %4s %4s\n",
+	    "threads", "case", "blocks/s", "verify/s", "ratio", "cpu-r",
+	    "cores", "CPU", "wall", "verify", "parse", "other", "SQL", "rest");
+	for (int i = 0; i < nr; i++)
+		for (int p = 0; p < 2; p++) {
+			const struct pass *ps = &r[i].pass[p];
+			struct parts x = parts_of(&r[i], p);
+
+			printf("  %-7d %-5s %8.0f %8.0f %5.2f %5.2f %5.2f "
+			       "%4.0f %4.0f %6.0f %5.0f %5.0f %4.0f %4.0f\n",
+			    r[i].n, p == 0 ? "first" : "next", ps->rate,
+			    r[i].verify, ps->rate / r[i].verify,
+			    r[i].verify_cpu / ps->cpu_us,
+			    ps->cpu_us / ps->wall_us, ps->cpu_us, ps->wall_us,
+			    x.verify, x.parse, x.other, x.sql, x.rest);
+		}
+}
+
+/* THREADS: a comma-separated list of counts, each 1..MAX_THREADS. */
+static int
+parse_threads(const char *s, int *n, int *nr)
+{
+	char *end;
+	long v;
+
+	*nr = 0;
+	do {
+		v = strtol(s, &end, 10);
+		if (end == s || v < 1 || v > MAX_THREADS || *nr == MAX_RUNS ||
+		    (*end != ',' && *end != '\0'))
+			return -1;
+		n[(*nr)++] = (int)v;
+		s = end + 1;
+	} while (*end == ',');
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct result r[MAX_RUNS];
+	struct proto_block b;
 	struct cgs_keys k;
 	char path[512];
-	double secs = 3, th;
+	double secs = 3;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int rc = 1, n = cores > 1 && cores <= MAX_THREADS ? (int)cores : 2;
+	int rc = 1, n[MAX_RUNS], nr = 0;
 
-	if (argc < 2 || (argc > 2 && bench_secs(argv[2], &secs) != 0))
+	if (cores < 1)
+		cores = 1;
+	if (cores > MAX_THREADS / 2)
+		cores = MAX_THREADS / 2;
+	n[nr++] = 1;
+	if (cores > 1)
+		n[nr++] = (int)cores;
+	n[nr++] = 2 * (int)cores;
+	if (argc < 2 || argc > 4 ||
+	    (argc > 2 && bench_secs(argv[2], &secs) != 0) ||
+	    (argc > 3 && parse_threads(argv[3], n, &nr) != 0)) {
+		fprintf(stderr,
+		    "usage: ingestbench DIR [SECONDS [THREADS[,...]]]\n");
 		return 2;
-	if (argc > 3) {
-		if (bench_secs(argv[3], &th) != 0 || th > MAX_THREADS)
-			return 2;
-		n = (int)th;
 	}
 	snprintf(path, sizeof(path), "%s/ingest.db", argv[1]);
 	if (proto_random(k.master, sizeof(k.master)) != 0 ||
 	    proto_ec_keygen(k.center_priv, k.center_pub) != 0)
 		goto out;
-	if (run(path, &k, 1, secs, 1) != 0 ||
-	    (n > 1 && run(path, &k, n, secs, 0) != 0))
+	if (make_db(path, &k, 1) != 0 ||
+	    proto_block_parse(blocks[0][0], blen[0][0], &b) != 0)
 		goto out;
+	printf("center ingest, SQLite, one instance as centerd runs it, on "
+	       "%ld cores:\n"
+	       "sessions of %d recovered blocks of distinct registered cards, "
+	       "durable commits\n"
+	       "(WAL, synchronous=FULL); OpenSSL on as many threads, over "
+	       "the blocks' signed size\n"
+	       "(%zu bytes).  ratio: blocks/s over verifies/s.  CPU ratio: a "
+	       "verify's CPU time over\n"
+	       "a block's: the ratio if both kept the same cores busy "
+	       "(ratio = CPU ratio x the\n"
+	       "ingest's cores busy / OpenSSL's).\n",
+	    sysconf(_SC_NPROCESSORS_ONLN), PROTO_UPLINK_MAX_BLOCKS,
+	    b.signed_len);
+	for (int i = 0; i < nr; i++)
+		if (run(path, &k, n[i], secs, b.signed_len, &r[i]) != 0)
+			goto out;
+	print_summary(r, nr);
 	rc = 0;
 out:
 	proto_cleanse(&k, sizeof(k));
