@@ -28,6 +28,7 @@
 
 #include "../../proto/num.h"
 #include "../../proto/proto.h"
+#include "../bench/p256.h"
 #include "loadgen.h"
 
 #define PATH_CAP 4096
@@ -175,68 +176,13 @@ now(void)
 
 /* --- OpenSSL's own verify rate, on as many threads as the run's -------- */
 
-struct verifier {
-	double secs, rate;
-	int ok;
-};
-
-static void *
-verify_run(void *arg)
-{
-	struct verifier *v = arg;
-	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1");
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t msg[256] = { 1 }, sig[80]; /* a block's signed size */
-	size_t slen = sizeof(sig);
-	unsigned long n = 0;
-	double t0, t1;
-
-	if (pk == NULL || md == NULL ||
-	    EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pk, NULL) !=
-		1 ||
-	    EVP_DigestSign(md, sig, &slen, msg, sizeof(msg)) != 1)
-		goto out;
-	t0 = now();
-	do {
-		for (int i = 0; i < 50; i++, n++) {
-			EVP_MD_CTX_reset(md);
-			if (EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL,
-				NULL, pk, NULL) != 1 ||
-			    EVP_DigestVerify(md, sig, slen, msg, sizeof(msg)) !=
-				1)
-				goto out;
-		}
-		t1 = now();
-	} while (t1 - t0 < v->secs);
-	v->rate = (double)n / (t1 - t0);
-	v->ok = 1;
-out:
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(pk);
-	return NULL;
-}
-
-/* The summed rate of nt threads verifying at once; 0 if it failed. */
+/* The summed rate of nt threads verifying at once (OpenSSL's fastest
+ * path, ../bench/p256.h); 0 if it failed. */
 static double
 verify_rate(int nt, double secs)
 {
-	struct verifier v[64];
-	pthread_t t[64];
-	double sum = 0;
-	int started = 0;
-
-	for (int i = 0; i < nt && i < 64; i++, started++) {
-		v[i] = (struct verifier){ .secs = secs };
-		if (pthread_create(&t[i], NULL, verify_run, &v[i]) != 0)
-			break;
-	}
-	for (int i = 0; i < started; i++) {
-		pthread_join(t[i], NULL);
-		if (!v[i].ok)
-			return 0;
-		sum += v[i].rate;
-	}
-	return sum;
+	return p256_verify_rate(nt, P256_FAST, 256 /* a block's signed size */,
+	    secs, NULL);
 }
 
 /* --- the report ---------------------------------------------------------- */
