@@ -140,14 +140,14 @@ int rep_scalar(struct cgs_db *db, const char *sql, const struct rep_param *p,
 /*
  * The cards, the ledger and the flags, as both the reports and the
  * console's pages read them: the columns, in the tables' order.  A
- * card's lock is what its newest accepted block says (card_data), of
+ * card's lock is what its newest accepted block says (data_locked), of
  * either origin: cards.locked follows the present card's sessions only,
  * and a card retired since it was last seen present would otherwise
  * show that older state beside the newer one of its data.
  */
 #define CARD_SELECT                                                        \
-	"SELECT ua, status, COALESCE((SELECT d.locked FROM card_data d "   \
-	"WHERE d.ua = c.ua), locked), last_block_seq, (SELECT COUNT(*) "   \
+	"SELECT ua, status, COALESCE(data_locked, locked), "               \
+	"last_block_seq, (SELECT COUNT(*) "                                \
 	"FROM purchases p WHERE p.ua = c.ua), registered_at, first_seen, " \
 	"last_seen, recovered_at, seen_at, seen_via, seen_as, revoked_at " \
 	"FROM cards c"
