@@ -10,6 +10,22 @@
 #include "group.h"
 #include "store.h"
 
+/*
+ * The checkpointer: the writer checkpoints no more in its commits (SQLite
+ * did every 1,000 pages, copying them into the database file and syncing
+ * it while the sessions waited); a thread of the group does, on its own
+ * connection, PASSIVE every CGS_CKPT_FRAMES new frames of the WAL,
+ * beside the writer, which goes on.  A WAL fully copied is begun again
+ * from its start by the next writer -- unless the writer never paused
+ * while the copy ran; past CGS_WAL_FRAMES the checkpointer takes the
+ * writer's turn between two batches for a RESTART (it waits at most
+ * CGS_CKPT_WAIT_MS for readers), so the WAL stays bounded.  Durability
+ * is the commits' own (synchronous=FULL: each syncs the WAL); a
+ * checkpoint syncs the WAL before it copies and the database after.
+ */
+#define CGS_CKPT_FRAMES 1000
+#define CGS_WAL_FRAMES 4000
+
 /* A transaction waiting for its batch to be committed. */
 struct waiter {
 	int done, rc;
@@ -17,11 +33,19 @@ struct waiter {
 };
 
 struct cgs_group {
-	struct cgs_db *w; /* the writer: used by the thread holding it */
+	struct cgs_db *w;  /* the writer: used by the thread holding it */
+	struct cgs_db *ck; /* the checkpointer's, used by its thread */
+	pthread_t ck_thread;
 	pthread_mutex_t lock;
 	pthread_cond_t turn;    /* the writer was handed on */
 	pthread_cond_t durable; /* a batch was committed or failed */
+	pthread_cond_t wal;     /* the WAL grew, or the checkpointer stops */
 	/* under lock */
+	int ck_stop; /* the checkpointer ends */
+	int ck_turn; /* it waits for the writer, or holds it */
+	int frames;  /* in the WAL at the last commit */
+	int ck_at;   /* in the WAL when the last checkpoint began */
+	uint64_t passive, restarts;
 	unsigned cores;  /* sessions at once that batches never wait for */
 	int held;        /* a thread holds the writer */
 	int open;        /* the batch's transaction began */
@@ -41,6 +65,36 @@ cores_online(void)
 	return n > 0 && n < 4096 ? (unsigned)n : 1;
 }
 
+static void *checkpointer(void *arg);
+
+/* After each commit of the writer's (in it, the lock not held). */
+static void
+wal_grew(void *arg, int frames)
+{
+	struct cgs_group *g = arg;
+
+	pthread_mutex_lock(&g->lock);
+	if (frames < g->frames)
+		g->ck_at = 0; /* the WAL began again */
+	g->frames = frames;
+	if (frames - g->ck_at >= CGS_CKPT_FRAMES)
+		pthread_cond_signal(&g->wal);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Its connections closed, and g freed (no thread of its left). */
+static void
+destroy(struct cgs_group *g)
+{
+	cgs_db_close(&g->ck);
+	cgs_db_close(&g->w);
+	pthread_cond_destroy(&g->wal);
+	pthread_cond_destroy(&g->durable);
+	pthread_cond_destroy(&g->turn);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
 int
 cgs_group_new(const char *target, struct cgs_group **out)
 {
@@ -49,16 +103,29 @@ cgs_group_new(const char *target, struct cgs_group **out)
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return PROTO_ERR_NOMEM;
-	if ((rc = cgs_db_open(target, &g->w)) != 0) {
-		free(g);
-		return rc;
-	}
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->turn, NULL);
 	pthread_cond_init(&g->durable, NULL);
+	pthread_cond_init(&g->wal, NULL);
 	g->cores = cores_online();
+	if ((rc = cgs_db_open(target, &g->w)) != 0 ||
+	    (rc = cgs_db_open(target, &g->ck)) != 0)
+		goto out;
+	if (g->w->e->wal_watch == NULL) {
+		rc = PROTO_ERR_ARG; /* SQLite's alone */
+		goto out;
+	}
+	if ((rc = g->w->e->wal_watch(g->w, wal_grew, g)) != 0)
+		goto out;
+	if (pthread_create(&g->ck_thread, NULL, checkpointer, g) != 0) {
+		rc = PROTO_ERR_NOMEM;
+		goto out;
+	}
 	*out = g;
 	return 0;
+out:
+	destroy(g);
+	return rc;
 }
 
 void
@@ -68,11 +135,12 @@ cgs_group_free(struct cgs_group **gp)
 
 	if (gp == NULL || (g = *gp) == NULL)
 		return;
-	cgs_db_close(&g->w);
-	pthread_cond_destroy(&g->durable);
-	pthread_cond_destroy(&g->turn);
-	pthread_mutex_destroy(&g->lock);
-	free(g);
+	pthread_mutex_lock(&g->lock);
+	g->ck_stop = 1;
+	pthread_cond_signal(&g->wal);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->ck_thread, NULL);
+	destroy(g);
 	*gp = NULL;
 }
 
@@ -110,6 +178,27 @@ cgs_group_counts(struct cgs_group *g, uint64_t *batches, uint64_t *txns)
 	pthread_mutex_unlock(&g->lock);
 }
 
+void
+cgs_group_checkpoints(struct cgs_group *g, uint64_t *passive,
+    uint64_t *restarts)
+{
+	pthread_mutex_lock(&g->lock);
+	*passive = g->passive;
+	*restarts = g->restarts;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* The writer handed on: to the checkpointer if it waits for it. */
+static void
+release(struct cgs_group *g)
+{
+	g->held = 0;
+	if (g->ck_turn)
+		pthread_cond_broadcast(&g->turn);
+	else
+		pthread_cond_signal(&g->turn);
+}
+
 /* Wait for the writer and hold it; the batch's transaction begun. */
 static int
 hold(struct cgs_group *g)
@@ -117,7 +206,7 @@ hold(struct cgs_group *g)
 	int rc = 0;
 
 	g->queued++;
-	while (g->held)
+	while (g->held || g->ck_turn)
 		pthread_cond_wait(&g->turn, &g->lock);
 	g->queued--;
 	g->held = 1;
@@ -227,7 +316,7 @@ wait_from_now(struct cgs_group *g)
 static int
 commit_now(const struct cgs_group *g, int broken)
 {
-	if (broken || g->n >= CGS_GROUP_MAX ||
+	if (broken || g->n >= CGS_GROUP_MAX || g->ck_turn ||
 	    g->coming + g->queued + g->n <= g->cores)
 		return 1;
 	if (g->queued > 0)
@@ -259,16 +348,15 @@ cgs_group_txn(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
 	}
 	if (commit_now(g, broken))
 		commit(g);
-	g->held = 0;
-	pthread_cond_signal(&g->turn);
+	release(g);
 	while (rc == 0 && !me.done) {
 		/* a batch left open for the sessions coming: whoever finds
-		 * its wait over and the writer free commits it */
-		if (g->open && !g->held && passed(&g->until)) {
+		 * its wait over (or the checkpointer waiting) and the writer
+		 * free commits it */
+		if (g->open && !g->held && (g->ck_turn || passed(&g->until))) {
 			g->held = 1;
 			commit(g);
-			g->held = 0;
-			pthread_cond_signal(&g->turn);
+			release(g);
 			continue;
 		}
 		/* the writer held: its holder commits or hands it on */
@@ -282,4 +370,63 @@ cgs_group_txn(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
 	if (rc == CGS_DB_DISCARD)
 		return 0;
 	return rc != 0 ? rc : me.rc;
+}
+
+/*
+ * A RESTART checkpoint, the writer held between two batches (the lock
+ * held; the sessions meanwhile wait at hold, as for a batch).
+ */
+static int
+restart(struct cgs_group *g, int *frames, int *done)
+{
+	int rc;
+
+	g->ck_turn = 1;
+	pthread_cond_broadcast(&g->durable); /* an open batch: commit it */
+	while (g->held || g->open)
+		pthread_cond_wait(&g->turn, &g->lock);
+	g->held = 1;
+	pthread_mutex_unlock(&g->lock);
+	rc = g->ck->e->checkpoint(g->ck, CGS_CKPT_RESTART, frames, done);
+	pthread_mutex_lock(&g->lock);
+	g->ck_turn = 0;
+	g->held = 0;
+	pthread_cond_broadcast(&g->turn); /* the sessions that queued */
+	return rc;
+}
+
+/* The checkpointer's thread: woken after commits (wal_grew). */
+static void *
+checkpointer(void *arg)
+{
+	struct cgs_group *g = arg;
+	int frames, done, rc;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->ck_stop) {
+		if (g->frames - g->ck_at < CGS_CKPT_FRAMES) {
+			pthread_cond_wait(&g->wal, &g->lock);
+			continue;
+		}
+		g->ck_at = g->frames;
+		if (g->frames >= CGS_WAL_FRAMES) {
+			if ((rc = restart(g, &frames, &done)) == 0)
+				g->restarts++;
+		} else {
+			pthread_mutex_unlock(&g->lock);
+			rc = g->ck->e->checkpoint(g->ck, CGS_CKPT_PASSIVE,
+			    &frames, &done);
+			pthread_mutex_lock(&g->lock);
+			if (rc == 0)
+				g->passive++;
+		}
+		/* busy (a reader, another process's writer), or failed
+		 * (logged): again after as many frames more */
+		if (rc != 0 && rc != PROTO_ERR_STATE)
+			proto_log(PROTO_LOG_WARNING,
+			    "%s: checkpoint failed: %s (the WAL grows)",
+			    __func__, proto_strerror(rc));
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
 }

@@ -14,7 +14,9 @@
  * once while the sessions under way (coming, waiting for the writer, in
  * the batch) are no more than the cores: then waiting would idle a
  * core, and sessions committing alone fall out of step (one checking
- * while another is at the writer).
+ * while another is at the writer).  The WAL is checkpointed by a thread
+ * of the group's, on a connection of its own, out of the commits' way
+ * (group.c tells how).
  * Safe to use from several threads.
  */
 #ifndef CENTER_GROUP_H
@@ -46,6 +48,10 @@ void cgs_group_coming(struct cgs_group *g, int delta);
 /* How many sessions under way the cores run at once (default: the
  * processors online): with no more, a batch never waits. */
 void cgs_group_cores(struct cgs_group *g, unsigned cores);
+/* The checkpoints of the WAL the group's thread made: PASSIVE (beside
+ * the writer) and RESTART (the writer held between two batches). */
+void cgs_group_checkpoints(struct cgs_group *g, uint64_t *passive,
+    uint64_t *restarts);
 /* Batches committed, and the transactions committed in them. */
 void cgs_group_counts(struct cgs_group *g, uint64_t *batches, uint64_t *txns);
 

@@ -129,12 +129,16 @@ cgs_pool_free(struct cgs_pool **pp)
 		slot_free(&sl);
 	}
 	if (p->group != NULL) {
-		uint64_t batches, txns;
+		uint64_t batches, txns, passive, restarts;
 
 		cgs_group_counts(p->group, &batches, &txns);
+		cgs_group_checkpoints(p->group, &passive, &restarts);
 		proto_log(PROTO_LOG_INFO,
-		    "%s: %llu sessions committed in %llu commits", __func__,
-		    (unsigned long long)txns, (unsigned long long)batches);
+		    "%s: %llu sessions committed in %llu commits; the WAL "
+		    "checkpointed %llu times beside them, %llu between two",
+		    __func__, (unsigned long long)txns,
+		    (unsigned long long)batches, (unsigned long long)passive,
+		    (unsigned long long)restarts);
 		cgs_group_free(&p->group);
 	}
 	pthread_mutex_destroy(&p->lock);

@@ -96,7 +96,25 @@ struct cgs_engine {
 	const char *(*col_text)(struct cgs_stmt *st, int i); /* NULL: null */
 	/* valid until the next column or step of st */
 	const uint8_t *(*col_blob)(struct cgs_stmt *st, int i, size_t *n);
+	/*
+	 * SQLite's WAL (NULL on PostgreSQL).  wal_watch: after each commit
+	 * on db, fn(arg, frames) with the frames the WAL holds; db no longer
+	 * checkpoints on its own (whoever watches does).  checkpoint: copy
+	 * the WAL's frames into the database file, from any connection:
+	 * CGS_CKPT_PASSIVE those no reader still needs, waiting for nobody;
+	 * CGS_CKPT_RESTART all, waiting a little (CGS_CKPT_WAIT_MS) for the
+	 * writer and the readers, so that the next writer begins the WAL
+	 * again from its start.  *frames: in the WAL; *done: copied.
+	 * PROTO_ERR_STATE if it could not finish for another's lock.
+	 */
+	int (*wal_watch)(struct cgs_db *db, void (*fn)(void *arg, int frames),
+	    void *arg);
+	int (*checkpoint)(struct cgs_db *db, int how, int *frames, int *done);
 };
+
+#define CGS_CKPT_PASSIVE 0
+#define CGS_CKPT_RESTART 1
+#define CGS_CKPT_WAIT_MS 50
 
 extern const struct cgs_engine cgs_engine_sqlite, cgs_engine_pg;
 

@@ -21,6 +21,8 @@
 struct lite_db {
 	struct cgs_db base;
 	sqlite3 *sql;
+	void (*wal_fn)(void *arg, int frames); /* wal_watch's */
+	void *wal_arg;
 };
 
 struct lite_stmt {
@@ -205,6 +207,47 @@ lite_col_blob(struct cgs_stmt *st, int i, size_t *n)
 	return p;
 }
 
+static int
+wal_hook(void *arg, sqlite3 *sql, const char *name, int frames)
+{
+	struct lite_db *d = arg;
+
+	(void)sql;
+	(void)name;
+	d->wal_fn(d->wal_arg, frames);
+	return SQLITE_OK;
+}
+
+static int
+lite_wal_watch(struct cgs_db *db, void (*fn)(void *arg, int frames), void *arg)
+{
+	struct lite_db *d = (struct lite_db *)db;
+
+	d->wal_fn = fn;
+	d->wal_arg = arg;
+	/* in place of the automatic checkpoint's hook */
+	(void)sqlite3_wal_hook(d->sql, wal_hook, d);
+	return 0;
+}
+
+static int
+lite_checkpoint(struct cgs_db *db, int how, int *frames, int *done)
+{
+	int restart = how == CGS_CKPT_RESTART, rc;
+
+	*frames = *done = 0;
+	if (restart)
+		sqlite3_busy_timeout(handle(db), CGS_CKPT_WAIT_MS);
+	rc = sqlite3_wal_checkpoint_v2(handle(db), NULL,
+	    restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE,
+	    frames, done);
+	if (restart)
+		sqlite3_busy_timeout(handle(db), BUSY_MS);
+	if (rc == SQLITE_BUSY)
+		return PROTO_ERR_STATE;
+	return rc == SQLITE_OK ? 0 : failed(db, __func__, rc);
+}
+
 const struct cgs_engine cgs_engine_sqlite = {
 	.name = "sqlite",
 	/* the write lock at once: no upgrade from reader to writer fails */
@@ -230,4 +273,6 @@ const struct cgs_engine cgs_engine_sqlite = {
 	.col_i64 = lite_col_i64,
 	.col_text = lite_col_text,
 	.col_blob = lite_col_blob,
+	.wal_watch = lite_wal_watch,
+	.checkpoint = lite_checkpoint,
 };

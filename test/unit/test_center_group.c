@@ -10,12 +10,15 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,12 +166,267 @@ test_group_cores(void **state)
 	assert_int_equal(batches, THREADS * (TXNS - TXNS / 4));
 }
 
+/* --- the checkpointer ------------------------------------------------ */
+
+#define PAGES 30       /* rows of a page each, rewritten by a transaction */
+#define WAL_BOUND 8000 /* frames: twice CGS_WAL_FRAMES */
+#define FRAME 4120     /* a page of 4096 bytes and its header */
+
+struct writer {
+	struct cgs_group *g;
+	const char *path;
+	int id, txns, rc;
+	int ack; /* a pipe: each transaction's number once it returned */
+};
+
+/* A transaction of writer w: PAGES rows of its own rewritten (as many
+ * pages of the WAL), and its number logged in PAGES rows. */
+static int
+rewrite(struct cgs_db *db, void *arg)
+{
+	const struct one *o = arg;
+	struct cgs_stmt *st = cgs_stmt(db,
+	    "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s "
+	    "WHERE x < ?2) INSERT INTO pages (k, v) SELECT ?1 * 1000 + x, "
+	    "randomblob(3000) FROM s WHERE true "
+	    "ON CONFLICT (k) DO UPDATE SET v = excluded.v");
+	struct cgs_stmt *lg = cgs_stmt(db,
+	    "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s "
+	    "WHERE x < ?2) INSERT INTO log (txn, i) SELECT ?1, x FROM s");
+	int rc;
+
+	if (st == NULL || lg == NULL)
+		return PROTO_ERR_IO;
+	cgs_bind_i64(st, 1, o->id);
+	cgs_bind_i64(st, 2, PAGES);
+	if ((rc = cgs_step_done(st)) != 0)
+		return rc;
+	cgs_bind_i64(lg, 1, (int64_t)o->id * 1000000 + o->n);
+	cgs_bind_i64(lg, 2, PAGES);
+	return cgs_step_done(lg);
+}
+
+static void *
+write_work(void *arg)
+{
+	struct writer *w = arg;
+	struct cgs_db *db = NULL;
+
+	if ((w->rc = cgs_db_open(w->path, &db)) != 0)
+		return NULL;
+	cgs_group_join(w->g, db);
+	for (int n = 0; w->txns < 0 || n < w->txns; n++) {
+		struct one o = { .id = w->id, .n = n };
+		int64_t txn = (int64_t)o.id * 1000000 + n;
+
+		if ((w->rc = cgs_db_txn(db, rewrite, &o)) != 0)
+			break;
+		if (w->ack >= 0 &&
+		    write(w->ack, &txn, sizeof(txn)) != (ssize_t)sizeof(txn))
+			break;
+	}
+	cgs_db_close(&db);
+	return NULL;
+}
+
+static void
+make_tables(struct cgs_db *db)
+{
+	assert_int_equal(cgs_db_exec(db,
+			     "CREATE TABLE IF NOT EXISTS pages ("
+			     " k INTEGER PRIMARY KEY, v BLOB NOT NULL);"
+			     "CREATE TABLE IF NOT EXISTS log ("
+			     " txn INTEGER NOT NULL, i INTEGER NOT NULL,"
+			     " PRIMARY KEY (txn, i))"),
+	    0);
+}
+
+/* n writers in one group on path, numbered from first; txns each (< 0:
+ * until killed). */
+static int
+run_writers(const char *path, int first, int n, int txns, int ack,
+    uint64_t *passive, uint64_t *restarts)
+{
+	struct cgs_group *g = NULL;
+	struct writer w[4];
+	pthread_t t[4];
+	int rc = 0;
+
+	if (cgs_group_new(path, &g) != 0)
+		return -1;
+	cgs_group_cores(g, 1);
+	for (int i = 0; i < n; i++) {
+		w[i] = (struct writer){ .g = g,
+			.path = path,
+			.id = first + i,
+			.txns = txns,
+			.ack = ack };
+		if (pthread_create(&t[i], NULL, write_work, &w[i]) != 0)
+			return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		rc |= w[i].rc;
+	}
+	cgs_group_checkpoints(g, passive, restarts);
+	cgs_group_free(&g);
+	return rc;
+}
+
+/* The frames the WAL's file has room for. */
+static long long
+wal_frames(const char *path)
+{
+	char p[160];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s-wal", path);
+	return stat(p, &st) == 0 ? (long long)st.st_size / FRAME : 0;
+}
+
+/* Sessions writing far more than the WAL's bound: checkpointed beside
+ * them and begun again, the WAL stays within it; every row is there. */
+static void
+test_checkpointer(void **state)
+{
+	struct centerfix_db d;
+	uint64_t passive = 0, restarts = 0;
+	struct cgs_db *reader = NULL;
+	long long wal;
+
+	(void)state;
+	assert_int_equal(centerfix_db_open(&d), 0);
+	make_tables(d.db);
+	/* a reader kept open, as the pool's connections are */
+	assert_int_equal(cgs_db_open(d.path, &reader), 0);
+	assert_int_equal(run_writers(d.path, 1, 4, 200, -1, &passive,
+			     &restarts),
+	    0);
+	wal = wal_frames(d.path);
+	print_message("# %d frames written, WAL %lld frames; %llu passive, "
+		      "%llu restarts\n",
+	    4 * 200 * PAGES, wal, (unsigned long long)passive,
+	    (unsigned long long)restarts);
+	/* 24,000 frames written: without checkpoints the WAL holds them */
+	assert_true(passive > 0);
+	assert_true(restarts + passive >= 4);
+	assert_true(wal < WAL_BOUND);
+	assert_int_equal(centerfix_count(reader, "SELECT COUNT(*) FROM log"),
+	    4 * 200 * PAGES);
+	assert_int_equal(centerfix_count(reader, "SELECT COUNT(*) FROM pages"),
+	    4 * PAGES);
+	cgs_db_close(&reader);
+	centerfix_db_remove(&d);
+}
+
+/* The transactions the pipe acknowledged, appended to acked[*n...]. */
+static void
+drain(int fd, int64_t *acked, size_t max, size_t *n)
+{
+	int64_t v;
+
+	while (*n < max && read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		acked[(*n)++] = v;
+}
+
+/* The rows sql (one parameter, ?1 = v) counts. */
+static int64_t
+count_of(struct cgs_db *db, const char *sql, int64_t v)
+{
+	struct cgs_stmt *st = cgs_stmt_new(db, sql);
+	int64_t c = -1;
+
+	assert_non_null(st);
+	cgs_bind_i64(st, 1, v);
+	if (cgs_step(st) == 1)
+		c = cgs_col_i64(st, 0);
+	cgs_stmt_free(&st);
+	return c;
+}
+
+#define ROUNDS 6
+#define ACKS 100000
+
+/*
+ * Killed -9 at any instant -- in a commit, a PASSIVE checkpoint, a
+ * RESTART -- the database opens whole (integrity_check), with every
+ * transaction acknowledged and each one whole or absent.
+ */
+static void
+test_checkpointer_killed(void **state)
+{
+	static int64_t acked[ACKS];
+	struct centerfix_db d;
+	size_t n = 0, before;
+	uint8_t r;
+
+	(void)state;
+	assert_int_equal(centerfix_db_open(&d), 0);
+	make_tables(d.db);
+	cgs_db_close(&d.db);
+	for (int round = 0; round < ROUNDS; round++) {
+		struct timespec ts = { 0, 0 };
+		int fd[2], status;
+		pid_t pid;
+
+		assert_int_equal(pipe(fd), 0);
+		assert_true((pid = fork()) >= 0);
+		if (pid == 0) {
+			uint64_t p, rs;
+
+			close(fd[0]);
+			_exit(run_writers(d.path, 1 + 2 * round, 2, -1, fd[1],
+				  &p, &rs) != 0);
+		}
+		close(fd[1]);
+		assert_int_equal(proto_random(&r, 1), 0);
+		ts.tv_nsec = 200000000L + 3000000L * r; /* 0.2 to 0.97 s */
+		(void)nanosleep(&ts, NULL);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		before = n;
+		drain(fd[0], acked, ACKS, &n);
+		close(fd[0]);
+		assert_int_equal(cgs_db_open(d.path, &d.db), 0);
+		assert_int_equal(centerfix_count(d.db,
+				     "SELECT COUNT(*) FROM "
+				     "pragma_integrity_check "
+				     "WHERE integrity_check <> 'ok'"),
+		    0);
+		/* each transaction whole or absent; the acknowledged
+		 * there */
+		assert_int_equal(count_of(d.db,
+				     "SELECT COUNT(*) FROM (SELECT txn FROM "
+				     "log "
+				     "GROUP BY txn HAVING COUNT(*) <> ?1)",
+				     PAGES),
+		    0);
+		for (size_t i = before; i < n; i++)
+			assert_int_equal(count_of(d.db,
+					     "SELECT COUNT(*) FROM log "
+					     "WHERE txn = ?1",
+					     acked[i]),
+			    PAGES);
+		print_message("# round %d: killed after %ld ms, %zu "
+			      "acknowledged, WAL %lld frames\n",
+		    round, ts.tv_nsec / 1000000, n - before,
+		    wal_frames(d.path));
+		assert_true(n > before);
+		cgs_db_close(&d.db);
+	}
+	assert_int_equal(cgs_db_open(d.path, &d.db), 0);
+	centerfix_db_remove(&d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_group_cores),
+		cmocka_unit_test(test_checkpointer),
+		cmocka_unit_test(test_checkpointer_killed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
