@@ -58,6 +58,7 @@ CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
 CGS_SRC  += center/db_schema.c center/db_cmd.c center/db_report.c \
             center/db_card.c
 CGS_SRC  += center/store_sqlite.c center/store_pg.c center/group.c
+CGS_SRC  += center/store_wal.c
 CGS_SRC  += center/db_rows.c center/db_views.c
 CGS_SRC  += center/db_txn.c center/ingest_check.c
 CGS_SRC  += center/db_name.c

@@ -11,7 +11,8 @@
  *
  * SQLite's memory statistics are off (counted under one mutex of the
  * process at every allocation, for sqlite3_memory_used, which nothing
- * here asks for).
+ * here asks for).  The files go through store_wal.c's VFS: a commit's
+ * WAL frames in one write.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -20,6 +21,7 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "store.h"
+#include "store_wal.h"
 
 #define BUSY_MS 10000
 
@@ -75,13 +77,15 @@ lite_exec(struct cgs_db *db, const char *sql)
 }
 
 static pthread_once_t lite_once = PTHREAD_ONCE_INIT;
+static const char *lite_vfs; /* the WAL's writes gathered; NULL: SQLite's */
 
 /* Before SQLite's first use in the process (else it is a no-op). */
 static void
 lite_init(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	(void)sqlite3_initialize();
+	if (sqlite3_initialize() == SQLITE_OK && cgs_wal_vfs_register() == 0)
+		lite_vfs = CGS_WAL_VFS;
 }
 
 static int
@@ -98,7 +102,7 @@ lite_open(const char *path, int flags, struct cgs_db **out)
 		f = SQLITE_OPEN_READONLY;
 	else if (flags & CGS_OPEN_CREATE)
 		f |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &d->sql, f | SQLITE_OPEN_NOMUTEX, NULL) !=
+	if (sqlite3_open_v2(path, &d->sql, f | SQLITE_OPEN_NOMUTEX, lite_vfs) !=
 	    SQLITE_OK) {
 		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
 		    sqlite3_errmsg(d->sql));

@@ -3,7 +3,10 @@
 /*
  * The storage interface (center/store.h) on either engine (SQLite, or
  * the PostgreSQL database PTV_TEST_PG names): what a statement that
- * changes rows tells of the rows it changed.
+ * changes rows tells of the rows it changed.  SQLite's WAL written
+ * through store_wal.c (its writes gathered): a transaction larger than
+ * the page cache, which spills pages into the WAL and writes them again,
+ * reads back what it wrote, and another connection reads it committed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,11 +97,71 @@ test_changes(void **state)
 	centerfix_db_remove(&d);
 }
 
+/* The rows' checksum: their lengths and bytes summed, read on db. */
+static int64_t
+rows_sum(struct cgs_db *db)
+{
+	return centerfix_count(db,
+	    "SELECT SUM(length(v) * k + unicode(substr(v, k % 100 + 1, 1))) "
+	    "FROM t");
+}
+
+static void
+test_wal_writes(void **state)
+{
+	struct centerfix_db d;
+	const char *pg = getenv("PTV_TEST_PG");
+	struct cgs_db *other = NULL;
+	int64_t sum;
+
+	(void)state;
+	if (pg != NULL && *pg != '\0')
+		skip(); /* SQLite's */
+	assert_int_equal(centerfix_db_open(&d), 0);
+	assert_int_equal(cgs_db_open(d.path, &other), 0);
+	/* 10 pages of cache: the transaction's pages spill into the WAL,
+	 * are read back from it and written again */
+	assert_int_equal(cgs_db_exec(d.db,
+			     "PRAGMA cache_size = 10;"
+			     "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT);"
+			     "BEGIN IMMEDIATE;"
+			     "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL "
+			     " SELECT x + 1 FROM s WHERE x < 400) "
+			     "INSERT INTO t SELECT x, printf('%.*c', 2000 + x, "
+			     " char(65 + x % 26)) FROM s;"
+			     "UPDATE t SET v = v || char(97 + k % 26) "
+			     " WHERE k % 3 = 0;"
+			     "UPDATE t SET v = substr(v, 2) WHERE k % 7 = 0"),
+	    0);
+	sum = rows_sum(d.db);
+	assert_true(sum > 0);
+	assert_int_equal(centerfix_count(d.db, "SELECT COUNT(*) FROM t"), 400);
+	assert_int_equal(cgs_db_exec(d.db, "COMMIT"), 0);
+	/* committed: the other connection reads the same rows */
+	assert_int_equal(rows_sum(other), sum);
+	assert_int_equal(centerfix_count(other,
+			     "SELECT COUNT(*) FROM t WHERE length(v) <> 2000 + "
+			     "k "
+			     "+ (k % 3 = 0) - (k % 7 = 0)"),
+	    0);
+	assert_int_equal(centerfix_count(other,
+			     "SELECT COUNT(*) FROM pragma_integrity_check "
+			     "WHERE integrity_check <> 'ok'"),
+	    0);
+	/* and after a checkpoint copied them into the database file */
+	assert_int_equal(cgs_db_exec(other, "PRAGMA wal_checkpoint(TRUNCATE)"),
+	    0);
+	assert_int_equal(rows_sum(d.db), sum);
+	cgs_db_close(&other);
+	centerfix_db_remove(&d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_wal_writes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
