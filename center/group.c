@@ -17,9 +17,10 @@
  * connection, PASSIVE every CGS_CKPT_FRAMES new frames of the WAL,
  * beside the writer, which goes on.  A WAL fully copied is begun again
  * from its start by the next writer -- unless the writer never paused
- * while the copy ran; past CGS_WAL_FRAMES the checkpointer takes the
- * writer's turn between two batches for a RESTART (it waits at most
- * CGS_CKPT_WAIT_MS for readers), so the WAL stays bounded.  Durability
+ * while the copy ran; past CGS_WAL_FRAMES the checkpointer, after its
+ * PASSIVE, takes the writer's turn between two batches for a RESTART
+ * (copying what came in meanwhile, waiting at most CGS_CKPT_WAIT_MS for
+ * readers), so the WAL stays bounded.  Durability
  * is the commits' own (synchronous=FULL: each syncs the WAL); a
  * checkpoint syncs the WAL before it copies and the database after.
  */
@@ -400,7 +401,7 @@ static void *
 checkpointer(void *arg)
 {
 	struct cgs_group *g = arg;
-	int frames, done, rc;
+	int frames, done, full, rc;
 
 	pthread_mutex_lock(&g->lock);
 	while (!g->ck_stop) {
@@ -409,17 +410,18 @@ checkpointer(void *arg)
 			continue;
 		}
 		g->ck_at = g->frames;
-		if (g->frames >= CGS_WAL_FRAMES) {
-			if ((rc = restart(g, &frames, &done)) == 0)
-				g->restarts++;
-		} else {
-			pthread_mutex_unlock(&g->lock);
-			rc = g->ck->e->checkpoint(g->ck, CGS_CKPT_PASSIVE,
-			    &frames, &done);
-			pthread_mutex_lock(&g->lock);
-			if (rc == 0)
-				g->passive++;
-		}
+		full = g->frames >= CGS_WAL_FRAMES;
+		pthread_mutex_unlock(&g->lock);
+		rc = g->ck->e->checkpoint(g->ck, CGS_CKPT_PASSIVE, &frames,
+		    &done);
+		pthread_mutex_lock(&g->lock);
+		if (rc == 0)
+			g->passive++;
+		/* the RESTART then has little left to copy while it holds
+		 * the writer: what came in during the PASSIVE */
+		if (full && (rc == 0 || rc == PROTO_ERR_STATE) &&
+		    (rc = restart(g, &frames, &done)) == 0)
+			g->restarts++;
 		/* busy (a reader, another process's writer), or failed
 		 * (logged): again after as many frames more */
 		if (rc != 0 && rc != PROTO_ERR_STATE)
