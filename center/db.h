@@ -25,7 +25,7 @@
 struct cgs_db;
 
 /* The schema version this build makes and reads (db_schema.c). */
-#define CGS_DB_VERSION 7
+#define CGS_DB_VERSION 8
 
 /*
  * Card status, as centerctl cards shows it: what its last sighting (its
@@ -188,9 +188,12 @@ int cgs_card_counters_seen(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 
 int cgs_db_session_open(struct cgs_db *db, const struct proto_up_hello *h,
     size_t nblocks, int64_t now, int64_t *session_id);
-/* present_seen: a fresh block of the card HELLO named was accepted. */
+/* The session's answer: what it invoiced and flagged, its blocks counted
+ * by status (the console's ingest per minute reads those, by the
+ * session's time); present_seen: a fresh block of the card HELLO named
+ * was accepted. */
 int cgs_db_session_close(struct cgs_db *db, int64_t session_id,
-    uint32_t invoiced, uint32_t flagged, int present_seen);
+    const struct proto_up_answer *ans, int present_seen);
 
 /* What became of a block, under the frame it came in (in: who kept it,
  * since when); ua NULL: unread. */

@@ -53,19 +53,25 @@ cgs_db_session_open(struct cgs_db *db, const struct proto_up_hello *h,
 }
 
 int
-cgs_db_session_close(struct cgs_db *db, int64_t session_id, uint32_t invoiced,
-    uint32_t flagged, int present_seen)
+cgs_db_session_close(struct cgs_db *db, int64_t session_id,
+    const struct proto_up_answer *ans, int present_seen)
 {
 	struct cgs_stmt *st = cgs_stmt(db,
-	    "UPDATE sessions SET invoiced = ?, flagged = ?, present_seen = ? "
-	    "WHERE id = ?");
+	    "UPDATE sessions SET invoiced = ?, flagged = ?, present_seen = ?, "
+	    "n_accepted = ?, n_duplicate = ?, n_rejected = ? WHERE id = ?");
+	int64_t n[PROTO_UP_REJECTED + 1] = { 0 };
 
 	if (st == NULL)
 		return PROTO_ERR_IO;
-	cgs_bind_i64(st, 1, invoiced);
-	cgs_bind_i64(st, 2, flagged);
+	for (size_t i = 0; i < ans->n_res; i++)
+		if (ans->res[i].status <= PROTO_UP_REJECTED)
+			n[ans->res[i].status]++;
+	cgs_bind_i64(st, 1, ans->invoiced);
+	cgs_bind_i64(st, 2, ans->flagged);
 	cgs_bind_i64(st, 3, present_seen != 0);
-	cgs_bind_i64(st, 4, session_id);
+	for (int i = 0; i <= PROTO_UP_REJECTED; i++)
+		cgs_bind_i64(st, 4 + i, n[i]);
+	cgs_bind_i64(st, 7, session_id);
 	return cgs_step_done(st);
 }
 

@@ -55,6 +55,10 @@ cgs_report_block_counts(struct cgs_db *db, cgs_count_cb cb, void *arg)
 	    NULL, 0, &to);
 }
 
+/* The sessions since ?2 in buckets of ?1 s: their blocks by status. */
+#define BY_TIME "started_at - started_at % ?1 AS t"
+#define SINCE " FROM sessions WHERE started_at >= ?2 GROUP BY 1"
+
 int
 cgs_report_ingest(struct cgs_db *db, int64_t since, int64_t bucket_s,
     cgs_count_cb cb, void *arg)
@@ -65,9 +69,14 @@ cgs_report_ingest(struct cgs_db *db, int64_t since, int64_t bucket_s,
 
 	if (bucket_s <= 0)
 		return PROTO_ERR_ARG;
+	/* a block is received at its session's start: the sessions' counts
+	 * by status, never the blocks (schema 8) */
 	return rep_query(db,
-	    "SELECT received_at - received_at % ?1, status, COUNT(*) FROM "
-	    "blocks WHERE received_at >= ?2 GROUP BY 1, 2 ORDER BY 1, 2",
+	    "SELECT t, status, n FROM (SELECT " BY_TIME ", 'accepted' AS "
+	    "status, SUM(n_accepted) AS n" SINCE " UNION ALL SELECT " BY_TIME
+	    ", 'duplicate', SUM(n_duplicate)" SINCE " UNION ALL SELECT " BY_TIME
+	    ", 'rejected', SUM(n_rejected)" SINCE ") x WHERE n > 0 "
+	    "ORDER BY 1, 2",
 	    p, 2, &to);
 }
 

@@ -262,8 +262,8 @@ run_session(struct run *run)
 		return CGS_DB_DISCARD;
 	s->recorded = 1;
 	if ((rc = record_rejected(db, s, &at)) == 0 &&
-	    (rc = cgs_db_session_close(db, at.session_id, s->ans.invoiced,
-		 s->ans.flagged, run->present.seen)) == 0)
+	    (rc = cgs_db_session_close(db, at.session_id, &s->ans,
+		 run->present.seen)) == 0)
 		rc = cgs_db_block_counts_add(db, at.session_id, s->ans.res,
 		    s->ans.n_res);
 	return rc;

@@ -89,6 +89,31 @@ data(struct centerfix_card *f)
 	return d;
 }
 
+/* The console's ingest per minute: one status's blocks, all buckets. */
+struct ingest_sum {
+	const char *status;
+	int64_t n;
+};
+
+static int
+ingest_add(void *arg, const struct cgs_count_row *r)
+{
+	struct ingest_sum *t = arg;
+
+	if (strcmp(r->status, t->status) == 0)
+		t->n += (int64_t)r->n;
+	return 0;
+}
+
+static int64_t
+ingest_total(struct cgs_db *db, const char *status)
+{
+	struct ingest_sum t = { status, 0 };
+
+	assert_int_equal(cgs_report_ingest(db, 0, 60, ingest_add, &t), 0);
+	return t.n;
+}
+
 static void
 test_data_newest(void **state)
 {
@@ -179,6 +204,16 @@ test_data_newest(void **state)
 			     "SELECT COUNT(*) FROM (SELECT DISTINCT status, "
 			     "reason FROM block_counts) x"),
 	    2);
+	/* and the console's ingest per minute (the sessions' counts) as
+	 * the blocks table has them */
+	assert_int_equal(ingest_total(f->d.db, "accepted"),
+	    centerfix_count(f->d.db,
+		"SELECT COUNT(*) FROM blocks WHERE status = 'accepted'"));
+	assert_int_equal(ingest_total(f->d.db, "duplicate"),
+	    centerfix_count(f->d.db,
+		"SELECT COUNT(*) FROM blocks WHERE status = 'duplicate'"));
+	assert_int_equal(ingest_total(f->d.db, "duplicate"), 2);
+	assert_int_equal(ingest_total(f->d.db, "rejected"), 0);
 }
 
 /*
@@ -724,16 +759,28 @@ static const char v6_rows[] =
     " 1800000000, 1700000000, 4, '7100000000000000', 'recovered');"
     "INSERT INTO purchases VALUES ('7100000000000000', 2, 43, 7, 250,"
     " 1800000001, 1700000000, 4, '7100000000000000', 'recovered');"
-    "INSERT INTO block_counts VALUES (4, 'accepted', 'ok', 3);";
+    "INSERT INTO block_counts VALUES (4, 'accepted', 'ok', 3);"
+    "INSERT INTO sessions (id, decoder_id, started_at, blocks, invoiced,"
+    " flagged) VALUES (4, 'bbbbbbbbbbbbbbbb', 1700000000, 3, 2, 0);"
+    "INSERT INTO blocks (session_id, ua, seq, origin, status, reason,"
+    " received_at) VALUES (4, '7100000000000000', 9, 'recovered',"
+    " 'accepted', 'ok', 1700000000);"
+    "INSERT INTO blocks (session_id, ua, seq, origin, status, reason,"
+    " received_at) VALUES (4, '7100000000000000', 9, 'recovered',"
+    " 'duplicate', 'ok', 1700000000);"
+    "INSERT INTO blocks (session_id, ua, seq, origin, status, reason,"
+    " received_at) VALUES (4, '7100000000000000', 9, 'recovered',"
+    " 'duplicate', 'ok', 1700000000);";
 
 /*
- * Schema 6 to 7 keeps every fact: the cards' data (now in their own
- * rows), their ECMs and rights, the ledger, the block counts; a card
- * never seen still has none, and the next block is invoiced past the
- * ledger as it was.
+ * Schema 6 to 7 and 8 keeps every fact: the cards' data (now in their own
+ * rows), their ECMs and rights, the ledger, the block counts, the blocks
+ * of a session by status (now counted in its row too); a card never seen
+ * still has none, and the next block is invoiced past the ledger as it
+ * was.
  */
 static void
-test_migrate_7(void **state)
+test_migrate_6(void **state)
 {
 	struct centerfix_db d;
 	struct cgs_card_data got;
@@ -806,6 +853,10 @@ test_migrate_7(void **state)
 	assert_int_equal(centerfix_count(d.db,
 			     "SELECT COUNT(*) FROM card_ecms"),
 	    2);
+	/* the console's ingest per minute: the session's blocks, by status */
+	assert_int_equal(ingest_total(d.db, "accepted"), 1);
+	assert_int_equal(ingest_total(d.db, "duplicate"), 2);
+	assert_int_equal(ingest_total(d.db, "rejected"), 0);
 	/* the data's old table is gone */
 	assert_null(cgs_stmt_new(d.db, "SELECT 1 FROM card_data"));
 	/* SQLite's ledger is one B-tree now */
@@ -844,7 +895,7 @@ main(void)
 		T(test_revoked),
 		cmocka_unit_test(test_reasons),
 		T(test_register_bad_key),
-		cmocka_unit_test(test_migrate_7),
+		cmocka_unit_test(test_migrate_6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
