@@ -51,6 +51,8 @@ int proto_ec_verify(const uint8_t pub[PROTO_EC_PUB_LEN], const void *msg,
 struct proto_ec_pub;
 int
 proto_ec_pub_new(const uint8_t pub[PROTO_EC_PUB_LEN], struct proto_ec_pub **k);
+/* A key of no point yet, made ahead: it verifies nothing until set. */
+int proto_ec_pub_new_unset(struct proto_ec_pub **k);
 int
 proto_ec_pub_set(struct proto_ec_pub *k, const uint8_t pub[PROTO_EC_PUB_LEN]);
 void proto_ec_pub_free(struct proto_ec_pub **k);

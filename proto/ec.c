@@ -237,7 +237,8 @@ ec_pub_pkey(const uint8_t pub[PROTO_EC_PUB_LEN], EVP_PKEY **out)
 		return ec_pkey(NULL, pub, out);
 	if ((k = EVP_PKEY_dup(pub_template)) == NULL)
 		return PROTO_ERR_CRYPTO;
-	if (EVP_PKEY_set1_encoded_public_key(k, pub, PROTO_EC_PUB_LEN) != 1) {
+	if (pub != p256_generator && /* the template's own point */
+	    EVP_PKEY_set1_encoded_public_key(k, pub, PROTO_EC_PUB_LEN) != 1) {
 		EVP_PKEY_free(k);
 		return PROTO_ERR_CRYPTO;
 	}
@@ -262,30 +263,43 @@ pub_vctx(struct proto_ec_pub *k)
 	return EVP_PKEY_verify_init(k->vctx) == 1 ? 0 : PROTO_ERR_CRYPTO;
 }
 
-int
-proto_ec_pub_new(const uint8_t pub[PROTO_EC_PUB_LEN], struct proto_ec_pub **out)
+/* The key of point pub, or an unusable one of the generator's (NULL). */
+static int
+pub_make(const uint8_t *pub, struct proto_ec_pub **out)
 {
 	struct proto_ec_pub *k;
 	int rc;
 
-	if (pub == NULL || pub[0] != 0x04)
-		return PROTO_ERR_FORMAT;
 	if (!CRYPTO_THREAD_run_once(&ec_once, ec_once_make) || ec_md == NULL)
 		return PROTO_ERR_CRYPTO;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return PROTO_ERR_NOMEM;
-	if (ec_pub_pkey(pub, &k->pkey) != 0) {
+	if (ec_pub_pkey(pub != NULL ? pub : p256_generator, &k->pkey) != 0) {
 		rc = PROTO_ERR_FORMAT; /* not a point on the curve */
 		goto out;
 	}
 	if ((rc = pub_vctx(k)) != 0)
 		goto out;
-	k->usable = 1;
+	k->usable = pub != NULL;
 	*out = k;
 	k = NULL;
 out:
 	proto_ec_pub_free(&k);
 	return rc;
+}
+
+int
+proto_ec_pub_new(const uint8_t pub[PROTO_EC_PUB_LEN], struct proto_ec_pub **out)
+{
+	if (pub == NULL || pub[0] != 0x04)
+		return PROTO_ERR_FORMAT;
+	return pub_make(pub, out);
+}
+
+int
+proto_ec_pub_new_unset(struct proto_ec_pub **out)
+{
+	return pub_make(NULL, out);
 }
 
 int

@@ -257,6 +257,15 @@ test_verify_refusals(void **state)
 	proto_cleanse(priv2, sizeof(priv2));
 }
 
+/* k's verdicts on two signatures of msg. */
+static void
+verdicts(struct proto_ec_pub *k, const uint8_t *msg, size_t len,
+    uint8_t sig[2][PROTO_EC_SIG_LEN], int want0, int want1)
+{
+	assert_int_equal(proto_ec_pub_verify(k, msg, len, sig[0]), want0);
+	assert_int_equal(proto_ec_pub_verify(k, msg, len, sig[1]), want1);
+}
+
 static void
 test_pub_set(void **state)
 {
@@ -273,22 +282,15 @@ test_pub_set(void **state)
 		    0);
 	}
 	assert_int_equal(proto_ec_pub_new(pub[0], &k), 0);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[0]), 0);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[1]),
-	    PROTO_ERR_AUTH);
+	verdicts(k, msg, sizeof(msg), sig, 0, PROTO_ERR_AUTH);
 	/* set to the other point: its signature only */
 	assert_int_equal(proto_ec_pub_set(k, pub[1]), 0);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[0]),
-	    PROTO_ERR_AUTH);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[1]), 0);
+	verdicts(k, msg, sizeof(msg), sig, PROTO_ERR_AUTH, 0);
 	/* a point off the curve: refused, and then nothing verifies */
 	memcpy(off, pub[0], sizeof(off));
 	off[PROTO_EC_PUB_LEN - 1] ^= 1;
 	assert_int_equal(proto_ec_pub_set(k, off), PROTO_ERR_FORMAT);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[0]),
-	    PROTO_ERR_STATE);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[1]),
-	    PROTO_ERR_STATE);
+	verdicts(k, msg, sizeof(msg), sig, PROTO_ERR_STATE, PROTO_ERR_STATE);
 	assert_int_equal(proto_ec_pub_new(off, &k), PROTO_ERR_FORMAT);
 	assert_non_null(k); /* untouched */
 	/* a compressed or junk prefix */
@@ -299,9 +301,14 @@ test_pub_set(void **state)
 	    PROTO_ERR_STATE);
 	/* set again to the first: usable */
 	assert_int_equal(proto_ec_pub_set(k, pub[0]), 0);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[0]), 0);
-	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[1]),
-	    PROTO_ERR_AUTH);
+	verdicts(k, msg, sizeof(msg), sig, 0, PROTO_ERR_AUTH);
+	proto_ec_pub_free(&k);
+	/* made ahead: nothing verifies until it is set */
+	assert_int_equal(proto_ec_pub_new_unset(&k), 0);
+	assert_int_equal(proto_ec_pub_verify(k, msg, sizeof(msg), sig[0]),
+	    PROTO_ERR_STATE);
+	assert_int_equal(proto_ec_pub_set(k, pub[1]), 0);
+	verdicts(k, msg, sizeof(msg), sig, PROTO_ERR_AUTH, 0);
 	assert_int_equal(proto_ec_pub_set(NULL, pub[0]), PROTO_ERR_ARG);
 	assert_int_equal(proto_ec_pub_verify(NULL, msg, sizeof(msg), sig[0]),
 	    PROTO_ERR_STATE);
