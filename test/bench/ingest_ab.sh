@@ -38,7 +38,7 @@ done
 # columns: label threads case blocks/s verify/s ratio cpu-r cores CPU ...
 echo "A = $a, B = $b: medians of $rounds rounds of ${secs}s"
 printf '%-3s %-7s %-5s %8s %5s %5s %5s %4s %6s %5s %5s %4s %4s\n' ab threads \
-	case blocks/s ratio cpu-r cores CPU verify parse other SQL rest
+	case blocks/s ratio cpu-r cores CPU verify key other SQL rest
 sort -k2,2n -k3,3 -k1,1 "$tmp/rows" | awk '
 BEGIN {
 	split("0 0 0 8 0 5 5 5 4 0 6 5 5 4 4", width, " ")
