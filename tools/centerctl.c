@@ -343,6 +343,23 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 	return headend_main(n, av);
 }
 
+/* A copy of -D's value (static: it lives as long as the process), the
+ * command line's own with its password masked: every local user reads a
+ * command line. */
+static const char *
+keep_db(char *arg)
+{
+	static char *copy;
+
+	free(copy);
+	if ((copy = strdup(arg)) == NULL) {
+		fprintf(stderr, "centerctl: out of memory\n");
+		exit(UTIL_EXIT_FAIL);
+	}
+	cgs_db_mask(arg);
+	return copy;
+}
+
 /*
  * The options and positional arguments; a usage error on anything else.  The
  * command ecm takes the rest as headend's: returns the index after it
@@ -378,6 +395,8 @@ parse(int argc, char **argv, struct opts *o)
 			field = &o->cancel;
 		if (field != NULL && i + 1 < argc) {
 			*field = argv[++i];
+			if (field == &o->db)
+				o->db = keep_db(argv[i]);
 			continue;
 		}
 		if (field == NULL && strcmp(a, "--json") == 0)

@@ -300,6 +300,24 @@ for url in 'postgresql://ptv:secret@127.0.0.1:1/ptv' \
 	check_eq "and shows no part of the password" "" \
 	    "$(printf '%s\n%s' "$out" "$err" | grep -o 'secret\|sec%\|zzret')"
 done
+# masked on the command line while centerctl runs: a "server" that takes
+# the connection and never answers holds centerctl in libpq
+mkdir "$tmp/pgsock"
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(4)
+c = s.accept(); open(sys.argv[2], "w").close(); time.sleep(20)' \
+    "$tmp/pgsock/.s.PGSQL.5432" "$tmp/pgsock/taken" &
+mute=$!
+for i in $(seq 50); do [ -S "$tmp/pgsock/.s.PGSQL.5432" ] && break; sleep 0.1; done
+"$build/centerctl" -K "$tmp/k3" -D "postgresql://ptv:secret@/ptv?host=$tmp/pgsock" \
+    cards >/dev/null 2>&1 &
+held=$!
+# once its connection is taken, centerctl has read its arguments
+for i in $(seq 100); do [ -e "$tmp/pgsock/taken" ] && break; sleep 0.1; done
+check_match "centerctl's command line shows the URL with the password masked" \
+    "-D postgresql://ptv:\*\*\*\*\*\*@/ptv" "$(tr '\0' ' ' </proc/$held/cmdline)"
+kill "$held" "$mute" 2>/dev/null
+wait "$held" "$mute" 2>/dev/null
 run "$build/centerctl" -K "$c" cert --name 127.0.0.2
 check_match "an address for --name is an IP name, not a DNS one" \
     "IP Address:127.0.0.2" \
