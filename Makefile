@@ -84,11 +84,11 @@ TEST_BINS += $(O)/test/test_wire $(O)/test/test_sm_cmd
 TEST_BINS += $(O)/test/test_dec_session
 TEST_BINS += $(O)/test/test_center_cmds $(O)/test/test_center_card
 TEST_BINS += $(O)/test/test_causes
+TEST_BINS += $(O)/test/test_db_name
 TEST_BINS += $(O)/test/test_console
 TEST_BINS += $(O)/test/test_center_group
 TEST_BINS += $(O)/test/test_center_store
 TEST_BINS += $(O)/test/test_crypto
-TEST_BINS += $(O)/test/test_db_name
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench
 TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
