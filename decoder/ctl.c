@@ -35,6 +35,10 @@ do_status(struct dec_state *st, struct proto_ctl_reply *r)
 		    dec_session_held(st) ? "yes" : "no",
 		    dec_export_cert_name(st->cert_verdict), s->bcast_ctr,
 		    (s->flags & PROTO_M2_FLAG_EXPORT) ? "yes" : "no");
+	else if (st->waiting[0] != '\0' && st->open_fails > 0)
+		/* a card is there; it has not answered its opening yet */
+		proto_ctl_reply_add(r, "reader=%s\ncard=unanswered\nheld=no\n",
+		    st->waiting);
 	else if (st->waiting[0] != '\0')
 		/* a card is there; another program holds it */
 		proto_ctl_reply_add(r, "reader=%s\ncard=held\nheld=yes\n",

@@ -320,8 +320,8 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		timeout = sooner(dec_export_deadline(st), -1);
 		timeout = sooner(dec_sync_deadline(st), timeout);
 		timeout = sooner(dec_contact_deadline(st), timeout);
-		timeout = sooner(dec_events_deadline(st), timeout);
 		timeout = sooner(dec_emm_deadline(st), timeout);
+		timeout = sooner_ms(dec_events_wait_ms(st), timeout);
 		timeout = sooner_ms(dec_sync_wait_ms(st), timeout);
 		timeout = sooner_ms(dec_ctl_wait_ms(ctl), timeout);
 		timeout = sooner_ms(metrics_ms, timeout);
@@ -338,7 +338,7 @@ serve(struct dec_state *st, struct dec_ctl *ctl, int ev_fd)
 		if (dec_sync_step(st, &res))
 			uplink_over(st, ctl, &res);
 		dec_ctl_serve(ctl, st, pfd, n);
-		dec_events_tick(st, time(NULL));
+		dec_events_tick(st, dec_now_ms());
 		emm_tick(st, time(NULL));
 		dec_export_tick(st, time(NULL));
 		if (dec_sync_due(st, time(NULL)))

@@ -31,6 +31,7 @@ static void
 open_card(struct dec_state *st, const char *reader)
 {
 	int was_waiting = strcmp(st->waiting, reader) == 0, rc;
+	unsigned fails = was_waiting ? st->open_fails : 0;
 
 	rc = dec_session_open(st, reader);
 	if (rc == PROTO_ERR_STATE) {
@@ -51,11 +52,21 @@ open_card(struct dec_state *st, const char *reader)
 		return;
 	}
 	if (rc != 0) {
-		proto_log(PROTO_LOG_WARNING,
-		    "%s: cannot open the card in %s: %s", __func__, reader,
-		    proto_strerror(rc));
+		/* said once; tried again until it answers or leaves */
+		proto_log(fails == 0 ? PROTO_LOG_WARNING : PROTO_LOG_DEBUG,
+		    "%s: cannot open the card in %s: %s; trying again (in "
+		    "%u ms, then up to every %d ms) until it answers or is "
+		    "removed",
+		    __func__, reader, proto_strerror(rc), st->open_wait,
+		    DEC_OPEN_RETRY_MAX_MS);
+		dec_state_set_error(st,
+		    "the card in the reader does not answer");
 		return;
 	}
+	if (fails > 0)
+		proto_log(PROTO_LOG_NOTICE,
+		    "the card in %s answered after %u failed openings", reader,
+		    fails);
 	log_inserted(st, reader);
 	(void)dec_export_certify(st);
 	dec_emm_soon(st); /* the broadcast's EMMs for it, at the next tick */
@@ -89,11 +100,11 @@ on_absent(struct dec_state *st, const char *reader)
 }
 
 void
-dec_events_tick(struct dec_state *st, time_t now)
+dec_events_tick(struct dec_state *st, long now_ms)
 {
 	char reader[DEC_READER_MAX];
 
-	if (st->waiting[0] == '\0' || !dec_deadline_passed(st->next_open, now))
+	if (st->waiting[0] == '\0' || now_ms < st->next_open)
 		return;
 	if (st->has_card) {
 		dec_session_unwait(st, st->waiting);
@@ -103,10 +114,15 @@ dec_events_tick(struct dec_state *st, time_t now)
 	open_card(st, reader);
 }
 
-time_t
-dec_events_deadline(const struct dec_state *st)
+int
+dec_events_wait_ms(const struct dec_state *st)
 {
-	return st->waiting[0] != '\0' ? st->next_open : 0;
+	long left;
+
+	if (st->waiting[0] == '\0')
+		return -1;
+	left = st->next_open - dec_now_ms();
+	return left <= 0 ? 0 : left > 86400000L ? 86400000 : (int)left;
 }
 
 void

@@ -14,11 +14,13 @@
 
 void dec_events_handle(struct dec_state *st, const struct dec_event *ev);
 /*
- * A card another program held at its insertion (or that replaced ours
- * under a reset) is opened when its retry comes (st->waiting); when the
- * loop must wake for it (0: never).
+ * A card another program held at its insertion, that replaced ours under
+ * a reset, or whose opening failed (its first answers lost while the
+ * reader's driver was still busy with it) is opened when its retry comes
+ * (st->waiting, now_ms of dec_now_ms); in how many ms the loop must wake
+ * for it (-1: never).
  */
-void dec_events_tick(struct dec_state *st, time_t now);
-time_t dec_events_deadline(const struct dec_state *st);
+void dec_events_tick(struct dec_state *st, long now_ms);
+int dec_events_wait_ms(const struct dec_state *st);
 
 #endif

@@ -16,16 +16,40 @@ ensure_service(struct dec_state *st)
 	return st->io->open(&st->svc);
 }
 
-/* Wait for the card in reader (retry at next_open), or stop waiting. */
+/* Wait for the card in reader (retry in ms), or stop waiting. */
 static void
-set_waiting(struct dec_state *st, const char *reader, int wait, time_t at)
+set_waiting(struct dec_state *st, const char *reader, int wait, long ms)
 {
 	if (wait) {
 		snprintf(st->waiting, sizeof(st->waiting), "%s", reader);
-		st->next_open = at;
+		st->next_open = dec_now_ms() + ms;
 	} else if (strcmp(st->waiting, reader) == 0) {
 		st->waiting[0] = '\0';
 		st->next_open = 0;
+		st->open_wait = st->open_fails = 0;
+	}
+}
+
+/*
+ * After an opening of the card in reader that ended in rc: wait while
+ * another program holds it (every DEC_HELD_RETRY s), or while it does not
+ * answer (the wait doubling); a card opened or not ours ends the wait.
+ */
+static void
+after_open(struct dec_state *st, const char *reader, int rc)
+{
+	if (rc == PROTO_ERR_STATE) {
+		st->open_wait = st->open_fails = 0;
+		set_waiting(st, reader, 1, 1000L * DEC_HELD_RETRY);
+	} else if (rc != 0 && rc != PROTO_ERR_NOTFOUND) {
+		st->open_wait = st->open_wait == 0 ? DEC_OPEN_RETRY_MIN_MS :
+		    st->open_wait >= DEC_OPEN_RETRY_MAX_MS / 2 ?
+						     DEC_OPEN_RETRY_MAX_MS :
+						     2 * st->open_wait;
+		st->open_fails++;
+		set_waiting(st, reader, 1, st->open_wait);
+	} else {
+		set_waiting(st, reader, 0, 0);
 	}
 }
 
@@ -56,8 +80,7 @@ dec_session_open(struct dec_state *st, const char *reader)
 	if ((rc = dec_card_connect(st->io, st->svc, reader, &c)) == 0 &&
 	    (rc = first_look(&c)) != 0)
 		dec_card_close(&c);
-	set_waiting(st, reader, rc == PROTO_ERR_STATE,
-	    time(NULL) + DEC_HELD_RETRY);
+	after_open(st, reader, rc);
 	if (rc == PROTO_ERR_NOTFOUND)
 		snprintf(st->foreign, sizeof(st->foreign), "%s", reader);
 	if (rc != 0)
@@ -102,6 +125,7 @@ dec_session_release(struct dec_state *st)
 {
 	dec_session_drop(st, "lost with pcscd");
 	st->waiting[0] = '\0';
+	st->open_wait = st->open_fails = 0;
 	if (st->svc != NULL)
 		st->io->close(st->svc);
 	st->svc = NULL;
@@ -154,7 +178,7 @@ same_card(struct dec_state *st)
 	st->card.st = was;
 	snprintf(reader, sizeof(reader), "%s", st->card.reader);
 	dec_session_drop(st, "replaced");
-	set_waiting(st, reader, 1, time(NULL)); /* open the other one now */
+	set_waiting(st, reader, 1, 0); /* open the other one now */
 	return PROTO_ERR_IO;
 }
 
@@ -203,7 +227,7 @@ int
 dec_session_held(const struct dec_state *st)
 {
 	if (!st->has_card)
-		return st->waiting[0] != '\0';
+		return st->waiting[0] != '\0' && st->open_fails == 0;
 	return dec_card_probe(&st->card) == PROTO_ERR_STATE;
 }
 

@@ -8,7 +8,7 @@
  *
  *   session.c   svc, card, has_card, foreign, offers (cleared on drop),
  *               the transaction (depth, lost, verify), held, reconnects,
- *               waiting and next_open
+ *               waiting, next_open, open_wait and open_fails
  *   export.c    m1, m1_next, next_export, export_retry, last_export,
  *               last_export_seq, usage_retry; usage_since cleared;
  *               cert, m1_full_at, uplink_asked
@@ -45,9 +45,14 @@
 #define DEC_ECM_FILE_MAX (1 << 20) /* a channel's ECM file */
 #define DEC_WHY_MAX 512            /* a failure's sentence */
 #define DEC_HELD_RETRY 1           /* s before trying a held card again */
-#define DEC_M1_FULL_GAP 30         /* s between uplinks a full M1 asks for */
-#define DEC_EMM_REFUSED_MAX 256    /* EMMs remembered as refused */
-#define DEC_EMM_DIGEST_LEN 16      /* of SHA-256, to know one again */
+/* A card that did not answer its opening (just inserted, the reader's
+ * driver still busy with it): tried again after 0.2 s, doubling up to
+ * 3.2 s, for as long as it is in the reader, and at each of its events. */
+#define DEC_OPEN_RETRY_MIN_MS 200
+#define DEC_OPEN_RETRY_MAX_MS 3200
+#define DEC_M1_FULL_GAP 30      /* s between uplinks a full M1 asks for */
+#define DEC_EMM_REFUSED_MAX 256 /* EMMs remembered as refused */
+#define DEC_EMM_DIGEST_LEN 16   /* of SHA-256, to know one again */
 
 /* A UA in hex, in storage the caller owns. */
 struct dec_ua_hex {
@@ -115,10 +120,13 @@ struct dec_state {
 	int verify;     /* reconnected: the card must show it is the same */
 	int held;       /* the last begin found the card held by another */
 	unsigned long reconnects;
-	/* A card in this reader to open at next_open: another program held
-	 * it, or it replaced the one we had. */
+	/* A card in this reader to open at next_open (dec_now_ms): another
+	 * program held it, it replaced the one we had, or its opening
+	 * failed (open_fails times in a row; open_wait ms, the last wait,
+	 * doubles each time; both 0 for a held card). */
 	char waiting[DEC_READER_MAX];
-	time_t next_open;
+	long next_open;
+	unsigned open_wait, open_fails;
 
 	struct dec_offer offers[DEC_MAX_OFFERS];
 	size_t n_offers;

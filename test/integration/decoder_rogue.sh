@@ -5,7 +5,8 @@
 # vpcd try to overwrite SC1's pending M1 entry (claiming its UA, with its
 # genuine certificate or a forged one), to pin it (export sequence
 # 0xFFFFFFFF), and to fill M1 with fake UAs: every try fails, SC1's entry
-# survives as it was and is invoiced by the center once sent.  Then an
+# survives as it was and is invoiced by the center once sent.  A card
+# whose first answers are lost is opened once it answers.  Then an
 # entry the center rejects for good (a center that does not know SC2)
 # leaves M1 for the quarantine, is listed there, and is not sent again.
 set -u
@@ -75,6 +76,19 @@ check "a rogue card with SC2's certificate and another UA" \
 	rogue -u F000000000000001 -c "$cert2" -s 7
 check "a certificate naming another card is bad" is cert bad
 check "its export is refused" refused "$dctl" export
+check "removed" unrogue
+
+# a card whose first answers are lost (as one just inserted may be):
+# decoderd says so once and tries again until it answers
+mark=$(wc -l <dec.log)
+check "a card that loses its first three answers: present once it answers" \
+	rogue -u F000000000000002 -c none -l 3
+since() { tail -n +"$((mark + 1))" dec.log; }
+check_eq "the failed opening said once" 1 \
+	"$(since | grep -c 'cannot open the card in .*trying again')"
+check_match "and that it answered" \
+	"the card in .* answered after 3 failed openings" "$(since)"
+check "decoderd sees its UA" is ua f000000000000002
 check "removed" unrogue
 
 # 4: more fake UAs than M1 has room for

@@ -17,10 +17,15 @@
  *                           challenge), signed by its own key
  *   PROCESS COMMAND         6982; anything else 6D00
  *
+ * With -l N the first N commands get one byte, half a status word, so
+ * that no answer can be read: a card whose first answers are lost, as a
+ * card just inserted may be.
+ *
  * Removing the card is ending the process (SIGTERM).  It prints "ready"
  * once connected to vpcd.
  *
  * usage: rogue_card [-H host] [-p port] -u UA [-c HEX|forge|none] [-s SEQ]
+ *                   [-l N]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
@@ -48,6 +53,7 @@ struct rogue {
 	int cert_state; /* 0 none, 1 given or forged */
 	uint8_t cert[PROTO_CERT_LEN];
 	struct proto_card_keys keys;
+	uint32_t lose; /* commands still to answer with nothing (-l) */
 };
 
 static void
@@ -55,7 +61,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: rogue_card [-H host] [-p port] -u UA "
-	    "[-c HEX|forge|none] [-s SEQ]\n");
+	    "[-c HEX|forge|none] [-s SEQ] [-l N]\n");
 	exit(2);
 }
 
@@ -174,7 +180,7 @@ answer(const struct rogue *r, const uint8_t *cmd, size_t len, uint8_t *out)
 
 /* One frame from vpcd: a control byte, or a command APDU. */
 static int
-serve_frame(int fd, const struct rogue *r, const uint8_t *f, size_t len)
+serve_frame(int fd, struct rogue *r, const uint8_t *f, size_t len)
 {
 	uint8_t out[ROGUE_RESP_MAX];
 	size_t n;
@@ -185,6 +191,11 @@ serve_frame(int fd, const struct rogue *r, const uint8_t *f, size_t len)
 		if ((n = card_atr(out, sizeof(out))) == 0)
 			return PROTO_ERR_NOSPACE;
 		return card_vpcd_send(fd, out, n);
+	}
+	if (r->lose > 0) {
+		r->lose--;
+		out[0] = 0x6f; /* half a status word: no answer to read */
+		return card_vpcd_send(fd, out, 1);
 	}
 	n = answer(r, f, len, out);
 	return card_vpcd_send(fd, out, n);
@@ -204,7 +215,7 @@ main(int argc, char **argv)
 	if (proto_ec_keygen(r.keys.sign_priv, r.keys.sign_pub) != 0 ||
 	    proto_random(r.keys.kt, sizeof(r.keys.kt)) != 0)
 		die("cannot make its keys");
-	while ((opt = getopt(argc, argv, "H:p:u:c:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "H:p:u:c:s:l:")) != -1) {
 		switch (opt) {
 		case 'H':
 			host = optarg;
@@ -224,6 +235,10 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			if (proto_parse_u32(optarg, 0, UINT32_MAX, &r.seq) != 0)
+				usage();
+			break;
+		case 'l':
+			if (proto_parse_u32(optarg, 0, 1000, &r.lose) != 0)
 				usage();
 			break;
 		default:

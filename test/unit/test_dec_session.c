@@ -115,7 +115,8 @@ test_held_at_insertion(void **state)
 	assert_false(f->st.has_card);
 	assert_string_equal(f->st.waiting, READER);
 	assert_true(dec_session_held(&f->st));
-	assert_true(dec_events_deadline(&f->st) > 0);
+	assert_int_equal(f->st.open_fails, 0); /* held, not failing */
+	assert_true(dec_events_wait_ms(&f->st) > 0);
 	/* still held at the retry: still waiting */
 	tape_rewind(&f->t);
 	dec_events_tick(&f->st, f->st.next_open);
@@ -127,8 +128,62 @@ test_held_at_insertion(void **state)
 	dec_events_tick(&f->st, f->st.next_open);
 	assert_true(f->st.has_card);
 	assert_string_equal(f->st.waiting, "");
-	assert_int_equal(dec_events_deadline(&f->st), 0);
+	assert_int_equal(dec_events_wait_ms(&f->st), -1);
 	assert_int_equal(f->st.cert_verdict, DEC_CERT_OK);
+	assert_non_null(dec_m1_find(&f->st.m1, f->cs.ua));
+}
+
+/*
+ * A card whose opening fails -- its first answers lost, as when the
+ * reader's driver is still busy with a card just inserted -- is tried
+ * again, the wait doubling from 0.2 s to DEC_OPEN_RETRY_MAX_MS, never
+ * before it is due; it is not "held"; once it answers it is opened and
+ * the insertion's policy runs.
+ */
+static void
+test_open_failed_is_retried(void **state)
+{
+	static const uint8_t atr[] = { 0x3b, 0x80, 0x80, 0x01, 0x01 };
+	static const unsigned want[] = { 200, 400, 800, 1600, 3200, 3200 };
+	struct fx *f = *state;
+	long before;
+
+	tape_release(&f->t);
+	tape_answer(&f->t, atr, sizeof(atr), 0); /* then every command lost */
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		tape_rewind(&f->t);
+		before = dec_now_ms();
+		if (i == 0)
+			assert_int_equal(dec_session_open(&f->st, READER),
+			    PROTO_ERR_IO);
+		else
+			dec_events_tick(&f->st, f->st.next_open);
+		assert_int_equal(f->t.n_cmds, 1); /* it was tried: SELECT */
+		assert_false(f->st.has_card);
+		assert_string_equal(f->st.waiting, READER);
+		assert_int_equal(f->st.open_wait, want[i]);
+		assert_int_equal(f->st.open_fails, i + 1);
+		assert_true(f->st.next_open >= before + (long)want[i]);
+		assert_true(dec_events_wait_ms(&f->st) <= (int)want[i]);
+		assert_false(dec_session_held(&f->st));
+	}
+	tape_rewind(&f->t);
+	dec_events_tick(&f->st, f->st.next_open - 1);
+	assert_int_equal(f->t.n_cmds, 0); /* not before it is due */
+	/* it answers: opened, and the insertion's policy exports */
+	tape_card(f);
+	tape_select(f);
+	tape_cert(f);
+	tape_select(f);
+	tape_export(f, 5);
+	tape_state(&f->t, &f->cs);
+	tape_rewind(&f->t);
+	dec_events_tick(&f->st, f->st.next_open);
+	assert_true(f->st.has_card);
+	assert_string_equal(f->st.waiting, "");
+	assert_int_equal(f->st.open_fails, 0);
+	assert_int_equal(f->st.open_wait, 0);
+	assert_int_equal(dec_events_wait_ms(&f->st), -1);
 	assert_non_null(dec_m1_find(&f->st.m1, f->cs.ua));
 }
 
@@ -254,6 +309,7 @@ main(void)
 		T(test_each_operation_in_a_transaction),
 		T(test_held_card_is_not_waited_for),
 		T(test_held_at_insertion),
+		T(test_open_failed_is_retried),
 		T(test_reset_reconnects),
 		T(test_reset_to_another_card),
 		T(test_reset_without_a_card),
