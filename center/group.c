@@ -46,6 +46,7 @@ struct cgs_group {
 	int ck_turn; /* it waits for the writer, or holds it */
 	int frames;  /* in the WAL at the last commit */
 	int ck_at;   /* in the WAL when the last checkpoint began */
+	int ck_held; /* a RESTART was refused by a reader (said) */
 	uint64_t passive, restarts;
 	unsigned cores;  /* sessions at once that batches never wait for */
 	int held;        /* a thread holds the writer */
@@ -420,8 +421,23 @@ checkpointer(void *arg)
 		/* the RESTART then has little left to copy while it holds
 		 * the writer: what came in during the PASSIVE */
 		if (full && (rc == 0 || rc == PROTO_ERR_STATE) &&
-		    (rc = restart(g, &frames, &done)) == 0)
+		    (rc = restart(g, &frames, &done)) == 0) {
+			if (g->ck_held)
+				proto_log(PROTO_LOG_NOTICE,
+				    "%s: the WAL begins again (%d frames "
+				    "copied): no reader holds it any more",
+				    __func__, done);
+			g->ck_held = 0;
 			g->restarts++;
+		} else if (full && rc == PROTO_ERR_STATE && !g->ck_held) {
+			/* said once, until a RESTART goes through */
+			g->ck_held = 1;
+			proto_log(PROTO_LOG_NOTICE,
+			    "%s: a reader holds the WAL (%d frames, of which "
+			    "%d copied): it grows until that reader's "
+			    "transaction ends",
+			    __func__, frames, done);
+		}
 		/* busy (a reader, another process's writer), or failed
 		 * (logged): again after as many frames more */
 		if (rc != 0 && rc != PROTO_ERR_STATE)

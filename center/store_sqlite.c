@@ -24,6 +24,13 @@
 #include "store_wal.h"
 
 #define BUSY_MS 10000
+/*
+ * The WAL's file cut back to this size whenever a checkpoint lets it
+ * begin again: the checkpointer keeps it near 4,300 frames (about 18
+ * MB), but a reader holding one snapshot for long lets it grow without
+ * bound meanwhile, and the file would keep that size for good.
+ */
+#define WAL_LIMIT "PRAGMA journal_size_limit=33554432"
 
 struct lite_db {
 	struct cgs_db base;
@@ -114,7 +121,8 @@ lite_open(const char *path, int flags, struct cgs_db **out)
 	    (lite_exec(&d->base, "PRAGMA journal_mode=WAL") != 0 ||
 		lite_exec(&d->base, "PRAGMA synchronous=FULL") != 0 ||
 		lite_exec(&d->base, "PRAGMA foreign_keys=ON") != 0 ||
-		lite_exec(&d->base, "PRAGMA temp_store=MEMORY") != 0)) {
+		lite_exec(&d->base, "PRAGMA temp_store=MEMORY") != 0 ||
+		lite_exec(&d->base, WAL_LIMIT) != 0)) {
 		lite_close(&d->base);
 		return PROTO_ERR_IO;
 	}

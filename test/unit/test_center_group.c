@@ -319,6 +319,53 @@ test_checkpointer(void **state)
 	centerfix_db_remove(&d);
 }
 
+/*
+ * A reader holding one snapshot through many sessions: the WAL grows
+ * past its bound meanwhile (a checkpoint cannot begin it again); once
+ * the reader's transaction ends, the next RESTART begins it again and
+ * its file is cut back (journal_size_limit), instead of keeping the
+ * size it reached for good.
+ */
+static void
+test_checkpointer_reader(void **state)
+{
+	struct centerfix_db d;
+	uint64_t passive = 0, restarts = 0;
+	struct cgs_db *reader = NULL;
+	long long grown, after;
+
+	(void)state;
+	assert_int_equal(centerfix_db_open(&d), 0);
+	make_tables(d.db);
+	assert_int_equal(cgs_db_open(d.path, &reader), 0);
+	assert_int_equal(cgs_db_exec(reader, "BEGIN"), 0);
+	assert_int_equal(centerfix_count(reader, "SELECT COUNT(*) FROM log"),
+	    0);
+	assert_int_equal(run_writers(d.path, 1, 4, 200, -1, &passive,
+			     &restarts),
+	    0);
+	grown = wal_frames(d.path);
+	assert_true(
+	    grown > WAL_BOUND); /* held: the WAL could not begin again */
+	assert_int_equal(centerfix_count(reader, "SELECT COUNT(*) FROM log"),
+	    0); /* the reader's snapshot, still */
+	assert_int_equal(cgs_db_exec(reader, "COMMIT"), 0);
+	assert_int_equal(run_writers(d.path, 5, 4, 200, -1, &passive,
+			     &restarts),
+	    0);
+	after = wal_frames(d.path);
+	print_message("# WAL %lld frames while a reader held it, %lld after; "
+		      "%llu restarts\n",
+	    grown, after, (unsigned long long)restarts);
+	assert_true(restarts > 0);
+	assert_true(after <= 33554432 / FRAME + WAL_BOUND);
+	assert_true(after < grown);
+	assert_int_equal(centerfix_count(reader, "SELECT COUNT(*) FROM log"),
+	    8 * 200 * PAGES);
+	cgs_db_close(&reader);
+	centerfix_db_remove(&d);
+}
+
 /* The transactions the pipe acknowledged, appended to acked[*n...]. */
 static void
 drain(int fd, int64_t *acked, size_t max, size_t *n)
@@ -426,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_group_cores),
 		cmocka_unit_test(test_checkpointer),
+		cmocka_unit_test(test_checkpointer_reader),
 		cmocka_unit_test(test_checkpointer_killed),
 	};
 
