@@ -132,9 +132,12 @@ ctl_db(const struct opts *o, enum ctl_db_mode mode, struct cgs_db **db)
 		    "%s: the database %s is of another schema version than "
 		    "this centerctl's%s\n",
 		    o->who, o->dbname,
-		    mode == CTL_DB_READ ? " (centerd, or a command that "
-					  "changes it, brings it up to date)" :
-					  "");
+		    mode == CTL_DB_READ ?
+			" (an older one: centerd, or a command that changes "
+			"it, brings it up to date; a newer one: use the "
+			"centerctl of the centerd that wrote it)" :
+			" (a newer one: use the centerctl of the centerd "
+			"that wrote it)");
 	else
 		fprintf(stderr, "%s: cannot open the database %s: %s\n", o->who,
 		    o->dbname, proto_strerror(rc));

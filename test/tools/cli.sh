@@ -232,6 +232,12 @@ refused "a report on a database of another schema version" 1 \
     "$build/centerctl" -K "$k" -d "$tmp/old.db" cards
 check_eq "and it did not migrate it" 3 \
     "$(sqlite3 "$tmp/old.db" 'PRAGMA user_version')"
+sqlite3 "$tmp/old.db" 'PRAGMA user_version = 99'
+refused "a change on a database newer than this centerctl" 1 \
+    "^centerctl reload: the database $tmp/old.db is of another schema version than this centerctl's \\(a newer one: use the centerctl of the centerd that wrote it\\)" \
+    "$build/centerctl" -K "$k" -d "$tmp/old.db" reload 1111111111111111 5
+check_eq "and it did not touch it" 99 \
+    "$(sqlite3 "$tmp/old.db" 'PRAGMA user_version')"
 chmod 0644 "$k/center.db"
 run "$build/centerctl" -K "$k" reload 1111111111111111 1
 check_eq "a change makes a looser database 0600 again" "0 600" \
