@@ -118,6 +118,15 @@ struct cgs_engine {
 
 extern const struct cgs_engine cgs_engine_sqlite, cgs_engine_pg;
 
+/*
+ * The rows a PostgreSQL command changed, from the count of its command tag
+ * (PQcmdTuples: "1" of "INSERT 0 1", "3" of "UPDATE 3"), text from the
+ * server: "" (a command that counts none) is 0, else decimal digits up to
+ * INT64_MAX.  PROTO_ERR_FORMAT (not digits, too many) or PROTO_ERR_RANGE
+ * (over INT64_MAX), *rows unchanged.
+ */
+int cgs_pg_tag_rows(const char *count, int64_t *rows);
+
 /* The engine a target names: a postgresql:// URL, or a SQLite path. */
 const struct cgs_engine *cgs_engine_for(const char *target);
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../proto/log.h"
+#include "../proto/num.h"
 #include "../proto/proto.h"
 #include "db_name.h"
 #include "store.h"
@@ -323,10 +324,29 @@ pg_bind_null(struct cgs_stmt *st, int i)
 	bind(st, i, NULL, 0, 0);
 }
 
+int
+cgs_pg_tag_rows(const char *count, int64_t *rows)
+{
+	uint64_t v;
+	int rc;
+
+	if (count == NULL || rows == NULL)
+		return PROTO_ERR_ARG;
+	if (*count == '\0') {
+		*rows = 0; /* a command that counts none (CREATE, BEGIN) */
+		return 0;
+	}
+	if ((rc = proto_parse_u64(count, 0, INT64_MAX, &v)) != 0)
+		return rc;
+	*rows = (int64_t)v;
+	return 0;
+}
+
 static int
 pg_step(struct cgs_stmt *st)
 {
 	struct pg_stmt *s = pst(st);
+	int rc;
 
 	if (s->res == NULL) {
 		s->res = PQexecPrepared(s->db->conn, s->name, s->nparams,
@@ -337,8 +357,18 @@ pg_step(struct cgs_stmt *st)
 			pg_reset(st);
 			return PROTO_ERR_IO;
 		}
-		/* "INSERT 0 1", "UPDATE 3": empty for a command with none */
-		s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+		/* text from the server: "INSERT 0 1", "UPDATE 3", "BEGIN" */
+		rc = cgs_pg_tag_rows(PQcmdTuples(s->res), &s->changes);
+		if (rc != 0) {
+			proto_log(PROTO_LOG_ERR,
+			    "%s: the server's command tag \"%.40s\": its row "
+			    "count is %s",
+			    __func__, PQcmdStatus(s->res),
+			    rc == PROTO_ERR_RANGE ? "over a 64-bit count" :
+						    "not a decimal number");
+			pg_reset(st);
+			return PROTO_ERR_IO;
+		}
 	}
 	PQfreemem(s->blob);
 	s->blob = NULL;

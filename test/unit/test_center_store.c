@@ -156,12 +156,56 @@ test_wal_writes(void **state)
 	centerfix_db_remove(&d);
 }
 
+/* PostgreSQL's command tag count (text from the server) as rows changed:
+ * "" is none; anything but a decimal count up to INT64_MAX an error that
+ * leaves the output as it was. */
+static void
+test_pg_tag_rows(void **state)
+{
+	static const struct {
+		const char *count;
+		int rc;
+		int64_t rows;
+	} cases[] = {
+		{ "", 0, 0 },
+		{ "0", 0, 0 },
+		{ "1", 0, 1 },
+		{ "3", 0, 3 },
+		{ "0042", 0, 42 },
+		{ "9223372036854775807", 0, INT64_MAX },
+		{ "9223372036854775808", PROTO_ERR_RANGE, -7 },
+		{ "18446744073709551616", PROTO_ERR_RANGE, -7 },
+		{ "-1", PROTO_ERR_FORMAT, -7 },
+		{ "+1", PROTO_ERR_FORMAT, -7 },
+		{ " 1", PROTO_ERR_FORMAT, -7 },
+		{ "1 ", PROTO_ERR_FORMAT, -7 },
+		{ "0 1", PROTO_ERR_FORMAT, -7 },
+		{ "0x10", PROTO_ERR_FORMAT, -7 },
+		{ "1e3", PROTO_ERR_FORMAT, -7 },
+		{ "UPDATE", PROTO_ERR_FORMAT, -7 },
+		{ "0000000000000000000000001", PROTO_ERR_FORMAT, -7 },
+	};
+	int64_t rows;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rows = -7;
+		assert_int_equal(cgs_pg_tag_rows(cases[i].count, &rows),
+		    cases[i].rc);
+		assert_int_equal(rows, cases[i].rows);
+	}
+	rows = -7;
+	assert_int_equal(cgs_pg_tag_rows(NULL, &rows), PROTO_ERR_ARG);
+	assert_int_equal(rows, -7);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_wal_writes),
+		cmocka_unit_test(test_pg_tag_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
