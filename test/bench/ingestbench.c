@@ -45,6 +45,7 @@
 #include "../../center/ingest.h"
 #include "../../center/keycache.h"
 #include "../../proto/crypto.h"
+#include "../../proto/num.h"
 #include "../../proto/sm.h"
 #include "p256.h"
 #include "secs.h"
@@ -537,22 +538,42 @@ print_summary(const struct result *r, int nr)
 		}
 }
 
-/* THREADS: a comma-separated list of counts, each 1..MAX_THREADS. */
+/*
+ * THREADS: a comma-separated list of at most MAX_RUNS counts, each
+ * 1..MAX_THREADS, read by proto's number parser; into n and *nr only when
+ * all of it is good, else said on stderr (-1).
+ */
 static int
 parse_threads(const char *s, int *n, int *nr)
 {
-	char *end;
-	long v;
+	char item[PROTO_NUM_MAX_DIGITS + 1];
+	int got[MAX_RUNS], k = 0;
+	size_t len;
+	unsigned v;
 
-	*nr = 0;
-	do {
-		v = strtol(s, &end, 10);
-		if (end == s || v < 1 || v > MAX_THREADS || *nr == MAX_RUNS ||
-		    (*end != ',' && *end != '\0'))
+	for (;; s += len + 1) {
+		len = strcspn(s, ",");
+		if (k == MAX_RUNS) {
+			fprintf(stderr,
+			    "ingestbench: THREADS: more than %d counts\n",
+			    MAX_RUNS);
 			return -1;
-		n[(*nr)++] = (int)v;
-		s = end + 1;
-	} while (*end == ',');
+		}
+		snprintf(item, sizeof(item), "%.*s", (int)len, s);
+		if (len >= sizeof(item) ||
+		    proto_parse_uint(item, 1, MAX_THREADS, &v) != 0) {
+			fprintf(stderr,
+			    "ingestbench: THREADS: \"%.*s\" is not a count "
+			    "from 1 to %d\n",
+			    (int)(len < 32 ? len : 32), s, MAX_THREADS);
+			return -1;
+		}
+		got[k++] = (int)v;
+		if (s[len] == '\0')
+			break;
+	}
+	memcpy(n, got, (size_t)k * sizeof(*n));
+	*nr = k;
 	return 0;
 }
 
@@ -576,12 +597,13 @@ main(int argc, char **argv)
 		n[nr++] = (int)cores;
 	n[nr++] = 2 * (int)cores;
 	if (argc < 2 || argc > 4 ||
-	    (argc > 2 && bench_secs(argv[2], &secs) != 0) ||
-	    (argc > 3 && parse_threads(argv[3], n, &nr) != 0)) {
+	    (argc > 2 && bench_secs(argv[2], &secs) != 0)) {
 		fprintf(stderr,
 		    "usage: ingestbench DIR [SECONDS [THREADS[,...]]]\n");
 		return 2;
 	}
+	if (argc > 3 && parse_threads(argv[3], n, &nr) != 0)
+		return 2;
 	snprintf(path, sizeof(path), "%s/ingest.db", argv[1]);
 	if (proto_random(k.master, sizeof(k.master)) != 0 ||
 	    proto_ec_keygen(k.center_priv, k.center_pub) != 0)

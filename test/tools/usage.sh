@@ -155,4 +155,17 @@ for p in vcard decoderd centerd; do
 	check_match "$p --help names every log level" \
 	    "error, warning, notice, info or debug" "$("$build/$p" --help)"
 done
+
+# ingestbench's THREADS list: each count read by proto's parser, the one
+# that is not a count named (before anything is made in DIR); ARG|NAMED
+for c in 'x|x' '1,x|x' '0|0' '17|17' '|' '1,,2|' '2,|' '-1|-1' '+2|\+2' \
+    ' 2| 2' '0x2|0x2' '2e0|2e0' '1,2 |2 '; do
+	a=${c%%|*} w=${c#*|}
+	usage_error "ingestbench THREADS \"$a\"" \
+	    "^ingestbench: THREADS: \"$w\" is not a count from 1 to 16\$" \
+	    "$build/bench/ingestbench" . 1 "$a"
+done
+usage_error "ingestbench THREADS, 9 counts" \
+    "^ingestbench: THREADS: more than 8 counts\$" \
+    "$build/bench/ingestbench" . 1 1,2,3,4,5,6,7,8,1
 tap_done
