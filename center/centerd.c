@@ -132,7 +132,8 @@ parse_args(int argc, char **argv, struct centerd *d)
 			break;
 		case 'D':
 			free(d->db_arg);
-			if ((d->db_arg = strdup(optarg)) == NULL) {
+			if ((d->db_arg = strdup(cgs_db_unmasked(optarg))) ==
+			    NULL) {
 				proto_log_fatal("out of memory");
 				exit(1);
 			}
@@ -323,7 +324,14 @@ main(int argc, char **argv)
 	unsigned long sessions;
 	char status[CGS_DB_NAME_MAX + 256];
 	int left, rc;
+	static const char *const db_longs[] = { "database", "db", NULL };
 
+	/* before anything that may fail or wait; a cluster ("-fD URL") is
+	 * masked by parse_args */
+	if (cgs_db_mask_argv(argc, argv, "D", db_longs) != 0) {
+		proto_log_fatal("out of memory");
+		return 1;
+	}
 	proto_log_init("centerd", 0, PROTO_LOG_NOTICE); /* for the arguments */
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		proto_log_fatal("out of memory");

@@ -7,6 +7,8 @@
  * its password follows its first ':'; the parameters follow the first '?'
  * after it, split at '&'.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../proto/buf.h"
@@ -248,4 +250,80 @@ cgs_db_scrub(const char *target, const char *msg, char *out, size_t size)
 		}
 	}
 	out_end(&o);
+}
+
+/* The values cgs_db_mask_argv masked: where each is in argv, its copy. */
+struct kept {
+	const char *at;
+	char *orig;
+};
+static struct kept *kept;
+static size_t n_kept, cap_kept;
+
+/* Is w (a word after "--") a name of longs or a prefix of one, alone or
+ * before "="?  *off: where its value begins in w, 0 for the next word. */
+static int
+long_db(const char *w, const char *const *longs, size_t *off)
+{
+	size_t n = strcspn(w, "=");
+
+	for (size_t k = 0; n > 0 && longs != NULL && longs[k] != NULL; k++)
+		if (n <= strlen(longs[k]) && strncmp(longs[k], w, n) == 0) {
+			*off = w[n] == '=' ? n + 1 : 0;
+			return 1;
+		}
+	return 0;
+}
+
+int
+cgs_db_mask_argv(int argc, char **argv, const char *shorts,
+    const char *const *longs)
+{
+	struct kept *more;
+	size_t off;
+	char *val;
+	int rc = 0;
+
+	if (argv == NULL || argc < 2)
+		return 0;
+	if (cap_kept - n_kept < (size_t)argc &&
+	    (more = realloc(kept, (n_kept + (size_t)argc) * sizeof(*kept))) !=
+		NULL) {
+		kept = more;
+		cap_kept = n_kept + (size_t)argc;
+	}
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *w = argv[i];
+
+		if (w[0] != '-' || w[1] == '\0')
+			continue;
+		if (w[1] == '-') {
+			if (!long_db(w + 2, longs, &off))
+				continue;
+			off = off > 0 ? off + 2 : 0;
+		} else if (shorts != NULL && strchr(shorts, w[1]) != NULL) {
+			off = w[2] != '\0' ? 2 : 0;
+		} else {
+			continue;
+		}
+		if (off == 0 && ++i == argc)
+			break;
+		val = off > 0 ? argv[i] + off : argv[i];
+		if (n_kept < cap_kept &&
+		    (kept[n_kept].orig = strdup(val)) != NULL)
+			kept[n_kept++].at = val;
+		else
+			rc = PROTO_ERR_NOMEM;
+		cgs_db_mask(val);
+	}
+	return rc;
+}
+
+const char *
+cgs_db_unmasked(const char *value)
+{
+	for (size_t k = n_kept; k > 0; k--) /* the latest first */
+		if (kept[k - 1].at == value)
+			return kept[k - 1].orig;
+	return value;
 }

@@ -30,6 +30,25 @@ void cgs_db_name(const char *target, char *out, size_t size);
 void cgs_db_mask(char *target);
 
 /*
+ * First thing in main, before anything that may fail or wait: overwrite
+ * the password of each database option's value in argv (cgs_db_mask),
+ * keeping a copy for cgs_db_unmasked, so that /proc/PID/cmdline shows it
+ * for as short a time as can be.  The options: "-X VALUE" and "-XVALUE"
+ * for each letter X of shorts; "--NAME VALUE" and "--NAME=VALUE" for each
+ * name of longs (NULL-terminated) or a prefix of one, as getopt_long
+ * takes them; none after "--".  A value after letters clustered before X
+ * ("-fD VALUE") is left to the option parser to mask.  Any other value
+ * is left as it was (masking changes only a URL's passwords).
+ * PROTO_ERR_NOMEM: the values were masked, not all kept (exit).
+ */
+int cgs_db_mask_argv(int argc, char **argv, const char *shorts,
+    const char *const *longs);
+/* The value as it was given, for a pointer into argv that
+ * cgs_db_mask_argv masked (a copy that lives as long as the process);
+ * else value itself. */
+const char *cgs_db_unmasked(const char *value);
+
+/*
  * msg (libpq's, which may quote the URL it was given) as it may be shown:
  * target in it as cgs_db_name names it, any other copy of one of target's
  * passwords as "***".  out as for cgs_db_name.

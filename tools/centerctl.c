@@ -355,7 +355,7 @@ keep_db(char *arg)
 	static char *copy;
 
 	free(copy);
-	if ((copy = strdup(arg)) == NULL) {
+	if ((copy = strdup(cgs_db_unmasked(arg))) == NULL) {
 		fprintf(stderr, "centerctl: out of memory\n");
 		exit(UTIL_EXIT_FAIL);
 	}
@@ -474,10 +474,17 @@ has_json(const struct opts *o)
 int
 main(int argc, char **argv)
 {
+	static const char *const db_longs[] = { "database", "db", NULL };
 	struct opts o;
-	const char *env = getenv("CENTER_KEYS");
+	const char *env;
 	int ecm;
 
+	/* before anything that may fail or wait (keep_db's copy is later) */
+	if (cgs_db_mask_argv(argc, argv, "Dd", db_longs) != 0) {
+		fprintf(stderr, "centerctl: out of memory\n");
+		return UTIL_EXIT_FAIL;
+	}
+	env = getenv("CENTER_KEYS");
 	util_out_init("centerctl");
 	memset(&o, 0, sizeof(o));
 	o.dir = env != NULL ? env : DEFAULT_DIR;

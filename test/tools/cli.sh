@@ -324,6 +324,55 @@ check_match "centerctl's command line shows the URL with the password masked" \
     "-D postgresql://ptv:\*\*\*\*\*\*@/ptv" "$(tr '\0' ' ' </proc/$held/cmdline)"
 kill "$held" "$mute" 2>/dev/null
 wait "$held" "$mute" 2>/dev/null
+# masked before anything that may wait: a program whose help (asked for
+# before -D) goes into a full pipe waits in its write; its command line
+# then, however the option is spelt
+# shellcheck disable=SC2016
+blocked_cmdline() {
+	python3 -c 'import fcntl, os, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+try:
+    while True:
+        os.write(w, b"x" * 4096)
+except BlockingIOError:
+    pass
+fcntl.fcntl(w, fcntl.F_SETFL, 0)
+p = subprocess.Popen(sys.argv[1:], stdout=w, stderr=w)
+for i in range(100):
+    try:
+        if "pipe_write" in open("/proc/%d/wchan" % p.pid).read():
+            break
+    except OSError:
+        pass
+    time.sleep(0.05)
+else:
+    p.kill()
+    sys.exit("not held in its write")
+print(open("/proc/%d/cmdline" % p.pid, "rb").read().replace(b"\0", b" ").decode())
+p.kill()
+p.wait()' "$@"
+}
+url='postgresql://ptv:secret@h/ptv?password=secret'
+for spelt in "-D $url" "-D$url" "--db $url" "--database=$url" "-d $url"; do
+	# shellcheck disable=SC2086
+	line=$(blocked_cmdline "$build/centerctl" --help -K "$tmp/k3" $spelt cards)
+	check_match "centerctl --help ... $spelt, held writing: its password masked" \
+	    "^[^ ]*centerctl --help -K [^ ]* -?-?[a-zD]*[ =]?postgresql://ptv:\*{6}@h/ptv\?password=\*{6} cards \$" \
+	    "$line"
+done
+for spelt in "-D $url" "-D$url" "--db $url" "--database=$url" "--datab $url"; do
+	# shellcheck disable=SC2086
+	line=$(blocked_cmdline "$build/centerd" --help -K "$tmp/k3" $spelt)
+	check_match "centerd --help ... $spelt, held writing: its password masked" \
+	    "^[^ ]*centerd --help -K [^ ]* -?-?[a-zD]*[ =]?postgresql://ptv:\*{6}@h/ptv\?password=\*{6} \$" \
+	    "$line"
+done
+# a spelling centerctl does not take: the usage error quotes it masked
+run "$build/centerctl" -K "$tmp/k3" "--db=$url" cards
+check_eq "centerctl --db=URL: a usage error (exit 2)" 2 "$rc"
+check_eq "and its message shows no password" "" \
+    "$(printf '%s\n%s' "$out" "$err" | grep -o secret)"
 run "$build/centerctl" -K "$c" cert --name 127.0.0.2
 check_match "an address for --name is an IP name, not a DNS one" \
     "IP Address:127.0.0.2" \

@@ -123,6 +123,83 @@ test_mask(void **state)
 	assert_string_equal(path, "/srv/c.db");
 }
 
+/* The words of a command line, writable as argv's are. */
+struct argv {
+	char words[16][96];
+	char *v[17];
+	int n;
+};
+
+static void
+argv_of(struct argv *a, const char *const *words)
+{
+	for (a->n = 0; words[a->n] != NULL; a->n++) {
+		snprintf(a->words[a->n], sizeof(a->words[0]), "%s",
+		    words[a->n]);
+		a->v[a->n] = a->words[a->n];
+	}
+	a->v[a->n] = NULL;
+}
+
+#define U "postgresql://u:pw@h/db"
+#define M "postgresql://u:**@h/db"
+
+/* Each database option's value masked in argv, however spelt, its copy
+ * kept; nothing else changed. */
+static void
+test_mask_argv(void **state)
+{
+	static const char *const longs[] = { "database", "db", NULL };
+	static const struct {
+		const char *in[8], *out[8];
+		int value;  /* the word holding the value; 0: none masked */
+		size_t off; /* where in it */
+	} cases[] = {
+		{ { "p", "-D", U, "cards" }, { "p", "-D", M, "cards" }, 2, 0 },
+		{ { "p", "-D" U }, { "p", "-D" M }, 1, 2 },
+		{ { "p", "-d", U }, { "p", "-d", M }, 2, 0 },
+		{ { "p", "--db", U }, { "p", "--db", M }, 2, 0 },
+		{ { "p", "--db=" U }, { "p", "--db=" M }, 1, 5 },
+		{ { "p", "--database=" U }, { "p", "--database=" M }, 1, 11 },
+		{ { "p", "--datab", U }, { "p", "--datab", M }, 2, 0 },
+		{ { "p", "--help", "-K", "k", "-D", U },
+		    { "p", "--help", "-K", "k", "-D", M }, 5, 0 },
+		/* not a database option's value: left */
+		{ { "p", "-K", U }, { "p", "-K", U }, 0, 0 },
+		{ { "p", U }, { "p", U }, 0, 0 },
+		{ { "p", "--", "-D", U }, { "p", "--", "-D", U }, 0, 0 },
+		{ { "p", "--dbx", U }, { "p", "--dbx", U }, 0, 0 },
+		{ { "p", "--databases=" U }, { "p", "--databases=" U }, 0, 0 },
+		{ { "p", "-fD", U }, { "p", "-fD", U }, 0, 0 },
+		{ { "p", "-D" }, { "p", "-D" }, 0, 0 },
+		/* a value without a password: as it was */
+		{ { "p", "-D", "/srv/c.db" }, { "p", "-D", "/srv/c.db" }, 2,
+		    0 },
+	};
+	struct argv a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		argv_of(&a, cases[i].in);
+		assert_int_equal(cgs_db_mask_argv(a.n, a.v, "Dd", longs), 0);
+		for (int k = 0; k < a.n; k++) {
+			assert_non_null(cases[i].out[k]);
+			assert_string_equal(a.v[k], cases[i].out[k]);
+		}
+		if (cases[i].value > 0)
+			assert_string_equal(cgs_db_unmasked(
+						a.v[cases[i].value] +
+						cases[i].off),
+			    strcmp(cases[i].in[cases[i].value] + cases[i].off,
+				"/srv/c.db") == 0 ?
+				"/srv/c.db" :
+				U);
+		/* a pointer it did not mask is its own value */
+		assert_ptr_equal(cgs_db_unmasked(a.v[0]), a.v[0]);
+	}
+	assert_int_equal(cgs_db_mask_argv(0, NULL, "D", longs), 0);
+}
+
 int
 main(void)
 {
@@ -131,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_name_cut),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_mask_argv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
