@@ -6,7 +6,8 @@
 # genuine certificate or a forged one), to pin it (export sequence
 # 0xFFFFFFFF), and to fill M1 with fake UAs: every try fails, SC1's entry
 # survives as it was and is invoiced by the center once sent.  A card
-# whose first answers are lost is opened once it answers.  Then an
+# whose first answers are lost is opened once it answers; one that answers
+# nothing at all holds the reader and decoderd until it leaves.  Then an
 # entry the center rejects for good (a center that does not know SC2)
 # leaves M1 for the quarantine, is listed there, and is not sent again.
 set -u
@@ -89,6 +90,27 @@ check_eq "the failed opening said once" 1 \
 check_match "and that it answered" \
 	"the card in .* answered after 3 failed openings" "$(since)"
 check "decoderd sees its UA" is ua f000000000000002
+check "removed" unrogue
+
+# a card that answers a command with no byte at all (an empty vpcd
+# frame): vpcd's driver waits for the card's next byte, holding the
+# reader, and SCardTransmit, and decoderd with it, for as long as the card
+# stays (decoderd(8), BUGS); once it leaves, all of them go on
+held() { ! timeout 1 "$dctl" status >/dev/null 2>&1; }
+"$B/test/rogue_card" -u F000000000000003 -c none -e 1 >/dev/null \
+	2>>rogue.log &
+started
+ROGUE_PID=$!
+check "a card answering nothing holds decoderd while it stays" \
+	wait_for 10 held
+check "still after 3 s" bash -c "sleep 3; ! timeout 1 '$dctl' status >/dev/null 2>&1"
+kill "$ROGUE_PID" && wait "$ROGUE_PID" 2>/dev/null
+ROGUE_PID=
+check "once it is removed, decoderd answers again: no card" \
+	wait_for 10 is card absent
+check_eq "M1 as it was" "$m1_before" "$("$dctl" m1)"
+check "and opens the next card" rogue -u F000000000000004 -c none
+check "decoderd sees its UA" is ua f000000000000004
 check "removed" unrogue
 
 # 4: more fake UAs than M1 has room for

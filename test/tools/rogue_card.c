@@ -19,13 +19,15 @@
  *
  * With -l N the first N commands get one byte, half a status word, so
  * that no answer can be read: a card whose first answers are lost, as a
- * card just inserted may be.
+ * card just inserted may be.  With -e N they get an empty frame (no byte
+ * at all), which vpcd's driver reads as "wait for more": the reader is
+ * held until the card leaves (decoderd(8), BUGS).
  *
  * Removing the card is ending the process (SIGTERM).  It prints "ready"
  * once connected to vpcd.
  *
  * usage: rogue_card [-H host] [-p port] -u UA [-c HEX|forge|none] [-s SEQ]
- *                   [-l N]
+ *                   [-l N] [-e N]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
@@ -53,7 +55,8 @@ struct rogue {
 	int cert_state; /* 0 none, 1 given or forged */
 	uint8_t cert[PROTO_CERT_LEN];
 	struct proto_card_keys keys;
-	uint32_t lose; /* commands still to answer with nothing (-l) */
+	uint32_t lose;  /* commands still to answer with half an SW (-l) */
+	uint32_t empty; /* commands still to answer with no byte (-e) */
 };
 
 static void
@@ -61,7 +64,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: rogue_card [-H host] [-p port] -u UA "
-	    "[-c HEX|forge|none] [-s SEQ] [-l N]\n");
+	    "[-c HEX|forge|none] [-s SEQ] [-l N] [-e N]\n");
 	exit(2);
 }
 
@@ -192,6 +195,10 @@ serve_frame(int fd, struct rogue *r, const uint8_t *f, size_t len)
 			return PROTO_ERR_NOSPACE;
 		return card_vpcd_send(fd, out, n);
 	}
+	if (r->empty > 0) {
+		r->empty--;
+		return card_vpcd_send(fd, out, 0);
+	}
 	if (r->lose > 0) {
 		r->lose--;
 		out[0] = 0x6f; /* half a status word: no answer to read */
@@ -215,7 +222,7 @@ main(int argc, char **argv)
 	if (proto_ec_keygen(r.keys.sign_priv, r.keys.sign_pub) != 0 ||
 	    proto_random(r.keys.kt, sizeof(r.keys.kt)) != 0)
 		die("cannot make its keys");
-	while ((opt = getopt(argc, argv, "H:p:u:c:s:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "H:p:u:c:s:l:e:")) != -1) {
 		switch (opt) {
 		case 'H':
 			host = optarg;
@@ -239,6 +246,10 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			if (proto_parse_u32(optarg, 0, 1000, &r.lose) != 0)
+				usage();
+			break;
+		case 'e':
+			if (proto_parse_u32(optarg, 0, 1000, &r.empty) != 0)
 				usage();
 			break;
 		default:
