@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The cards' keys, made once: the process keeps, for each card it has
- * verified a block of, by UA (FNV-1a into a fixed table; a collision
- * just loads again), the card's public key with its verify context and
- * the card's transmission key set up for GCM, so a card seen before
- * costs no key parsing, no HKDF and no AES key schedule.  An entry is
+ * The cards' keys, made once: the process keeps, for each of the last
+ * CGS_KEY_CACHE cards it has verified a block of (any of them, by UA;
+ * when full, the clock's choice of one not used lately gives its slot),
+ * the card's public key with its verify context and the card's
+ * transmission key set up for GCM, so a card seen before costs no key
+ * parsing, no HKDF and no AES key schedule.  An entry is
  * checked against the key registered now, so a changed registration is
  * never verified against a stale key.  A slot's key objects are kept
  * when another card takes the slot (the public key is set again in
@@ -16,7 +17,9 @@
  * takes it.  Each slot has a lock, held through a verify or an open
  * with its keys (the verify and cipher contexts are not for two
  * threads at once): two threads wait for each other only on the same
- * card, or two cards in one slot, at the same moment.
+ * card at the same moment (the index's lock is held only to find a
+ * slot).  When every slot is in use at once, a block is verified and
+ * opened with keys made for it alone.
  */
 #ifndef CENTER_KEYCACHE_H
 #define CENTER_KEYCACHE_H
@@ -61,6 +64,18 @@ int cgs_keycache_verify(struct cgs_keycache *kc, const struct cgs_card *card,
 int cgs_keycache_verify_kept(struct cgs_keycache *kc,
     const uint8_t ua[PROTO_UA_LEN], const uint8_t *msg, size_t len,
     const uint8_t *sig, uint8_t pub[PROTO_EC_PUB_LEN]);
+/*
+ * Whether a key is kept for ua (0, the key copied to pub) or not
+ * (PROTO_ERR_NOTFOUND), without a verify.
+ */
+int cgs_keycache_kept(struct cgs_keycache *kc, const uint8_t ua[PROTO_UA_LEN],
+    uint8_t pub[PROTO_EC_PUB_LEN]);
+/*
+ * card's registered key kept (set up now unless it is): 0, or the error
+ * parsing it (nothing kept then).  When every slot is in use at once,
+ * nothing is kept and 0 returned (the verify makes a key of its own).
+ */
+int cgs_keycache_set(struct cgs_keycache *kc, const struct cgs_card *card);
 /*
  * Decrypt block b (verified) under its card's transmission key, as
  * proto_block_open: the key kept in b->ua's slot, derived into it the

@@ -488,23 +488,6 @@ test_hkdf_key(void **state)
 	proto_cleanse(master, sizeof(master));
 }
 
-/* A UA whose cache slot is ua's, other than ua. */
-static void
-colliding_ua(struct cgs_keycache *kc, const uint8_t ua[PROTO_UA_LEN],
-    uint8_t out[PROTO_UA_LEN])
-{
-	memcpy(out, ua, PROTO_UA_LEN);
-	for (uint32_t i = 1; i < 1u << 24; i++) {
-		out[5] = (uint8_t)(i >> 16);
-		out[6] = (uint8_t)(i >> 8);
-		out[7] = (uint8_t)i;
-		if (memcmp(out, ua, PROTO_UA_LEN) != 0 &&
-		    slot_of(kc, out) == slot_of(kc, ua))
-			return;
-	}
-	fail_msg("no colliding UA");
-}
-
 struct kc_card {
 	struct cgs_card card;
 	struct proto_card_keys ck;
@@ -548,7 +531,7 @@ kc_check(struct cgs_keycache *kc, const struct kc_card *c, uint32_t credit)
 	proto_m2_clear(&m);
 }
 
-/* A fresh master and its cache; cards x and y of it in one slot. */
+/* A fresh master and its cache of one slot; cards x and y of it. */
 static struct cgs_keycache *
 kc_pair(uint8_t master[PROTO_MASTER_LEN], const uint8_t ua[PROTO_UA_LEN],
     uint32_t cx, uint32_t cy, struct kc_card *x, struct kc_card *y)
@@ -559,8 +542,9 @@ kc_pair(uint8_t master[PROTO_MASTER_LEN], const uint8_t ua[PROTO_UA_LEN],
 	assert_non_null(x);
 	assert_non_null(y);
 	assert_int_equal(proto_random(master, PROTO_MASTER_LEN), 0);
-	assert_int_equal(cgs_keycache_new(master, &kc), 0);
-	colliding_ua(kc, ua, ua2);
+	assert_int_equal(cache_get(master, 1, &kc), 0);
+	memcpy(ua2, ua, PROTO_UA_LEN);
+	ua2[PROTO_UA_LEN - 1] ^= 0x5a;
 	kc_card_make(master, ua, cx, x);
 	kc_card_make(master, ua2, cy, y);
 	return kc;
@@ -698,6 +682,125 @@ test_keycache_shared(void **state)
 	free(x);
 }
 
+/*
+ * A cache of n slots keeps any n cards (by UA, whatever their hashes);
+ * one more takes the slot of one of them, the one the clock finds not
+ * used since it last passed; a card's slot in use is never taken.
+ */
+static void
+test_keycache_full(void **state)
+{
+	enum { N = 8 };
+	uint8_t master[PROTO_MASTER_LEN], pub[PROTO_EC_PUB_LEN];
+	uint8_t ua[PROTO_UA_LEN] = { 0xbe, 0xcc, 4 };
+	struct kc_card *c = calloc(N + 2, sizeof(*c));
+	struct cgs_keycache *kc = NULL;
+	struct key_slot *pinned;
+	int kept = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(proto_random(master, sizeof(master)), 0);
+	assert_int_equal(cache_get(master, N, &kc), 0);
+	assert_int_equal(kc->mask + 1, 2 * N);
+	for (int i = 0; i < N + 2; i++) {
+		ua[7] = (uint8_t)i;
+		kc_card_make(master, ua, (uint32_t)i, &c[i]);
+	}
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < N; i++)
+			kc_check(kc, &c[i], (uint32_t)i);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(cgs_keycache_verify_kept(kc, c[i].card.ua,
+				     c[i].b.signed_part, c[i].b.signed_len,
+				     c[i].b.sig, pub),
+		    0);
+	/* all used since the hand passed: it goes round once, clearing
+	 * their marks, and takes its first (card 0's) */
+	kc_check(kc, &c[N], N);
+	assert_int_equal(cgs_keycache_verify_kept(kc, c[0].card.ua,
+			     c[0].b.signed_part, c[0].b.signed_len, c[0].b.sig,
+			     pub),
+	    PROTO_ERR_NOTFOUND);
+	/* the next (card 1's), unmarked but in use, is passed over */
+	pinned = slot_get(kc, c[1].card.ua, 0);
+	assert_ptr_equal(pinned, &kc->slot[1]);
+	pinned->used = 0;
+	kc_check(kc, &c[N + 1], N + 1);
+	for (int i = 0; i < N + 2; i++)
+		kept += cgs_keycache_verify_kept(kc, c[i].card.ua,
+			    c[i].b.signed_part, c[i].b.signed_len, c[i].b.sig,
+			    pub) == 0;
+	assert_int_equal(kept, N);
+	assert_int_equal(cgs_keycache_verify_kept(kc, c[2].card.ua,
+			     c[2].b.signed_part, c[2].b.signed_len, c[2].b.sig,
+			     pub),
+	    PROTO_ERR_NOTFOUND);
+	kc_check(kc, &c[1], 1);
+	slot_put(kc, pinned);
+	/* a key set up without a verify, then kept; one off the curve not */
+	assert_int_equal(cgs_keycache_kept(kc, c[2].card.ua, pub),
+	    PROTO_ERR_NOTFOUND);
+	assert_int_equal(cgs_keycache_set(kc, &c[2].card), 0);
+	memset(pub, 0, sizeof(pub));
+	assert_int_equal(cgs_keycache_kept(kc, c[2].card.ua, pub), 0);
+	assert_memory_equal(pub, c[2].card.pub, PROTO_EC_PUB_LEN);
+	c[2].card.pub[PROTO_EC_PUB_LEN - 1] ^= 1;
+	assert_int_equal(cgs_keycache_set(kc, &c[2].card), PROTO_ERR_FORMAT);
+	assert_int_equal(cgs_keycache_kept(kc, c[2].card.ua, pub),
+	    PROTO_ERR_NOTFOUND);
+	c[2].card.pub[PROTO_EC_PUB_LEN - 1] ^= 1;
+	/* every slot in use: a block still verified and opened, uncached */
+	for (size_t i = 0; i < kc->nslots; i++)
+		kc->slot[i].pins++;
+	ua[7] = 0xee;
+	kc_card_make(master, ua, 77, &c[0]);
+	assert_int_equal(cgs_keycache_set(kc, &c[0].card), 0);
+	kc_check(kc, &c[0], 77);
+	assert_int_equal(cgs_keycache_verify_kept(kc, ua, c[0].b.signed_part,
+			     c[0].b.signed_len, c[0].b.sig, pub),
+	    PROTO_ERR_NOTFOUND);
+	for (size_t i = 0; i < kc->nslots; i++)
+		kc->slot[i].pins--;
+	cgs_keycache_free(&kc);
+	proto_cleanse(c, (N + 2) * sizeof(*c));
+	free(c);
+	proto_cleanse(master, sizeof(master));
+}
+
+/*
+ * The index through many cards taking each other's slots: each slot's
+ * card found at its own entry, no other entry (its probes cross).
+ */
+static void
+test_keycache_index(void **state)
+{
+	uint8_t master[PROTO_MASTER_LEN], ua[PROTO_UA_LEN] = { 0xbe, 0xcc, 5 };
+	struct cgs_keycache *kc = NULL;
+	struct key_slot *s;
+	size_t entries;
+
+	(void)state;
+	assert_int_equal(proto_random(master, sizeof(master)), 0);
+	assert_int_equal(cache_get(master, 5, &kc), 0);
+	for (unsigned i = 0; i < 2000; i++) {
+		ua[7] = (uint8_t)((i * 7919u) % 23u);
+		assert_non_null(s = slot_get(kc, ua, 1));
+		assert_memory_equal(s->card, ua, PROTO_UA_LEN);
+		slot_put(kc, s);
+		entries = 0;
+		for (size_t j = 0; j <= kc->mask; j++)
+			entries += kc->index[j] != 0;
+		assert_int_equal(entries, kc->nslots - kc->nfree);
+		for (size_t j = 0; j < kc->nslots - kc->nfree; j++)
+			assert_int_equal(kc->index[index_find(kc,
+					     kc->slot[j].card)],
+			    j + 1);
+	}
+	assert_null(slot_get(kc, (uint8_t[PROTO_UA_LEN]){ 1 }, 0));
+	cgs_keycache_free(&kc);
+}
+
 /* Threads at once on one cache: two cards in one slot, each kept. */
 struct kc_thread {
 	pthread_t t;
@@ -765,6 +868,8 @@ main(void)
 		cmocka_unit_test(test_hkdf_key),
 		cmocka_unit_test(test_keycache),
 		cmocka_unit_test(test_keycache_shared),
+		cmocka_unit_test(test_keycache_full),
+		cmocka_unit_test(test_keycache_index),
 		cmocka_unit_test(test_keycache_threads),
 	};
 
