@@ -296,6 +296,7 @@ cgs_ingest(struct cgs_ctx *c, struct cgs_session *s)
 	s->recorded = 0;
 	s->refused = PROTO_UP_OK;
 	s->commit_us = s->check_cpu_us = s->sql_cpu_us = 0;
+	s->keys_cpu_us = s->verify_cpu_us = 0;
 	if (s->n > PROTO_UPLINK_MAX_BLOCKS)
 		return PROTO_ERR_ARG;
 	/* while the checks run, a batch of the commit group may wait for

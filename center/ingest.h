@@ -49,6 +49,10 @@ struct cgs_session {
 	 * block's precheck) and of its transaction's body (its SQL, without
 	 * the commit) */
 	long long check_cpu_us, sql_cpu_us;
+	/* of the checks, set by cgs_ingest: the blocks' layouts, routes and
+	 * keys (a card's key read and set up unless kept), and their
+	 * signatures' verifies, back to back (the decryptions the rest) */
+	long long keys_cpu_us, verify_cpu_us;
 };
 
 /*

@@ -8,6 +8,7 @@
 
 #include "../proto/proto.h"
 #include "ingest_work.h"
+#include "stats.h"
 
 int
 cgs_ctx_new(struct cgs_db *db, const struct cgs_keys *k, struct cgs_ctx **out)
@@ -92,9 +93,15 @@ cgs_block_reason(enum cgs_check check, int rc)
  * given only for what the block itself is; a passing failure of the
  * center is PROTO_UP_INTERNAL, so the decoder sends the block again.
  * Returns an error only for a database failure.
+ *
+ * Each step runs over all the session's blocks before the next: the
+ * verifies back to back (OpenSSL's tables stay in the cache from one to
+ * the next), and each step's CPU time is the session's figure.
  */
+
+/* Layout, kind, route, the key: read and set up unless kept. */
 static int
-precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
+check_keys(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
 {
 	int rc;
 
@@ -110,40 +117,69 @@ precheck(struct cgs_ctx *c, const struct cgs_session *s, struct work *w)
 	cgs_separate(&s->hello, w->in->origin, w->b.ua, &w->route);
 	if ((w->reason = w->route.refused) != PROTO_UP_OK)
 		return 0;
+	memcpy(w->card.ua, w->b.ua, PROTO_UA_LEN);
+	if (cgs_keycache_kept(c->kc, w->b.ua, w->pub) == 0)
+		return 0;
+	if ((rc = cgs_card_key(c->db, w->b.ua, w->card.pub)) != 0) {
+		w->reason = PROTO_UP_UNKNOWN_UA;
+		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
+	}
+	memcpy(w->pub, w->card.pub, PROTO_EC_PUB_LEN);
+	if ((rc = cgs_keycache_set(c->kc, &w->card)) != 0)
+		w->reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
+	return 0;
+}
+
+/*
+ * The signature, by the key kept (w->pub: the one it was verified by);
+ * if it went meanwhile (another card took its slot), set up again from
+ * w->pub, the key as it was registered when last read.
+ */
+static void
+check_signature(struct cgs_ctx *c, struct work *w)
+{
+	struct cgs_card card;
+	int rc;
+
 	if ((rc = cgs_keycache_verify_kept(c->kc, w->b.ua, w->b.signed_part,
 		 w->b.signed_len, w->b.sig, w->pub)) == PROTO_ERR_NOTFOUND) {
-		if ((rc = cgs_card_key(c->db, w->b.ua, w->card.pub)) != 0) {
-			w->reason = PROTO_UP_UNKNOWN_UA;
-			return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
-		}
-		memcpy(w->card.ua, w->b.ua, PROTO_UA_LEN);
-		memcpy(w->pub, w->card.pub, PROTO_EC_PUB_LEN);
-		rc = cgs_keycache_verify(c->kc, &w->card, w->b.signed_part,
+		memset(&card, 0, sizeof(card));
+		memcpy(card.ua, w->b.ua, PROTO_UA_LEN);
+		memcpy(card.pub, w->pub, PROTO_EC_PUB_LEN);
+		rc = cgs_keycache_verify(c->kc, &card, w->b.signed_part,
 		    w->b.signed_len, w->b.sig);
 	}
-	if (rc != 0) {
+	if (rc != 0)
 		w->reason = cgs_block_reason(CGS_CHECK_SIGNATURE, rc);
-		return 0;
-	}
-	if ((rc = cgs_keycache_open(c->kc, &w->b, &w->m)) != 0)
-		w->reason = cgs_block_reason(CGS_CHECK_OPEN, rc);
-	return 0;
 }
 
 /* Every block's checks, before the transaction. */
 int
-cgs_precheck_all(struct cgs_ctx *c, const struct cgs_session *s)
+cgs_precheck_all(struct cgs_ctx *c, struct cgs_session *s)
 {
+	long long t0 = cgs_cpu_us(), t1, t2;
+	struct work *w;
 	int rc;
 
+	s->keys_cpu_us = s->verify_cpu_us = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		struct work *w = &c->work[i];
-
+		w = &c->work[i];
 		memset(w, 0, sizeof(*w));
 		w->in = &s->in[i];
-		if ((rc = precheck(c, s, w)) != 0)
+		if ((rc = check_keys(c, s, w)) != 0)
 			return rc;
 	}
+	t1 = cgs_cpu_us();
+	for (size_t i = 0; i < s->n; i++)
+		if ((w = &c->work[i])->reason == PROTO_UP_OK)
+			check_signature(c, w);
+	t2 = cgs_cpu_us();
+	for (size_t i = 0; i < s->n; i++)
+		if ((w = &c->work[i])->reason == PROTO_UP_OK &&
+		    (rc = cgs_keycache_open(c->kc, &w->b, &w->m)) != 0)
+			w->reason = cgs_block_reason(CGS_CHECK_OPEN, rc);
+	s->keys_cpu_us = t1 - t0;
+	s->verify_cpu_us = t2 - t1;
 	return 0;
 }
 

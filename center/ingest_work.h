@@ -35,7 +35,7 @@ struct cgs_ctx {
  * Every block's checks, before the transaction, into c->work[0..s->n):
  * an error only for a database failure.
  */
-int cgs_precheck_all(struct cgs_ctx *c, const struct cgs_session *s);
+int cgs_precheck_all(struct cgs_ctx *c, struct cgs_session *s);
 /* A session whose HELLO names a revoked card: s->refused set. */
 int cgs_refused(struct cgs_ctx *c, struct cgs_session *s);
 

@@ -21,6 +21,8 @@
 #include "centerfix.c"
 #include "../../center/db.h"
 #include "../../center/ingest.h"
+#include "../../center/ingest_work.h"
+#include "../../center/keycache.c"
 #include "../../proto/proto.h"
 #include "../../proto/sm.h"
 
@@ -304,6 +306,28 @@ test_rejections(void **state)
 	assert_int_equal(count(f, "SELECT SUM(n) FROM rejected_counts"), 12);
 }
 
+/*
+ * A key cache of one slot: each block's key set up before the verifies
+ * is taken by the next block's card, so the verify sets it up again
+ * from the key read (check_signature); every check refuses as before,
+ * and two cards' genuine blocks in one session both pass.
+ */
+static void
+test_small_cache(void **state)
+{
+	struct fx *f = *state;
+
+	cgs_keycache_free(&f->ctx->kc);
+	assert_int_equal(cache_get(f->keys.master, 1, &f->ctx->kc), 0);
+	test_rejections(state);
+	block(f, 7, 0, 3, 2, 0, 300, 0, 0);
+	block(f, 6, 1, 1, 1, 0, 300, 0, 0);
+	session(f, -1, 2, R, 7, R, 6);
+	assert_int_equal(f->s.ans.res[0].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.res[1].status, PROTO_UP_ACCEPTED);
+	assert_int_equal(f->s.ans.invoiced, 2);
+}
+
 /* A junk session of n malformed blocks. */
 static void
 junk_session(struct fx *f, size_t n)
@@ -520,6 +544,7 @@ main(void)
 		T(test_kinds),
 		T(test_too_many_blocks),
 		T(test_rejected_ring),
+		T(test_small_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
