@@ -37,11 +37,12 @@ for r in $(seq "$rounds"); do
 done
 # columns: label threads case blocks/s verify/s ratio cpu-r cores CPU ...
 echo "A = $a, B = $b: medians of $rounds rounds of ${secs}s"
-printf '%-3s %-7s %-5s %8s %5s %5s %5s %4s %6s %5s %5s %4s %4s\n' ab threads \
-	case blocks/s ratio cpu-r cores CPU verify key other SQL rest
+printf '%-3s %-7s %-5s %8s %5s %5s %5s %4s %6s %5s %5s %4s %4s %5s\n' ab \
+	threads case blocks/s ratio cpu-r cores CPU verify keys other SQL rest \
+	cpu-s
 sort -k2,2n -k3,3 -k1,1 "$tmp/rows" | awk '
 BEGIN {
-	split("0 0 0 8 0 5 5 5 4 0 6 5 5 4 4", width, " ")
+	split("0 0 0 8 0 5 5 5 4 0 6 5 5 4 4 5", width, " ")
 }
 function med(k,   n, i, j, t, v) {
 	n = split(vals[k], v, " ")
@@ -54,13 +55,13 @@ function med(k,   n, i, j, t, v) {
 {
 	key = $1 " " $2 " " $3
 	if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
-	for (c = 4; c <= 15; c++) vals[key, c] = vals[key, c] " " $c
+	for (c = 4; c <= 16; c++) vals[key, c] = vals[key, c] " " $c
 }
 END {
 	for (i = 1; i <= nk; i++) {
 		split(order[i], f, " ")
 		printf "%-3s %-7s %-5s", f[1], f[2], f[3]
-		for (c = 4; c <= 15; c++)
+		for (c = 4; c <= 16; c++)
 			if (c != 5 && c != 10)
 				printf " %*s", width[c], med(order[i] SUBSEP c)
 		printf "\n"

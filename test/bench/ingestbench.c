@@ -458,22 +458,29 @@ out:
 static void
 print_summary(const struct result *r, int nr)
 {
-	printf("summary (CPU us a block; ratio against EVP_PKEY_verify):\n");
-	printf("  %-7s %-5s %8s %8s %5s %5s %5s %4s %4s %6s %5s %5s %4s %4s\n",
+	printf("summary (CPU us a block; ratio against EVP_PKEY_verify; "
+	       "cpu-s: the verify\ntimed in the sessions over a block's CPU, "
+	       "the CPU ratio unmoved by the machine's\ndrift between "
+	       "OpenSSL's loop and the ingest):\n");
+	printf("  %-7s %-5s %8s %8s %5s %5s %5s %4s %4s %6s %5s %5s %4s %4s "
+	       "%5s\n",
 	    "threads", "case", "blocks/s", "verify/s", "ratio", "cpu-r",
-	    "cores", "CPU", "wall", "verify", "keys", "other", "SQL", "rest");
+	    "cores", "CPU", "wall", "verify", "keys", "other", "SQL", "rest",
+	    "cpu-s");
 	for (int i = 0; i < nr; i++)
 		for (int p = 0; p < 2; p++) {
 			const struct pass *ps = &r[i].pass[p];
 			struct parts x = parts_of(&r[i], p);
 
 			printf("  %-7d %-5s %8.0f %8.0f %5.2f %5.2f %5.2f "
-			       "%4.0f %4.0f %6.0f %5.0f %5.0f %4.0f %4.0f\n",
+			       "%4.0f %4.0f %6.0f %5.0f %5.0f %4.0f %4.0f "
+			       "%5.2f\n",
 			    r[i].n, p == 0 ? "first" : "next", ps->rate,
 			    r[i].verify, ps->rate / r[i].verify,
 			    r[i].verify_cpu / ps->cpu_us,
 			    ps->cpu_us / ps->wall_us, ps->cpu_us, ps->wall_us,
-			    x.verify, x.keys, x.other, x.sql, x.rest);
+			    x.verify, x.keys, x.other, x.sql, x.rest,
+			    x.verify / ps->cpu_us);
 		}
 }
 
