@@ -323,7 +323,7 @@ main(int argc, char **argv)
 	struct centerd *d;
 	unsigned long sessions;
 	char status[CGS_DB_NAME_MAX + 256];
-	int left, rc;
+	int left, rc, failed;
 	static const char *const db_longs[] = { "database", "db", NULL };
 
 	/* before anything that may fail or wait; a cluster ("-fD URL") is
@@ -370,11 +370,16 @@ main(int argc, char **argv)
 	cgs_console_stop(&d->console);
 	proto_daemon_stopping();
 	sessions = cgs_server_sessions(d->srv);
+	if ((failed = cgs_pool_failed(d->pool)) != 0)
+		proto_log(PROTO_LOG_ERR,
+		    "stopping: the database's WAL could not be synced; no "
+		    "session is acknowledged any more, and the next start "
+		    "recovers from what its file holds");
 	if (left == 0)
 		centerd_free(d);
 	else /* their threads still use the keys: the exit takes them */
 		proto_log(PROTO_LOG_WARNING,
 		    "%s: %d sessions still running at exit", __func__, left);
 	proto_log(PROTO_LOG_NOTICE, "stopped after %lu sessions", sessions);
-	return 0;
+	return failed != 0 ? 1 : 0;
 }

@@ -1,93 +1,71 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+/*
+ * The commit group (group.h): batches on one writer, and their
+ * durability beside it.
+ *
+ * The writer commits with synchronous=NORMAL: a batch's COMMIT writes
+ * its frames into the WAL's file (store_wal.c sends them out at the
+ * commit frame) and syncs nothing, so the writer is handed on to the
+ * next batch at once.  The group then makes commits durable itself, as
+ * PostgreSQL's XLogFlush does after its WAL insert: one fdatasync of the
+ * WAL at a time, made by a leader among the waiters -- the first who
+ * finds its own commit not covered yet and no sync under way -- and
+ * covering every batch whose COMMIT returned before it began; the
+ * waiters it covers are answered when it ends.  While a sync is under
+ * way the next batch stays open (its sessions would wait for the next
+ * sync anyway) and gathers the sessions that come meanwhile; it is
+ * committed when that sync ends, by one of its own waiters, who then
+ * leads the next.  (SQLite documents WAL with NORMAL as consistent after
+ * a power loss: a commit not synced is lost whole, never torn.)
+ *
+ * The descriptor synced is the group's own, opened on the WAL by its
+ * path once the writer has the WAL open, and kept until the group is
+ * freed: never the VFS's (the writer's thread uses it, and its buffer,
+ * at the same time), and the same file, since SQLite deletes the WAL
+ * only when the last connection closes and the writer stays open.
+ * Kept, not opened anew for each sync: Linux reports a write-back error
+ * to each descriptor that was open when it happened, once -- one opened
+ * afterwards could sync "successfully" over lost pages.  SQLite takes no
+ * lock on the WAL file (its locks are on the database file and the
+ * -shm), so closing ours releases none of its POSIX locks.
+ *
+ * A failed fdatasync is fatal for the group, as PostgreSQL learned
+ * ("fsyncgate", 2018): the kernel may have dropped the pages it could
+ * not write and marked them clean, so a later fdatasync that succeeds
+ * proves nothing about them.  The batches it covered are failed (never
+ * acknowledged), no later one is reported durable, every transaction
+ * from then on fails at once, and cgs_group_failed says so: centerd
+ * stops and exits non-zero, and its next start recovers from what the
+ * WAL's file really holds (SQLite's recovery discards the frames whose
+ * checksums do not follow).
+ *
+ * Other processes on the same file (centerctl; a second centerd):
+ * fdatasync is per file, so ours also covers frames they wrote before
+ * it began; their own commits keep their own rule (centerctl's
+ * connections synchronous=FULL: durable before visible; another
+ * centerd's group its own syncs).  A transaction here that read a
+ * commit of theirs not yet synced waits, like every one, for a sync of
+ * ours begun after its body ran, which covers it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "group.h"
+#include "group_impl.h"
 #include "store.h"
-
-/*
- * The checkpointer: the writer checkpoints no more in its commits (SQLite
- * did every 1,000 pages, copying them into the database file and syncing
- * it while the sessions waited); a thread of the group does, on its own
- * connection, PASSIVE every CGS_CKPT_FRAMES new frames of the WAL,
- * beside the writer, which goes on.  A WAL fully copied is begun again
- * from its start by the next writer -- unless the writer never paused
- * while the copy ran; past CGS_WAL_FRAMES the checkpointer, after its
- * PASSIVE, takes the writer's turn between two batches for a RESTART
- * (copying what came in meanwhile, waiting at most CGS_CKPT_WAIT_MS for
- * readers), so the WAL stays bounded.  Durability
- * is the commits' own (synchronous=FULL: each syncs the WAL); a
- * checkpoint syncs the WAL before it copies and the database after.
- */
-#define CGS_CKPT_FRAMES 1000
-#define CGS_WAL_FRAMES 4000
-
-/* A transaction waiting for its batch to be committed. */
-struct waiter {
-	int done, rc;
-	struct waiter *next;
-};
-
-struct cgs_group {
-	struct cgs_db *w;  /* the writer: used by the thread holding it */
-	struct cgs_db *ck; /* the checkpointer's, used by its thread */
-	pthread_t ck_thread;
-	pthread_mutex_t lock;
-	pthread_cond_t turn;    /* the writer was handed on */
-	pthread_cond_t durable; /* a batch was committed or failed */
-	pthread_cond_t wal;     /* the WAL grew, or the checkpointer stops */
-	/* under lock */
-	int ck_stop; /* the checkpointer ends */
-	int ck_turn; /* it waits for the writer, or holds it */
-	int frames;  /* in the WAL at the last commit */
-	int ck_at;   /* in the WAL when the last checkpoint began */
-	int ck_held; /* a RESTART was refused by a reader (said) */
-	uint64_t passive, restarts;
-	unsigned cores;  /* sessions at once that batches never wait for */
-	int held;        /* a thread holds the writer */
-	int open;        /* the batch's transaction began */
-	unsigned queued; /* threads waiting for the writer */
-	unsigned coming; /* threads checking a session, the writer next */
-	unsigned n;      /* transactions in the open batch */
-	struct timespec until; /* the open batch waits for others this long */
-	struct waiter *in;     /* theirs */
-	uint64_t batches, txns;
-};
-
-static unsigned
-cores_online(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 && n < 4096 ? (unsigned)n : 1;
-}
-
-static void *checkpointer(void *arg);
-
-/* After each commit of the writer's (in it, the lock not held). */
-static void
-wal_grew(void *arg, int frames)
-{
-	struct cgs_group *g = arg;
-
-	pthread_mutex_lock(&g->lock);
-	if (frames < g->frames)
-		g->ck_at = 0; /* the WAL began again */
-	g->frames = frames;
-	if (frames - g->ck_at >= CGS_CKPT_FRAMES)
-		pthread_cond_signal(&g->wal);
-	pthread_mutex_unlock(&g->lock);
-}
 
 /* Its connections closed, and g freed (no thread of its left). */
 static void
 destroy(struct cgs_group *g)
 {
+	if (g->wal_fd >= 0)
+		close(g->wal_fd);
 	cgs_db_close(&g->ck);
 	cgs_db_close(&g->w);
 	pthread_cond_destroy(&g->wal);
@@ -105,21 +83,25 @@ cgs_group_new(const char *target, struct cgs_group **out)
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return PROTO_ERR_NOMEM;
+	g->wal_fd = -1;
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->turn, NULL);
 	pthread_cond_init(&g->durable, NULL);
 	pthread_cond_init(&g->wal, NULL);
-	g->cores = cores_online();
 	if ((rc = cgs_db_open(target, &g->w)) != 0 ||
 	    (rc = cgs_db_open(target, &g->ck)) != 0)
 		goto out;
-	if (g->w->e->wal_watch == NULL) {
+	if (g->w->e->wal_watch == NULL || g->w->e->wal_fd == NULL) {
 		rc = PROTO_ERR_ARG; /* SQLite's alone */
 		goto out;
 	}
-	if ((rc = g->w->e->wal_watch(g->w, wal_grew, g)) != 0)
+	/* the WAL is open (cgs_db_open read the schema's version) */
+	if ((rc = cgs_db_exec(g->w, "PRAGMA synchronous=NORMAL")) != 0 ||
+	    (rc = g->w->e->wal_fd(g->w, &g->wal_fd)) != 0 ||
+	    (rc = g->w->e->wal_watch(g->w, cgs_group_wal_grew, g)) != 0)
 		goto out;
-	if (pthread_create(&g->ck_thread, NULL, checkpointer, g) != 0) {
+	if (pthread_create(&g->ck_thread, NULL, cgs_group_checkpointer, g) !=
+	    0) {
 		rc = PROTO_ERR_NOMEM;
 		goto out;
 	}
@@ -153,14 +135,6 @@ cgs_group_join(struct cgs_group *g, struct cgs_db *db)
 }
 
 void
-cgs_group_cores(struct cgs_group *g, unsigned cores)
-{
-	pthread_mutex_lock(&g->lock);
-	g->cores = cores;
-	pthread_mutex_unlock(&g->lock);
-}
-
-void
 cgs_group_coming(struct cgs_group *g, int delta)
 {
 	pthread_mutex_lock(&g->lock);
@@ -181,18 +155,26 @@ cgs_group_counts(struct cgs_group *g, uint64_t *batches, uint64_t *txns)
 }
 
 void
-cgs_group_checkpoints(struct cgs_group *g, uint64_t *passive,
-    uint64_t *restarts)
+cgs_group_syncs(struct cgs_group *g, uint64_t *syncs)
 {
 	pthread_mutex_lock(&g->lock);
-	*passive = g->passive;
-	*restarts = g->restarts;
+	*syncs = g->sync_done;
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* The writer handed on: to the checkpointer if it waits for it. */
-static void
-release(struct cgs_group *g)
+int
+cgs_group_failed(struct cgs_group *g)
+{
+	int failed;
+
+	pthread_mutex_lock(&g->lock);
+	failed = g->sync_err != 0;
+	pthread_mutex_unlock(&g->lock);
+	return failed ? PROTO_ERR_IO : 0;
+}
+
+void
+cgs_group_release(struct cgs_group *g)
 {
 	g->held = 0;
 	if (g->ck_turn)
@@ -221,11 +203,15 @@ hold(struct cgs_group *g)
 	return rc;
 }
 
-/* Commit the open batch (the writer held) and tell its transactions. */
+/*
+ * Commit the open batch (the writer held) and tell its transactions:
+ * their mark is the syncs begun by now, so theirs is the next to begin.
+ * Its frames are in the WAL's file when COMMIT returns (store_wal.c).
+ */
 static void
 commit(struct cgs_group *g)
 {
-	struct waiter *list = g->in, *next;
+	struct cgs_waiter *list = g->in, *next;
 	unsigned n = g->n;
 	int rc = 0;
 
@@ -245,9 +231,53 @@ commit(struct cgs_group *g)
 	for (; list != NULL; list = next) {
 		next = list->next;
 		list->rc = rc;
+		list->mark = g->sync_begun;
 		list->done = 1;
 	}
 	pthread_cond_broadcast(&g->durable);
+}
+
+/*
+ * One fdatasync of the WAL (the lock held, no sync under way): it
+ * covers every commit that returned before it began.  Its failure is
+ * the group's for good (above).
+ */
+static void
+sync_wal(struct cgs_group *g)
+{
+	uint64_t i = ++g->sync_begun;
+	int rc, e;
+
+	g->syncing = 1;
+	pthread_mutex_unlock(&g->lock);
+	rc = fdatasync(g->wal_fd);
+	e = errno;
+	pthread_mutex_lock(&g->lock);
+	g->syncing = 0;
+	if (rc == 0)
+		g->sync_done = i;
+	else if (g->sync_err == 0) {
+		g->sync_err = e != 0 ? e : EIO;
+		proto_log(PROTO_LOG_ERR,
+		    "%s: fdatasync of the WAL failed: %s: no commit is "
+		    "acknowledged any more (what it covered may be lost)",
+		    __func__, strerror(g->sync_err));
+	}
+	pthread_cond_broadcast(&g->durable);
+}
+
+/* Wait for (or make) a sync begun after mark: 0 once it succeeded,
+ * PROTO_ERR_IO if a sync failed before. */
+static int
+durable(struct cgs_group *g, uint64_t mark)
+{
+	while (g->sync_done <= mark && g->sync_err == 0) {
+		if (g->syncing)
+			pthread_cond_wait(&g->durable, &g->lock);
+		else
+			sync_wal(g);
+	}
+	return g->sync_done > mark ? 0 : PROTO_ERR_IO;
 }
 
 /*
@@ -281,170 +311,86 @@ run_body(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
 	return rc;
 }
 
-static int
-passed(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return now.tv_sec > t->tv_sec ||
-	    (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
-}
-
-/* The open batch's wait for the sessions coming starts now. */
-static void
-wait_from_now(struct cgs_group *g)
-{
-	clock_gettime(CLOCK_REALTIME, &g->until);
-	g->until.tv_nsec += CGS_GROUP_WAIT_US * 1000L;
-	if (g->until.tv_nsec >= 1000000000L) {
-		g->until.tv_sec++;
-		g->until.tv_nsec -= 1000000000L;
-	}
-}
-
 /*
- * Commit the open batch now?  Not while others wait for the writer
- * (the last of a burst commits it), nor while sessions are still being
- * checked on other threads and the batch has waited less than
- * CGS_GROUP_WAIT_US for them: they would need an fsync of their own.
- * Batching pays only while there are more sessions than cores, though:
- * with a core for each, a batch's threads wait idle, and are released
- * together to check their next sessions together and meet again at the
- * writer, in lockstep (2 threads on 2 cores: both checking, then both
- * waiting for the writer).  Each committing alone, they fall out of
- * step: one checks while the other is at the writer.
+ * Commit the open batch now, as its holder hands the writer on?  Yes
+ * when no sync is under way: the writer would otherwise idle, and the
+ * sync that follows at once gathers the next batch while it runs.
+ * While one is, this batch's sessions would wait for the next sync
+ * anyway: the batch stays open for the sessions waiting for the writer
+ * or being checked (cgs_group_coming), and is committed when that sync
+ * ends (by a waiter of its, cgs_group_txn) -- one COMMIT for them all,
+ * which writes the pages they share once.  With none of those, now,
+ * while the sync runs.  At once, too, when it is full, broken, or the
+ * checkpointer waits.  No batch ever waits with the writer idle.
  */
 static int
 commit_now(const struct cgs_group *g, int broken)
 {
-	if (broken || g->n >= CGS_GROUP_MAX || g->ck_turn ||
-	    g->coming + g->queued + g->n <= g->cores)
-		return 1;
-	if (g->queued > 0)
-		return 0;
-	return g->coming == 0 || g->n == 0 || passed(&g->until);
+	return broken || g->n >= CGS_GROUP_MAX || g->ck_turn || !g->syncing ||
+	    (g->queued == 0 && g->coming == 0);
+}
+
+/* The open batch left for its waiters: one commits it, the writer free,
+ * once the sync it waited for ended (or the checkpointer waits). */
+static int
+commit_due(const struct cgs_group *g)
+{
+	return g->open && !g->held && (g->ck_turn || !g->syncing);
 }
 
 int
 cgs_group_txn(struct cgs_group *g, int (*body)(struct cgs_db *db, void *arg),
     void *arg)
 {
-	struct waiter me = { 0 };
-	int rc, first, broken = 0;
+	struct cgs_waiter me = { 0 };
+	int rc, first, broken = 0, sync_rc;
 
 	pthread_mutex_lock(&g->lock);
-	if ((rc = hold(g)) == 0) {
-		first = g->n == 0;
+	if (g->sync_err != 0) {
 		pthread_mutex_unlock(&g->lock);
-		rc = run_body(g, body, arg, first, &broken);
-		pthread_mutex_lock(&g->lock);
-		if (first && broken)
-			g->open = 0; /* rolled back */
+		return PROTO_ERR_IO; /* fatal: nothing is durable any more */
 	}
-	if (rc == 0) {
+	if ((rc = hold(g)) != 0) {
+		/* no batch began: nothing read, nothing to wait for */
+		cgs_group_release(g);
+		pthread_mutex_unlock(&g->lock);
+		return rc;
+	}
+	first = g->n == 0;
+	pthread_mutex_unlock(&g->lock);
+	rc = run_body(g, body, arg, first, &broken);
+	pthread_mutex_lock(&g->lock);
+	if (first && broken)
+		g->open = 0; /* rolled back: the batch holds nothing */
+	if (g->open) {
+		/* in the batch, kept or not: what it read is the batch's */
 		me.next = g->in;
 		g->in = &me;
-		if (g->n++ == 0)
-			wait_from_now(g);
+		if (rc == 0)
+			g->n++;
+		if (commit_now(g, broken))
+			commit(g);
+	} else {
+		/* it read only what was committed before */
+		me.mark = g->sync_begun;
+		me.done = 1;
 	}
-	if (commit_now(g, broken))
-		commit(g);
-	release(g);
-	while (rc == 0 && !me.done) {
-		/* a batch left open for the sessions coming: whoever finds
-		 * its wait over (or the checkpointer waiting) and the writer
-		 * free commits it */
-		if (g->open && !g->held && (g->ck_turn || passed(&g->until))) {
+	cgs_group_release(g);
+	while (!me.done) {
+		if (commit_due(g)) {
 			g->held = 1;
 			commit(g);
-			release(g);
-			continue;
-		}
-		/* the writer held: its holder commits or hands it on */
-		if (g->open && !g->held)
-			(void)pthread_cond_timedwait(&g->durable, &g->lock,
-			    &g->until);
-		else
+			cgs_group_release(g);
+		} else
 			pthread_cond_wait(&g->durable, &g->lock);
 	}
+	/* kept or not, failed or not, it read the database: its answer
+	 * waits until what it read is durable (a sync begun after) */
+	sync_rc = durable(g, me.mark);
 	pthread_mutex_unlock(&g->lock);
 	if (rc == CGS_DB_DISCARD)
-		return 0;
-	return rc != 0 ? rc : me.rc;
-}
-
-/*
- * A RESTART checkpoint, the writer held between two batches (the lock
- * held; the sessions meanwhile wait at hold, as for a batch).
- */
-static int
-restart(struct cgs_group *g, int *frames, int *done)
-{
-	int rc;
-
-	g->ck_turn = 1;
-	pthread_cond_broadcast(&g->durable); /* an open batch: commit it */
-	while (g->held || g->open)
-		pthread_cond_wait(&g->turn, &g->lock);
-	g->held = 1;
-	pthread_mutex_unlock(&g->lock);
-	rc = g->ck->e->checkpoint(g->ck, CGS_CKPT_RESTART, frames, done);
-	pthread_mutex_lock(&g->lock);
-	g->ck_turn = 0;
-	g->held = 0;
-	pthread_cond_broadcast(&g->turn); /* the sessions that queued */
-	return rc;
-}
-
-/* The checkpointer's thread: woken after commits (wal_grew). */
-static void *
-checkpointer(void *arg)
-{
-	struct cgs_group *g = arg;
-	int frames, done, full, rc;
-
-	pthread_mutex_lock(&g->lock);
-	while (!g->ck_stop) {
-		if (g->frames - g->ck_at < CGS_CKPT_FRAMES) {
-			pthread_cond_wait(&g->wal, &g->lock);
-			continue;
-		}
-		g->ck_at = g->frames;
-		full = g->frames >= CGS_WAL_FRAMES;
-		pthread_mutex_unlock(&g->lock);
-		rc = g->ck->e->checkpoint(g->ck, CGS_CKPT_PASSIVE, &frames,
-		    &done);
-		pthread_mutex_lock(&g->lock);
-		if (rc == 0)
-			g->passive++;
-		/* the RESTART then has little left to copy while it holds
-		 * the writer: what came in during the PASSIVE */
-		if (full && (rc == 0 || rc == PROTO_ERR_STATE) &&
-		    (rc = restart(g, &frames, &done)) == 0) {
-			if (g->ck_held)
-				proto_log(PROTO_LOG_NOTICE,
-				    "%s: the WAL begins again (%d frames "
-				    "copied): no reader holds it any more",
-				    __func__, done);
-			g->ck_held = 0;
-			g->restarts++;
-		} else if (full && rc == PROTO_ERR_STATE && !g->ck_held) {
-			/* said once, until a RESTART goes through */
-			g->ck_held = 1;
-			proto_log(PROTO_LOG_NOTICE,
-			    "%s: a reader holds the WAL (%d frames, of which "
-			    "%d copied): it grows until that reader's "
-			    "transaction ends",
-			    __func__, frames, done);
-		}
-		/* busy (a reader, another process's writer), or failed
-		 * (logged): again after as many frames more */
-		if (rc != 0 && rc != PROTO_ERR_STATE)
-			proto_log(PROTO_LOG_WARNING,
-			    "%s: checkpoint failed: %s (the WAL grows)",
-			    __func__, proto_strerror(rc));
-	}
-	pthread_mutex_unlock(&g->lock);
-	return NULL;
+		rc = 0;
+	if (rc != 0)
+		return rc;
+	return me.rc != 0 ? me.rc : sync_rc;
 }

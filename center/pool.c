@@ -116,6 +116,12 @@ cgs_pool_give(struct cgs_pool *p, struct cgs_slot *sl)
 	pthread_mutex_unlock(&p->lock);
 }
 
+int
+cgs_pool_failed(struct cgs_pool *p)
+{
+	return p->group != NULL ? cgs_group_failed(p->group) : 0;
+}
+
 void
 cgs_pool_free(struct cgs_pool **pp)
 {

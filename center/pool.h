@@ -28,6 +28,10 @@ int cgs_pool_new(const char *path, const struct cgs_keys *keys,
 /* A free slot, or a new one; NULL (logged) if none can be made. */
 struct cgs_slot *cgs_pool_take(struct cgs_pool *p);
 void cgs_pool_give(struct cgs_pool *p, struct cgs_slot *sl);
+/* 0, or PROTO_ERR_IO once the commit group's sync of the WAL failed
+ * (cgs_group_failed: fatal; every session fails from then on, and the
+ * holder stops). */
+int cgs_pool_failed(struct cgs_pool *p);
 /* Close every slot; only once no slot is taken.  NULL is fine. */
 void cgs_pool_free(struct cgs_pool **p);
 

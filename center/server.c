@@ -252,7 +252,8 @@ cgs_server_run(struct cgs_server *srv)
 	const struct cgs_conn_limits *lim = &srv->conf.lim;
 	long until;
 
-	while (!proto_stop_requested()) {
+	/* a failed sync of the WAL (group.h) stops it as a signal does */
+	while (!proto_stop_requested() && cgs_pool_failed(srv->env.pool) == 0) {
 		if (poll(&pfd, 1, TICK_MS) > 0 && (pfd.revents & POLLIN))
 			accept_one(srv);
 		cgs_stats_report(&srv->stats, 0);

@@ -109,6 +109,10 @@ struct cgs_engine {
 	 */
 	int (*wal_watch)(struct cgs_db *db, void (*fn)(void *arg, int frames),
 	    void *arg);
+	/* A file descriptor of db's WAL file of the caller's own (opened
+	 * read-only by its path; the caller closes it), for the commit
+	 * group's fdatasync beside the connection (group.c tells why). */
+	int (*wal_fd)(struct cgs_db *db, int *fd);
 	int (*checkpoint)(struct cgs_db *db, int how, int *frames, int *done);
 };
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SQLite engine (store.h): one file, WAL, synchronous=FULL (a commit
- * is durable when it returns), foreign keys on; a writer waits up to 10 s
- * for another.  The schema version is PRAGMA user_version.
+ * is durable when it returns: its frames synced before it is visible to
+ * anyone), foreign keys on; a writer waits up to 10 s for another.  (The
+ * commit group's writer alone commits with NORMAL and syncs the WAL
+ * itself, beside it: group.c.)  The schema version is PRAGMA
+ * user_version.
  *
  * Temporary storage in memory: above all the savepoint journals of a
  * commit group's batch (group.c), which copy each page a session first
@@ -14,9 +17,13 @@
  * here asks for).  The files go through store_wal.c's VFS: a commit's
  * WAL frames in one write.
  */
+#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
@@ -259,6 +266,20 @@ lite_wal_watch(struct cgs_db *db, void (*fn)(void *arg, int frames), void *arg)
 }
 
 static int
+lite_wal_fd(struct cgs_db *db, int *fd)
+{
+	const char *wal =
+	    sqlite3_filename_wal(sqlite3_db_filename(handle(db), "main"));
+
+	if (wal == NULL || (*fd = open(wal, O_RDONLY | O_CLOEXEC)) < 0) {
+		proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__,
+		    wal != NULL ? wal : "(no WAL)", strerror(errno));
+		return PROTO_ERR_IO;
+	}
+	return 0;
+}
+
+static int
 lite_checkpoint(struct cgs_db *db, int how, int *frames, int *done)
 {
 	int restart = how == CGS_CKPT_RESTART, rc;
@@ -302,5 +323,6 @@ const struct cgs_engine cgs_engine_sqlite = {
 	.col_text = lite_col_text,
 	.col_blob = lite_col_blob,
 	.wal_watch = lite_wal_watch,
+	.wal_fd = lite_wal_fd,
 	.checkpoint = lite_checkpoint,
 };

@@ -4,8 +4,11 @@
  * frames to the WAL with two writes each (the frame's 24-byte header,
  * then its page), 66 system calls for a commit of 33 pages, and syncs
  * it.  Here a WAL file's contiguous writes are kept in a buffer and go
- * out as one write of up to 127 KiB (2 for those 33 pages): before the file is synced (so what a commit syncs
- * is what SQLite wrote, in the same place), read, truncated, sized,
+ * out as one write of up to 127 KiB (2 for those 33 pages): at a
+ * commit's last frame (so a commit's frames are in the file when its
+ * COMMIT returns, synced or not -- the commit group syncs them itself,
+ * beside the writer: group.c), before the file is synced (so what a
+ * commit syncs is what SQLite wrote, in the same place), read, truncated, sized,
  * closed, asked anything, locked or unlocked, and before a memory
  * barrier of its shared index -- the moment a commit becomes visible
  * to the other connections, which read the frames from the file.  A
@@ -33,6 +36,7 @@ struct wal_file {
 	unsigned char *buf; /* the writes not sent yet (made at the first) */
 	sqlite3_int64 at;   /* where buf's first byte goes */
 	int n;              /* bytes in buf */
+	int commit;         /* the next write is a commit frame's page */
 };
 
 static sqlite3_vfs *unix_vfs;
@@ -79,12 +83,28 @@ w_read(sqlite3_file *file, void *p, int n, sqlite3_int64 off)
 				 f->real->pMethods->xRead(f->real, p, n, off);
 }
 
+/*
+ * Is this write a WAL frame's header that ends a transaction?  A frame's
+ * header is 24 bytes, the database's size in pages after the commit at
+ * bytes 4-7 (big-endian), zero but in a commit frame; SQLite writes the
+ * header, then the page.  (Another 24-byte write taken for one -- a
+ * header rewritten with its checksums -- costs only an early write.)
+ */
+static int
+commit_header(const void *p, int n)
+{
+	const unsigned char *h = p;
+
+	return n == 24 && (h[4] | h[5] | h[6] | h[7]) != 0;
+}
+
 static int
 w_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 {
 	struct wal_file *f = wf(file);
-	int rc;
+	int commit = f->commit, rc;
 
+	f->commit = f->wal && commit_header(p, n);
 	if (f->wal && f->buf == NULL)
 		f->buf = malloc(WAL_BUF); /* none: written as they come */
 	if (f->buf == NULL)
@@ -98,7 +118,9 @@ w_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 		f->at = off;
 	memcpy(f->buf + f->n, p, (size_t)n);
 	f->n += n;
-	return SQLITE_OK;
+	/* a commit's last frame: the frames go out now, and a failure
+	 * fails the commit -- before it is published (w_shm_barrier) */
+	return commit ? flush(f) : SQLITE_OK;
 }
 
 static int
@@ -197,8 +219,10 @@ w_shm_lock(sqlite3_file *file, int off, int n, int flags)
 }
 
 /* Before the index's header changes (a commit published): the frames
- * are in the file -- already, with synchronous=FULL (the commit's sync
- * sent them; a failed write failed the commit).  A failure here has no
+ * are in the file already -- sent at the commit frame's page (w_write),
+ * whose failure failed the commit; with synchronous=NORMAL no sync comes
+ * between, so that write is what puts them in the file before anyone
+ * reads them.  Flushed here too, as a last resort: a failure here has no
  * way out; the buffer is kept for the next call. */
 static void
 w_shm_barrier(sqlite3_file *file)

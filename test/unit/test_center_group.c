@@ -5,8 +5,8 @@
  * threads, each on its own connection joined to one group, share
  * commits; one that fails is rolled back alone and the others of its
  * batch are kept; every cgs_db_txn returns only once its own rows are
- * committed (another connection reads them at once); with a core for
- * each session, none waits for another's.
+ * committed (another connection reads them at once) and a sync of
+ * the WAL begun after (test_center_durable.c shows that order).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -106,10 +106,10 @@ out:
 	return NULL;
 }
 
-/* THREADS threads' transactions in one group, as if on cores: every
- * fourth fails; the others' rows are kept; *batches committed. */
+/* threads threads' transactions in one group: every fourth fails; the
+ * others' rows are kept; *batches committed, *syncs of the WAL. */
 static void
-run_group(unsigned cores, uint64_t *batches)
+run_group(int threads, uint64_t *batches, uint64_t *syncs)
 {
 	struct centerfix_db d;
 	struct cgs_group *g = NULL;
@@ -119,51 +119,56 @@ run_group(unsigned cores, uint64_t *batches)
 
 	assert_int_equal(centerfix_db_open(&d), 0);
 	assert_int_equal(cgs_group_new(d.path, &g), 0);
-	cgs_group_cores(g, cores);
-	for (int i = 0; i < THREADS; i++) {
+	for (int i = 0; i < threads; i++) {
 		w[i] = (struct worker){ .d = &d, .g = g, .id = i + 1 };
 		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
 	}
-	for (int i = 0; i < THREADS; i++) {
+	for (int i = 0; i < threads; i++) {
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(w[i].failed_reads, 0);
 	}
 	/* every fourth transaction failed, and only its row is missing */
 	assert_int_equal(centerfix_count(d.db, "SELECT COUNT(*) FROM flags"),
-	    THREADS * (TXNS - TXNS / 4));
+	    threads * (TXNS - TXNS / 4));
 	assert_int_equal(centerfix_count(d.db,
 			     "SELECT COUNT(*) FROM flags WHERE at % 4 = 3"),
 	    0);
 	cgs_group_counts(g, batches, &txns);
-	assert_int_equal(txns, THREADS * (TXNS - TXNS / 4));
-	print_message("# %u cores: %llu transactions in %llu commits\n", cores,
-	    (unsigned long long)txns, (unsigned long long)*batches);
+	cgs_group_syncs(g, syncs);
+	assert_int_equal(txns, threads * (TXNS - TXNS / 4));
+	print_message("# %d threads: %llu transactions in %llu commits, "
+		      "%llu syncs\n",
+	    threads, (unsigned long long)txns, (unsigned long long)*batches,
+	    (unsigned long long)*syncs);
 	cgs_group_free(&g);
 	centerfix_db_remove(&d);
 }
 
-/* More sessions than cores: the transactions that finished together
- * (waiting for the writer) shared commits. */
+/* Sessions at once: the transactions that finished together (waiting
+ * for the writer, or while a sync ran) shared commits, and syncs. */
 static void
 test_group_commit(void **state)
 {
-	uint64_t batches;
+	uint64_t batches, syncs;
 
 	(void)state;
-	run_group(1, &batches);
+	run_group(THREADS, &batches, &syncs);
 	assert_true(batches < THREADS * (TXNS - TXNS / 4));
+	assert_true(syncs <= batches + THREADS * (TXNS / 4));
 }
 
-/* A core for every session: each commits at once, alone (a batch would
- * idle the cores of its threads). */
+/* One session at a time: each commits at once, alone (no sync under
+ * way: the writer would idle), and waits for a sync of its own -- the
+ * failed ones too, which read the database. */
 static void
-test_group_cores(void **state)
+test_group_alone(void **state)
 {
-	uint64_t batches;
+	uint64_t batches, syncs;
 
 	(void)state;
-	run_group(THREADS, &batches);
-	assert_int_equal(batches, THREADS * (TXNS - TXNS / 4));
+	run_group(1, &batches, &syncs);
+	assert_int_equal(batches, TXNS - TXNS / 4);
+	assert_int_equal(syncs, TXNS);
 }
 
 /* --- the checkpointer ------------------------------------------------ */
@@ -254,7 +259,6 @@ run_writers(const char *path, int first, int n, int txns, int ack,
 
 	if (cgs_group_new(path, &g) != 0)
 		return -1;
-	cgs_group_cores(g, 1);
 	for (int i = 0; i < n; i++) {
 		w[i] = (struct writer){ .g = g,
 			.path = path,
@@ -471,7 +475,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group_commit),
-		cmocka_unit_test(test_group_cores),
+		cmocka_unit_test(test_group_alone),
 		cmocka_unit_test(test_checkpointer),
 		cmocka_unit_test(test_checkpointer_reader),
 		cmocka_unit_test(test_checkpointer_killed),
