@@ -99,6 +99,7 @@ TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
 TOOL_TEST_BINS += $(O)/test/loadgen
 TOOL_TEST_BINS += $(O)/test/rogue_card
 TOOL_TEST_BINS += $(O)/test/jsoncheck
+TOOL_TEST_BINS += $(O)/test/failsync.so
 
 # Fuzz targets: test/fuzz/fuzz_NAME.c defines only LLVMFuzzerTestOneInput.
 # Each builds as $(O)/fuzz/fuzz_NAME, linked with replay.o (a plain
@@ -195,6 +196,10 @@ $(O)/fuzz/mkcorpus_card: $(O)/test/fuzz/mkcorpus_card.o \
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FUZZ_LIBS) $(CRYPTO_LIBS)
 $(O)/test/rogue_card: $(O)/test/tools/rogue_card.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+# an LD_PRELOAD: the commit group's fdatasync fails (center_syncfail.sh)
+$(O)/test/failsync.so: test/tools/failsync.c
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(WARN) -fPIC -shared -o $@ $< -ldl
 $(O)/test/jsoncheck: $(O)/test/tools/jsoncheck.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o

@@ -10,8 +10,9 @@
  * own, all in one commit group (group.h), as centerd's pool: the threads
  * check and verify their sessions' blocks in parallel, outside the
  * writer; the writer runs the sessions' SQL one after the other and
- * commits those that finished together with one fsync (WAL,
- * synchronous=FULL: durable).
+ * commits those that finished together, and the group syncs the WAL
+ * beside it (one fdatasync covering every commit before it): a session
+ * returns once durable.
  *
  * Each session holds PROTO_UPLINK_MAX_BLOCKS recovered blocks of distinct
  * registered cards.  First contact: each card's first block (its key read
@@ -27,13 +28,15 @@
  * first contact), the other checks (the decryption: check_cpu_us less
  * those), the transactions' SQL (sql_cpu_us), the commit and the rest
  * (the process's CPU less all those); and how long a session waited for
- * its commit (commit_us: its batch's fsync).  The verify was timed
- * before in a loop of its own after the passes, and read 10-14 us a
- * block above OpenSSL's: the same instructions (callgrind: 840,900 a
- * verify in the session, 839,000 in OpenSSL's loop), timed at another
- * moment on a shared machine where one verify takes 60 us at one
- * moment and 85 at the next (TSC: 10th and 90th percentiles).  OpenSSL's rate over as many keys as cards (each key's
- * objects cold by its turn) is printed beside its own for reference.
+ * its commit (commit_us: its batch's commit and the sync that covered
+ * it).  The verify was timed before in a loop of its own after the
+ * passes, and read 10-14 us a block above OpenSSL's: the same
+ * instructions (callgrind: 840,900 a verify in the session, 839,000 in
+ * OpenSSL's loop), timed at another moment on a shared machine where
+ * one verify takes 60 us at one moment and 85 at the next (TSC: 10th
+ * and 90th percentiles).  OpenSSL's rate over as many keys as cards
+ * (each key's objects cold by its turn) is printed beside its own for
+ * reference.
  *
  * usage: ingestbench DIR [SECONDS [THREADS[,THREADS...]]]
  */
@@ -561,7 +564,7 @@ main(int argc, char **argv)
 	       "%ld cores:\n"
 	       "sessions of %d recovered blocks of distinct registered cards, "
 	       "durable commits\n"
-	       "(WAL, synchronous=FULL); OpenSSL on as many threads, over "
+	       "(WAL, synced by the group); OpenSSL on as many threads, over "
 	       "the blocks' signed size\n"
 	       "(%zu bytes).  ratio: blocks/s over verifies/s.  CPU ratio: a "
 	       "verify's CPU time over\n"
