@@ -59,6 +59,7 @@
 #include "group.h"
 #include "group_impl.h"
 #include "store.h"
+#include "store_wal.h"
 
 /* Its connections closed, and g freed (no thread of its left). */
 static void
@@ -246,12 +247,18 @@ static void
 sync_wal(struct cgs_group *g)
 {
 	uint64_t i = ++g->sync_begun;
+	const char *what = "fdatasync of the WAL failed";
 	int rc, e;
 
 	g->syncing = 1;
 	pthread_mutex_unlock(&g->lock);
 	rc = fdatasync(g->wal_fd);
 	e = errno;
+	if (rc == 0 && cgs_wal_vfs_lost()) {
+		rc = -1; /* a write lost where it could not fail a commit */
+		e = EIO;
+		what = "a write of the WAL failed after its commit";
+	}
 	pthread_mutex_lock(&g->lock);
 	g->syncing = 0;
 	if (rc == 0)
@@ -259,9 +266,9 @@ sync_wal(struct cgs_group *g)
 	else if (g->sync_err == 0) {
 		g->sync_err = e != 0 ? e : EIO;
 		proto_log(PROTO_LOG_ERR,
-		    "%s: fdatasync of the WAL failed: %s: no commit is "
-		    "acknowledged any more (what it covered may be lost)",
-		    __func__, strerror(g->sync_err));
+		    "%s: %s: %s: no commit is acknowledged any more (what "
+		    "it covered may be lost)",
+		    __func__, what, strerror(g->sync_err));
 	}
 	pthread_cond_broadcast(&g->durable);
 }

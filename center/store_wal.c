@@ -19,6 +19,7 @@
  * SQLite had not committed it.
  */
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@ struct wal_file {
 };
 
 static sqlite3_vfs *unix_vfs;
+static atomic_int wal_lost; /* a WAL write failed where none could fail */
 
 static struct wal_file *
 wf(sqlite3_file *f)
@@ -218,18 +220,25 @@ w_shm_lock(sqlite3_file *file, int off, int n, int flags)
 	    f->real->pMethods->xShmLock(f->real, off, n, flags);
 }
 
-/* Before the index's header changes (a commit published): the frames
+/*
+ * Before the index's header changes (a commit published): the frames
  * are in the file already -- sent at the commit frame's page (w_write),
  * whose failure failed the commit; with synchronous=NORMAL no sync comes
  * between, so that write is what puts them in the file before anyone
- * reads them.  Flushed here too, as a last resort: a failure here has no
- * way out; the buffer is kept for the next call. */
+ * reads them.  What can still be buffered here: the frame headers SQLite
+ * rewrites with their checksums after a commit frame (a transaction
+ * that rewrote a frame it had spilled), the commit frame's last.  A
+ * failure here has no way out (the commit is published whatever this
+ * returns), so it is remembered: the commit group then takes it as a
+ * failed sync (cgs_wal_vfs_lost), and acknowledges nothing more.
+ */
 static void
 w_shm_barrier(sqlite3_file *file)
 {
 	struct wal_file *f = wf(file);
 
-	(void)flush(f);
+	if (flush(f) != SQLITE_OK)
+		atomic_store(&wal_lost, 1);
 	f->real->pMethods->xShmBarrier(f->real);
 }
 
@@ -398,6 +407,12 @@ static sqlite3_vfs wal_vfs = {
 	.xGetLastError = v_last_error,
 	.xCurrentTimeInt64 = v_current_time64,
 };
+
+int
+cgs_wal_vfs_lost(void)
+{
+	return atomic_load(&wal_lost);
+}
 
 int
 cgs_wal_vfs_register(void)

@@ -10,5 +10,9 @@
 
 /* Register it (once, before the first connection): 0 or PROTO_ERR_IO. */
 int cgs_wal_vfs_register(void);
+/* Non-zero once a WAL write failed after its commit was published (in
+ * this process, for good): what was acknowledged may not be in the
+ * file, as after a failed sync (group.c takes it as one). */
+int cgs_wal_vfs_lost(void);
 
 #endif

@@ -43,6 +43,7 @@ else
 		"$build/test/test_center_card"
 		"$build/test/test_center_group"
 		"$build/test/test_center_durable"
+		"$build/test/test_center_walbuf"
 		"$build/test/test_center_store"
 		"$build/test/test_keydir"
 		"$build/test/test_causes"
