@@ -273,15 +273,25 @@ sync_wal(struct cgs_group *g)
 	pthread_cond_broadcast(&g->durable);
 }
 
-/* Wait for (or make) a sync begun after mark: 0 once it succeeded,
- * PROTO_ERR_IO if a sync failed before. */
+static int commit_due(const struct cgs_group *g);
+
+/*
+ * Wait for (or make) a sync begun after mark: 0 once it succeeded,
+ * PROTO_ERR_IO if a sync failed before.  The leader first commits a
+ * batch left open for the sync that just ended, the writer free, so
+ * that its own sync covers that batch too.
+ */
 static int
 durable(struct cgs_group *g, uint64_t mark)
 {
 	while (g->sync_done <= mark && g->sync_err == 0) {
 		if (g->syncing)
 			pthread_cond_wait(&g->durable, &g->lock);
-		else
+		else if (commit_due(g)) {
+			g->held = 1;
+			commit(g);
+			cgs_group_release(g);
+		} else
 			sync_wal(g);
 	}
 	return g->sync_done > mark ? 0 : PROTO_ERR_IO;

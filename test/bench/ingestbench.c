@@ -329,7 +329,7 @@ struct result {
 	double verify, verify_cpu, digest;
 	double many, many_cpu; /* OpenSSL over NCARDS keys in turn */
 	struct pass pass[2];
-	uint64_t batches, txns;
+	uint64_t batches, txns, syncs;
 };
 
 static const char *const case_name[2] = {
@@ -412,6 +412,7 @@ run(const char *path, const struct cgs_keys *k, int n, double secs,
 	r->many = p256_verify_rate_keys(n, P256_FAST, msglen, NCARDS, secs / 4,
 	    &r->many_cpu);
 	cgs_group_counts(g, &r->batches, &r->txns);
+	cgs_group_syncs(g, &r->syncs);
 	if (n == 1)
 		printf("1 session at a time (one thread and connection, in a "
 		       "commit group):\n");
@@ -430,8 +431,9 @@ run(const char *path, const struct cgs_keys *k, int n, double secs,
 	    r->many_cpu);
 	for (int p = 0; p < 2; p++)
 		print_case(r, p);
-	printf("  %llu sessions committed in %llu fsyncs\n",
-	    (unsigned long long)r->txns, (unsigned long long)r->batches);
+	printf("  %llu sessions committed in %llu commits, %llu fsyncs\n",
+	    (unsigned long long)r->txns, (unsigned long long)r->batches,
+	    (unsigned long long)r->syncs);
 	fflush(stdout);
 	rc = 0;
 	for (int p = 0; p < 2; p++) {
