@@ -49,7 +49,7 @@ fdatasync(int fd)
 		memcpy(&real, &sym, sizeof(real));
 	}
 	if (after != NULL && group_wal(fd) &&
-	    atomic_fetch_add(&calls, 1) >= atoi(after)) {
+	    atomic_fetch_add(&calls, 1) >= strtol(after, NULL, 10)) {
 		errno = EIO;
 		return -1;
 	}

@@ -416,13 +416,14 @@ test_sync_failed(void **state)
 int
 main(void)
 {
+	const char *pg = getenv("PTV_TEST_PG");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer_released),
 		cmocka_unit_test(test_discarded_waits),
 		cmocka_unit_test(test_sync_failed),
 	};
 
-	if (getenv("PTV_TEST_PG") != NULL && *getenv("PTV_TEST_PG") != '\0')
+	if (pg != NULL && *pg != '\0')
 		return 0; /* SQLite's alone */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
