@@ -98,6 +98,7 @@ TOOL_TEST_BINS = $(O)/test/pcsc_send $(O)/test/uplink_send $(O)/test/ctl_send \
                  $(O)/test/stallcenter \
                  $(O)/test/trickle $(O)/test/card_apdu
 TOOL_TEST_BINS += $(O)/test/loadgen
+TOOL_TEST_BINS += $(O)/test/powercut.so
 TOOL_TEST_BINS += $(O)/test/rogue_card
 TOOL_TEST_BINS += $(O)/test/jsoncheck
 TOOL_TEST_BINS += $(O)/test/failsync.so
@@ -211,6 +212,14 @@ $(O)/test/trickle: $(O)/test/tools/trickle.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 $(O)/test/stallcenter: $(O)/test/tools/stallcenter.o $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+# The power-cut shim (LD_PRELOAD; test/tools/powercut.c), a test tool
+# only: position-independent for a shared object, without the sanitizers
+# (a preloaded library comes before their runtime).
+POWERCUT_CFLAGS = $(filter-out -fPIE -fsanitize%,$(CFLAGS)) -fPIC
+$(O)/test/powercut.so: test/tools/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(POWERCUT_CFLAGS) -shared -Wl,-z,relro,-z,now -o $@ $< -ldl \
+	    -pthread
 LOADGEN_OBJ = $(O)/test/tools/loadgen.o $(O)/test/tools/lg_cards.o \
               $(O)/test/tools/lg_drive.o
 $(O)/test/loadgen: $(LOADGEN_OBJ) $(O)/libcenter.a $(O)/libproto.a

@@ -74,6 +74,7 @@ else
 		"$root/test/integration/center_console.sh"
 		"$root/test/integration/center_pg.sh"
 		"$root/test/integration/center_pg_full.sh"
+		"$root/test/integration/center_powercut.sh"
 		"$root/test/integration/center_load.sh"
 		"$root/test/integration/center_syncfail.sh"
 		"$root/test/integration/decoder_valgrind.sh"

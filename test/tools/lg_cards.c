@@ -157,6 +157,7 @@ export_to(struct lg_world *w, struct lg_card *c, uint32_t idx, struct lg_m1 *e)
 		return rc;
 	}
 	e->card = idx;
+	e->purchases = c->purchase_seq;
 	e->block = b;
 	e->len = len;
 	e->stored_at = LG_T0 + 100 * c->purchase_seq;

@@ -63,6 +63,7 @@ struct conn {
 	double t0;
 	int cut, dup;
 	size_t nblocks, nrec;
+	uint32_t pmax[PROTO_UPLINK_MAX_BLOCKS]; /* each block's purchases */
 	int used;
 	struct proto_up_answer ans;
 };
@@ -213,6 +214,7 @@ out_recovered(struct conn *c, struct proto_wr *w, const struct lg_m1 *e)
 		.len = e->len };
 
 	memcpy(r.decoder_id, c->d->id, PROTO_DECODER_ID_LEN);
+	c->pmax[c->nblocks] = e->purchases;
 	c->nrec++;
 	c->nblocks++;
 	return proto_up_recovered_encode(&r, w);
@@ -249,6 +251,7 @@ out_blocks(struct conn *c, const uint8_t nonce[PROTO_CHALLENGE_LEN])
 	    (rc = proto_wr_bytes(&wr, blk, len)) != 0)
 		return rc;
 	c->nblocks = 1;
+	c->pmax[0] = w->cards[d->card].purchase_seq;
 	for (size_t i = 0; i < n_m1; i++)
 		if ((rc = out_recovered(c, &wr, &d->m1[i])) != 0)
 			return rc;
@@ -331,6 +334,41 @@ keep_answer(struct conn *c)
 	return 0;
 }
 
+/*
+ * The answer's acknowledgements into the ack log (-L), in one write, as
+ * soon as the answer is in: each block the center took (accepted, or a
+ * duplicate of one it has), with the purchases its card had made, and
+ * each ACK of an M1 block.  A power-cut test checks them against what
+ * the center's database kept.
+ */
+static void
+log_acks(const struct conn *c)
+{
+	const struct proto_up_answer *a = &c->ans;
+	char buf[2 * PROTO_UPLINK_MAX_BLOCKS * 48], h[2 * PROTO_UA_LEN + 1];
+	size_t n = 0;
+
+	if (c->l->w->conf->ack_fd < 0)
+		return;
+	for (size_t i = 0; i < a->n_res; i++) {
+		const struct proto_up_result *r = &a->res[i];
+		if ((r->status != PROTO_UP_ACCEPTED &&
+			r->status != PROTO_UP_DUPLICATE) ||
+		    r->index >= c->nblocks)
+			continue;
+		proto_hex(r->ua, PROTO_UA_LEN, h);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "b,%s,%u,%u\n",
+		    h, r->seq, c->pmax[r->index]);
+	}
+	for (size_t i = 0; i < a->n_acks; i++) {
+		proto_hex(a->ack_ua[i], PROTO_UA_LEN, h);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "a,%s,%u,0\n",
+		    h, a->ack_seq[i]);
+	}
+	if (n > 0 && write(c->l->w->conf->ack_fd, buf, n) != (ssize_t)n)
+		fprintf(stderr, "%s: the ack log: a short write\n", __func__);
+}
+
 static void
 conn_end(struct conn *c, enum outcome o)
 {
@@ -343,8 +381,10 @@ conn_end(struct conn *c, enum outcome o)
 	st->attempts++;
 	if (o == O_OK && !present_ok)
 		o = O_ERROR; /* the center could not take the card's block */
-	if (o == O_OK || o == O_CUT)
+	if (o == O_OK || o == O_CUT) {
 		count_results(st, &c->ans);
+		log_acks(c);
+	}
 	if (o == O_OK) {
 		st->sessions++;
 		st->blocks += c->nblocks;

@@ -8,13 +8,14 @@
  *                [-C in-flight] [-r cut%] [-u dup%] [-w swap%]
  *                [-a attempts] [-T timeout-ms] [-R run-seconds]
  *                [-V verify-seconds] [-b]
- *                [-S seed] [-x command]
+ *                [-S seed] [-x command] [-L ack-log]
  * Prints the rates, the latencies and the ledger check, and one line
  * "loadgen-result key=value ..." for scripts.  Exit 0 when every decoder
  * got through and the ledger holds every purchase the cards made, once;
  * 1 otherwise; 2 on a bad command line.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -65,7 +67,13 @@ usage(void)
 	    "not)\n"
 	    "  -b       every decoder from 127.0.0.1 (else each from an "
 	    "address of its own)\n"
-	    "  -x cmd   run cmd (sh -c) before the ledger check\n");
+	    "  -x cmd   run cmd (sh -c) before the ledger check\n"
+	    "  -L file  append to file, as each answer comes, what it "
+	    "acknowledged:\n"
+	    "           b,UA,SEQ,P a block accepted or duplicate (the card "
+	    "had made\n"
+	    "           purchases 1..P when it made it), a,UA,SEQ,0 an M1 "
+	    "block's ACK\n");
 	exit(2);
 }
 
@@ -97,7 +105,7 @@ parse_args(int argc, char **argv, struct lg_conf *cf)
 	int c;
 
 	while ((c = getopt(argc, argv,
-		    "hK:d:A:c:n:m:s:j:C:r:u:w:a:T:R:V:bS:x:")) != -1) {
+		    "hK:d:A:c:n:m:s:j:C:r:u:w:a:T:R:V:bS:x:L:")) != -1) {
 		switch (c) {
 		case 'K':
 			cf->keys_dir = optarg;
@@ -155,6 +163,15 @@ parse_args(int argc, char **argv, struct lg_conf *cf)
 			break;
 		case 'x':
 			cf->before_check = optarg;
+			break;
+		case 'L':
+			if ((cf->ack_fd = open(optarg,
+				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				 0644)) < 0) {
+				fprintf(stderr, "loadgen: cannot open %s\n",
+				    optarg);
+				exit(2);
+			}
 			break;
 		default:
 			usage();
@@ -290,7 +307,8 @@ main(int argc, char **argv)
 		.run_secs = 3600,
 		.timeout_ms = 120000,
 		.verify_secs = 1,
-		.own_addrs = 1 };
+		.own_addrs = 1,
+		.ack_fd = -1 };
 	char db[PATH_CAP], ca[PATH_CAP], def_center[] = "127.0.0.1:7443";
 	struct lg_world w = { 0 };
 	struct lg_stats st;
@@ -344,5 +362,7 @@ out:
 	if (w.conf != NULL)
 		lg_world_free(&w);
 	free(st.lat_ms);
+	if (cf.ack_fd >= 0)
+		close(cf.ack_fd);
 	return rc;
 }

@@ -39,6 +39,7 @@ struct lg_card {
 /* A block a decoder keeps in M1 for a card no longer in its reader. */
 struct lg_m1 {
 	uint32_t card, seq;
+	uint32_t purchases; /* the card's purchase seq when it was made */
 	uint64_t stored_at;
 	const uint8_t *block; /* in the run's arena: lives until the end */
 	size_t len;
@@ -63,6 +64,7 @@ struct lg_dec {
 struct lg_conf {
 	const char *keys_dir, *db, *ca;
 	const char *before_check; /* a command run before the ledger check */
+	int ack_fd; /* -L: each answer's acknowledgements written here, or -1 */
 	const char *host[LG_MAX_CENTERS], *port[LG_MAX_CENTERS];
 	int n_centers;
 	uint32_t n_cards, n_decoders;
