@@ -11,10 +11,11 @@
  *
  * The image starts as a copy of the file when the process first opens
  * it (the test makes sure that it was durable then); an unlink of the
- * file removes its image.  Followed: open, open64, openat, close,
- * pwrite64, pwrite, write, ftruncate(64), fsync, fdatasync, unlink (what
- * SQLite's unix VFS calls here: open64, pwrite64, ftruncate64, fdatasync,
- * unlink); writev or pwritev on a followed file ends the program.  mmap
+ * file removes its image.  Followed: open, open64, openat, __open_2,
+ * __open64_2, close, pwrite64, pwrite, write, ftruncate(64), fsync,
+ * fdatasync, unlink (what SQLite's unix VFS calls here: open64, pwrite64,
+ * ftruncate64, fdatasync, unlink; the center, open and fdatasync);
+ * writev or pwritev on a followed file ends the program.  mmap
  * writes are not seen (SQLite maps only the -shm, which recovery
  * rebuilds, and maps its database read-only if at all).
  *
@@ -31,12 +32,12 @@
  *                        pending writes reaches the disk after all, each
  *                        one whole, not at all, or some of its 512-byte
  *                        sectors (a disk may write any of them)
- *   PTV_POWERCUT_LIE     the test of the test: a sync makes durable only
- *                        what the sync before it on that file covered
- *                        (the one before that came after a write), so
- *                        the writes synced last before a cut are lost, as
- *                        with a disk lying about its cache, or a program
- *                        that answers before its sync returns
+ *   PTV_POWERCUT_LIE     N (1 to 16), the test of the test: a sync makes
+ *                        durable only what the sync N before it on that
+ *                        file covered (counting those that came after a
+ *                        write), so the writes synced last before a cut
+ *                        are lost, as with a disk lying about its cache,
+ *                        or a program that answers before its sync
  * A file it cannot image ends the program (abort): a test must not go
  * on with a wrong image.
  */
@@ -59,6 +60,7 @@
 #define PC_FILES 8
 #define PC_SECTOR 512
 #define PC_PATH 4096
+#define PC_LIE_MAX 16
 
 /* A write or truncation of the file not yet made durable. */
 struct rec {
@@ -79,7 +81,8 @@ struct img {
 	int disk; /* the image's descriptor */
 	struct rec *head, **tail;
 	uint64_t next_seq;
-	uint64_t lie_last, lie_prev; /* LIE: the last two syncs' marks */
+	/* LIE: the marks of the last syncs after a write, newest first */
+	uint64_t lie[PC_LIE_MAX + 1];
 };
 
 static struct img imgs[PC_FILES];
@@ -172,7 +175,9 @@ pc_init(void)
 	r_unlink = (int (*)(const char *))sym("unlink");
 	if ((v = getenv("PTV_POWERCUT_FILES")) != NULL)
 		add_files(v);
-	lie = getenv("PTV_POWERCUT_LIE") != NULL;
+	if ((v = getenv("PTV_POWERCUT_LIE")) != NULL &&
+	    ((lie = (int)strtol(v, NULL, 10)) < 1 || lie > PC_LIE_MAX))
+		lie = 1;
 	if ((v = getenv("PTV_POWERCUT_TORN")) != NULL) {
 		torn = 1;
 		rnd = strtoull(v, NULL, 10);
@@ -401,12 +406,13 @@ synced(int fd, int (*real)(int))
 	pthread_mutex_unlock(&lock);
 	if ((rc = real(fd)) == 0) {
 		pthread_mutex_lock(&lock);
-		if (lie && mark > m->lie_last) {
-			m->lie_prev = m->lie_last;
-			m->lie_last = mark;
+		if (lie > 0 && mark > m->lie[0]) {
+			memmove(&m->lie[1], &m->lie[0],
+			    PC_LIE_MAX * sizeof(m->lie[0]));
+			m->lie[0] = mark;
 		}
-		if (lie)
-			mark = m->lie_prev;
+		if (lie > 0)
+			mark = m->lie[lie];
 		settle(m, mark);
 		__atomic_add_fetch(&syncs, 1, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&lock);
@@ -452,6 +458,23 @@ openat(int dir, const char *path, int flags, ...)
 
 	PC_MODE(flags, mode);
 	return opened(r_openat(dir, path, flags, mode), path, flags);
+}
+
+/* fortify's checked opens, for a program built with _FORTIFY_SOURCE
+ * whose open calls go through them */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+
+int
+__open_2(const char *path, int flags)
+{
+	return opened(r_open(path, flags), path, flags);
+}
+
+int
+__open64_2(const char *path, int flags)
+{
+	return opened(r_open(path, flags | O_LARGEFILE), path, flags);
 }
 
 int
