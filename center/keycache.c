@@ -11,10 +11,8 @@
  * ua names the card whose transmission key kt is (NULL: not derived
  * yet); kept says k holds pub, ua's registered key, as last checked.
  * All of it under lock, held through a verify or an open with its keys.
- * The rest is the index's, under the cache's index_lock: the card the
- * slot is given to (card; its keys may not be made yet), the threads
- * using it now (pins: never taken from its card then) and the clock's
- * mark (used since the hand last passed).
+ * card is the index's, under the cache's index_lock: the card the slot
+ * is given to (its keys may not be made yet).
  */
 struct key_slot {
 	pthread_mutex_t lock;
@@ -24,8 +22,17 @@ struct key_slot {
 	struct proto_ec_pub *k;
 	struct proto_gcm_key *kt;
 	uint8_t card[PROTO_UA_LEN];
-	int used;
+};
+
+/*
+ * A slot's marks for the clock, under index_lock, apart from the slots
+ * so that the hand's round reads a few lines, not every slot's: the
+ * threads using it now (pins: never given to another card then), and
+ * whether it was used since the hand last passed.
+ */
+struct slot_mark {
 	unsigned pins;
+	int used;
 };
 
 /*
@@ -46,6 +53,7 @@ struct cgs_keycache {
 	size_t nslots, nfree, hand; /* under index_lock; nfree: never given */
 	size_t mask;                /* the index's entries less one */
 	uint32_t *index;            /* under index_lock */
+	struct slot_mark *mark;     /* nslots, under index_lock */
 	struct key_slot slot[];
 };
 
@@ -80,7 +88,8 @@ cache_make(const uint8_t master[PROTO_MASTER_LEN], size_t n)
 		return NULL;
 	kc->nslots = kc->nfree = n;
 	kc->mask = m - 1;
-	if ((kc->index = calloc(m, sizeof(kc->index[0]))) == NULL)
+	if ((kc->index = calloc(m, sizeof(kc->index[0]))) == NULL ||
+	    (kc->mark = calloc(n, sizeof(kc->mark[0]))) == NULL)
 		goto fail_index;
 	if (proto_kt_kdf_new(master, &kc->kdf) != 0)
 		goto fail_kdf;
@@ -104,8 +113,9 @@ fail_index_lock:
 	pthread_mutex_destroy(&kc->kdf_lock);
 fail_kdf:
 	proto_hkdf_key_free(&kc->kdf);
-	free(kc->index);
 fail_index:
+	free(kc->mark);
+	free(kc->index);
 	free(kc);
 	return NULL;
 }
@@ -122,6 +132,7 @@ cache_destroy(struct cgs_keycache *kc)
 	pthread_mutex_destroy(&kc->kdf_lock);
 	proto_hkdf_key_free(&kc->kdf);
 	proto_cleanse(kc->master, sizeof(kc->master));
+	free(kc->mark);
 	free(kc->index);
 	free(kc);
 }
@@ -230,20 +241,21 @@ index_remove(struct cgs_keycache *kc, size_t i)
 static size_t
 slot_victim(struct cgs_keycache *kc)
 {
-	struct key_slot *s;
+	struct slot_mark *k;
+	size_t v;
 
 	if (kc->nfree > 0)
 		return kc->nslots - kc->nfree--;
 	for (size_t n = 0; n < 2 * kc->nslots; n++) {
-		s = &kc->slot[kc->hand];
+		k = &kc->mark[v = kc->hand];
 		kc->hand = (kc->hand + 1) % kc->nslots;
-		if (s->pins > 0)
+		if (k->pins > 0)
 			continue;
-		if (!s->used) {
-			index_remove(kc, index_find(kc, s->card));
-			return (size_t)(s - kc->slot);
+		if (!k->used) {
+			index_remove(kc, index_find(kc, kc->slot[v].card));
+			return v;
 		}
-		s->used = 0;
+		k->used = 0;
 	}
 	return kc->nslots; /* every slot in use now */
 }
@@ -256,31 +268,29 @@ slot_victim(struct cgs_keycache *kc)
 static struct key_slot *
 slot_get(struct cgs_keycache *kc, const uint8_t ua[PROTO_UA_LEN], int give)
 {
-	struct key_slot *s = NULL;
-	size_t i, v;
+	size_t i, v = kc->nslots;
 
 	pthread_mutex_lock(&kc->index_lock);
 	i = index_find(kc, ua);
 	if (kc->index[i] != 0)
-		s = &kc->slot[kc->index[i] - 1];
+		v = kc->index[i] - 1;
 	else if (give && (v = slot_victim(kc)) < kc->nslots) {
-		s = &kc->slot[v];
-		memcpy(s->card, ua, PROTO_UA_LEN);
+		memcpy(kc->slot[v].card, ua, PROTO_UA_LEN);
 		kc->index[index_find(kc, ua)] = (uint32_t)v + 1;
 	}
-	if (s != NULL) {
-		s->pins++;
-		s->used = 1;
+	if (v < kc->nslots) {
+		kc->mark[v].pins++;
+		kc->mark[v].used = 1;
 	}
 	pthread_mutex_unlock(&kc->index_lock);
-	return s;
+	return v < kc->nslots ? &kc->slot[v] : NULL;
 }
 
 static void
 slot_put(struct cgs_keycache *kc, struct key_slot *s)
 {
 	pthread_mutex_lock(&kc->index_lock);
-	s->pins--;
+	kc->mark[s - kc->slot].pins--;
 	pthread_mutex_unlock(&kc->index_lock);
 }
 

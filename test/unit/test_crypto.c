@@ -725,7 +725,7 @@ test_keycache_full(void **state)
 	/* the next (card 1's), unmarked but in use, is passed over */
 	pinned = slot_get(kc, c[1].card.ua, 0);
 	assert_ptr_equal(pinned, &kc->slot[1]);
-	pinned->used = 0;
+	kc->mark[1].used = 0;
 	kc_check(kc, &c[N + 1], N + 1);
 	for (int i = 0; i < N + 2; i++)
 		kept += cgs_keycache_verify_kept(kc, c[i].card.ua,
@@ -752,7 +752,7 @@ test_keycache_full(void **state)
 	c[2].card.pub[PROTO_EC_PUB_LEN - 1] ^= 1;
 	/* every slot in use: a block still verified and opened, uncached */
 	for (size_t i = 0; i < kc->nslots; i++)
-		kc->slot[i].pins++;
+		kc->mark[i].pins++;
 	ua[7] = 0xee;
 	kc_card_make(master, ua, 77, &c[0]);
 	assert_int_equal(cgs_keycache_set(kc, &c[0].card), 0);
@@ -761,7 +761,7 @@ test_keycache_full(void **state)
 			     c[0].b.signed_len, c[0].b.sig, pub),
 	    PROTO_ERR_NOTFOUND);
 	for (size_t i = 0; i < kc->nslots; i++)
-		kc->slot[i].pins--;
+		kc->mark[i].pins--;
 	cgs_keycache_free(&kc);
 	proto_cleanse(c, (N + 2) * sizeof(*c));
 	free(c);
