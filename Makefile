@@ -51,6 +51,7 @@ DEC_SRC   = decoder/m1.c decoder/card.c decoder/monitor.c decoder/config.c \
             decoder/files.c decoder/metrics.c decoder/preflight.c
 DEC_SRC  += decoder/quarantine.c decoder/emm.c
 DEC_SRC  += decoder/contact.c decoder/answer.c
+DEC_SRC  += decoder/pcsc_tx.c
 CGS_SRC   = center/db.c center/ingest.c center/stmt.c center/db_session.c \
             center/keycache.c center/separation.c center/ledger.c \
             center/commands.c center/pool.c center/conn.c center/server.c \

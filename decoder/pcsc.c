@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The card transport over libpcsclite: the default struct dec_card_io.
- * Besides monitor.c, the only code in the decoder that calls SCard*.
+ * Besides monitor.c and pcsc_tx.c (its commands), the only code in the
+ * decoder that calls SCard*.
  *
  * Nothing here waits for another program (the transport's contract).
  * libpcsclite answers "sharing violation" at once with
@@ -11,7 +12,11 @@
  * a thread of its own, with a context of its own, and the caller waits
  * for it CONNECT_WAIT_MS at most: past that the card counts as held, and
  * the next connect to the same reader takes the connection once pcscd
- * lets it through.
+ * lets it through.  And a card may never answer a command (pcsc_tx.h):
+ * commands go through a sender of the connection's, waited for
+ * DEC_TRANSMIT_WAIT_MS; past that the connection is given up ("wedged":
+ * every call on it fails at once, as for a card gone) and no other is
+ * made until its command returns, which it does when the card leaves.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -25,6 +30,7 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "card.h"
+#include "pcsc_tx.h"
 
 #define CONNECT_WAIT_MS 500
 
@@ -33,6 +39,8 @@ struct pcsc_conn {
 	SCARDCONTEXT ctx;
 	SCARDHANDLE h;
 	DWORD proto;
+	struct pcsc_tx *tx; /* made at the first command */
+	int wedged;         /* its command went unanswered: given up */
 };
 
 /* A connect under way on its thread; freed by whoever sees it last. */
@@ -94,14 +102,29 @@ dec_card_pcsc_init(void)
 }
 
 static void
-conn_free(struct pcsc_conn *c)
+conn_release(void *arg)
 {
-	if (c == NULL)
-		return;
+	struct pcsc_conn *c = arg;
+
 	if (c->h != 0)
 		SCardDisconnect(c->h, SCARD_LEAVE_CARD);
 	SCardReleaseContext(c->ctx);
 	free(c);
+}
+
+/* A wedged connection's context is held by its sender's SCardTransmit:
+ * the sender frees it once that returns. */
+static void
+conn_free(struct pcsc_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->wedged) {
+		pcsc_tx_abandon(c->tx, conn_release, c);
+		return;
+	}
+	pcsc_tx_free(c->tx);
+	conn_release(c);
 }
 
 static void
@@ -183,13 +206,7 @@ wait_done(struct pending *p, long ms)
 	struct timespec t;
 	int done;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
+	pcsc_deadline(&t, ms);
 	pthread_mutex_lock(&p->lock);
 	while (!p->done && pthread_cond_timedwait(&p->cond, &p->lock, &t) == 0)
 		;
@@ -274,6 +291,14 @@ pcsc_connect(void *svc, const char *reader, void **out, uint8_t *atr,
 	LONG rv;
 	int rc, powered;
 
+	if (pcsc_tx_pending() > 0) {
+		/* pcscd's reader is still held by it: a new connection's
+		 * command would wait the same */
+		proto_log(PROTO_LOG_INFO,
+		    "%s: %s: a command given up on is still unanswered",
+		    __func__, reader);
+		return PROTO_ERR_IO;
+	}
 	if (s->p != NULL && strcmp(s->p->reader, reader) != 0) {
 		abandon(s->p);
 		s->p = NULL;
@@ -324,6 +349,8 @@ pcsc_reconnect(void *h, uint8_t *atr, size_t *atr_len)
 	size_t room = *atr_len;
 	int rc, powered = 0;
 
+	if (c->wedged)
+		return PROTO_ERR_IO;
 	if ((rc = reconnect_as(c, SCARD_LEAVE_CARD)) != 0 ||
 	    (rc = read_atr(c, atr, atr_len, &powered)) != 0 || powered)
 		return rc;
@@ -337,11 +364,14 @@ pcsc_reconnect(void *h, uint8_t *atr, size_t *atr_len)
 static int
 pcsc_probe(void *h)
 {
+	const struct pcsc_conn *c = h;
 	uint8_t atr[MAX_ATR_SIZE];
 	size_t n = sizeof(atr);
 	int powered;
 
-	return read_atr(h, atr, &n, &powered);
+	if (c->wedged)
+		return PROTO_ERR_IO;
+	return read_atr(c, atr, &n, &powered);
 }
 
 /*
@@ -370,6 +400,8 @@ pcsc_end(void *h)
 	const struct pcsc_conn *c = h;
 	LONG rv;
 
+	if (c->wedged)
+		return; /* the transaction ends with the connection */
 	if ((rv = SCardEndTransaction(c->h, SCARD_LEAVE_CARD)) !=
 	    SCARD_S_SUCCESS)
 		proto_log(PROTO_LOG_INFO, "%s: %s", __func__,
@@ -386,16 +418,31 @@ static int
 pcsc_transmit(void *h, const uint8_t *cmd, size_t len, uint8_t *resp,
     size_t *rlen)
 {
-	const struct pcsc_conn *c = h;
+	struct pcsc_conn *c = h;
 	const SCARD_IO_REQUEST *pci =
 	    c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-	DWORD n = (DWORD)*rlen;
 	LONG rv;
+	int rc;
 
-	rv = SCardTransmit(c->h, pci, cmd, (DWORD)len, NULL, resp, &n);
+	if (c->wedged)
+		return PROTO_ERR_IO;
+	if (c->tx == NULL && (rc = pcsc_tx_new(&c->tx)) != 0)
+		return rc;
+	rc = pcsc_tx_run(c->tx, c->h, pci, cmd, len, resp, rlen,
+	    DEC_TRANSMIT_WAIT_MS, &rv);
+	if (rc == PROTO_ERR_STATE) {
+		c->wedged = 1;
+		proto_log(PROTO_LOG_WARNING,
+		    "%s: the card has not answered INS %02X in %d ms: "
+		    "given up, as a card gone (pcscd holds its reader until "
+		    "it answers or leaves)",
+		    __func__, len > 1 ? cmd[1] : 0, DEC_TRANSMIT_WAIT_MS);
+		return PROTO_ERR_IO;
+	}
+	if (rc != 0)
+		return rc;
 	if (rv != SCARD_S_SUCCESS)
 		return pcsc_err(__func__, rv);
-	*rlen = n;
 	return 0;
 }
 

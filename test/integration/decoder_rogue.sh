@@ -7,9 +7,10 @@
 # 0xFFFFFFFF), and to fill M1 with fake UAs: every try fails, SC1's entry
 # survives as it was and is invoiced by the center once sent.  A card
 # whose first answers are lost is opened once it answers; one that answers
-# nothing at all holds the reader and decoderd until it leaves.  Then an
-# entry the center rejects for good (a center that does not know SC2)
-# leaves M1 for the quarantine, is listed there, and is not sent again.
+# nothing at all is given up on after 5 s, decoderd answering meanwhile.
+# Then an entry the center rejects for good (a center that does not know
+# SC2) leaves M1 for the quarantine, is listed there, and is not sent
+# again.
 set -u
 . "$(dirname "$0")/../lib/itest.sh" "$@"
 . "$root/test/lib/center.sh"
@@ -93,21 +94,31 @@ check "decoderd sees its UA" is ua f000000000000002
 check "removed" unrogue
 
 # a card that answers a command with no byte at all (an empty vpcd
-# frame): vpcd's driver waits for the card's next byte, holding the
-# reader, and SCardTransmit, and decoderd with it, for as long as the card
-# stays (decoderd(8), BUGS); once it leaves, all of them go on
-held() { ! timeout 1 "$dctl" status >/dev/null 2>&1; }
+# frame): vpcd's driver waits inside pcscd for the card's next byte,
+# holding the reader, for as long as the card stays (decoderd(8), BUGS);
+# decoderd gives the command up after 5 s, as for a card gone, answers
+# meanwhile, and opens the card again once its reader is free
+mark=$(wc -l <dec.log)
 "$B/test/rogue_card" -u F000000000000003 -c none -e 1 >/dev/null \
 	2>>rogue.log &
 started
 ROGUE_PID=$!
-check "a card answering nothing holds decoderd while it stays" \
-	wait_for 10 held
-check "still after 3 s" bash -c "sleep 3; ! timeout 1 '$dctl' status >/dev/null 2>&1"
+check "a card answering nothing: decoderd gives it up, card=unanswered" \
+	wait_for 15 is card unanswered
+check_match "saying the card has not answered in 5 s" \
+	"has not answered INS A4 in 5000 ms: given up" "$(since)"
+t0=$(date +%s%N)
+check "decoderd answers while the card stays" quietly "$dctl" status
+check "at once" test $(( ($(date +%s%N) - t0) / 1000000 )) -lt 1000
+sleep 3
+check_eq "still after 3 s, the card unanswered" unanswered "$(status_of card)"
+check_eq "and it says so" "the card in the reader does not answer" \
+	"$("$dctl" status | sed -n 's/^last_error  *//p')"
+check_eq "it gave one command up, not one per opening" 1 \
+	"$(since | grep -c 'has not answered INS')"
 kill "$ROGUE_PID" && wait "$ROGUE_PID" 2>/dev/null
 ROGUE_PID=
-check "once it is removed, decoderd answers again: no card" \
-	wait_for 10 is card absent
+check "once it is removed: no card" wait_for 10 is card absent
 check_eq "M1 as it was" "$m1_before" "$("$dctl" m1)"
 check "and opens the next card" rogue -u F000000000000004 -c none
 check "decoderd sees its UA" is ua f000000000000004
