@@ -27,7 +27,9 @@
  * A batch is committed when its holder hands the writer on and no sync
  * is under way, so the writer never idles for a batch; while one is,
  * the batch stays open for the sessions queued for the writer or being
- * checked (cgs_group_coming), and is committed once that sync ends.
+ * checked (cgs_group_coming), and is committed once that sync ends (by
+ * one of its waiters, or the next sync's leader); with none of those,
+ * at once.
  * The WAL is checkpointed by a thread of the group's, on a connection
  * of its own, out of the commits' way (group_ckpt.c tells how, and why
  * no checkpoint loses a commit).
