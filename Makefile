@@ -92,6 +92,7 @@ TEST_BINS += $(O)/test/test_center_group
 TEST_BINS += $(O)/test/test_center_durable
 TEST_BINS += $(O)/test/test_center_walbuf
 TEST_BINS += $(O)/test/test_center_store
+TEST_BINS += $(O)/test/test_migrate
 TEST_BINS += $(O)/test/test_crypto
 BENCH_BINS = $(O)/bench/nullcard $(O)/bench/apdubench $(O)/bench/replacebench \
              $(O)/bench/ingestbench

@@ -25,7 +25,7 @@
 struct cgs_db;
 
 /* The schema version this build makes and reads (db_schema.c). */
-#define CGS_DB_VERSION 8
+#define CGS_DB_VERSION 9
 
 /*
  * Card status, as centerctl cards shows it: what its last sighting (its
@@ -58,7 +58,9 @@ struct cgs_card {
 	 * showed in a block */
 	uint32_t cmd_counter, cmd_ctr_seen;
 	uint32_t bcast_counter, bcast_ctr_seen;
-	int64_t max_invoiced; /* highest purchase seq in the ledger */
+	/* highest purchase seq in the ledger (the cards row keeps it, schema
+	 * 9: no look-up of the ledger a block) */
+	int64_t max_invoiced;
 	/* the decoder it was last seen through (hex; "" if never) */
 	char seen_via[2 * PROTO_DECODER_ID_LEN + 1];
 };
@@ -166,8 +168,7 @@ int cgs_card_key(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
 /* The columns cgs_card_get reads of a card (the cards table as c). */
 #define CGS_CARD_COLUMNS                                                  \
 	"public_key, status, last_block_seq, cmd_counter, cmd_ctr_seen, " \
-	"(SELECT COALESCE(MAX(seq), 0) FROM purchases p WHERE p.ua = "    \
-	"c.ua), bcast_counter, bcast_ctr_seen, revoked_at, seen_via"
+	"max_invoiced, bcast_counter, bcast_ctr_seen, revoked_at, seen_via"
 /* The card's row from a statement whose columns 0..9 are cgs_card_get's;
  * the statement is the caller's to reset. */
 int cgs_card_from_row(struct cgs_stmt *st, const uint8_t ua[PROTO_UA_LEN],
@@ -285,12 +286,20 @@ int cgs_db_card_pairs_get(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
  * replaces, in the same statement; prev is that older data's M2 as
  * cgs_card_for_block and cgs_db_card_pairs_get read it in this
  * transaction (only the ECMs and rights that differ from it are
- * written), or NULL: the card had no data (all of them are).
+ * written), or NULL: the card had no data (all of them are).  invoiced:
+ * the highest purchase seq the ledger holds of the card now, this block's
+ * invoices included (the card's max_invoiced, which only grows, set in
+ * the same statement).
  */
 int cgs_card_seen(struct cgs_db *db, const struct cgs_stamp *at,
     const struct cgs_card *card, uint32_t seq, int origin,
     const uint8_t *locked, const struct proto_m2 *m,
-    const struct proto_m2 *prev);
+    const struct proto_m2 *prev, int64_t invoiced);
+/* The ledger now holds the card's purchases up to seq (its max_invoiced
+ * raised to it; never lowered), for a block cgs_card_seen does not
+ * record. */
+int cgs_card_invoiced(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    int64_t seq);
 
 /* --- commands (db_cmd.c) ----------------------------------------------- */
 

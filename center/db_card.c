@@ -251,13 +251,17 @@ m2_pairs(const struct proto_m2 *m, struct pairs *ecms, struct pairs *rights)
  */
 #define MOVED_PRESENT "status = '" CGS_ACTIVE "', seen_via = ?3, "
 #define MOVED_RECOVERED "status = '" CGS_SEEN_RECOVERED "', seen_via = ?3, "
+/* The highest purchase seq invoiced, ?22 (with the block's invoices). */
+#define INVOICED                                                           \
+	", max_invoiced = CASE WHEN max_invoiced > ?22 THEN max_invoiced " \
+	"ELSE ?22 END"
 #define SEEN_PRESENT                                              \
 	"first_seen = COALESCE(first_seen, ?1), last_seen = ?1, " \
 	"seen_at = ?1, seen_as = 'present', "                     \
-	"last_block_seq = " SEQ_MAX ", locked = COALESCE(?4, locked)"
+	"last_block_seq = " SEQ_MAX ", locked = COALESCE(?4, locked)" INVOICED
 #define SEEN_RECOVERED                                              \
 	"recovered_at = COALESCE(recovered_at, ?1), seen_at = ?1, " \
-	"seen_as = 'recovered', last_block_seq = " SEQ_MAX
+	"seen_as = 'recovered', last_block_seq = " SEQ_MAX INVOICED
 /* The block's data, with them: its seq ?2, decoder ?3, time ?1, origin ?6,
  * session ?7, its M2 ?8 to ?20, whether it has ECMs or rights ?21. */
 #define DATA_SET                                                      \
@@ -327,7 +331,7 @@ int
 cgs_card_seen(struct cgs_db *db, const struct cgs_stamp *at,
     const struct cgs_card *card, uint32_t seq, int origin,
     const uint8_t *locked, const struct proto_m2 *m,
-    const struct proto_m2 *prev)
+    const struct proto_m2 *prev, int64_t invoiced)
 {
 	int present = origin == CGS_ORIGIN_PRESENT;
 	char dec[2 * PROTO_DECODER_ID_LEN + 1];
@@ -353,9 +357,25 @@ cgs_card_seen(struct cgs_db *db, const struct cgs_stamp *at,
 	if (present && locked != NULL)
 		cgs_bind_i64(st, 4, *locked);
 	cgs_db_bind_ua(st, 5, card->ua);
+	cgs_bind_i64(st, 22, invoiced);
 	if (m != NULL)
 		bind_data(st, at, origin, m);
 	if ((rc = cgs_step_done(st)) != 0 || m == NULL)
 		return rc;
 	return pairs_replace(db, card->ua, m, prev);
+}
+
+int
+cgs_card_invoiced(struct cgs_db *db, const uint8_t ua[PROTO_UA_LEN],
+    int64_t seq)
+{
+	struct cgs_stmt *st = cgs_stmt(db,
+	    "UPDATE cards SET max_invoiced = ?1 WHERE ua = ?2 AND "
+	    "max_invoiced < ?1");
+
+	if (st == NULL)
+		return PROTO_ERR_IO;
+	cgs_bind_i64(st, 1, seq);
+	cgs_db_bind_ua(st, 2, ua);
+	return cgs_step_done(st);
 }

@@ -233,6 +233,17 @@ static const char *const migrations[] = {
 	" FROM blocks GROUP BY session_id) AS c"
 	" WHERE c.session_id = sessions.id;"
 	"DROP INDEX blocks_received;",
+
+	/*
+	 * 8 -> 9 (issue 12): the highest purchase seq the ledger holds of
+	 * each card, in the card's row (a session reads and writes it for
+	 * each block anyway), set with the purchases it counts: no look-up
+	 * of the ledger's highest for every block read.
+	 */
+	"ALTER TABLE cards ADD COLUMN max_invoiced BIGINT NOT NULL"
+	" DEFAULT 0;"
+	"UPDATE cards SET max_invoiced = (SELECT MAX(seq) FROM purchases p"
+	" WHERE p.ua = cards.ua) WHERE ua IN (SELECT ua FROM purchases);",
 };
 
 /*

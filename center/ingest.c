@@ -57,7 +57,7 @@ check_card(struct run *run, struct work *w, uint8_t *reason)
  * card's data came from (one statement).
  */
 static int
-record_card(struct run *run, const struct work *w)
+record_card(struct run *run, const struct work *w, int64_t invoiced)
 {
 	const struct cgs_route *rt = &w->route;
 	struct cgs_card_data *prev = run->has_data ? &run->prev : NULL;
@@ -71,7 +71,7 @@ record_card(struct run *run, const struct work *w)
 		return rc;
 	return cgs_card_seen(run->db, &run->ledger.at, &w->card, w->b.seq,
 	    rt->origin, (rt->may & CGS_MAY_SET_LOCK) ? &w->m.locked : NULL,
-	    newer ? &w->m : NULL, prev != NULL ? &prev->m : NULL);
+	    newer ? &w->m : NULL, prev != NULL ? &prev->m : NULL, invoiced);
 }
 
 /*
@@ -94,17 +94,26 @@ apply_block(struct run *run, const struct work *w, uint8_t *status,
 	/* a fresh block answers this session: seen before under its
 	 * sequence, it is another card's with the same UA (ledger flags) */
 	int rc, seen = rt->origin != CGS_ORIGIN_PRESENT && run->seen, stale;
+	int64_t invoiced = w->card.max_invoiced;
 
 	stale = !seen && rt->origin == CGS_ORIGIN_RECOVERED &&
 	    w->b.seq < w->card.last_block_seq;
+	run->ledger.top = 0;
 	if ((rt->may & CGS_MAY_INVOICE) &&
 	    (rc = cgs_ledger_invoice(&run->ledger, &w->card, &w->m,
 		 run->s->hello.ua, rt->origin)) != 0)
 		return rc;
+	if (run->ledger.top > invoiced)
+		invoiced = run->ledger.top;
+	/* the card's highest invoiced is kept in its row: set with its
+	 * sighting, or alone for a block that records none */
 	if (!seen &&
 	    ((rc = cgs_commands_learn(&run->ledger, w->b.ua, &w->card,
 		  &w->m)) != 0 ||
-		(!stale && (rc = record_card(run, w)) != 0)))
+		(!stale && (rc = record_card(run, w, invoiced)) != 0)))
+		return rc;
+	if ((seen || stale) && invoiced > w->card.max_invoiced &&
+	    (rc = cgs_card_invoiced(run->db, w->b.ua, invoiced)) != 0)
 		return rc;
 	if (rt->may & CGS_MAY_COMMAND) {
 		run->present.seen = 1;

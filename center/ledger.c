@@ -164,6 +164,7 @@ invoice_new(struct cgs_ledger *l, const struct cgs_card *card,
 		return rc;
 	if (added) {
 		l->invoiced++;
+		l->top = p->seq > l->top ? p->seq : l->top;
 		return 0;
 	}
 	if ((rc = cgs_db_purchases_get(l->db, card->ua, p->seq, p->seq, &had, 1,
@@ -191,6 +192,7 @@ cgs_ledger_invoice(struct cgs_ledger *l, const struct cgs_card *card,
 	size_t n = 0, k;
 	int rc;
 
+	l->top = 0;
 	for (unsigned j = 0; j < np; j++) {
 		uint32_t seq = m->purchases[j].seq;
 

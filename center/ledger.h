@@ -28,6 +28,9 @@ struct cgs_ledger {
 	struct cgs_stamp at;
 	uint32_t invoiced; /* purchases new to the ledger this session */
 	uint32_t flagged;  /* anomalies flagged this session */
+	/* the highest purchase seq the last cgs_ledger_invoice added to the
+	 * ledger (0: none) */
+	uint32_t top;
 };
 
 /* Start a session's use of the ledger (the counts at zero). */

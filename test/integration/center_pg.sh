@@ -32,7 +32,7 @@ unit_test() {
 	return 1
 }
 for t in test_center test_center_rules test_center_cmds test_center_card \
-    test_center_store; do
+    test_center_store test_migrate; do
 	check "$t on PostgreSQL" unit_test "$t"
 done
 
@@ -86,7 +86,7 @@ wipe() {
 	    DELETE FROM card_ecms; DELETE FROM flags;
 	    DELETE FROM card_rights; DELETE FROM conflicts;
 	    DELETE FROM block_counts;
-	    UPDATE cards SET last_block_seq = 0, data_seq = NULL,
+	    UPDATE cards SET last_block_seq = 0, max_invoiced = 0, data_seq = NULL,
 	    data_pairs = NULL"
 }
 

@@ -722,27 +722,6 @@ test_register_bad_key(void **state)
 	    1);
 }
 
-/* A database at schema 6, as an older build left it, on the engine the
- * fixture chose: its connection (no migration but those up to 6). */
-static struct cgs_db *
-open_at_6(struct centerfix_db *d)
-{
-	struct cgs_db *raw = NULL;
-	int pg = centerfix_pg(d);
-
-	assert_true(pg >= 0);
-	if (pg == 0) {
-		snprintf(d->dir, sizeof(d->dir), "/tmp/ptv-cgs.XXXXXX");
-		assert_non_null(mkdtemp(d->dir));
-		snprintf(d->path, sizeof(d->path), "%s/c.db", d->dir);
-	}
-	assert_int_equal(cgs_engine_for(d->path)->open(d->path, CGS_OPEN_CREATE,
-			     &raw),
-	    0);
-	assert_int_equal(cgs_db_migrate_to(raw, 6), 0);
-	return raw;
-}
-
 /* Three cards at schema 6: 0x71 with data, two ECMs and a right, and two
  * purchases; 0x72 with data and neither; 0x73 never seen. */
 static const char v6_rows[] =
@@ -787,17 +766,16 @@ test_migrate_6(void **state)
 	struct proto_purchase p[4];
 	uint8_t ua[3][PROTO_UA_LEN] = { { 0x71 }, { 0x72 }, { 0x73 } };
 	uint8_t pub[PROTO_EC_PUB_LEN], priv[PROTO_EC_PRIV_LEN];
-	uint8_t v[4] = { 1, 0, 1, 0 };
 	struct cgs_stamp at = { .session_id = 6, .now = 1 };
 	struct cgs_card c;
 	size_t n = 0;
 	int found = 0, version = 0, added = 1;
 
 	(void)state;
-	d.db = open_at_6(&d);
+	d.db = centerfix_open_at(&d, 6);
 	assert_int_equal(proto_ec_keygen(priv, pub), 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(cgs_card_register(d.db, ua[i], pub, v), 0);
+		centerfix_card_raw(d.db, ua[i], pub);
 	assert_int_equal(cgs_db_exec(d.db, v6_rows), 0);
 	cgs_db_close(&d.db);
 	assert_int_equal(cgs_db_open(d.path, &d.db), 0);
@@ -876,6 +854,7 @@ test_migrate_6(void **state)
 			     &added),
 	    0);
 	assert_true(added);
+	assert_int_equal(cgs_card_invoiced(d.db, ua[0], 3), 0);
 	centerfix_db_remove(&d);
 }
 

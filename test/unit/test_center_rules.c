@@ -244,6 +244,20 @@ purchases(struct proto_m2 *m, uint32_t first, uint32_t last, uint32_t price1)
 		};
 }
 
+/* Invoice m's purchases as a session does: the ledger's rows, and the
+ * card's highest invoiced raised in its row (ingest sets it with the
+ * card's sighting). */
+static int
+invoice(struct fx *f, const struct cgs_card *card, const struct proto_m2 *m,
+    const uint8_t via[PROTO_UA_LEN], int origin)
+{
+	int rc = cgs_ledger_invoice(&f->l, card, m, via, origin);
+
+	if (rc == 0 && f->l.top > 0)
+		rc = cgs_card_invoiced(f->d.db, card->ua, f->l.top);
+	return rc;
+}
+
 static void
 test_ledger_exactly_once(void **state)
 {
@@ -254,15 +268,15 @@ test_ledger_exactly_once(void **state)
 	purchases(&m, 1, 2, 300);
 	stale = card_a(f); /* the ledger holds nothing yet */
 	assert_int_equal(stale.max_invoiced, 0);
-	assert_int_equal(cgs_ledger_invoice(&f->l, &stale, &m, ua_b, R), 0);
+	assert_int_equal(invoice(f, &stale, &m, ua_b, R), 0);
 	assert_int_equal(f->l.invoiced, 2);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 2);
 	/* again, with the card as it is now: looked up, not invoiced */
 	now = card_a(f);
 	assert_int_equal(now.max_invoiced, 2);
-	assert_int_equal(cgs_ledger_invoice(&f->l, &now, &m, ua_a, P), 0);
+	assert_int_equal(invoice(f, &now, &m, ua_a, P), 0);
 	/* again, with the stale card: insert first, the conflict seen */
-	assert_int_equal(cgs_ledger_invoice(&f->l, &stale, &m, ua_a, P), 0);
+	assert_int_equal(invoice(f, &stale, &m, ua_a, P), 0);
 	assert_int_equal(f->l.invoiced, 2);
 	assert_int_equal(f->l.flagged, 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 2);
@@ -275,7 +289,7 @@ test_ledger_exactly_once(void **state)
 	/* overlapping: 2 known, 3 new */
 	purchases(&m, 2, 3, 100);
 	stale = card_a(f);
-	assert_int_equal(cgs_ledger_invoice(&f->l, &stale, &m, ua_a, P), 0);
+	assert_int_equal(invoice(f, &stale, &m, ua_a, P), 0);
 	assert_int_equal(f->l.invoiced, 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 3);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags"), 0);
@@ -289,16 +303,16 @@ test_ledger_differs(void **state)
 	struct proto_m2 m;
 
 	purchases(&m, 1, 1, 300);
-	assert_int_equal(cgs_ledger_invoice(&f->l, &before, &m, ua_a, P), 0);
+	assert_int_equal(invoice(f, &before, &m, ua_a, P), 0);
 	/* seq 1 again at another price: looked up first (seq <= max) */
 	now = card_a(f);
 	purchases(&m, 1, 1, 999);
-	assert_int_equal(cgs_ledger_invoice(&f->l, &now, &m, ua_a, P), 0);
+	assert_int_equal(invoice(f, &now, &m, ua_a, P), 0);
 	assert_int_equal(f->l.flagged, 1);
 	/* and through the insert-first path (the card's view was stale) */
 	m.purchases[0].event = 77;
 	m.purchases[0].price = 300;
-	assert_int_equal(cgs_ledger_invoice(&f->l, &before, &m, ua_a, P), 0);
+	assert_int_equal(invoice(f, &before, &m, ua_a, P), 0);
 	assert_int_equal(f->l.flagged, 2);
 	assert_int_equal(f->l.invoiced, 1);
 	assert_int_equal(count(f,
@@ -308,7 +322,7 @@ test_ledger_differs(void **state)
 			     "ua = 'a1a1a1a1a1a1a1a1' AND session_id = 7"),
 	    2);
 	/* each contradiction recorded once, flagged the first time only */
-	assert_int_equal(cgs_ledger_invoice(&f->l, &before, &m, ua_a, P), 0);
+	assert_int_equal(invoice(f, &before, &m, ua_a, P), 0);
 	assert_int_equal(f->l.flagged, 2);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM conflicts"), 2);
 	assert_int_equal(count(f,
@@ -468,7 +482,7 @@ test_commands_for_present(void **state)
 			     NULL),
 	    0);
 	purchases(&m, 1, 2, 300);
-	assert_int_equal(cgs_ledger_invoice(&f->l,
+	assert_int_equal(invoice(f,
 			     &(struct cgs_card){ .ua = { 0xa1, 0xa1, 0xa1, 0xa1,
 						     0xa1, 0xa1, 0xa1, 0xa1 } },
 			     &m, ua_a, P),
