@@ -46,11 +46,23 @@ struct lite_db {
 	void *wal_arg;
 };
 
+/* The room a statement's text parameters are copied into: a UA, a
+ * decoder's identity, a name -- bound without SQLite's copy of each
+ * (an allocation and a free a parameter); a longer one is SQLite's to
+ * copy. */
+#define LITE_TEXT_ROOM 256
+
 struct lite_stmt {
 	struct cgs_stmt base;
 	struct lite_db *db;
 	sqlite3_stmt *st;
 	int64_t changes; /* of its last execution, once done */
+	/* stepped since its last reset; bound since its bindings were last
+	 * cleared: what a reset has to undo (a statement is reset when it is
+	 * taken and again when it is done) */
+	int live, bound;
+	size_t used; /* of text: the texts bound since the last clear */
+	char text[LITE_TEXT_ROOM];
 };
 
 static struct lite_stmt *
@@ -166,39 +178,56 @@ lite_finalize(struct cgs_stmt *st)
 static void
 lite_bind_i64(struct cgs_stmt *st, int i, int64_t v)
 {
+	lst(st)->bound = 1;
 	sqlite3_bind_int64(lst(st)->st, i, v);
 }
 
+/* The text copied into the statement's room (it stays there, unchanged,
+ * until the bindings are cleared), or by SQLite if it does not fit. */
 static void
 lite_bind_text(struct cgs_stmt *st, int i, const char *t)
 {
-	sqlite3_bind_text(lst(st)->st, i, t, -1, SQLITE_TRANSIENT);
+	struct lite_stmt *s = lst(st);
+	size_t n = strlen(t);
+
+	s->bound = 1;
+	if (n >= sizeof(s->text) - s->used) {
+		sqlite3_bind_text(s->st, i, t, (int)n, SQLITE_TRANSIENT);
+		return;
+	}
+	memcpy(s->text + s->used, t, n + 1);
+	sqlite3_bind_text(s->st, i, s->text + s->used, (int)n, SQLITE_STATIC);
+	s->used += n + 1;
 }
 
 static void
 lite_bind_blob(struct cgs_stmt *st, int i, const void *p, size_t n)
 {
+	lst(st)->bound = 1;
 	sqlite3_bind_blob(lst(st)->st, i, p, (int)n, SQLITE_TRANSIENT);
 }
 
 static void
 lite_bind_null(struct cgs_stmt *st, int i)
 {
+	lst(st)->bound = 1;
 	sqlite3_bind_null(lst(st)->st, i);
 }
 
 static int
 lite_step(struct cgs_stmt *st)
 {
-	int rc = sqlite3_step(lst(st)->st);
+	int rc;
 
-	if (rc == SQLITE_ROW)
+	lst(st)->live = 1;
+	if ((rc = sqlite3_step(lst(st)->st)) == SQLITE_ROW)
 		return 1;
 	/* before another statement on the connection changes the count */
 	lst(st)->changes = rc == SQLITE_DONE ?
 	    (int64_t)sqlite3_changes64(handle(&lst(st)->db->base)) :
 	    0;
 	sqlite3_reset(lst(st)->st);
+	lst(st)->live = 0;
 	return rc == SQLITE_DONE ? 0 : failed(&lst(st)->db->base, __func__, rc);
 }
 
@@ -211,8 +240,14 @@ lite_changes(struct cgs_stmt *st)
 static void
 lite_reset(struct cgs_stmt *st)
 {
-	sqlite3_reset(lst(st)->st);
-	sqlite3_clear_bindings(lst(st)->st);
+	struct lite_stmt *s = lst(st);
+
+	if (s->live)
+		sqlite3_reset(s->st);
+	if (s->bound)
+		sqlite3_clear_bindings(s->st);
+	s->live = s->bound = 0;
+	s->used = 0;
 }
 
 static int
