@@ -90,6 +90,10 @@ struct cgs_engine {
 	/* the rows the last execution of st inserted, updated or deleted,
 	 * valid once its step returned 0 (until it is stepped again) */
 	int64_t (*changes)(struct cgs_stmt *st);
+	/* the rowid the last execution of st inserted, valid as changes is
+	 * (SQLite's; NULL on PostgreSQL, whose INSERT ... RETURNING answers
+	 * it) */
+	int64_t (*inserted_id)(struct cgs_stmt *st);
 	void (*reset)(struct cgs_stmt *st); /* results and bindings */
 	int (*col_null)(struct cgs_stmt *st, int i);
 	int64_t (*col_i64)(struct cgs_stmt *st, int i);

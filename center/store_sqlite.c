@@ -57,6 +57,7 @@ struct lite_stmt {
 	struct lite_db *db;
 	sqlite3_stmt *st;
 	int64_t changes; /* of its last execution, once done */
+	int64_t rowid;   /* the rowid that execution inserted */
 	/* stepped since its last reset; bound since its bindings were last
 	 * cleared: what a reset has to undo (a statement is reset when it is
 	 * taken and again when it is done) */
@@ -226,6 +227,7 @@ lite_step(struct cgs_stmt *st)
 	lst(st)->changes = rc == SQLITE_DONE ?
 	    (int64_t)sqlite3_changes64(handle(&lst(st)->db->base)) :
 	    0;
+	lst(st)->rowid = sqlite3_last_insert_rowid(handle(&lst(st)->db->base));
 	sqlite3_reset(lst(st)->st);
 	lst(st)->live = 0;
 	return rc == SQLITE_DONE ? 0 : failed(&lst(st)->db->base, __func__, rc);
@@ -235,6 +237,12 @@ static int64_t
 lite_changes(struct cgs_stmt *st)
 {
 	return lst(st)->changes;
+}
+
+static int64_t
+lite_inserted_id(struct cgs_stmt *st)
+{
+	return lst(st)->rowid;
 }
 
 static void
@@ -352,6 +360,7 @@ const struct cgs_engine cgs_engine_sqlite = {
 	.bind_null = lite_bind_null,
 	.step = lite_step,
 	.changes = lite_changes,
+	.inserted_id = lite_inserted_id,
 	.reset = lite_reset,
 	.col_null = lite_col_null,
 	.col_i64 = lite_col_i64,
