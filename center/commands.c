@@ -92,26 +92,25 @@ cgs_commands_for_present(struct cgs_db *db, const struct cgs_keys *k,
     const struct cgs_stamp *at, const uint8_t ua[PROTO_UA_LEN],
     const struct cgs_present *p, struct proto_up_answer *ans)
 {
-	struct cgs_card card;
 	uint32_t ack, conflict = 0;
 	int rc;
 
 	if (!p->seen)
 		return 0;
-	if ((rc = cgs_card_get(db, ua, &card)) != 0)
-		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
+	/* a card never registered (no block of it could pass) is found
+	 * missing only where a command of it is made: it gets none */
 	if (cgs_rule_unlock_locked_present_card(p) &&
 	    (rc = queue_once(db, k, ua, PROTO_CMD_UNLOCK, 0)) != 0)
-		return rc;
+		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
 	/* never acknowledged past a conflict: not even by an ack made
 	 * before it was seen, waiting still */
 	if ((rc = cgs_db_conflict_min(db, ua, &conflict)) != 0 ||
 	    (conflict > 0 &&
 		(rc = cgs_db_acks_cancel_from(db, ua, conflict, at->now)) != 0))
 		return rc;
-	if ((ack = cgs_rule_ack_upto(p, card.max_invoiced, conflict)) != 0 &&
+	if ((ack = cgs_rule_ack_upto(p, p->invoiced, conflict)) != 0 &&
 	    (rc = queue_once(db, k, ua, PROTO_CMD_ACK, ack)) != 0)
-		return rc;
+		return rc == PROTO_ERR_NOTFOUND ? 0 : rc;
 	return cgs_db_commands_take(db, at, ua, ans->cmds, ans->cmd_len,
 	    PROTO_UP_MAX_COMMANDS, &ans->n_cmds);
 }

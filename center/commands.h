@@ -47,6 +47,9 @@ struct cgs_present {
 	uint8_t locked; /* its transfer-lock flag, as the last one says */
 	uint32_t acked; /* purchases it freed, as the last one says */
 	uint32_t purchase_seq; /* its last purchase, as the last one says */
+	/* the highest purchase seq the ledger holds of it, this session's
+	 * invoices included (what the card's row says once they are) */
+	int64_t invoiced;
 };
 
 /* A command as made: its counter and its signed bytes. */
@@ -98,7 +101,9 @@ int cgs_commands_learn(struct cgs_ledger *l, const uint8_t ua[PROTO_UA_LEN],
  * uplink command waiting goes into ans, in counter order (at most
  * PROTO_UP_MAX_COMMANDS; the rest wait), marked sent.  Nothing without a
  * fresh block of the card (p->seen 0): a HELLO's claim of a UA gets none
- * of that card's commands.  A card never registered gets none.
+ * of that card's commands.  A card never registered gets none.  The
+ * acknowledgement goes up to p->invoiced at the most: the card is not
+ * read again.
  */
 int cgs_commands_for_present(struct cgs_db *db, const struct cgs_keys *k,
     const struct cgs_stamp *at, const uint8_t ua[PROTO_UA_LEN],

@@ -121,6 +121,11 @@ apply_block(struct run *run, const struct work *w, uint8_t *status,
 		run->present.acked = w->m.acked_seq;
 		run->present.purchase_seq = w->m.purchase_seq;
 	}
+	/* the present card's highest invoiced, as its row now says (any of
+	 * its blocks, fresh or from M1, may have raised it) */
+	if (memcmp(w->b.ua, run->s->hello.ua, PROTO_UA_LEN) == 0 &&
+	    invoiced > run->present.invoiced)
+		run->present.invoiced = invoiced;
 	if ((rt->may & CGS_MAY_RELEASE_M1) &&
 	    ans->n_acks < PROTO_UPLINK_MAX_BLOCKS) {
 		memcpy(ans->ack_ua[ans->n_acks], w->b.ua, PROTO_UA_LEN);

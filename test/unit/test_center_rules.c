@@ -295,6 +295,45 @@ test_ledger_exactly_once(void **state)
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags"), 0);
 }
 
+/* More purchases in a block than one insert takes, some known already
+ * (a card's view read before they were invoiced), and one seq twice in
+ * the block: each invoiced once, the second of the seq a conflict. */
+static void
+test_ledger_many(void **state)
+{
+	struct fx *f = *state;
+	struct cgs_card before = card_a(f);
+	struct proto_m2 m;
+
+	purchases(&m, 1, 6, 300);
+	assert_int_equal(invoice(f, &before, &m, ua_a, P), 0);
+	assert_int_equal(f->l.invoiced, 6);
+	assert_int_equal(f->l.top, 6);
+	assert_int_equal(card_a(f).max_invoiced, 6);
+	/* 5 and 6 known, 7 to 10 new; the view says none is known */
+	purchases(&m, 5, 10, 100);
+	assert_int_equal(invoice(f, &before, &m, ua_a, P), 0);
+	assert_int_equal(f->l.invoiced, 10);
+	assert_int_equal(f->l.flagged, 0);
+	assert_int_equal(card_a(f).max_invoiced, 10);
+	/* 11 twice, the second another event */
+	purchases(&m, 11, 12, 100);
+	m.purchases[1] = m.purchases[0];
+	m.purchases[1].event = 99;
+	assert_int_equal(invoice(f, &before, &m, ua_a, P), 0);
+	assert_int_equal(f->l.invoiced, 11);
+	assert_int_equal(f->l.flagged, 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM purchases"), 11);
+	assert_int_equal(count(f,
+			     "SELECT COUNT(*) FROM conflicts WHERE seq = 11 "
+			     "AND "
+			     "event = 99"),
+	    1);
+	assert_int_equal(count(f, "SELECT event FROM purchases WHERE seq = 11"),
+	    51);
+	assert_int_equal(card_a(f).max_invoiced, 11);
+}
+
 static void
 test_ledger_differs(void **state)
 {
@@ -457,9 +496,12 @@ static void
 test_commands_for_present(void **state)
 {
 	struct fx *f = *state;
+	/* its block's view: the ledger holds its purchases up to 2 (those
+	 * invoiced below) */
 	struct cgs_present locked = { .seen = 1,
 		.locked = 1,
-		.purchase_seq = 2 };
+		.purchase_seq = 2,
+		.invoiced = 2 };
 	struct cgs_present claim = { .seen = 0,
 		.locked = 1,
 		.purchase_seq = 2 };
@@ -554,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_ack_rule),
 		cmocka_unit_test(test_purchase_same),
 		T(test_ledger_exactly_once),
+		T(test_ledger_many),
 		T(test_ledger_differs),
 		T(test_ledger_sequences),
 		T(test_commands_for_present),
