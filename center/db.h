@@ -202,16 +202,23 @@ int cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
     const uint8_t *ua, uint32_t seq, const struct cgs_in_block *in,
     const struct proto_up_result *r);
 /*
- * A rejected block, for the operator (issue 11): into the ring of the
- * last CGS_REJECTED_KEEP (the oldest one replaced: the table never grows
- * past that, whatever arrives) and the count of its reason.  peer: the
- * decoder's address (NULL: unknown); ua NULL: the header was unreadable;
- * at->session_id 0: a session that left no row.
+ * A session's rejected blocks r[0..n), for the operator (issue 11): each
+ * into the ring of the last CGS_REJECTED_KEEP (the oldest one replaced:
+ * the table never grows past that, whatever arrives), in order, and
+ * counted under its reason (one statement a reason, one for the ring's
+ * place, one a block).  peer: the decoder's address (NULL: unknown); a
+ * ua NULL: the header was unreadable; at->session_id 0: a session that
+ * left no row.
  */
 #define CGS_REJECTED_KEEP 1000
+struct cgs_rejected_block {
+	const uint8_t *ua;
+	uint32_t seq;
+	int origin;
+	uint8_t reason;
+};
 int cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
-    const char *peer, const uint8_t *ua, uint32_t seq, int origin,
-    uint8_t reason);
+    const char *peer, const struct cgs_rejected_block *r, size_t n);
 /*
  * Count the session's blocks by status and reason (res[0..n), as
  * cgs_db_block_record recorded them) in block_counts, whose rows the

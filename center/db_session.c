@@ -112,45 +112,22 @@ cgs_db_block_record(struct cgs_db *db, const struct cgs_stamp *at,
 	return cgs_step_done(st);
 }
 
-int
-cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
-    const char *peer, const uint8_t *ua, uint32_t seq, int origin,
-    uint8_t reason)
+/* The ring's row of rejected block number n (counting every one). */
+static int
+ring_put(struct cgs_db *db, const struct cgs_stamp *at, const char *peer,
+    const struct cgs_rejected_block *r, int64_t n)
 {
 	char dec[2 * PROTO_DECODER_ID_LEN + 1];
-	struct cgs_stmt *st;
-	int64_t n = 0;
-	int rc;
+	struct cgs_stmt *st = cgs_stmt(db,
+	    "INSERT INTO rejected (slot, n, at, peer, decoder_id, ua, seq, "
+	    "origin, reason, session_id) VALUES (CAST(?1 AS BIGINT) % "
+	    "CAST(?2 AS BIGINT), ?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON "
+	    "CONFLICT (slot) DO UPDATE SET n = excluded.n, at = excluded.at, "
+	    "peer = excluded.peer, decoder_id = excluded.decoder_id, ua = "
+	    "excluded.ua, seq = excluded.seq, origin = excluded.origin, "
+	    "reason = excluded.reason, session_id = excluded.session_id");
 
-	if ((st = cgs_stmt(db,
-		 "INSERT INTO rejected_counts (reason, n, last_at) VALUES (?, "
-		 "1, ?) ON CONFLICT (reason) DO UPDATE SET n = "
-		 "rejected_counts.n + 1, "
-		 "last_at = excluded.last_at")) == NULL)
-		return PROTO_ERR_IO;
-	cgs_bind_i64(st, 1, reason);
-	cgs_bind_i64(st, 2, at->now);
-	if ((rc = cgs_step_done(st)) != 0)
-		return rc;
-	/* n: this block's number among all rejected, its slot n mod keep */
-	if ((st = cgs_stmt(db,
-		 "SELECT COALESCE(SUM(n), 0) FROM rejected_counts")) == NULL)
-		return PROTO_ERR_IO;
-	if ((rc = cgs_step(st)) == 1)
-		n = cgs_col_i64(st, 0);
-	cgs_reset(st);
-	if (rc != 1)
-		return rc < 0 ? rc : PROTO_ERR_IO;
-	if ((st = cgs_stmt(db,
-		 "INSERT INTO rejected (slot, n, at, peer, decoder_id, ua, "
-		 "seq, "
-		 "origin, reason, session_id) VALUES (CAST(?1 AS BIGINT) % "
-		 "CAST(?2 AS BIGINT), ?1, ?3, ?4, ?5, "
-		 "?6, ?7, ?8, ?9, ?10) ON CONFLICT (slot) DO UPDATE SET n = "
-		 "excluded.n, at = excluded.at, peer = excluded.peer, "
-		 "decoder_id = excluded.decoder_id, ua = excluded.ua, seq = "
-		 "excluded.seq, origin = excluded.origin, reason = "
-		 "excluded.reason, session_id = excluded.session_id")) == NULL)
+	if (st == NULL)
 		return PROTO_ERR_IO;
 	cgs_bind_i64(st, 1, n);
 	cgs_bind_i64(st, 2, CGS_REJECTED_KEEP);
@@ -159,13 +136,59 @@ cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
 		cgs_bind_text(st, 4, peer);
 	proto_hex(at->decoder_id, PROTO_DECODER_ID_LEN, dec);
 	cgs_bind_text(st, 5, dec);
-	if (ua != NULL)
-		cgs_db_bind_ua(st, 6, ua);
-	cgs_bind_opt(st, 7, ua != NULL, seq);
-	cgs_bind_text(st, 8, origin_name(origin));
-	cgs_bind_i64(st, 9, reason);
+	if (r->ua != NULL)
+		cgs_db_bind_ua(st, 6, r->ua);
+	cgs_bind_opt(st, 7, r->ua != NULL, r->seq);
+	cgs_bind_text(st, 8, origin_name(r->origin));
+	cgs_bind_i64(st, 9, r->reason);
 	cgs_bind_opt(st, 10, at->session_id != 0, at->session_id);
 	return cgs_step_done(st);
+}
+
+int
+cgs_db_rejected_add(struct cgs_db *db, const struct cgs_stamp *at,
+    const char *peer, const struct cgs_rejected_block *r, size_t n)
+{
+	uint32_t count[256] = { 0 };
+	struct cgs_stmt *st;
+	int64_t total = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		count[r[i].reason]++;
+	/* in one order, so that two sessions never wait for each other's
+	 * counts in a cycle */
+	for (unsigned k = 0; k < 256; k++) {
+		if (count[k] == 0)
+			continue;
+		if ((st = cgs_stmt(db,
+			 "INSERT INTO rejected_counts (reason, n, last_at) "
+			 "VALUES (?, ?, ?) ON CONFLICT (reason) DO UPDATE SET "
+			 "n = rejected_counts.n + excluded.n, "
+			 "last_at = excluded.last_at")) == NULL)
+			return PROTO_ERR_IO;
+		cgs_bind_i64(st, 1, k);
+		cgs_bind_i64(st, 2, count[k]);
+		cgs_bind_i64(st, 3, at->now);
+		if ((rc = cgs_step_done(st)) != 0)
+			return rc;
+	}
+	/* the numbers of these blocks among all rejected: the last n */
+	if ((st = cgs_stmt(db,
+		 "SELECT COALESCE(SUM(n), 0) FROM rejected_counts")) == NULL)
+		return PROTO_ERR_IO;
+	if ((rc = cgs_step(st)) == 1)
+		total = cgs_col_i64(st, 0);
+	cgs_reset(st);
+	if (rc != 1)
+		return rc < 0 ? rc : PROTO_ERR_IO;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = ring_put(db, at, peer, &r[i],
+			 total - (int64_t)n + 1 + (int64_t)i)) != 0)
+			return rc;
+	return 0;
 }
 
 int

@@ -171,18 +171,22 @@ static int
 record_rejected(struct cgs_db *db, const struct cgs_session *s,
     const struct cgs_stamp *at)
 {
+	struct cgs_rejected_block rej[PROTO_UPLINK_MAX_BLOCKS];
 	const struct proto_up_result *r;
-	int rc;
+	size_t n = 0;
 
-	for (size_t i = 0; i < s->ans.n_res; i++) {
+	for (size_t i = 0; i < s->ans.n_res && n < PROTO_UPLINK_MAX_BLOCKS;
+	     i++) {
 		r = &s->ans.res[i];
-		if (r->status == PROTO_UP_REJECTED &&
-		    (rc = cgs_db_rejected_add(db, at, s->peer,
-			 s->has_ua[i] ? r->ua : NULL, r->seq, s->in[i].origin,
-			 r->reason)) != 0)
-			return rc;
+		if (r->status == PROTO_UP_REJECTED)
+			rej[n++] = (struct cgs_rejected_block){
+				.ua = s->has_ua[i] ? r->ua : NULL,
+				.seq = r->seq,
+				.origin = s->in[i].origin,
+				.reason = r->reason,
+			};
 	}
-	return 0;
+	return cgs_db_rejected_add(db, at, s->peer, rej, n);
 }
 
 /*
