@@ -45,6 +45,7 @@ else
 		"$build/test/test_center_durable"
 		"$build/test/test_center_walbuf"
 		"$build/test/test_center_store"
+		"$build/test/test_migrate"
 		"$build/test/test_keydir"
 		"$build/test/test_causes"
 		"$build/test/test_console"
