@@ -403,6 +403,17 @@ test_flags(void **state)
 			     "reason = 'stale copy' AND status = 'accepted'"),
 	    1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM flags"), 0);
+	/* a stale copy with a purchase the ledger lacks: invoiced, and the
+	 * card's highest invoiced raised with no sighting recorded (the
+	 * teardown checks it against the ledger) */
+	block(f, 1, 0, 5, 3, 2, 300, 0, 0);
+	session(f, -1, 1, R, 1);
+	assert_int_equal(f->s.ans.res[0].reason, PROTO_UP_STALE);
+	assert_int_equal(f->s.ans.invoiced, 1);
+	assert_int_equal(count(f,
+			     "SELECT max_invoiced FROM cards WHERE "
+			     "last_block_seq = 7"),
+	    3);
 	/* the same purchase number with another price: flagged, kept */
 	block(f, 2, 0, 8, 2, 0, 999, 0, 0);
 	session(f, -1, 1, R, 2);
