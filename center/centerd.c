@@ -137,7 +137,6 @@ parse_args(int argc, char **argv, struct centerd *d)
 				proto_log_fatal("out of memory");
 				exit(1);
 			}
-			cgs_db_mask(optarg);
 			d->db_path = d->db_arg;
 			break;
 		case 'a':
@@ -324,11 +323,9 @@ main(int argc, char **argv)
 	unsigned long sessions;
 	char status[CGS_DB_NAME_MAX + 256];
 	int left, rc, failed;
-	static const char *const db_longs[] = { "database", "db", NULL };
 
-	/* before anything that may fail or wait; a cluster ("-fD URL") is
-	 * masked by parse_args */
-	if (cgs_db_mask_argv(argc, argv, "D", db_longs) != 0) {
+	/* before anything that may fail or wait */
+	if (cgs_db_mask_argv(argc, argv) != 0) {
 		proto_log_fatal("out of memory");
 		return 1;
 	}

@@ -252,36 +252,29 @@ cgs_db_scrub(const char *target, const char *msg, char *out, size_t size)
 	out_end(&o);
 }
 
-/* The values cgs_db_mask_argv masked: where each is in argv, its copy. */
+/* The words cgs_db_mask_argv masked: each as argv holds it, its copy. */
 struct kept {
 	const char *at;
+	size_t len;
 	char *orig;
 };
 static struct kept *kept;
 static size_t n_kept, cap_kept;
 
-/* Is w (a word after "--") a name of longs or a prefix of one, alone or
- * before "="?  *off: where its value begins in w, 0 for the next word. */
+/* Does w hold a URL with a password (what cgs_db_mask would change)? */
 static int
-long_db(const char *w, const char *const *longs, size_t *off)
+has_secret(const char *w)
 {
-	size_t n = strcspn(w, "=");
+	struct secrets s;
 
-	for (size_t k = 0; n > 0 && longs != NULL && longs[k] != NULL; k++)
-		if (n <= strlen(longs[k]) && strncmp(longs[k], w, n) == 0) {
-			*off = w[n] == '=' ? n + 1 : 0;
-			return 1;
-		}
-	return 0;
+	find_secrets(w, &s);
+	return s.n > 0 || s.too_many;
 }
 
 int
-cgs_db_mask_argv(int argc, char **argv, const char *shorts,
-    const char *const *longs)
+cgs_db_mask_argv(int argc, char **argv)
 {
 	struct kept *more;
-	size_t off;
-	char *val;
 	int rc = 0;
 
 	if (argv == NULL || argc < 2)
@@ -292,29 +285,17 @@ cgs_db_mask_argv(int argc, char **argv, const char *shorts,
 		kept = more;
 		cap_kept = n_kept + (size_t)argc;
 	}
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		const char *w = argv[i];
-
-		if (w[0] != '-' || w[1] == '\0')
+	for (int i = 1; i < argc; i++) {
+		if (!has_secret(argv[i]))
 			continue;
-		if (w[1] == '-') {
-			if (!long_db(w + 2, longs, &off))
-				continue;
-			off = off > 0 ? off + 2 : 0;
-		} else if (shorts != NULL && strchr(shorts, w[1]) != NULL) {
-			off = w[2] != '\0' ? 2 : 0;
-		} else {
-			continue;
-		}
-		if (off == 0 && ++i == argc)
-			break;
-		val = off > 0 ? argv[i] + off : argv[i];
 		if (n_kept < cap_kept &&
-		    (kept[n_kept].orig = strdup(val)) != NULL)
-			kept[n_kept++].at = val;
-		else
+		    (kept[n_kept].orig = strdup(argv[i])) != NULL) {
+			kept[n_kept].at = argv[i];
+			kept[n_kept++].len = strlen(argv[i]);
+		} else {
 			rc = PROTO_ERR_NOMEM;
-		cgs_db_mask(val);
+		}
+		cgs_db_mask(argv[i]);
 	}
 	return rc;
 }
@@ -322,8 +303,11 @@ cgs_db_mask_argv(int argc, char **argv, const char *shorts,
 const char *
 cgs_db_unmasked(const char *value)
 {
-	for (size_t k = n_kept; k > 0; k--) /* the latest first */
-		if (kept[k - 1].at == value)
-			return kept[k - 1].orig;
+	for (size_t k = n_kept; k > 0; k--) { /* the latest first */
+		const struct kept *w = &kept[k - 1];
+
+		if (value >= w->at && value <= w->at + w->len)
+			return w->orig + (value - w->at);
+	}
 	return value;
 }

@@ -31,21 +31,20 @@ void cgs_db_mask(char *target);
 
 /*
  * First thing in main, before anything that may fail or wait: overwrite
- * the password of each database option's value in argv (cgs_db_mask),
- * keeping a copy for cgs_db_unmasked, so that /proc/PID/cmdline shows it
- * for as short a time as can be.  The options: "-X VALUE" and "-XVALUE"
- * for each letter X of shorts; "--NAME VALUE" and "--NAME=VALUE" for each
- * name of longs (NULL-terminated) or a prefix of one, as getopt_long
- * takes them; none after "--".  A value after letters clustered before X
- * ("-fD VALUE") is left to the option parser to mask.  Any other value
- * is left as it was (masking changes only a URL's passwords).
- * PROTO_ERR_NOMEM: the values were masked, not all kept (exit).
+ * the passwords of every word of argv that holds a URL with one
+ * (cgs_db_mask: "-D URL", "-DURL", "-fDURL", "--db=URL", a value after
+ * "--", whatever the spelling and whichever option it follows), keeping
+ * a copy of each word for cgs_db_unmasked, so that /proc/PID/cmdline
+ * shows a password for as short a time as can be.  Masking every such
+ * word, not only those the option parser will take for the database's,
+ * leaves no spelling of getopt's unmasked; an option of another kind
+ * that takes a URL with a password must read it by cgs_db_unmasked too.
+ * PROTO_ERR_NOMEM: the words were masked, not all kept (exit).
  */
-int cgs_db_mask_argv(int argc, char **argv, const char *shorts,
-    const char *const *longs);
-/* The value as it was given, for a pointer into argv that
- * cgs_db_mask_argv masked (a copy that lives as long as the process);
- * else value itself. */
+int cgs_db_mask_argv(int argc, char **argv);
+/* The value as it was given, for a pointer into a word of argv that
+ * cgs_db_mask_argv masked (into a copy that lives as long as the
+ * process); else value itself. */
 const char *cgs_db_unmasked(const char *value);
 
 /*

@@ -346,11 +346,11 @@ cmd_ecm(int argc, char **argv, int first, const char *dir)
 	return headend_main(n, av);
 }
 
-/* A copy of -D's value (static: it lives as long as the process), the
- * command line's own with its password masked: every local user reads a
- * command line. */
+/* A copy of -D's value as given (static: it lives as long as the
+ * process): the command line's own is masked (cgs_db_mask_argv), since
+ * every local user reads a command line. */
 static const char *
-keep_db(char *arg)
+keep_db(const char *arg)
 {
 	static char *copy;
 
@@ -359,7 +359,6 @@ keep_db(char *arg)
 		fprintf(stderr, "centerctl: out of memory\n");
 		exit(UTIL_EXIT_FAIL);
 	}
-	cgs_db_mask(arg);
 	return copy;
 }
 
@@ -474,13 +473,12 @@ has_json(const struct opts *o)
 int
 main(int argc, char **argv)
 {
-	static const char *const db_longs[] = { "database", "db", NULL };
 	struct opts o;
 	const char *env;
 	int ecm;
 
 	/* before anything that may fail or wait (keep_db's copy is later) */
-	if (cgs_db_mask_argv(argc, argv, "Dd", db_longs) != 0) {
+	if (cgs_db_mask_argv(argc, argv) != 0) {
 		fprintf(stderr, "centerctl: out of memory\n");
 		return UTIL_EXIT_FAIL;
 	}

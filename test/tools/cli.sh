@@ -361,11 +361,21 @@ for spelt in "-D $url" "-D$url" "--db $url" "--database=$url" "-d $url"; do
 	    "^[^ ]*centerctl --help -K [^ ]* -?-?[a-zD]*[ =]?postgresql://ptv:\*{6}@h/ptv\?password=\*{6} cards \$" \
 	    "$line"
 done
-for spelt in "-D $url" "-D$url" "--db $url" "--database=$url" "--datab $url"; do
+for spelt in "-D $url" "-D$url" "--db $url" "--database=$url" "--datab $url" \
+    "-fD $url" "-qD$url" "-fqsD$url"; do
 	# shellcheck disable=SC2086
 	line=$(blocked_cmdline "$build/centerd" --help -K "$tmp/k3" $spelt)
 	check_match "centerd --help ... $spelt, held writing: its password masked" \
 	    "^[^ ]*centerd --help -K [^ ]* -?-?[a-zD]*[ =]?postgresql://ptv:\*{6}@h/ptv\?password=\*{6} \$" \
+	    "$line"
+done
+# -K's value "--": getopt goes on to -D; after "--": not an option, still
+# not shown
+for spelt in "-K -- -D $url" "-- -D $url"; do
+	# shellcheck disable=SC2086
+	line=$(blocked_cmdline "$build/centerd" --help $spelt)
+	check_match "centerd --help $spelt, held writing: its password masked" \
+	    "^[^ ]*centerd --help .*postgresql://ptv:\*{6}@h/ptv\?password=\*{6} \$" \
 	    "$line"
 done
 # a spelling centerctl does not take: the usage error quotes it masked

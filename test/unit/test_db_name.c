@@ -144,12 +144,12 @@ argv_of(struct argv *a, const char *const *words)
 #define U "postgresql://u:pw@h/db"
 #define M "postgresql://u:**@h/db"
 
-/* Each database option's value masked in argv, however spelt, its copy
- * kept; nothing else changed. */
+/* Every word of argv holding a URL's password masked, however spelt and
+ * whichever option it follows (getopt's clusters, a value after "--"),
+ * its copy kept; nothing else changed. */
 static void
 test_mask_argv(void **state)
 {
-	static const char *const longs[] = { "database", "db", NULL };
 	static const struct {
 		const char *in[8], *out[8];
 		int value;  /* the word holding the value; 0: none masked */
@@ -164,40 +164,54 @@ test_mask_argv(void **state)
 		{ { "p", "--datab", U }, { "p", "--datab", M }, 2, 0 },
 		{ { "p", "--help", "-K", "k", "-D", U },
 		    { "p", "--help", "-K", "k", "-D", M }, 5, 0 },
-		/* not a database option's value: left */
-		{ { "p", "-K", U }, { "p", "-K", U }, 0, 0 },
-		{ { "p", U }, { "p", U }, 0, 0 },
-		{ { "p", "--", "-D", U }, { "p", "--", "-D", U }, 0, 0 },
-		{ { "p", "--dbx", U }, { "p", "--dbx", U }, 0, 0 },
-		{ { "p", "--databases=" U }, { "p", "--databases=" U }, 0, 0 },
-		{ { "p", "-fD", U }, { "p", "-fD", U }, 0, 0 },
+		/* getopt's clusters: -f and -q take no value, -D the rest */
+		{ { "p", "-fD", U }, { "p", "-fD", M }, 2, 0 },
+		{ { "p", "-qD" U }, { "p", "-qD" M }, 1, 3 },
+		{ { "p", "-fqsD" U, "-b" }, { "p", "-fqsD" M, "-b" }, 1, 5 },
+		/* -K's value "--": getopt goes on to -D */
+		{ { "p", "-K", "--", "-D", U }, { "p", "-K", "--", "-D", M }, 4,
+		    0 },
+		/* whatever it follows, a password is not shown */
+		{ { "p", "--", "-D", U }, { "p", "--", "-D", M }, 3, 0 },
+		{ { "p", "-K", U }, { "p", "-K", M }, 2, 0 },
+		{ { "p", U }, { "p", M }, 1, 0 },
+		{ { "p", "--dbx=" U }, { "p", "--dbx=" M }, 1, 6 },
+		{ { "p", "-D", U, "-D", U }, { "p", "-D", M, "-D", M }, 4, 0 },
+		/* no password: as it was */
 		{ { "p", "-D" }, { "p", "-D" }, 0, 0 },
-		/* a value without a password: as it was */
+		{ { "p", "-D", "postgresql://u@h/db" },
+		    { "p", "-D", "postgresql://u@h/db" }, 0, 0 },
 		{ { "p", "-D", "/srv/c.db" }, { "p", "-D", "/srv/c.db" }, 2,
 		    0 },
+		{ { "p", "-D", "host=h password=pw" },
+		    { "p", "-D", "host=h password=pw" }, 0, 0 },
 	};
-	struct argv a;
+	/* each case's words live on, as a process's argv does (the copies
+	 * kept are found by where the words are) */
+	static struct argv args[sizeof(cases) / sizeof(cases[0])];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		argv_of(&a, cases[i].in);
-		assert_int_equal(cgs_db_mask_argv(a.n, a.v, "Dd", longs), 0);
-		for (int k = 0; k < a.n; k++) {
+		struct argv *a = &args[i];
+
+		argv_of(a, cases[i].in);
+		assert_int_equal(cgs_db_mask_argv(a->n, a->v), 0);
+		for (int k = 0; k < a->n; k++) {
 			assert_non_null(cases[i].out[k]);
-			assert_string_equal(a.v[k], cases[i].out[k]);
+			assert_string_equal(a->v[k], cases[i].out[k]);
 		}
 		if (cases[i].value > 0)
 			assert_string_equal(cgs_db_unmasked(
-						a.v[cases[i].value] +
+						a->v[cases[i].value] +
 						cases[i].off),
 			    strcmp(cases[i].in[cases[i].value] + cases[i].off,
 				"/srv/c.db") == 0 ?
 				"/srv/c.db" :
 				U);
 		/* a pointer it did not mask is its own value */
-		assert_ptr_equal(cgs_db_unmasked(a.v[0]), a.v[0]);
+		assert_ptr_equal(cgs_db_unmasked(a->v[0]), a->v[0]);
 	}
-	assert_int_equal(cgs_db_mask_argv(0, NULL, "D", longs), 0);
+	assert_int_equal(cgs_db_mask_argv(0, NULL), 0);
 }
 
 int
