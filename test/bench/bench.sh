@@ -7,8 +7,8 @@
 # vcard / nullcard.  The vcard card is a personalized security module
 # (with the identity applet) whose purchase log is full.
 #
-# Center: ingestbench (on 1, the cores and twice the cores sessions at
-# once; BENCH_INGEST_THREADS=1,2,4 chooses, BENCH_INGEST_SECONDS the time
+# Center: ingestbench (on 1, the cores, twice and four times the cores
+# sessions at once; BENCH_INGEST_THREADS=1,2,4 chooses, BENCH_INGEST_SECONDS the time
 # of each pass), then center_load.sh.
 #
 # What the run prints is kept in BUILD_DIR/bench.txt (BENCH_OUT moves

@@ -5,8 +5,9 @@
  * (p256.h: OpenSSL's fastest path, EVP_PKEY_verify of a SHA-256 digest).
  *
  * One instance as centerd runs it: THREADS sessions at once (default 1,
- * the cores, and twice the cores, so that one session's wait for its
- * fsync overlaps the others' work), each thread with a connection of its
+ * the cores, twice and four times the cores, so that one session's wait
+ * for its sync overlaps the others' work, as on a center that many
+ * decoders call at once), each thread with a connection of its
  * own, all in one commit group (group.h), as centerd's pool: the threads
  * check and verify their sessions' blocks in parallel, outside the
  * writer; the writer runs the sessions' SQL one after the other and
@@ -541,12 +542,13 @@ main(int argc, char **argv)
 
 	if (cores < 1)
 		cores = 1;
-	if (cores > MAX_THREADS / 2)
-		cores = MAX_THREADS / 2;
+	if (cores > MAX_THREADS / 4)
+		cores = MAX_THREADS / 4;
 	n[nr++] = 1;
 	if (cores > 1)
 		n[nr++] = (int)cores;
 	n[nr++] = 2 * (int)cores;
+	n[nr++] = 4 * (int)cores;
 	if (argc < 2 || argc > 4 ||
 	    (argc > 2 && bench_secs(argv[2], &secs) != 0)) {
 		fprintf(stderr,
