@@ -219,8 +219,16 @@ void
 cgs_db_mask(char *target)
 {
 	struct secrets s;
+	char *rest;
 
 	find_secrets(target, &s);
+	if (s.too_many) {
+		/* more passwords than kept (libpq takes the last): all that
+		 * follows the scheme, as cgs_db_name hides it */
+		rest = strstr(target, "://") + 3;
+		memset(rest, '*', strlen(rest));
+		return;
+	}
 	for (int k = 0; k < s.n; k++)
 		memset(target + s.off[k], '*', s.len[k]);
 }

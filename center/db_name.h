@@ -24,7 +24,8 @@
  */
 void cgs_db_name(const char *target, char *out, size_t size);
 
-/* Overwrite each password in target with '*', in place: for a command
+/* Overwrite each password in target with '*', in place (all that follows
+ * the scheme when it holds more than CGS_DB_SECRETS_MAX): for a command
  * line, which every local user can read (/proc/PID/cmdline).  Use a copy
  * made before. */
 void cgs_db_mask(char *target);

@@ -114,6 +114,12 @@ test_mask(void **state)
 {
 	char url[] = "postgresql://u:secret@h/db?sslmode=require&password=pw";
 	char path[] = "/srv/c.db";
+	char many[] = "postgresql://u@h/db?password=a&password=b&password=c&"
+		      "password=d&password=e&password=f&password=g&"
+		      "password=h&password=LAST";
+	char nine[] = "postgresql://u:p1@h/db?password=a&password=b&"
+		      "password=c&password=d&password=e&password=f&"
+		      "password=g&password=h&password=LAST";
 
 	(void)state;
 	cgs_db_mask(url);
@@ -121,6 +127,14 @@ test_mask(void **state)
 	    "postgresql://u:******@h/db?sslmode=require&password=**");
 	cgs_db_mask(path);
 	assert_string_equal(path, "/srv/c.db");
+	/* more passwords than it keeps (libpq takes the last): all after
+	 * the scheme */
+	cgs_db_mask(many);
+	for (size_t i = strlen("postgresql://"); i < strlen(many); i++)
+		assert_int_equal(many[i], '*');
+	cgs_db_mask(nine);
+	assert_null(strstr(nine, "LAST"));
+	assert_null(strstr(nine, "p1"));
 }
 
 /* The words of a command line, writable as argv's are. */
