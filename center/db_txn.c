@@ -40,7 +40,7 @@ cgs_db_rollback(struct cgs_db *db)
 {
 	int conflict = db->conflict;
 
-	(void)db->e->exec(db, "ROLLBACK");
+	db->e->rollback(db);
 	db->conflict = conflict;
 }
 

@@ -80,6 +80,9 @@ struct cgs_engine {
 	void (*close)(struct cgs_db *db);
 	/* statements without parameters, several separated by ';' */
 	int (*exec)(struct cgs_db *db, const char *sql);
+	/* the transaction under way rolled back; none (SQLite rolled it
+	 * back itself, as on a full disk): nothing done, nothing said */
+	void (*rollback)(struct cgs_db *db);
 	struct cgs_stmt *(*prepare)(struct cgs_db *db, const char *sql);
 	void (*finalize)(struct cgs_stmt *st);
 	void (*bind_i64)(struct cgs_stmt *st, int i, int64_t v);

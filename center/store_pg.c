@@ -106,6 +106,13 @@ pg_exec(struct cgs_db *db, const char *sql)
 	return rc;
 }
 
+static void
+pg_rollback(struct cgs_db *db)
+{
+	if (PQtransactionStatus(conn_of(db)) != PQTRANS_IDLE)
+		(void)pg_exec(db, "ROLLBACK");
+}
+
 /*
  * The limit a server's refusal names (SQLSTATE 53300, which libpq keeps
  * only in the text): the setting to look at, or NULL for another refusal.
@@ -443,6 +450,7 @@ const struct cgs_engine cgs_engine_pg = {
 	.open = pg_open,
 	.close = pg_close,
 	.exec = pg_exec,
+	.rollback = pg_rollback,
 	.prepare = pg_prepare,
 	.finalize = pg_finalize,
 	.bind_i64 = pg_bind_i64,

@@ -103,6 +103,13 @@ lite_exec(struct cgs_db *db, const char *sql)
 	return rc == SQLITE_OK ? 0 : failed(db, __func__, rc);
 }
 
+static void
+lite_rollback(struct cgs_db *db)
+{
+	if (!sqlite3_get_autocommit(handle(db)))
+		(void)lite_exec(db, "ROLLBACK");
+}
+
 static pthread_once_t lite_once = PTHREAD_ONCE_INIT;
 static const char *lite_vfs; /* the WAL's writes gathered; NULL: SQLite's */
 
@@ -352,6 +359,7 @@ const struct cgs_engine cgs_engine_sqlite = {
 	.open = lite_open,
 	.close = lite_close,
 	.exec = lite_exec,
+	.rollback = lite_rollback,
 	.prepare = lite_prepare,
 	.finalize = lite_finalize,
 	.bind_i64 = lite_bind_i64,

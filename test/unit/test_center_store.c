@@ -97,6 +97,47 @@ test_changes(void **state)
 	centerfix_db_remove(&d);
 }
 
+/* A rollback with no transaction under way (SQLite rolls one back
+ * itself on a full disk) does nothing and says nothing; one under way
+ * is rolled back. */
+static void
+test_rollback_none(void **state)
+{
+	char path[] = "/tmp/ptv-rollback.XXXXXX", said[256];
+	struct centerfix_db d;
+	struct cgs_db *db;
+	int fd, saved;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(centerfix_db_open(&d), 0);
+	db = d.db;
+	assert_int_equal(cgs_db_exec(db, "CREATE TABLE t (k BIGINT)"), 0);
+	assert_int_equal(cgs_db_begin(db), 0);
+	assert_int_equal(cgs_db_exec(db, "INSERT INTO t VALUES (1)"), 0);
+	cgs_db_rollback(db);
+	assert_int_equal(centerfix_count(db, "SELECT COUNT(*) FROM t"), 0);
+	/* ended behind its back: the log stays quiet */
+	assert_int_equal(cgs_db_begin(db), 0);
+	assert_int_equal(cgs_db_exec(db, "ROLLBACK"), 0);
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	cgs_db_rollback(db);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	n = pread(fd, said, sizeof(said) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n >= 0);
+	said[n] = '\0';
+	assert_string_equal(said, "");
+	assert_int_equal(cgs_db_exec(db, "DROP TABLE t"), 0);
+	centerfix_db_remove(&d);
+}
+
 /* The rows' checksum: their lengths and bytes summed, read on db. */
 static int64_t
 rows_sum(struct cgs_db *db)
@@ -204,6 +245,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_rollback_none),
 		cmocka_unit_test(test_wal_writes),
 		cmocka_unit_test(test_pg_tag_rows),
 	};
