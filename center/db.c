@@ -15,6 +15,7 @@
 #include "../proto/log.h"
 #include "../proto/proto.h"
 #include "db.h"
+#include "db_name.h"
 #include "store.h"
 
 int
@@ -33,16 +34,19 @@ static int
 db_private(const char *path, int create)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char p[PATH_MAX];
+	char p[PATH_MAX], name[CGS_DB_NAME_MAX];
 	struct stat st;
 	int fd;
 
+	/* named as everywhere: a URL that no engine took for one (a scheme
+	 * in capitals, say) is a path here, its password not to be shown */
+	cgs_db_name(path, name, sizeof(name));
 	if (create) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0)
 			(void)close(fd);
 		else if (errno != EEXIST) {
-			proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, path,
+			proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, name,
 			    strerror(errno));
 			return PROTO_ERR_IO;
 		}
@@ -54,8 +58,8 @@ db_private(const char *path, int create)
 		if (stat(p, &st) != 0 || (st.st_mode & 077) == 0)
 			continue;
 		if (chmod(p, 0600) != 0) {
-			proto_log(PROTO_LOG_ERR, "%s: %s: %s", __func__, p,
-			    strerror(errno));
+			proto_log(PROTO_LOG_ERR, "%s: %s%s: %s", __func__, name,
+			    suffix[i], strerror(errno));
 			return PROTO_ERR_IO;
 		}
 	}
