@@ -373,6 +373,56 @@ test_discarded_waits(void **state)
 }
 
 /*
+ * Sessions that finish while a sync runs share the next commit and the
+ * next sync: the first sync held and more sessions being checked
+ * (cgs_group_coming), four transactions come; the four are gathered in
+ * one open batch, committed when the first sync ends, and covered by
+ * one sync: five transactions, two commits, two syncs.  (With nobody
+ * else coming, each would commit at once and the four share the sync
+ * alone.)
+ */
+static void
+test_batch_gathered(void **state)
+{
+	struct bench b;
+	uint64_t batches, txns, syncs;
+
+	(void)state;
+	held_first(&b, 0);
+	cgs_group_coming(b.g, 1);
+	for (int id = 2; id <= 5; id++)
+		start(&b, id, 0);
+	pthread_mutex_lock(&fx.m);
+	for (int id = 2; id <= 5; id++)
+		must(ended, id);
+	pthread_mutex_unlock(&fx.m);
+	cgs_group_coming(b.g, -1);
+	pthread_mutex_lock(&fx.m);
+	assert_int_equal(fx.calls, 1); /* nothing else synced meanwhile */
+	/* the batch of 2..5 open: another connection reads only 1 */
+	assert_int_equal(centerfix_count(b.d.db, "SELECT COUNT(*) FROM t"), 1);
+	for (int id = 1; id <= 5; id++)
+		assert_int_equal(fx.returned[id], 0);
+	fx.go = SYNCS;
+	pthread_cond_broadcast(&fx.c);
+	for (int id = 1; id <= 5; id++) {
+		must(has_returned, id);
+		assert_int_equal(fx.rc[id], 0);
+	}
+	for (int id = 2; id <= 5; id++)
+		assert_int_equal(fx.seen_by[id], 2);
+	pthread_mutex_unlock(&fx.m);
+	for (int id = 1; id <= 5; id++)
+		join(&b, id);
+	cgs_group_counts(b.g, &batches, &txns);
+	cgs_group_syncs(b.g, &syncs);
+	assert_int_equal(txns, 5);
+	assert_int_equal(batches, 2);
+	assert_int_equal(syncs, 2);
+	teardown(&b);
+}
+
+/*
  * The first sync fails: the transaction it covered fails, those that
  * committed while it ran fail too (no later sync may report them
  * durable: the kernel may have dropped pages the failed one could not
@@ -420,6 +470,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer_released),
 		cmocka_unit_test(test_discarded_waits),
+		cmocka_unit_test(test_batch_gathered),
 		cmocka_unit_test(test_sync_failed),
 	};
 

@@ -144,8 +144,13 @@ run_group(int threads, uint64_t *batches, uint64_t *syncs)
 	centerfix_db_remove(&d);
 }
 
-/* Sessions at once: the transactions that finished together (waiting
- * for the writer, or while a sync ran) shared commits, and syncs. */
+/* Sessions at once: every one answered after its own commit and sync,
+ * the failed ones rolled back alone.  How many shared a commit depends
+ * on the scheduler (under a sanitizer, on a loaded machine, each may
+ * come alone), so only the bounds hold here: no more commits than
+ * transactions kept, no more syncs than commits and failed ones (each
+ * waits for a sync of its own).  test_center_durable.c's
+ * test_batch_gathered shows the sharing, deterministically. */
 static void
 test_group_commit(void **state)
 {
@@ -153,8 +158,8 @@ test_group_commit(void **state)
 
 	(void)state;
 	run_group(THREADS, &batches, &syncs);
-	assert_true(batches < THREADS * (TXNS - TXNS / 4));
-	assert_true(syncs <= batches + THREADS * (TXNS / 4));
+	assert_true(batches >= 1 && batches <= THREADS * (TXNS - TXNS / 4));
+	assert_true(syncs >= 1 && syncs <= batches + THREADS * (TXNS / 4));
 }
 
 /* One session at a time: each commits at once, alone (no sync under
