@@ -38,8 +38,8 @@ db_private(const char *path, int create)
 	struct stat st;
 	int fd;
 
-	/* named as everywhere: a URL that no engine took for one (a scheme
-	 * in capitals, say) is a path here, its password not to be shown */
+	/* named as everywhere: a path that looks like a URL shows no
+	 * password (a misspelt PostgreSQL URL never comes here: refused) */
 	cgs_db_name(path, name, sizeof(name));
 	if (create) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -128,11 +128,31 @@ db_open(const char *target, int flags, struct cgs_db **out)
 	return rc;
 }
 
+/* A target that begins with PostgreSQL's scheme misspelt is refused,
+ * not made a SQLite file of that name: PROTO_ERR_ARG. */
+static int
+misspelt(const char *target)
+{
+	char name[CGS_DB_NAME_MAX];
+
+	if (!cgs_db_url_misspelt(target))
+		return 0;
+	cgs_db_name(target, name, sizeof(name));
+	proto_log(PROTO_LOG_ERR,
+	    "the database %s: not a PostgreSQL URL: one begins postgresql:// or "
+	    "postgres://, in lower case, and this is no SQLite file's name "
+	    "either",
+	    name);
+	return PROTO_ERR_ARG;
+}
+
 int
 cgs_db_open(const char *target, struct cgs_db **out)
 {
 	int rc;
 
+	if ((rc = misspelt(target)) != 0)
+		return rc;
 	if (sqlite_file(target) && (rc = db_private(target, 1)) != 0)
 		return rc;
 	return db_open(target, CGS_OPEN_CREATE, out);
@@ -144,6 +164,8 @@ cgs_db_open_existing(const char *target, int readonly, struct cgs_db **out)
 	struct stat st;
 	int rc;
 
+	if ((rc = misspelt(target)) != 0)
+		return rc;
 	if (sqlite_file(target)) {
 		/* the cause said (EACCES), not SQLite's "unable to open" */
 		if (stat(target, &st) != 0)

@@ -2,7 +2,8 @@
 /*
  * A database target as messages name it (db_name.h).  A target with "://"
  * is read as a URL (store.h tells which engine; either way its passwords
- * are hidden), through the bounded reader, its passwords found where
+ * are hidden), and so is one that begins with PostgreSQL's scheme however
+ * misspelt (cgs_db_url_body), through the bounded reader, its passwords found where
  * libpq finds them: the user part ends at the first '@' before any '/',
  * its password follows its first ':'; the parameters follow the first '?'
  * after it, split at '&'.
@@ -105,18 +106,64 @@ param_secrets(struct proto_rd *r, const char *t, size_t n, struct secrets *s)
 	} while (c == '&' && proto_rd_skip(r, 1) == 0);
 }
 
+/* Does t begin with "postgres:" or "postgresql:", in any case? */
+static int
+pg_scheme(const char *t, size_t *len)
+{
+	static const char *const schemes[] = { "postgresql:", "postgres:" };
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t k = strlen(schemes[i]), j;
+
+		for (j = 0; j < k && t[j] != '\0' &&
+		     (t[j] | 0x20) == (schemes[i][j] | 0x20);
+		     j++)
+			;
+		if (j == k) {
+			*len = k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+size_t
+cgs_db_url_body(const char *t)
+{
+	const char *sep = strstr(t, "://");
+	size_t k;
+
+	if (sep != NULL)
+		return (size_t)(sep - t) + 3;
+	/* a PostgreSQL URL misspelt (one slash, none): read as a URL all
+	 * the same, so that its password is never shown */
+	if (!pg_scheme(t, &k))
+		return 0;
+	while (t[k] == '/')
+		k++;
+	return k;
+}
+
+int
+cgs_db_url_misspelt(const char *t)
+{
+	size_t k;
+
+	return pg_scheme(t, &k) && strncmp(t, "postgresql://", 13) != 0 &&
+	    strncmp(t, "postgres://", 11) != 0;
+}
+
 static void
 find_secrets(const char *t, struct secrets *s)
 {
-	const char *scheme = strstr(t, "://");
-	size_t n = strlen(t), user;
+	size_t n = strlen(t), user, body = cgs_db_url_body(t);
 	struct proto_rd r, u, auth;
 
 	memset(s, 0, sizeof(*s));
-	if (scheme == NULL)
+	if (body == 0)
 		return; /* a path */
 	proto_rd_init(&r, t, n);
-	(void)proto_rd_skip(&r, (size_t)(scheme - t) + 3);
+	(void)proto_rd_skip(&r, body);
 	user = at(&r, n);
 	auth = r;
 	if (upto(&r, "@/") != '@') {
@@ -182,12 +229,11 @@ secret_at(const struct secrets *s, const char *src, const char *t)
 static void
 put_name(struct out *o, const char *t, const struct secrets *s)
 {
-	const char *scheme = strstr(t, "://");
 	size_t n = strlen(t), i = 0;
 	int k;
 
 	if (s->too_many) {
-		put(o, t, (size_t)(scheme - t) + 3);
+		put(o, t, cgs_db_url_body(t));
 		put(o, HIDDEN, strlen(HIDDEN));
 		return;
 	}
@@ -225,7 +271,7 @@ cgs_db_mask(char *target)
 	if (s.too_many) {
 		/* more passwords than kept (libpq takes the last): all that
 		 * follows the scheme, as cgs_db_name hides it */
-		rest = strstr(target, "://") + 3;
+		rest = target + cgs_db_url_body(target);
 		memset(rest, '*', strlen(rest));
 		return;
 	}

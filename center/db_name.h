@@ -18,6 +18,16 @@
 #define CGS_DB_SECRETS_MAX 8
 
 /*
+ * Where a URL's part after its scheme begins in t: after "://", or, for a
+ * PostgreSQL scheme misspelt ("postgresql:/u:pw@h", "POSTGRES://", which
+ * libpq takes for no URL and centerd refuses), after its ':' and its
+ * slashes; 0 for a path.
+ */
+size_t cgs_db_url_body(const char *t);
+/* Is t such a misspelt PostgreSQL URL (it is no SQLite path either)? */
+int cgs_db_url_misspelt(const char *t);
+
+/*
  * target as it is shown: a URL with each password as "***", a path as it
  * is.  out: size bytes (at least 8), NUL-terminated, cut with "..." when
  * the name is longer.

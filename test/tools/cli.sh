@@ -383,12 +383,15 @@ run "$build/centerctl" -K "$tmp/k3" "--db=$url" cards
 check_eq "centerctl --db=URL: a usage error (exit 2)" 2 "$rc"
 check_eq "and its message shows no password" "" \
     "$(printf '%s\n%s' "$out" "$err" | grep -o secret)"
-# a URL no engine takes (its scheme in capitals) is a path to SQLite: the
-# error naming it shows no password either
-run "$build/centerd" -f -K "$tmp/k3" -D 'POSTGRESQL://ptv:secret@h/ptv'
-check_eq "centerd -D POSTGRESQL://...: it cannot open it (exit 1)" 1 "$rc"
-check_eq "and its messages show no password" "" \
-    "$(printf '%s\n%s' "$out" "$err" | grep -o secret)"
+# PostgreSQL's scheme misspelt (in capitals, one slash): refused, no SQLite
+# file made of that name, the error naming it shows no password either
+for bad in 'POSTGRESQL://ptv:secret@h/ptv' 'postgresql:/ptv:secret@h/ptv'; do
+	run "$build/centerd" -f -K "$tmp/k3" -D "$bad"
+	check_eq "centerd -D ${bad%%:*}:...: it cannot open it (exit 1)" 1 "$rc"
+	check_match "and it says why" "not a PostgreSQL URL" "$err"
+	check_eq "and its messages show no password" "" \
+	    "$(printf '%s\n%s' "$out" "$err" | grep -o secret)"
+done
 run "$build/centerctl" -K "$c" cert --name 127.0.0.2
 check_match "an address for --name is an IP name, not a DNS one" \
     "IP Address:127.0.0.2" \

@@ -11,11 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "../../center/db.h"
 #include "../../center/db_name.h"
+#include "../../proto/proto.h"
 
 static void
 test_name(void **state)
@@ -51,6 +56,16 @@ test_name(void **state)
 		{ "postgresql://h/db?password=a&password=b&password=c&password="
 		  "d&password=e&password=f&password=g&password=h&password=i",
 		    "postgresql://***" },
+		/* PostgreSQL's scheme misspelt (refused): a URL all the same */
+		{ "postgresql:/u:secret@h/db", "postgresql:/u:***@h/db" },
+		{ "postgres:u:secret@h/db", "postgres:u:***@h/db" },
+		{ "POSTGRESQL://u:secret@h/db?Password=x&password=y",
+		    "POSTGRESQL://u:***@h/db?Password=x&password=***" },
+		{ "PostgreS:///db?password=secret",
+		    "PostgreS:///db?password=***" },
+		/* other schemes and paths that only look like one */
+		{ "/srv/postgresql:/u:secret@h", "/srv/postgresql:/u:secret@h" },
+		{ "postgre:/u:secret@h", "postgre:/u:secret@h" },
 	};
 	char out[CGS_DB_NAME_MAX];
 
@@ -135,6 +150,48 @@ test_mask(void **state)
 	cgs_db_mask(nine);
 	assert_null(strstr(nine, "LAST"));
 	assert_null(strstr(nine, "p1"));
+	{
+		char slash[] = "postgresql:/u:pw@h/db";
+
+		cgs_db_mask(slash);
+		assert_string_equal(slash, "postgresql:/u:**@h/db");
+	}
+}
+
+/* A misspelt PostgreSQL URL is refused by name, never made a SQLite
+ * file of that name (a directory "postgresql:" would take it). */
+static void
+test_misspelt(void **state)
+{
+	static const char *const bad[] = { "postgresql:/u:pw@h/db",
+		"POSTGRESQL://u:pw@h/db", "postgres:db", "Postgres://h/db" };
+	char dir[] = "/tmp/ptv-dbname.XXXXXX", path[128];
+	struct cgs_db *db = NULL;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(mkdir("postgresql:", 0700), 0);
+	assert_int_equal(mkdir("POSTGRESQL:", 0700), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_true(cgs_db_url_misspelt(bad[i]));
+		assert_int_equal(cgs_db_open(bad[i], &db), PROTO_ERR_ARG);
+		assert_int_equal(cgs_db_open_existing(bad[i], 0, &db),
+		    PROTO_ERR_ARG);
+		assert_null(db);
+	}
+	assert_int_equal(stat("postgresql:/u:pw@h", &st), -1);
+	assert_int_equal(stat("POSTGRESQL:/u:pw@h", &st), -1);
+	assert_false(cgs_db_url_misspelt("postgresql://u@h/db"));
+	assert_false(cgs_db_url_misspelt("postgres:///db"));
+	assert_false(cgs_db_url_misspelt("center.db"));
+	snprintf(path, sizeof(path), "%s/postgresql:", dir);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/POSTGRESQL:", dir);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* The words of a command line, writable as argv's are. */
@@ -236,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_name_cut),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_misspelt),
 		cmocka_unit_test(test_mask_argv),
 	};
 
