@@ -137,6 +137,10 @@ extern const struct cgs_engine cgs_engine_sqlite, cgs_engine_pg;
  * (over INT64_MAX), *rows unchanged.
  */
 int cgs_pg_tag_rows(const char *count, int64_t *rows);
+/* A PostgreSQL integer's text (an int2, int4 or int8 column): an optional
+ * '-', then decimal digits, within int64_t.  PROTO_ERR_FORMAT or
+ * PROTO_ERR_RANGE, *v unchanged. */
+int cgs_pg_int8(const char *text, int64_t *v);
 
 /* The engine a target names: a postgresql:// URL, or a SQLite path. */
 const struct cgs_engine *cgs_engine_for(const char *target);

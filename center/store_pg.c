@@ -349,6 +349,57 @@ cgs_pg_tag_rows(const char *count, int64_t *rows)
 	return 0;
 }
 
+int
+cgs_pg_int8(const char *text, int64_t *v)
+{
+	uint64_t u;
+	int neg, rc;
+
+	if (text == NULL || v == NULL)
+		return PROTO_ERR_ARG;
+	neg = *text == '-';
+	if ((rc = proto_parse_u64(text + neg, 0,
+		 neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &u)) != 0)
+		return rc;
+	*v = neg ? (u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u) :
+		   (int64_t)u;
+	return 0;
+}
+
+/* The PostgreSQL types whose text is an integer (pg_type.dat's OIDs). */
+#define PG_INT8OID 20
+#define PG_INT2OID 21
+#define PG_INT4OID 23
+
+/*
+ * The row s->row, text from the server, read before any column of it is
+ * used: each integer column an integer (cgs_pg_int8), else the row is
+ * refused, saying which column and what it held.
+ */
+static int
+row_valid(const struct pg_stmt *s)
+{
+	int64_t v;
+
+	for (int i = 0; i < PQnfields(s->res); i++) {
+		Oid t = PQftype(s->res, i);
+		const char *text;
+
+		if ((t != PG_INT8OID && t != PG_INT4OID && t != PG_INT2OID) ||
+		    PQgetisnull(s->res, s->row, i))
+			continue;
+		text = PQgetvalue(s->res, s->row, i);
+		if (cgs_pg_int8(text, &v) != 0) {
+			proto_log(PROTO_LOG_ERR,
+			    "pg_step: the server's row: column %d (%.40s) holds "
+			    "\"%.40s\", not a 64-bit integer",
+			    i + 1, PQfname(s->res, i), text);
+			return PROTO_ERR_IO;
+		}
+	}
+	return 0;
+}
+
 static int
 pg_step(struct cgs_stmt *st)
 {
@@ -379,8 +430,12 @@ pg_step(struct cgs_stmt *st)
 	}
 	PQfreemem(s->blob);
 	s->blob = NULL;
-	if (++s->row < PQntuples(s->res))
-		return 1;
+	if (++s->row < PQntuples(s->res)) {
+		if (row_valid(s) == 0)
+			return 1;
+		pg_reset(st);
+		return PROTO_ERR_IO;
+	}
 	pg_reset(st);
 	return 0;
 }
@@ -397,12 +452,25 @@ pg_col_null(struct cgs_stmt *st, int i)
 	return PQgetisnull(pst(st)->res, pst(st)->row, i);
 }
 
+/* An integer column was checked with its row (row_valid); another type
+ * read as one (a numeric's SUM) must hold one too, else it reads 0, said
+ * in the log. */
 static int64_t
 pg_col_i64(struct cgs_stmt *st, int i)
 {
-	return pg_col_null(st, i) ?
-	    0 :
-	    strtoll(PQgetvalue(pst(st)->res, pst(st)->row, i), NULL, 10);
+	const struct pg_stmt *s = pst(st);
+	const char *text;
+	int64_t v = 0;
+
+	if (pg_col_null(st, i))
+		return 0;
+	text = PQgetvalue(s->res, s->row, i);
+	if (cgs_pg_int8(text, &v) != 0)
+		proto_log(PROTO_LOG_ERR,
+		    "%s: column %d (%.40s) holds \"%.40s\", not a 64-bit "
+		    "integer: read as 0",
+		    __func__, i + 1, PQfname(s->res, i), text);
+	return v;
 }
 
 static const char *

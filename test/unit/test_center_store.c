@@ -240,6 +240,46 @@ test_pg_tag_rows(void **state)
 	assert_int_equal(rows, -7);
 }
 
+/* An integer column's text from the server, read through the bounded
+ * parser: int64_t's whole range, nothing else, the value unchanged on
+ * error (pg_step refuses a row with such a column). */
+static void
+test_pg_int8(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		int64_t v;
+	} cases[] = {
+		{ "0", 0, 0 },
+		{ "-1", 0, -1 },
+		{ "42", 0, 42 },
+		{ "9223372036854775807", 0, INT64_MAX },
+		{ "-9223372036854775808", 0, INT64_MIN },
+		{ "9223372036854775808", PROTO_ERR_RANGE, -7 },
+		{ "-9223372036854775809", PROTO_ERR_RANGE, -7 },
+		{ "", PROTO_ERR_FORMAT, -7 },
+		{ "-", PROTO_ERR_FORMAT, -7 },
+		{ "--1", PROTO_ERR_FORMAT, -7 },
+		{ "+1", PROTO_ERR_FORMAT, -7 },
+		{ " 1", PROTO_ERR_FORMAT, -7 },
+		{ "1 ", PROTO_ERR_FORMAT, -7 },
+		{ "1.5", PROTO_ERR_FORMAT, -7 },
+		{ "0x10", PROTO_ERR_FORMAT, -7 },
+		{ "NaN", PROTO_ERR_FORMAT, -7 },
+		{ "00000000000000000000000001", PROTO_ERR_FORMAT, -7 },
+	};
+	int64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = -7;
+		assert_int_equal(cgs_pg_int8(cases[i].text, &v), cases[i].rc);
+		assert_int_equal(v, cases[i].v);
+	}
+	assert_int_equal(cgs_pg_int8(NULL, &v), PROTO_ERR_ARG);
+}
+
 int
 main(void)
 {
@@ -248,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_rollback_none),
 		cmocka_unit_test(test_wal_writes),
 		cmocka_unit_test(test_pg_tag_rows),
+		cmocka_unit_test(test_pg_int8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
