@@ -139,9 +139,9 @@ misspelt(const char *target)
 		return 0;
 	cgs_db_name(target, name, sizeof(name));
 	proto_log(PROTO_LOG_ERR,
-	    "the database %s: not a PostgreSQL URL: one begins postgresql:// or "
-	    "postgres://, in lower case, and this is no SQLite file's name "
-	    "either",
+	    "the database %s: not a PostgreSQL URL: one begins "
+	    "postgresql:// or postgres://, in lower case, and this is no "
+	    "SQLite file's name either",
 	    name);
 	return PROTO_ERR_ARG;
 }

@@ -391,8 +391,8 @@ row_valid(const struct pg_stmt *s)
 		text = PQgetvalue(s->res, s->row, i);
 		if (cgs_pg_int8(text, &v) != 0) {
 			proto_log(PROTO_LOG_ERR,
-			    "pg_step: the server's row: column %d (%.40s) holds "
-			    "\"%.40s\", not a 64-bit integer",
+			    "pg_step: the server's row: column %d (%.40s) "
+			    "holds \"%.40s\", not a 64-bit integer",
 			    i + 1, PQfname(s->res, i), text);
 			return PROTO_ERR_IO;
 		}

@@ -64,7 +64,8 @@ test_name(void **state)
 		{ "PostgreS:///db?password=secret",
 		    "PostgreS:///db?password=***" },
 		/* other schemes and paths that only look like one */
-		{ "/srv/postgresql:/u:secret@h", "/srv/postgresql:/u:secret@h" },
+		{ "/srv/postgresql:/u:secret@h",
+		    "/srv/postgresql:/u:secret@h" },
 		{ "postgre:/u:secret@h", "postgre:/u:secret@h" },
 	};
 	char out[CGS_DB_NAME_MAX];
