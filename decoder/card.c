@@ -251,7 +251,9 @@ dec_card_connect(const struct dec_card_io *io, void *svc, const char *reader,
 	c.chunk_delay_ms = chunk_delay_from_env();
 	c.atr_len = sizeof(c.atr);
 	if ((rc = io->connect(svc, reader, &c.h, c.atr, &c.atr_len)) != 0) {
-		proto_log(PROTO_LOG_WARNING, "%s: %s: %s", __func__, reader,
+		/* the caller says it, once (a mute card is tried again every
+		 * few seconds: a warning each time would fill the journal) */
+		proto_log(PROTO_LOG_DEBUG, "%s: %s: %s", __func__, reader,
 		    proto_strerror(rc));
 		return rc;
 	}

@@ -90,6 +90,8 @@ check_eq "the failed opening said once" 1 \
 	"$(since | grep -c 'cannot open the card in .*trying again')"
 check_match "and that it answered" \
 	"the card in .* answered after 3 failed openings" "$(since)"
+check_eq "each failed connection not warned of again" 0 \
+	"$(since | grep -c 'dec_card_connect')"
 check "decoderd sees its UA" is ua f000000000000002
 check "removed" unrogue
 
