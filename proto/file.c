@@ -26,9 +26,20 @@ proto_failpoint(const char *name)
 
 	(void)name;
 	if (!fp_loaded) {
+		uint64_t n;
+
 		fp_loaded = 1;
-		if ((v = getenv("PROTO_CRASH_AT")) != NULL)
-			fp_target = strtoul(v, NULL, 10);
+		/* a test's setting: one that is no count arms nothing, and
+		 * says so (a tear test that never tears would pass) */
+		if ((v = getenv("PROTO_CRASH_AT")) != NULL && *v != '\0') {
+			if (proto_parse_u64(v, 0, ULONG_MAX, &n) == 0)
+				fp_target = (unsigned long)n;
+			else
+				(void)fprintf(stderr,
+				    "PROTO_CRASH_AT=%.40s: not a count of "
+				    "failpoints; none armed\n",
+				    v);
+		}
 	}
 	if (++fp_count == fp_target)
 		_exit(PROTO_CRASH_EXIT);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -518,6 +519,43 @@ test_file_lock_holder(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* PROTO_CRASH_AT read through the bounded parser, in a child each (it is
+ * read once a process): a count arms the N-th failpoint; anything else
+ * arms none. */
+static int
+failpoints_in_child(const char *setting, int reached)
+{
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) == 0) {
+		if (setenv("PROTO_CRASH_AT", setting, 1) != 0)
+			_exit(1);
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(1);
+		for (int i = 0; i < reached; i++)
+			proto_failpoint("test");
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void
+test_failpoint_env(void **state)
+{
+	static const char *const none[] = { "", "0", "-1", "2x", " 2", "0x2",
+		"99999999999999999999999" };
+
+	(void)state;
+	assert_int_equal(failpoints_in_child("2", 1), 0);
+	assert_int_equal(failpoints_in_child("2", 2), PROTO_CRASH_EXIT);
+	assert_int_equal(failpoints_in_child("3", 5), PROTO_CRASH_EXIT);
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		assert_int_equal(failpoints_in_child(none[i], 4), 0);
+}
+
 int
 main(void)
 {
@@ -526,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_unhex),
 		cmocka_unit_test(test_file_lock_holder),
+		cmocka_unit_test(test_failpoint_env),
 		cmocka_unit_test(test_rd_short_does_not_advance),
 		cmocka_unit_test(test_wr_bounds),
 		cmocka_unit_test(test_tlv_table),
