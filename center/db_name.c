@@ -115,8 +115,11 @@ pg_scheme(const char *t, size_t *len)
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		size_t k = strlen(schemes[i]), j;
 
+		/* letters in any case; the ':' itself (0x1a | 0x20 is ':') */
 		for (j = 0; j < k && t[j] != '\0' &&
-		     (t[j] | 0x20) == (schemes[i][j] | 0x20);
+		     (t[j] == schemes[i][j] ||
+			 (schemes[i][j] != ':' &&
+			     (t[j] | 0x20) == schemes[i][j]));
 		     j++)
 			;
 		if (j == k) {
@@ -130,18 +133,38 @@ pg_scheme(const char *t, size_t *len)
 size_t
 cgs_db_url_body(const char *t)
 {
-	const char *sep = strstr(t, "://");
+	const char *sep;
 	size_t k;
 
-	if (sep != NULL)
+	/* PostgreSQL's scheme first, however spelt: a "://" further on (in
+	 * a misspelt URL's password or parameters) is not where its body
+	 * starts */
+	if (pg_scheme(t, &k)) {
+		if (!cgs_db_url_misspelt(t)) /* postgresql://, postgres:// */
+			return k + 2;
+		/* misspelt (one slash, none): read as a URL all the same,
+		 * so that its password is never shown */
+		while (t[k] == '/')
+			k++;
+		return k;
+	}
+	if ((sep = strstr(t, "://")) != NULL)
 		return (size_t)(sep - t) + 3;
-	/* a PostgreSQL URL misspelt (one slash, none): read as a URL all
-	 * the same, so that its password is never shown */
-	if (!pg_scheme(t, &k))
-		return 0;
-	while (t[k] == '/')
-		k++;
-	return k;
+	return 0;
+}
+
+/* Where in a word of a command line ("-Dpostgresql:/...", "--db=POSTGRES:
+ * ...") a target with PostgreSQL's scheme, however spelt, begins; 0 if
+ * none (the word itself is read as a target). */
+static size_t
+pg_in_word(const char *w)
+{
+	size_t k;
+
+	for (size_t i = 0; w[i] != '\0'; i++)
+		if (pg_scheme(w + i, &k))
+			return i;
+	return 0;
 }
 
 int
@@ -340,7 +363,11 @@ cgs_db_mask_argv(int argc, char **argv)
 		cap_kept = n_kept + (size_t)argc;
 	}
 	for (int i = 1; i < argc; i++) {
-		if (!has_secret(argv[i]))
+		/* the target may follow an option in the same word: one with
+		 * "://" is found anywhere, a misspelt scheme is looked for */
+		char *t = argv[i] + pg_in_word(argv[i]);
+
+		if (!has_secret(argv[i]) && (t == argv[i] || !has_secret(t)))
 			continue;
 		if (n_kept < cap_kept &&
 		    (kept[n_kept].orig = strdup(argv[i])) != NULL) {
@@ -349,6 +376,8 @@ cgs_db_mask_argv(int argc, char **argv)
 		} else {
 			rc = PROTO_ERR_NOMEM;
 		}
+		if (t != argv[i])
+			cgs_db_mask(t);
 		cgs_db_mask(argv[i]);
 	}
 	return rc;

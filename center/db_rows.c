@@ -69,14 +69,32 @@ put_hex(struct cgs_stmt *st, uint8_t *row, const struct rep_col *c, size_t n)
 static void
 read_col(struct cgs_stmt *st, uint8_t *row, const struct rep_col *c)
 {
-	int64_t v = cgs_col_i64(st, c->col);
-	uint64_t u64 = (uint64_t)v;
-	uint32_t u32 = (uint32_t)v;
-	uint16_t u16 = (uint16_t)v;
-	uint8_t u8 = (uint8_t)v, hex[HEX_MAX];
+	int64_t v = 0;
+	uint64_t u64;
+	uint32_t u32;
+	uint16_t u16;
+	uint8_t u8, hex[HEX_MAX];
 	const char *t;
 	int flag;
 
+	/* only a column of an integer kind is read as one (PostgreSQL's
+	 * engine logs a text read so) */
+	switch (c->kind) {
+	case RC_I64:
+	case RC_U64:
+	case RC_U32:
+	case RC_U16:
+	case RC_U8:
+	case RC_TRI:
+		v = cgs_col_i64(st, c->col);
+		break;
+	default:
+		break;
+	}
+	u64 = (uint64_t)v;
+	u32 = (uint32_t)v;
+	u16 = (uint16_t)v;
+	u8 = (uint8_t)v;
 	switch (c->kind) {
 	case RC_I64:
 		put(row, c, &v, sizeof(v));

@@ -187,6 +187,20 @@ test_misspelt(void **state)
 	assert_false(cgs_db_url_misspelt("postgresql://u@h/db"));
 	assert_false(cgs_db_url_misspelt("postgres:///db"));
 	assert_false(cgs_db_url_misspelt("center.db"));
+	/* only letters in any case: 0x1a | 0x20 is ':' */
+	assert_false(cgs_db_url_misspelt("postgres\x1a"
+					 "db"));
+	/* the scheme, not a "://" further on, is where the body starts */
+	assert_int_equal(cgs_db_url_body(
+			     "postgresql:/u:pw@h/db?application_name=a://b"),
+	    12);
+	cgs_db_name("postgresql:/u:pw@h/db?application_name=a://b", path,
+	    sizeof(path));
+	assert_string_equal(path,
+	    "postgresql:/u:***@h/db?application_name=a://b");
+	assert_int_equal(cgs_db_url_body("postgresql://u:pw@h/db"), 13);
+	assert_int_equal(cgs_db_url_body("postgres:///db"), 11);
+	assert_int_equal(cgs_db_url_body("file:///x.db"), 7);
 	snprintf(path, sizeof(path), "%s/postgresql:", dir);
 	assert_int_equal(rmdir(path), 0);
 	snprintf(path, sizeof(path), "%s/POSTGRESQL:", dir);
@@ -249,6 +263,18 @@ test_mask_argv(void **state)
 		{ { "p", U }, { "p", M }, 1, 0 },
 		{ { "p", "--dbx=" U }, { "p", "--dbx=" M }, 1, 6 },
 		{ { "p", "-D", U, "-D", U }, { "p", "-D", M, "-D", M }, 4, 0 },
+		/* a misspelt scheme after an option in the same word */
+		{ { "p", "-Dpostgresql:/u:pw@h/db" },
+		    { "p", "-Dpostgresql:/u:**@h/db" }, 0, 0 },
+		{ { "p", "--db=POSTGRES:/u:pw@h/db" },
+		    { "p", "--db=POSTGRES:/u:**@h/db" }, 0, 0 },
+		/* and a "://" further on (a parameter's value) */
+		{ { "p", "-D", "postgresql:/u:pw@h/db?application_name=a://b" },
+		    { "p", "-D",
+			"postgresql:/u:**@h/db?application_name=a://b" },
+		    0, 0 },
+		{ { "p", "--db=x://u:pw@h?n=postgres:" },
+		    { "p", "--db=x://u:**@h?n=postgres:" }, 0, 0 },
 		/* no password: as it was */
 		{ { "p", "-D" }, { "p", "-D" }, 0, 0 },
 		{ { "p", "-D", "postgresql://u@h/db" },
