@@ -63,7 +63,7 @@ CGS_SRC  += center/group_ckpt.c
 CGS_SRC  += center/store_wal.c
 CGS_SRC  += center/db_rows.c center/db_views.c
 CGS_SRC  += center/db_txn.c center/ingest_check.c
-CGS_SRC  += center/db_name.c
+CGS_SRC  += center/db_name.c center/pg_text.c
 
 CONSOLE_SRC = center/console.c center/view.c center/page.c center/metrics.c \
               center/html.c center/token.c

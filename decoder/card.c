@@ -251,8 +251,7 @@ dec_card_connect(const struct dec_card_io *io, void *svc, const char *reader,
 	c.chunk_delay_ms = chunk_delay_from_env();
 	c.atr_len = sizeof(c.atr);
 	if ((rc = io->connect(svc, reader, &c.h, c.atr, &c.atr_len)) != 0) {
-		/* the caller says it, once (a mute card is tried again every
-		 * few seconds: a warning each time would fill the journal) */
+		/* said once by the caller: a mute card is tried again often */
 		proto_log(PROTO_LOG_DEBUG, "%s: %s: %s", __func__, reader,
 		    proto_strerror(rc));
 		return rc;
