@@ -5,7 +5,10 @@
 # Each test program speaks TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, the
 # shell tests through test/lib/tap.sh, the fuzz targets' corpus replays
 # through test/fuzz/replay.c).  Exit status 1 on any failure.  Each test's
-# wall time is printed after it.
+# wall time is printed after it.  A test that runs longer than
+# PTV_TEST_TIMEOUT seconds (default 1200) is stopped (SIGTERM to its
+# process group, its EXIT traps clean up; SIGKILL 30 s later) and fails,
+# so that a hung one costs that much of CI's time, not all of it.
 #
 # usage: test/run.sh BUILD_DIR [TEST...]
 set -u
@@ -54,6 +57,7 @@ else
 		"$root/test/tools/usage.sh"
 		"$root/test/tools/cli.sh"
 		"$root/test/tools/daemon_args.sh"
+		"$root/test/tools/run_timeout.sh"
 		"$root/test/static/format.sh"
 		"$root/test/static/tidy.sh"
 		"$root/test/static/layout.sh"
@@ -88,6 +92,13 @@ else
 	)
 fi
 
+limit=${PTV_TEST_TIMEOUT:-1200}
+case $limit in
+'' | *[!0-9]* | 0)
+	echo "test/run.sh: PTV_TEST_TIMEOUT=$limit: not a count of seconds" >&2
+	exit 2
+	;;
+esac
 passed=0
 failed=0
 log=$(mktemp /tmp/ptv-test.XXXXXX)
@@ -97,13 +108,16 @@ for t in "${tests[@]}"; do
 	name=${name#"$build/"}
 	echo "# --- $name"
 	start=$SECONDS
-	"$t" >"$log" 2>&1
+	timeout -k 30 "$limit" "$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	echo "# $name: $((SECONDS - start)) s"
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "not ok - $name did not end within $limit s: stopped"
+		f=$((f + 1))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
 		f=1
 	fi
