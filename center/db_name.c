@@ -106,12 +106,16 @@ param_secrets(struct proto_rd *r, const char *t, size_t n, struct secrets *s)
 	} while (c == '&' && proto_rd_skip(r, 1) == 0);
 }
 
-/* Does t begin with "postgres:" or "postgresql:", in any case? */
+/* Does t begin with "postgres:" or "postgresql:", in any case, after any
+ * white space?  *len: up to its ':'. */
 static int
 pg_scheme(const char *t, size_t *len)
 {
 	static const char *const schemes[] = { "postgresql:", "postgres:" };
+	/* white space before it (a quoted value, pasted) changes nothing */
+	size_t lead = strspn(t, " \t\n\r\v\f");
 
+	t += lead;
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		size_t k = strlen(schemes[i]), j;
 
@@ -123,7 +127,7 @@ pg_scheme(const char *t, size_t *len)
 		     j++)
 			;
 		if (j == k) {
-			*len = k;
+			*len = lead + k;
 			return 1;
 		}
 	}

@@ -63,6 +63,7 @@ test_name(void **state)
 		    "POSTGRESQL://u:***@h/db?Password=x&password=***" },
 		{ "PostgreS:///db?password=secret",
 		    "PostgreS:///db?password=***" },
+		{ " \tpostgresql:/u:secret@h/db", " \tpostgresql:/u:***@h/db" },
 		/* other schemes and paths that only look like one */
 		{ "/srv/postgresql:/u:secret@h",
 		    "/srv/postgresql:/u:secret@h" },
@@ -165,7 +166,8 @@ static void
 test_misspelt(void **state)
 {
 	static const char *const bad[] = { "postgresql:/u:pw@h/db",
-		"POSTGRESQL://u:pw@h/db", "postgres:db", "Postgres://h/db" };
+		"POSTGRESQL://u:pw@h/db", "postgres:db", "Postgres://h/db",
+		" postgresql://u:pw@h/db" };
 	char dir[] = "/tmp/ptv-dbname.XXXXXX", path[128];
 	struct cgs_db *db = NULL;
 	struct stat st;
