@@ -201,9 +201,9 @@ $(O)/fuzz/mkcorpus_card: $(O)/test/fuzz/mkcorpus_card.o \
 $(O)/test/rogue_card: $(O)/test/tools/rogue_card.o $(O)/libcard.a $(O)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 # an LD_PRELOAD: the commit group's fdatasync fails (center_syncfail.sh)
-$(O)/test/failsync.so: test/tools/failsync.c
+$(O)/test/failsync.so: test/tools/failsync.c proto/num.c
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(WARN) -fPIC -shared -o $@ $< -ldl
+	$(CC) $(OPT) $(WARN) -fPIC -shared -o $@ $^ -ldl
 $(O)/test/jsoncheck: $(O)/test/tools/jsoncheck.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
 $(O)/test/ctl_send: $(O)/test/tools/ctl_send.o
@@ -218,9 +218,9 @@ $(O)/test/stallcenter: $(O)/test/tools/stallcenter.o $(O)/libproto.a
 # only: position-independent for a shared object, without the sanitizers
 # (a preloaded library comes before their runtime).
 POWERCUT_CFLAGS = $(filter-out -fPIE -fsanitize%,$(CFLAGS)) -fPIC
-$(O)/test/powercut.so: test/tools/powercut.c
+$(O)/test/powercut.so: test/tools/powercut.c proto/num.c
 	@mkdir -p $(dir $@)
-	$(CC) $(POWERCUT_CFLAGS) -shared -Wl,-z,relro,-z,now -o $@ $< -ldl \
+	$(CC) $(POWERCUT_CFLAGS) -shared -Wl,-z,relro,-z,now -o $@ $^ -ldl \
 	    -pthread
 LOADGEN_OBJ = $(O)/test/tools/loadgen.o $(O)/test/tools/lg_cards.o \
               $(O)/test/tools/lg_drive.o

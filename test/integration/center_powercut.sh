@@ -58,6 +58,19 @@ start_center() {
 	wait_for 10 port_open
 }
 running() { kill -0 "$1" 2>/dev/null; }
+
+# the shim's settings through the bounded parser: one that is no count in
+# its range stops the process at once, said (a test set up wrong must not
+# pass); a good one changes nothing of a program that writes nothing
+for bad in PTV_POWERCUT_LIE=99 PTV_POWERCUT_LIE=2x PTV_POWERCUT_CUT_AT=-1 \
+	PTV_POWERCUT_TORN=seed; do
+	env LD_PRELOAD="$SHIM" "$bad" true 2>shim.err
+	check_eq "$bad: the process stopped at once (abort)" 134 "$?"
+	check_match "and said which" "not a count in its range: ${bad%%=*}" \
+		"$(cat shim.err)"
+done
+env LD_PRELOAD="$SHIM" PTV_POWERCUT_LIE=4 PTV_POWERCUT_CUT_AT=7 true
+check_eq "good settings: the program runs" 0 "$?"
 # cut_wait: centerd's end; 0 if the cut's SIGKILL ended it
 cut_wait() {
 	local rc

@@ -23,6 +23,15 @@ DB=$tmp/center/center.db
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# the shim's setting is read through the bounded parser: one that is no
+# count stops the process at its first sync, said (a test set up wrong
+# must not pass)
+LD_PRELOAD=$B/test/failsync.so PTV_FAILSYNC_AFTER=10x \
+	dd if=/dev/zero of="$tmp/dd" bs=1 count=1 conv=fdatasync 2>dd.err
+check_eq "PTV_FAILSYNC_AFTER=10x: the process stopped (exit 2)" 2 "$?"
+check_match "and said why" "PTV_FAILSYNC_AFTER=10x: not a count" \
+	"$(cat dd.err)"
+
 "$B/centerctl" init >/dev/null
 LD_PRELOAD=$B/test/failsync.so PTV_FAILSYNC_AFTER=10 \
 	"$B/centerd" -f -K center -p 7443 -n 100 -l notice 2>center.log &

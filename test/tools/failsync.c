@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../proto/num.h"
+
 static atomic_int calls;
 
 /* Is fd the group's descriptor of a WAL? */
@@ -37,19 +39,41 @@ group_wal(int fd)
 	return strcmp(path + n - 4, "-wal") == 0;
 }
 
+/* PTV_FAILSYNC_AFTER through the bounded parser, once: -1 unset; a value
+ * that is no count ends the process, said (a test set up wrong must not
+ * pass). */
+static long
+after_of(void)
+{
+	static long after = -2;
+	const char *v;
+	uint64_t n;
+
+	if (after != -2)
+		return after;
+	if ((v = getenv("PTV_FAILSYNC_AFTER")) == NULL)
+		return after = -1;
+	if (proto_parse_u64(v, 0, 1000000000, &n) != 0) {
+		(void)fprintf(stderr,
+		    "failsync: PTV_FAILSYNC_AFTER=%.40s: not a count\n", v);
+		_exit(2);
+	}
+	return after = (long)n;
+}
+
 int
 fdatasync(int fd)
 {
 	static int (*real)(int);
-	const char *after = getenv("PTV_FAILSYNC_AFTER");
+	long after = after_of();
 
 	if (real == NULL) {
 		void *sym = dlsym(RTLD_NEXT, "fdatasync");
 
 		memcpy(&real, &sym, sizeof(real));
 	}
-	if (after != NULL && group_wal(fd) &&
-	    atomic_fetch_add(&calls, 1) >= strtol(after, NULL, 10)) {
+	if (after >= 0 && group_wal(fd) &&
+	    atomic_fetch_add(&calls, 1) >= after) {
 		errno = EIO;
 		return -1;
 	}

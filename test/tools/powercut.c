@@ -45,6 +45,7 @@
 #undef _FORTIFY_SOURCE /* open() is defined here, not wrapped inline */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -55,6 +56,8 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include "../../proto/num.h"
 
 #define PC_FD_CAP 65536
 #define PC_FILES 8
@@ -124,6 +127,19 @@ sym(const char *name)
 	return p;
 }
 
+/* A setting of ours, through the bounded parser: a value that is no
+ * count from min to max ends the process (a test set up wrong must not
+ * pass). */
+static uint64_t
+env_num(const char *name, const char *v, uint64_t min, uint64_t max)
+{
+	uint64_t n;
+
+	if (proto_parse_u64(v, min, max, &n) != 0)
+		die("not a count in its range", name);
+	return n;
+}
+
 static uint64_t
 next_rnd(void)
 {
@@ -175,16 +191,15 @@ pc_init(void)
 	r_unlink = (int (*)(const char *))sym("unlink");
 	if ((v = getenv("PTV_POWERCUT_FILES")) != NULL)
 		add_files(v);
-	if ((v = getenv("PTV_POWERCUT_LIE")) != NULL &&
-	    ((lie = (int)strtol(v, NULL, 10)) < 1 || lie > PC_LIE_MAX))
-		lie = 1;
+	if ((v = getenv("PTV_POWERCUT_LIE")) != NULL)
+		lie = (int)env_num("PTV_POWERCUT_LIE", v, 1, PC_LIE_MAX);
 	if ((v = getenv("PTV_POWERCUT_TORN")) != NULL) {
 		torn = 1;
-		rnd = strtoull(v, NULL, 10);
+		rnd = env_num("PTV_POWERCUT_TORN", v, 0, UINT64_MAX);
 	}
 	rnd = rnd * 2654435761u + 1; /* never 0, the same for a seed */
 	if ((v = getenv("PTV_POWERCUT_CUT_AT")) != NULL) {
-		cut_at = strtol(v, NULL, 10);
+		cut_at = (long)env_num("PTV_POWERCUT_CUT_AT", v, 0, LONG_MAX);
 		cut_after = (int)(next_rnd() & 1);
 	}
 }

@@ -198,10 +198,14 @@ session(SSL *ssl, int argc, char **argv)
 			n = unhex(a + 2, body + 16, sizeof(body) - 16);
 			send_frame(ssl, PROTO_UP_RECOVERED, body, n + 16);
 		} else if (a[0] == 'X' && a[1] == ':') {
-			unsigned t = (unsigned)strtoul(a + 2, NULL, 16);
+			/* X:TT:HEX, TT the frame's type, two hex digits */
+			uint8_t t;
 			const char *c = strchr(a + 2, ':');
-			n = c != NULL ? unhex(c + 1, body, sizeof(body)) : 0;
-			send_frame(ssl, (uint8_t)t, body, n);
+
+			if (c != a + 4 || proto_unhex(a + 2, 2, &t, 1) != 0)
+				return 2;
+			n = unhex(c + 1, body, sizeof(body));
+			send_frame(ssl, t, body, n);
 		} else {
 			return 2;
 		}
