@@ -172,12 +172,18 @@ pg_in_word(const char *w)
 }
 
 int
+cgs_db_url_pg(const char *t)
+{
+	return strncmp(t, "postgresql://", 13) == 0 ||
+	    strncmp(t, "postgres://", 11) == 0;
+}
+
+int
 cgs_db_url_misspelt(const char *t)
 {
 	size_t k;
 
-	return pg_scheme(t, &k) && strncmp(t, "postgresql://", 13) != 0 &&
-	    strncmp(t, "postgres://", 11) != 0;
+	return pg_scheme(t, &k) && !cgs_db_url_pg(t);
 }
 
 static void

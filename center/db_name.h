@@ -24,6 +24,9 @@
  * slashes; 0 for a path.
  */
 size_t cgs_db_url_body(const char *t);
+/* Does t begin with "postgresql://" or "postgres://", as libpq takes a
+ * URL (in lower case)?  The engine's choice (store.h). */
+int cgs_db_url_pg(const char *t);
 /* Is t such a misspelt PostgreSQL URL (it is no SQLite path either)? */
 int cgs_db_url_misspelt(const char *t);
 

@@ -69,7 +69,9 @@ put_hex(struct cgs_stmt *st, uint8_t *row, const struct rep_col *c, size_t n)
 static void
 read_col(struct cgs_stmt *st, uint8_t *row, const struct rep_col *c)
 {
-	int64_t v = 0;
+	/* a column read as an integer only by the integer kinds (a text one
+	 * read so is an error on PostgreSQL's engine) */
+	int64_t v;
 	uint64_t u64;
 	uint32_t u32;
 	uint16_t u16;
@@ -77,38 +79,25 @@ read_col(struct cgs_stmt *st, uint8_t *row, const struct rep_col *c)
 	const char *t;
 	int flag;
 
-	/* only a column of an integer kind is read as one (PostgreSQL's
-	 * engine logs a text read so) */
 	switch (c->kind) {
 	case RC_I64:
-	case RC_U64:
-	case RC_U32:
-	case RC_U16:
-	case RC_U8:
-	case RC_TRI:
 		v = cgs_col_i64(st, c->col);
-		break;
-	default:
-		break;
-	}
-	u64 = (uint64_t)v;
-	u32 = (uint32_t)v;
-	u16 = (uint16_t)v;
-	u8 = (uint8_t)v;
-	switch (c->kind) {
-	case RC_I64:
 		put(row, c, &v, sizeof(v));
 		break;
 	case RC_U64:
+		u64 = (uint64_t)cgs_col_i64(st, c->col);
 		put(row, c, &u64, sizeof(u64));
 		break;
 	case RC_U32:
+		u32 = (uint32_t)cgs_col_i64(st, c->col);
 		put(row, c, &u32, sizeof(u32));
 		break;
 	case RC_U16:
+		u16 = (uint16_t)cgs_col_i64(st, c->col);
 		put(row, c, &u16, sizeof(u16));
 		break;
 	case RC_U8:
+		u8 = (uint8_t)cgs_col_i64(st, c->col);
 		put(row, c, &u8, sizeof(u8));
 		break;
 	case RC_TEXT:
@@ -130,7 +119,8 @@ read_col(struct cgs_stmt *st, uint8_t *row, const struct rep_col *c)
 		put(row, c, &flag, sizeof(flag));
 		break;
 	case RC_TRI:
-		flag = cgs_col_null(st, c->col) ? -1 : v != 0;
+		flag = cgs_col_null(st, c->col) ? -1 :
+						  cgs_col_i64(st, c->col) != 0;
 		put(row, c, &flag, sizeof(flag));
 		break;
 	}

@@ -7,13 +7,13 @@
 
 #include "../proto/log.h"
 #include "../proto/proto.h"
+#include "db_name.h"
 #include "store.h"
 
 const struct cgs_engine *
 cgs_engine_for(const char *target)
 {
-	if (strncmp(target, "postgresql://", 13) == 0 ||
-	    strncmp(target, "postgres://", 11) == 0)
+	if (cgs_db_url_pg(target))
 		return &cgs_engine_pg;
 	return &cgs_engine_sqlite;
 }
