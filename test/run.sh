@@ -93,23 +93,47 @@ else
 fi
 
 limit=${PTV_TEST_TIMEOUT:-1200}
+while [[ $limit == 0?* ]]; do
+	limit=${limit#0} # 00 is 0, refused below (timeout takes 0 for none)
+done
 case $limit in
-'' | *[!0-9]* | 0)
-	echo "test/run.sh: PTV_TEST_TIMEOUT=$limit: not a count of seconds" >&2
+'' | *[!0-9]* | 0 | ??????????*)
+	echo "test/run.sh: PTV_TEST_TIMEOUT=${PTV_TEST_TIMEOUT}: not a count" \
+		"of seconds from 1 to 999999999" >&2
 	exit 2
 	;;
 esac
 passed=0
 failed=0
-log=$(mktemp /tmp/ptv-test.XXXXXX)
+log=
+tpid=
 trap 'rm -f "$log"' EXIT
+# timeout puts the test in a process group of its own, out of reach of a
+# terminal's ^C or a kill of ours: an interruption is passed on to it
+# (timeout sends it on to the test's group), and the run ends there
+interrupted() {
+	if [ -n "$tpid" ]; then
+		kill -TERM "$tpid" 2>/dev/null
+		wait "$tpid"
+	fi
+	echo "test/run.sh: interrupted" >&2
+	exit 130
+}
+trap interrupted INT TERM HUP
 for t in "${tests[@]}"; do
 	name=${t#"$root/"}
 	name=${name#"$build/"}
 	echo "# --- $name"
 	start=$SECONDS
-	timeout -k 30 "$limit" "$t" >"$log" 2>&1
+	# a log of its own: what a process a test left behind still writes
+	# goes to that test's file, never into the next one's
+	rm -f "$log"
+	log=$(mktemp /tmp/ptv-test.XXXXXX)
+	timeout -k 30 "$limit" "$t" <&0 >"$log" 2>&1 &
+	tpid=$!
+	wait "$tpid"
 	rc=$?
+	tpid=
 	cat "$log"
 	echo "# $name: $((SECONDS - start)) s"
 	p=$(grep -c '^ok ' "$log")

@@ -47,8 +47,33 @@ check_match "the tests after it run" "ok 1 - a test after it" "$out"
 check_match "and the summary counts it" "^2 passed, 1 failed$" \
 	"$(printf '%s\n' "$out" | tail -1)"
 
-out=$(PTV_TEST_TIMEOUT=soon "$root/test/run.sh" "$build" "$tmp/fine.sh" 2>&1)
+for bad in soon 0 00 1e3 9999999999; do
+	out=$(PTV_TEST_TIMEOUT=$bad "$root/test/run.sh" "$build" \
+		"$tmp/fine.sh" 2>&1)
+	rc=$?
+	check_eq "PTV_TEST_TIMEOUT=$bad: refused (exit 2)" 2 "$rc"
+	check_match "naming it" "PTV_TEST_TIMEOUT=$bad: not a count of seconds" \
+		"$out"
+done
+
+# an interruption (^C: SIGINT to the run's process group) ends the run
+# and the test under way, not the test alone; the next does not run
+# (started in the background here, where SIGINT is ignored: restored)
+cat >"$tmp/slow.sh" <<'SLOW'
+#!/bin/bash
+sleep 4
+echo "ok 1 - a slow test ended"
+SLOW
+chmod +x "$tmp/slow.sh"
+setsid env --default-signal=INT bash -c 'echo $$ >"$1/pgid"; exec env PTV_TEST_TIMEOUT=60 \
+	"$2/test/run.sh" "$3" "$1/slow.sh" "$1/slow.sh"' _ "$tmp" "$root" \
+	"$build" >"$tmp/int.out" 2>&1 &
+run=$!
+sleep 1
+kill -INT -- "-$(cat "$tmp/pgid")"
+wait "$run"
 rc=$?
-check_eq "a limit that is no count: refused (exit 2)" 2 "$rc"
-check_match "naming it" "PTV_TEST_TIMEOUT=soon: not a count of seconds" "$out"
+check_eq "^C: the run ends, interrupted (exit 130)" 130 "$rc"
+check_eq "and neither slow test got to its end" 0 \
+	"$(grep -c 'a slow test ended' "$tmp/int.out")"
 tap_done
