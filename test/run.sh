@@ -129,7 +129,10 @@ for t in "${tests[@]}"; do
 	# goes to that test's file, never into the next one's
 	rm -f "$log"
 	log=$(mktemp /tmp/ptv-test.XXXXXX)
-	timeout -k 30 "$limit" "$t" <&0 >"$log" 2>&1 &
+	# (in the background, where bash ignores SIGINT and SIGQUIT: the
+	# test gets them back as they were)
+	env --default-signal=INT,QUIT timeout -k 30 "$limit" "$t" <&0 \
+		>"$log" 2>&1 &
 	tpid=$!
 	wait "$tpid"
 	rc=$?
